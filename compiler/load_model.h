@@ -1,0 +1,22 @@
+// Loads a model for the `qsa` command: an .onnx file (via the importer) or the JSON graph IR.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "model/graph.h"
+#include "model/tensor.h"
+
+namespace qsa::compiler {
+
+struct LoadedModel {
+  model::Graph graph;           // validated
+  std::set<std::string> bound;  // provided inputs that became constants (ONNX parameter inputs)
+};
+
+// Dispatches on the extension (".onnx", ".json"); `provided` are the user's --input values, of
+// which parameter inputs of an ONNX model are bound as constants. Throws qsa::Error.
+LoadedModel LoadModel(const std::string& path, const std::map<std::string, model::Tensor>& provided);
+
+}  // namespace qsa::compiler

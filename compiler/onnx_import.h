@@ -1,0 +1,33 @@
+// ONNX importer: quantized ONNX (QOperator or QDQ form) → qsa graph IR (model/graph.h).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "model/graph.h"
+#include "model/tensor.h"
+
+namespace qsa::compiler {
+
+struct ImportOptions {
+  // Values for graph inputs that the model uses as parameters (weights, biases, scales, zero
+  // points, shapes) rather than as activations — as ONNX's conformance models do. Such an input
+  // becomes a constant. Entries for other inputs are ignored.
+  std::map<std::string, model::Tensor> bound_inputs;
+};
+
+struct ImportResult {
+  model::Graph graph;                // validated
+  std::set<std::string> bound;       // graph inputs of the ONNX model that became constants
+};
+
+// Reads and imports an .onnx file. Throws qsa::Error with one line naming the problem: the file
+// (unreadable, not an ONNX model), or the node, its op type and why it cannot be taken.
+ImportResult ImportOnnxFile(const std::string& path, const ImportOptions& options = {});
+// Same, from the serialized bytes of a ModelProto; `source` names it in messages.
+ImportResult ImportOnnxBytes(std::string_view bytes, std::string_view source,
+                             const ImportOptions& options = {});
+
+}  // namespace qsa::compiler

@@ -1,0 +1,25 @@
+// onnx.TensorProto ↔ model::Tensor, for initializers and for the conformance vectors'
+// input_N.pb / output_N.pb files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/tensor.h"
+
+namespace onnx {
+class TensorProto;
+}
+
+namespace qsa::compiler {
+
+// A uint8, int8, int32 or float32 TensorProto (raw_data or the typed fields) as a Tensor. Throws
+// qsa::Error naming the tensor for other element types or inconsistent sizes.
+model::Tensor TensorFromProto(const onnx::TensorProto& proto);
+// An int64 (or int32) TensorProto's values, e.g. a Reshape shape or Clip bounds given as inputs.
+std::vector<std::int64_t> Int64sFromProto(const onnx::TensorProto& proto);
+// Reads a serialized TensorProto file; throws naming the file when unreadable or malformed.
+onnx::TensorProto ReadTensorProtoFile(const std::string& path);
+
+}  // namespace qsa::compiler

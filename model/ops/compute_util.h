@@ -1,0 +1,96 @@
+// Helpers private to the integer compute operators (conv.cc, matmul.cc, add.cc, pool.cc,
+// clip.cc): attribute parsing, zero-point handling, 2-D window geometry and accumulator bounds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/graph.h"
+#include "model/quant.h"
+#include "model/tensor.h"
+
+namespace qsa::model::ops {
+
+// Throws qsa::Error("<node label>: <message>").
+[[noreturn]] void Fail(const Node& node, const std::string& message);
+
+// "tensor 'x'" — how messages name a tensor.
+std::string TensorLabel(const TensorInfo& info);
+
+// True when any scale or zero point is given (QuantParams::empty() looks at scales only; a zero
+// point may come without a scale when a node gives explicit multipliers).
+bool HasAnyQuant(const QuantParams& quant);
+
+// Zero point of index `channel` of the quantized axis: 0 when the params are empty or give no
+// zero point, the single entry when there is one, else entry `channel`.
+std::int32_t ZeroPointAt(const QuantParams& quant, std::int64_t channel);
+
+// Checks that an activation's quantization is per tensor and its zero point fits `info.dtype`.
+void CheckActivationQuant(const Node& node, const TensorInfo& info, const char* role);
+
+// Checks a weight's quantization: empty, per tensor, or per axis along `axis` with exactly
+// `channels` scales (or none, when zero points are given alone) and 0, 1 or `channels` zero
+// points; zero points fit `info.dtype`.
+void CheckWeightQuant(const Node& node, const TensorInfo& info, const char* role, std::int64_t axis,
+                      std::int64_t channels);
+
+// Largest |q − zero_point| over every value q of an integer dtype.
+std::int64_t MaxCentered(DType dtype, std::int32_t zero_point);
+
+// a · b for non-negative values, saturating at INT64_MAX.
+std::int64_t SaturatingMul(std::int64_t a, std::int64_t b);
+
+// Throws "<label>: <what> can reach <bound>, beyond int32 (2147483647)" when bound > INT32_MAX.
+void CheckAccumulatorBound(const Node& node, std::int64_t bound, const std::string& what);
+
+// Output element type of an op that can give either a raw int32 accumulator or a requantized
+// uint8/int8 value: the declared output dtype when output 0 is already declared, else the
+// "output_dtype" attribute, else `fallback`. Refuses anything but uint8, int8 and int32, and a
+// declared dtype that contradicts the attribute.
+DType ResolveOutputDType(const Node& node, const Graph& graph, DType fallback);
+
+// Checks an optional int32 bias [channels] (input `index`): dtype, shape and zero zero points.
+void CheckBias(const Node& node, const Graph& graph, std::size_t index, std::int64_t channels);
+
+// Tensor values as int32, minus their zero point. The zero point of element i is that of
+// index (i / inner) % channels of the quantized axis (pass channels = 1 for per tensor).
+std::vector<std::int32_t> CenteredValues(const Tensor& tensor, const QuantParams& quant,
+                                         std::int64_t channels, std::int64_t inner);
+
+// Builds an integer tensor of `dtype` from values already in its range.
+Tensor IntTensor(DType dtype, const Shape& shape, const std::vector<std::int32_t>& values);
+
+// dst[i] += w · src[i · stride] for 0 <= i < count: the inner loop of Conv and MatMul (unrolled
+// for stride 1 so that independent sums proceed in parallel). The caller guarantees that no sum
+// overflows (see the accumulator bounds of each op).
+void AccumulateRow(std::int32_t* dst, const std::int32_t* src, std::int64_t count,
+                   std::int64_t stride, std::int32_t w);
+
+// Geometry of a 2-D sliding window over the last two dimensions of an NCHW tensor, as in ONNX
+// Conv and the pools. Output index o of axis a covers input positions
+//   o · stride[a] − pad_begin[a] + k · dilation[a],  k = 0 .. kernel[a] − 1.
+struct Window2d {
+  std::int64_t in[2] = {1, 1};
+  std::int64_t kernel[2] = {1, 1};
+  std::int64_t stride[2] = {1, 1};
+  std::int64_t dilation[2] = {1, 1};
+  std::int64_t pad_begin[2] = {0, 0};  // top, left
+  std::int64_t pad_end[2] = {0, 0};    // bottom, right
+  std::int64_t out[2] = {1, 1};
+
+  // First input position of output index o along axis a (may be negative: padding).
+  std::int64_t Start(int a, std::int64_t o) const { return o * stride[a] - pad_begin[a]; }
+  // Taps k of output index o along axis a that fall inside the input.
+  std::int64_t TapsInside(int a, std::int64_t o) const;
+};
+
+// Reads strides [2], pads [4] (ONNX order top, left, bottom, right), dilations [2] and, when
+// allow_ceil, ceil_mode; computes the output size per axis
+//   floor_or_ceil((in + pad_begin + pad_end − dilation · (kernel − 1) − 1) / stride) + 1,
+// dropping, in ceil mode, a last window that would start inside the end padding. Refuses
+// auto_pad other than NOTSET, bad attribute sizes or values, and an empty output.
+Window2d ReadWindow(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
+                    std::int64_t kernel_w, bool allow_ceil);
+
+}  // namespace qsa::model::ops

@@ -1,0 +1,230 @@
+// Conv: quantized 2-D convolution over NCHW tensors (ONNX QLinearConv / ConvInteger semantics).
+//
+// Inputs   X [N, C, H, W] uint8/int8, per-tensor scale s_x and zero point zx.
+//          W [M, C/group, KH, KW] uint8/int8, per tensor or per axis 0 (one scale s_w[m] and
+//            zero point zw[m] per output channel; non-zero zero points allowed).
+//          B [M] int32, optional, at scale s_x · s_w[m] with zero point 0.
+// Attrs    strides [2] (1,1), pads [4] top,left,bottom,right (0), dilations [2] (1,1),
+//          group (1), kernel_shape [2] (must equal W's when given), output_dtype,
+//          clamp_min / clamp_max (fused activation, quantized output domain).
+// Output   Y [N, M, OH, OW], OH = floor((H + pt + pb − dh·(KH − 1) − 1) / sh) + 1 (same for OW).
+//
+// Integer contract. For output channel m of group g = m / (M / group):
+//   acc = B[m] + Σ_{c, kh, kw} (X[n, g·C/group + c, ih, iw] − zx) · (W[m, c, kh, kw] − zw[m])
+//   with ih = oh·sh − pt + kh·dh and iw = ow·sw − pl + kw·dw.
+// A tap outside the input reads the padding value zx and so contributes exactly 0. Every term
+// and partial sum is an exact int32: Infer bounds |acc| ≤ |B[m]| + max|x − zx| · Σ|W[m] − zw[m]|
+// with the constant weights (K · max|x − zx| · max|w − zw[m]| when W is not constant, K =
+// C/group·KH·KW) and refuses the node, naming the bound, when that can exceed INT32_MAX. Since
+// every partial sum is bounded by the same quantity, no summation order can overflow. A bias that
+// is not a constant is added in 64 bits at run time and an out-of-range sum is an error.
+// Output int32 (declared, or output_dtype "int32"): Y = acc, no requantization (ConvInteger).
+// Otherwise Y = requant_m(acc) with the node's RequantMode: M_m = s_x · s_w[m] / s_y (or the
+// node's explicit multipliers), rounding per mode, + zy, clamped to [clamp_min, clamp_max] within
+// the output type (saturation).
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+
+#include "model/error.h"
+#include "model/ops/compute_util.h"
+#include "model/ops/op_util.h"
+#include "model/ops/ops.h"
+
+namespace qsa::model::ops {
+namespace {
+
+struct ConvPlan {
+  const TensorInfo* x = nullptr;
+  const TensorInfo* w = nullptr;
+  std::int64_t batch = 0;
+  std::int64_t in_channels = 0;   // C
+  std::int64_t out_channels = 0;  // M
+  std::int64_t group = 1;
+  Window2d win;
+  DType out_dtype = DType::kInt32;
+  bool raw = false;  // int32 accumulator output
+
+  std::int64_t InPerGroup() const { return in_channels / group; }
+  std::int64_t OutPerGroup() const { return out_channels / group; }
+  std::int64_t TapsPerOutput() const { return InPerGroup() * win.kernel[0] * win.kernel[1]; }
+  Shape OutShape() const { return {batch, out_channels, win.out[0], win.out[1]}; }
+};
+
+ConvPlan Plan(const Node& node, const Graph& graph) {
+  ExpectInputs(node, 2, 3);
+  ExpectOutputs(node, 1);
+  ConvPlan p;
+  p.x = &graph.Info(node.inputs[0]);
+  p.w = &graph.Info(node.inputs[1]);
+  const TensorInfo& x = *p.x;
+  const TensorInfo& w = *p.w;
+  if (!IsQuantizedType(x.dtype)) {
+    Fail(node, "input " + TensorLabel(x) + " is " + std::string(DTypeName(x.dtype)) +
+                   "; Conv takes uint8 or int8");
+  }
+  if (!IsQuantizedType(w.dtype)) {
+    Fail(node, "weight " + TensorLabel(w) + " is " + std::string(DTypeName(w.dtype)) +
+                   "; Conv takes uint8 or int8");
+  }
+  if (x.shape.size() != 4) {
+    Fail(node, "input " + TensorLabel(x) + " has shape " + ShapeToString(x.shape) +
+                   "; Conv takes N,C,H,W");
+  }
+  if (w.shape.size() != 4) {
+    Fail(node, "weight " + TensorLabel(w) + " has shape " + ShapeToString(w.shape) +
+                   "; Conv takes M,C/group,KH,KW");
+  }
+  p.batch = x.shape[0];
+  p.in_channels = x.shape[1];
+  p.out_channels = w.shape[0];
+  p.group = node.attrs.GetInt("group", 1);
+  if (p.group < 1) Fail(node, "group must be >= 1, is " + std::to_string(p.group));
+  if (p.in_channels % p.group != 0) {
+    Fail(node, "group " + std::to_string(p.group) + " does not divide the " +
+                   std::to_string(p.in_channels) + " input channels");
+  }
+  if (p.out_channels % p.group != 0) {
+    Fail(node, "group " + std::to_string(p.group) + " does not divide the " +
+                   std::to_string(p.out_channels) + " output channels");
+  }
+  if (w.shape[1] != p.in_channels / p.group) {
+    Fail(node, "weight " + TensorLabel(w) + " has " + std::to_string(w.shape[1]) +
+                   " input channels per group but input " + TensorLabel(x) + " has " +
+                   std::to_string(p.in_channels) + " channels in " + std::to_string(p.group) +
+                   " group(s)");
+  }
+  if (node.attrs.Has("kernel_shape")) {
+    const std::vector<std::int64_t> k = node.attrs.GetInts("kernel_shape");
+    if (k.size() != 2 || k[0] != w.shape[2] || k[1] != w.shape[3]) {
+      Fail(node, "kernel_shape " + ShapeToString(k) + " disagrees with weight shape " +
+                     ShapeToString(w.shape));
+    }
+  }
+  p.win = ReadWindow(node, x.shape[2], x.shape[3], w.shape[2], w.shape[3], false);
+  CheckActivationQuant(node, x, "input");
+  CheckWeightQuant(node, w, "weight", 0, p.out_channels);
+  CheckBias(node, graph, 2, p.out_channels);
+  p.out_dtype = ResolveOutputDType(node, graph, x.dtype);
+  p.raw = p.out_dtype == DType::kInt32;
+  return p;
+}
+
+// Largest |acc| per output channel, checked against INT32_MAX (see the contract above).
+void CheckBound(const Node& node, const Graph& graph, const ConvPlan& p) {
+  const std::int64_t max_x = MaxCentered(p.x->dtype, ZeroPointAt(p.x->quant, 0));
+  const std::int64_t taps = p.TapsPerOutput();
+  const bool w_const = graph.IsConstant(node.inputs[1]);
+  const bool b_const = HasInput(node, 2) && graph.IsConstant(node.inputs[2]);
+  std::vector<std::int32_t> wv;
+  if (w_const) {
+    wv = CenteredValues(graph.Constant(node.inputs[1]), p.w->quant, p.out_channels, taps);
+  }
+  for (std::int64_t m = 0; m < p.out_channels; ++m) {
+    std::int64_t wsum = 0;
+    if (w_const) {
+      for (std::int64_t k = 0; k < taps; ++k) {
+        wsum += std::abs(static_cast<std::int64_t>(wv[static_cast<std::size_t>(m * taps + k)]));
+      }
+    } else {
+      wsum = SaturatingMul(taps, MaxCentered(p.w->dtype, ZeroPointAt(p.w->quant, m)));
+    }
+    std::int64_t bound = SaturatingMul(max_x, wsum);
+    if (b_const) {
+      bound += std::abs(static_cast<std::int64_t>(graph.Constant(node.inputs[2]).GetInt(m)));
+    }
+    CheckAccumulatorBound(node, bound, "the accumulator of output channel " + std::to_string(m));
+  }
+}
+
+void Infer(const Node& node, Graph& graph) {
+  const ConvPlan p = Plan(node, graph);
+  CheckBound(node, graph, p);
+  SetOutput(graph, node, 0, p.out_dtype, p.OutShape());
+  const TensorInfo& out = graph.Info(node.outputs[0]);
+  if (p.raw) {
+    if (!node.requant.empty()) {
+      Fail(node, "explicit requant multipliers given but the output is int32");
+    }
+    return;
+  }
+  CheckActivationQuant(node, out, "output");
+  if (node.requant.empty() && p.x->quant.empty()) {
+    Fail(node, "input " + TensorLabel(*p.x) +
+                   " has no scale; a requantized output needs one (or explicit requant)");
+  }
+  // Builds (and so checks) every channel's multiplier.
+  ChannelRequantizers(node, RequantMode::kTfliteDouble,
+                      p.x->quant.empty() ? 0.0f : p.x->quant.scale(0), p.w->quant, out,
+                      p.out_channels);
+}
+
+std::vector<Tensor> Run(const OpContext& ctx) {
+  const Node& node = ctx.node;
+  const ConvPlan p = Plan(node, ctx.graph);
+  const Window2d& win = p.win;
+  const std::int64_t in_h = win.in[0], in_w = win.in[1];
+  const std::int64_t out_h = win.out[0], out_w = win.out[1];
+  const std::int64_t kh_n = win.kernel[0], kw_n = win.kernel[1];
+  const std::int64_t cg = p.InPerGroup(), mg = p.OutPerGroup();
+  const std::vector<std::int32_t> xv = CenteredValues(ctx.In(0), p.x->quant, 1, 1);
+  const std::vector<std::int32_t> wv =
+      CenteredValues(ctx.In(1), p.w->quant, p.out_channels, p.TapsPerOutput());
+  const bool has_bias = ctx.HasIn(2);
+  std::vector<Requantizer> rq;
+  if (!p.raw) {
+    rq = ChannelRequantizers(node, ctx.mode, p.x->quant.empty() ? 0.0f : p.x->quant.scale(0),
+                             p.w->quant, ctx.OutInfo(0), p.out_channels);
+  }
+
+  std::vector<std::int32_t> out(static_cast<std::size_t>(NumElements(p.OutShape())));
+  std::vector<std::int32_t> acc(static_cast<std::size_t>(out_h * out_w));
+  for (std::int64_t n = 0; n < p.batch; ++n) {
+    for (std::int64_t m = 0; m < p.out_channels; ++m) {
+      const std::int64_t g = m / mg;
+      std::fill(acc.begin(), acc.end(), 0);
+      for (std::int64_t c = 0; c < cg; ++c) {
+        const std::int32_t* plane = xv.data() + ((n * p.in_channels + g * cg + c) * in_h * in_w);
+        const std::int32_t* wk = wv.data() + ((m * cg + c) * kh_n * kw_n);
+        for (std::int64_t kh = 0; kh < kh_n; ++kh) {
+          for (std::int64_t kw = 0; kw < kw_n; ++kw) {
+            const std::int32_t wt = wk[kh * kw_n + kw];
+            if (wt == 0) continue;
+            // Output columns whose tap kw lands inside the row: 0 <= ow·sw − pl + kw·dw < W.
+            const std::int64_t off = kw * win.dilation[1] - win.pad_begin[1];
+            const std::int64_t ow_lo = off >= 0 ? 0 : (-off + win.stride[1] - 1) / win.stride[1];
+            const std::int64_t last = in_w - 1 - off;
+            const std::int64_t ow_hi = last < 0 ? 0 : std::min(out_w, last / win.stride[1] + 1);
+            if (ow_hi <= ow_lo) continue;
+            for (std::int64_t oh = 0; oh < out_h; ++oh) {
+              const std::int64_t ih = win.Start(0, oh) + kh * win.dilation[0];
+              if (ih < 0 || ih >= in_h) continue;
+              AccumulateRow(acc.data() + oh * out_w + ow_lo,
+                            plane + ih * in_w + ow_lo * win.stride[1] + off, ow_hi - ow_lo,
+                            win.stride[1], wt);
+            }
+          }
+        }
+      }
+      const std::int64_t bias = has_bias ? ctx.In(2).GetInt(m) : 0;
+      std::int32_t* dst = out.data() + (n * p.out_channels + m) * out_h * out_w;
+      for (std::size_t i = 0; i < acc.size(); ++i) {
+        const std::int64_t total = bias + acc[i];
+        if (total < std::numeric_limits<std::int32_t>::min() ||
+            total > std::numeric_limits<std::int32_t>::max()) {
+          Fail(node, "the accumulator of output channel " + std::to_string(m) +
+                         " overflows int32 after adding the bias (" + std::to_string(total) + ")");
+        }
+        const auto t32 = static_cast<std::int32_t>(total);
+        dst[i] = p.raw ? t32 : rq[static_cast<std::size_t>(m)].Apply(t32);
+      }
+    }
+  }
+  return {IntTensor(p.out_dtype, p.OutShape(), out)};
+}
+
+}  // namespace
+
+const OpDef kConv{"Conv", Infer, Run};
+
+}  // namespace qsa::model::ops

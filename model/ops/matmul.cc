@@ -1,0 +1,210 @@
+// MatMul: quantized matrix product (ONNX QLinearMatMul / MatMulInteger semantics).
+//
+// Inputs   A [M, K] or [batch, M, K] uint8/int8, per-tensor scale s_a and zero point za.
+//          B [K, N] or [batch, K, N] uint8/int8 ([N, K] / [batch, N, K] when transpose_b = 1),
+//            per tensor or per axis along its N axis (one scale s_b[n] and zero point zb[n] per
+//            output column; non-zero zero points allowed). B need not be constant.
+//          Bias [N] int32, optional, at scale s_a · s_b[n] with zero point 0.
+// Attrs    transpose_b (0), output_dtype, clamp_min / clamp_max (fused activation).
+// Output   Y [M, N], or [batch, M, N] when A or B has a batch dimension. A 2-D operand, or a
+//          batch of 1, is broadcast over the other's batch; other batch sizes must be equal.
+//
+// Integer contract. For each batch index and row i, column n:
+//   acc = Bias[n] + Σ_{k < K} (A[i, k] − za) · (B[k, n] − zb[n])
+// Every term and partial sum is an exact int32: Infer bounds |acc| ≤ |Bias[n]| + max|a − za| ·
+// max_batch Σ_k |B[k, n] − zb[n]| with the constant B (K · max|a − za| · max|b − zb[n]| when B
+// is not constant) and refuses the node, naming the bound, when that can exceed INT32_MAX. A bias
+// that is not a constant is added in 64 bits at run time and an out-of-range sum is an error.
+// Output int32 (declared, or output_dtype "int32"): Y = acc (MatMulInteger). Otherwise
+// Y = requant_n(acc): M_n = s_a · s_b[n] / s_y (or the node's explicit multipliers), rounding per
+// the RequantMode, + zy, clamped to [clamp_min, clamp_max] within the output type.
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+
+#include "model/error.h"
+#include "model/ops/compute_util.h"
+#include "model/ops/op_util.h"
+#include "model/ops/ops.h"
+
+namespace qsa::model::ops {
+namespace {
+
+struct MatMulPlan {
+  const TensorInfo* a = nullptr;
+  const TensorInfo* b = nullptr;
+  bool transpose_b = false;
+  std::int64_t rows = 0;     // M
+  std::int64_t depth = 0;    // K
+  std::int64_t cols = 0;     // N
+  std::int64_t batch = 1;    // output batch (1 when the output is 2-D)
+  std::int64_t a_batch = 1;  // batch count of A (1 when A is 2-D)
+  std::int64_t b_batch = 1;  // batch count of B (1 when B is 2-D)
+  bool batched = false;
+  DType out_dtype = DType::kInt32;
+  bool raw = false;
+
+  Shape OutShape() const { return batched ? Shape{batch, rows, cols} : Shape{rows, cols}; }
+  // Stride, in elements, between consecutive entries of B's N axis (for CenteredValues).
+  std::int64_t BInner() const { return transpose_b ? depth : 1; }
+};
+
+MatMulPlan Plan(const Node& node, const Graph& graph) {
+  ExpectInputs(node, 2, 3);
+  ExpectOutputs(node, 1);
+  MatMulPlan p;
+  p.a = &graph.Info(node.inputs[0]);
+  p.b = &graph.Info(node.inputs[1]);
+  const TensorInfo& a = *p.a;
+  const TensorInfo& b = *p.b;
+  for (const TensorInfo* t : {p.a, p.b}) {
+    if (!IsQuantizedType(t->dtype)) {
+      Fail(node, "input " + TensorLabel(*t) + " is " + std::string(DTypeName(t->dtype)) +
+                     "; MatMul takes uint8 or int8");
+    }
+    if (t->shape.size() != 2 && t->shape.size() != 3) {
+      Fail(node, "input " + TensorLabel(*t) + " has shape " + ShapeToString(t->shape) +
+                     "; MatMul takes rank 2 or 3");
+    }
+  }
+  const std::int64_t tb = node.attrs.GetInt("transpose_b", 0);
+  if (tb != 0 && tb != 1) Fail(node, "transpose_b must be 0 or 1, is " + std::to_string(tb));
+  p.transpose_b = tb == 1;
+  const std::size_t ra = a.shape.size();
+  const std::size_t rb = b.shape.size();
+  p.rows = a.shape[ra - 2];
+  p.depth = a.shape[ra - 1];
+  const std::int64_t b_depth = p.transpose_b ? b.shape[rb - 1] : b.shape[rb - 2];
+  p.cols = p.transpose_b ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (b_depth != p.depth) {
+    Fail(node, "inner dimensions differ: A " + TensorLabel(a) + " " + ShapeToString(a.shape) +
+                   " has K = " + std::to_string(p.depth) + ", B " + TensorLabel(b) + " " +
+                   ShapeToString(b.shape) + (p.transpose_b ? " (transposed)" : "") +
+                   " has K = " + std::to_string(b_depth));
+  }
+  p.a_batch = ra == 3 ? a.shape[0] : 1;
+  p.b_batch = rb == 3 ? b.shape[0] : 1;
+  if (p.a_batch != p.b_batch && p.a_batch != 1 && p.b_batch != 1) {
+    Fail(node, "batch sizes differ: " + ShapeToString(a.shape) + " and " + ShapeToString(b.shape));
+  }
+  p.batched = ra == 3 || rb == 3;
+  p.batch = std::max(p.a_batch, p.b_batch);
+  CheckActivationQuant(node, a, "input A");
+  CheckWeightQuant(node, b, "input B", static_cast<std::int64_t>(rb) - (p.transpose_b ? 2 : 1),
+                   p.cols);
+  CheckBias(node, graph, 2, p.cols);
+  p.out_dtype = ResolveOutputDType(node, graph, a.dtype);
+  p.raw = p.out_dtype == DType::kInt32;
+  return p;
+}
+
+// B minus its zero points, laid out [b_batch][K][N] whatever transpose_b says.
+std::vector<std::int32_t> CenteredB(const MatMulPlan& p, const Tensor& b) {
+  std::vector<std::int32_t> v = CenteredValues(b, p.b->quant, p.cols, p.BInner());
+  if (!p.transpose_b) return v;
+  std::vector<std::int32_t> t(v.size());
+  const std::int64_t kn = p.depth * p.cols;
+  for (std::int64_t s = 0; s < p.b_batch; ++s) {
+    for (std::int64_t n = 0; n < p.cols; ++n) {
+      for (std::int64_t k = 0; k < p.depth; ++k) {
+        t[static_cast<std::size_t>(s * kn + k * p.cols + n)] =
+            v[static_cast<std::size_t>(s * kn + n * p.depth + k)];
+      }
+    }
+  }
+  return t;
+}
+
+void CheckBound(const Node& node, const Graph& graph, const MatMulPlan& p) {
+  const std::int64_t max_a = MaxCentered(p.a->dtype, ZeroPointAt(p.a->quant, 0));
+  const bool b_const = graph.IsConstant(node.inputs[1]);
+  const bool bias_const = HasInput(node, 2) && graph.IsConstant(node.inputs[2]);
+  std::vector<std::int32_t> bv;
+  if (b_const) bv = CenteredB(p, graph.Constant(node.inputs[1]));
+  for (std::int64_t n = 0; n < p.cols; ++n) {
+    std::int64_t bsum = 0;
+    if (b_const) {
+      for (std::int64_t s = 0; s < p.b_batch; ++s) {
+        std::int64_t sum = 0;
+        for (std::int64_t k = 0; k < p.depth; ++k) {
+          sum += std::abs(static_cast<std::int64_t>(
+              bv[static_cast<std::size_t>((s * p.depth + k) * p.cols + n)]));
+        }
+        bsum = std::max(bsum, sum);
+      }
+    } else {
+      bsum = SaturatingMul(p.depth, MaxCentered(p.b->dtype, ZeroPointAt(p.b->quant, n)));
+    }
+    std::int64_t bound = SaturatingMul(max_a, bsum);
+    if (bias_const) {
+      bound += std::abs(static_cast<std::int64_t>(graph.Constant(node.inputs[2]).GetInt(n)));
+    }
+    CheckAccumulatorBound(node, bound, "the accumulator of output column " + std::to_string(n));
+  }
+}
+
+void Infer(const Node& node, Graph& graph) {
+  const MatMulPlan p = Plan(node, graph);
+  CheckBound(node, graph, p);
+  SetOutput(graph, node, 0, p.out_dtype, p.OutShape());
+  const TensorInfo& out = graph.Info(node.outputs[0]);
+  if (p.raw) {
+    if (!node.requant.empty()) {
+      Fail(node, "explicit requant multipliers given but the output is int32");
+    }
+    return;
+  }
+  CheckActivationQuant(node, out, "output");
+  if (node.requant.empty() && p.a->quant.empty()) {
+    Fail(node, "input A " + TensorLabel(*p.a) +
+                   " has no scale; a requantized output needs one (or explicit requant)");
+  }
+  ChannelRequantizers(node, RequantMode::kTfliteDouble,
+                      p.a->quant.empty() ? 0.0f : p.a->quant.scale(0), p.b->quant, out, p.cols);
+}
+
+std::vector<Tensor> Run(const OpContext& ctx) {
+  const Node& node = ctx.node;
+  const MatMulPlan p = Plan(node, ctx.graph);
+  const std::vector<std::int32_t> av = CenteredValues(ctx.In(0), p.a->quant, 1, 1);
+  const std::vector<std::int32_t> bv = CenteredB(p, ctx.In(1));
+  const bool has_bias = ctx.HasIn(2);
+  std::vector<Requantizer> rq;
+  if (!p.raw) {
+    rq = ChannelRequantizers(node, ctx.mode, p.a->quant.empty() ? 0.0f : p.a->quant.scale(0),
+                             p.b->quant, ctx.OutInfo(0), p.cols);
+  }
+  std::vector<std::int32_t> out(static_cast<std::size_t>(NumElements(p.OutShape())));
+  std::vector<std::int32_t> acc(static_cast<std::size_t>(p.cols));
+  for (std::int64_t s = 0; s < p.batch; ++s) {
+    const std::int32_t* a_mat = av.data() + (p.a_batch > 1 ? s : 0) * p.rows * p.depth;
+    const std::int32_t* b_mat = bv.data() + (p.b_batch > 1 ? s : 0) * p.depth * p.cols;
+    for (std::int64_t i = 0; i < p.rows; ++i) {
+      std::fill(acc.begin(), acc.end(), 0);
+      for (std::int64_t k = 0; k < p.depth; ++k) {
+        const std::int32_t a_ik = a_mat[i * p.depth + k];
+        if (a_ik == 0) continue;
+        AccumulateRow(acc.data(), b_mat + k * p.cols, p.cols, 1, a_ik);
+      }
+      std::int32_t* dst = out.data() + (s * p.rows + i) * p.cols;
+      for (std::int64_t n = 0; n < p.cols; ++n) {
+        const std::int64_t total =
+            (has_bias ? ctx.In(2).GetInt(n) : 0) + acc[static_cast<std::size_t>(n)];
+        if (total < std::numeric_limits<std::int32_t>::min() ||
+            total > std::numeric_limits<std::int32_t>::max()) {
+          Fail(node, "the accumulator of output column " + std::to_string(n) +
+                         " overflows int32 after adding the bias (" + std::to_string(total) + ")");
+        }
+        const auto t32 = static_cast<std::int32_t>(total);
+        dst[n] = p.raw ? t32 : rq[static_cast<std::size_t>(n)].Apply(t32);
+      }
+    }
+  }
+  return {IntTensor(p.out_dtype, p.OutShape(), out)};
+}
+
+}  // namespace
+
+const OpDef kMatMul{"MatMul", Infer, Run};
+
+}  // namespace qsa::model::ops

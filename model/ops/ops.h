@@ -1,0 +1,42 @@
+// Every operator of the graph IR. Each is defined in the file named in its comment and listed in
+// the sorted table of model/ops/registry.cc.
+#pragma once
+
+#include "model/op_registry.h"
+
+namespace qsa::model::ops {
+
+// Integer (quantized) compute: conv.cc, matmul.cc, add.cc, pool.cc, clip.cc.
+extern const OpDef kConv;
+extern const OpDef kMatMul;
+extern const OpDef kAdd;  // quantized (TFLite rescale) on uint8/int8, plain on float32
+extern const OpDef kMaxPool;
+extern const OpDef kAveragePool;
+extern const OpDef kGlobalAveragePool;
+extern const OpDef kClip;  // ReLU / ReLU6 / Clip; integer bounds on integer tensors
+
+// Layout, any dtype: shape_ops.cc.
+extern const OpDef kConcat;
+extern const OpDef kFlatten;
+extern const OpDef kIdentity;
+extern const OpDef kReshape;
+extern const OpDef kTranspose;
+
+// Between real and quantized: quantize.cc.
+extern const OpDef kDequantizeLinear;
+extern const OpDef kDynamicQuantizeLinear;
+extern const OpDef kQuantizeLinear;
+
+// float32 host ops (ops the accelerator does not run): float_ops.cc.
+extern const OpDef kCast;
+extern const OpDef kDiv;
+extern const OpDef kMax;
+extern const OpDef kMin;
+extern const OpDef kMul;
+extern const OpDef kReduceMax;
+extern const OpDef kReduceMin;
+extern const OpDef kRelu;
+extern const OpDef kRound;
+extern const OpDef kSub;
+
+}  // namespace qsa::model::ops

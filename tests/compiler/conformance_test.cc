@@ -1,0 +1,506 @@
+// ONNX's backend node tests as conformance vectors for the importer and the golden model: every
+// folder of QSA_SHARED_DATA_DIR/onnx-node (the quantized operators) and the node tests of Debian's
+// libonnx-testdata (QSA_ONNX_TESTDATA_DIR/node) for the ops the IR has, listed in kIncluded; the
+// others are listed in kExcluded with the reason.
+//
+// Each vector is imported with every input_N.pb offered as a bound input (the importer binds the
+// ones in parameter positions), run with the remaining inputs, and compared with output_N.pb:
+//  - float outputs: exact, or |got − want| ≤ 1e-6 · max(1, |want|) where ONNX computes in float
+//    with another summation order (pools);
+//  - integer outputs: exact in float64-rne mode (the ONNX reference requantizes in double), at most
+//    1 LSB in the default tflite-double mode (fixed-point requantization).
+// The suite prints how many vectors match exactly in each mode.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "compiler/onnx_import.h"
+#include "compiler/onnx_tensor.h"
+#include "model/error.h"
+#include "model/executor.h"
+#include "model/quant.h"
+#include "model/tensor.h"
+
+namespace qsa::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+using model::DType;
+using model::RequantMode;
+using model::Tensor;
+
+std::string SharedDir() { return std::string(QSA_SHARED_DATA_DIR) + "/onnx-node"; }
+std::string DebianDir() { return std::string(QSA_ONNX_TESTDATA_DIR) + "/node"; }
+
+// Debian node tests the importer and the IR take.
+const std::vector<std::string> kIncluded = {
+    // Quantization and integer ops.
+    "test_basic_convinteger",
+    "test_convinteger_with_padding",
+    "test_convinteger_without_padding",
+    "test_dequantizelinear",
+    "test_dequantizelinear_axis",
+    "test_dynamicquantizelinear",
+    "test_dynamicquantizelinear_expanded",
+    "test_dynamicquantizelinear_max_adjusted",
+    "test_dynamicquantizelinear_max_adjusted_expanded",
+    "test_dynamicquantizelinear_min_adjusted",
+    "test_dynamicquantizelinear_min_adjusted_expanded",
+    "test_matmulinteger",
+    "test_qlinearconv",
+    "test_qlinearmatmul_2D",
+    "test_qlinearmatmul_3D",
+    "test_quantizelinear",
+    "test_quantizelinear_axis",
+    // Pools (2-D).
+    "test_averagepool_2d_ceil",
+    "test_averagepool_2d_default",
+    "test_averagepool_2d_pads",
+    "test_averagepool_2d_pads_count_include_pad",
+    "test_averagepool_2d_precomputed_pads",
+    "test_averagepool_2d_precomputed_pads_count_include_pad",
+    "test_averagepool_2d_precomputed_same_upper",
+    "test_averagepool_2d_precomputed_strides",
+    "test_averagepool_2d_same_lower",
+    "test_averagepool_2d_same_upper",
+    "test_averagepool_2d_strides",
+    "test_globalaveragepool",
+    "test_globalaveragepool_precomputed",
+    "test_maxpool_2d_ceil",
+    "test_maxpool_2d_default",
+    "test_maxpool_2d_dilations",
+    "test_maxpool_2d_pads",
+    "test_maxpool_2d_precomputed_pads",
+    "test_maxpool_2d_precomputed_same_upper",
+    "test_maxpool_2d_precomputed_strides",
+    "test_maxpool_2d_same_lower",
+    "test_maxpool_2d_same_upper",
+    "test_maxpool_2d_strides",
+    "test_maxpool_2d_uint8",
+    // Clip (bounds given as inputs, bound as constants).
+    "test_clip",
+    "test_clip_default_inbounds",
+    "test_clip_default_int8_inbounds",
+    "test_clip_default_int8_max",
+    "test_clip_default_int8_min",
+    "test_clip_default_max",
+    "test_clip_default_min",
+    "test_clip_example",
+    "test_clip_inbounds",
+    "test_clip_outbounds",
+    "test_clip_splitbounds",
+    // Layout.
+    "test_concat_1d_axis_0",
+    "test_concat_1d_axis_negative_1",
+    "test_concat_2d_axis_0",
+    "test_concat_2d_axis_1",
+    "test_concat_2d_axis_negative_1",
+    "test_concat_2d_axis_negative_2",
+    "test_concat_3d_axis_0",
+    "test_concat_3d_axis_1",
+    "test_concat_3d_axis_2",
+    "test_concat_3d_axis_negative_1",
+    "test_concat_3d_axis_negative_2",
+    "test_concat_3d_axis_negative_3",
+    "test_flatten_axis0",
+    "test_flatten_axis1",
+    "test_flatten_axis2",
+    "test_flatten_axis3",
+    "test_flatten_default_axis",
+    "test_flatten_negative_axis1",
+    "test_flatten_negative_axis2",
+    "test_flatten_negative_axis3",
+    "test_flatten_negative_axis4",
+    "test_identity",
+    "test_reshape_allowzero_reordered",
+    "test_reshape_extended_dims",
+    "test_reshape_negative_dim",
+    "test_reshape_negative_extended_dims",
+    "test_reshape_one_dim",
+    "test_reshape_reduced_dims",
+    "test_reshape_reordered_all_dims",
+    "test_reshape_reordered_last_dims",
+    "test_reshape_zero_and_negative_dim",
+    "test_reshape_zero_dim",
+    "test_transpose_all_permutations_0",
+    "test_transpose_all_permutations_1",
+    "test_transpose_all_permutations_2",
+    "test_transpose_all_permutations_3",
+    "test_transpose_all_permutations_4",
+    "test_transpose_all_permutations_5",
+    "test_transpose_default",
+    // float32 host ops.
+    "test_add",
+    "test_add_bcast",
+    "test_div",
+    "test_div_bcast",
+    "test_div_example",
+    "test_max_example",
+    "test_max_float32",
+    "test_max_one_input",
+    "test_max_two_inputs",
+    "test_min_example",
+    "test_min_float32",
+    "test_min_one_input",
+    "test_min_two_inputs",
+    "test_mul",
+    "test_mul_bcast",
+    "test_mul_example",
+    "test_reduce_max_default_axes_keepdim_example",
+    "test_reduce_max_default_axes_keepdims_random",
+    "test_reduce_max_do_not_keepdims_example",
+    "test_reduce_max_do_not_keepdims_random",
+    "test_reduce_max_keepdims_example",
+    "test_reduce_max_keepdims_random",
+    "test_reduce_max_negative_axes_keepdims_example",
+    "test_reduce_max_negative_axes_keepdims_random",
+    "test_reduce_min_default_axes_keepdims_example",
+    "test_reduce_min_default_axes_keepdims_random",
+    "test_reduce_min_do_not_keepdims_example",
+    "test_reduce_min_do_not_keepdims_random",
+    "test_reduce_min_keepdims_example",
+    "test_reduce_min_keepdims_random",
+    "test_reduce_min_negative_axes_keepdims_example",
+    "test_reduce_min_negative_axes_keepdims_random",
+    "test_relu",
+    "test_round",
+    "test_sub",
+    "test_sub_bcast",
+    "test_sub_example",
+};
+
+// Debian node tests of the same ops that are not taken, and why.
+const std::map<std::string, std::string> kExcluded = {
+    {"test_add_uint8", "ONNX adds stored integers (wrapping); the IR's integer Add is quantized"},
+    {"test_sub_uint8", "integer Sub on stored values is not an IR op"},
+    {"test_mul_uint8", "integer Mul on stored values is not an IR op"},
+    {"test_div_uint8", "integer Div on stored values is not an IR op"},
+    {"test_averagepool_1d_default", "1-D pooling; the IR pools 2-D NCHW tensors"},
+    {"test_averagepool_3d_default", "3-D pooling; the IR pools 2-D NCHW tensors"},
+    {"test_maxpool_1d_default", "1-D pooling; the IR pools 2-D NCHW tensors"},
+    {"test_maxpool_3d_default", "3-D pooling; the IR pools 2-D NCHW tensors"},
+    {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool's Indices output (int64)"},
+    {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool's Indices output (int64)"},
+    {"test_globalmaxpool", "GlobalMaxPool is not an IR op"},
+    {"test_globalmaxpool_precomputed", "GlobalMaxPool is not an IR op"},
+    {"test_cast_BFLOAT16_to_FLOAT", "bfloat16 is not an IR element type"},
+    {"test_cast_DOUBLE_to_FLOAT", "double is not an IR element type"},
+    {"test_cast_DOUBLE_to_FLOAT16", "double and float16 are not IR element types"},
+    {"test_cast_FLOAT16_to_DOUBLE", "float16 and double are not IR element types"},
+    {"test_cast_FLOAT16_to_FLOAT", "float16 is not an IR element type"},
+    {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 is not an IR element type"},
+    {"test_cast_FLOAT_to_DOUBLE", "double is not an IR element type"},
+    {"test_cast_FLOAT_to_FLOAT16", "float16 is not an IR element type"},
+    {"test_cast_FLOAT_to_STRING", "string is not an IR element type"},
+    {"test_cast_STRING_to_FLOAT", "string is not an IR element type"},
+    {"test_conv_with_autopad_same", "float Conv; the IR's Conv is quantized"},
+    {"test_conv_with_strides_and_asymmetric_padding", "float Conv; the IR's Conv is quantized"},
+    {"test_conv_with_strides_no_padding", "float Conv; the IR's Conv is quantized"},
+    {"test_conv_with_strides_padding", "float Conv; the IR's Conv is quantized"},
+    {"test_gemm_all_attributes", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_alpha", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_beta", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_default_matrix_bias", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_default_no_bias", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_default_scalar_bias", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_default_single_elem_vector_bias", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_default_vector_bias", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_default_zero_bias", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_transposeA", "float Gemm; the IR's MatMul is quantized"},
+    {"test_gemm_transposeB", "float Gemm; the IR's MatMul is quantized"},
+    {"test_matmul_2d", "float MatMul; the IR's MatMul is quantized"},
+    {"test_matmul_3d", "float MatMul; the IR's MatMul is quantized"},
+    {"test_matmul_4d", "float MatMul; the IR's MatMul is quantized"},
+    {"test_max_float16", "float16 is not an IR element type"},
+    {"test_max_float64", "double is not an IR element type"},
+    {"test_max_int16", "int16 is not an IR element type"},
+    {"test_max_int32", "integer Max is not an IR op (Max is a float32 host op)"},
+    {"test_max_int64", "int64 is not an IR element type"},
+    {"test_max_int8", "integer Max is not an IR op (Max is a float32 host op)"},
+    {"test_max_uint16", "uint16 is not an IR element type"},
+    {"test_max_uint32", "uint32 is not an IR element type"},
+    {"test_max_uint64", "uint64 is not an IR element type"},
+    {"test_max_uint8", "integer Max is not an IR op (Max is a float32 host op)"},
+    {"test_min_float16", "float16 is not an IR element type"},
+    {"test_min_float64", "double is not an IR element type"},
+    {"test_min_int16", "int16 is not an IR element type"},
+    {"test_min_int32", "integer Min is not an IR op (Min is a float32 host op)"},
+    {"test_min_int64", "int64 is not an IR element type"},
+    {"test_min_int8", "integer Min is not an IR op (Min is a float32 host op)"},
+    {"test_min_uint16", "uint16 is not an IR element type"},
+    {"test_min_uint32", "uint32 is not an IR element type"},
+    {"test_min_uint64", "uint64 is not an IR element type"},
+    {"test_min_uint8", "integer Min is not an IR op (Min is a float32 host op)"},
+    {"test_identity_opt", "optional types are not IR types"},
+    {"test_identity_sequence", "sequence types are not IR types"},
+};
+
+// Name prefixes of the Debian node tests of the ops the importer knows; each such folder must be
+// in kIncluded or kExcluded.
+const std::vector<std::string> kCandidatePrefixes = {
+    "test_add",
+    "test_averagepool",
+    "test_basic_convinteger",
+    "test_cast_",
+    "test_clip",
+    "test_concat_",
+    "test_conv_",
+    "test_convinteger",
+    "test_dequantize",
+    "test_div",
+    "test_dynamicquantize",
+    "test_flatten",
+    "test_gemm",
+    "test_globalaverage",
+    "test_globalmaxpool",
+    "test_identity",
+    "test_matmul",
+    "test_max_",
+    "test_maxpool",
+    "test_min_",
+    "test_mul",
+    "test_qlinear",
+    "test_quantize",
+    "test_reduce_max",
+    "test_reduce_min",
+    "test_relu",
+    "test_reshape",
+    "test_round",
+    "test_sub",
+    "test_transpose_",
+};
+
+struct Vector {
+  std::string id;   // test name: "<source>_<folder>"
+  std::string dir;  // folder holding model.onnx and test_data_set_0/
+};
+
+std::vector<Vector> CollectVectors() {
+  std::vector<Vector> vectors;
+  if (fs::is_directory(SharedDir())) {
+    std::vector<std::string> names;
+    for (const fs::directory_entry& e : fs::directory_iterator(SharedDir())) {
+      if (fs::exists(e.path() / "model.onnx")) names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names)
+      vectors.push_back({"shared_" + name, SharedDir() + "/" + name});
+  }
+  if (fs::is_directory(DebianDir())) {
+    for (const std::string& name : kIncluded) {
+      if (fs::exists(DebianDir() + "/" + name + "/model.onnx")) {
+        vectors.push_back({"debian_" + name, DebianDir() + "/" + name});
+      }
+    }
+  }
+  return vectors;
+}
+
+onnx::ModelProto ReadModel(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  onnx::ModelProto model;
+  if (!file || !model.ParseFromIstream(&file)) throw Error(path + ": cannot read the model");
+  return model;
+}
+
+// A TensorProto as a Tensor; int64 values (Reshape shapes) as int32, which they fit.
+Tensor ToTensor(const onnx::TensorProto& proto, const std::string& what) {
+  if (proto.data_type() != onnx::TensorProto::INT64) return TensorFromProto(proto);
+  const std::vector<std::int64_t> v = Int64sFromProto(proto);
+  std::vector<std::int32_t> narrow;
+  for (std::int64_t x : v) {
+    if (x < std::numeric_limits<std::int32_t>::min() ||
+        x > std::numeric_limits<std::int32_t>::max()) {
+      throw Error(what + ": int64 value " + std::to_string(x) + " does not fit int32");
+    }
+    narrow.push_back(static_cast<std::int32_t>(x));
+  }
+  return Tensor::FromVector(model::Shape(proto.dims().begin(), proto.dims().end()), narrow);
+}
+
+// Vectors with integer outputs, and how many match bit for bit in each mode; vectors with only
+// float outputs, and how many match bit for bit (the others are within the tolerance).
+struct Tally {
+  int vectors = 0;
+  int integer = 0;
+  int integer_exact_float64 = 0;
+  int integer_exact_tflite = 0;
+  int real = 0;
+  int real_exact = 0;
+  std::vector<std::string> not_exact;
+};
+
+Tally& Totals() {
+  static Tally tally;
+  return tally;
+}
+
+class ConformanceTest : public ::testing::TestWithParam<Vector> {
+ public:
+  static void TearDownTestSuite() {
+    const Tally& t = Totals();
+    std::cout << "[ conformance ] " << t.vectors << " vectors. " << t.integer
+              << " with integer outputs: bit-exact in float64-rne " << t.integer_exact_float64
+              << "/" << t.integer << ", in tflite-double " << t.integer_exact_tflite << "/"
+              << t.integer << ". " << t.real << " with float outputs only: bit-exact "
+              << t.real_exact << "/" << t.real;
+    if (!t.not_exact.empty()) {
+      std::cout << ". Not bit-exact:";
+      for (const std::string& id : t.not_exact) std::cout << " " << id;
+    }
+    std::cout << "\n";
+  }
+};
+
+// Compares one output; returns whether it is bit-exact. Integer outputs may differ by
+// `max_lsb`, float outputs by the relative tolerance above.
+bool CompareOutput(const std::string& name, const Tensor& got, const Tensor& want,
+                   std::int64_t max_lsb) {
+  EXPECT_EQ(got.dtype(), want.dtype()) << name;
+  EXPECT_EQ(got.shape(), want.shape()) << name;
+  if (got.dtype() != want.dtype() || got.shape() != want.shape()) return false;
+  bool exact = true;
+  int reported = 0;
+  for (std::int64_t i = 0; i < want.size(); ++i) {
+    if (want.dtype() == DType::kFloat32) {
+      const double g = got.GetDouble(i);
+      const double w = want.GetDouble(i);
+      if (g == w || (std::isnan(g) && std::isnan(w))) continue;
+      exact = false;
+      if (std::fabs(g - w) > 1e-6 * std::max(1.0, std::fabs(w)) && reported++ < 5) {
+        ADD_FAILURE() << name << "[" << i << "]: got " << g << ", want " << w;
+      }
+    } else {
+      const std::int64_t diff = std::abs(got.GetInt(i) - want.GetInt(i));
+      if (diff == 0) continue;
+      exact = false;
+      if (diff > max_lsb && reported++ < 5) {
+        ADD_FAILURE() << name << "[" << i << "]: got " << got.GetInt(i) << ", want "
+                      << want.GetInt(i);
+      }
+    }
+  }
+  return exact;
+}
+
+TEST_P(ConformanceTest, MatchesReferenceOutputs) {
+  const Vector& v = GetParam();
+  const std::string model_path = v.dir + "/model.onnx";
+  const std::string data = v.dir + "/test_data_set_0/";
+  const onnx::ModelProto proto = ReadModel(model_path);
+
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& init : proto.graph().initializer())
+    initializers.insert(init.name());
+  std::vector<std::string> input_names;
+  for (const onnx::ValueInfoProto& in : proto.graph().input()) {
+    if (initializers.count(in.name()) == 0) input_names.push_back(in.name());
+  }
+  ImportOptions options;
+  for (std::size_t k = 0; k < input_names.size(); ++k) {
+    const std::string file = data + "input_" + std::to_string(k) + ".pb";
+    options.bound_inputs[input_names[k]] = ToTensor(ReadTensorProtoFile(file), file);
+  }
+  const ImportResult imported = ImportOnnxFile(model_path, options);
+  std::map<std::string, Tensor> feed;
+  for (const std::string& name : imported.graph.inputs) {
+    ASSERT_EQ(options.bound_inputs.count(name), 1u) << name;
+    feed[name] = options.bound_inputs.at(name);
+  }
+  EXPECT_EQ(imported.bound.size() + imported.graph.inputs.size(), input_names.size());
+
+  std::vector<std::pair<std::string, Tensor>> expected;
+  for (int k = 0; k < proto.graph().output_size(); ++k) {
+    const std::string file = data + "output_" + std::to_string(k) + ".pb";
+    expected.emplace_back(proto.graph().output(k).name(),
+                          ToTensor(ReadTensorProtoFile(file), file));
+  }
+
+  // exact[mode][0]: integer outputs bit-exact; exact[mode][1]: float outputs bit-exact.
+  bool exact[2][2] = {{true, true}, {true, true}};
+  bool has_integer = false;
+  const RequantMode modes[2] = {RequantMode::kFloat64Rne, RequantMode::kTfliteDouble};
+  for (int m = 0; m < 2; ++m) {
+    SCOPED_TRACE(std::string(model::RequantModeName(modes[m])));
+    model::RunOptions run;
+    run.mode = modes[m];
+    const std::map<std::string, Tensor> result = model::RunGraph(imported.graph, feed, run);
+    for (const auto& [name, want] : expected) {
+      ASSERT_EQ(result.count(name), 1u) << name;
+      const int kind = want.dtype() == DType::kFloat32 ? 1 : 0;
+      has_integer = has_integer || kind == 0;
+      exact[m][kind] = CompareOutput(name, result.at(name), want, m == 0 ? 0 : 1) && exact[m][kind];
+    }
+  }
+  RecordProperty("exact_float64_rne", exact[0][0] && exact[0][1] ? "1" : "0");
+  RecordProperty("exact_tflite_double", exact[1][0] && exact[1][1] ? "1" : "0");
+  Tally& t = Totals();
+  ++t.vectors;
+  if (has_integer) {
+    ++t.integer;
+    t.integer_exact_float64 += exact[0][0] ? 1 : 0;
+    t.integer_exact_tflite += exact[1][0] ? 1 : 0;
+  } else {
+    ++t.real;
+    t.real_exact += exact[0][1] && exact[1][1] ? 1 : 0;
+  }
+  if (!(exact[0][0] && exact[0][1] && exact[1][0] && exact[1][1])) t.not_exact.push_back(v.id);
+}
+
+std::string VectorName(const ::testing::TestParamInfo<Vector>& param) { return param.param.id; }
+
+INSTANTIATE_TEST_SUITE_P(Onnx, ConformanceTest, ::testing::ValuesIn(CollectVectors()), VectorName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ConformanceTest);
+
+TEST(ConformanceDataTest, SharedVectorsArePresent) {
+  if (!fs::is_directory(SharedDir())) {
+    GTEST_SKIP() << "no shared ONNX conformance vectors at " << SharedDir()
+                 << "; only Debian's libonnx-testdata vectors run";
+  }
+  int count = 0;
+  for (const Vector& v : CollectVectors()) count += v.id.rfind("shared_", 0) == 0 ? 1 : 0;
+  EXPECT_GT(count, 0);
+}
+
+TEST(ConformanceDataTest, EveryCandidateIsIncludedOrExcluded) {
+  if (!fs::is_directory(DebianDir())) GTEST_SKIP() << "no libonnx-testdata at " << DebianDir();
+  const std::set<std::string> included(kIncluded.begin(), kIncluded.end());
+  EXPECT_EQ(included.size(), kIncluded.size()) << "duplicates in kIncluded";
+  for (const auto& [name, reason] : kExcluded) {
+    EXPECT_EQ(included.count(name), 0u) << name << " is both included and excluded";
+    EXPECT_TRUE(fs::exists(DebianDir() + "/" + name)) << name << " (excluded) does not exist";
+    EXPECT_FALSE(reason.empty()) << name;
+  }
+  for (const std::string& name : kIncluded) {
+    EXPECT_TRUE(fs::exists(DebianDir() + "/" + name + "/model.onnx")) << name << " is missing";
+  }
+  int candidates = 0;
+  for (const fs::directory_entry& e : fs::directory_iterator(DebianDir())) {
+    const std::string name = e.path().filename().string();
+    bool candidate = false;
+    for (const std::string& prefix : kCandidatePrefixes)
+      candidate = candidate || name.rfind(prefix, 0) == 0;
+    if (!candidate) continue;
+    ++candidates;
+    EXPECT_TRUE(included.count(name) != 0 || kExcluded.count(name) != 0)
+        << name << " is neither in kIncluded nor in kExcluded";
+  }
+  std::cout << "[ conformance ] " << candidates
+            << " Debian node tests of supported ops: " << kIncluded.size() << " included, "
+            << kExcluded.size() << " excluded\n";
+}
+
+}  // namespace
+}  // namespace qsa::compiler

@@ -1,0 +1,229 @@
+// qsa demo: runs the bundled examples end to end with the golden engine in every requantization
+// mode and reports how far the modes agree.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "model/error.h"
+#include "model/executor.h"
+#include "model/npy.h"
+#include "tools/commands.h"
+#include "tools/tool_util.h"
+
+#ifndef QSA_EXAMPLES_DIR
+#define QSA_EXAMPLES_DIR "examples"
+#endif
+
+namespace qsa::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Example {
+  fs::path model;
+  fs::path input;
+};
+
+bool IsJsonGraph(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str().find("\"qsa_graph\"") != std::string::npos;
+}
+
+// Every model (an .onnx file or a .json graph) in a subfolder of `dir` that has an input.npy.
+std::vector<Example> FindExamples(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw Error("examples folder '" + dir.string() +
+                "' does not exist; give --examples DIR or set QSA_EXAMPLES");
+  }
+  std::vector<fs::path> folders;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_directory()) folders.push_back(entry.path());
+  }
+  std::sort(folders.begin(), folders.end());
+  std::vector<Example> examples;
+  for (const fs::path& folder : folders) {
+    const fs::path input = folder / "input.npy";
+    if (!fs::is_regular_file(input, ec)) continue;
+    std::vector<fs::path> models;
+    for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
+      const fs::path& p = entry.path();
+      if (!entry.is_regular_file()) continue;
+      if (p.extension() == ".onnx" || (p.extension() == ".json" && IsJsonGraph(p))) {
+        models.push_back(p);
+      }
+    }
+    std::sort(models.begin(), models.end());
+    for (const fs::path& model : models) examples.push_back({model, input});
+  }
+  return examples;
+}
+
+std::string Relative(const fs::path& path, const fs::path& base) {
+  return path.lexically_relative(base).string();
+}
+
+std::string TopClass(const model::Tensor& t) {
+  if (t.size() < 2 || t.rank() == 0 || t.shape().back() != t.size()) return "";
+  std::int64_t best = 0;
+  for (std::int64_t i = 1; i < t.size(); ++i) {
+    if (t.GetDouble(i) > t.GetDouble(best)) best = i;
+  }
+  return "  top class " + std::to_string(best);
+}
+
+std::string Padded(std::string label) {
+  label.resize(std::max<std::size_t>(label.size(), 16) + 1, ' ');
+  return label;
+}
+
+// The size of one quantization step of a graph output: 1 for an integer output; for a float
+// output made by DequantizeLinear from a per-tensor quantized tensor, that tensor's scale.
+std::optional<double> OutputStep(const model::Graph& graph, const std::string& out) {
+  if (model::IsInteger(graph.Info(out).dtype)) return 1.0;
+  for (const model::Node& node : graph.nodes) {
+    if (node.outputs.empty() || node.outputs[0] != out) continue;
+    if (node.op != "DequantizeLinear" || node.inputs.empty()) return std::nullopt;
+    const model::QuantParams& q = graph.Info(node.inputs[0]).quant;
+    if (q.per_axis() || q.scales.size() != 1) return std::nullopt;
+    return static_cast<double>(q.scales[0]);
+  }
+  return std::nullopt;
+}
+
+void PrintAgreement(const std::string& label, const std::string& out, const model::Tensor& a,
+                    const model::Tensor& b, std::optional<double> step) {
+  const Agreement agreement = Compare(a, b);
+  std::cout << "    " << Padded(label) << out << ": " << agreement.equal << "/" << agreement.total
+            << " equal";
+  if (agreement.equal == agreement.total) {
+    std::cout << "\n";
+    return;
+  }
+  std::cout << ", max difference ";
+  if (model::IsInteger(a.dtype())) {
+    std::cout << static_cast<std::int64_t>(agreement.max_abs_diff) << " LSB\n";
+    return;
+  }
+  std::cout << FormatFloat(agreement.max_abs_diff);
+  if (step && *step > 0)
+    std::cout << " (" << FormatFloat(agreement.max_abs_diff / *step) << " LSB)";
+  std::cout << "\n";
+}
+
+void RunExample(const Example& example, const fs::path& base) {
+  PreparedModel prepared = PrepareModel(example.model.string(), {InputSpec{"", example.input}});
+  const model::Graph& graph = prepared.loaded.graph;
+  std::int64_t macs = 0;
+  for (const model::Node& node : graph.nodes) macs += NodeMacs(graph, node).value_or(0);
+  std::cout << "graph '" << graph.name << "': " << graph.nodes.size() << " nodes, "
+            << FormatCount(macs) << " MACs\n";
+  for (const auto& [name, value] : prepared.feeds) {
+    std::cout << "  input  " << name << " = " << Relative(example.input, base) << "  "
+              << value.Describe() << "\n";
+  }
+
+  std::map<model::RequantMode, std::map<std::string, model::Tensor>> results;
+  std::size_t width = 0;
+  for (const std::string& out : graph.outputs) width = std::max(width, out.size());
+  for (model::RequantMode mode : AllRequantModes()) {
+    model::RunOptions options;
+    options.mode = mode;
+    results[mode] = model::RunGraph(graph, prepared.feeds, options);
+    for (const std::string& out : graph.outputs) {
+      const model::Tensor& value = results[mode].at(out);
+      std::cout << "  " << Padded(std::string(model::RequantModeName(mode))) << out
+                << std::string(width - out.size() + 2, ' ') << value.Describe() << " "
+                << FormatValues(value) << TopClass(value) << "\n";
+    }
+  }
+  const model::RequantMode reference = AllRequantModes().front();
+  std::cout << "  agreement with " << model::RequantModeName(reference) << ":\n";
+  for (model::RequantMode mode : AllRequantModes()) {
+    if (mode == reference) continue;
+    for (const std::string& out : graph.outputs) {
+      PrintAgreement(std::string(model::RequantModeName(mode)), out, results[reference].at(out),
+                     results[mode].at(out), OutputStep(graph, out));
+    }
+  }
+
+  // ONNX Runtime's output for input.npy, when the example ships it as <model>.ort.npy.
+  fs::path ort = example.model;
+  ort.replace_extension(".ort.npy");
+  std::error_code ec;
+  if (graph.outputs.size() == 1 && fs::is_regular_file(ort, ec)) {
+    const model::Tensor expected = model::ReadNpy(ort.string());
+    const std::string& out = graph.outputs[0];
+    std::cout << "  agreement with ONNX Runtime (" << Relative(ort, base) << "):\n";
+    for (model::RequantMode mode : AllRequantModes()) {
+      const model::Tensor& value = results[mode].at(out);
+      if (value.dtype() != expected.dtype() || value.shape() != expected.shape()) {
+        std::cout << "    " << Padded(std::string(model::RequantModeName(mode))) << out
+                  << ": not comparable (" << value.Describe() << " vs " << expected.Describe()
+                  << ")\n";
+        continue;
+      }
+      PrintAgreement(std::string(model::RequantModeName(mode)), out, expected, value,
+                     OutputStep(graph, out));
+    }
+  }
+}
+
+}  // namespace
+
+CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Run the bundled examples in all four requantization modes and compare them");
+  cmd->add_option("--examples", args.examples_dir,
+                  "Examples folder (default: $QSA_EXAMPLES, else " QSA_EXAMPLES_DIR ")")
+      ->type_name("DIR");
+  cmd->footer(
+      "Runs every .onnx model and .json graph in DIR/*/ that has an input.npy beside it with the\n"
+      "golden engine in each --requant mode, prints the outputs and how far the modes agree, and,\n"
+      "where <model>.ort.npy holds ONNX Runtime's output for input.npy, the agreement with it.\n"
+      "Exits 1 when an example fails.");
+  return cmd;
+}
+
+void DemoCommand(const DemoArgs& args) {
+  std::string dir = args.examples_dir;
+  if (dir.empty()) {
+    const char* env = std::getenv("QSA_EXAMPLES");
+    dir = env != nullptr && *env != '\0' ? env : QSA_EXAMPLES_DIR;
+  }
+  const fs::path base(dir);
+  const std::vector<Example> examples = FindExamples(base);
+  if (examples.empty()) {
+    throw Error("no examples in '" + dir +
+                "' (each is a folder with an .onnx or .json model and an input.npy)");
+  }
+  std::cout << "qsa demo: " << examples.size() << " example" << (examples.size() == 1 ? "" : "s")
+            << " in " << dir << "\n";
+  std::vector<std::string> failed;
+  for (const Example& example : examples) {
+    const std::string name = Relative(example.model, base);
+    std::cout << "\n== " << name << "\n";
+    try {
+      RunExample(example, base);
+    } catch (const std::exception& e) {
+      std::cout << "  FAILED: " << e.what() << "\n";
+      failed.push_back(name);
+    }
+  }
+  std::cout << "\n"
+            << examples.size() - failed.size() << " of " << examples.size() << " examples ran\n";
+  if (!failed.empty()) {
+    std::string list;
+    for (const std::string& f : failed) list += (list.empty() ? "" : ", ") + f;
+    throw Error("demo: " + std::to_string(failed.size()) + " of " +
+                std::to_string(examples.size()) + " examples failed: " + list);
+  }
+}
+
+}  // namespace qsa::tools

@@ -1,0 +1,73 @@
+// The `qsa` command: parses the command line and dispatches to a subcommand (commands.h). Every
+// failure ends as one line "qsa: error: <message>" on standard error: exit code 1 for errors in
+// the model, inputs or files, 2 for command-line usage errors.
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "model/error.h"
+#include "tools/commands.h"
+
+#ifndef QSA_VERSION
+#define QSA_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+int ReportError(std::string message) {
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::cerr << "qsa: error: " << message << std::endl;
+  return kExitError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace qsa::tools;
+
+  CLI::App app("qsa: tools for quantized (integer) neural-network accelerators.", "qsa");
+  app.set_version_flag("--version", "qsa " QSA_VERSION, "Print the version and exit");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 error (model, inputs, files), 2 command-line usage error.\n"
+      "Run 'qsa COMMAND --help' for a command's options; docs/cli.md has examples.");
+
+  RunArgs run_args;
+  InspectArgs inspect_args;
+  DemoArgs demo_args;
+  CLI::App* run = AddRunCommand(app, run_args);
+  CLI::App* inspect = AddInspectCommand(app, inspect_args);
+  CLI::App* demo = AddDemoCommand(app, demo_args);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {
+      ReportError(std::string("unknown command '") + argv[1] +
+                  "' (commands: run, inspect, demo; see 'qsa --help')");
+      return kExitUsage;
+    }
+    std::string hint = "qsa --help";
+    for (const CLI::App* sub : app.get_subcommands()) hint = "qsa " + sub->get_name() + " --help";
+    ReportError(std::string(e.what()) + " (see '" + hint + "')");
+    return kExitUsage;
+  }
+
+  try {
+    if (run->parsed()) RunCommand(run_args);
+    if (inspect->parsed()) InspectCommand(inspect_args);
+    if (demo->parsed()) DemoCommand(demo_args);
+  } catch (const qsa::Error& e) {
+    return ReportError(e.what());
+  } catch (const std::exception& e) {
+    return ReportError(std::string("internal error: ") + e.what());
+  }
+  return 0;
+}

@@ -1,0 +1,239 @@
+#include "tools/tool_util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "model/error.h"
+#include "model/npy.h"
+
+namespace qsa::tools {
+
+using model::Tensor;
+
+std::vector<InputSpec> ParseInputSpecs(const std::vector<std::string>& values) {
+  std::vector<InputSpec> specs;
+  for (const std::string& value : values) {
+    const std::size_t eq = value.find('=');
+    const std::size_t slash = value.find('/');
+    InputSpec spec;
+    // "NAME=FILE": the name is what precedes the first '=', unless that part holds a '/' (then the
+    // whole value is a path that happens to contain '=').
+    if (eq != std::string::npos && eq > 0 && (slash == std::string::npos || slash > eq)) {
+      spec.name = value.substr(0, eq);
+      spec.path = value.substr(eq + 1);
+    } else {
+      spec.path = value;
+    }
+    if (spec.path.empty()) throw Error("--input '" + value + "': missing file name after '='");
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+namespace {
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const std::string& item : items) s += (s.empty() ? "" : ", ") + item;
+  return s;
+}
+
+std::string InfoText(const model::TensorInfo& info) {
+  return std::string(model::DTypeName(info.dtype)) + model::ShapeToString(info.shape);
+}
+
+}  // namespace
+
+PreparedModel PrepareModel(const std::string& model_path, const std::vector<InputSpec>& specs,
+                           bool require_all) {
+  std::map<std::string, Tensor> named;
+  std::map<std::string, std::string> named_files;
+  std::vector<std::pair<InputSpec, Tensor>> unnamed;
+  for (const InputSpec& spec : specs) {
+    Tensor value = model::ReadNpy(spec.path);
+    if (spec.name.empty()) {
+      unnamed.emplace_back(spec, std::move(value));
+    } else if (!named.emplace(spec.name, std::move(value)).second) {
+      throw Error("--input given twice for '" + spec.name + "'");
+    } else {
+      named_files[spec.name] = spec.path;
+    }
+  }
+  if (unnamed.size() > 1) {
+    throw Error("only one --input may omit its name; write --input NAME=FILE.npy for each of " +
+                unnamed[0].first.path + ", " + unnamed[1].first.path);
+  }
+
+  PreparedModel prepared;
+  prepared.loaded = compiler::LoadModel(model_path, named);
+  const model::Graph& graph = prepared.loaded.graph;
+  const std::set<std::string> graph_inputs(graph.inputs.begin(), graph.inputs.end());
+  for (auto& [name, value] : named) {
+    if (prepared.loaded.bound.count(name) != 0) continue;
+    if (graph_inputs.count(name) == 0) {
+      throw Error("unknown input name '" + name + "' (--input " + name + "=" + named_files[name] +
+                  "); " +
+                  (graph.inputs.empty() ? std::string("the model has no runtime inputs")
+                                        : "the model's inputs are: " + Join(graph.inputs)));
+    }
+    prepared.feeds[name] = value;
+    prepared.feed_files[name] = named_files[name];
+  }
+  std::vector<std::string> missing;
+  for (const std::string& in : graph.inputs) {
+    if (prepared.feeds.count(in) == 0) missing.push_back(in);
+  }
+  if (!unnamed.empty()) {
+    const std::string& path = unnamed[0].first.path;
+    if (missing.size() != 1) {
+      throw Error("--input " + path + " has no name, but the model has " +
+                  std::to_string(missing.size()) + " inputs without a value" +
+                  (missing.empty() ? std::string() : " (" + Join(missing) + ")") +
+                  "; write --input NAME=FILE.npy");
+    }
+    prepared.feeds[missing[0]] = std::move(unnamed[0].second);
+    prepared.feed_files[missing[0]] = path;
+    missing.clear();
+  }
+  for (const auto& [name, value] : prepared.feeds) {
+    const model::TensorInfo& info = graph.Info(name);
+    const std::string source = "input '" + name + "' from '" + prepared.feed_files[name] + "'";
+    if (value.dtype() != info.dtype) {
+      throw Error(source + " has dtype " + std::string(model::DTypeName(value.dtype())) +
+                  " but the model expects " + InfoText(info));
+    }
+    if (value.shape() != info.shape) {
+      throw Error(source + " has shape " + model::ShapeToString(value.shape()) +
+                  " but the model expects " + InfoText(info));
+    }
+  }
+  if (require_all && !missing.empty()) {
+    const model::TensorInfo& info = graph.Info(missing[0]);
+    throw Error("no value for graph input '" + missing[0] + "' (" + InfoText(info) +
+                "); give --input " + (graph.inputs.size() == 1 ? "" : missing[0] + "=") +
+                "FILE.npy");
+  }
+  return prepared;
+}
+
+const std::vector<model::RequantMode>& AllRequantModes() {
+  static const std::vector<model::RequantMode> kModes = {
+      model::RequantMode::kTfliteDouble, model::RequantMode::kSingleRounding,
+      model::RequantMode::kFloat32Rne, model::RequantMode::kFloat64Rne};
+  return kModes;
+}
+
+model::RequantMode ParseRequantModeOrThrow(const std::string& name) {
+  if (auto mode = model::ParseRequantMode(name)) return *mode;
+  std::string list;
+  for (model::RequantMode mode : AllRequantModes()) {
+    list += (list.empty() ? "" : ", ") + std::string(model::RequantModeName(mode));
+  }
+  throw Error("unknown requant mode '" + name + "' (expected one of: " + list + ")");
+}
+
+void CheckEngine(const std::string& engine) {
+  if (engine == "golden") return;
+  if (engine == "isa" || engine == "rtl") {
+    throw Error("engine '" + engine + "' is not available yet (available: golden)");
+  }
+  throw Error("unknown engine '" + engine + "' (available: golden; isa and rtl are planned)");
+}
+
+std::string SanitizeFileName(const std::string& name) {
+  std::string s;
+  for (char c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || c == '.';
+    s += keep ? c : '_';
+  }
+  if (s.empty() || s[0] == '.') s = "_" + s;
+  return s;
+}
+
+std::string FormatFloat(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", v);
+  return buffer;
+}
+
+std::string FormatQuant(const model::QuantParams& quant) {
+  if (quant.scales.empty() && quant.zero_points.empty()) return "";
+  auto range = [](const auto& values, auto format) {
+    const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    return *lo == *hi ? format(*lo) : format(*lo) + ".." + format(*hi);
+  };
+  const auto fmt_scale = [](float s) { return FormatFloat(static_cast<double>(s)); };
+  const auto fmt_zp = [](std::int32_t z) { return std::to_string(z); };
+  std::string text;
+  if (quant.per_axis()) {
+    const std::size_t n = std::max(quant.scales.size(), quant.zero_points.size());
+    text =
+        "per-axis (axis " + std::to_string(quant.axis) + ", " + std::to_string(n) + " channels): ";
+  }
+  if (!quant.scales.empty()) text += "scale " + range(quant.scales, fmt_scale);
+  if (!quant.zero_points.empty()) {
+    if (!quant.scales.empty()) text += ", ";
+    text += "zero point " + range(quant.zero_points, fmt_zp);
+  }
+  return text;
+}
+
+std::string FormatCount(std::int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (n < 0 ? "-" : "") + out;
+}
+
+std::string FormatValues(const Tensor& tensor, std::int64_t limit) {
+  std::string s = "[";
+  const std::int64_t n = tensor.size();
+  for (std::int64_t i = 0; i < std::min(n, limit); ++i) {
+    if (i) s += ", ";
+    s += model::IsInteger(tensor.dtype()) ? std::to_string(tensor.GetInt(i))
+                                          : FormatFloat(tensor.GetDouble(i));
+  }
+  if (n > limit) s += ", ... (" + std::to_string(n) + " values)";
+  return s + "]";
+}
+
+Agreement Compare(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype() || a.shape() != b.shape()) {
+    throw Error("cannot compare " + a.Describe() + " with " + b.Describe());
+  }
+  Agreement agreement;
+  agreement.total = a.size();
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    const double x = a.GetDouble(i);
+    const double y = b.GetDouble(i);
+    if (x == y || (std::isnan(x) && std::isnan(y))) {
+      ++agreement.equal;
+    } else {
+      const double d = std::isnan(x) || std::isnan(y) ? INFINITY : std::fabs(x - y);
+      agreement.max_abs_diff = std::max(agreement.max_abs_diff, d);
+    }
+  }
+  return agreement;
+}
+
+std::optional<std::int64_t> NodeMacs(const model::Graph& graph, const model::Node& node) {
+  if (node.op != "Conv" && node.op != "MatMul") return std::nullopt;
+  if (node.inputs.size() < 2 || node.outputs.empty()) return std::nullopt;
+  const model::Shape& out = graph.Info(node.outputs[0]).shape;
+  if (node.op == "Conv") {
+    const model::Shape& w = graph.Info(node.inputs[1]).shape;
+    if (w.empty()) return std::nullopt;
+    return model::NumElements(out) * model::NumElements(model::Shape(w.begin() + 1, w.end()));
+  }
+  const model::Shape& a = graph.Info(node.inputs[0]).shape;
+  if (a.empty()) return std::nullopt;
+  return model::NumElements(out) * a.back();
+}
+
+}  // namespace qsa::tools

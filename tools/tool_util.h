@@ -1,0 +1,71 @@
+// Helpers shared by the `qsa` subcommands: --input handling, model loading with runtime inputs,
+// option checks, and the text forms of tensors and quantization parameters.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/load_model.h"
+#include "model/graph.h"
+#include "model/quant.h"
+#include "model/tensor.h"
+
+namespace qsa::tools {
+
+// One --input value: "NAME=FILE.npy", or "FILE.npy" (name empty) for a model with one input.
+struct InputSpec {
+  std::string name;
+  std::string path;
+};
+std::vector<InputSpec> ParseInputSpecs(const std::vector<std::string>& values);
+
+// A loaded model and the values of its runtime (not bound) inputs, checked against the graph.
+struct PreparedModel {
+  compiler::LoadedModel loaded;
+  std::map<std::string, model::Tensor> feeds;
+  std::map<std::string, std::string> feed_files;  // input name → .npy path it came from
+};
+// Reads every input file, loads the model (passing the named values so that an ONNX model can
+// bind its parameter inputs), assigns an unnamed file to the one input left, and checks that every
+// runtime input has a value of the declared dtype and shape. With `require_all` false, inputs
+// without a value are allowed (for `qsa inspect`).
+PreparedModel PrepareModel(const std::string& model_path, const std::vector<InputSpec>& specs,
+                           bool require_all = true);
+
+// "tflite-double" → kTfliteDouble; throws qsa::Error listing the modes otherwise.
+model::RequantMode ParseRequantModeOrThrow(const std::string& name);
+// The four modes, the default first.
+const std::vector<model::RequantMode>& AllRequantModes();
+// Accepts "golden"; throws for the planned ("isa", "rtl") and for unknown engines.
+void CheckEngine(const std::string& engine);
+
+// A file name for a tensor name: characters other than letters, digits, '_', '-' and '.' become
+// '_', and a leading '.' (or an empty name) gets a '_' in front.
+std::string SanitizeFileName(const std::string& name);
+
+// "0.0078125" — six significant digits.
+std::string FormatFloat(double v);
+// "scale 0.02, zero point 128"; per-axis: "per-axis (axis 0, 8 channels): scale 0.0031..0.0102,
+// zero point 0"; "" when there are no quantization parameters.
+std::string FormatQuant(const model::QuantParams& quant);
+// "1,234,567".
+std::string FormatCount(std::int64_t n);
+// The first `limit` values of a tensor: "[3, -7, 12, ...]".
+std::string FormatValues(const model::Tensor& tensor, std::int64_t limit = 16);
+
+// Element-wise agreement of two tensors of the same dtype and shape.
+struct Agreement {
+  std::int64_t equal = 0;
+  std::int64_t total = 0;
+  double max_abs_diff = 0;  // in LSB for integer tensors
+};
+Agreement Compare(const model::Tensor& a, const model::Tensor& b);
+
+// Multiply-accumulates of a Conv (output elements × weight elements per output channel) or a
+// MatMul (output elements × the shared dimension); nullopt for other ops.
+std::optional<std::int64_t> NodeMacs(const model::Graph& graph, const model::Node& node);
+
+}  // namespace qsa::tools
