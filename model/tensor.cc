@@ -98,7 +98,7 @@ bool Tensor::operator==(const Tensor& other) const {
   if (dtype_ != other.dtype_ || shape_ != other.shape_) return false;
   auto a = Bytes();
   auto b = other.Bytes();
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
 
 std::string Tensor::Describe() const {
