@@ -17,6 +17,7 @@ struct LoadedModel {
 
 // Dispatches on the extension (".onnx", ".json"); `provided` are the user's --input values, of
 // which parameter inputs of an ONNX model are bound as constants. Throws qsa::Error.
-LoadedModel LoadModel(const std::string& path, const std::map<std::string, model::Tensor>& provided);
+LoadedModel LoadModel(const std::string& path,
+                      const std::map<std::string, model::Tensor>& provided);
 
 }  // namespace qsa::compiler

@@ -19,8 +19,8 @@ struct ImportOptions {
 };
 
 struct ImportResult {
-  model::Graph graph;                // validated
-  std::set<std::string> bound;       // graph inputs of the ONNX model that became constants
+  model::Graph graph;           // validated
+  std::set<std::string> bound;  // graph inputs of the ONNX model that became constants
 };
 
 // Reads and imports an .onnx file. Throws qsa::Error with one line naming the problem: the file

@@ -55,8 +55,8 @@ std::map<std::string, Tensor> RunGraph(const Graph& graph,
       throw Error(node.Label() + ": " + what);
     }
     if (outs.size() != node.outputs.size()) {
-      throw Error(node.Label() + ": produced " + std::to_string(outs.size()) + " outputs, expected " +
-                  std::to_string(node.outputs.size()));
+      throw Error(node.Label() + ": produced " + std::to_string(outs.size()) +
+                  " outputs, expected " + std::to_string(node.outputs.size()));
     }
     for (std::size_t i = 0; i < outs.size(); ++i) {
       const TensorInfo& info = graph.Info(node.outputs[i]);

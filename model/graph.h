@@ -25,8 +25,8 @@ struct TensorInfo {
   QuantParams quant;
 };
 
-using AttrValue = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>,
-                               std::vector<double>>;
+using AttrValue =
+    std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>>;
 
 // Named node attributes with typed getters that name the attribute when it has the wrong type.
 class Attributes {

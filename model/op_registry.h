@@ -1,6 +1,6 @@
 // Operator definitions: how each op of the graph IR is checked (Infer) and executed (Run) by the
-// golden model. All ops are listed in one sorted table in model/ops/registry.cc; docs/adding-an-op.md
-// explains how to add one.
+// golden model. All ops are listed in one sorted table in model/ops/registry.cc;
+// docs/adding-an-op.md explains how to add one.
 #pragma once
 
 #include <string_view>

@@ -63,7 +63,8 @@ void Tensor::SetInt(std::int64_t i, std::int64_t v) {
 }
 
 double Tensor::GetDouble(std::int64_t i) const {
-  if (dtype_ == DType::kFloat32) return std::get<std::vector<float>>(data_)[static_cast<std::size_t>(i)];
+  if (dtype_ == DType::kFloat32)
+    return std::get<std::vector<float>>(data_)[static_cast<std::size_t>(i)];
   return static_cast<double>(GetInt(i));
 }
 

@@ -466,8 +466,9 @@ TEST_F(GraphJsonFileTest, FileErrorsNameTheFile) {
   json j = DocsExample();
   j["tensors"]["b1"]["data"][0] = 1.5;
   const std::string field = Write("field.json", j.dump());
-  EXPECT_EQ(ErrorOf(field),
-            "'" + field + "': tensors.b1.data[0]: expected an integer, got a floating-point number");
+  EXPECT_EQ(
+      ErrorOf(field),
+      "'" + field + "': tensors.b1.data[0]: expected an integer, got a floating-point number");
 }
 
 TEST_F(GraphJsonFileTest, ReadsAWrittenGraphBack) {
