@@ -1,6 +1,7 @@
 #include "model/ops/compute_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 
@@ -100,6 +101,52 @@ void CheckAccumulatorBound(const Node& node, std::int64_t bound, const std::stri
     Fail(node, what + " can reach " + std::to_string(bound) + ", beyond int32 (" +
                    std::to_string(kMax) + ")");
   }
+}
+
+void CheckAccumulatorBounds(const Node& node, const Graph& graph, std::int64_t depth,
+                            std::int64_t channels, const WeightSums& weight_sums,
+                            const std::string& channel_noun) {
+  const TensorInfo& x = graph.Info(node.inputs[0]);
+  const TensorInfo& w = graph.Info(node.inputs[1]);
+  const std::int64_t max_x = MaxCentered(x.dtype, ZeroPointAt(x.quant, 0));
+  const bool w_const = graph.IsConstant(node.inputs[1]);
+  const bool b_const = HasInput(node, 2) && graph.IsConstant(node.inputs[2]);
+  std::vector<std::int64_t> sums;
+  if (w_const) sums = weight_sums(graph.Constant(node.inputs[1]));
+  for (std::int64_t c = 0; c < channels; ++c) {
+    const std::int64_t wsum =
+        w_const ? sums[static_cast<std::size_t>(c)]
+                : SaturatingMul(depth, MaxCentered(w.dtype, ZeroPointAt(w.quant, c)));
+    std::int64_t bound = SaturatingMul(max_x, wsum);
+    if (b_const) {
+      bound += std::abs(static_cast<std::int64_t>(graph.Constant(node.inputs[2]).GetInt(c)));
+    }
+    CheckAccumulatorBound(node, bound,
+                          "the accumulator of " + channel_noun + " " + std::to_string(c));
+  }
+}
+
+float ActivationScale(const QuantParams& quant) { return quant.empty() ? 0.0f : quant.scale(0); }
+
+void InferAccumulatorOutput(const Node& node, Graph& graph, DType out_dtype, const Shape& shape,
+                            const TensorInfo& input, const char* input_role,
+                            const QuantParams& weight, std::int64_t channels) {
+  SetOutput(graph, node, 0, out_dtype, shape);
+  const TensorInfo& out = graph.Info(node.outputs[0]);
+  if (out_dtype == DType::kInt32) {
+    if (!node.requant.empty()) {
+      Fail(node, "explicit requant multipliers given but the output is int32");
+    }
+    return;
+  }
+  CheckActivationQuant(node, out, "output");
+  if (node.requant.empty() && input.quant.empty()) {
+    Fail(node, std::string(input_role) + " " + TensorLabel(input) +
+                   " has no scale; a requantized output needs one (or explicit requant)");
+  }
+  // Builds (and so checks) every channel's multiplier.
+  ChannelRequantizers(node, RequantMode::kTfliteDouble, ActivationScale(input.quant), weight, out,
+                      channels);
 }
 
 DType ResolveOutputDType(const Node& node, const Graph& graph, DType fallback) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,29 @@ std::int64_t SaturatingMul(std::int64_t a, std::int64_t b);
 
 // Throws "<label>: <what> can reach <bound>, beyond int32 (2147483647)" when bound > INT32_MAX.
 void CheckAccumulatorBound(const Node& node, std::int64_t bound, const std::string& what);
+
+// Accumulator bounds of an op that sums `depth` products (input 0 − its zero point) · (input 1 −
+// its zero point) per output channel, plus an optional int32 bias (input 2). For each channel
+// c < channels the bound is
+//   max|x − zx| · wsum[c] + |bias[c]|  (the bias term only when the bias is constant),
+// wsum[c] being weight_sums(constant input 1)[c] when input 1 is constant, else
+// depth · max|w − zw[c]|; each is checked with CheckAccumulatorBound, naming
+// "the accumulator of <channel_noun> c".
+using WeightSums = std::function<std::vector<std::int64_t>(const Tensor& weight)>;
+void CheckAccumulatorBounds(const Node& node, const Graph& graph, std::int64_t depth,
+                            std::int64_t channels, const WeightSums& weight_sums,
+                            const std::string& channel_noun);
+
+// Scale of a per-tensor activation, 0 when it has none (the s_in of ChannelRequantizers).
+float ActivationScale(const QuantParams& quant);
+
+// Declares output 0 of an accumulating op (Conv, MatMul) with `out_dtype` and `shape`, then
+// checks its requantization: an int32 output refuses explicit requant multipliers; any other
+// output must be per tensor, `input` (named `input_role` in messages) must have a scale unless
+// explicit multipliers are given, and every channel's Requantizer must build.
+void InferAccumulatorOutput(const Node& node, Graph& graph, DType out_dtype, const Shape& shape,
+                            const TensorInfo& input, const char* input_role,
+                            const QuantParams& weight, std::int64_t channels);
 
 // Output element type of an op that can give either a raw int32 accumulator or a requantized
 // uint8/int8 value: the declared output dtype when output 0 is already declared, else the

@@ -112,51 +112,29 @@ ConvPlan Plan(const Node& node, const Graph& graph) {
 
 // Largest |acc| per output channel, checked against INT32_MAX (see the contract above).
 void CheckBound(const Node& node, const Graph& graph, const ConvPlan& p) {
-  const std::int64_t max_x = MaxCentered(p.x->dtype, ZeroPointAt(p.x->quant, 0));
   const std::int64_t taps = p.TapsPerOutput();
-  const bool w_const = graph.IsConstant(node.inputs[1]);
-  const bool b_const = HasInput(node, 2) && graph.IsConstant(node.inputs[2]);
-  std::vector<std::int32_t> wv;
-  if (w_const) {
-    wv = CenteredValues(graph.Constant(node.inputs[1]), p.w->quant, p.out_channels, taps);
-  }
-  for (std::int64_t m = 0; m < p.out_channels; ++m) {
-    std::int64_t wsum = 0;
-    if (w_const) {
-      for (std::int64_t k = 0; k < taps; ++k) {
-        wsum += std::abs(static_cast<std::int64_t>(wv[static_cast<std::size_t>(m * taps + k)]));
-      }
-    } else {
-      wsum = SaturatingMul(taps, MaxCentered(p.w->dtype, ZeroPointAt(p.w->quant, m)));
-    }
-    std::int64_t bound = SaturatingMul(max_x, wsum);
-    if (b_const) {
-      bound += std::abs(static_cast<std::int64_t>(graph.Constant(node.inputs[2]).GetInt(m)));
-    }
-    CheckAccumulatorBound(node, bound, "the accumulator of output channel " + std::to_string(m));
-  }
+  CheckAccumulatorBounds(
+      node, graph, taps, p.out_channels,
+      [&](const Tensor& weight) {
+        const std::vector<std::int32_t> wv =
+            CenteredValues(weight, p.w->quant, p.out_channels, taps);
+        std::vector<std::int64_t> sums(static_cast<std::size_t>(p.out_channels), 0);
+        for (std::int64_t m = 0; m < p.out_channels; ++m) {
+          for (std::int64_t k = 0; k < taps; ++k) {
+            sums[static_cast<std::size_t>(m)] +=
+                std::abs(static_cast<std::int64_t>(wv[static_cast<std::size_t>(m * taps + k)]));
+          }
+        }
+        return sums;
+      },
+      "output channel");
 }
 
 void Infer(const Node& node, Graph& graph) {
   const ConvPlan p = Plan(node, graph);
   CheckBound(node, graph, p);
-  SetOutput(graph, node, 0, p.out_dtype, p.OutShape());
-  const TensorInfo& out = graph.Info(node.outputs[0]);
-  if (p.raw) {
-    if (!node.requant.empty()) {
-      Fail(node, "explicit requant multipliers given but the output is int32");
-    }
-    return;
-  }
-  CheckActivationQuant(node, out, "output");
-  if (node.requant.empty() && p.x->quant.empty()) {
-    Fail(node, "input " + TensorLabel(*p.x) +
-                   " has no scale; a requantized output needs one (or explicit requant)");
-  }
-  // Builds (and so checks) every channel's multiplier.
-  ChannelRequantizers(node, RequantMode::kTfliteDouble,
-                      p.x->quant.empty() ? 0.0f : p.x->quant.scale(0), p.w->quant, out,
-                      p.out_channels);
+  InferAccumulatorOutput(node, graph, p.out_dtype, p.OutShape(), *p.x, "input", p.w->quant,
+                         p.out_channels);
 }
 
 std::vector<Tensor> Run(const OpContext& ctx) {
@@ -173,8 +151,8 @@ std::vector<Tensor> Run(const OpContext& ctx) {
   const bool has_bias = ctx.HasIn(2);
   std::vector<Requantizer> rq;
   if (!p.raw) {
-    rq = ChannelRequantizers(node, ctx.mode, p.x->quant.empty() ? 0.0f : p.x->quant.scale(0),
-                             p.w->quant, ctx.OutInfo(0), p.out_channels);
+    rq = ChannelRequantizers(node, ctx.mode, ActivationScale(p.x->quant), p.w->quant,
+                             ctx.OutInfo(0), p.out_channels);
   }
 
   std::vector<std::int32_t> out(static_cast<std::size_t>(NumElements(p.OutShape())));

@@ -20,13 +20,6 @@
 namespace qsa::model::ops {
 namespace {
 
-// Graph::Info(name) with the name filled in, for error messages.
-TensorInfo Named(const Graph& graph, const std::string& name) {
-  TensorInfo info = graph.Info(name);
-  info.name = name;
-  return info;
-}
-
 void ExpectFloat(const Node& node, const TensorInfo& info) {
   if (info.dtype != DType::kFloat32) {
     throw Error(node.Label() + ": input '" + info.name + "' is " +

@@ -115,52 +115,33 @@ std::vector<std::int32_t> CenteredB(const MatMulPlan& p, const Tensor& b) {
   return t;
 }
 
+// Largest |acc| per output column, checked against INT32_MAX (see the contract above).
 void CheckBound(const Node& node, const Graph& graph, const MatMulPlan& p) {
-  const std::int64_t max_a = MaxCentered(p.a->dtype, ZeroPointAt(p.a->quant, 0));
-  const bool b_const = graph.IsConstant(node.inputs[1]);
-  const bool bias_const = HasInput(node, 2) && graph.IsConstant(node.inputs[2]);
-  std::vector<std::int32_t> bv;
-  if (b_const) bv = CenteredB(p, graph.Constant(node.inputs[1]));
-  for (std::int64_t n = 0; n < p.cols; ++n) {
-    std::int64_t bsum = 0;
-    if (b_const) {
-      for (std::int64_t s = 0; s < p.b_batch; ++s) {
-        std::int64_t sum = 0;
-        for (std::int64_t k = 0; k < p.depth; ++k) {
-          sum += std::abs(static_cast<std::int64_t>(
-              bv[static_cast<std::size_t>((s * p.depth + k) * p.cols + n)]));
+  CheckAccumulatorBounds(
+      node, graph, p.depth, p.cols,
+      [&](const Tensor& b) {
+        const std::vector<std::int32_t> bv = CenteredB(p, b);
+        std::vector<std::int64_t> sums(static_cast<std::size_t>(p.cols), 0);
+        for (std::int64_t n = 0; n < p.cols; ++n) {
+          for (std::int64_t s = 0; s < p.b_batch; ++s) {
+            std::int64_t sum = 0;
+            for (std::int64_t k = 0; k < p.depth; ++k) {
+              sum += std::abs(static_cast<std::int64_t>(
+                  bv[static_cast<std::size_t>((s * p.depth + k) * p.cols + n)]));
+            }
+            sums[static_cast<std::size_t>(n)] = std::max(sums[static_cast<std::size_t>(n)], sum);
+          }
         }
-        bsum = std::max(bsum, sum);
-      }
-    } else {
-      bsum = SaturatingMul(p.depth, MaxCentered(p.b->dtype, ZeroPointAt(p.b->quant, n)));
-    }
-    std::int64_t bound = SaturatingMul(max_a, bsum);
-    if (bias_const) {
-      bound += std::abs(static_cast<std::int64_t>(graph.Constant(node.inputs[2]).GetInt(n)));
-    }
-    CheckAccumulatorBound(node, bound, "the accumulator of output column " + std::to_string(n));
-  }
+        return sums;
+      },
+      "output column");
 }
 
 void Infer(const Node& node, Graph& graph) {
   const MatMulPlan p = Plan(node, graph);
   CheckBound(node, graph, p);
-  SetOutput(graph, node, 0, p.out_dtype, p.OutShape());
-  const TensorInfo& out = graph.Info(node.outputs[0]);
-  if (p.raw) {
-    if (!node.requant.empty()) {
-      Fail(node, "explicit requant multipliers given but the output is int32");
-    }
-    return;
-  }
-  CheckActivationQuant(node, out, "output");
-  if (node.requant.empty() && p.a->quant.empty()) {
-    Fail(node, "input A " + TensorLabel(*p.a) +
-                   " has no scale; a requantized output needs one (or explicit requant)");
-  }
-  ChannelRequantizers(node, RequantMode::kTfliteDouble,
-                      p.a->quant.empty() ? 0.0f : p.a->quant.scale(0), p.b->quant, out, p.cols);
+  InferAccumulatorOutput(node, graph, p.out_dtype, p.OutShape(), *p.a, "input A", p.b->quant,
+                         p.cols);
 }
 
 std::vector<Tensor> Run(const OpContext& ctx) {
@@ -171,8 +152,8 @@ std::vector<Tensor> Run(const OpContext& ctx) {
   const bool has_bias = ctx.HasIn(2);
   std::vector<Requantizer> rq;
   if (!p.raw) {
-    rq = ChannelRequantizers(node, ctx.mode, p.a->quant.empty() ? 0.0f : p.a->quant.scale(0),
-                             p.b->quant, ctx.OutInfo(0), p.cols);
+    rq = ChannelRequantizers(node, ctx.mode, ActivationScale(p.a->quant), p.b->quant,
+                             ctx.OutInfo(0), p.cols);
   }
   std::vector<std::int32_t> out(static_cast<std::size_t>(NumElements(p.OutShape())));
   std::vector<std::int32_t> acc(static_cast<std::size_t>(p.cols));

@@ -10,6 +10,12 @@ bool HasInput(const Node& node, std::size_t i) {
   return i < node.inputs.size() && !node.inputs[i].empty();
 }
 
+TensorInfo Named(const Graph& graph, const std::string& name) {
+  TensorInfo info = graph.Info(name);
+  info.name = name;
+  return info;
+}
+
 void ExpectInputs(const Node& node, std::size_t lo, std::size_t hi) {
   if (node.inputs.size() < lo || node.inputs.size() > hi) {
     throw Error(node.Label() + ": expects " +

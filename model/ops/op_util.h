@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model/graph.h"
@@ -17,6 +18,9 @@ void ExpectOutputs(const Node& node, std::size_t n);
 
 // True when input i exists and is not "".
 bool HasInput(const Node& node, std::size_t i);
+
+// A copy of Graph::Info(name) with the name filled in, for error messages.
+TensorInfo Named(const Graph& graph, const std::string& name);
 
 // Creates output i's TensorInfo with dtype and shape, or, when the tensor is already declared,
 // checks that it agrees (a declared dtype must match; a declared non-empty shape must match).

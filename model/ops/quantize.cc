@@ -23,13 +23,6 @@
 namespace qsa::model::ops {
 namespace {
 
-// Graph::Info(name) with the name filled in, for error messages.
-TensorInfo Named(const Graph& graph, const std::string& name) {
-  TensorInfo info = graph.Info(name);
-  info.name = name;
-  return info;
-}
-
 std::string FloatText(double v) {
   std::ostringstream s;
   s.precision(std::numeric_limits<float>::max_digits10);

@@ -21,13 +21,6 @@
 namespace qsa::model::ops {
 namespace {
 
-// Graph::Info(name) with the name filled in, for error messages.
-TensorInfo Named(const Graph& graph, const std::string& name) {
-  TensorInfo info = graph.Info(name);
-  info.name = name;
-  return info;
-}
-
 std::int64_t Axis(const Node& node, std::int64_t axis, std::int64_t rank) {
   try {
     return NormalizeAxis(axis, rank);

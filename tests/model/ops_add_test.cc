@@ -15,19 +15,7 @@
 namespace qsa::model {
 namespace {
 
-using compute_test::AddInput;
-using compute_test::DeclareOutput;
-using compute_test::ExpectRefused;
-using compute_test::ExpectValues;
-using compute_test::kModes;
-using compute_test::OutQuant;
-using compute_test::PerTensor;
-using compute_test::RefQuantizeMultiplier;
-using compute_test::RefSingleRounding;
-using compute_test::RefTflite;
-using compute_test::Rng;
-using compute_test::RunOne;
-using compute_test::Tally;
+using namespace compute_test;
 
 struct AddCase {
   std::string label;
@@ -84,11 +72,8 @@ void CheckAdd(const AddCase& ac, const Shape& out_shape, Rng& rng, Tally& tally)
               static_cast<double>(s_b) * static_cast<double>(db[k]);
   }
   const OutQuant yq = compute_test::ChooseOutput(rng, real, ac.dtype, ac.dyadic);
-  std::int64_t lo = DTypeMin(ac.dtype), hi = DTypeMax(ac.dtype);
-  if (ac.relu6) {
-    lo = yq.zero_point;
-    hi = std::min<std::int64_t>(hi, yq.zero_point + 60);
-  }
+  std::int64_t lo = 0, hi = 0;
+  compute_test::OutputRange(ac.dtype, yq, ac.relu6, 60, lo, hi);
 
   Graph g;
   AddInput(g, "a", ac.dtype, ac.a_shape, PerTensor(s_a, za));

@@ -26,19 +26,14 @@
 #include "model/graph.h"
 #include "model/quant.h"
 #include "model/tensor.h"
+#include "ops_test_util.h"
 
 namespace qsa::model::compute_test {
 
 constexpr std::uint64_t kDefaultSeed = 20240611;
 
 // The seed of a randomized test: QSA_TEST_SEED when set, else kDefaultSeed; recorded and printed.
-inline std::uint64_t TestSeed() {
-  const char* env = std::getenv("QSA_TEST_SEED");
-  const std::uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
-  ::testing::Test::RecordProperty("seed", std::to_string(seed));
-  std::cout << "[   SEED   ] QSA_TEST_SEED=" << seed << std::endl;
-  return seed;
-}
+inline std::uint64_t TestSeed() { return op_test::TestSeed(kDefaultSeed); }
 
 class Rng {
  public:
@@ -76,9 +71,7 @@ class Rng {
   std::mt19937_64 gen_;
 };
 
-inline QuantParams PerTensor(float scale, std::int32_t zero_point) {
-  return QuantParams{{scale}, {zero_point}, -1};
-}
+using op_test::PerTensor;
 
 inline TensorInfo MakeInfo(const std::string& name, DType dtype, Shape shape, QuantParams q = {}) {
   return TensorInfo{name, dtype, std::move(shape), std::move(q)};
@@ -105,6 +98,52 @@ inline Tensor RunOne(const Graph& g, const std::map<std::string, Tensor>& inputs
 constexpr std::array<RequantMode, 4> kModes = {RequantMode::kTfliteDouble,
                                                RequantMode::kSingleRounding,
                                                RequantMode::kFloat32Rne, RequantMode::kFloat64Rne};
+
+// Quantization of the weight of an accumulating op (Conv's W, MatMul's B): one scale and zero
+// point per output channel, or one for all.
+struct WeightQuant {
+  std::vector<float> scales;
+  std::vector<std::int32_t> zero_points;
+  bool per_channel = true;
+
+  float Scale(std::int64_t c) const {
+    return scales[per_channel ? static_cast<std::size_t>(c) : 0];
+  }
+  std::int32_t ZeroPoint(std::int64_t c) const {
+    return zero_points[per_channel ? static_cast<std::size_t>(c) : 0];
+  }
+  // The params as a TensorInfo gives them, quantized along `axis` when per channel.
+  QuantParams Params(int axis) const { return {scales, zero_points, per_channel ? axis : -1}; }
+};
+
+// Scale of an accumulating op's activation input (dyadic: exactly representable).
+inline float RandomActivationScale(Rng& rng, bool dyadic) {
+  return dyadic ? rng.DyadicScale(6, 9) : rng.Scale(0.002, 0.05);
+}
+
+// Weight scales (dyadic: exactly representable) and zero points (0 unless `zero_points`).
+inline WeightQuant RandomWeightQuant(Rng& rng, DType dtype, std::int64_t channels, bool per_channel,
+                                     bool zero_points, bool dyadic) {
+  WeightQuant q;
+  q.per_channel = per_channel;
+  q.scales.resize(static_cast<std::size_t>(per_channel ? channels : 1));
+  q.zero_points.assign(q.scales.size(), 0);
+  for (std::size_t i = 0; i < q.scales.size(); ++i) {
+    q.scales[i] = dyadic ? rng.DyadicScale(8, 11) : rng.Scale(0.001, 0.02);
+    if (zero_points) q.zero_points[i] = rng.ZeroPoint(dtype);
+  }
+  return q;
+}
+
+// An int32 bias [channels] uniform in [−limit, limit]; all zero when not `enabled`.
+inline std::vector<std::int32_t> RandomBias(Rng& rng, std::int64_t channels, bool enabled,
+                                            std::int64_t limit) {
+  std::vector<std::int32_t> bias(static_cast<std::size_t>(channels), 0);
+  if (enabled) {
+    for (auto& b : bias) b = static_cast<std::int32_t>(rng.Int(-limit, limit));
+  }
+  return bias;
+}
 
 // ---- Independent arithmetic ---------------------------------------------------------------------
 
@@ -288,6 +327,57 @@ inline void ExpectValues(const Tensor& got, const std::vector<std::int64_t>& exp
       ADD_FAILURE() << what << " element " << i << ": got " << got.GetInt(i) << ", expected "
                     << expected[static_cast<std::size_t>(i)];
     }
+  }
+}
+
+// The output clamp of a requantizing op: dtype's range, or [zy, zy + relu_span] within it when
+// `relu` (a fused ReLU6-like activation).
+inline void OutputRange(DType dtype, const OutQuant& yq, bool relu, std::int64_t relu_span,
+                        std::int64_t& lo, std::int64_t& hi) {
+  lo = DTypeMin(dtype);
+  hi = DTypeMax(dtype);
+  if (relu) {
+    lo = yq.zero_point;
+    hi = std::min<std::int64_t>(hi, yq.zero_point + relu_span);
+  }
+}
+
+// Runs a graph whose output is a raw int32 accumulator and expects exactly `acc`.
+inline void ExpectAccumulator(const Graph& g, const std::map<std::string, Tensor>& inputs,
+                              const Shape& out_shape, const std::vector<std::int64_t>& acc) {
+  const Tensor y = RunOne(g, inputs, RequantMode::kTfliteDouble);
+  EXPECT_EQ(y.shape(), out_shape);
+  ExpectValues(y, acc, "int32 accumulator");
+}
+
+// Runs a requantizing accumulating op (Conv, MatMul) in every mode. Element i has the exact
+// accumulator acc[i], real value real[i] and output channel channel_of(i). Expects each mode's own
+// formula exactly (re-derived from acc with M = s_in · s_w[channel] / s_y) and tallies the
+// real-number reference (exact in float64-rne with dyadic scales, else within 1 LSB).
+template <typename ChannelOf>
+void ExpectRequantized(const Graph& g, const std::map<std::string, Tensor>& inputs,
+                       const Shape& out_shape, DType out_dtype,
+                       const std::vector<std::int64_t>& acc, const std::vector<double>& real,
+                       float s_in, const WeightQuant& wq, const OutQuant& yq, std::int64_t lo,
+                       std::int64_t hi, bool dyadic, ChannelOf channel_of, Tally& tally) {
+  std::vector<std::int64_t> expected(real.size());
+  for (std::size_t i = 0; i < real.size(); ++i) {
+    expected[i] = QuantizeReal(real[i] / static_cast<double>(yq.scale), yq.zero_point, lo, hi);
+  }
+  for (RequantMode mode : kModes) {
+    const Tensor y = RunOne(g, inputs, mode);
+    ASSERT_EQ(y.dtype(), out_dtype);
+    ASSERT_EQ(y.shape(), out_shape);
+    // Each mode's own formula, re-derived from the exact accumulator.
+    std::vector<std::int64_t> formula(acc.size());
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      const std::int64_t c = channel_of(static_cast<std::int64_t>(i));
+      formula[i] = RefRequant::FromScales(s_in, wq.Scale(c), yq.scale, yq.zero_point, lo, hi)
+                       .Apply(mode, static_cast<std::int32_t>(acc[i]));
+    }
+    ExpectValues(y, formula, std::string("formula of ") + std::string(RequantModeName(mode)));
+    const bool exact = mode == RequantMode::kFloat64Rne && dyadic;
+    tally.Compare(mode, y, expected, exact ? 0 : 1, "real reference");
   }
 }
 

@@ -16,17 +16,7 @@
 namespace qsa::model {
 namespace {
 
-using compute_test::AddInput;
-using compute_test::DeclareOutput;
-using compute_test::ExpectRefused;
-using compute_test::ExpectValues;
-using compute_test::kModes;
-using compute_test::OutQuant;
-using compute_test::PerTensor;
-using compute_test::RefRequant;
-using compute_test::Rng;
-using compute_test::RunOne;
-using compute_test::Tally;
+using namespace compute_test;
 
 struct ConvCase {
   std::string label;
@@ -73,24 +63,13 @@ void CheckConv(const ConvCase& cc, Rng& rng, Tally& tally) {
   // Inputs and their quantization.
   const Tensor x = rng.Values(cc.x_dtype, {cc.n, cc.c, cc.h, cc.w});
   const Tensor w = rng.Values(cc.w_dtype, {cc.m, cg, cc.kh, cc.kw});
-  const float s_x = cc.dyadic ? rng.DyadicScale(6, 9) : rng.Scale(0.002, 0.05);
+  const float s_x = compute_test::RandomActivationScale(rng, cc.dyadic);
   const std::int32_t zx = rng.ZeroPoint(cc.x_dtype);
-  std::vector<float> s_w(static_cast<std::size_t>(cc.per_channel ? cc.m : 1));
-  std::vector<std::int32_t> zw(s_w.size(), 0);
-  for (std::size_t i = 0; i < s_w.size(); ++i) {
-    s_w[i] = cc.dyadic ? rng.DyadicScale(8, 11) : rng.Scale(0.001, 0.02);
-    if (cc.weight_zero_points) zw[i] = rng.ZeroPoint(cc.w_dtype);
-  }
-  const auto sw_of = [&](std::int64_t m) {
-    return s_w[cc.per_channel ? static_cast<std::size_t>(m) : 0];
-  };
-  const auto zw_of = [&](std::int64_t m) {
-    return zw[cc.per_channel ? static_cast<std::size_t>(m) : 0];
-  };
-  std::vector<std::int32_t> bias(static_cast<std::size_t>(cc.m), 0);
-  if (cc.bias) {
-    for (auto& b : bias) b = static_cast<std::int32_t>(rng.Int(-40000, 40000));
-  }
+  const compute_test::WeightQuant wquant = compute_test::RandomWeightQuant(
+      rng, cc.w_dtype, cc.m, cc.per_channel, cc.weight_zero_points, cc.dyadic);
+  const auto sw_of = [&](std::int64_t m) { return wquant.Scale(m); };
+  const auto zw_of = [&](std::int64_t m) { return wquant.ZeroPoint(m); };
+  const std::vector<std::int32_t> bias = compute_test::RandomBias(rng, cc.m, cc.bias, 40000);
 
   // Reference: exact accumulator (int64) and real value (double), plain loops.
   const std::int64_t out_count = cc.n * cc.m * oh_n * ow_n;
@@ -130,18 +109,15 @@ void CheckConv(const ConvCase& cc, Rng& rng, Tally& tally) {
   }
 
   const OutQuant yq = compute_test::ChooseOutput(rng, real, cc.x_dtype, cc.dyadic);
-  std::int64_t lo = DTypeMin(cc.x_dtype), hi = DTypeMax(cc.x_dtype);
-  if (cc.relu6) {
-    lo = yq.zero_point;
-    hi = std::min<std::int64_t>(hi, yq.zero_point + 40);
-  }
+  std::int64_t lo = 0, hi = 0;
+  compute_test::OutputRange(cc.x_dtype, yq, cc.relu6, 40, lo, hi);
 
   // Graph.
   const auto build = [&](DType out_dtype, bool requantized) {
     Graph g;
     g.name = "conv";
     AddInput(g, "x", cc.x_dtype, x.shape(), PerTensor(s_x, zx));
-    QuantParams wq{s_w, zw, cc.per_channel ? 0 : -1};
+    const QuantParams wq = wquant.Params(0);
     if (cc.weight_constant) {
       g.AddConstant("w", w, wq);
     } else {
@@ -173,37 +149,14 @@ void CheckConv(const ConvCase& cc, Rng& rng, Tally& tally) {
   std::map<std::string, Tensor> inputs = {{"x", x}};
   if (!cc.weight_constant) inputs["w"] = w;
 
+  const Shape out_shape = {cc.n, cc.m, oh_n, ow_n};
   // int32 output: the accumulator itself.
-  {
-    const Graph g = build(DType::kInt32, false);
-    const Tensor y = RunOne(g, inputs, RequantMode::kTfliteDouble);
-    EXPECT_EQ(y.shape(), (Shape{cc.n, cc.m, oh_n, ow_n}));
-    ExpectValues(y, acc, "int32 accumulator");
-  }
-
+  compute_test::ExpectAccumulator(build(DType::kInt32, false), inputs, out_shape, acc);
   // Requantized output.
-  const Graph g = build(cc.x_dtype, true);
-  std::vector<std::int64_t> expected(real.size());
-  for (std::size_t i = 0; i < real.size(); ++i) {
-    expected[i] =
-        compute_test::QuantizeReal(real[i] / static_cast<double>(yq.scale), yq.zero_point, lo, hi);
-  }
   const std::int64_t plane = oh_n * ow_n;
-  for (RequantMode mode : kModes) {
-    const Tensor y = RunOne(g, inputs, mode);
-    ASSERT_EQ(y.dtype(), cc.x_dtype);
-    // Each mode's own formula, re-derived from the exact accumulator.
-    std::vector<std::int64_t> formula(acc.size());
-    for (std::size_t i = 0; i < acc.size(); ++i) {
-      const std::int64_t m = (static_cast<std::int64_t>(i) / plane) % cc.m;
-      const RefRequant r = RefRequant::FromScales(s_x, sw_of(m), yq.scale, yq.zero_point, lo, hi);
-      formula[i] = r.Apply(mode, static_cast<std::int32_t>(acc[i]));
-    }
-    ExpectValues(y, formula, std::string("formula of ") + std::string(RequantModeName(mode)));
-    // The real-number reference: exact in float64-rne with dyadic scales, else within 1 LSB.
-    const bool exact = mode == RequantMode::kFloat64Rne && cc.dyadic;
-    tally.Compare(mode, y, expected, exact ? 0 : 1, "real reference");
-  }
+  compute_test::ExpectRequantized(
+      build(cc.x_dtype, true), inputs, out_shape, cc.x_dtype, acc, real, s_x, wquant, yq, lo, hi,
+      cc.dyadic, [&](std::int64_t i) { return (i / plane) % cc.m; }, tally);
 }
 
 ConvCase RandomCase(Rng& rng, int index) {

@@ -18,40 +18,14 @@
 #include "model/graph.h"
 #include "model/op_registry.h"
 #include "model/tensor.h"
+#include "ops_test_util.h"
 
 namespace qsa::model {
 namespace {
 
+using namespace op_test;
+
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-TensorInfo Info(const std::string& name, DType dtype, Shape shape, QuantParams quant = {}) {
-  return TensorInfo{name, dtype, std::move(shape), std::move(quant)};
-}
-
-Attributes Attrs(std::initializer_list<std::pair<std::string, AttrValue>> values) {
-  Attributes attrs;
-  for (const auto& [name, value] : values) attrs.Set(name, value);
-  return attrs;
-}
-
-// A graph of one node "n" whose inputs are graph inputs and whose output "y" is the graph output.
-Graph OneNode(const std::string& op, const std::vector<TensorInfo>& inputs, Attributes attrs = {}) {
-  Graph g;
-  g.name = "test";
-  Node node;
-  node.name = "n";
-  node.op = op;
-  node.attrs = std::move(attrs);
-  for (const TensorInfo& in : inputs) {
-    g.tensors[in.name] = in;
-    g.inputs.push_back(in.name);
-    node.inputs.push_back(in.name);
-  }
-  node.outputs = {"y"};
-  g.outputs = {"y"};
-  g.nodes.push_back(node);
-  return g;
-}
 
 // Runs op on the given values (inputs named a, b, c, ...).
 Tensor RunOp(const std::string& op, const std::vector<Tensor>& values, Attributes attrs = {}) {
@@ -65,24 +39,6 @@ Tensor RunOp(const std::string& op, const std::vector<Tensor>& values, Attribute
   Graph g = OneNode(op, infos, std::move(attrs));
   g.Validate();
   return RunGraph(g, inputs).at("y");
-}
-
-std::string InferError(Graph g) {
-  const Node& node = g.nodes.at(0);
-  try {
-    FindOp(node.op)->infer(node, g);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-void ExpectRefused(Graph g, const std::string& needle) {
-  const std::string message = InferError(g);
-  const std::string label = g.nodes.at(0).Label() + ": ";
-  EXPECT_EQ(message.rfind(label, 0), 0u) << "message: '" << message << "'";
-  EXPECT_NE(message.find(needle), std::string::npos)
-      << "message: '" << message << "' lacks '" << needle << "'";
 }
 
 std::vector<float> Floats(const Tensor& t) {

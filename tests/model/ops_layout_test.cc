@@ -22,41 +22,12 @@
 #include "model/op_registry.h"
 #include "model/quant.h"
 #include "model/tensor.h"
+#include "ops_test_util.h"
 
 namespace qsa::model {
 namespace {
 
-TensorInfo Info(const std::string& name, DType dtype, Shape shape, QuantParams quant = {}) {
-  return TensorInfo{name, dtype, std::move(shape), std::move(quant)};
-}
-
-Attributes Attrs(std::initializer_list<std::pair<std::string, AttrValue>> values) {
-  Attributes attrs;
-  for (const auto& [name, value] : values) attrs.Set(name, value);
-  return attrs;
-}
-
-QuantParams PerTensor(float scale, std::int32_t zero_point) { return {{scale}, {zero_point}, -1}; }
-
-// A graph of one node "n" whose inputs are graph inputs and whose outputs are graph outputs.
-Graph OneNode(const std::string& op, const std::vector<TensorInfo>& inputs,
-              const std::vector<std::string>& outputs, Attributes attrs = {}) {
-  Graph g;
-  g.name = "test";
-  Node node;
-  node.name = "n";
-  node.op = op;
-  node.attrs = std::move(attrs);
-  for (const TensorInfo& in : inputs) {
-    g.tensors[in.name] = in;
-    g.inputs.push_back(in.name);
-    node.inputs.push_back(in.name);
-  }
-  node.outputs = outputs;
-  g.outputs = outputs;
-  g.nodes.push_back(node);
-  return g;
-}
+using namespace op_test;
 
 // Validates and runs a one-output graph.
 Tensor RunOne(Graph& g, const std::map<std::string, Tensor>& inputs,
@@ -65,25 +36,6 @@ Tensor RunOne(Graph& g, const std::map<std::string, Tensor>& inputs,
   RunOptions options;
   options.mode = mode;
   return RunGraph(g, inputs, options).at(g.outputs.at(0));
-}
-
-// The message of the error the op's Infer throws ("" when it does not throw).
-std::string InferError(Graph& g) {
-  const Node& node = g.nodes.at(0);
-  try {
-    FindOp(node.op)->infer(node, g);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-void ExpectRefused(Graph g, const std::string& needle) {
-  const std::string message = InferError(g);
-  const std::string label = g.nodes.at(0).Label() + ": ";
-  EXPECT_EQ(message.rfind(label, 0), 0u) << "message: '" << message << "'";
-  EXPECT_NE(message.find(needle), std::string::npos)
-      << "message: '" << message << "' lacks '" << needle << "'";
 }
 
 template <typename T>
@@ -450,13 +402,7 @@ TEST(LayoutOps, ConcatRefusesMismatches) {
 
 constexpr std::uint64_t kDefaultSeed = 7321;
 
-std::uint64_t TestSeed() {
-  const char* env = std::getenv("QSA_TEST_SEED");
-  const std::uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
-  ::testing::Test::RecordProperty("seed", std::to_string(seed));
-  std::cout << "[   SEED   ] QSA_TEST_SEED=" << seed << std::endl;
-  return seed;
-}
+std::uint64_t TestSeed() { return op_test::TestSeed(kDefaultSeed); }
 
 // The multi-index of flat position `flat` in `shape` (row-major).
 std::vector<std::int64_t> Unflatten(std::int64_t flat, const Shape& shape) {

@@ -13,17 +13,7 @@
 namespace qsa::model {
 namespace {
 
-using compute_test::AddInput;
-using compute_test::DeclareOutput;
-using compute_test::ExpectRefused;
-using compute_test::ExpectValues;
-using compute_test::kModes;
-using compute_test::OutQuant;
-using compute_test::PerTensor;
-using compute_test::RefRequant;
-using compute_test::Rng;
-using compute_test::RunOne;
-using compute_test::Tally;
+using namespace compute_test;
 
 struct MatMulCase {
   std::string label;
@@ -60,24 +50,13 @@ void CheckMatMul(const MatMulCase& mc, Rng& rng, Tally& tally) {
   if (mc.b_batch > 0) b_shape.insert(b_shape.begin(), mc.b_batch);
   const Tensor a = rng.Values(mc.a_dtype, a_shape);
   const Tensor b = rng.Values(mc.b_dtype, b_shape);
-  const float s_a = mc.dyadic ? rng.DyadicScale(6, 9) : rng.Scale(0.002, 0.05);
+  const float s_a = compute_test::RandomActivationScale(rng, mc.dyadic);
   const std::int32_t za = rng.ZeroPoint(mc.a_dtype);
-  std::vector<float> s_b(static_cast<std::size_t>(mc.per_column ? mc.n : 1));
-  std::vector<std::int32_t> zb(s_b.size(), 0);
-  for (std::size_t i = 0; i < s_b.size(); ++i) {
-    s_b[i] = mc.dyadic ? rng.DyadicScale(8, 11) : rng.Scale(0.001, 0.02);
-    if (mc.b_zero_points) zb[i] = rng.ZeroPoint(mc.b_dtype);
-  }
-  const auto sb_of = [&](std::int64_t n) {
-    return s_b[mc.per_column ? static_cast<std::size_t>(n) : 0];
-  };
-  const auto zb_of = [&](std::int64_t n) {
-    return zb[mc.per_column ? static_cast<std::size_t>(n) : 0];
-  };
-  std::vector<std::int32_t> bias(static_cast<std::size_t>(mc.n), 0);
-  if (mc.bias) {
-    for (auto& v : bias) v = static_cast<std::int32_t>(rng.Int(-30000, 30000));
-  }
+  const compute_test::WeightQuant bquant = compute_test::RandomWeightQuant(
+      rng, mc.b_dtype, mc.n, mc.per_column, mc.b_zero_points, mc.dyadic);
+  const auto sb_of = [&](std::int64_t n) { return bquant.Scale(n); };
+  const auto zb_of = [&](std::int64_t n) { return bquant.ZeroPoint(n); };
+  const std::vector<std::int32_t> bias = compute_test::RandomBias(rng, mc.n, mc.bias, 30000);
 
   // Reference, plain loops.
   std::vector<std::int64_t> acc;
@@ -104,17 +83,14 @@ void CheckMatMul(const MatMulCase& mc, Rng& rng, Tally& tally) {
     }
   }
   const OutQuant yq = compute_test::ChooseOutput(rng, real, mc.a_dtype, mc.dyadic);
-  std::int64_t lo = DTypeMin(mc.a_dtype), hi = DTypeMax(mc.a_dtype);
-  if (mc.relu6) {
-    lo = yq.zero_point;
-    hi = std::min<std::int64_t>(hi, yq.zero_point + 50);
-  }
+  std::int64_t lo = 0, hi = 0;
+  compute_test::OutputRange(mc.a_dtype, yq, mc.relu6, 50, lo, hi);
 
   const auto build = [&](DType out_dtype, bool requantized) {
     Graph g;
     AddInput(g, "a", mc.a_dtype, a_shape, PerTensor(s_a, za));
     const int n_axis = static_cast<int>(b_shape.size()) - (mc.transpose_b ? 2 : 1);
-    QuantParams bq{s_b, zb, mc.per_column ? n_axis : -1};
+    const QuantParams bq = bquant.Params(n_axis);
     if (mc.b_constant) {
       g.AddConstant("b", b, bq);
     } else {
@@ -140,31 +116,10 @@ void CheckMatMul(const MatMulCase& mc, Rng& rng, Tally& tally) {
   if (!mc.b_constant) inputs["b"] = b;
   const Shape out_shape = batched ? Shape{batch, mc.m, mc.n} : Shape{mc.m, mc.n};
 
-  {
-    const Graph g = build(DType::kInt32, false);
-    const Tensor y = RunOne(g, inputs, RequantMode::kTfliteDouble);
-    EXPECT_EQ(y.shape(), out_shape);
-    ExpectValues(y, acc, "int32 accumulator");
-  }
-  const Graph g = build(mc.a_dtype, true);
-  std::vector<std::int64_t> expected(real.size());
-  for (std::size_t i = 0; i < real.size(); ++i) {
-    expected[i] =
-        compute_test::QuantizeReal(real[i] / static_cast<double>(yq.scale), yq.zero_point, lo, hi);
-  }
-  for (RequantMode mode : kModes) {
-    const Tensor y = RunOne(g, inputs, mode);
-    ASSERT_EQ(y.shape(), out_shape);
-    std::vector<std::int64_t> formula(acc.size());
-    for (std::size_t i = 0; i < acc.size(); ++i) {
-      const std::int64_t n = static_cast<std::int64_t>(i) % mc.n;
-      formula[i] = RefRequant::FromScales(s_a, sb_of(n), yq.scale, yq.zero_point, lo, hi)
-                       .Apply(mode, static_cast<std::int32_t>(acc[i]));
-    }
-    ExpectValues(y, formula, std::string("formula of ") + std::string(RequantModeName(mode)));
-    const bool exact = mode == RequantMode::kFloat64Rne && mc.dyadic;
-    tally.Compare(mode, y, expected, exact ? 0 : 1, "real reference");
-  }
+  compute_test::ExpectAccumulator(build(DType::kInt32, false), inputs, out_shape, acc);
+  compute_test::ExpectRequantized(
+      build(mc.a_dtype, true), inputs, out_shape, mc.a_dtype, acc, real, s_a, bquant, yq, lo, hi,
+      mc.dyadic, [&](std::int64_t i) { return i % mc.n; }, tally);
 }
 
 TEST(OpsMatMul, MatchesFloat64ReferenceOnChosenShapes) {

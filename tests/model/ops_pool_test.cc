@@ -15,17 +15,7 @@
 namespace qsa::model {
 namespace {
 
-using compute_test::AddInput;
-using compute_test::DeclareOutput;
-using compute_test::ExpectRefused;
-using compute_test::ExpectValues;
-using compute_test::kModes;
-using compute_test::PerTensor;
-using compute_test::RefQuantizeMultiplier;
-using compute_test::RefRequant;
-using compute_test::Rng;
-using compute_test::RunOne;
-using compute_test::Tally;
+using namespace compute_test;
 
 struct PoolCase {
   std::string label;
