@@ -1133,11 +1133,121 @@ void ConvertReduce(Importer& im, const OnnxNode& n) {
   im.Emit(n, std::move(node), {im.Info(x).dtype});
 }
 
-[[noreturn]] void RefuseFloatCompute(const Importer& im, const OnnxNode& n) {
-  im.Fail(n, "a float " + n.op() +
-                 " has no IR equivalent; only its quantized forms are imported (QLinearConv / "
-                 "ConvInteger / QLinearMatMul / MatMulInteger, or DequantizeLinear → " +
-                 n.op() + " → QuantizeLinear with constant quantized weights)");
+// The data inputs of ONNX's Conv, Gemm, MatMul, BatchNormalization and Softmax
+// must be real numbers here: their quantized forms are the QOperator ops or QDQ patterns.
+void RequireFloatInputs(Importer& im, const OnnxNode& n) {
+  for (std::size_t i = 0; i < n.input_count(); ++i) {
+    if (!n.Has(i)) continue;
+    const std::string t = im.Operand(n, i, "input " + std::to_string(i));
+    if (!IsFloat(im, t)) {
+      im.Fail(n, "input '" + t + "' is " + TypeText(im.Info(t).dtype) + "; " + n.op() +
+                     " is imported for float32 only (its quantized forms are the QLinear and "
+                     "Integer ops, or DequantizeLinear → " +
+                     n.op() + " → QuantizeLinear)");
+    }
+  }
+}
+
+// Conv and MatMul on real numbers: the IR's float32 Conv and MatMul (host ops).
+void ConvertFloatConvOrMatMul(Importer& im, const OnnxNode& n) {
+  RequireFloatInputs(im, n);
+  if (n.op() == "Conv") {
+    ConvertConv(im, n, 1, 2, DType::kFloat32);
+  } else {
+    ConvertMatMul(im, n, 1, DType::kFloat32);
+  }
+}
+
+void ConvertGemm(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"alpha", "beta", "transA", "transB"});
+  RequireFloatInputs(im, n);
+  std::vector<std::string> inputs = {im.Operand(n, 0, "A"), im.Operand(n, 1, "B")};
+  if (n.Has(2)) inputs.push_back(im.Operand(n, 2, "C"));
+  model::Node node = im.MakeNode(n, "Gemm", std::move(inputs), {n.Out(0)});
+  node.attrs.Set("alpha", static_cast<double>(im.AttrFloat(n, "alpha", 1.0f)));
+  node.attrs.Set("beta", static_cast<double>(im.AttrFloat(n, "beta", 1.0f)));
+  node.attrs.Set("transA", im.AttrInt(n, "transA", 0));
+  node.attrs.Set("transB", im.AttrInt(n, "transB", 0));
+  im.Emit(n, std::move(node), {DType::kFloat32});
+}
+
+// Inference form only: the running mean and variance are inputs, one output.
+void ConvertBatchNormalization(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"epsilon", "momentum", "spatial", "training_mode"});
+  if (im.AttrInt(n, "training_mode", 0) != 0) {
+    im.Fail(n,
+            "training_mode = 1 is not supported; only inference (with the running mean and "
+            "variance as inputs)");
+  }
+  if (im.AttrInt(n, "spatial", 1) != 1) {
+    im.Fail(n, "spatial = 0 (statistics per element, not per channel) is not supported");
+  }
+  for (std::size_t i = 1; i < n.output_count(); ++i) {
+    if (!n.Out(i).empty()) {
+      im.Fail(n, "output " + std::to_string(i) + " ('" + n.Out(i) +
+                     "') is a training output; only the inference form (one output) is supported");
+    }
+  }
+  if (n.input_count() != 5) {
+    im.Fail(n, "expects 5 inputs (X, scale, B, input_mean, input_var), has " +
+                   std::to_string(n.input_count()));
+  }
+  RequireFloatInputs(im, n);
+  const char* roles[5] = {"X", "scale", "B", "input_mean", "input_var"};
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < 5; ++i) inputs.push_back(im.Operand(n, i, roles[i]));
+  model::Node node = im.MakeNode(n, "BatchNormalization", std::move(inputs), {n.Out(0)});
+  node.attrs.Set("epsilon", static_cast<double>(im.AttrFloat(n, "epsilon", 1e-5f)));
+  im.Emit(n, std::move(node), {DType::kFloat32});
+}
+
+// Opset 13 normalizes along `axis` (default −1): the IR's Softmax. Before opset 13 the input is
+// seen as a matrix [d0·…·d(axis−1), d(axis)·…·d(n−1)] (axis default 1) normalized along its rows:
+// the same as the IR's Softmax over the last axis when axis is the last dimension, else emitted
+// as Reshape → Softmax → Reshape.
+void ConvertSoftmax(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"axis"});
+  RequireFloatInputs(im, n);
+  const std::string x = im.Operand(n, 0, "input");
+  const Shape shape = im.Info(x).shape;
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  std::int64_t axis = im.AttrInt(n, "axis", im.opset() >= 13 ? -1 : 1);
+  if (axis < -rank || axis >= rank) {
+    im.Fail(n, "axis " + std::to_string(axis) + " is out of range for input '" + x + "' of shape " +
+                   model::ShapeToString(shape));
+  }
+  if (axis < 0) axis += rank;
+  if (im.opset() >= 13 || axis == rank - 1) {
+    model::Node node = im.MakeNode(n, "Softmax", {x}, {n.Out(0)});
+    node.attrs.Set("axis", axis);
+    im.Emit(n, std::move(node), {DType::kFloat32});
+    return;
+  }
+  std::int64_t rows = 1;
+  std::int64_t cols = 1;
+  for (std::int64_t d = 0; d < rank; ++d)
+    (d < axis ? rows : cols) *= shape[static_cast<std::size_t>(d)];
+  const std::string matrix = im.NewTensorName(n.Out(0) + "_2d");
+  const std::string normalized = im.NewTensorName(n.Out(0) + "_2d_softmax");
+  model::Node to_matrix = im.MakeNode(n, "Reshape", {x}, {matrix}, "_to_2d");
+  to_matrix.attrs.Set("shape", std::vector<std::int64_t>{rows, cols});
+  to_matrix.attrs.Set("allowzero", std::int64_t{1});
+  im.Emit(n, std::move(to_matrix), {DType::kFloat32});
+  model::Node softmax = im.MakeNode(n, "Softmax", {matrix}, {normalized});
+  softmax.attrs.Set("axis", std::int64_t{1});
+  im.Emit(n, std::move(softmax), {DType::kFloat32});
+  model::Node back = im.MakeNode(n, "Reshape", {normalized}, {n.Out(0)}, "_from_2d");
+  back.attrs.Set("shape", std::vector<std::int64_t>(shape.begin(), shape.end()));
+  back.attrs.Set("allowzero", std::int64_t{1});
+  im.Emit(n, std::move(back), {DType::kFloat32});
+}
+
+void ConvertLeakyRelu(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"alpha"});
+  const std::string x = im.Operand(n, 0, "X");
+  model::Node node = im.MakeNode(n, "LeakyRelu", {x}, {n.Out(0)});
+  node.attrs.Set("alpha", static_cast<double>(im.AttrFloat(n, "alpha", 0.01f)));
+  im.Emit(n, std::move(node), {DType::kFloat32});
 }
 
 bool ConvertCommon(Importer& im, const OnnxNode& n) {
@@ -1158,14 +1268,22 @@ bool ConvertCommon(Importer& im, const OnnxNode& n) {
     ConvertBinaryFloat(im, n);
   } else if (op == "Max" || op == "Min") {
     ConvertVariadic(im, n);
-  } else if (op == "Round") {
+  } else if (op == "Round" || op == "Sigmoid" || op == "Tanh") {
     ConvertUnaryFloat(im, n);
   } else if (op == "Cast") {
     ConvertCast(im, n);
   } else if (op == "ReduceMax" || op == "ReduceMin") {
     ConvertReduce(im, n);
-  } else if (op == "Conv" || op == "MatMul" || op == "Gemm" || op == "ConvTranspose") {
-    RefuseFloatCompute(im, n);
+  } else if (op == "Conv" || op == "MatMul") {
+    ConvertFloatConvOrMatMul(im, n);
+  } else if (op == "Gemm") {
+    ConvertGemm(im, n);
+  } else if (op == "BatchNormalization") {
+    ConvertBatchNormalization(im, n);
+  } else if (op == "Softmax") {
+    ConvertSoftmax(im, n);
+  } else if (op == "LeakyRelu") {
+    ConvertLeakyRelu(im, n);
   } else {
     return false;
   }

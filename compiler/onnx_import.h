@@ -1,4 +1,5 @@
-// ONNX importer: quantized ONNX (QOperator or QDQ form) → qsa graph IR (model/graph.h).
+// ONNX importer: quantized ONNX (QOperator or QDQ form), or a plain float32 model, → qsa graph IR
+// (model/graph.h).
 #pragma once
 
 #include <map>

@@ -230,6 +230,13 @@ bool IsDequantizeNode(const OnnxNode& n);
 std::vector<std::int64_t> ConvKernel(const Importer& im, const OnnxNode& n,
                                      const model::Shape& w_shape);
 
+// One IR Conv from the node's x (input 0), w (input w_index) and optional bias, with its window
+// attributes and group; one IR MatMul from a (input 0) and b (input b_index). The output dtype is
+// the caller's (quantized, int32, or float32 for ONNX's float Conv and MatMul).
+void ConvertConv(Importer& im, const OnnxNode& n, std::size_t w_index,
+                 std::optional<std::size_t> bias_index, model::DType out_dtype);
+void ConvertMatMul(Importer& im, const OnnxNode& n, std::size_t b_index, model::DType out_dtype);
+
 // The scale / zero point statements of a node (empty for ops that make none).
 std::vector<QuantSpec> QuantSpecsOf(const OnnxNode& n);
 // Inputs of n in parameter positions, which must be constants: (index, role).

@@ -65,7 +65,10 @@ void ConvertDynamicQuantizeLinear(Importer& im, const OnnxNode& n) {
           {DType::kUInt8, DType::kFloat32, DType::kUInt8});
 }
 
-// QLinearConv (x 0, w 3, B 8) and ConvInteger (x 0, w 1): one IR Conv.
+}  // namespace
+
+// QLinearConv (x 0, w 3, B 8), ConvInteger (x 0, w 1) and float Conv (X 0, W 1, B 2): one IR
+// Conv.
 void ConvertConv(Importer& im, const OnnxNode& n, std::size_t w_index,
                  std::optional<std::size_t> bias_index, DType out_dtype) {
   im.CheckAttributes(n, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
@@ -80,13 +83,15 @@ void ConvertConv(Importer& im, const OnnxNode& n, std::size_t w_index,
   im.Emit(n, std::move(node), {out_dtype});
 }
 
-// QLinearMatMul (a 0, b 3) and MatMulInteger (A 0, B 1): one IR MatMul.
+// QLinearMatMul (a 0, b 3), MatMulInteger (A 0, B 1) and float MatMul (A 0, B 1): one IR MatMul.
 void ConvertMatMul(Importer& im, const OnnxNode& n, std::size_t b_index, DType out_dtype) {
   im.CheckAttributes(n, {});
   const std::string a = im.Operand(n, 0, "a");
   const std::string b = im.Operand(n, b_index, "b");
   im.Emit(n, im.MakeNode(n, "MatMul", {a, b}, {n.Out(0)}), {out_dtype});
 }
+
+namespace {
 
 // com.microsoft QGemm: Y = alpha · A · op(B) + C with int32 C at scale a_scale · b_scale, one
 // IR MatMul (transpose_b for transB = 1). Only alpha = 1, transA = 0 and a quantized output.

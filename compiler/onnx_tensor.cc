@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -132,6 +133,29 @@ Tensor TensorFromProto(const onnx::TensorProto& proto) {
   }
   throw Error(TensorName(proto) + " has element type " + ElemTypeName(proto.data_type()) +
               "; only UINT8, INT8, INT32 and FLOAT are supported");
+}
+
+onnx::TensorProto TensorToProto(const std::string& name, const Tensor& tensor) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  for (std::int64_t d : tensor.shape()) proto.add_dims(d);
+  switch (tensor.dtype()) {
+    case DType::kUInt8:
+      proto.set_data_type(onnx::TensorProto::UINT8);
+      break;
+    case DType::kInt8:
+      proto.set_data_type(onnx::TensorProto::INT8);
+      break;
+    case DType::kInt32:
+      proto.set_data_type(onnx::TensorProto::INT32);
+      break;
+    case DType::kFloat32:
+      proto.set_data_type(onnx::TensorProto::FLOAT);
+      break;
+  }
+  const std::span<const std::uint8_t> bytes = tensor.Bytes();
+  proto.set_raw_data(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return proto;
 }
 
 std::vector<std::int64_t> Int64sFromProto(const onnx::TensorProto& proto) {

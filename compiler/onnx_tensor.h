@@ -17,6 +17,8 @@ namespace qsa::compiler {
 // A uint8, int8, int32 or float32 TensorProto (raw_data or the typed fields) as a Tensor. Throws
 // qsa::Error naming the tensor for other element types or inconsistent sizes.
 model::Tensor TensorFromProto(const onnx::TensorProto& proto);
+// The other way: `tensor` as a TensorProto named `name`, its data in raw_data.
+onnx::TensorProto TensorToProto(const std::string& name, const model::Tensor& tensor);
 // An int64 (or int32) TensorProto's values, e.g. a Reshape shape or Clip bounds given as inputs.
 std::vector<std::int64_t> Int64sFromProto(const onnx::TensorProto& proto);
 // Reads a serialized TensorProto file; throws naming the file when unreadable or malformed.

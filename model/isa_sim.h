@@ -50,8 +50,9 @@ class IsaSimulator {
   const IsaState& state() const { return state_; }
 
   // Runs to finish. Throws qsa::Error on an out-of-bounds access or illegal field (from Execute),
-  // or on a deadlock: "deadlock: load queue waits at instruction 3 (load.sp, pop_next) ...",
-  // listing each queue's head instruction and what it waits for. Can run once.
+  // or on a deadlock: "deadlock: load queue waits at instruction 3 (load.sp) for a token from
+  // compute; compute queue is empty; ...; fetch stalled at ...", listing each queue's head
+  // instruction and what it waits for. Can run once.
   IsaRunResult Run(const IsaSimOptions& options = {});
 
  private:

@@ -301,9 +301,9 @@ bool WriteAll(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-Tensor ReadNpy(const std::string& path) {
-  const std::string bytes = ReadFile(path);
-  const std::string_view view(bytes);
+Tensor ReadNpy(const std::string& path) { return ParseNpy(ReadFile(path), path); }
+
+Tensor ParseNpy(std::string_view view, const std::string& path) {
   if (view.size() < kPreludeV1 || view.substr(0, kMagic.size()) != kMagic) {
     Fail(path, "not a .npy file (bad magic; expected \\x93NUMPY)");
   }
@@ -390,7 +390,11 @@ Tensor ReadNpy(const std::string& path) {
 void WriteNpy(const std::string& path, const Tensor& tensor) {
   const std::string header = MakeHeader(tensor);
   const std::span<const std::uint8_t> data = tensor.Bytes();
+  WriteFileAtomically(
+      path, {header, std::string_view(reinterpret_cast<const char*>(data.data()), data.size())});
+}
 
+void WriteFileAtomically(const std::string& path, std::initializer_list<std::string_view> parts) {
   const std::size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -402,9 +406,8 @@ void WriteNpy(const std::string& path, const Tensor& tensor) {
   // mkstemp creates the file 0600; give it the permissions a plain create would.
   const mode_t mask = ::umask(0);
   ::umask(mask);
-  bool ok = ::fchmod(fd, static_cast<mode_t>(0666 & ~mask)) == 0 &&
-            WriteAll(fd, header.data(), header.size()) &&
-            WriteAll(fd, reinterpret_cast<const char*>(data.data()), data.size());
+  bool ok = ::fchmod(fd, static_cast<mode_t>(0666 & ~mask)) == 0;
+  for (std::string_view part : parts) ok = ok && WriteAll(fd, part.data(), part.size());
   int err = ok ? 0 : errno;
   if (::close(fd) != 0 && ok) {
     ok = false;

@@ -3,15 +3,22 @@
 // truncated data) with a message naming the file and the problem.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "model/tensor.h"
 
 namespace qsa::model {
 
 Tensor ReadNpy(const std::string& path);
+// The same from the bytes of a .npy file (an entry of an .npz archive); `source` names it in
+// messages.
+Tensor ParseNpy(std::string_view bytes, const std::string& source);
 // Writes atomically: to a temporary file in the same folder, then renamed over `path`, so that a
 // failure never leaves a half-written file. Throws qsa::Error naming the path.
 void WriteNpy(const std::string& path, const Tensor& tensor);
+// Writes the concatenated `parts` to `path` the same atomic way (any file format).
+void WriteFileAtomically(const std::string& path, std::initializer_list<std::string_view> parts);
 
 }  // namespace qsa::model

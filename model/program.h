@@ -24,6 +24,8 @@
 namespace qsa::model {
 
 inline constexpr std::uint32_t kProgramFormatVersion = 1;
+// The largest dram_size: DRAM addresses in instructions are 32-bit.
+inline constexpr std::uint64_t kMaxDramSize = std::uint64_t{1} << 32;
 
 // A tensor the host writes into DRAM before a run (input) or reads after it (output).
 struct ManifestTensor {
@@ -75,6 +77,15 @@ Program DecodeProgramBinary(std::span<const std::uint8_t> bytes, const std::stri
 // checked when both are read).
 nlohmann::json ManifestToJson(const Program& program);
 void ReadManifestJson(const nlohmann::json& j, const std::string& source, Program& program);
+
+// Checks one manifest tensor: a non-empty name, dtype uint8, int8 or int32, dimensions >= 1,
+// dram_perm empty or a permutation of the axes, quantization counts and zero-point ranges, and
+// that it lies inside [0, dram_size). Throws qsa::Error "tensor 'x': ...".
+void CheckManifestTensor(const ManifestTensor& tensor, std::uint64_t dram_size);
+// Checks the manifest against the program: every tensor (above), tensor names unique across
+// inputs and outputs, layer ranges named, in order, not overlapping and within the instructions.
+// Throws qsa::Error naming `source`.
+void CheckManifest(const Program& program, const std::string& source);
 
 // Writes DIR/program.bin and DIR/manifest.json (creating DIR), each atomically (temporary file
 // and rename), or only FILE when `path` ends in ".bin".

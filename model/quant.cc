@@ -2,6 +2,7 @@
 // model/quant.h and explained, with worked examples, in docs/arithmetic.md.
 #include "model/quant.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -429,6 +430,20 @@ Requantizer MakeRequantizer(RequantMode mode, FixedPointMultiplier m, std::int32
   r.qmin = qmin;
   r.qmax = qmax;
   return r;
+}
+
+PreShiftedMultiplier AveragePoolMultiplier(float s_x, float s_y, std::int64_t n,
+                                           std::int64_t max_centered) {
+  PreShiftedMultiplier p;
+  p.fixed = QuantizeMultiplier(static_cast<double>(s_x) /
+                               (static_cast<double>(s_y) * static_cast<double>(n)));
+  if (p.fixed.multiplier == 0) return p;
+  const std::int64_t bound = std::max<std::int64_t>(max_centered * n, 1);
+  int shift = 0;
+  while (shift < 30 && (bound << (shift + 1)) <= kInt32Max) ++shift;
+  p.pre_shift = std::min(shift, 31 + p.fixed.shift);
+  p.fixed.shift -= p.pre_shift;
+  return p;
 }
 
 }  // namespace qsa::model

@@ -148,4 +148,20 @@ Requantizer MakeRequantizer(RequantMode mode, float s_in, float s_w, float s_out
 Requantizer MakeRequantizer(RequantMode mode, FixedPointMultiplier m, std::int32_t zero_point,
                             std::int32_t qmin, std::int32_t qmax);
 
+// Average pooling's fixed-point multiplier for a window sum over n taps (docs/ops-compute.md):
+// QuantizeMultiplier(double(s_x) / (double(s_y) · n)), used with a pre-shift. The sum acc, with
+// |acc| <= max_centered · n, is shifted left by pre_shift = L_n = min(largest L <= 30 with
+// max_centered · n · 2^L <= INT32_MAX, 31 + shift) bits (0 when the multiplier is 0), and the
+// returned shift is already lowered by L_n: the fixed-point modes compute
+// MultiplyByQuantizedMultiplier[SingleRounding](acc · 2^L_n, fixed) — the same real multiplier,
+// L_n more bits before gemmlowp's first rounding, no overflow by the choice of L_n. Throws
+// qsa::Error as QuantizeMultiplier does.
+struct PreShiftedMultiplier {
+  FixedPointMultiplier fixed;  // shift lowered by pre_shift
+  int pre_shift = 0;
+  bool operator==(const PreShiftedMultiplier& other) const = default;
+};
+PreShiftedMultiplier AveragePoolMultiplier(float s_x, float s_y, std::int64_t n,
+                                           std::int64_t max_centered);
+
 }  // namespace qsa::model

@@ -24,7 +24,7 @@ packages=(
   python3 python3-venv python3-pip
   libeigen3-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libgemmlowp-dev libonnx-testdata libbenchmark-dev
+  libgemmlowp-dev libonnx-testdata libbenchmark-dev zlib1g-dev
 )
 
 missing=()

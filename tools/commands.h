@@ -4,6 +4,7 @@
 // on standard error and exit code 1).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,12 +13,17 @@
 namespace qsa::tools {
 
 // qsa run MODEL [--input [NAME=]FILE.npy]... [--engine E] [--requant MODE] --out DIR
+// qsa run PROGRAM --engine isa [--arch FILE] [--input ...] --out DIR [--trace-isa FILE]
+//         [--report FILE.json]
 struct RunArgs {
   std::string model;
   std::vector<std::string> inputs;
   std::string engine = "golden";
   std::string requant = "tflite-double";
   std::string out_dir;
+  std::string arch;       // --engine isa: architecture configuration (empty: the default)
+  std::string trace_isa;  // --engine isa: trace file
+  std::string report;     // --engine isa: report JSON file
 };
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
 void RunCommand(const RunArgs& args);
@@ -36,5 +42,46 @@ struct DemoArgs {
 };
 CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args);
 void DemoCommand(const DemoArgs& args);
+
+// qsa quantize FLOAT.onnx --calibration DATA -o OUT.onnx [options] [--report FILE.json]
+struct QuantizeArgs {
+  std::string model;
+  std::string calibration;
+  std::string out;
+  std::string report;
+  std::string method = "minmax";
+  double percentile = 99.99;
+  int weight_bits = 8;
+  std::string weight_clipping = "minmax";
+  bool per_tensor = false;
+  bool asymmetric_weights = false;
+  std::string activations = "uint8";
+  bool symmetric_activations = false;
+  bool no_fold_bn = false;
+  double smoothquant = -1.0;  // < 0: off
+  double outlier_threshold = 6.0;
+  std::string weight_budget;  // "": no mixed precision
+  bool sensitivity = false;
+  std::int64_t samples = 0;
+};
+CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args);
+void QuantizeCommand(const QuantizeArgs& args);
+
+// qsa asm FILE.s -o OUT [--arch FILE]
+struct AsmArgs {
+  std::string source;
+  std::string out;
+  std::string arch;
+};
+CLI::App* AddAsmCommand(CLI::App& app, AsmArgs& args);
+void AsmCommand(const AsmArgs& args);
+
+// qsa disasm FILE.bin|DIR [-o FILE.s]
+struct DisasmArgs {
+  std::string program;
+  std::string out;
+};
+CLI::App* AddDisasmCommand(CLI::App& app, DisasmArgs& args);
+void DisasmCommand(const DisasmArgs& args);
 
 }  // namespace qsa::tools

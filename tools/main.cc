@@ -40,9 +40,15 @@ int main(int argc, char** argv) {
   RunArgs run_args;
   InspectArgs inspect_args;
   DemoArgs demo_args;
+  QuantizeArgs quantize_args;
+  AsmArgs asm_args;
+  DisasmArgs disasm_args;
   CLI::App* run = AddRunCommand(app, run_args);
   CLI::App* inspect = AddInspectCommand(app, inspect_args);
   CLI::App* demo = AddDemoCommand(app, demo_args);
+  CLI::App* quantize = AddQuantizeCommand(app, quantize_args);
+  CLI::App* assemble = AddAsmCommand(app, asm_args);
+  CLI::App* disassemble = AddDisasmCommand(app, disasm_args);
 
   try {
     app.parse(argc, argv);
@@ -51,7 +57,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {
       ReportError(std::string("unknown command '") + argv[1] +
-                  "' (commands: run, inspect, demo; see 'qsa --help')");
+                  "' (commands: run, inspect, demo, quantize, asm, disasm; see 'qsa --help')");
       return kExitUsage;
     }
     std::string hint = "qsa --help";
@@ -64,6 +70,9 @@ int main(int argc, char** argv) {
     if (run->parsed()) RunCommand(run_args);
     if (inspect->parsed()) InspectCommand(inspect_args);
     if (demo->parsed()) DemoCommand(demo_args);
+    if (quantize->parsed()) QuantizeCommand(quantize_args);
+    if (assemble->parsed()) AsmCommand(asm_args);
+    if (disassemble->parsed()) DisasmCommand(disasm_args);
   } catch (const qsa::Error& e) {
     return ReportError(e.what());
   } catch (const std::exception& e) {

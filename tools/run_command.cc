@@ -1,28 +1,45 @@
-// qsa run: executes a model on .npy inputs and writes every graph output as DIR/<name>.npy.
+// qsa run: executes a model (golden engine) or an accelerator program (isa engine) on .npy inputs
+// and writes every output as DIR/<name>.npy.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <sstream>
 
+#include "model/arch.h"
 #include "model/error.h"
 #include "model/executor.h"
+#include "model/isa_sim.h"
 #include "model/npy.h"
+#include "model/program.h"
 #include "tools/commands.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
 
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
-  CLI::App* cmd =
-      app.add_subcommand("run", "Run a model on .npy inputs, write each output to DIR/<name>.npy");
-  cmd->add_option("MODEL", args.model, "A quantized .onnx model or a .json graph")
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Run a model or a program on .npy inputs, write each output to DIR/<name>.npy");
+  cmd->add_option("MODEL", args.model,
+                  "A quantized .onnx model or a .json graph; with --engine isa, a program folder "
+                  "(program.bin + manifest.json) or a program .bin")
       ->required()
       ->type_name("FILE");
   cmd->add_option("-i,--input", args.inputs, "Input value; repeat for each input")
       ->type_name("[NAME=]FILE.npy")
       ->allow_extra_args(false);
-  cmd->add_option("-e,--engine", args.engine, "Execution engine: golden")
+  cmd->add_option("-e,--engine", args.engine, "Execution engine: golden or isa")
       ->type_name("ENGINE")
       ->capture_default_str();
+  cmd->add_option("--arch", args.arch,
+                  "Architecture configuration (--engine isa; default: the built-in default)")
+      ->type_name("FILE");
+  cmd->add_option("--trace-isa", args.trace_isa,
+                  "Write one line per executed instruction to FILE (--engine isa)")
+      ->type_name("FILE");
+  cmd->add_option("--report", args.report,
+                  "Write cycles, busy cycles and event counters as JSON (--engine isa)")
+      ->type_name("FILE.json");
   cmd->add_option("-r,--requant", args.requant,
                   "tflite-double, single-rounding, float32-rne or float64-rne")
       ->type_name("MODE")
@@ -39,30 +56,30 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
       "rounding; float32-rne: float32 multiply, ties to even (ONNX Runtime); float64-rne: the "
       "same\n"
       "in float64 (ONNX reference).\n"
-      "--engine: golden is the bit-exact reference model; isa and rtl are planned.\n"
+      "--engine: golden runs MODEL on the bit-exact reference model; isa runs an accelerator\n"
+      "program (from qsa asm or the compiler) on the instruction-set simulator for the --arch\n"
+      "configuration (golden ignores --arch; isa ignores --requant, the program holds its\n"
+      "arithmetic) and prints instructions, estimated cycles and time, MACs, array utilization\n"
+      "and DRAM traffic; rtl is planned.\n"
       "Each graph output is written to DIR/<name>.npy, characters other than letters, digits, "
       "'_',\n"
       "'-' and '.' replaced by '_' (a leading '.' gets a '_' in front; names that collide get\n"
       "_2, _3, ...). One line per output is printed: name, dtype[shape], file.\n"
-      "Example: qsa run examples/cnn3/cnn3.json --input examples/cnn3/input.npy --out out");
+      "Example: qsa run examples/cnn3/cnn3.json --input examples/cnn3/input.npy --out out\n"
+      "         qsa run prog/ --engine isa --input x.npy --out out --report out/report.json");
   return cmd;
 }
 
-void RunCommand(const RunArgs& args) {
-  CheckEngine(args.engine);
-  model::RunOptions options;
-  options.mode = ParseRequantModeOrThrow(args.requant);
+namespace {
 
-  PreparedModel prepared = PrepareModel(args.model, ParseInputSpecs(args.inputs));
-  const model::Graph& graph = prepared.loaded.graph;
-  const std::map<std::string, model::Tensor> outputs =
-      model::RunGraph(graph, prepared.feeds, options);
-
-  // One file per graph output; names that sanitize alike get "_2", "_3", ...
+// Writes each of `names` (in order) from `values` to DIR/<sanitized name>.npy, each file
+// atomically, and prints one line per output. Names that sanitize alike get "_2", "_3", ...
+void WriteOutputs(const std::vector<std::string>& names,
+                  const std::map<std::string, model::Tensor>& values, const std::string& out_dir) {
   std::vector<std::pair<std::string, std::string>> files;  // output name → path
   std::set<std::string> used;
-  const std::filesystem::path dir(args.out_dir);
-  for (const std::string& name : graph.outputs) {
+  const std::filesystem::path dir(out_dir);
+  for (const std::string& name : names) {
     const std::string base = SanitizeFileName(name);
     std::string file = base + ".npy";
     for (int k = 2; used.count(file) != 0; ++k) file = base + "_" + std::to_string(k) + ".npy";
@@ -72,17 +89,17 @@ void RunCommand(const RunArgs& args) {
 
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-    throw Error("cannot create output folder '" + args.out_dir +
+    throw Error("cannot create output folder '" + out_dir +
                 "': a file of that name exists and is not a folder");
   }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    throw Error("cannot create output folder '" + args.out_dir + "': " + ec.message());
+    throw Error("cannot create output folder '" + out_dir + "': " + ec.message());
   }
 
   std::vector<std::string> written;
   for (const auto& [name, path] : files) {
-    const model::Tensor& value = outputs.at(name);
+    const model::Tensor& value = values.at(name);
     try {
       model::WriteNpy(path, value);
     } catch (const Error& e) {
@@ -96,6 +113,111 @@ void RunCommand(const RunArgs& args) {
     }
     written.push_back(path);
     std::cout << name << "  " << value.Describe() << "  " << path << "\n";
+  }
+}
+
+void RunGolden(const RunArgs& args) {
+  if (!args.trace_isa.empty() || !args.report.empty()) {
+    throw Error(std::string(args.trace_isa.empty() ? "--report" : "--trace-isa") +
+                " needs --engine isa (the golden engine runs a model, not a program)");
+  }
+  model::RunOptions options;
+  options.mode = ParseRequantModeOrThrow(args.requant);
+  PreparedModel prepared = PrepareModel(args.model, ParseInputSpecs(args.inputs));
+  const model::Graph& graph = prepared.loaded.graph;
+  WriteOutputs(graph.outputs, model::RunGraph(graph, prepared.feeds, options), args.out_dir);
+}
+
+// The fraction of the array's peak the run used: useful MACs over ROWS · COLS · cycles.
+double ArrayUtilization(const model::ArchConfig& arch, const model::isa::IsaRunResult& result) {
+  const double peak = static_cast<double>(arch.rows) * arch.cols *
+                      static_cast<double>(std::max<std::int64_t>(result.timing.cycles, 1));
+  return static_cast<double>(result.counters.macs_useful) / peak;
+}
+
+void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResult& result) {
+  const model::isa::IsaCounters& c = result.counters;
+  std::string by_op;
+  for (const model::isa::OpSpec& op : model::isa::kOps) {
+    const std::int64_t n = c.instructions_by_opcode[op.opcode];
+    if (n > 0)
+      by_op += (by_op.empty() ? "" : ", ") + std::string(op.mnemonic) + " " + FormatCount(n);
+  }
+  const std::int64_t cycles = result.timing.cycles;
+  std::cout << "isa: " << FormatCount(c.instructions) << " instructions (" << by_op << ")\n"
+            << "cycles: " << FormatCount(cycles) << " estimated, "
+            << FormatFloat(static_cast<double>(cycles) / arch.clock_mhz) << " us at "
+            << FormatFloat(arch.clock_mhz) << " MHz (busy: load "
+            << FormatCount(result.timing.busy[0]) << ", compute "
+            << FormatCount(result.timing.busy[1]) << ", store "
+            << FormatCount(result.timing.busy[2]) << ")\n"
+            << "MACs: " << FormatCount(c.macs_issued) << " issued, " << FormatCount(c.macs_useful)
+            << " useful; array utilization " << FormatFloat(100 * ArrayUtilization(arch, result))
+            << "% of " << arch.rows << "x" << arch.cols << "\n"
+            << "DRAM: " << FormatCount(c.dram.bytes_read) << " bytes read, "
+            << FormatCount(c.dram.bytes_written) << " bytes written\n";
+}
+
+nlohmann::json IsaReport(const RunArgs& args, const model::ArchConfig& arch,
+                         const model::isa::IsaRunResult& result) {
+  nlohmann::json report = model::isa::IsaRunResultToJson(result);
+  report["engine"] = "isa";
+  report["program"] = args.model;
+  report["arch"] = {{"name", arch.name}, {"hash", arch.HashHex()}};
+  report["clock_mhz"] = arch.clock_mhz;
+  report["time_us"] = static_cast<double>(result.timing.cycles) / arch.clock_mhz;
+  report["array_utilization"] = ArrayUtilization(arch, result);
+  return report;
+}
+
+void RunIsa(const RunArgs& args) {
+  const model::ArchConfig arch = model::LoadArchConfigOrDefault(args.arch);
+  const model::Program program = model::ReadProgram(args.model);
+  model::CheckProgramArch(program, arch, args.model);
+  std::vector<model::TensorInfo> declared;
+  for (const model::ManifestTensor& in : program.manifest.inputs) {
+    declared.push_back(model::TensorInfo{in.name, in.dtype, in.shape, in.quant});
+  }
+  AssignedInputs inputs = AssignInputs(ReadInputFiles(ParseInputSpecs(args.inputs)), declared, {},
+                                       {"program", "program input"}, true);
+
+  std::ostringstream trace;
+  model::isa::IsaSimOptions options;
+  if (!args.trace_isa.empty()) options.trace = &trace;
+  auto write_trace = [&] {
+    if (!args.trace_isa.empty()) model::WriteFileAtomically(args.trace_isa, {trace.str()});
+  };
+  model::isa::IsaProgramRun run;
+  try {
+    run = model::isa::RunProgramOnIsa(arch, program, inputs.values, options);
+  } catch (const Error&) {
+    // The trace up to the failing instruction helps find the cause; the run's error is the one
+    // to report even if the trace cannot be written.
+    try {
+      write_trace();
+    } catch (const Error&) {
+    }
+    throw;
+  }
+
+  std::vector<std::string> names;
+  for (const model::ManifestTensor& out : program.manifest.outputs) names.push_back(out.name);
+  WriteOutputs(names, run.outputs, args.out_dir);  // creates DIR, where the trace may go
+  write_trace();
+  PrintIsaSummary(arch, run.result);
+  if (!args.report.empty()) {
+    model::WriteFileAtomically(args.report, {IsaReport(args, arch, run.result).dump(2), "\n"});
+  }
+}
+
+}  // namespace
+
+void RunCommand(const RunArgs& args) {
+  CheckEngine(args.engine);
+  if (args.engine == "isa") {
+    RunIsa(args);
+  } else {
+    RunGolden(args);
   }
 }
 

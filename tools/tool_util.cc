@@ -46,75 +46,94 @@ std::string InfoText(const model::TensorInfo& info) {
 
 }  // namespace
 
-PreparedModel PrepareModel(const std::string& model_path, const std::vector<InputSpec>& specs,
-                           bool require_all) {
-  std::map<std::string, Tensor> named;
-  std::map<std::string, std::string> named_files;
-  std::vector<std::pair<InputSpec, Tensor>> unnamed;
+InputFiles ReadInputFiles(const std::vector<InputSpec>& specs) {
+  InputFiles files;
   for (const InputSpec& spec : specs) {
     Tensor value = model::ReadNpy(spec.path);
     if (spec.name.empty()) {
-      unnamed.emplace_back(spec, std::move(value));
-    } else if (!named.emplace(spec.name, std::move(value)).second) {
+      if (files.unnamed) {
+        throw Error("only one --input may omit its name; write --input NAME=FILE.npy for each of " +
+                    files.unnamed->first + ", " + spec.path);
+      }
+      files.unnamed.emplace(spec.path, std::move(value));
+    } else if (!files.named.emplace(spec.name, std::move(value)).second) {
       throw Error("--input given twice for '" + spec.name + "'");
     } else {
-      named_files[spec.name] = spec.path;
+      files.named_files[spec.name] = spec.path;
     }
   }
-  if (unnamed.size() > 1) {
-    throw Error("only one --input may omit its name; write --input NAME=FILE.npy for each of " +
-                unnamed[0].first.path + ", " + unnamed[1].first.path);
-  }
+  return files;
+}
 
-  PreparedModel prepared;
-  prepared.loaded = compiler::LoadModel(model_path, named);
-  const model::Graph& graph = prepared.loaded.graph;
-  const std::set<std::string> graph_inputs(graph.inputs.begin(), graph.inputs.end());
-  for (auto& [name, value] : named) {
-    if (prepared.loaded.bound.count(name) != 0) continue;
-    if (graph_inputs.count(name) == 0) {
-      throw Error("unknown input name '" + name + "' (--input " + name + "=" + named_files[name] +
-                  "); " +
-                  (graph.inputs.empty() ? std::string("the model has no runtime inputs")
-                                        : "the model's inputs are: " + Join(graph.inputs)));
+AssignedInputs AssignInputs(InputFiles files, const std::vector<model::TensorInfo>& declared,
+                            const std::set<std::string>& skip, const InputOwner& owner,
+                            bool require_all) {
+  std::vector<std::string> names;
+  std::map<std::string, const model::TensorInfo*> info_of;
+  for (const model::TensorInfo& info : declared) {
+    names.push_back(info.name);
+    info_of[info.name] = &info;
+  }
+  AssignedInputs assigned;
+  for (auto& [name, value] : files.named) {
+    if (skip.count(name) != 0) continue;
+    if (info_of.count(name) == 0) {
+      throw Error("unknown input name '" + name + "' (--input " + name + "=" +
+                  files.named_files[name] + "); " +
+                  (names.empty() ? "the " + owner.noun + " has no runtime inputs"
+                                 : "the " + owner.noun + "'s inputs are: " + Join(names)));
     }
-    prepared.feeds[name] = value;
-    prepared.feed_files[name] = named_files[name];
+    assigned.values[name] = std::move(value);
+    assigned.files[name] = files.named_files[name];
   }
   std::vector<std::string> missing;
-  for (const std::string& in : graph.inputs) {
-    if (prepared.feeds.count(in) == 0) missing.push_back(in);
+  for (const std::string& name : names) {
+    if (assigned.values.count(name) == 0) missing.push_back(name);
   }
-  if (!unnamed.empty()) {
-    const std::string& path = unnamed[0].first.path;
+  if (files.unnamed) {
+    const std::string& path = files.unnamed->first;
     if (missing.size() != 1) {
-      throw Error("--input " + path + " has no name, but the model has " +
+      throw Error("--input " + path + " has no name, but the " + owner.noun + " has " +
                   std::to_string(missing.size()) + " inputs without a value" +
                   (missing.empty() ? std::string() : " (" + Join(missing) + ")") +
                   "; write --input NAME=FILE.npy");
     }
-    prepared.feeds[missing[0]] = std::move(unnamed[0].second);
-    prepared.feed_files[missing[0]] = path;
+    assigned.values[missing[0]] = std::move(files.unnamed->second);
+    assigned.files[missing[0]] = path;
     missing.clear();
   }
-  for (const auto& [name, value] : prepared.feeds) {
-    const model::TensorInfo& info = graph.Info(name);
-    const std::string source = "input '" + name + "' from '" + prepared.feed_files[name] + "'";
+  for (const auto& [name, value] : assigned.values) {
+    const model::TensorInfo& info = *info_of.at(name);
+    const std::string source = "input '" + name + "' from '" + assigned.files[name] + "'";
     if (value.dtype() != info.dtype) {
       throw Error(source + " has dtype " + std::string(model::DTypeName(value.dtype())) +
-                  " but the model expects " + InfoText(info));
+                  " but the " + owner.noun + " expects " + InfoText(info));
     }
     if (value.shape() != info.shape) {
-      throw Error(source + " has shape " + model::ShapeToString(value.shape()) +
-                  " but the model expects " + InfoText(info));
+      throw Error(source + " has shape " + model::ShapeToString(value.shape()) + " but the " +
+                  owner.noun + " expects " + InfoText(info));
     }
   }
   if (require_all && !missing.empty()) {
-    const model::TensorInfo& info = graph.Info(missing[0]);
-    throw Error("no value for graph input '" + missing[0] + "' (" + InfoText(info) +
-                "); give --input " + (graph.inputs.size() == 1 ? "" : missing[0] + "=") +
-                "FILE.npy");
+    throw Error("no value for " + owner.input + " '" + missing[0] + "' (" +
+                InfoText(*info_of.at(missing[0])) + "); give --input " +
+                (names.size() == 1 ? "" : missing[0] + "=") + "FILE.npy");
   }
+  return assigned;
+}
+
+PreparedModel PrepareModel(const std::string& model_path, const std::vector<InputSpec>& specs,
+                           bool require_all) {
+  InputFiles files = ReadInputFiles(specs);
+  PreparedModel prepared;
+  prepared.loaded = compiler::LoadModel(model_path, files.named);
+  const model::Graph& graph = prepared.loaded.graph;
+  std::vector<model::TensorInfo> declared;
+  for (const std::string& name : graph.inputs) declared.push_back(graph.Info(name));
+  AssignedInputs assigned = AssignInputs(std::move(files), declared, prepared.loaded.bound,
+                                         {"model", "graph input"}, require_all);
+  prepared.feeds = std::move(assigned.values);
+  prepared.feed_files = std::move(assigned.files);
   return prepared;
 }
 
@@ -135,11 +154,13 @@ model::RequantMode ParseRequantModeOrThrow(const std::string& name) {
 }
 
 void CheckEngine(const std::string& engine) {
-  if (engine == "golden") return;
-  if (engine == "isa" || engine == "rtl") {
-    throw Error("engine '" + engine + "' is not available yet (available: golden)");
+  if (engine == "golden" || engine == "isa") return;
+  if (engine == "rtl") {
+    throw Error(
+        "engine 'rtl' is not available yet: the RTL simulation is not built (available: golden, "
+        "isa)");
   }
-  throw Error("unknown engine '" + engine + "' (available: golden; isa and rtl are planned)");
+  throw Error("unknown engine '" + engine + "' (available: golden, isa; rtl is planned)");
 }
 
 std::string SanitizeFileName(const std::string& name) {

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/load_model.h"
@@ -21,6 +23,33 @@ struct InputSpec {
   std::string path;
 };
 std::vector<InputSpec> ParseInputSpecs(const std::vector<std::string>& values);
+
+// The values of the --input files: by name, and the one given without a name (if any).
+struct InputFiles {
+  std::map<std::string, model::Tensor> named;
+  std::map<std::string, std::string> named_files;                // input name → .npy path
+  std::optional<std::pair<std::string, model::Tensor>> unnamed;  // path, value
+};
+// Reads every file; refuses a name given twice and more than one file without a name.
+InputFiles ReadInputFiles(const std::vector<InputSpec>& specs);
+
+// How messages name what takes the inputs: {"model", "graph input"} or {"program", "program
+// input"}.
+struct InputOwner {
+  std::string noun;
+  std::string input;
+};
+// Values for the declared inputs, and the file each came from.
+struct AssignedInputs {
+  std::map<std::string, model::Tensor> values;
+  std::map<std::string, std::string> files;
+};
+// Gives each of `declared` its value from `files`: named values by name (a name neither declared
+// nor in `skip` is an error), the unnamed one to the only declared input left without a value;
+// checks dtypes and shapes. With `require_all`, every declared input must have a value.
+AssignedInputs AssignInputs(InputFiles files, const std::vector<model::TensorInfo>& declared,
+                            const std::set<std::string>& skip, const InputOwner& owner,
+                            bool require_all);
 
 // A loaded model and the values of its runtime (not bound) inputs, checked against the graph.
 struct PreparedModel {
@@ -39,7 +68,7 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
 model::RequantMode ParseRequantModeOrThrow(const std::string& name);
 // The four modes, the default first.
 const std::vector<model::RequantMode>& AllRequantModes();
-// Accepts "golden"; throws for the planned ("isa", "rtl") and for unknown engines.
+// Accepts "golden" and "isa"; throws for "rtl" (not built yet) and for unknown engines.
 void CheckEngine(const std::string& engine);
 
 // A file name for a tensor name: characters other than letters, digits, '_', '-' and '.' become

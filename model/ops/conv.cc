@@ -1,4 +1,5 @@
-// Conv: quantized 2-D convolution over NCHW tensors (ONNX QLinearConv / ConvInteger semantics).
+// Conv: 2-D convolution over NCHW tensors, quantized (ONNX QLinearConv / ConvInteger semantics)
+// or float32 (ONNX Conv; see the float contract at the end of this comment).
 //
 // Inputs   X [N, C, H, W] uint8/int8, per-tensor scale s_x and zero point zx.
 //          W [M, C/group, KH, KW] uint8/int8, per tensor or per axis 0 (one scale s_w[m] and
@@ -22,12 +23,25 @@
 // Otherwise Y = requant_m(acc) with the node's RequantMode: M_m = s_x · s_w[m] / s_y (or the
 // node's explicit multipliers), rounding per mode, + zy, clamped to [clamp_min, clamp_max] within
 // the output type (saturation).
+//
+// float32 (X and W float32, a host op; the other dtypes take the integer path above, which
+// refuses mixes): B [M] float32, optional; the same attributes except output_dtype, clamp_min,
+// clamp_max and explicit requant, which are refused. For each output element
+//   acc = double(B[m])  (0 without B),
+//   acc += double(X[n, g·C/group + c, ih, iw]) · double(W[m, c, kh, kw])
+//          for c, kh, kw in ascending order, taps in the padding skipped;
+//   Y = float32(acc), rounded to nearest even once.
+// Each product of two floats is exact in double; the double sum in that fixed order is the only
+// other rounding, so Y is the correctly rounded exact result except where the double sum itself
+// rounds (relative error below K · 2^-53 of Σ|terms|). NaN and ±inf propagate: no tap is skipped
+// for a zero weight.
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 
 #include "model/error.h"
 #include "model/ops/compute_util.h"
+#include "model/ops/float_util.h"
 #include "model/ops/op_util.h"
 #include "model/ops/ops.h"
 
@@ -51,22 +65,10 @@ struct ConvPlan {
   Shape OutShape() const { return {batch, out_channels, win.out[0], win.out[1]}; }
 };
 
-ConvPlan Plan(const Node& node, const Graph& graph) {
-  ExpectInputs(node, 2, 3);
-  ExpectOutputs(node, 1);
-  ConvPlan p;
-  p.x = &graph.Info(node.inputs[0]);
-  p.w = &graph.Info(node.inputs[1]);
+// Shapes, group, kernel_shape and the window, whatever the dtypes (p.x and p.w are set).
+void PlanGeometry(const Node& node, ConvPlan& p) {
   const TensorInfo& x = *p.x;
   const TensorInfo& w = *p.w;
-  if (!IsQuantizedType(x.dtype)) {
-    Fail(node, "input " + TensorLabel(x) + " is " + std::string(DTypeName(x.dtype)) +
-                   "; Conv takes uint8 or int8");
-  }
-  if (!IsQuantizedType(w.dtype)) {
-    Fail(node, "weight " + TensorLabel(w) + " is " + std::string(DTypeName(w.dtype)) +
-                   "; Conv takes uint8 or int8");
-  }
   if (x.shape.size() != 4) {
     Fail(node, "input " + TensorLabel(x) + " has shape " + ShapeToString(x.shape) +
                    "; Conv takes N,C,H,W");
@@ -102,6 +104,25 @@ ConvPlan Plan(const Node& node, const Graph& graph) {
     }
   }
   p.win = ReadWindow(node, x.shape[2], x.shape[3], w.shape[2], w.shape[3], false);
+}
+
+ConvPlan Plan(const Node& node, const Graph& graph) {
+  ExpectInputs(node, 2, 3);
+  ExpectOutputs(node, 1);
+  ConvPlan p;
+  p.x = &graph.Info(node.inputs[0]);
+  p.w = &graph.Info(node.inputs[1]);
+  const TensorInfo& x = *p.x;
+  const TensorInfo& w = *p.w;
+  if (!IsQuantizedType(x.dtype)) {
+    Fail(node, "input " + TensorLabel(x) + " is " + std::string(DTypeName(x.dtype)) +
+                   "; Conv takes uint8 or int8 (or float32 input and weight)");
+  }
+  if (!IsQuantizedType(w.dtype)) {
+    Fail(node, "weight " + TensorLabel(w) + " is " + std::string(DTypeName(w.dtype)) +
+                   "; Conv takes uint8 or int8 (or float32 input and weight)");
+  }
+  PlanGeometry(node, p);
   CheckActivationQuant(node, x, "input");
   CheckWeightQuant(node, w, "weight", 0, p.out_channels);
   CheckBias(node, graph, 2, p.out_channels);
@@ -128,6 +149,23 @@ void CheckBound(const Node& node, const Graph& graph, const ConvPlan& p) {
         return sums;
       },
       "output channel");
+}
+
+// The output columns [lo, hi) whose kernel column kw lands inside the input row:
+// 0 <= ow·sw − pl + kw·dw < W; output column ow reads input column ow·sw + off.
+struct TapColumns {
+  std::int64_t off = 0;
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+};
+
+TapColumns ColumnsOfTap(const Window2d& win, std::int64_t kw) {
+  TapColumns c;
+  c.off = kw * win.dilation[1] - win.pad_begin[1];
+  c.lo = c.off >= 0 ? 0 : (-c.off + win.stride[1] - 1) / win.stride[1];
+  const std::int64_t last = win.in[1] - 1 - c.off;
+  c.hi = last < 0 ? 0 : std::min(win.out[1], last / win.stride[1] + 1);
+  return c;
 }
 
 void Infer(const Node& node, Graph& graph) {
@@ -168,18 +206,14 @@ std::vector<Tensor> Run(const OpContext& ctx) {
           for (std::int64_t kw = 0; kw < kw_n; ++kw) {
             const std::int32_t wt = wk[kh * kw_n + kw];
             if (wt == 0) continue;
-            // Output columns whose tap kw lands inside the row: 0 <= ow·sw − pl + kw·dw < W.
-            const std::int64_t off = kw * win.dilation[1] - win.pad_begin[1];
-            const std::int64_t ow_lo = off >= 0 ? 0 : (-off + win.stride[1] - 1) / win.stride[1];
-            const std::int64_t last = in_w - 1 - off;
-            const std::int64_t ow_hi = last < 0 ? 0 : std::min(out_w, last / win.stride[1] + 1);
-            if (ow_hi <= ow_lo) continue;
+            const TapColumns cols = ColumnsOfTap(win, kw);
+            if (cols.hi <= cols.lo) continue;
             for (std::int64_t oh = 0; oh < out_h; ++oh) {
               const std::int64_t ih = win.Start(0, oh) + kh * win.dilation[0];
               if (ih < 0 || ih >= in_h) continue;
-              AccumulateRow(acc.data() + oh * out_w + ow_lo,
-                            plane + ih * in_w + ow_lo * win.stride[1] + off, ow_hi - ow_lo,
-                            win.stride[1], wt);
+              AccumulateRow(acc.data() + oh * out_w + cols.lo,
+                            plane + ih * in_w + cols.lo * win.stride[1] + cols.off,
+                            cols.hi - cols.lo, win.stride[1], wt);
             }
           }
         }
@@ -201,8 +235,81 @@ std::vector<Tensor> Run(const OpContext& ctx) {
   return {IntTensor(p.out_dtype, p.OutShape(), out)};
 }
 
+// ---- float32 ------------------------------------------------------------------------------------
+
+ConvPlan FloatPlan(const Node& node, const Graph& graph) {
+  ExpectInputs(node, 2, 3);
+  ExpectOutputs(node, 1);
+  ConvPlan p;
+  p.x = &graph.Info(node.inputs[0]);
+  p.w = &graph.Info(node.inputs[1]);
+  PlanGeometry(node, p);
+  CheckChannelVector(node, graph, 2, "bias", p.out_channels);
+  RefuseQuantizedAttributes(node);
+  p.out_dtype = DType::kFloat32;
+  return p;
+}
+
+// See the float contract at the top: per output element, the bias, then the taps in (c, kh, kw)
+// order, summed in double and rounded to float32 once.
+std::vector<Tensor> RunFloat(const OpContext& ctx) {
+  const ConvPlan p = FloatPlan(ctx.node, ctx.graph);
+  const Window2d& win = p.win;
+  const std::int64_t in_h = win.in[0], in_w = win.in[1];
+  const std::int64_t out_h = win.out[0], out_w = win.out[1];
+  const std::int64_t kh_n = win.kernel[0], kw_n = win.kernel[1];
+  const std::int64_t cg = p.InPerGroup(), mg = p.OutPerGroup();
+  const std::int64_t sw = win.stride[1];
+  const float* x = ctx.In(0).Data<float>().data();
+  const float* w = ctx.In(1).Data<float>().data();
+  const float* bias = ctx.HasIn(2) ? ctx.In(2).Data<float>().data() : nullptr;
+  Tensor y(DType::kFloat32, p.OutShape());
+  float* out = y.Data<float>().data();
+  std::vector<double> acc(static_cast<std::size_t>(out_h * out_w));
+  for (std::int64_t n = 0; n < p.batch; ++n) {
+    for (std::int64_t m = 0; m < p.out_channels; ++m) {
+      const std::int64_t g = m / mg;
+      std::fill(acc.begin(), acc.end(), bias != nullptr ? static_cast<double>(bias[m]) : 0.0);
+      for (std::int64_t c = 0; c < cg; ++c) {
+        const float* plane = x + (n * p.in_channels + g * cg + c) * in_h * in_w;
+        const float* wk = w + (m * cg + c) * kh_n * kw_n;
+        for (std::int64_t kh = 0; kh < kh_n; ++kh) {
+          for (std::int64_t kw = 0; kw < kw_n; ++kw) {
+            const auto wt = static_cast<double>(wk[kh * kw_n + kw]);
+            const TapColumns cols = ColumnsOfTap(win, kw);
+            for (std::int64_t oh = 0; oh < out_h && cols.lo < cols.hi; ++oh) {
+              const std::int64_t ih = win.Start(0, oh) + kh * win.dilation[0];
+              if (ih < 0 || ih >= in_h) continue;
+              double* dst = acc.data() + oh * out_w + cols.lo;
+              const float* src = plane + ih * in_w + cols.lo * sw + cols.off;
+              for (std::int64_t i = 0; i < cols.hi - cols.lo; ++i) {
+                dst[i] += wt * static_cast<double>(src[i * sw]);
+              }
+            }
+          }
+        }
+      }
+      float* dst = out + (n * p.out_channels + m) * out_h * out_w;
+      for (std::size_t i = 0; i < acc.size(); ++i) dst[i] = static_cast<float>(acc[i]);
+    }
+  }
+  return {y};
+}
+
+void InferAny(const Node& node, Graph& graph) {
+  if (FloatOperands(node, graph, 0, 1)) {
+    SetOutput(graph, node, 0, DType::kFloat32, FloatPlan(node, graph).OutShape());
+    return;
+  }
+  Infer(node, graph);
+}
+
+std::vector<Tensor> RunAny(const OpContext& ctx) {
+  return FloatOperands(ctx.node, ctx.graph, 0, 1) ? RunFloat(ctx) : Run(ctx);
+}
+
 }  // namespace
 
-const OpDef kConv{"Conv", Infer, Run};
+const OpDef kConv{"Conv", InferAny, RunAny};
 
 }  // namespace qsa::model::ops

@@ -1,4 +1,5 @@
-// MatMul: quantized matrix product (ONNX QLinearMatMul / MatMulInteger semantics).
+// MatMul: matrix product, quantized (ONNX QLinearMatMul / MatMulInteger semantics) or float32
+// (ONNX MatMul, NumPy's matmul; see the float contract at the end of this comment).
 //
 // Inputs   A [M, K] or [batch, M, K] uint8/int8, per-tensor scale s_a and zero point za.
 //          B [K, N] or [batch, K, N] uint8/int8 ([N, K] / [batch, N, K] when transpose_b = 1),
@@ -18,12 +19,22 @@
 // Output int32 (declared, or output_dtype "int32"): Y = acc (MatMulInteger). Otherwise
 // Y = requant_n(acc): M_n = s_a · s_b[n] / s_y (or the node's explicit multipliers), rounding per
 // the RequantMode, + zy, clamped to [clamp_min, clamp_max] within the output type.
+//
+// float32 (A and B float32, a host op; other dtypes take the integer path above, which refuses
+// mixes): NumPy matmul semantics. A [..., M, K] or [K] (read as [1, K], M dropped from Y);
+// B [..., K, N] ([..., N, K] when transpose_b = 1) or [K] (read as [K, 1], N dropped from Y); the
+// leading (batch) dimensions broadcast as NumPy does, Y [broadcast batch..., M, N]. No bias, and
+// output_dtype, clamp_min, clamp_max and explicit requant are refused. Per output element
+//   Y[s, i, n] = float32( Σ_{k ascending} double(A[s, i, k]) · double(B[s, k, n]) ),
+// each product exact in double, the sum in double in that order, rounded to float32 once (ties
+// to even). NaN and ±inf propagate.
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 
 #include "model/error.h"
 #include "model/ops/compute_util.h"
+#include "model/ops/float_util.h"
 #include "model/ops/op_util.h"
 #include "model/ops/ops.h"
 
@@ -60,7 +71,7 @@ MatMulPlan Plan(const Node& node, const Graph& graph) {
   for (const TensorInfo* t : {p.a, p.b}) {
     if (!IsQuantizedType(t->dtype)) {
       Fail(node, "input " + TensorLabel(*t) + " is " + std::string(DTypeName(t->dtype)) +
-                     "; MatMul takes uint8 or int8");
+                     "; MatMul takes uint8 or int8 (or float32 A and B)");
     }
     if (t->shape.size() != 2 && t->shape.size() != 3) {
       Fail(node, "input " + TensorLabel(*t) + " has shape " + ShapeToString(t->shape) +
@@ -184,8 +195,120 @@ std::vector<Tensor> Run(const OpContext& ctx) {
   return {IntTensor(p.out_dtype, p.OutShape(), out)};
 }
 
+// ---- float32 ------------------------------------------------------------------------------------
+
+struct FloatMatMulPlan {
+  Shape a_batch, b_batch, batch;  // leading dimensions; batch is their broadcast
+  std::int64_t rows = 1, depth = 0, cols = 1;
+  bool a_vector = false;  // A is 1-D [K]: read as [1, K], the M axis dropped from Y
+  bool b_vector = false;  // B is 1-D [K]: read as [K, 1], the N axis dropped from Y
+  bool transpose_b = false;
+
+  Shape OutShape() const {
+    Shape s = batch;
+    if (!a_vector) s.push_back(rows);
+    if (!b_vector) s.push_back(cols);
+    return s;
+  }
+};
+
+FloatMatMulPlan FloatPlan(const Node& node, const Graph& graph) {
+  if (node.inputs.size() > 2) {
+    Fail(node, "a float32 MatMul takes no bias (ONNX MatMul has none; use Gemm, or an Add)");
+  }
+  ExpectInputs(node, 2, 2);
+  ExpectOutputs(node, 1);
+  RefuseQuantizedAttributes(node);
+  const TensorInfo& a = graph.Info(node.inputs[0]);
+  const TensorInfo& b = graph.Info(node.inputs[1]);
+  for (const TensorInfo* t : {&a, &b}) {
+    if (t->shape.empty()) {
+      Fail(node, "input " + TensorLabel(*t) + " is a scalar; MatMul takes rank 1 or more");
+    }
+  }
+  FloatMatMulPlan p;
+  const std::int64_t tb = node.attrs.GetInt("transpose_b", 0);
+  if (tb != 0 && tb != 1) Fail(node, "transpose_b must be 0 or 1, is " + std::to_string(tb));
+  p.transpose_b = tb == 1;
+  const std::size_t ra = a.shape.size();
+  const std::size_t rb = b.shape.size();
+  p.a_vector = ra == 1;
+  p.b_vector = rb == 1;
+  if (p.transpose_b && p.b_vector) {
+    Fail(node, "transpose_b needs B of rank 2 or more, " + TensorLabel(b) + " has shape " +
+                   ShapeToString(b.shape));
+  }
+  p.rows = p.a_vector ? 1 : a.shape[ra - 2];
+  p.depth = a.shape[ra - 1];
+  std::int64_t b_depth = b.shape[0];
+  if (!p.b_vector) {
+    b_depth = p.transpose_b ? b.shape[rb - 1] : b.shape[rb - 2];
+    p.cols = p.transpose_b ? b.shape[rb - 2] : b.shape[rb - 1];
+  }
+  if (b_depth != p.depth) {
+    Fail(node, "inner dimensions differ: A " + TensorLabel(a) + " " + ShapeToString(a.shape) +
+                   " has K = " + std::to_string(p.depth) + ", B " + TensorLabel(b) + " " +
+                   ShapeToString(b.shape) + (p.transpose_b ? " (transposed)" : "") +
+                   " has K = " + std::to_string(b_depth));
+  }
+  p.a_batch = ra > 2 ? Shape(a.shape.begin(), a.shape.end() - 2) : Shape{};
+  p.b_batch = rb > 2 ? Shape(b.shape.begin(), b.shape.end() - 2) : Shape{};
+  try {
+    p.batch = BroadcastShapes(p.a_batch, p.b_batch);
+  } catch (const Error&) {
+    Fail(node, "batch dimensions do not broadcast: " + ShapeToString(a.shape) + " and " +
+                   ShapeToString(b.shape));
+  }
+  return p;
+}
+
+// Y[s, i, n] = float32(Σ_k double(A[s, i, k]) · double(B[s, k, n])), k ascending (see the float
+// contract at the top).
+std::vector<Tensor> RunFloat(const OpContext& ctx) {
+  const FloatMatMulPlan p = FloatPlan(ctx.node, ctx.graph);
+  const std::int64_t a_size = p.rows * p.depth;
+  const std::int64_t b_size = p.depth * p.cols;
+  const std::vector<std::int64_t> a_index = BroadcastIndex(p.a_batch, p.batch);
+  const std::vector<std::int64_t> b_index = BroadcastIndex(p.b_batch, p.batch);
+  const float* a = ctx.In(0).Data<float>().data();
+  std::span<const float> b = ctx.In(1).Data<float>();
+  std::vector<float> b_kn;  // B as [b_batch][K][N] when transpose_b
+  if (p.transpose_b) {
+    for (std::int64_t s = 0; s < NumElements(p.b_batch); ++s) {
+      const std::vector<float> t = Transposed(
+          b.subspan(static_cast<std::size_t>(s * b_size), static_cast<std::size_t>(b_size)), p.cols,
+          p.depth);
+      b_kn.insert(b_kn.end(), t.begin(), t.end());
+    }
+    b = b_kn;
+  }
+  Tensor y(DType::kFloat32, p.OutShape());
+  float* out = y.Data<float>().data();
+  std::vector<double> acc(static_cast<std::size_t>(p.rows * p.cols));
+  for (std::size_t s = 0; s < a_index.size(); ++s) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    MatMulAccumulate(a + a_index[s] * a_size, b.data() + b_index[s] * b_size, p.rows, p.depth,
+                     p.cols, acc.data());
+    float* dst = out + static_cast<std::int64_t>(s) * p.rows * p.cols;
+    for (std::size_t i = 0; i < acc.size(); ++i) dst[i] = static_cast<float>(acc[i]);
+  }
+  return {y};
+}
+
+void InferAny(const Node& node, Graph& graph) {
+  if (FloatOperands(node, graph, 0, 1)) {
+    SetOutput(graph, node, 0, DType::kFloat32, FloatPlan(node, graph).OutShape());
+    return;
+  }
+  Infer(node, graph);
+}
+
+std::vector<Tensor> RunAny(const OpContext& ctx) {
+  return FloatOperands(ctx.node, ctx.graph, 0, 1) ? RunFloat(ctx) : Run(ctx);
+}
+
 }  // namespace
 
-const OpDef kMatMul{"MatMul", Infer, Run};
+const OpDef kMatMul{"MatMul", InferAny, RunAny};
 
 }  // namespace qsa::model::ops

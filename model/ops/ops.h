@@ -7,9 +7,9 @@
 namespace qsa::model::ops {
 
 // Integer (quantized) compute: conv.cc, matmul.cc, add.cc, pool.cc, clip.cc.
-extern const OpDef kConv;
-extern const OpDef kMatMul;
-extern const OpDef kAdd;  // quantized (TFLite rescale) on uint8/int8, plain on float32
+extern const OpDef kConv;    // also float32 (X, W, B float32), docs/ops-float.md
+extern const OpDef kMatMul;  // also float32 (NumPy matmul), docs/ops-float.md
+extern const OpDef kAdd;     // quantized (TFLite rescale) on uint8/int8, plain on float32
 extern const OpDef kMaxPool;
 extern const OpDef kAveragePool;
 extern const OpDef kGlobalAveragePool;
@@ -38,5 +38,13 @@ extern const OpDef kReduceMin;
 extern const OpDef kRelu;
 extern const OpDef kRound;
 extern const OpDef kSub;
+
+// float32 neural-network host ops (docs/ops-float.md): float_nn.cc.
+extern const OpDef kBatchNormalization;
+extern const OpDef kGemm;
+extern const OpDef kLeakyRelu;
+extern const OpDef kSigmoid;
+extern const OpDef kSoftmax;
+extern const OpDef kTanh;
 
 }  // namespace qsa::model::ops

@@ -242,19 +242,12 @@ AverageRequant MakeAverageRequant(RequantMode mode, float s_x, float s_y, std::i
   r.mode = mode;
   r.real64 = static_cast<double>(s_x) / (static_cast<double>(s_y) * static_cast<double>(n));
   r.real32 = s_x / (s_y * static_cast<float>(n));
-  r.fixed = QuantizeMultiplier(r.real64);
+  const PreShiftedMultiplier fixed = AveragePoolMultiplier(s_x, s_y, n, max_centered);
+  r.fixed = fixed.fixed;
+  a.pre_shift = fixed.pre_shift;
   r.zero_point = zero_point;
   r.qmin = qmin;
   r.qmax = qmax;
-  if (r.fixed.multiplier != 0) {
-    const std::int64_t bound = std::max<std::int64_t>(max_centered * n, 1);
-    int shift = 0;
-    while (shift < 30 && (bound << (shift + 1)) <= std::numeric_limits<std::int32_t>::max()) {
-      ++shift;
-    }
-    a.pre_shift = std::min(shift, 31 + r.fixed.shift);
-    r.fixed.shift -= a.pre_shift;
-  }
   return a;
 }
 

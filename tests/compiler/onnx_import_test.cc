@@ -936,7 +936,7 @@ TEST(OnnxImportQdqTest, UnmatchedFloatOpStaysOnTheHost) {
   EXPECT_EQ(Reals(out.at("y")), (std::vector<double>{1.5, -3.75, 0.75}));
 }
 
-TEST(OnnxImportQdqTest, FloatConvWithoutQuantizeIsRefused) {
+TEST(OnnxImportQdqTest, FloatConvWithoutQuantizeRunsAsFloatConv) {
   Builder b;
   b.Input("x", kFloat, {1, 1, 2, 2}).Output("c", kFloat);
   b.Params("x", {0.5f}, U8({}, {10}))
@@ -946,7 +946,14 @@ TEST(OnnxImportQdqTest, FloatConvWithoutQuantizeIsRefused) {
   b.Dq("xq", "x", "xf");
   b.Dq("w", "w", "wf");
   b.Node("Conv", {"xf", "wf"}, {"c"}, "conv");
-  ExpectImportError(b, {"Conv 'conv'", "float Conv has no IR equivalent"});
+  const model::Graph g = b.Import().graph;
+  EXPECT_EQ(Ops(g), (std::vector<std::string>{"QuantizeLinear", "DequantizeLinear",
+                                              "DequantizeLinear", "Conv"}));
+  EXPECT_EQ(g.Info("c").dtype, DType::kFloat32);
+  // x quantizes to 12, 5, 11, 16 (scale 0.5, zero point 10), dequantizes back exactly, and the
+  // 1×1 weight is 1 · 0.5.
+  const auto out = RunGolden(g, {{"x", F({1, 1, 2, 2}, {1.0f, -2.5f, 0.5f, 3.0f})}});
+  EXPECT_EQ(Reals(out.at("c")), (std::vector<double>{0.5, -1.25, 0.25, 1.5}));
 }
 
 // ---- Refused models -----------------------------------------------------------------------------
@@ -954,15 +961,15 @@ TEST(OnnxImportQdqTest, FloatConvWithoutQuantizeIsRefused) {
 TEST(OnnxImportErrorTest, UnsupportedOpNamesNodeAndType) {
   Builder b;
   b.Input("x", kFloat, {2}).Output("y", kFloat);
-  b.Node("Softmax", {"x"}, {"y"}, "n3");
-  ExpectImportError(b, {"test.onnx", "node 'n3' (Softmax): op is not supported"});
+  b.Node("Hardmax", {"x"}, {"y"}, "n3");
+  ExpectImportError(b, {"test.onnx", "node 'n3' (Hardmax): op is not supported"});
 }
 
 TEST(OnnxImportErrorTest, UnnamedNodeIsNamedAfterItsOutput) {
   Builder b;
   b.Input("x", kFloat, {2}).Output("probs", kFloat);
-  b.Node("Softmax", {"x"}, {"probs"});
-  ExpectImportError(b, {"node 'probs' (Softmax)"});
+  b.Node("Hardmax", {"x"}, {"probs"});
+  ExpectImportError(b, {"node 'probs' (Hardmax)"});
 }
 
 TEST(OnnxImportErrorTest, UnknownAutoPadIsRefused) {
