@@ -8,14 +8,20 @@
 #include <optional>
 #include <sstream>
 
+#include "model/arch.h"
+#include "model/assembler.h"
 #include "model/error.h"
 #include "model/executor.h"
+#include "model/isa_sim.h"
 #include "model/npy.h"
 #include "tools/commands.h"
 #include "tools/tool_util.h"
 
 #ifndef QSA_EXAMPLES_DIR
 #define QSA_EXAMPLES_DIR "examples"
+#endif
+#ifndef QSA_ARCH_DIR
+#define QSA_ARCH_DIR "model/arch"
 #endif
 
 namespace qsa::tools {
@@ -175,6 +181,90 @@ void RunExample(const Example& example, const fs::path& base) {
   }
 }
 
+// A hand-written accelerator program: DIR/isa/<name>/ with one .s file, the same computation as
+// a golden graph (model.json) and its input (input.npy).
+struct IsaExample {
+  fs::path source;
+  fs::path model;
+  fs::path input;
+};
+
+std::vector<IsaExample> FindIsaExamples(const fs::path& dir) {
+  std::vector<IsaExample> examples;
+  std::error_code ec;
+  if (!fs::is_directory(dir / "isa", ec)) return examples;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir / "isa", ec)) {
+    if (!entry.is_directory()) continue;
+    const fs::path model = entry.path() / "model.json";
+    const fs::path input = entry.path() / "input.npy";
+    if (!fs::is_regular_file(model, ec) || !fs::is_regular_file(input, ec)) continue;
+    for (const fs::directory_entry& file : fs::directory_iterator(entry.path(), ec)) {
+      if (file.path().extension() == ".s") examples.push_back({file.path(), model, input});
+    }
+  }
+  std::sort(examples.begin(), examples.end(),
+            [](const IsaExample& a, const IsaExample& b) { return a.source < b.source; });
+  return examples;
+}
+
+// The configuration an assembly text names with `.arch NAME` (model/arch/NAME.json), else the
+// default.
+model::ArchConfig ArchOfSource(const fs::path& source) {
+  std::ifstream in(source);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string directive, name;
+    if (words >> directive >> name && directive == ".arch") {
+      if (name == model::DefaultArchConfig().name) return model::DefaultArchConfig();
+      return model::LoadArchConfig((fs::path(QSA_ARCH_DIR) / (name + ".json")).string());
+    }
+  }
+  return model::DefaultArchConfig();
+}
+
+// Assembles the program, runs it on the ISA simulator and the graph on the golden engine, and
+// compares every output. Returns false when an output differs.
+bool RunIsaExample(const IsaExample& example, const fs::path& base) {
+  const model::ArchConfig arch = ArchOfSource(example.source);
+  const model::Program program = model::AssembleFile(example.source.string(), arch);
+  std::cout << "program " << Relative(example.source, base) << ": " << program.instructions.size()
+            << " instructions for the " << arch.rows << "x" << arch.cols << " array '" << arch.name
+            << "', DRAM image " << FormatCount(static_cast<std::int64_t>(program.dram_image.size()))
+            << " bytes\n";
+  PreparedModel prepared = PrepareModel(example.model.string(), {InputSpec{"", example.input}});
+  if (program.manifest.inputs.size() != 1 || prepared.feeds.size() != 1) {
+    throw Error("an ISA example needs one input in both the program and model.json");
+  }
+  const model::Tensor& input = prepared.feeds.begin()->second;
+  const model::isa::IsaProgramRun run =
+      model::isa::RunProgramOnIsa(arch, program, {{program.manifest.inputs[0].name, input}});
+  const std::map<std::string, model::Tensor> golden =
+      model::RunGraph(prepared.loaded.graph, prepared.feeds);
+  const model::isa::IsaCounters& c = run.result.counters;
+  const double peak = static_cast<double>(arch.rows) * arch.cols *
+                      static_cast<double>(std::max<std::int64_t>(run.result.timing.cycles, 1));
+  std::cout << "  isa: " << FormatCount(c.instructions) << " instructions, "
+            << FormatCount(run.result.timing.cycles) << " cycles (estimate), "
+            << FormatCount(c.macs_issued) << " MACs issued, " << FormatCount(c.macs_useful)
+            << " useful, array utilization "
+            << FormatFloat(100.0 * static_cast<double>(c.macs_useful) / peak) << "%, DRAM "
+            << FormatCount(c.dram.bytes_read) << " bytes read, "
+            << FormatCount(c.dram.bytes_written) << " written\n";
+  bool exact = true;
+  for (const auto& [name, value] : run.outputs) {
+    const auto it = golden.find(name);
+    if (it == golden.end()) throw Error("model.json has no output '" + name + "'");
+    std::cout << "  " << name << " " << value.Describe() << " " << FormatValues(value) << "\n";
+    const Agreement agreement = Compare(it->second, value);
+    const bool same = agreement.equal == agreement.total;
+    exact = exact && same;
+    std::cout << "  isa vs golden (tflite-double) " << name << ": " << agreement.equal << "/"
+              << agreement.total << " equal" << (same ? ", bit-exact" : "") << "\n";
+  }
+  return exact;
+}
+
 }  // namespace
 
 CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
@@ -187,6 +277,8 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
       "Runs every .onnx model and .json graph in DIR/*/ that has an input.npy beside it with the\n"
       "golden engine in each --requant mode, prints the outputs and how far the modes agree, and,\n"
       "where <model>.ort.npy holds ONNX Runtime's output for input.npy, the agreement with it.\n"
+      "Then assembles each hand-written program DIR/isa/*/*.s, runs it on the ISA simulator and\n"
+      "checks it bit-exact against the same layer as a golden graph (model.json beside it).\n"
       "Exits 1 when an example fails.");
   return cmd;
 }
@@ -216,13 +308,24 @@ void DemoCommand(const DemoArgs& args) {
       failed.push_back(name);
     }
   }
-  std::cout << "\n"
-            << examples.size() - failed.size() << " of " << examples.size() << " examples ran\n";
+  const std::vector<IsaExample> isa_examples = FindIsaExamples(base);
+  for (const IsaExample& example : isa_examples) {
+    const std::string name = Relative(example.source, base);
+    std::cout << "\n== " << name << " on the ISA simulator\n";
+    try {
+      if (!RunIsaExample(example, base)) failed.push_back(name + " (not bit-exact)");
+    } catch (const std::exception& e) {
+      std::cout << "  FAILED: " << e.what() << "\n";
+      failed.push_back(name);
+    }
+  }
+  const std::size_t total = examples.size() + isa_examples.size();
+  std::cout << "\n" << total - failed.size() << " of " << total << " examples ran\n";
   if (!failed.empty()) {
     std::string list;
     for (const std::string& f : failed) list += (list.empty() ? "" : ", ") + f;
-    throw Error("demo: " + std::to_string(failed.size()) + " of " +
-                std::to_string(examples.size()) + " examples failed: " + list);
+    throw Error("demo: " + std::to_string(failed.size()) + " of " + std::to_string(total) +
+                " examples failed: " + list);
   }
 }
 
