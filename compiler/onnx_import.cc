@@ -57,29 +57,6 @@ const std::string& OnnxNode::Out(std::size_t i) const {
   return i < output_count() ? proto->output(static_cast<int>(i)) : kEmpty;
 }
 
-std::optional<DType> DTypeFromOnnx(std::int32_t elem_type) {
-  switch (elem_type) {
-    case onnx::TensorProto::UINT8:
-      return DType::kUInt8;
-    case onnx::TensorProto::INT8:
-      return DType::kInt8;
-    case onnx::TensorProto::INT32:
-      return DType::kInt32;
-    case onnx::TensorProto::FLOAT:
-      return DType::kFloat32;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::string OnnxTypeName(std::int32_t elem_type) {
-  if (elem_type == onnx::TensorProto::UNDEFINED) return "an undefined element type";
-  if (onnx::TensorProto_DataType_IsValid(elem_type)) {
-    return onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(elem_type));
-  }
-  return "element type " + std::to_string(elem_type);
-}
-
 std::string DescribeQuant(const QuantParams& q) {
   std::ostringstream s;
   s.precision(std::numeric_limits<float>::max_digits10);
@@ -553,17 +530,7 @@ std::int32_t Importer::ConstantElemType(const std::string& tensor) const {
   const ConstantValue* c = FindConstant(tensor);
   if (c == nullptr) return onnx::TensorProto::UNDEFINED;
   if (c->proto != nullptr) return c->proto->data_type();
-  switch (c->bound->dtype()) {
-    case DType::kUInt8:
-      return onnx::TensorProto::UINT8;
-    case DType::kInt8:
-      return onnx::TensorProto::INT8;
-    case DType::kInt32:
-      return onnx::TensorProto::INT32;
-    case DType::kFloat32:
-      return onnx::TensorProto::FLOAT;
-  }
-  return onnx::TensorProto::UNDEFINED;
+  return OnnxElemType(c->bound->dtype());
 }
 
 Shape Importer::ConstantShape(const std::string& tensor) const {

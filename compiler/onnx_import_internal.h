@@ -258,10 +258,6 @@ void EmitFusion(Importer& im, const Fusion& fusion);
 
 // ---- onnx_import.cc helpers used by the others -------------------------------------------------
 
-// The IR dtype of an ONNX element type, or nullopt.
-std::optional<model::DType> DTypeFromOnnx(std::int32_t elem_type);
-// "INT64", "FLOAT16", ...
-std::string OnnxTypeName(std::int32_t elem_type);
 // Kernel attributes read by both forms: the 2-D kernel of a pool ("kernel_shape").
 std::vector<std::int64_t> PoolKernel(const Importer& im, const OnnxNode& n);
 // The IR node of an Identity, Reshape, Flatten or Transpose node n reading IR tensor x and

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "compiler/onnx_import_internal.h"
+#include "compiler/onnx_tensor.h"
 #include "model/error.h"
 
 namespace qsa::compiler::onnx_internal {

@@ -106,6 +106,43 @@ Tensor IntegerTensor(const onnx::TensorProto& proto, const Shape& shape, std::si
 
 }  // namespace
 
+std::optional<DType> DTypeFromOnnx(std::int32_t elem_type) {
+  switch (elem_type) {
+    case onnx::TensorProto::UINT8:
+      return DType::kUInt8;
+    case onnx::TensorProto::INT8:
+      return DType::kInt8;
+    case onnx::TensorProto::INT32:
+      return DType::kInt32;
+    case onnx::TensorProto::FLOAT:
+      return DType::kFloat32;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string OnnxTypeName(std::int32_t elem_type) {
+  if (elem_type == onnx::TensorProto::UNDEFINED) return "an undefined element type";
+  if (onnx::TensorProto_DataType_IsValid(elem_type)) {
+    return onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(elem_type));
+  }
+  return "element type " + std::to_string(elem_type);
+}
+
+std::int32_t OnnxElemType(DType dtype) {
+  switch (dtype) {
+    case DType::kUInt8:
+      return onnx::TensorProto::UINT8;
+    case DType::kInt8:
+      return onnx::TensorProto::INT8;
+    case DType::kInt32:
+      return onnx::TensorProto::INT32;
+    case DType::kFloat32:
+      return onnx::TensorProto::FLOAT;
+  }
+  return onnx::TensorProto::UNDEFINED;
+}
+
 Tensor TensorFromProto(const onnx::TensorProto& proto) {
   CheckNotExternal(proto);
   const Shape shape = ProtoShape(proto);
@@ -139,20 +176,7 @@ onnx::TensorProto TensorToProto(const std::string& name, const Tensor& tensor) {
   onnx::TensorProto proto;
   proto.set_name(name);
   for (std::int64_t d : tensor.shape()) proto.add_dims(d);
-  switch (tensor.dtype()) {
-    case DType::kUInt8:
-      proto.set_data_type(onnx::TensorProto::UINT8);
-      break;
-    case DType::kInt8:
-      proto.set_data_type(onnx::TensorProto::INT8);
-      break;
-    case DType::kInt32:
-      proto.set_data_type(onnx::TensorProto::INT32);
-      break;
-    case DType::kFloat32:
-      proto.set_data_type(onnx::TensorProto::FLOAT);
-      break;
-  }
+  proto.set_data_type(OnnxElemType(tensor.dtype()));
   const std::span<const std::uint8_t> bytes = tensor.Bytes();
   proto.set_raw_data(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   return proto;

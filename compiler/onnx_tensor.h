@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,13 @@ class TensorProto;
 }
 
 namespace qsa::compiler {
+
+// The IR dtype of an ONNX element type (UINT8, INT8, INT32, FLOAT), or nullopt.
+std::optional<model::DType> DTypeFromOnnx(std::int32_t elem_type);
+// The ONNX element type of an IR dtype.
+std::int32_t OnnxElemType(model::DType dtype);
+// "INT64", "FLOAT16", ...; "an undefined element type" for UNDEFINED.
+std::string OnnxTypeName(std::int32_t elem_type);
 
 // A uint8, int8, int32 or float32 TensorProto (raw_data or the typed fields) as a Tensor. Throws
 // qsa::Error naming the tensor for other element types or inconsistent sizes.

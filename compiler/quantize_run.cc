@@ -6,7 +6,7 @@
 #include <set>
 
 #include "compiler/onnx_import.h"
-#include "compiler/onnx_import_internal.h"
+#include "compiler/onnx_tensor.h"
 #include "model/error.h"
 #include "model/quant.h"
 
@@ -23,9 +23,9 @@ std::vector<ModelInput> OnnxModelInputs(const onnx::ModelProto& model) {
       throw Error(what + " is not a tensor of known rank");
     }
     const std::int32_t elem = v.type().tensor_type().elem_type();
-    const std::optional<model::DType> dtype = onnx_internal::DTypeFromOnnx(elem);
+    const std::optional<model::DType> dtype = DTypeFromOnnx(elem);
     if (!dtype) {
-      throw Error(what + " has element type " + onnx_internal::OnnxTypeName(elem) +
+      throw Error(what + " has element type " + OnnxTypeName(elem) +
                   "; qsa reads UINT8, INT8, INT32 and FLOAT inputs");
     }
     ModelInput input{v.name(), *dtype, {}};

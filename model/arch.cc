@@ -1,13 +1,14 @@
 #include "model/arch.h"
 
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "model/error.h"
+#include "model/fnv.h"
+#include "model/hex.h"
 
 namespace qsa::model {
 namespace {
@@ -99,19 +100,12 @@ std::uint64_t ArchConfig::Hash() const {
     << ";weight_bits=" << weight_bits << ";acc_bits=" << acc_bits
     << ";scratchpad_bytes=" << scratchpad_bytes << ";accumulator_bytes=" << accumulator_bytes
     << ";param_rows=" << param_rows;
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s.str()) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+  std::uint64_t h = kFnv1a64Offset;
+  for (unsigned char c : s.str()) h = Fnv1a64(h, c, 1);
   return h;
 }
 
-std::string ArchConfig::HashHex() const {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(Hash()));
-  return buf;
-}
+std::string ArchConfig::HashHex() const { return HexDigits(Hash(), 16); }
 
 void ValidateArchConfig(const ArchConfig& a, const std::string& source) {
   CheckRange(source, "array.rows", a.rows, 1, kMaxLanes, true);

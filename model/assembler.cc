@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/error.h"
+#include "model/hex.h"
 #include "model/npy.h"
 
 namespace qsa::model {
@@ -25,18 +26,6 @@ constexpr std::array<std::string_view, 4> kFlagNames = {"pop_prev", "pop_next", 
 constexpr std::size_t kHexBytesPerLine = 32;
 // Zero runs shorter than this inside non-zero data stay in the .hex lines.
 constexpr std::size_t kMinZeroGap = 32;
-
-std::string Hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string HexDigits(std::uint64_t v, int digits) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%0*llx", digits, static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string WordHex(const isa::Word& w) { return "0x" + HexDigits(w.hi, 16) + HexDigits(w.lo, 16); }
 
@@ -735,16 +724,17 @@ class Assembler {
                 : ".dram_size " + std::to_string(program_.dram_size) + " (line " +
                       std::to_string(dram_size_line_) + ")";
         FailAt(c->line, c->column,
-               c->what + " bytes [" + Hex(c->addr) + ", " + Hex(c_end) + ") lie outside " + bound);
+               c->what + " bytes [" + HexPrefixed(c->addr) + ", " + HexPrefixed(c_end) +
+                   ") lie outside " + bound);
       }
       if (c->bytes.empty()) continue;
       if (reach != nullptr && c->addr < image_end) {
         const Chunk* later = reach->line > c->line ? reach : c;
         const Chunk* earlier = later == c ? reach : c;
         FailAt(later->line, later->column,
-               later->what + " bytes [" + Hex(later->addr) + ", " +
-                   Hex(later->addr + later->bytes.size()) + ") overlap the " + earlier->what +
-                   " bytes on line " + std::to_string(earlier->line));
+               later->what + " bytes [" + HexPrefixed(later->addr) + ", " +
+                   HexPrefixed(later->addr + later->bytes.size()) + ") overlap the " +
+                   earlier->what + " bytes on line " + std::to_string(earlier->line));
       }
       if (c_end > image_end) {
         reach = c;
@@ -785,7 +775,7 @@ class Assembler {
 std::string TensorLine(const ManifestTensor& t, bool output) {
   std::string s =
       std::string(output ? ".output " : ".input ") + QuoteIfNeeded(t.name) + " " +
-      Hex(t.dram_addr) + " " + std::string(DTypeName(t.dtype)) + " " +
+      HexPrefixed(t.dram_addr) + " " + std::string(DTypeName(t.dtype)) + " " +
       (t.shape.empty() ? "[]" : Join(t.shape, [](std::int64_t d) { return std::to_string(d); }));
   if (!t.dram_perm.empty())
     s += " perm=" + Join(t.dram_perm, [](int a) { return std::to_string(a); });
@@ -816,7 +806,7 @@ std::string ImageText(const std::vector<std::uint8_t>& image) {
     }
     if (image.size() - end < kMinZeroGap) end = image.size();  // a short zero tail stays in
     for (std::size_t line = i; line < end; line += kHexBytesPerLine) {
-      s += ".hex " + Hex(line);
+      s += ".hex " + HexPrefixed(line);
       for (std::size_t k = line; k < std::min(end, line + kHexBytesPerLine); ++k) {
         s += ((k - line) % 4 == 0 ? " " : "") + HexDigits(image[k], 2);
       }
@@ -826,7 +816,7 @@ std::string ImageText(const std::vector<std::uint8_t>& image) {
     i = end;
   }
   if (covered < image.size()) {
-    s += ".zero " + Hex(covered) + " " + std::to_string(image.size() - covered) + "\n";
+    s += ".zero " + HexPrefixed(covered) + " " + std::to_string(image.size() - covered) + "\n";
   }
   return s;
 }
@@ -857,7 +847,7 @@ std::string DisassembleWord(const isa::Word& word) {
   std::string s(op.mnemonic);
   for (const isa::FieldSpec& f : op.fields) {
     const std::uint64_t v = isa::GetBits(word, f.lsb, f.bits);
-    s += " " + std::string(f.name) + "=" + (f.name == "dram" ? Hex(v) : std::to_string(v));
+    s += " " + std::string(f.name) + "=" + (f.name == "dram" ? HexPrefixed(v) : std::to_string(v));
   }
   const isa::Deps deps = isa::DepsOf(word);
   const std::array<bool, 4> flags = {deps.pop_prev, deps.pop_next, deps.push_prev, deps.push_next};

@@ -2,20 +2,9 @@
 
 #include <algorithm>
 
+#include "model/hex.h"
+
 namespace qsa::model::isa {
-namespace {
-
-std::string Hex(std::uint64_t v) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s;
-  do {
-    s.insert(s.begin(), kDigits[v & 15]);
-    v >>= 4;
-  } while (v != 0);
-  return "0x" + s;
-}
-
-}  // namespace
 
 std::string_view QueueName(Queue queue) {
   switch (queue) {
@@ -75,7 +64,7 @@ Instruction Decode(const Word& w) {
     if (GetBits(w, lsb, bits) != 0) {
       throw Error(std::string(op->mnemonic) + ": reserved bits [" +
                   std::to_string(kInstructionBits - 1) + ":" + std::to_string(used) +
-                  "] are not zero (word " + Hex(w.hi) + "_" + Hex(w.lo) + ")");
+                  "] are not zero (word " + HexPrefixed(w.hi) + "_" + HexPrefixed(w.lo) + ")");
     }
   }
   return DecodeLegal(w, static_cast<Opcode>(opcode));

@@ -10,24 +10,12 @@
 #include <string>
 
 #include "model/error.h"
+#include "model/fnv.h"
+#include "model/hex.h"
 #include "model/quant.h"
 
 namespace qsa::model::isa {
 namespace {
-
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
-constexpr std::uint64_t kFnvPrime = 1099511628211ull;
-
-std::string Hex(std::int64_t v) {
-  static const char* kDigits = "0123456789abcdef";
-  auto u = static_cast<std::uint64_t>(v);
-  std::string s;
-  do {
-    s.insert(s.begin(), kDigits[u & 15]);
-    u >>= 4;
-  } while (u != 0);
-  return "0x" + s;
-}
 
 std::int32_t Sat32(std::int64_t v) {
   return static_cast<std::int32_t>(std::clamp<std::int64_t>(
@@ -151,7 +139,8 @@ void CheckAccess(const IsaState& s, const Where& at, Memory memory, bool write, 
   if (lo >= 0 && hi <= bound) return;
   const std::string kind = write ? " write " : " read ";
   if (memory == Memory::kDram) {
-    Illegal(at, "DRAM" + kind + "[" + Hex(lo) + ", " + Hex(hi) +
+    Illegal(at, "DRAM" + kind + "[" + HexPrefixed(static_cast<std::uint64_t>(lo)) + ", " +
+                    HexPrefixed(static_cast<std::uint64_t>(hi)) +
                     ") is outside the program's DRAM of " + std::to_string(bound) + " bytes");
   }
   const std::string name(MemoryName(memory));
@@ -217,12 +206,8 @@ std::int32_t Dram32(const IsaState& s, std::int64_t a) {
 
 // FNV-1a 64 of (address as 8 little-endian bytes, value as its `bytes` little-endian bytes).
 std::uint64_t ElementHash(std::int64_t address, std::int32_t value, int bytes) {
-  std::uint64_t h = kFnvOffset;
-  const auto a = static_cast<std::uint64_t>(address);
-  for (int k = 0; k < 8; ++k) h = (h ^ ((a >> (8 * k)) & 0xFFu)) * kFnvPrime;
-  const auto v = static_cast<std::uint32_t>(value);
-  for (int k = 0; k < bytes; ++k) h = (h ^ ((v >> (8 * k)) & 0xFFu)) * kFnvPrime;
-  return h;
+  const std::uint64_t h = Fnv1a64(kFnv1a64Offset, static_cast<std::uint64_t>(address), 8);
+  return Fnv1a64(h, static_cast<std::uint32_t>(value), bytes);
 }
 
 // Collects the element addresses one instruction writes to one memory and turns them into a
@@ -425,20 +410,22 @@ void Executor::operator()(const Gemm& in) {
     }
   }
   WriteLog log = Log(Memory::kAccumulator);
+  std::vector<std::int32_t> x(static_cast<std::size_t>(rows));  // one activation row, as values
   for (std::int64_t i = 0; i < n_outer; ++i) {
     for (std::int64_t j = 0; j < n_inner; ++j) {
       const std::int64_t a = in.act + i * in.act_outer + j * in.act_inner;
       const std::int64_t out = in.acc + i * in.acc_outer + j;
+      const std::uint8_t* act_row = &s_.scratchpad[static_cast<std::size_t>(a * rows)];
+      for (std::int64_t r = 0; r < rows; ++r) {
+        x[static_cast<std::size_t>(r)] = AsValue(act_row[r], in.act_signed);
+      }
       for (std::int64_t c = 0; c < cols; ++c) {
-        std::int64_t sum = 0;  // |sum| <= ROWS · 255 · 128, exact
-        for (std::int64_t r = 0; r < rows; ++r) {
-          const std::int32_t x =
-              AsValue(s_.scratchpad[static_cast<std::size_t>(a * rows + r)], in.act_signed);
-          sum += std::int64_t{x} * s_.weights[static_cast<std::size_t>(c * rows + r)];
-        }
+        const std::int8_t* w = &s_.weights[static_cast<std::size_t>(c * rows)];
+        std::int32_t sum = 0;  // |sum| <= ROWS · 255 · 128 < 2^23 for ROWS <= 128: exact
+        for (std::int64_t r = 0; r < rows; ++r) sum += x[static_cast<std::size_t>(r)] * w[r];
         const std::int64_t e = out * cols + c;
         const std::int32_t old = s_.accumulator[static_cast<std::size_t>(e)];
-        log.Write(e, in.accumulate ? Wrap32(old + sum) : static_cast<std::int32_t>(sum));
+        log.Write(e, in.accumulate ? Wrap32(std::int64_t{old} + sum) : sum);
       }
     }
   }

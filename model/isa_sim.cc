@@ -1,12 +1,12 @@
 #include "model/isa_sim.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <deque>
 #include <optional>
 #include <span>
 
 #include "model/error.h"
+#include "model/hex.h"
 
 namespace qsa::model::isa {
 namespace {
@@ -109,18 +109,6 @@ std::string Plural(std::size_t n, const std::string& noun) {
 
 std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-std::string Hex16(std::uint64_t v) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
-  return buffer;
-}
-
-std::string HexAddress(std::int64_t v) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(v));
-  return buffer;
-}
-
 // Decodes and checks every word, and the program's shape: one finish, last; DRAM image and size.
 std::vector<Instruction> CheckProgram(const ArchConfig& arch, const Program& program) {
   CheckProgramArch(program, arch, "(in memory)");
@@ -202,9 +190,9 @@ class Machine {
     bool finished = false;
     while (!finished) {
       Fetch();
-      std::optional<Queue> next = PickNext();
+      const std::optional<Choice> next = PickNext();
       if (!next) throw Error(DeadlockMessage());
-      finished = Step(*next, result);
+      finished = Step(next->queue, next->start, result);
     }
     result.timing.cycles = units_[static_cast<int>(Queue::kCompute)].last_end;
     return result;
@@ -275,11 +263,16 @@ class Machine {
     return start;
   }
 
+  // The queue whose head runs next and its estimated start cycle.
+  struct Choice {
+    Queue queue;
+    std::int64_t start;
+  };
+
   // Among the heads that may start, the one with the earliest estimated start (the lowest
   // instruction index on a tie).
-  std::optional<Queue> PickNext() const {
-    std::optional<Queue> best;
-    std::int64_t best_start = 0;
+  std::optional<Choice> PickNext() const {
+    std::optional<Choice> best;
     std::int64_t best_index = 0;
     for (int k = 0; k < kNumQueues; ++k) {
       const Queue q = static_cast<Queue>(k);
@@ -287,9 +280,8 @@ class Machine {
       const std::int64_t index = QueueFifo(q).front().index;
       if (!CanStart(index)) continue;
       const std::int64_t start = EstimatedStart(q);
-      if (!best || start < best_start || (start == best_start && index < best_index)) {
-        best = q;
-        best_start = start;
+      if (!best || start < best->start || (start == best->start && index < best_index)) {
+        best = Choice{q, start};
         best_index = index;
       }
     }
@@ -325,9 +317,9 @@ class Machine {
     return Cost{1, 0, 0};  // sync, finish
   }
 
-  // Starts, executes and completes the head of queue q; true when it was finish.
-  bool Step(Queue q, IsaRunResult& result) {
-    const std::int64_t start = EstimatedStart(q);
+  // Starts (at `start`, from EstimatedStart), executes and completes the head of queue q; true
+  // when it was finish.
+  bool Step(Queue q, std::int64_t start, IsaRunResult& result) {
     const Pending head = QueueFifo(q).Pop(start);
     const Instruction& in = At(head.index);
     const TokenUse& use = TokensAt(head.index);
@@ -366,11 +358,12 @@ class Machine {
       const std::int64_t last = w.first + w.extent - 1;
       out << separator << MemoryName(w.memory);
       if (w.memory == Memory::kDram) {
-        out << " bytes " << HexAddress(w.first) << ".." << HexAddress(last);
+        out << " bytes " << HexPrefixed(static_cast<std::uint64_t>(w.first)) << ".."
+            << HexPrefixed(static_cast<std::uint64_t>(last));
       } else {
         out << " rows " << w.first << ".." << last;
       }
-      out << " hash " << Hex16(w.hash);
+      out << " hash " << HexDigits(w.hash);
       separator = ", ";
     }
     out << '\n';

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "model/error.h"
+#include "model/hex.h"
 #include "model/npy.h"
 
 namespace qsa::model {
@@ -48,18 +49,6 @@ std::string Quoted(const std::string& path) { return "'" + path + "'"; }
 
 [[noreturn]] void FailFile(const std::string& path, const std::string& problem) {
   throw Error(Quoted(path) + ": " + problem);
-}
-
-std::string Hex64(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string HexAddr(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 void Put32(std::vector<std::uint8_t>& out, std::size_t at, std::uint32_t v) {
@@ -180,9 +169,9 @@ void CheckQuant(const ManifestTensor& t) {
 void CheckInside(const ManifestTensor& t, std::uint64_t dram_size) {
   const auto bytes = static_cast<std::uint64_t>(t.Bytes());
   if (t.dram_addr > dram_size || bytes > dram_size - t.dram_addr) {
-    FailTensor(t, "DRAM bytes [" + HexAddr(t.dram_addr) + ", " + HexAddr(t.dram_addr + bytes) +
-                      ") are outside the program's DRAM of " + std::to_string(dram_size) +
-                      " bytes");
+    FailTensor(t, "DRAM bytes [" + HexPrefixed(t.dram_addr) + ", " +
+                      HexPrefixed(t.dram_addr + bytes) + ") are outside the program's DRAM of " +
+                      std::to_string(dram_size) + " bytes");
   }
 }
 
@@ -556,7 +545,7 @@ nlohmann::json ManifestToJson(const Program& program) {
   return {
       {"format", kManifestFormat},
       {"version", kManifestVersion},
-      {"arch", {{"name", program.arch_name}, {"hash", Hex64(program.arch_hash)}}},
+      {"arch", {{"name", program.arch_name}, {"hash", HexDigits(program.arch_hash)}}},
       {"instructions", program.instructions.size()},
       {"dram_size", program.dram_size},
       {"inputs", inputs},
@@ -579,9 +568,9 @@ void ReadManifestJson(const nlohmann::json& j, const std::string& source, Progra
   arch.String("name");
   const std::string hash = arch.String("hash");
   arch.Finish();
-  if (hash != Hex64(program.arch_hash)) {
+  if (hash != HexDigits(program.arch_hash)) {
     r.Fail("arch.hash", "is " + hash + " but program.bin was built for architecture hash " +
-                            Hex64(program.arch_hash));
+                            HexDigits(program.arch_hash));
   }
   const std::int64_t count = r.Int("instructions", 0, INT64_MAX);
   if (static_cast<std::uint64_t>(count) != program.instructions.size()) {
@@ -670,8 +659,8 @@ void CheckProgramArch(const Program& program, const ArchConfig& arch, const std:
   const std::string built = program.arch_name.empty() ? "an unnamed architecture"
                                                       : "architecture '" + program.arch_name + "'";
   throw Error("program " + Quoted(source) + " was built for " + built + " (hash " +
-              Hex64(program.arch_hash) + "), not for '" + arch.name + "' (hash " + arch.HashHex() +
-              "); pass the matching --arch");
+              HexDigits(program.arch_hash) + "), not for '" + arch.name + "' (hash " +
+              arch.HashHex() + "); pass the matching --arch");
 }
 
 void WriteTensorToDram(const ManifestTensor& where, const Tensor& value,

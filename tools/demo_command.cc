@@ -241,16 +241,7 @@ bool RunIsaExample(const IsaExample& example, const fs::path& base) {
       model::isa::RunProgramOnIsa(arch, program, {{program.manifest.inputs[0].name, input}});
   const std::map<std::string, model::Tensor> golden =
       model::RunGraph(prepared.loaded.graph, prepared.feeds);
-  const model::isa::IsaCounters& c = run.result.counters;
-  const double peak = static_cast<double>(arch.rows) * arch.cols *
-                      static_cast<double>(std::max<std::int64_t>(run.result.timing.cycles, 1));
-  std::cout << "  isa: " << FormatCount(c.instructions) << " instructions, "
-            << FormatCount(run.result.timing.cycles) << " cycles (estimate), "
-            << FormatCount(c.macs_issued) << " MACs issued, " << FormatCount(c.macs_useful)
-            << " useful, array utilization "
-            << FormatFloat(100.0 * static_cast<double>(c.macs_useful) / peak) << "%, DRAM "
-            << FormatCount(c.dram.bytes_read) << " bytes read, "
-            << FormatCount(c.dram.bytes_written) << " written\n";
+  PrintIsaSummary(arch, run.result);
   bool exact = true;
   for (const auto& [name, value] : run.outputs) {
     const auto it = golden.find(name);

@@ -128,36 +128,6 @@ void RunGolden(const RunArgs& args) {
   WriteOutputs(graph.outputs, model::RunGraph(graph, prepared.feeds, options), args.out_dir);
 }
 
-// The fraction of the array's peak the run used: useful MACs over ROWS · COLS · cycles.
-double ArrayUtilization(const model::ArchConfig& arch, const model::isa::IsaRunResult& result) {
-  const double peak = static_cast<double>(arch.rows) * arch.cols *
-                      static_cast<double>(std::max<std::int64_t>(result.timing.cycles, 1));
-  return static_cast<double>(result.counters.macs_useful) / peak;
-}
-
-void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResult& result) {
-  const model::isa::IsaCounters& c = result.counters;
-  std::string by_op;
-  for (const model::isa::OpSpec& op : model::isa::kOps) {
-    const std::int64_t n = c.instructions_by_opcode[op.opcode];
-    if (n > 0)
-      by_op += (by_op.empty() ? "" : ", ") + std::string(op.mnemonic) + " " + FormatCount(n);
-  }
-  const std::int64_t cycles = result.timing.cycles;
-  std::cout << "isa: " << FormatCount(c.instructions) << " instructions (" << by_op << ")\n"
-            << "cycles: " << FormatCount(cycles) << " estimated, "
-            << FormatFloat(static_cast<double>(cycles) / arch.clock_mhz) << " us at "
-            << FormatFloat(arch.clock_mhz) << " MHz (busy: load "
-            << FormatCount(result.timing.busy[0]) << ", compute "
-            << FormatCount(result.timing.busy[1]) << ", store "
-            << FormatCount(result.timing.busy[2]) << ")\n"
-            << "MACs: " << FormatCount(c.macs_issued) << " issued, " << FormatCount(c.macs_useful)
-            << " useful; array utilization " << FormatFloat(100 * ArrayUtilization(arch, result))
-            << "% of " << arch.rows << "x" << arch.cols << "\n"
-            << "DRAM: " << FormatCount(c.dram.bytes_read) << " bytes read, "
-            << FormatCount(c.dram.bytes_written) << " bytes written\n";
-}
-
 nlohmann::json IsaReport(const RunArgs& args, const model::ArchConfig& arch,
                          const model::isa::IsaRunResult& result) {
   nlohmann::json report = model::isa::IsaRunResultToJson(result);

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "compiler/load_model.h"
+#include "model/arch.h"
 #include "model/graph.h"
+#include "model/isa_sim.h"
 #include "model/quant.h"
 #include "model/tensor.h"
 
@@ -96,5 +98,11 @@ Agreement Compare(const model::Tensor& a, const model::Tensor& b);
 // Multiply-accumulates of a Conv (output elements × weight elements per output channel) or a
 // MatMul (output elements × the shared dimension); nullopt for other ops.
 std::optional<std::int64_t> NodeMacs(const model::Graph& graph, const model::Node& node);
+
+// The fraction of the array's peak an ISA run used: useful MACs over ROWS · COLS · cycles.
+double ArrayUtilization(const model::ArchConfig& arch, const model::isa::IsaRunResult& result);
+// Instructions by mnemonic, estimated cycles and time, busy cycles per queue, MACs and array
+// utilization, DRAM traffic — four lines on standard output.
+void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResult& result);
 
 }  // namespace qsa::tools

@@ -1,13 +1,6 @@
 // End-to-end tests of `qsa asm` and `qsa disasm`: the real binary, run through the shell into a
 // fresh folder, its files read back with the library and compared with in-process assembly.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +10,7 @@
 #include "model/assembler.h"
 #include "model/error.h"
 #include "model/program.h"
+#include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
 namespace {
@@ -26,69 +20,15 @@ namespace fs = std::filesystem;
 const std::string kExample = QSA_SOURCE_DIR "/examples/isa/gemm_tile.s";
 const std::string kArch4x4 = QSA_SOURCE_DIR "/model/arch/4x4.json";
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-class AsmCliTest : public ::testing::Test {
+class AsmCliTest : public CliFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "qsa_asm_cli_test_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+  static void ExpectError(const CliResult& r, int code, const std::string& phrase) {
+    CliFixture::ExpectError(r, code, {phrase});
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result Qsa(const std::vector<std::string>& args) {
-    auto quote = [](const std::string& s) {
-      std::string q = "'";
-      for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      return q + "'";
-    };
-    std::string cmd = quote(QSA_BINARY);
-    for (const std::string& a : args) cmd += " " + quote(a);
-    const fs::path out = dir_ / ".stdout";
-    const fs::path err = dir_ / ".stderr";
-    cmd += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadText(out);
-    r.err = ReadText(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::ofstream(Path(name), std::ios::binary) << text;
-    return Path(name);
-  }
-
-  // A failure: exit code `code`, one line "qsa: error: ..." holding `phrase`, nothing on stdout.
-  static void ExpectError(const Result& r, int code, const std::string& phrase) {
-    EXPECT_EQ(r.exit_code, code) << r.err;
-    EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err.rfind("qsa: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(phrase), std::string::npos) << "missing '" << phrase << "' in: " << r.err;
-  }
-
-  fs::path dir_;
 };
 
 TEST_F(AsmCliTest, AsmWritesAProgramFolderAsTheLibraryAssemblesIt) {
-  const Result r = Qsa({"asm", kExample, "-o", Path("prog")});
+  const CliResult r = Qsa({"asm", kExample, "-o", Path("prog")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("7 instructions, DRAM image 768 of 1,024 bytes, 1 input, 1 output, 1 layer"),
@@ -105,17 +45,17 @@ TEST_F(AsmCliTest, AsmWritesAProgramFolderAsTheLibraryAssemblesIt) {
 
 TEST_F(AsmCliTest, DisasmReassemblesToTheIdenticalBinary) {
   ASSERT_EQ(Qsa({"asm", kExample, "-o", Path("prog")}).exit_code, 0);
-  const Result text = Qsa({"disasm", Path("prog")});
+  const CliResult text = Qsa({"disasm", Path("prog")});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("\ngemm act=0 act_outer=4 "), std::string::npos) << text.out;
-  Write("again.s", text.out);
+  WriteText("again.s", text.out);
   ASSERT_EQ(Qsa({"asm", Path("again.s"), "-o", Path("again")}).exit_code, 0);
   EXPECT_EQ(ReadText(Path("again/program.bin")), ReadText(Path("prog/program.bin")));
   EXPECT_EQ(model::ReadProgram(Path("again")), model::ReadProgram(Path("prog")));
   // A bare .bin, disassembled to a file with -o.
   ASSERT_EQ(Qsa({"asm", kExample, "-o", Path("bare.bin")}).exit_code, 0);
   EXPECT_EQ(ReadText(Path("bare.bin")), ReadText(Path("prog/program.bin")));
-  const Result to_file = Qsa({"disasm", Path("bare.bin"), "-o", Path("bare.s")});
+  const CliResult to_file = Qsa({"disasm", Path("bare.bin"), "-o", Path("bare.s")});
   ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
   EXPECT_EQ(to_file.out, "");
   ASSERT_EQ(Qsa({"asm", Path("bare.s"), "-o", Path("bare2.bin")}).exit_code, 0);
@@ -124,8 +64,9 @@ TEST_F(AsmCliTest, DisasmReassemblesToTheIdenticalBinary) {
 
 TEST_F(AsmCliTest, ArchIsRecordedAndAMismatchIsRefused) {
   const model::ArchConfig arch = model::LoadArchConfig(kArch4x4);
-  const std::string source = Write("small.s", "load.sp sram=1 dram=0 ny=1 nx=1 lanes=4\nfinish\n");
-  const Result r = Qsa({"asm", source, "-o", Path("small"), "--arch", kArch4x4});
+  const std::string source =
+      WriteText("small.s", "load.sp sram=1 dram=0 ny=1 nx=1 lanes=4\nfinish\n");
+  const CliResult r = Qsa({"asm", source, "-o", Path("small"), "--arch", kArch4x4});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("architecture '4x4' (hash " + arch.HashHex() + ")"), std::string::npos);
   const model::Program p = model::ReadProgram(Path("small"));
@@ -134,10 +75,10 @@ TEST_F(AsmCliTest, ArchIsRecordedAndAMismatchIsRefused) {
   EXPECT_NO_THROW(model::CheckProgramArch(p, arch, "small"));
   EXPECT_THROW(model::CheckProgramArch(p, model::DefaultArchConfig(), "small"), Error);
   // The disassembly names the architecture; assembling it for another one is refused.
-  const Result text = Qsa({"disasm", Path("small")});
+  const CliResult text = Qsa({"disasm", Path("small")});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find(".arch 4x4 " + arch.HashHex() + "\n"), std::string::npos) << text.out;
-  const std::string again = Write("again.s", text.out);
+  const std::string again = WriteText("again.s", text.out);
   ExpectError(Qsa({"asm", again, "-o", Path("wrong")}), 1,
               again + ":2:11: the program is written for architecture '4x4' (hash " +
                   arch.HashHex() + ") but is being assembled for 'default' (hash " +
@@ -148,20 +89,20 @@ TEST_F(AsmCliTest, ArchIsRecordedAndAMismatchIsRefused) {
 }
 
 TEST_F(AsmCliTest, ErrorsAreOneLineWithExitCodes) {
-  const std::string bad = Write("bad.s", "# header\nfinish\n  gemm act=1 n_inner=256\n");
+  const std::string bad = WriteText("bad.s", "# header\nfinish\n  gemm act=1 n_inner=256\n");
   ExpectError(Qsa({"asm", bad, "-o", Path("out")}), 1,
               bad + ":3:22: gemm: field n_inner = 256 does not fit in 8 bits");
   EXPECT_FALSE(fs::exists(Path("out")));
   ExpectError(Qsa({"asm", Path("missing.s"), "-o", Path("out")}), 1,
               "cannot open '" + Path("missing.s") + "'");
   ExpectError(Qsa({"asm", bad}), 2, "--out is required");
-  ExpectError(Qsa({"disasm", Write("junk.bin", "not a program at all")}), 1,
+  ExpectError(Qsa({"disasm", WriteText("junk.bin", "not a program at all")}), 1,
               "'" + Path("junk.bin") + "': not a qsa program (bad magic");
   ExpectError(Qsa({"disasm", Path("nothing")}), 1, "cannot open '" + Path("nothing") + "'");
   ExpectError(Qsa({"asm", kExample, "-o", Path("x"), "--arch", Path("none.json")}), 1, "none.json");
   // A folder whose manifest does not belong to its program.bin.
   ASSERT_EQ(Qsa({"asm", kExample, "-o", Path("mixed")}).exit_code, 0);
-  ASSERT_EQ(Qsa({"asm", Write("one.s", "finish\n"), "-o", Path("one.bin")}).exit_code, 0);
+  ASSERT_EQ(Qsa({"asm", WriteText("one.s", "finish\n"), "-o", Path("one.bin")}).exit_code, 0);
   fs::copy_file(Path("one.bin"), Path("mixed/program.bin"), fs::copy_options::overwrite_existing);
   ExpectError(Qsa({"disasm", Path("mixed")}), 1, "instructions is 7 but program.bin holds 1");
 }

@@ -53,9 +53,10 @@ class CliFixture : public ::testing::Test {
     return lines;
   }
 
-  // Runs `qsa ARGS...` with standard input from /dev/null.
-  CliResult Qsa(const std::vector<std::string>& args) const {
-    std::string cmd = ShellQuote(QSA_BINARY);
+  // Runs `qsa ARGS...` with standard input from /dev/null and optional environment assignments
+  // ("QSA_EXAMPLES=dir") in front.
+  CliResult Qsa(const std::vector<std::string>& args, const std::string& env = "") const {
+    std::string cmd = env + (env.empty() ? "" : " ") + ShellQuote(QSA_BINARY);
     for (const std::string& a : args) cmd += " " + ShellQuote(a);
     const std::filesystem::path out = dir_ / ".stdout";
     const std::filesystem::path err = dir_ / ".stderr";

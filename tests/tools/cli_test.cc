@@ -1,8 +1,5 @@
 // End-to-end tests of the `qsa` command: the real binary, run through the shell into a fresh
 // folder, its files read back and compared with the same computation done in-process.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +16,7 @@
 #include "model/executor.h"
 #include "model/graph_json.h"
 #include "model/npy.h"
+#include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
 namespace {
@@ -31,71 +29,14 @@ using model::Tensor;
 const std::string kCnn3 = QSA_SOURCE_DIR "/examples/cnn3/cnn3.json";
 const std::string kCnn3Input = QSA_SOURCE_DIR "/examples/cnn3/input.npy";
 
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // 8192 → "8,192" (for counts below a million).
 std::string WithCommas(int n) {
   return n < 1000 ? std::to_string(n)
                   : std::to_string(n / 1000) + "," + std::to_string(1000 + n % 1000).substr(1);
 }
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-class CliTest : public ::testing::Test {
+class CliTest : public CliFixture {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "qsa_cli_test_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs `qsa ARGS...` with optional environment assignments in front.
-  Result Qsa(const std::vector<std::string>& args, const std::string& env = "") {
-    std::string cmd = env + (env.empty() ? "" : " ") + ShellQuote(QSA_BINARY);
-    for (const std::string& a : args) cmd += " " + ShellQuote(a);
-    const fs::path out = dir_ / "stdout.txt";
-    const fs::path err = dir_ / "stderr.txt";
-    cmd += " >" + ShellQuote(out.string()) + " 2>" + ShellQuote(err.string()) + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadText(out);
-    r.err = ReadText(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::string WriteText(const std::string& name, const std::string& text) const {
-    std::ofstream(Path(name)) << text;
-    return Path(name);
-  }
-
   // .npy files anywhere under the test folder.
   std::vector<std::string> NpyFiles() const {
     std::vector<std::string> found;
@@ -107,7 +48,7 @@ class CliTest : public ::testing::Test {
 
   // A failed run: non-zero exit, exactly one stderr line "qsa: error: ..." holding every phrase,
   // and no .npy output written anywhere in the test folder beyond `allowed_npy` inputs.
-  void ExpectError(const Result& r, const std::vector<std::string>& phrases,
+  void ExpectError(const CliResult& r, const std::vector<std::string>& phrases,
                    std::size_t allowed_npy = 0) {
     EXPECT_NE(r.exit_code, 0) << r.out << r.err;
     const std::vector<std::string> lines = Lines(r.err);
@@ -118,8 +59,6 @@ class CliTest : public ::testing::Test {
     }
     EXPECT_EQ(NpyFiles().size(), allowed_npy) << r.err;
   }
-
-  fs::path dir_;
 };
 
 std::map<std::string, Tensor> InProcess(const std::string& mode_name) {
@@ -133,7 +72,7 @@ TEST_F(CliTest, RunWritesEveryOutputAsTheLibraryComputesIt) {
   for (const std::string mode :
        {"tflite-double", "single-rounding", "float32-rne", "float64-rne"}) {
     const std::string out_dir = Path("out-" + mode + "/nested");
-    const Result r =
+    const CliResult r =
         Qsa({"run", kCnn3, "--input", kCnn3Input, "--requant", mode, "--out", out_dir});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
@@ -148,7 +87,7 @@ TEST_F(CliTest, RunWritesEveryOutputAsTheLibraryComputesIt) {
 
 TEST_F(CliTest, RunMatchesTheExamplesIndependentFloat64Reference) {
   // logits_float64_rne.npy comes from a NumPy re-derivation of cnn3 that does not use qsa.
-  const Result r = Qsa({"run", kCnn3, "-i", kCnn3Input, "-r", "float64-rne", "-o", Path("out")});
+  const CliResult r = Qsa({"run", kCnn3, "-i", kCnn3Input, "-r", "float64-rne", "-o", Path("out")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Tensor expected = model::ReadNpy(QSA_SOURCE_DIR "/examples/cnn3/logits_float64_rne.npy");
   const Tensor got = model::ReadNpy(Path("out/logits.npy"));
@@ -157,7 +96,7 @@ TEST_F(CliTest, RunMatchesTheExamplesIndependentFloat64Reference) {
 }
 
 TEST_F(CliTest, RunTakesNamedInputsAndTheDefaultMode) {
-  const Result r = Qsa({"run", kCnn3, "-i", "x=" + kCnn3Input, "-o", Path("out")});
+  const CliResult r = Qsa({"run", kCnn3, "-i", "x=" + kCnn3Input, "-o", Path("out")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(model::ReadNpy(Path("out/logits.npy")) == InProcess("tflite-double").at("logits"));
 }
@@ -171,14 +110,14 @@ TEST_F(CliTest, RunSanitizesOutputFileNames) {
   j["nodes"][3]["outputs"] = {"dir/out:0"};
   // Constants are resolved relative to the JSON file, and cnn3 has all of them inline.
   const std::string model = WriteText("renamed.json", j.dump());
-  const Result r = Qsa({"run", model, "--input", kCnn3Input, "--out", Path("out")});
+  const CliResult r = Qsa({"run", model, "--input", kCnn3Input, "--out", Path("out")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(Path("out/dir_out_0.npy"))) << r.out;
   EXPECT_NE(r.out.find("dir/out:0  int8[1,10]"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, InspectPrintsNodesScalesRequantAndMacs) {
-  const Result r = Qsa({"inspect", kCnn3});
+  const CliResult r = Qsa({"inspect", kCnn3});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const std::string s :
        {"Conv 'conv1': x, w1, b1 -> h1", "Conv 'conv2': h1, w2, b2 -> h2",
@@ -197,7 +136,7 @@ TEST_F(CliTest, InspectPrintsNodesScalesRequantAndMacs) {
 }
 
 TEST_F(CliTest, DemoRunsTheBundledExamples) {
-  const Result r = Qsa({"demo"});
+  const CliResult r = Qsa({"demo"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("== cnn3/cnn3.json"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("agreement with tflite-double"), std::string::npos) << r.out;
@@ -207,13 +146,13 @@ TEST_F(CliTest, DemoTakesTheExamplesFolderFromFlagAndEnvironment) {
   fs::create_directories(dir_ / "ex" / "only");
   fs::copy_file(kCnn3, dir_ / "ex" / "only" / "net.json");
   fs::copy_file(kCnn3Input, dir_ / "ex" / "only" / "input.npy");
-  const Result flag = Qsa({"demo", "--examples", Path("ex")});
+  const CliResult flag = Qsa({"demo", "--examples", Path("ex")});
   ASSERT_EQ(flag.exit_code, 0) << flag.err;
   EXPECT_NE(flag.out.find("== only/net.json"), std::string::npos) << flag.out;
   EXPECT_NE(flag.out.find("1 of 1 examples ran"), std::string::npos) << flag.out;
   // The four modes' logits as the library computes them.
   EXPECT_NE(flag.out.find("float64-rne      logits"), std::string::npos) << flag.out;
-  const Result env = Qsa({"demo"}, "QSA_EXAMPLES=" + ShellQuote(Path("ex")));
+  const CliResult env = Qsa({"demo"}, "QSA_EXAMPLES=" + ShellQuote(Path("ex")));
   ASSERT_EQ(env.exit_code, 0) << env.err;
   EXPECT_NE(env.out.find("== only/net.json"), std::string::npos) << env.out;
   fs::create_directories(dir_ / "empty");
@@ -221,10 +160,10 @@ TEST_F(CliTest, DemoTakesTheExamplesFolderFromFlagAndEnvironment) {
 }
 
 TEST_F(CliTest, VersionAndHelp) {
-  const Result v = Qsa({"--version"});
+  const CliResult v = Qsa({"--version"});
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.out.rfind("qsa ", 0), 0u) << v.out;
-  const Result h = Qsa({"run", "--help"});
+  const CliResult h = Qsa({"run", "--help"});
   EXPECT_EQ(h.exit_code, 0);
   for (const std::string s : {"--input", "--engine", "--requant", "--out", "float32-rne"}) {
     EXPECT_NE(h.out.find(s), std::string::npos) << s;
@@ -262,7 +201,7 @@ TEST_F(CliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   ExpectError(Qsa({"run", kCnn3, "--input", Path("missing.npy"), "--out", out}),
               {"cannot open", "missing.npy"});
 
-  const Result no_out = Qsa({"run", kCnn3, "--input", kCnn3Input});
+  const CliResult no_out = Qsa({"run", kCnn3, "--input", kCnn3Input});
   ExpectError(no_out, {"--out", "required"});
   EXPECT_EQ(no_out.exit_code, 2);
 
@@ -279,7 +218,7 @@ TEST_F(CliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   ExpectError(Qsa({"run", kCnn3, "--input", kCnn3Input, "--engine", "rtl", "--out", out}),
               {"engine 'rtl' is not available yet"});
 
-  const Result none = Qsa({});
+  const CliResult none = Qsa({});
   ExpectError(none, {"subcommand"});
   EXPECT_EQ(none.exit_code, 2);
   ExpectError(Qsa({"inspect", Path("nope.onnx")}), {"cannot open", "nope.onnx"});
@@ -292,7 +231,7 @@ TEST_F(CliTest, ReportsWhichOutputFailedAfterOthersWereWritten) {
   j["outputs"] = {"h2", "logits"};
   const std::string model = WriteText("two.json", j.dump());
   fs::create_directories(Path("out/logits.npy/blocker"));
-  const Result r = Qsa({"run", model, "--input", kCnn3Input, "--out", Path("out")});
+  const CliResult r = Qsa({"run", model, "--input", kCnn3Input, "--out", Path("out")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("output 'logits' failed"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("already written: " + Path("out/h2.npy")), std::string::npos) << r.err;
