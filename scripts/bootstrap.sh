@@ -25,6 +25,7 @@ packages=(
   libeigen3-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgemmlowp-dev libonnx-testdata libbenchmark-dev zlib1g-dev
+  verilator yosys
 )
 
 missing=()

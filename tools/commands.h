@@ -21,9 +21,11 @@ struct RunArgs {
   std::string engine = "golden";
   std::string requant = "tflite-double";
   std::string out_dir;
-  std::string arch;       // --engine isa: architecture configuration (empty: the default)
-  std::string trace_isa;  // --engine isa: trace file
-  std::string report;     // --engine isa: report JSON file
+  std::string arch;             // --engine isa: architecture configuration (empty: the default)
+  std::string trace_isa;        // --engine isa: trace file
+  std::string report;           // --engine isa/rtl: report JSON file
+  std::string trace;            // --engine rtl: FST waveform file
+  std::int64_t dram_seed = -1;  // --engine rtl: DRAM jitter/back-pressure seed (< 0: none)
 };
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
 void RunCommand(const RunArgs& args);
@@ -83,5 +85,17 @@ struct DisasmArgs {
 };
 CLI::App* AddDisasmCommand(CLI::App& app, DisasmArgs& args);
 void DisasmCommand(const DisasmArgs& args);
+
+// qsa compare PROGRAM [--input ...] [--engines golden,isa,rtl] [--golden MODEL] [--arch FILE]
+struct CompareArgs {
+  std::string target;
+  std::vector<std::string> inputs;
+  std::string engines = "golden,isa,rtl";
+  std::string golden;
+  std::string arch;
+  std::string requant = "tflite-double";
+};
+CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args);
+void CompareCommand(const CompareArgs& args);
 
 }  // namespace qsa::tools

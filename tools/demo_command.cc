@@ -20,9 +20,6 @@
 #ifndef QSA_EXAMPLES_DIR
 #define QSA_EXAMPLES_DIR "examples"
 #endif
-#ifndef QSA_ARCH_DIR
-#define QSA_ARCH_DIR "model/arch"
-#endif
 
 namespace qsa::tools {
 namespace {
@@ -207,26 +204,10 @@ std::vector<IsaExample> FindIsaExamples(const fs::path& dir) {
   return examples;
 }
 
-// The configuration an assembly text names with `.arch NAME` (model/arch/NAME.json), else the
-// default.
-model::ArchConfig ArchOfSource(const fs::path& source) {
-  std::ifstream in(source);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string directive, name;
-    if (words >> directive >> name && directive == ".arch") {
-      if (name == model::DefaultArchConfig().name) return model::DefaultArchConfig();
-      return model::LoadArchConfig((fs::path(QSA_ARCH_DIR) / (name + ".json")).string());
-    }
-  }
-  return model::DefaultArchConfig();
-}
-
 // Assembles the program, runs it on the ISA simulator and the graph on the golden engine, and
 // compares every output. Returns false when an output differs.
 bool RunIsaExample(const IsaExample& example, const fs::path& base) {
-  const model::ArchConfig arch = ArchOfSource(example.source);
+  const model::ArchConfig arch = ArchOfAssembly(example.source.string());
   const model::Program program = model::AssembleFile(example.source.string(), arch);
   std::cout << "program " << Relative(example.source, base) << ": " << program.instructions.size()
             << " instructions for the " << arch.rows << "x" << arch.cols << " array '" << arch.name

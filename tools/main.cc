@@ -43,12 +43,14 @@ int main(int argc, char** argv) {
   QuantizeArgs quantize_args;
   AsmArgs asm_args;
   DisasmArgs disasm_args;
+  CompareArgs compare_args;
   CLI::App* run = AddRunCommand(app, run_args);
   CLI::App* inspect = AddInspectCommand(app, inspect_args);
   CLI::App* demo = AddDemoCommand(app, demo_args);
   CLI::App* quantize = AddQuantizeCommand(app, quantize_args);
   CLI::App* assemble = AddAsmCommand(app, asm_args);
   CLI::App* disassemble = AddDisasmCommand(app, disasm_args);
+  CLI::App* compare = AddCompareCommand(app, compare_args);
 
   try {
     app.parse(argc, argv);
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
     if (quantize->parsed()) QuantizeCommand(quantize_args);
     if (assemble->parsed()) AsmCommand(asm_args);
     if (disassemble->parsed()) DisasmCommand(disasm_args);
+    if (compare->parsed()) CompareCommand(compare_args);
   } catch (const qsa::Error& e) {
     return ReportError(e.what());
   } catch (const std::exception& e) {

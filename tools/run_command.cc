@@ -12,6 +12,7 @@
 #include "model/isa_sim.h"
 #include "model/npy.h"
 #include "model/program.h"
+#include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/tool_util.h"
 
@@ -28,7 +29,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   cmd->add_option("-i,--input", args.inputs, "Input value; repeat for each input")
       ->type_name("[NAME=]FILE.npy")
       ->allow_extra_args(false);
-  cmd->add_option("-e,--engine", args.engine, "Execution engine: golden or isa")
+  cmd->add_option("-e,--engine", args.engine, "Execution engine: golden, isa or rtl")
       ->type_name("ENGINE")
       ->capture_default_str();
   cmd->add_option("--arch", args.arch,
@@ -38,8 +39,13 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
                   "Write one line per executed instruction to FILE (--engine isa)")
       ->type_name("FILE");
   cmd->add_option("--report", args.report,
-                  "Write cycles, busy cycles and event counters as JSON (--engine isa)")
+                  "Write cycles, busy cycles and event counters as JSON (--engine isa or rtl)")
       ->type_name("FILE.json");
+  cmd->add_option("--trace", args.trace, "Write the RTL's waveforms to FILE.fst (--engine rtl)")
+      ->type_name("FILE.fst");
+  cmd->add_option("--dram-seed", args.dram_seed,
+                  "Random DRAM latency jitter and back-pressure from this seed (--engine rtl)")
+      ->type_name("N");
   cmd->add_option("-r,--requant", args.requant,
                   "tflite-double, single-rounding, float32-rne or float64-rne")
       ->type_name("MODE")
@@ -60,7 +66,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
       "program (from qsa asm or the compiler) on the instruction-set simulator for the --arch\n"
       "configuration (golden ignores --arch; isa ignores --requant, the program holds its\n"
       "arithmetic) and prints instructions, estimated cycles and time, MACs, array utilization\n"
-      "and DRAM traffic; rtl is planned.\n"
+      "and DRAM traffic; rtl runs it cycle-accurately on the verilated accelerator (a "
+      "configuration\n"
+      "other than the built ones is verilated on first use and cached) and prints the same\n"
+      "summary with the measured cycles.\n"
       "Each graph output is written to DIR/<name>.npy, characters other than letters, digits, "
       "'_',\n"
       "'-' and '.' replaced by '_' (a leading '.' gets a '_' in front; names that collide get\n"
@@ -140,16 +149,21 @@ nlohmann::json IsaReport(const RunArgs& args, const model::ArchConfig& arch,
   return report;
 }
 
-void RunIsa(const RunArgs& args) {
-  const model::ArchConfig arch = model::LoadArchConfigOrDefault(args.arch);
-  const model::Program program = model::ReadProgram(args.model);
-  model::CheckProgramArch(program, arch, args.model);
+// The values of a program's manifest inputs from --input.
+AssignedInputs ProgramInputs(const RunArgs& args, const model::Program& program) {
   std::vector<model::TensorInfo> declared;
   for (const model::ManifestTensor& in : program.manifest.inputs) {
     declared.push_back(model::TensorInfo{in.name, in.dtype, in.shape, in.quant});
   }
-  AssignedInputs inputs = AssignInputs(ReadInputFiles(ParseInputSpecs(args.inputs)), declared, {},
-                                       {"program", "program input"}, true);
+  return AssignInputs(ReadInputFiles(ParseInputSpecs(args.inputs)), declared, {},
+                      {"program", "program input"}, true);
+}
+
+void RunIsa(const RunArgs& args) {
+  const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
+  const model::ArchConfig& arch = target.arch;
+  const model::Program& program = target.program;
+  const AssignedInputs inputs = ProgramInputs(args, program);
 
   std::ostringstream trace;
   model::isa::IsaSimOptions options;
@@ -180,11 +194,60 @@ void RunIsa(const RunArgs& args) {
   }
 }
 
+void RunRtl(const RunArgs& args) {
+  if (!args.trace_isa.empty()) throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
+  const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
+  const model::ArchConfig& arch = target.arch;
+  const AssignedInputs inputs = ProgramInputs(args, target.program);
+  sim::RtlOptions options;
+  options.fst_path = args.trace;
+  if (args.dram_seed >= 0) {
+    options.dram_seed = static_cast<std::uint64_t>(args.dram_seed);
+    options.dram_jitter = 16;
+    options.dram_backpressure = 0.25;
+  }
+  const sim::RtlProgramRun run = sim::RunProgramOnRtl(arch, target.program, inputs.values, options);
+  std::vector<std::string> names;
+  for (const model::ManifestTensor& out : target.program.manifest.outputs) {
+    names.push_back(out.name);
+  }
+  WriteOutputs(names, run.outputs, args.out_dir);
+  const sim::RtlRunResult& r = run.result;
+  const double utilization = static_cast<double>(r.counters.macs_useful) /
+                             (static_cast<double>(arch.rows) * arch.cols *
+                              static_cast<double>(std::max<std::int64_t>(r.cycles, 1)));
+  std::cout << "rtl: " << FormatCount(r.cycles) << " cycles ("
+            << FormatFloat(static_cast<double>(r.cycles) / arch.clock_mhz) << " us at "
+            << arch.clock_mhz << " MHz), busy load " << FormatCount(r.busy[0]) << " compute "
+            << FormatCount(r.busy[1]) << " store " << FormatCount(r.busy[2]) << "\n"
+            << "MACs " << FormatCount(r.counters.macs_useful) << " useful of "
+            << FormatCount(r.counters.macs_issued) << " issued, array utilization "
+            << FormatFloat(100.0 * utilization) << " %\n"
+            << "DRAM " << FormatCount(r.counters.dram.bytes_read) << " bytes read, "
+            << FormatCount(r.counters.dram.bytes_written) << " written ("
+            << FormatCount(r.dram_read_beats + r.dram_write_beats) << " bus beats)\n";
+  if (!args.report.empty()) {
+    nlohmann::json report = sim::RtlRunResultToJson(r);
+    report["engine"] = "rtl";
+    report["program"] = args.model;
+    report["arch"] = {{"name", arch.name}, {"hash", arch.HashHex()}};
+    report["clock_mhz"] = arch.clock_mhz;
+    report["array_utilization"] = utilization;
+    model::WriteFileAtomically(args.report, {report.dump(2), "\n"});
+  }
+}
+
 }  // namespace
 
 void RunCommand(const RunArgs& args) {
   CheckEngine(args.engine);
-  if (args.engine == "isa") {
+  if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
+    throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
+                " needs --engine rtl");
+  }
+  if (args.engine == "rtl") {
+    RunRtl(args);
+  } else if (args.engine == "isa") {
     RunIsa(args);
   } else {
     RunGolden(args);

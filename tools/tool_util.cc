@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 
+#include "model/assembler.h"
 #include "model/error.h"
 #include "model/isa.h"
 #include "model/npy.h"
@@ -156,13 +160,8 @@ model::RequantMode ParseRequantModeOrThrow(const std::string& name) {
 }
 
 void CheckEngine(const std::string& engine) {
-  if (engine == "golden" || engine == "isa") return;
-  if (engine == "rtl") {
-    throw Error(
-        "engine 'rtl' is not available yet: the RTL simulation is not built (available: golden, "
-        "isa)");
-  }
-  throw Error("unknown engine '" + engine + "' (available: golden, isa; rtl is planned)");
+  if (engine == "golden" || engine == "isa" || engine == "rtl") return;
+  throw Error("unknown engine '" + engine + "' (available: golden, isa, rtl)");
 }
 
 std::string SanitizeFileName(const std::string& name) {
@@ -239,6 +238,7 @@ Agreement Compare(const Tensor& a, const Tensor& b) {
       ++agreement.equal;
     } else {
       const double d = std::isnan(x) || std::isnan(y) ? INFINITY : std::fabs(x - y);
+      if (agreement.first_mismatch < 0) agreement.first_mismatch = i;
       agreement.max_abs_diff = std::max(agreement.max_abs_diff, d);
     }
   }
@@ -286,6 +286,53 @@ void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResu
             << "% of " << arch.rows << "x" << arch.cols << "\n"
             << "DRAM: " << FormatCount(c.dram.bytes_read) << " bytes read, "
             << FormatCount(c.dram.bytes_written) << " bytes written\n";
+}
+
+model::ArchConfig ArchOfAssembly(const std::string& source) {
+  std::ifstream in(source);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string directive, name;
+    if (words >> directive >> name && directive == ".arch") {
+      if (name == model::DefaultArchConfig().name) return model::DefaultArchConfig();
+      return model::LoadArchConfig(
+          (std::filesystem::path(QSA_ARCH_DIR) / (name + ".json")).string());
+    }
+  }
+  return model::DefaultArchConfig();
+}
+
+ProgramTarget LoadProgramTarget(const std::string& path, const std::string& arch_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path source;
+  std::string folder;
+  if (fs::is_directory(path, ec)) {
+    folder = path;
+    if (!fs::exists(fs::path(path) / "program.bin", ec)) {
+      std::vector<fs::path> sources;
+      for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) {
+        if (e.path().extension() == ".s") sources.push_back(e.path());
+      }
+      if (sources.size() != 1) {
+        throw Error("'" + path + "' holds neither program.bin nor exactly one .s file (" +
+                    std::to_string(sources.size()) + " .s files)");
+      }
+      source = sources[0];
+    }
+  } else if (fs::path(path).extension() == ".s") {
+    source = path;
+  }
+  if (!source.empty()) {
+    const model::ArchConfig arch =
+        arch_path.empty() ? ArchOfAssembly(source.string()) : model::LoadArchConfig(arch_path);
+    return ProgramTarget{arch, model::AssembleFile(source.string(), arch), folder};
+  }
+  const model::ArchConfig arch = model::LoadArchConfigOrDefault(arch_path);
+  model::Program program = model::ReadProgram(path);
+  model::CheckProgramArch(program, arch, path);
+  return ProgramTarget{arch, std::move(program), folder};
 }
 
 }  // namespace qsa::tools

@@ -14,6 +14,7 @@
 #include "model/arch.h"
 #include "model/graph.h"
 #include "model/isa_sim.h"
+#include "model/program.h"
 #include "model/quant.h"
 #include "model/tensor.h"
 
@@ -70,7 +71,7 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
 model::RequantMode ParseRequantModeOrThrow(const std::string& name);
 // The four modes, the default first.
 const std::vector<model::RequantMode>& AllRequantModes();
-// Accepts "golden" and "isa"; throws for "rtl" (not built yet) and for unknown engines.
+// Accepts "golden", "isa" and "rtl"; throws for unknown engines.
 void CheckEngine(const std::string& engine);
 
 // A file name for a tensor name: characters other than letters, digits, '_', '-' and '.' become
@@ -91,7 +92,8 @@ std::string FormatValues(const model::Tensor& tensor, std::int64_t limit = 16);
 struct Agreement {
   std::int64_t equal = 0;
   std::int64_t total = 0;
-  double max_abs_diff = 0;  // in LSB for integer tensors
+  double max_abs_diff = 0;           // in LSB for integer tensors
+  std::int64_t first_mismatch = -1;  // flat index of the first differing element, -1 if none
 };
 Agreement Compare(const model::Tensor& a, const model::Tensor& b);
 
@@ -104,5 +106,21 @@ double ArrayUtilization(const model::ArchConfig& arch, const model::isa::IsaRunR
 // Instructions by mnemonic, estimated cycles and time, busy cycles per queue, MACs and array
 // utilization, DRAM traffic — four lines on standard output.
 void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResult& result);
+
+// The architecture an assembly text names with `.arch NAME` (model/arch/NAME.json beside the
+// built-in default), else the default.
+model::ArchConfig ArchOfAssembly(const std::string& source);
+
+// An accelerator program given on the command line, and the configuration it runs on.
+struct ProgramTarget {
+  model::ArchConfig arch;
+  model::Program program;
+  std::string folder;  // the folder the program came from ("" for a file outside one)
+};
+// Reads PATH: a program folder (program.bin + manifest.json), a program .bin, an assembly .s
+// (assembled for --arch, else for the configuration its `.arch` names), or a folder holding one
+// .s file. `arch_path` ("" = default or the source's own) selects the configuration; the
+// program's architecture hash must match it.
+ProgramTarget LoadProgramTarget(const std::string& path, const std::string& arch_path);
 
 }  // namespace qsa::tools

@@ -1,0 +1,408 @@
+// Sequencer of the `gemm` instruction (docs/isa.md): optional weight preload, then n_outer x
+// n_inner activation rows through the systolic array, one per cycle, each producing one
+// accumulator row (written, or added to with wrap32).
+//
+// Pipeline. A gemm taken from the request port waits in the preload stage (P), which reads the
+// weight tile through scratchpad port B (row w + c in cycle t + c, written into column c of the
+// array's inactive weight buffer in t + c + 1) once no activation in flight still uses that
+// buffer. It moves to the stream stage (S) when S is free (or frees this cycle) and its preload,
+// if any, has begun. S reads one activation row per cycle through port A (data one cycle later
+// into the array, with the gemm's buffer select and signedness); the rows of consecutive gemms
+// follow each other with no bubble. A row read in cycle t leaves the array in t + ROWS + COLS,
+// the cycle its accumulator row is written; an accumulating row reads the accumulator in the
+// cycle before and, when the row written in that same cycle is the one it reads (the previous
+// row, possibly of the previous gemm), takes the written value instead of the stale read.
+// done_o pulses with a gemm's last write; gemms complete in order.
+//
+// Timing: a gemm taken in cycle a (to an idle unit) reads its first row in a + 2, with or without
+// a preload, and writes row k (k = 0 .. n-1) in a + 2 + ROWS + COLS + k; gemms taken back to back
+// stream with no bubble (one gemm per cycle when n = 1). A preload waits only while the buffer it
+// fills is still used by rows of the gemm before the previous one. Units see only legal words: the
+// controller has checked every field and bound, so this unit never reports an error.
+module qsa_gemm #(
+  parameter int unsigned ArrayRows = 16,
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned AccRows = 1024,
+  localparam int unsigned SpAw = $clog2(SpRows),
+  localparam int unsigned AccAw = $clog2(AccRows)
+) (
+  input  logic                    clk_i,
+  input  logic                    rst_ni,
+  input  logic                    req_valid_i,
+  output logic                    req_ready_o,
+  input  logic [127:0]            req_insn_i,
+  input  logic [31:0]             req_pc_i,
+  output logic                    done_o,
+  output logic [31:0]             done_pc_o,
+  output logic                    idle_o,
+  output logic                    spa_re_o,     // activation rows
+  output logic [SpAw-1:0]         spa_raddr_o,
+  input  logic [ArrayRows*8-1:0]  spa_rdata_i,
+  output logic                    spb_re_o,     // weight preload rows
+  output logic [SpAw-1:0]         spb_raddr_o,
+  input  logic [ArrayRows*8-1:0]  spb_rdata_i,
+  output logic                    acc_re_o,     // accumulate: the row before it is written
+  output logic [AccAw-1:0]        acc_raddr_o,
+  input  logic [ArrayCols*32-1:0] acc_rdata_i,
+  output logic                    acc_we_o,     // one full accumulator row
+  output logic [AccAw-1:0]        acc_waddr_o,
+  output logic [ArrayCols*32-1:0] acc_wdata_o,
+  output logic [31:0]             acc_wtag_o,   // the pc of the gemm writing
+  output logic [31:0]             ev_macs_issued_o,
+  output logic [31:0]             ev_macs_useful_o,
+  output logic [31:0]             ev_sp_rd_o,
+  output logic [31:0]             ev_acc_rd_o,
+  output logic [31:0]             ev_acc_wr_o,
+  output logic [31:0]             ev_array_busy_o
+);
+  localparam int unsigned ColW = (ArrayCols > 1) ? $clog2(ArrayCols) : 1;
+  localparam int unsigned PlW = $clog2(ArrayCols + 1);  // preload rows left, 0..COLS-1
+  localparam int unsigned BufW = $clog2(ArrayRows + 1);  // cycles a buffer stays in use
+  localparam logic [BufW-1:0] BufHold = BufW'((ArrayRows > 1) ? ArrayRows - 2 : 0);
+  localparam int unsigned Latency = ArrayRows + ArrayCols;  // row read -> accumulator write
+  localparam int VDepth = ArrayRows + ArrayCols - 1;  // the read stage is VDepth cycles after
+  localparam int unsigned MetaW = AccAw + 1 + 32 + 1;  // {acc row, accumulate, pc, last}
+  localparam int unsigned MetaDepth = 2 ** $clog2(Latency);
+  localparam int unsigned OutW = $clog2(Latency + 4) + 1;  // gemms taken and not done
+
+  // ---- P stage: the gemm taken last, until its preload has begun and S takes it ----
+  logic p_valid_q, p_valid_d, p_pl_q, p_pl_d, p_sel_q, p_sel_d;
+  /* verilator lint_off UNUSEDSIGNAL */  // the header and the reserved bit are not needed
+  logic [127:0] p_insn_q, p_insn_d;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [SpAw-1:0] p_act, p_w;
+  logic [AccAw-1:0] p_acc;
+  logic req_preload;
+  logic [31:0] p_pc_q, p_pc_d;
+  logic buf_next_q, buf_next_d;  // the buffer holding the newest taken gemm's tile
+  logic take, hand, pl_start, s_last, issue;
+
+  // Preload engine and per-buffer busy counters.
+  logic [PlW-1:0] pl_cnt_q, pl_cnt_d;
+  logic [SpAw-1:0] pl_addr_q, pl_addr_d;
+  logic [ColW-1:0] pl_col_q, pl_col_d, pl_row_col;
+  logic pl_buf_q, pl_buf_d, pl_go, pl_row_buf;
+  logic [2*BufW-1:0] bcnt_q, bcnt_d;  // buffer b: bits [b*BufW +: BufW]
+  logic wl_q, wl_d, wl_buf_q, wl_buf_d;  // weight write stage (the cycle after the read)
+  logic [ColW-1:0] wl_col_q, wl_col_d;
+
+  // ---- S stage: the gemm whose rows are being read ----
+  logic s_valid_q, s_valid_d, s_accum_q, s_accum_d, s_signed_q, s_signed_d, s_sel_q, s_sel_d;
+  logic [7:0] s_i_q, s_i_d, s_j_q, s_j_d, s_last_i_q, s_last_i_d, s_last_j_q, s_last_j_d;
+  logic [SpAw-1:0] s_act_row_q, s_act_row_d, s_act_base_q, s_act_base_d;
+  logic [SpAw-1:0] s_act_outer_q, s_act_outer_d, s_act_inner_q, s_act_inner_d;
+  logic [AccAw-1:0] s_acc_row_q, s_acc_row_d, s_acc_base_q, s_acc_base_d;
+  logic [AccAw-1:0] s_acc_outer_q, s_acc_outer_d;
+  logic [31:0] s_pc_q, s_pc_d;
+  logic [15:0] s_kn_q, s_kn_d;  // k_lanes * n_lanes
+
+  assign p_act = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_ACT_LSB+:qsa_isa_pkg::GEMM_ACT_BITS]);
+  assign p_w = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_W_LSB+:qsa_isa_pkg::GEMM_W_BITS]);
+  assign p_acc = AccAw'(p_insn_q[qsa_isa_pkg::GEMM_ACC_LSB+:qsa_isa_pkg::GEMM_ACC_BITS]);
+  assign req_preload = req_insn_i[qsa_isa_pkg::GEMM_PRELOAD_LSB];
+
+  assign req_ready_o = !p_valid_q || hand;
+  assign take = req_valid_i && req_ready_o;
+  assign pl_start = p_valid_q && p_pl_q && (pl_cnt_q == '0) && (bcnt_q[p_sel_q*BufW+:BufW] == '0);
+  assign s_last = s_valid_q && (s_i_q == s_last_i_q) && (s_j_q == s_last_j_q);
+  assign hand = p_valid_q && (!p_pl_q || pl_start) && (!s_valid_q || s_last);
+  assign issue = s_valid_q;
+
+  always_comb begin
+    p_valid_d = p_valid_q;
+    p_pl_d = p_pl_q;
+    p_sel_d = p_sel_q;
+    p_insn_d = p_insn_q;
+    p_pc_d = p_pc_q;
+    buf_next_d = buf_next_q;
+    if (pl_start) p_pl_d = 1'b0;
+    if (hand) p_valid_d = 1'b0;
+    if (take) begin
+      p_valid_d = 1'b1;
+      p_pl_d = req_preload;
+      p_sel_d = buf_next_q ^ req_preload;
+      buf_next_d = buf_next_q ^ req_preload;
+      p_insn_d = req_insn_i;
+      p_pc_d = req_pc_i;
+    end
+  end
+
+  // Preload: COLS rows, one per cycle, from pl_start on.
+  assign pl_go = pl_start || (pl_cnt_q != '0);
+  assign pl_row_col = pl_start ? '0 : pl_col_q;
+  assign pl_row_buf = pl_start ? p_sel_q : pl_buf_q;
+  assign spb_re_o = pl_go;
+  assign spb_raddr_o = pl_start ? p_w : pl_addr_q;
+
+  always_comb begin
+    pl_cnt_d = pl_cnt_q;
+    pl_addr_d = pl_addr_q;
+    pl_col_d = pl_col_q;
+    pl_buf_d = pl_buf_q;
+    if (pl_start) begin
+      pl_cnt_d = PlW'(ArrayCols - 1);
+      pl_addr_d = p_w + SpAw'(1);
+      pl_col_d = ColW'(1);
+      pl_buf_d = p_sel_q;
+    end else if (pl_cnt_q != '0) begin
+      pl_cnt_d = pl_cnt_q - PlW'(1);
+      pl_addr_d = pl_addr_q + SpAw'(1);
+      pl_col_d = pl_col_q + ColW'(1);
+    end
+    wl_d = pl_go;
+    wl_col_d = pl_row_col;
+    wl_buf_d = pl_row_buf;
+  end
+
+  // A preload may start ROWS - 1 cycles after the last read of a row that uses its buffer: that
+  // row meets PE (r, c) r + c + 1 cycles after its read, and the preload's new weight reaches
+  // column c c + 2 cycles after its start.
+  always_comb begin
+    bcnt_d = bcnt_q;
+    for (int b = 0; b < 2; b++) begin
+      if (issue && (s_sel_q == b[0])) bcnt_d[b*BufW+:BufW] = BufHold;
+      else if (bcnt_q[b*BufW+:BufW] != '0) bcnt_d[b*BufW+:BufW] = bcnt_q[b*BufW+:BufW] - BufW'(1);
+    end
+  end
+
+  always_comb begin
+    s_valid_d = s_valid_q;
+    s_i_d = s_i_q;
+    s_j_d = s_j_q;
+    s_last_i_d = s_last_i_q;
+    s_last_j_d = s_last_j_q;
+    s_act_row_d = s_act_row_q;
+    s_act_base_d = s_act_base_q;
+    s_act_outer_d = s_act_outer_q;
+    s_act_inner_d = s_act_inner_q;
+    s_acc_row_d = s_acc_row_q;
+    s_acc_base_d = s_acc_base_q;
+    s_acc_outer_d = s_acc_outer_q;
+    s_accum_d = s_accum_q;
+    s_signed_d = s_signed_q;
+    s_sel_d = s_sel_q;
+    s_pc_d = s_pc_q;
+    s_kn_d = s_kn_q;
+    if (hand) begin
+      s_valid_d = 1'b1;
+      s_i_d = 8'd0;
+      s_j_d = 8'd0;
+      s_last_i_d = p_insn_q[qsa_isa_pkg::GEMM_N_OUTER_LSB+:8] - 8'd1;
+      s_last_j_d = p_insn_q[qsa_isa_pkg::GEMM_N_INNER_LSB+:8] - 8'd1;
+      s_act_row_d = p_act;
+      s_act_base_d = p_act;
+      s_act_outer_d = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_ACT_OUTER_LSB+:
+                                     qsa_isa_pkg::GEMM_ACT_OUTER_BITS]);
+      s_act_inner_d = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_ACT_INNER_LSB+:
+                                     qsa_isa_pkg::GEMM_ACT_INNER_BITS]);
+      s_acc_row_d = p_acc;
+      s_acc_base_d = p_acc;
+      s_acc_outer_d = AccAw'(p_insn_q[qsa_isa_pkg::GEMM_ACC_OUTER_LSB+:
+                                      qsa_isa_pkg::GEMM_ACC_OUTER_BITS]);
+      s_accum_d = p_insn_q[qsa_isa_pkg::GEMM_ACCUMULATE_LSB];
+      s_signed_d = p_insn_q[qsa_isa_pkg::GEMM_ACT_SIGNED_LSB];
+      s_sel_d = p_sel_q;
+      s_pc_d = p_pc_q;
+      s_kn_d = 16'(p_insn_q[qsa_isa_pkg::GEMM_K_LANES_LSB+:8]) *
+               16'(p_insn_q[qsa_isa_pkg::GEMM_N_LANES_LSB+:8]);
+    end else if (s_last) begin
+      s_valid_d = 1'b0;
+    end else if (s_valid_q) begin
+      if (s_j_q == s_last_j_q) begin
+        s_j_d = 8'd0;
+        s_i_d = s_i_q + 8'd1;
+        s_act_base_d = s_act_base_q + s_act_outer_q;
+        s_act_row_d = s_act_base_q + s_act_outer_q;
+        s_acc_base_d = s_acc_base_q + s_acc_outer_q;
+        s_acc_row_d = s_acc_base_q + s_acc_outer_q;
+      end else begin
+        s_j_d = s_j_q + 8'd1;
+        s_act_row_d = s_act_row_q + s_act_inner_q;
+        s_acc_row_d = s_acc_row_q + AccAw'(1);
+      end
+    end
+  end
+
+  assign spa_re_o = issue;
+  assign spa_raddr_o = s_act_row_q;
+
+  // ---- Array: activations one cycle after their read, weights one cycle after theirs ----
+  logic x_sel_q, x_signed_q;
+  logic [ArrayRows*9-1:0] act;
+  logic [ArrayCols*32-1:0] sum;
+  always_comb begin
+    for (int r = 0; r < ArrayRows; r++) begin
+      act[r*9+:9] = {x_signed_q & spa_rdata_i[r*8+7], spa_rdata_i[r*8+:8]};
+    end
+  end
+
+  qsa_array #(
+    .ArrayRows(ArrayRows),
+    .ArrayCols(ArrayCols)
+  ) u_array (
+    .clk_i,
+    .act_i  (act),
+    .sel_i  (x_sel_q),
+    .wload_i(wl_q),
+    .wbuf_i (wl_buf_q),
+    .wcol_i (wl_col_q),
+    .wdata_i(spb_rdata_i),
+    .sum_o  (sum)
+  );
+
+  // ---- Row metadata: pushed at the read, popped the cycle before the write ----
+  logic [Latency-2:0] vpipe_q, vpipe_d;  // vpipe_q[k]: a row was read k + 1 cycles ago
+  logic rd_v, meta_empty, meta_full, rd_accum, rd_last, rd_byp;
+  logic [MetaW-1:0] meta_in, meta_out;
+  logic [AccAw-1:0] rd_addr;
+  logic [31:0] rd_pc;
+  logic [$clog2(MetaDepth+1)-1:0] meta_count;
+
+  always_comb begin
+    vpipe_d[0] = issue;
+    for (int k = 1; k < VDepth; k++) vpipe_d[k] = vpipe_q[k-1];
+  end
+  assign rd_v = vpipe_q[Latency-2];
+  assign meta_in = {s_acc_row_q, s_accum_q, s_pc_q, s_last};
+  assign {rd_addr, rd_accum, rd_pc, rd_last} = meta_out;
+
+  qsa_fifo #(
+    .Width(MetaW),
+    .Depth(MetaDepth)
+  ) u_meta (
+    .clk_i,
+    .rst_ni,
+    .push_i (issue),
+    .data_i (meta_in),
+    .pop_i  (rd_v),
+    .data_o (meta_out),
+    .empty_o(meta_empty),
+    .full_o (meta_full),
+    .count_o(meta_count)
+  );
+
+  // ---- Read stage (accumulator read) and write stage ----
+  logic w_v_q, w_v_d, w_last_q, w_last_d, w_accum_q, w_accum_d, w_byp_q, w_byp_d;
+  logic [AccAw-1:0] w_addr_q, w_addr_d;
+  logic [31:0] w_pc_q, w_pc_d;
+  logic [ArrayCols*32-1:0] prev_q, prev_d;  // the row written when the next row read it
+
+  assign acc_re_o = rd_v && rd_accum;
+  assign acc_raddr_o = rd_addr;
+  assign rd_byp = w_v_q && (w_addr_q == rd_addr);
+
+  always_comb begin
+    w_v_d = rd_v;
+    w_addr_d = rd_addr;
+    w_accum_d = rd_accum;
+    w_pc_d = rd_pc;
+    w_last_d = rd_v && rd_last;
+    w_byp_d = rd_byp;
+    prev_d = prev_q;
+    if (rd_v && rd_accum && rd_byp) prev_d = acc_wdata_o;
+  end
+
+  always_comb begin
+    for (int c = 0; c < ArrayCols; c++) begin
+      logic [31:0] base;
+      base = w_byp_q ? prev_q[c*32+:32] : acc_rdata_i[c*32+:32];
+      acc_wdata_o[c*32+:32] = sum[c*32+:32] + (w_accum_q ? base : 32'd0);
+    end
+  end
+  assign acc_we_o = w_v_q;
+  assign acc_waddr_o = w_addr_q;
+  assign acc_wtag_o = w_pc_q;
+  assign done_o = w_v_q && w_last_q;
+  assign done_pc_o = w_pc_q;
+
+  // ---- Gemms taken and not done ----
+  logic [OutW-1:0] out_q, out_d;
+  always_comb begin
+    out_d = out_q;
+    if (take && !done_o) out_d = out_q + OutW'(1);
+    else if (!take && done_o) out_d = out_q - OutW'(1);
+  end
+  assign idle_o = (out_q == '0);
+
+  // ---- Counter events ----
+  assign ev_macs_issued_o = issue ? 32'(ArrayRows * ArrayCols) : 32'd0;
+  assign ev_macs_useful_o = issue ? 32'(s_kn_q) : 32'd0;
+  assign ev_sp_rd_o = (issue ? 32'(ArrayRows) : 32'd0) + (pl_go ? 32'(ArrayRows) : 32'd0);
+  assign ev_acc_rd_o = acc_re_o ? 32'(4 * ArrayCols) : 32'd0;
+  assign ev_acc_wr_o = acc_we_o ? 32'(4 * ArrayCols) : 32'd0;
+  assign ev_array_busy_o = {31'd0, issue};
+
+  // ---- Registers ----
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p_valid_q <= 1'b0;
+      p_pl_q <= 1'b0;
+      buf_next_q <= 1'b0;
+      pl_cnt_q <= '0;
+      bcnt_q <= '0;
+      wl_q <= 1'b0;
+      s_valid_q <= 1'b0;
+      vpipe_q <= '0;
+      w_v_q <= 1'b0;
+      w_last_q <= 1'b0;
+      out_q <= '0;
+    end else begin
+      p_valid_q <= p_valid_d;
+      p_pl_q <= p_pl_d;
+      buf_next_q <= buf_next_d;
+      pl_cnt_q <= pl_cnt_d;
+      bcnt_q <= bcnt_d;
+      wl_q <= wl_d;
+      s_valid_q <= s_valid_d;
+      vpipe_q <= vpipe_d;
+      w_v_q <= w_v_d;
+      w_last_q <= w_last_d;
+      out_q <= out_d;
+    end
+  end
+
+  // Datapath registers: meaningful only while the valid bits above say so.
+  always_ff @(posedge clk_i) begin
+    p_sel_q <= p_sel_d;
+    p_insn_q <= p_insn_d;
+    p_pc_q <= p_pc_d;
+    pl_addr_q <= pl_addr_d;
+    pl_col_q <= pl_col_d;
+    pl_buf_q <= pl_buf_d;
+    wl_col_q <= wl_col_d;
+    wl_buf_q <= wl_buf_d;
+    s_i_q <= s_i_d;
+    s_j_q <= s_j_d;
+    s_last_i_q <= s_last_i_d;
+    s_last_j_q <= s_last_j_d;
+    s_act_row_q <= s_act_row_d;
+    s_act_base_q <= s_act_base_d;
+    s_act_outer_q <= s_act_outer_d;
+    s_act_inner_q <= s_act_inner_d;
+    s_acc_row_q <= s_acc_row_d;
+    s_acc_base_q <= s_acc_base_d;
+    s_acc_outer_q <= s_acc_outer_d;
+    s_accum_q <= s_accum_d;
+    s_signed_q <= s_signed_d;
+    s_sel_q <= s_sel_d;
+    s_pc_q <= s_pc_d;
+    s_kn_q <= s_kn_d;
+    x_sel_q <= s_sel_q;
+    x_signed_q <= s_signed_q;
+    w_addr_q <= w_addr_d;
+    w_accum_q <= w_accum_d;
+    w_pc_q <= w_pc_d;
+    w_byp_q <= w_byp_d;
+    prev_q <= prev_d;
+  end
+
+`ifndef SYNTHESIS
+  // Every row read has its metadata queued, and the queue holds at most the rows in the array.
+  MetaQueueHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (!rd_v || !meta_empty) && !meta_full && (32'(meta_count) < Latency));
+  // Nothing completes that was not taken.
+  GemmDoneHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      done_o |-> (out_q != '0));
+`endif
+endmodule

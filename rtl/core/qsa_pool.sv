@@ -1,0 +1,505 @@
+// Vector unit, pooling (`pool` of docs/isa.md): max or average over a window of scratchpad rows.
+//
+// Schedule, all checks before the first write:
+//   1. Geometry pass, one cycle per output row/column (max(out_h, out_w) cycles): every window
+//      must hold a tap (else ERR_ILLEGAL_FIELD); the highest input row and column read.
+//   2. Descriptor words 0 and 1 (parameter row `param`, ERR_PARAM_BOUNDS when beyond the
+//      buffer), then the table's words 2 + 2 * entries (ERR_PARAM_BOUNDS) and the input rows read,
+//      src + iy_hi * in_w + ix_hi < SpRows (ERR_SP_BOUNDS).
+//   3. Average pooling: the requantizer entry of every output pixel is read and its shifts checked
+//      (ERR_DESCRIPTOR), one pixel per cycle (one read in all with count_include_pad).
+//   4. Main pass: one tap row read per cycle (port A), taps of a pixel back to back, pixels back
+//      to back; a pixel's sum / maximum is complete the cycle after its last tap arrives and is
+//      written then (its requantizer entry is read alongside its first tap).
+// Requires COLS >= 2 (a table entry's two words share a parameter row).
+module qsa_pool #(
+  parameter int unsigned ArrayRows = 16,
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned AccRows = 1024,
+  parameter int unsigned ParamRows = 256,
+  localparam int unsigned SpAw = $clog2(SpRows),
+  localparam int unsigned AccAw = $clog2(AccRows),
+  localparam int unsigned PrmAw = $clog2(ParamRows)
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     start_i,
+  input  logic [127:0]             insn_i,
+  /* verilator lint_off UNUSEDSIGNAL */  // the pc only names the instruction to the caller
+  input  logic [31:0]              pc_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     busy_o,
+  output logic                     done_o,
+  output logic                     err_o,
+  output logic [3:0]               err_code_o,
+  output logic                     sp_we_o,
+  output logic [SpAw-1:0]          sp_waddr_o,
+  output logic [ArrayRows*8-1:0]   sp_wdata_o,
+  output logic [ArrayRows-1:0]     sp_wmask_o,
+  output logic                     spa_re_o,
+  output logic [SpAw-1:0]          spa_raddr_o,
+  input  logic [ArrayRows*8-1:0]   spa_rdata_i,
+  output logic                     spb_re_o,
+  output logic [SpAw-1:0]          spb_raddr_o,
+  /* verilator lint_off UNUSEDSIGNAL */  // pool reads its taps through port A only
+  input  logic [ArrayRows*8-1:0]   spb_rdata_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     acc_re_o,
+  output logic [AccAw-1:0]         acc_raddr_o,
+  /* verilator lint_off UNUSEDSIGNAL */  // pool reads no accumulator rows
+  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     prm_re_o,
+  output logic [PrmAw-1:0]         prm_raddr_o,
+  input  logic [ArrayCols*32-1:0]  prm_rdata_i,
+  output logic [31:0]              ev_sp_rd_o,
+  output logic [31:0]              ev_sp_wr_o,
+  output logic [31:0]              ev_acc_rd_o,
+  output logic [31:0]              ev_param_rd_o
+);
+  localparam int unsigned ColsLog2 = $clog2(ArrayCols);
+  localparam int unsigned LaneW = (ArrayCols > 1) ? ColsLog2 : 1;
+
+  typedef enum logic [2:0] {
+    StIdle,
+    StGeo,
+    StDesc,
+    StBounds,
+    StEntries,
+    StRun
+  } state_e;
+
+  // ---- Instruction fields ----
+  logic [127:0] insn_q, insn_d;
+  logic [15:0] f_src, f_dst, f_param;
+  logic [7:0] f_in_h, f_in_w, f_out_h, f_out_w, f_kh, f_kw;
+  logic [3:0] f_stride_h, f_stride_w, f_pad_top, f_pad_left;
+  logic [1:0] f_dil_h, f_dil_w;
+  logic f_max, f_single;
+  assign f_src = insn_q[qsa_isa_pkg::POOL_SRC_LSB+:qsa_isa_pkg::POOL_SRC_BITS];
+  assign f_dst = insn_q[qsa_isa_pkg::POOL_DST_LSB+:qsa_isa_pkg::POOL_DST_BITS];
+  assign f_in_h = insn_q[qsa_isa_pkg::POOL_IN_H_LSB+:qsa_isa_pkg::POOL_IN_H_BITS];
+  assign f_in_w = insn_q[qsa_isa_pkg::POOL_IN_W_LSB+:qsa_isa_pkg::POOL_IN_W_BITS];
+  assign f_out_h = insn_q[qsa_isa_pkg::POOL_OUT_H_LSB+:qsa_isa_pkg::POOL_OUT_H_BITS];
+  assign f_out_w = insn_q[qsa_isa_pkg::POOL_OUT_W_LSB+:qsa_isa_pkg::POOL_OUT_W_BITS];
+  assign f_kh = insn_q[qsa_isa_pkg::POOL_KH_LSB+:qsa_isa_pkg::POOL_KH_BITS];
+  assign f_kw = insn_q[qsa_isa_pkg::POOL_KW_LSB+:qsa_isa_pkg::POOL_KW_BITS];
+  assign f_stride_h = insn_q[qsa_isa_pkg::POOL_STRIDE_H_LSB+:qsa_isa_pkg::POOL_STRIDE_H_BITS];
+  assign f_stride_w = insn_q[qsa_isa_pkg::POOL_STRIDE_W_LSB+:qsa_isa_pkg::POOL_STRIDE_W_BITS];
+  assign f_pad_top = insn_q[qsa_isa_pkg::POOL_PAD_TOP_LSB+:qsa_isa_pkg::POOL_PAD_TOP_BITS];
+  assign f_pad_left = insn_q[qsa_isa_pkg::POOL_PAD_LEFT_LSB+:qsa_isa_pkg::POOL_PAD_LEFT_BITS];
+  assign f_dil_h = insn_q[qsa_isa_pkg::POOL_DIL_H_LSB+:qsa_isa_pkg::POOL_DIL_H_BITS];
+  assign f_dil_w = insn_q[qsa_isa_pkg::POOL_DIL_W_LSB+:qsa_isa_pkg::POOL_DIL_W_BITS];
+  assign f_max = insn_q[qsa_isa_pkg::POOL_MAX_LSB];
+  assign f_param = insn_q[qsa_isa_pkg::POOL_PARAM_LSB+:qsa_isa_pkg::POOL_PARAM_BITS];
+  assign f_single = insn_q[qsa_isa_pkg::POOL_SINGLE_ROUNDING_LSB];
+
+  // ---- Window of one output index along one axis ----
+  // floor(x / d) for d in {1, 2, 3} and x < 2048 (x * 683 / 2048 is exact there for d = 3).
+  function automatic logic [10:0] div_dil(logic [10:0] x, logic [1:0] d);
+    logic [10:0] third;
+    third = 11'((22'(x) * 22'd683) >> 11);
+    unique case (d)
+      2'd2: div_dil = x >> 1;
+      2'd3: div_dil = third;
+      default: div_dil = x;
+    endcase
+  endfunction
+
+  // Taps k in [lo, hi) of output o: positions o * s - pad + k * d inside [0, in).
+  // pos_hi is the last position read (meaningful when hi > lo).
+  function automatic logic [23:0] axis_taps(logic [7:0] o, logic [3:0] s, logic [3:0] pad,
+                                            logic [1:0] d, logic [7:0] kernel, logic [7:0] in);
+    logic signed [13:0] base;
+    logic [10:0] lo, hi, up;
+    logic [7:0] pos_hi;
+    base = 14'(14'(o) * 14'(s)) - 14'(pad);
+    lo = (base < 0) ? div_dil(11'(-base) + 11'(d) - 11'd1, d) : 11'd0;
+    if ($signed(14'(in)) - base <= 0) begin
+      hi = 11'd0;
+    end else begin
+      up = div_dil(11'($signed(14'(in)) - base) + 11'(d) - 11'd1, d);
+      hi = (up > 11'(kernel)) ? 11'(kernel) : up;
+    end
+    pos_hi = 8'(base + $signed(14'(hi)) * $signed(14'(d)) - $signed(14'(d)));
+    axis_taps = {pos_hi, (hi > lo) ? hi[7:0] : lo[7:0], lo[7:0]};
+  endfunction
+
+  // ---- State ----
+  state_e state_q, state_d;
+  logic [7:0] oy_q, oy_d, ox_q, ox_d, ky_q, ky_d, kx_q, kx_d;
+  logic pix_start_q, pix_start_d, issuing_q, issuing_d;
+  logic [15:0] o_q, o_d;  // output pixel index of the taps being issued
+  logic tapless_q, tapless_d;
+  logic [7:0] iy_hi_q, iy_hi_d, ix_hi_q, ix_hi_d;
+  logic prm_v_q, prm_v_d;
+  logic [31:0] w0_q, w0_d, w1_q, w1_d;
+  logic chk_v_q, chk_v_d, chk_last_q, chk_last_d;
+  logic [LaneW-1:0] chk_lane_q, chk_lane_d, s1_lane_q, s1_lane_d;
+  logic s1_v_q, s1_v_d, s1_first_q, s1_first_d, s1_last_q, s1_last_d;
+  logic [15:0] s1_o_q, s1_o_d;
+  logic s2_v_q, s2_v_d;
+  logic [15:0] s2_o_q, s2_o_d;
+  logic [ArrayRows*32-1:0] acc_q, acc_d;
+  logic [ArrayRows*9-1:0] best_q, best_d;
+  logic [31:0] sc_m_q, sc_m_d, sc_sh_q, sc_sh_d;
+
+  // Windows of the current output row oy_q and column ox_q.
+  logic [23:0] ty, tx;
+  logic [7:0] lo_y, hi_y, lo_x, hi_x, th, tw;
+  assign ty = axis_taps(oy_q, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
+  assign tx = axis_taps(ox_q, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+  assign lo_y = ty[7:0];
+  assign hi_y = ty[15:8];
+  assign lo_x = tx[7:0];
+  assign hi_x = tx[15:8];
+  assign th = hi_y - lo_y;
+  assign tw = hi_x - lo_x;
+
+  // Descriptor.
+  logic is_signed, cip;
+  logic signed [8:0] zx, zy, qmin, qmax;
+  assign is_signed = w1_q[0];
+  assign cip = w1_q[1];
+  assign zx = is_signed ? 9'($signed(w0_q[7:0])) : {1'b0, w0_q[7:0]};
+  assign zy = is_signed ? 9'($signed(w0_q[15:8])) : {1'b0, w0_q[15:8]};
+  assign qmin = is_signed ? 9'($signed(w0_q[23:16])) : {1'b0, w0_q[23:16]};
+  assign qmax = is_signed ? 9'($signed(w0_q[31:24])) : {1'b0, w0_q[31:24]};
+
+  logic [31:0] entries, entry, entry_word, table_end;
+  assign entries = f_max ? 32'd0 : (cip ? 32'd1 : 32'(f_kh) * 32'(f_kw));
+  assign entry = cip ? 32'd0 : 32'(8'(f_kh - th)) * 32'(f_kw) + 32'(8'(f_kw - tw));
+  assign entry_word = 32'(f_param) * 32'(ArrayCols) + 32'd2 + 2 * entry;
+  assign table_end = 32'(f_param) * 32'(ArrayCols) + 32'd2 + 2 * entries;
+
+  // Shift legality of the parameter word pair arriving at lane chk_lane_q.
+  logic entry_legal;
+  logic [15:0] chk_sh;
+  /* verilator lint_off UNUSEDSIGNAL */  // only the legality of this instance is used
+  logic signed [31:0] chk_y;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign chk_sh = prm_rdata_i[(32'(chk_lane_q)+32'd1)*32+:16];
+  qsa_requant u_rq_chk (
+    .x_i     (32'sd0),
+    .m_i     (32'sd0),
+    .lsh_i   (chk_sh[7:0]),
+    .rsh_i   (chk_sh[15:8]),
+    .single_i(f_single),
+    .y_o     (chk_y),
+    .legal_o (entry_legal)
+  );
+
+  // ---- Per-lane accumulation and output ----
+  logic [ArrayRows*32-1:0] acc_next;
+  logic [ArrayRows*9-1:0] best_next;
+  logic [ArrayRows*8-1:0] res;
+  for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
+    logic signed [8:0] v;
+    logic signed [31:0] rq;
+    logic signed [32:0] y, y_lo;
+    /* verilator lint_off UNUSEDSIGNAL */  // entries were checked before the main pass
+    logic legal;
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign v = is_signed ? 9'($signed(spa_rdata_i[r*8+:8])) : {1'b0, spa_rdata_i[r*8+:8]};
+    assign acc_next[r*32+:32] = (s1_first_q ? 32'd0 : acc_q[r*32+:32]) + 32'(v) - 32'(zx);
+    assign best_next[r*9+:9] = (s1_first_q || $signed(v) > $signed(best_q[r*9+:9])) ? v : best_q[r*9+:9];
+    qsa_requant u_rq (
+      .x_i     (acc_q[r*32+:32]),
+      .m_i     (sc_m_q),
+      .lsh_i   (sc_sh_q[7:0]),
+      .rsh_i   (sc_sh_q[15:8]),
+      .single_i(f_single),
+      .y_o     (rq),
+      .legal_o (legal)
+    );
+    assign y = 33'(rq) + 33'(zy);
+    assign y_lo = (y < 33'(qmin)) ? 33'(qmin) : y;
+    assign res[r*8+:8] = f_max ? best_q[r*9+:8] : ((y_lo > 33'(qmax)) ? qmax[7:0] : y_lo[7:0]);
+  end
+
+  logic [15:0] out_rows;
+  assign out_rows = 16'(f_out_h) * 16'(f_out_w);
+
+  always_comb begin
+    logic [7:0] cky, ckx;  // tap of this cycle
+    logic last_pix;
+    state_d = state_q;
+    insn_d = insn_q;
+    oy_d = oy_q;
+    ox_d = ox_q;
+    ky_d = ky_q;
+    kx_d = kx_q;
+    pix_start_d = pix_start_q;
+    issuing_d = issuing_q;
+    o_d = o_q;
+    tapless_d = tapless_q;
+    iy_hi_d = iy_hi_q;
+    ix_hi_d = ix_hi_q;
+    prm_v_d = 1'b0;
+    w0_d = w0_q;
+    w1_d = w1_q;
+    chk_v_d = 1'b0;
+    chk_last_d = 1'b0;
+    chk_lane_d = chk_lane_q;
+    s1_v_d = 1'b0;
+    s1_first_d = 1'b0;
+    s1_last_d = 1'b0;
+    s1_o_d = s1_o_q;
+    s1_lane_d = s1_lane_q;
+    s2_v_d = 1'b0;
+    s2_o_d = s2_o_q;
+    acc_d = acc_q;
+    best_d = best_q;
+    sc_m_d = sc_m_q;
+    sc_sh_d = sc_sh_q;
+    done_o = 1'b0;
+    err_o = 1'b0;
+    err_code_o = qsa_pkg::ERR_NONE;
+    prm_re_o = 1'b0;
+    prm_raddr_o = '0;
+    spa_re_o = 1'b0;
+    spa_raddr_o = '0;
+    sp_we_o = 1'b0;
+    sp_waddr_o = '0;
+    sp_wdata_o = '0;
+    sp_wmask_o = '0;
+    ev_sp_rd_o = '0;
+    ev_sp_wr_o = '0;
+    ev_param_rd_o = '0;
+    cky = pix_start_q ? lo_y : ky_q;
+    ckx = pix_start_q ? lo_x : kx_q;
+    last_pix = (oy_q == f_out_h - 8'd1) && (ox_q == f_out_w - 8'd1);
+
+    unique case (state_q)
+      StIdle: begin
+        if (start_i) begin
+          insn_d = insn_i;
+          oy_d = '0;
+          ox_d = '0;
+          tapless_d = 1'b0;
+          iy_hi_d = '0;
+          ix_hi_d = '0;
+          state_d = StGeo;
+        end
+      end
+      StGeo: begin
+        // Output row oy_q and column ox_q (both = the pass index) when in range.
+        if (oy_q < f_out_h) begin
+          if (hi_y == lo_y) tapless_d = 1'b1;
+          if (ty[23:16] > iy_hi_q) iy_hi_d = ty[23:16];
+        end
+        if (ox_q < f_out_w) begin
+          if (hi_x == lo_x) tapless_d = 1'b1;
+          if (tx[23:16] > ix_hi_q) ix_hi_d = tx[23:16];
+        end
+        oy_d = oy_q + 8'd1;
+        ox_d = ox_q + 8'd1;
+        if (oy_q >= f_out_h - 8'd1 && ox_q >= f_out_w - 8'd1) begin
+          state_d = StDesc;
+        end
+      end
+      StDesc: begin
+        if (tapless_q) begin
+          err_o = 1'b1;
+          err_code_o = qsa_pkg::ERR_ILLEGAL_FIELD;
+          state_d = StIdle;
+        end else if (32'(f_param) >= 32'(ParamRows)) begin
+          err_o = 1'b1;
+          err_code_o = qsa_pkg::ERR_PARAM_BOUNDS;
+          state_d = StIdle;
+        end else begin
+          prm_re_o = 1'b1;
+          prm_raddr_o = PrmAw'(f_param);
+          prm_v_d = 1'b1;
+          state_d = StBounds;
+        end
+      end
+      StBounds: begin
+        if (prm_v_q) begin
+          // Descriptor words 0 and 1 arrive.
+          w0_d = prm_rdata_i[31:0];
+          w1_d = prm_rdata_i[63:32];
+        end else if (table_end > 32'(ParamRows) * 32'(ArrayCols)) begin
+          err_o = 1'b1;
+          err_code_o = qsa_pkg::ERR_PARAM_BOUNDS;
+          state_d = StIdle;
+        end else if (32'(f_src) + 32'(iy_hi_q) * 32'(f_in_w) + 32'(ix_hi_q) >= 32'(SpRows)) begin
+          err_o = 1'b1;
+          err_code_o = qsa_pkg::ERR_SP_BOUNDS;
+          state_d = StIdle;
+        end else begin
+          oy_d = '0;
+          ox_d = '0;
+          state_d = f_max ? StRun : StEntries;
+          pix_start_d = 1'b1;
+          issuing_d = 1'b1;
+          o_d = '0;
+        end
+      end
+      StEntries: begin
+        // Issue the entry of pixel (oy_q, ox_q) (only entry 0 with count_include_pad); check
+        // the one that arrives.
+        if (issuing_q) begin
+          prm_re_o = 1'b1;
+          prm_raddr_o = PrmAw'(entry_word >> ColsLog2);
+          chk_v_d = 1'b1;
+          chk_lane_d = LaneW'(entry_word);
+          chk_last_d = last_pix || cip;
+          if (last_pix || cip) begin
+            issuing_d = 1'b0;
+          end else if (ox_q == f_out_w - 8'd1) begin
+            ox_d = '0;
+            oy_d = oy_q + 8'd1;
+          end else begin
+            ox_d = ox_q + 8'd1;
+          end
+        end
+        if (chk_v_q) begin
+          if (!entry_legal) begin
+            err_o = 1'b1;
+            err_code_o = qsa_pkg::ERR_DESCRIPTOR;
+            state_d = StIdle;
+          end else if (chk_last_q) begin
+            oy_d = '0;
+            ox_d = '0;
+            issuing_d = 1'b1;
+            state_d = StRun;
+          end
+        end
+      end
+      default: begin  // StRun
+        if (issuing_q) begin
+          spa_re_o = 1'b1;
+          spa_raddr_o = SpAw'(32'(f_src) +
+                              32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
+                              32'(f_in_w) +
+                              32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
+          ev_sp_rd_o = 32'(ArrayRows);
+          s1_v_d = 1'b1;
+          s1_first_d = pix_start_q;
+          s1_o_d = o_q;
+          if (pix_start_q && !f_max) begin
+            prm_re_o = 1'b1;
+            prm_raddr_o = PrmAw'(entry_word >> ColsLog2);
+            s1_lane_d = LaneW'(entry_word);
+          end
+          pix_start_d = 1'b0;
+          if (ckx < hi_x - 8'd1) begin
+            kx_d = ckx + 8'd1;
+            ky_d = cky;
+          end else if (cky < hi_y - 8'd1) begin
+            kx_d = lo_x;
+            ky_d = cky + 8'd1;
+          end else begin
+            // Last tap of this pixel.
+            s1_last_d = 1'b1;
+            pix_start_d = 1'b1;
+            o_d = o_q + 16'd1;
+            if (last_pix) begin
+              issuing_d = 1'b0;
+            end else if (ox_q == f_out_w - 8'd1) begin
+              ox_d = '0;
+              oy_d = oy_q + 8'd1;
+            end else begin
+              ox_d = ox_q + 8'd1;
+            end
+          end
+        end
+        if (s1_v_q) begin
+          acc_d = acc_next;
+          best_d = best_next;
+          if (s1_first_q) begin
+            sc_m_d = prm_rdata_i[32'(s1_lane_q)*32+:32];
+            sc_sh_d = prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+:32];
+          end
+          s2_v_d = s1_last_q;
+          s2_o_d = s1_o_q;
+        end
+        if (s2_v_q) begin
+          sp_we_o = 1'b1;
+          sp_waddr_o = SpAw'(32'(f_dst) + 32'(s2_o_q));
+          sp_wdata_o = res;
+          sp_wmask_o = '1;
+          ev_sp_wr_o = 32'(ArrayRows);
+          if (s2_o_q == out_rows - 16'd1) begin
+            ev_param_rd_o = 32'd8 + 32'd8 * entries;
+            done_o = 1'b1;
+            state_d = StIdle;
+          end
+        end
+      end
+    endcase
+  end
+
+  assign busy_o = (state_q != StIdle);
+  assign spb_re_o = 1'b0;
+  assign spb_raddr_o = '0;
+  assign acc_re_o = 1'b0;
+  assign acc_raddr_o = '0;
+  assign ev_acc_rd_o = '0;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+      oy_q <= '0;
+      ox_q <= '0;
+      ky_q <= '0;
+      kx_q <= '0;
+      pix_start_q <= 1'b0;
+      issuing_q <= 1'b0;
+      o_q <= '0;
+      tapless_q <= 1'b0;
+      iy_hi_q <= '0;
+      ix_hi_q <= '0;
+      prm_v_q <= 1'b0;
+      w0_q <= '0;
+      w1_q <= '0;
+      chk_v_q <= 1'b0;
+      chk_last_q <= 1'b0;
+      chk_lane_q <= '0;
+      s1_lane_q <= '0;
+      s1_v_q <= 1'b0;
+      s1_first_q <= 1'b0;
+      s1_last_q <= 1'b0;
+      s1_o_q <= '0;
+      s2_v_q <= 1'b0;
+      s2_o_q <= '0;
+      acc_q <= '0;
+      best_q <= '0;
+      sc_m_q <= '0;
+      sc_sh_q <= '0;
+    end else begin
+      state_q <= state_d;
+      insn_q <= insn_d;
+      oy_q <= oy_d;
+      ox_q <= ox_d;
+      ky_q <= ky_d;
+      kx_q <= kx_d;
+      pix_start_q <= pix_start_d;
+      issuing_q <= issuing_d;
+      o_q <= o_d;
+      tapless_q <= tapless_d;
+      iy_hi_q <= iy_hi_d;
+      ix_hi_q <= ix_hi_d;
+      prm_v_q <= prm_v_d;
+      w0_q <= w0_d;
+      w1_q <= w1_d;
+      chk_v_q <= chk_v_d;
+      chk_last_q <= chk_last_d;
+      chk_lane_q <= chk_lane_d;
+      s1_lane_q <= s1_lane_d;
+      s1_v_q <= s1_v_d;
+      s1_first_q <= s1_first_d;
+      s1_last_q <= s1_last_d;
+      s1_o_q <= s1_o_d;
+      s2_v_q <= s2_v_d;
+      s2_o_q <= s2_o_d;
+      acc_q <= acc_d;
+      best_q <= best_d;
+      sc_m_q <= sc_m_d;
+      sc_sh_q <= sc_sh_d;
+    end
+  end
+endmodule

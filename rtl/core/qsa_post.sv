@@ -1,0 +1,319 @@
+// Post-processor (`post` of docs/isa.md): accumulator rows -> bias, requantization, zero point,
+// clamp -> scratchpad bytes.
+//
+// Schedule: the four parameter rows (bias, multiplier, shifts, format) are read first (cycles 1-5
+// after start), then the shifts of the lanes below n_lanes are checked (cycle 6; an illegal one
+// ends the instruction with ERR_DESCRIPTOR before any write). Then accumulator rows stream: read
+// in cycle t, all COLS lanes requantized in t+1 (registered), written in t+2. An accumulator row
+// fills NB = COLS > ROWS ? ceil(n_lanes / ROWS) : 1 scratchpad rows, one write per cycle, so a
+// row is read every NB cycles; with COLS <= ROWS that is one accumulator row per cycle.
+module qsa_post #(
+  parameter int unsigned ArrayRows = 16,
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned AccRows = 1024,
+  parameter int unsigned ParamRows = 256,
+  localparam int unsigned SpAw = $clog2(SpRows),
+  localparam int unsigned AccAw = $clog2(AccRows),
+  localparam int unsigned PrmAw = $clog2(ParamRows)
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     start_i,
+  input  logic [127:0]             insn_i,
+  /* verilator lint_off UNUSEDSIGNAL */  // the pc only names the instruction to the caller
+  input  logic [31:0]              pc_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     busy_o,
+  output logic                     done_o,
+  output logic                     err_o,
+  output logic [3:0]               err_code_o,
+  output logic                     sp_we_o,
+  output logic [SpAw-1:0]          sp_waddr_o,
+  output logic [ArrayRows*8-1:0]   sp_wdata_o,
+  output logic [ArrayRows-1:0]     sp_wmask_o,
+  output logic                     spa_re_o,
+  output logic [SpAw-1:0]          spa_raddr_o,
+  /* verilator lint_off UNUSEDSIGNAL */  // post reads no scratchpad rows
+  input  logic [ArrayRows*8-1:0]   spa_rdata_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     spb_re_o,
+  output logic [SpAw-1:0]          spb_raddr_o,
+  /* verilator lint_off UNUSEDSIGNAL */  // post reads no scratchpad rows
+  input  logic [ArrayRows*8-1:0]   spb_rdata_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     acc_re_o,
+  output logic [AccAw-1:0]         acc_raddr_o,
+  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
+  output logic                     prm_re_o,
+  output logic [PrmAw-1:0]         prm_raddr_o,
+  input  logic [ArrayCols*32-1:0]  prm_rdata_i,
+  output logic [31:0]              ev_sp_rd_o,
+  output logic [31:0]              ev_sp_wr_o,
+  output logic [31:0]              ev_acc_rd_o,
+  output logic [31:0]              ev_param_rd_o
+);
+  localparam int unsigned RowsLog2 = $clog2(ArrayRows);
+  localparam int unsigned LaneW = $clog2(ArrayCols) + 1;  // holds 0..COLS
+  localparam int unsigned CIdxW = (ArrayCols > 1) ? $clog2(ArrayCols) : 1;
+
+  typedef enum logic [1:0] {
+    StIdle,
+    StParam,
+    StCheck,
+    StRun
+  } state_e;
+
+  // ---- Instruction fields (latched at start) ----
+  logic [127:0] insn_q, insn_d;
+  logic [15:0] f_acc, f_dst, f_dst_stride, f_blk_stride, f_param;
+  logic [11:0] f_n;
+  logic [7:0] f_dst_lane, f_n_lanes;
+  logic f_single;
+  assign f_acc = insn_q[qsa_isa_pkg::POST_ACC_LSB+:qsa_isa_pkg::POST_ACC_BITS];
+  assign f_n = insn_q[qsa_isa_pkg::POST_N_LSB+:qsa_isa_pkg::POST_N_BITS];
+  assign f_dst = insn_q[qsa_isa_pkg::POST_DST_LSB+:qsa_isa_pkg::POST_DST_BITS];
+  assign f_dst_stride = insn_q[qsa_isa_pkg::POST_DST_STRIDE_LSB+:qsa_isa_pkg::POST_DST_STRIDE_BITS];
+  assign f_blk_stride = insn_q[qsa_isa_pkg::POST_BLK_STRIDE_LSB+:qsa_isa_pkg::POST_BLK_STRIDE_BITS];
+  assign f_dst_lane = insn_q[qsa_isa_pkg::POST_DST_LANE_LSB+:qsa_isa_pkg::POST_DST_LANE_BITS];
+  assign f_n_lanes = insn_q[qsa_isa_pkg::POST_N_LANES_LSB+:qsa_isa_pkg::POST_N_LANES_BITS];
+  assign f_param = insn_q[qsa_isa_pkg::POST_PARAM_LSB+:qsa_isa_pkg::POST_PARAM_BITS];
+  assign f_single = insn_q[qsa_isa_pkg::POST_SINGLE_ROUNDING_LSB];
+
+  // Scratchpad rows written per accumulator row.
+  logic [7:0] nb;
+  assign nb = (ArrayCols > ArrayRows) ? 8'((f_n_lanes - 8'd1) >> RowsLog2) + 8'd1 : 8'd1;
+
+  // ---- State ----
+  state_e state_q, state_d;
+  logic [2:0] pcnt_q, pcnt_d;  // parameter rows requested
+  logic prm_v_q, prm_v_d;  // a parameter row arrives this cycle
+  logic [1:0] prm_k_q, prm_k_d;  // ... which one
+  logic [ArrayCols*32-1:0] bias_q, bias_d, mult_q, mult_d, shf_q, shf_d, fmt_q, fmt_d;
+  logic [12:0] iss_q, iss_d;  // accumulator rows requested
+  logic [7:0] pace_q, pace_d;  // cycles until the next request
+  logic s1_v_q, s1_v_d, s1_last_q, s1_last_d;  // accumulator row arriving
+  logic s2_v_q, s2_v_d, s2_last_q, s2_last_d;  // requantized row being written
+  logic [7:0] s2_blk_q, s2_blk_d;
+  logic [31:0] s2_addr_q, s2_addr_d, rb_q, rb_d;  // write row; next accumulator row's first row
+  logic [ArrayCols*8-1:0] res_q, res_d;
+  logic [31:0] wlane;
+
+  // ---- Requantization of all lanes of the arriving accumulator row ----
+  logic [ArrayCols*8-1:0] res;
+  logic [ArrayCols-1:0] lane_legal;
+  for (genvar c = 0; c < ArrayCols; c++) begin : gen_lane
+    logic is_signed;
+    logic signed [31:0] v, rq, zp, qmin, qmax;
+    logic signed [32:0] y, y_lo;
+    assign is_signed = fmt_q[c*32+24];
+    assign zp = is_signed ? 32'($signed(fmt_q[c*32+:8])) : {24'd0, fmt_q[c*32+:8]};
+    assign qmin = is_signed ? 32'($signed(fmt_q[c*32+8+:8])) : {24'd0, fmt_q[c*32+8+:8]};
+    assign qmax = is_signed ? 32'($signed(fmt_q[c*32+16+:8])) : {24'd0, fmt_q[c*32+16+:8]};
+    assign v = acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps modulo 2^32
+    qsa_requant u_rq (
+      .x_i     (v),
+      .m_i     (mult_q[c*32+:32]),
+      .lsh_i   (shf_q[c*32+:8]),
+      .rsh_i   (shf_q[c*32+8+:8]),
+      .single_i(f_single),
+      .y_o     (rq),
+      .legal_o (lane_legal[c])
+    );
+    assign y = 33'(rq) + 33'(zp);
+    assign y_lo = (y < 33'(qmin)) ? 33'(qmin) : y;
+    assign res[c*8+:8] = (y_lo > 33'(qmax)) ? qmax[7:0] : y_lo[7:0];
+  end
+
+  // Only the lanes below n_lanes must have legal shifts.
+  logic params_legal;
+  always_comb begin
+    params_legal = 1'b1;
+    for (int c = 0; c < ArrayCols; c++) begin
+      if (LaneW'(c) < LaneW'(f_n_lanes) && !lane_legal[c]) params_legal = 1'b0;
+    end
+  end
+
+  // ---- Control ----
+  always_comb begin
+    state_d = state_q;
+    insn_d = insn_q;
+    pcnt_d = pcnt_q;
+    prm_v_d = 1'b0;
+    prm_k_d = prm_k_q;
+    bias_d = bias_q;
+    mult_d = mult_q;
+    shf_d = shf_q;
+    fmt_d = fmt_q;
+    iss_d = iss_q;
+    pace_d = pace_q;
+    s1_v_d = 1'b0;
+    s1_last_d = 1'b0;
+    s2_v_d = s2_v_q;
+    s2_last_d = s2_last_q;
+    s2_blk_d = s2_blk_q;
+    s2_addr_d = s2_addr_q;
+    rb_d = rb_q;
+    res_d = res_q;
+    wlane = '0;
+    done_o = 1'b0;
+    err_o = 1'b0;
+    err_code_o = qsa_pkg::ERR_NONE;
+    prm_re_o = 1'b0;
+    prm_raddr_o = '0;
+    acc_re_o = 1'b0;
+    acc_raddr_o = '0;
+    sp_we_o = 1'b0;
+    sp_waddr_o = '0;
+    sp_wdata_o = '0;
+    sp_wmask_o = '0;
+    ev_acc_rd_o = '0;
+    ev_sp_wr_o = '0;
+    ev_param_rd_o = '0;
+
+    // Parameter rows arriving.
+    if (prm_v_q) begin
+      for (int c = 0; c < ArrayCols; c++) begin
+        unique case (prm_k_q)
+          2'd0: bias_d[c*32+:32] = prm_rdata_i[c*32+:32];
+          2'd1: mult_d[c*32+:32] = prm_rdata_i[c*32+:32];
+          2'd2: shf_d[c*32+:32] = prm_rdata_i[c*32+:32];
+          default: fmt_d[c*32+:32] = prm_rdata_i[c*32+:32];
+        endcase
+      end
+    end
+
+    unique case (state_q)
+      StIdle: begin
+        if (start_i) begin
+          insn_d = insn_i;
+          pcnt_d = '0;
+          state_d = StParam;
+        end
+      end
+      StParam: begin
+        if (pcnt_q < 3'd4) begin
+          prm_re_o = 1'b1;
+          prm_raddr_o = PrmAw'(f_param + 16'(pcnt_q));
+          prm_v_d = 1'b1;
+          prm_k_d = pcnt_q[1:0];
+          pcnt_d = pcnt_q + 3'd1;
+        end else if (!prm_v_q) begin
+          state_d = StCheck;
+        end
+      end
+      StCheck: begin
+        if (!params_legal) begin
+          err_o = 1'b1;
+          err_code_o = qsa_pkg::ERR_DESCRIPTOR;
+          state_d = StIdle;
+        end else begin
+          ev_param_rd_o = 32'(16 * ArrayCols);
+          iss_d = '0;
+          pace_d = '0;
+          s2_v_d = 1'b0;
+          rb_d = 32'(f_dst);
+          state_d = StRun;
+        end
+      end
+      default: begin  // StRun
+        // Request the next accumulator row every NB cycles.
+        if (pace_q != 8'd0) begin
+          pace_d = pace_q - 8'd1;
+        end else if (iss_q < 13'(f_n)) begin
+          acc_re_o = 1'b1;
+          acc_raddr_o = AccAw'(32'(f_acc) + 32'(iss_q));
+          ev_acc_rd_o = 32'(4 * ArrayCols);
+          s1_v_d = 1'b1;
+          s1_last_d = (iss_q == 13'(f_n) - 13'd1);
+          iss_d = iss_q + 13'd1;
+          pace_d = nb - 8'd1;
+        end
+        // Write the current block of the requantized row.
+        if (s2_v_q) begin
+          sp_we_o = 1'b1;
+          sp_waddr_o = SpAw'(s2_addr_q);
+          for (int l = 0; l < ArrayRows; l++) begin
+            // The accumulator lane written to scratchpad lane l of this block.
+            wlane = 32'(l) + 32'(s2_blk_q) * 32'(ArrayRows) - 32'(f_dst_lane);
+            if (wlane < 32'(f_n_lanes)) begin
+              sp_wmask_o[l] = 1'b1;
+              sp_wdata_o[l*8+:8] = res_q[(wlane[CIdxW-1:0])*8+:8];
+            end
+          end
+          if (s2_blk_q == nb - 8'd1) begin
+            s2_v_d = 1'b0;
+            if (s2_last_q) begin
+              done_o = 1'b1;
+              state_d = StIdle;
+            end
+          end else begin
+            s2_blk_d = s2_blk_q + 8'd1;
+            s2_addr_d = s2_addr_q + 32'(f_blk_stride);
+          end
+        end
+        // The arriving accumulator row, requantized, replaces the row just finished.
+        if (s1_v_q) begin
+          res_d = res;
+          ev_sp_wr_o = 32'(f_n_lanes);
+          s2_v_d = 1'b1;
+          s2_last_d = s1_last_q;
+          s2_blk_d = '0;
+          s2_addr_d = rb_q;
+          rb_d = rb_q + 32'(f_dst_stride);
+        end
+      end
+    endcase
+  end
+
+  assign busy_o = (state_q != StIdle);
+  assign spa_re_o = 1'b0;
+  assign spa_raddr_o = '0;
+  assign spb_re_o = 1'b0;
+  assign spb_raddr_o = '0;
+  assign ev_sp_rd_o = '0;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+      pcnt_q <= '0;
+      prm_v_q <= 1'b0;
+      prm_k_q <= '0;
+      bias_q <= '0;
+      mult_q <= '0;
+      shf_q <= '0;
+      fmt_q <= '0;
+      iss_q <= '0;
+      pace_q <= '0;
+      s1_v_q <= 1'b0;
+      s1_last_q <= 1'b0;
+      s2_v_q <= 1'b0;
+      s2_last_q <= 1'b0;
+      s2_blk_q <= '0;
+      s2_addr_q <= '0;
+      rb_q <= '0;
+      res_q <= '0;
+    end else begin
+      state_q <= state_d;
+      insn_q <= insn_d;
+      pcnt_q <= pcnt_d;
+      prm_v_q <= prm_v_d;
+      prm_k_q <= prm_k_d;
+      bias_q <= bias_d;
+      mult_q <= mult_d;
+      shf_q <= shf_d;
+      fmt_q <= fmt_d;
+      iss_q <= iss_d;
+      pace_q <= pace_d;
+      s1_v_q <= s1_v_d;
+      s1_last_q <= s1_last_d;
+      s2_v_q <= s2_v_d;
+      s2_last_q <= s2_last_d;
+      s2_blk_q <= s2_blk_d;
+      s2_addr_q <= s2_addr_d;
+      rb_q <= rb_d;
+      res_q <= res_d;
+    end
+  end
+endmodule

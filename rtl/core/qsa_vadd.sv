@@ -1,0 +1,284 @@
+// Vector unit, element-wise add (`vadd` of docs/isa.md, TFLite's quantized add).
+//
+// Schedule: the 8-word descriptor is read first (ceil(8 / COLS) parameter rows), then checked
+// (left_shift <= 30, the three scalers' shifts; ERR_DESCRIPTOR before any write). Then one row
+// per cycle through a four-stage pipeline: rows a + i and b + i read in cycle t (ports A and B),
+// fa + fb of all ROWS lanes in t+1, the output scaler, zero point and clamp in t+2, the write of
+// dst + i in t+3. Row i is read before it is written and no later read touches it, so in place
+// (dst = a or dst = b) works.
+module qsa_vadd #(
+  parameter int unsigned ArrayRows = 16,
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned AccRows = 1024,
+  parameter int unsigned ParamRows = 256,
+  localparam int unsigned SpAw = $clog2(SpRows),
+  localparam int unsigned AccAw = $clog2(AccRows),
+  localparam int unsigned PrmAw = $clog2(ParamRows)
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     start_i,
+  input  logic [127:0]             insn_i,
+  /* verilator lint_off UNUSEDSIGNAL */  // the pc only names the instruction to the caller
+  input  logic [31:0]              pc_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     busy_o,
+  output logic                     done_o,
+  output logic                     err_o,
+  output logic [3:0]               err_code_o,
+  output logic                     sp_we_o,
+  output logic [SpAw-1:0]          sp_waddr_o,
+  output logic [ArrayRows*8-1:0]   sp_wdata_o,
+  output logic [ArrayRows-1:0]     sp_wmask_o,
+  output logic                     spa_re_o,
+  output logic [SpAw-1:0]          spa_raddr_o,
+  input  logic [ArrayRows*8-1:0]   spa_rdata_i,
+  output logic                     spb_re_o,
+  output logic [SpAw-1:0]          spb_raddr_o,
+  input  logic [ArrayRows*8-1:0]   spb_rdata_i,
+  output logic                     acc_re_o,
+  output logic [AccAw-1:0]         acc_raddr_o,
+  /* verilator lint_off UNUSEDSIGNAL */  // vadd reads no accumulator rows
+  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  output logic                     prm_re_o,
+  output logic [PrmAw-1:0]         prm_raddr_o,
+  input  logic [ArrayCols*32-1:0]  prm_rdata_i,
+  output logic [31:0]              ev_sp_rd_o,
+  output logic [31:0]              ev_sp_wr_o,
+  output logic [31:0]              ev_acc_rd_o,
+  output logic [31:0]              ev_param_rd_o
+);
+  // Parameter rows holding the 8 descriptor words (the descriptor starts a row).
+  localparam int unsigned DescRows = (ArrayCols >= 8) ? 1 : 8 / ArrayCols;
+
+  typedef enum logic [1:0] {
+    StIdle,
+    StParam,
+    StCheck,
+    StRun
+  } state_e;
+
+  logic [127:0] insn_q, insn_d;
+  logic [15:0] f_a, f_b, f_dst, f_n, f_param;
+  logic f_single;
+  assign f_a = insn_q[qsa_isa_pkg::VADD_A_LSB+:qsa_isa_pkg::VADD_A_BITS];
+  assign f_b = insn_q[qsa_isa_pkg::VADD_B_LSB+:qsa_isa_pkg::VADD_B_BITS];
+  assign f_dst = insn_q[qsa_isa_pkg::VADD_DST_LSB+:qsa_isa_pkg::VADD_DST_BITS];
+  assign f_n = insn_q[qsa_isa_pkg::VADD_N_LSB+:qsa_isa_pkg::VADD_N_BITS];
+  assign f_param = insn_q[qsa_isa_pkg::VADD_PARAM_LSB+:qsa_isa_pkg::VADD_PARAM_BITS];
+  assign f_single = insn_q[qsa_isa_pkg::VADD_SINGLE_ROUNDING_LSB];
+
+  state_e state_q, state_d;
+  logic [3:0] pcnt_q, pcnt_d;  // descriptor rows requested
+  logic prm_v_q, prm_v_d;
+  logic [3:0] prm_k_q, prm_k_d;
+  logic [255:0] desc_q, desc_d;
+  logic [16:0] iss_q, iss_d;  // rows requested
+  logic [16:0] wr_q, wr_d;  // rows written
+  logic s1_v_q, s1_v_d, s2_v_q, s2_v_d, s3_v_q, s3_v_d;
+  logic [ArrayRows*32-1:0] sum_q, sum_d;  // wrap32(fa + fb)
+  logic [ArrayRows*8-1:0] res_q, res_d;
+
+  // ---- Descriptor fields (word k is desc_q[k*32 +: 32]) ----
+  logic a_signed, b_signed, y_signed;
+  logic signed [9:0] za, zb, zy, qmin, qmax;
+  logic [7:0] left_shift;
+  assign a_signed = desc_q[24];
+  assign b_signed = desc_q[25];
+  assign y_signed = desc_q[26];
+  assign za = a_signed ? 10'($signed(desc_q[0+:8])) : {2'b00, desc_q[0+:8]};
+  assign zb = b_signed ? 10'($signed(desc_q[8+:8])) : {2'b00, desc_q[8+:8]};
+  assign zy = y_signed ? 10'($signed(desc_q[16+:8])) : {2'b00, desc_q[16+:8]};
+  assign qmin = y_signed ? 10'($signed(desc_q[32+:8])) : {2'b00, desc_q[32+:8]};
+  assign qmax = y_signed ? 10'($signed(desc_q[40+:8])) : {2'b00, desc_q[40+:8]};
+  assign left_shift = desc_q[48+:8];
+
+  // ---- Data path, all lanes ----
+  logic [ArrayRows-1:0] legal_a, legal_b, legal_y;
+  logic [ArrayRows*32-1:0] sum;
+  logic [ArrayRows*8-1:0] res;
+  for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
+    logic signed [9:0] da, db;
+    logic signed [40:0] sa, sb;
+    logic signed [31:0] xa, xb, fa, fb, fy;
+    logic signed [32:0] y, y_lo;
+    assign da = (a_signed ? 10'($signed(spa_rdata_i[r*8+:8])) : {2'b00, spa_rdata_i[r*8+:8]}) - za;
+    assign db = (b_signed ? 10'($signed(spb_rdata_i[r*8+:8])) : {2'b00, spb_rdata_i[r*8+:8]}) - zb;
+    assign sa = 41'(da) <<< left_shift[4:0];
+    assign sb = 41'(db) <<< left_shift[4:0];
+    // sat32 of the shifted differences.
+    assign xa = (sa > 41'sd2147483647) ? 32'sh7fffffff :
+                (sa < -41'sd2147483648) ? 32'sh80000000 : sa[31:0];
+    assign xb = (sb > 41'sd2147483647) ? 32'sh7fffffff :
+                (sb < -41'sd2147483648) ? 32'sh80000000 : sb[31:0];
+    qsa_requant u_rq_a (
+      .x_i     (xa),
+      .m_i     (desc_q[64+:32]),
+      .lsh_i   (desc_q[96+:8]),
+      .rsh_i   (desc_q[104+:8]),
+      .single_i(f_single),
+      .y_o     (fa),
+      .legal_o (legal_a[r])
+    );
+    qsa_requant u_rq_b (
+      .x_i     (xb),
+      .m_i     (desc_q[128+:32]),
+      .lsh_i   (desc_q[160+:8]),
+      .rsh_i   (desc_q[168+:8]),
+      .single_i(f_single),
+      .y_o     (fb),
+      .legal_o (legal_b[r])
+    );
+    assign sum[r*32+:32] = fa + fb;  // wraps modulo 2^32
+    qsa_requant u_rq_y (
+      .x_i     (sum_q[r*32+:32]),
+      .m_i     (desc_q[192+:32]),
+      .lsh_i   (desc_q[224+:8]),
+      .rsh_i   (desc_q[232+:8]),
+      .single_i(f_single),
+      .y_o     (fy),
+      .legal_o (legal_y[r])
+    );
+    assign y = 33'(fy) + 33'(zy);
+    assign y_lo = (y < 33'(qmin)) ? 33'(qmin) : y;
+    assign res[r*8+:8] = (y_lo > 33'(qmax)) ? qmax[7:0] : y_lo[7:0];
+  end
+
+  logic desc_legal;
+  assign desc_legal = (left_shift <= 8'd30) && (&legal_a) && (&legal_b) && (&legal_y);
+
+  always_comb begin
+    state_d = state_q;
+    insn_d = insn_q;
+    pcnt_d = pcnt_q;
+    prm_v_d = 1'b0;
+    prm_k_d = prm_k_q;
+    desc_d = desc_q;
+    iss_d = iss_q;
+    wr_d = wr_q;
+    s1_v_d = 1'b0;
+    s2_v_d = s1_v_q;
+    s3_v_d = s2_v_q;
+    sum_d = sum_q;
+    res_d = res_q;
+    done_o = 1'b0;
+    err_o = 1'b0;
+    err_code_o = qsa_pkg::ERR_NONE;
+    prm_re_o = 1'b0;
+    prm_raddr_o = '0;
+    spa_re_o = 1'b0;
+    spa_raddr_o = '0;
+    spb_re_o = 1'b0;
+    spb_raddr_o = '0;
+    sp_we_o = 1'b0;
+    sp_waddr_o = '0;
+    sp_wdata_o = '0;
+    sp_wmask_o = '0;
+    ev_sp_rd_o = '0;
+    ev_sp_wr_o = '0;
+    ev_param_rd_o = '0;
+
+    if (prm_v_q) begin
+      for (int w = 0; w < 8; w++) begin
+        if (4'(w / ArrayCols) == prm_k_q) desc_d[w*32+:32] = prm_rdata_i[(w%ArrayCols)*32+:32];
+      end
+    end
+
+    unique case (state_q)
+      StIdle: begin
+        if (start_i) begin
+          insn_d = insn_i;
+          pcnt_d = '0;
+          state_d = StParam;
+        end
+      end
+      StParam: begin
+        if (pcnt_q < 4'(DescRows)) begin
+          prm_re_o = 1'b1;
+          prm_raddr_o = PrmAw'(f_param + 16'(pcnt_q));
+          prm_v_d = 1'b1;
+          prm_k_d = pcnt_q;
+          pcnt_d = pcnt_q + 4'd1;
+        end else if (!prm_v_q) begin
+          state_d = StCheck;
+        end
+      end
+      StCheck: begin
+        if (!desc_legal) begin
+          err_o = 1'b1;
+          err_code_o = qsa_pkg::ERR_DESCRIPTOR;
+          state_d = StIdle;
+        end else begin
+          ev_param_rd_o = 32'd32;
+          iss_d = '0;
+          wr_d = '0;
+          state_d = StRun;
+        end
+      end
+      default: begin  // StRun
+        if (iss_q < 17'(f_n)) begin
+          spa_re_o = 1'b1;
+          spa_raddr_o = SpAw'(32'(f_a) + 32'(iss_q));
+          spb_re_o = 1'b1;
+          spb_raddr_o = SpAw'(32'(f_b) + 32'(iss_q));
+          ev_sp_rd_o = 32'(2 * ArrayRows);
+          s1_v_d = 1'b1;
+          iss_d = iss_q + 17'd1;
+        end
+        if (s1_v_q) sum_d = sum;
+        if (s2_v_q) res_d = res;
+        if (s3_v_q) begin
+          sp_we_o = 1'b1;
+          sp_waddr_o = SpAw'(32'(f_dst) + 32'(wr_q));
+          sp_wdata_o = res_q;
+          sp_wmask_o = '1;
+          ev_sp_wr_o = 32'(ArrayRows);
+          wr_d = wr_q + 17'd1;
+          if (wr_q == 17'(f_n) - 17'd1) begin
+            done_o = 1'b1;
+            state_d = StIdle;
+          end
+        end
+      end
+    endcase
+  end
+
+  assign busy_o = (state_q != StIdle);
+  assign acc_re_o = 1'b0;
+  assign acc_raddr_o = '0;
+  assign ev_acc_rd_o = '0;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= StIdle;
+      insn_q <= '0;
+      pcnt_q <= '0;
+      prm_v_q <= 1'b0;
+      prm_k_q <= '0;
+      desc_q <= '0;
+      iss_q <= '0;
+      wr_q <= '0;
+      s1_v_q <= 1'b0;
+      s2_v_q <= 1'b0;
+      s3_v_q <= 1'b0;
+      sum_q <= '0;
+      res_q <= '0;
+    end else begin
+      state_q <= state_d;
+      insn_q <= insn_d;
+      pcnt_q <= pcnt_d;
+      prm_v_q <= prm_v_d;
+      prm_k_q <= prm_k_d;
+      desc_q <= desc_d;
+      iss_q <= iss_d;
+      wr_q <= wr_d;
+      s1_v_q <= s1_v_d;
+      s2_v_q <= s2_v_d;
+      s3_v_q <= s3_v_d;
+      sum_q <= sum_d;
+      res_q <= res_d;
+    end
+  end
+endmodule

@@ -1,0 +1,452 @@
+// Load unit: executes load.sp, load.acc and load.param (docs/isa.md "load.*"), one instruction
+// at a time.
+//
+//   for y in [0, ny), x in [0, nx):
+//     row = sram + y*nx + x
+//     inside row: lanes*esize bytes from DRAM at
+//                 dram + (y-pad_top)*stride_y + (x-pad_left)*stride_x (any alignment);
+//                 lanes >= `lanes` hold fill
+//     padding row: every lane holds fill (no DRAM read)
+//   esize = 1 (load.sp, fill is the byte) or 4 (load.acc / load.param, fill is s8(fill) as int32)
+//
+// Three decoupled stages keep the DRAM busy within an instruction:
+//   1. the request generator walks the grid and requests the BusBytes-aligned beats covering
+//      each inside row, one per cycle, with up to MaxRdOutstanding beats in flight; for every row
+//      (inside or padding) it pushes a descriptor {inside, byte offset, beat count, last} into a
+//      FIFO;
+//   2. the collector takes the responses (in request order) of the head descriptor's row into a
+//      beat buffer and, with the row's last beat, shifts the bytes into place and applies the
+//      fill; a padding row passes in one cycle without a response;
+//   3. the write register drives the memory's write port (full row, all lanes) for one cycle.
+// Rows are written in grid order; done_o pulses with the write of the last row.
+//
+// Control has checked every field and bound before offering the word, so the unit reports no
+// error (err_o is tied to 0).
+module qsa_load #(
+  parameter int unsigned ArrayRows = 16,
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned AccRows = 1024,
+  parameter int unsigned ParamRows = 256,
+  parameter int unsigned BusBytes = 16,
+  // Read beats requested and not yet answered; also the depth of the row descriptor FIFO
+  // (a power of two).
+  parameter int unsigned MaxRdOutstanding = 128,
+  localparam int unsigned SpAw = $clog2(SpRows),
+  localparam int unsigned AccAw = $clog2(AccRows),
+  localparam int unsigned PrmAw = $clog2(ParamRows)
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  // Instruction interface (from control).
+  input  logic                     req_valid_i,
+  output logic                     req_ready_o,
+  input  logic [127:0]             req_insn_i,
+  input  logic [31:0]              req_pc_i,
+  output logic                     done_o,
+  output logic [31:0]              done_pc_o,
+  output logic                     idle_o,
+  output logic                     err_o,
+  output logic [3:0]               err_code_o,
+  output logic [31:0]              err_pc_o,
+  // DRAM read channel.
+  output logic                     rd_req_valid_o,
+  input  logic                     rd_req_ready_i,
+  output logic [31:0]              rd_req_addr_o,
+  output logic [31:0]              rd_req_pc_o,
+  input  logic                     rd_rsp_valid_i,
+  output logic                     rd_rsp_ready_o,
+  input  logic [BusBytes*8-1:0]    rd_rsp_data_i,
+  // Scratchpad write port 0.
+  output logic                     sp_we_o,
+  output logic [SpAw-1:0]          sp_waddr_o,
+  output logic [ArrayRows*8-1:0]   sp_wdata_o,
+  output logic [ArrayRows-1:0]     sp_wmask_o,
+  output logic [31:0]              sp_wtag_o,
+  // Accumulator write port 0.
+  output logic                     acc_we_o,
+  output logic [AccAw-1:0]         acc_waddr_o,
+  output logic [ArrayCols*32-1:0]  acc_wdata_o,
+  output logic [ArrayCols-1:0]     acc_wmask_o,
+  output logic [31:0]              acc_wtag_o,
+  // Parameter buffer write port 0.
+  output logic                     prm_we_o,
+  output logic [PrmAw-1:0]         prm_waddr_o,
+  output logic [ArrayCols*32-1:0]  prm_wdata_o,
+  output logic [ArrayCols-1:0]     prm_wmask_o,
+  output logic [31:0]              prm_wtag_o,
+  // Counter events (per cycle).
+  output logic [31:0]              ev_dram_rd_o,
+  output logic [31:0]              ev_sp_wr_o,
+  output logic [31:0]              ev_acc_wr_o,
+  output logic [31:0]              ev_param_wr_o,
+  output logic [31:0]              ev_rd_beats_o
+);
+  localparam int unsigned SpRowBytes = ArrayRows;
+  localparam int unsigned WordRowBytes = 4 * ArrayCols;
+  localparam int unsigned RowBytes = (SpRowBytes > WordRowBytes) ? SpRowBytes : WordRowBytes;
+  localparam int unsigned RowBits = RowBytes * 8;
+  localparam int unsigned BeatBits = BusBytes * 8;
+  localparam int unsigned Lb = $clog2(BusBytes);
+  // A row of up to RowBytes bytes starting at any byte offset spans at most MaxBeats beats.
+  localparam int unsigned MaxBeats = (RowBytes + 2 * BusBytes - 2) / BusBytes;
+  localparam int unsigned BufBits = MaxBeats * BeatBits;
+  localparam int unsigned Bw = $clog2(MaxBeats + 1);
+  localparam int unsigned Iw = (MaxBeats > 1) ? $clog2(MaxBeats) : 1;
+  localparam int unsigned Ow = $clog2(MaxRdOutstanding + 1);
+  // Descriptor: {last, inside, offset, beats}.
+  localparam int unsigned DescW = 2 + Lb + Bw;
+
+  // The three load opcodes share one field layout.
+  localparam int SramLsb = qsa_isa_pkg::LOAD_SP_SRAM_LSB;
+  localparam int DramLsb = qsa_isa_pkg::LOAD_SP_DRAM_LSB;
+  localparam int NyLsb = qsa_isa_pkg::LOAD_SP_NY_LSB;
+  localparam int NxLsb = qsa_isa_pkg::LOAD_SP_NX_LSB;
+  localparam int SyLsb = qsa_isa_pkg::LOAD_SP_STRIDE_Y_LSB;
+  localparam int SyBits = qsa_isa_pkg::LOAD_SP_STRIDE_Y_BITS;
+  localparam int SxLsb = qsa_isa_pkg::LOAD_SP_STRIDE_X_LSB;
+  localparam int SxBits = qsa_isa_pkg::LOAD_SP_STRIDE_X_BITS;
+  localparam int PtLsb = qsa_isa_pkg::LOAD_SP_PAD_TOP_LSB;
+  localparam int PbLsb = qsa_isa_pkg::LOAD_SP_PAD_BOTTOM_LSB;
+  localparam int PlLsb = qsa_isa_pkg::LOAD_SP_PAD_LEFT_LSB;
+  localparam int PrLsb = qsa_isa_pkg::LOAD_SP_PAD_RIGHT_LSB;
+  localparam int LanesLsb = qsa_isa_pkg::LOAD_SP_LANES_LSB;
+  localparam int FillLsb = qsa_isa_pkg::LOAD_SP_FILL_LSB;
+
+  // ---------------------------------------------------------------- instruction registers
+  logic        busy_q, busy_d;
+  logic [3:0]  op_q, op_d;
+  logic [31:0] pc_q, pc_d;
+  logic [15:0] sram_q, sram_d;
+  logic [7:0]  ny_q, ny_d, nx_q, nx_d;
+  logic [31:0] sy_q, sy_d, sx_q, sx_d;
+  logic [7:0]  y_lo_q, y_lo_d, y_hi_q, y_hi_d;  // inside rows: y_lo <= y < y_hi
+  logic [7:0]  x_lo_q, x_lo_d, x_hi_q, x_hi_d;
+  logic [7:0]  lanes_q, lanes_d;
+  logic [7:0]  fill_q, fill_d;
+  logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
+
+  logic        take;
+  logic [3:0]  req_op;
+  logic        done;
+
+  assign req_op = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign req_ready_o = !busy_q;
+  assign take = req_valid_i && !busy_q;
+
+  always_comb begin
+    busy_d = busy_q;
+    op_d = op_q;
+    pc_d = pc_q;
+    sram_d = sram_q;
+    ny_d = ny_q;
+    nx_d = nx_q;
+    sy_d = sy_q;
+    sx_d = sx_q;
+    y_lo_d = y_lo_q;
+    y_hi_d = y_hi_q;
+    x_lo_d = x_lo_q;
+    x_hi_d = x_hi_q;
+    lanes_d = lanes_q;
+    fill_d = fill_q;
+    nbytes_d = nbytes_q;
+    if (take) begin
+      busy_d = 1'b1;
+      op_d = req_op;
+      pc_d = req_pc_i;
+      sram_d = req_insn_i[SramLsb+:16];
+      ny_d = req_insn_i[NyLsb+:8];
+      nx_d = req_insn_i[NxLsb+:8];
+      sy_d = 32'(req_insn_i[SyLsb+:SyBits]);
+      sx_d = 32'(req_insn_i[SxLsb+:SxBits]);
+      y_lo_d = 8'(req_insn_i[PtLsb+:2]);
+      y_hi_d = req_insn_i[NyLsb+:8] - 8'(req_insn_i[PbLsb+:2]);
+      x_lo_d = 8'(req_insn_i[PlLsb+:2]);
+      x_hi_d = req_insn_i[NxLsb+:8] - 8'(req_insn_i[PrLsb+:2]);
+      lanes_d = req_insn_i[LanesLsb+:8];
+      fill_d = req_insn_i[FillLsb+:8];
+      nbytes_d = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_insn_i[LanesLsb+:8])
+                                                     : {22'd0, req_insn_i[LanesLsb+:8], 2'b00};
+    end else if (done) begin
+      busy_d = 1'b0;
+    end
+  end
+
+  // ---------------------------------------------------------------- stage 1: request generator
+  logic        gen_q, gen_d;  // rows left to walk
+  logic [7:0]  y_q, y_d, x_q, x_d;
+  logic [31:0] y_addr_q, y_addr_d;  // DRAM address of the first inside element of row y
+  logic [31:0] addr_q, addr_d;  // DRAM address of the next inside element of row y
+  logic [Iw-1:0] beat_q, beat_d;  // beat of the current element being requested
+  logic [Ow-1:0] out_q, out_d;  // beats requested and not yet answered
+
+  logic        y_in, x_in, elem_in, last_row;
+  logic [31:0] first_beat, last_beat;
+  logic [Bw-1:0] nbeats;
+  logic        desc_push, desc_pop, desc_empty, desc_full;
+  logic [DescW-1:0] desc_wdata, desc_rdata;
+  logic [$clog2(MaxRdOutstanding+1)-1:0] desc_count_unused;
+  logic        rd_fire, rsp_fire, advance;
+
+  assign y_in = (y_q >= y_lo_q) && (y_q < y_hi_q);
+  assign x_in = (x_q >= x_lo_q) && (x_q < x_hi_q);
+  assign elem_in = y_in && x_in;
+  assign last_row = (y_q == ny_q - 8'd1) && (x_q == nx_q - 8'd1);
+  assign first_beat = addr_q >> Lb;
+  assign last_beat = (addr_q + nbytes_q - 32'd1) >> Lb;
+  assign nbeats = Bw'(last_beat - first_beat + 32'd1);
+
+  // A padding row needs only descriptor room; an inside row's first beat also pushes its
+  // descriptor. Both conditions only become true while waiting, so valid stays stable.
+  assign rd_req_valid_o = gen_q && elem_in && (out_q < Ow'(MaxRdOutstanding)) &&
+                          ((beat_q != '0) || !desc_full);
+  assign rd_req_addr_o = (first_beat + 32'(beat_q)) << Lb;
+  assign rd_req_pc_o = pc_q;
+  assign rd_fire = rd_req_valid_o && rd_req_ready_i;
+  assign rsp_fire = rd_rsp_valid_i && rd_rsp_ready_o;
+
+  assign desc_push = gen_q && !desc_full && (elem_in ? (rd_fire && beat_q == '0) : 1'b1);
+  assign desc_wdata = {last_row, elem_in, Lb'(addr_q), nbeats};
+  assign advance = gen_q && (elem_in ? (rd_fire && 32'(beat_q) == 32'(nbeats) - 32'd1)
+                                    : !desc_full);
+
+  always_comb begin
+    gen_d = gen_q;
+    y_d = y_q;
+    x_d = x_q;
+    y_addr_d = y_addr_q;
+    addr_d = addr_q;
+    beat_d = beat_q;
+    out_d = out_q;
+    if (rd_fire) out_d = out_d + Ow'(1);
+    if (rsp_fire) out_d = out_d - Ow'(1);
+    if (take) begin
+      gen_d = 1'b1;
+      y_d = 8'd0;
+      x_d = 8'd0;
+      y_addr_d = req_insn_i[DramLsb+:32];
+      addr_d = req_insn_i[DramLsb+:32];
+      beat_d = '0;
+    end else begin
+      if (rd_fire) beat_d = beat_q + Iw'(1);
+      if (advance) begin
+        beat_d = '0;
+        if (elem_in) addr_d = addr_q + sx_q;
+        if (x_q == nx_q - 8'd1) begin
+          x_d = 8'd0;
+          y_d = y_q + 8'd1;
+          if (y_in) y_addr_d = y_addr_q + sy_q;
+          addr_d = y_addr_d;
+          if (last_row) gen_d = 1'b0;
+        end else begin
+          x_d = x_q + 8'd1;
+        end
+      end
+    end
+  end
+
+  qsa_fifo #(
+    .Width(DescW),
+    .Depth(MaxRdOutstanding)
+  ) u_desc (
+    .clk_i,
+    .rst_ni,
+    .push_i (desc_push),
+    .data_i (desc_wdata),
+    .pop_i  (desc_pop),
+    .data_o (desc_rdata),
+    .empty_o(desc_empty),
+    .full_o (desc_full),
+    .count_o(desc_count_unused)
+  );
+
+  // ---------------------------------------------------------------- stage 2: collector
+  logic              head_last, head_inside;
+  logic [Lb-1:0]     head_off;
+  logic [Bw-1:0]     head_beats;
+  logic [Iw-1:0]     got_q, got_d;  // beats of the head row received so far
+  logic [BufBits-1:0] buf_q, buf_d;  // beat b at [b*BeatBits +: BeatBits]
+  logic [15:0]       row_q, row_d;  // rows passed to the write stage
+  logic              row_done;
+  logic [BufBits-1:0] cat;
+  logic [RowBits-1:0] shifted;
+  logic [RowBits-1:0] filled;
+  logic              is_sp;
+
+  assign {head_last, head_inside, head_off, head_beats} = desc_rdata;
+  assign rd_rsp_ready_o = !desc_empty && head_inside;
+  assign row_done = !desc_empty &&
+                    (head_inside ? (rsp_fire && 32'(got_q) == 32'(head_beats) - 32'd1) : 1'b1);
+  assign desc_pop = row_done;
+  assign is_sp = (op_q == qsa_isa_pkg::OP_LOAD_SP);
+
+  always_comb begin
+    got_d = got_q;
+    row_d = row_q;
+    buf_d = buf_q;
+    if (rsp_fire) begin
+      buf_d[32'(got_q)*BeatBits+:BeatBits] = rd_rsp_data_i;
+      got_d = got_q + Iw'(1);
+    end
+    if (row_done) begin
+      got_d = '0;
+      row_d = row_q + 16'd1;
+    end
+    if (take) row_d = 16'd0;
+  end
+
+  // The row's bytes: beats 0..got-1 from the buffer, beat got arriving now.
+  always_comb begin
+    for (int b = 0; b < MaxBeats; b++) begin
+      cat[b*BeatBits+:BeatBits] = (Iw'(b) == got_q) ? rd_rsp_data_i : buf_q[b*BeatBits+:BeatBits];
+    end
+    shifted = RowBits'(cat >> {head_off, 3'b000});
+    for (int l = 0; l < RowBytes; l++) begin
+      if (is_sp) begin
+        filled[l*8+:8] = (head_inside && 8'(l) < lanes_q && l < SpRowBytes) ?
+                         shifted[l*8+:8] : fill_q;
+      end else begin
+        // Word lane l/4, byte l%4.
+        filled[l*8+:8] = (head_inside && 8'(l / 4) < lanes_q) ? shifted[l*8+:8] :
+                         ((l % 4 == 0) ? fill_q : {8{fill_q[7]}});
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- stage 3: write register
+  logic               w_valid_q, w_valid_d;
+  logic               w_last_q, w_last_d;
+  logic               w_inside_q, w_inside_d;
+  logic [15:0]        w_addr_q, w_addr_d;
+  logic [RowBits-1:0] w_data_q, w_data_d;
+
+  always_comb begin
+    w_valid_d = row_done;
+    w_last_d = w_last_q;
+    w_inside_d = w_inside_q;
+    w_addr_d = w_addr_q;
+    w_data_d = w_data_q;
+    if (row_done) begin
+      w_last_d = head_last;
+      w_inside_d = head_inside;
+      w_addr_d = sram_q + row_q;
+      w_data_d = filled;
+    end
+  end
+
+  assign done = w_valid_q && w_last_q;
+
+  assign sp_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_SP);
+  assign sp_waddr_o = SpAw'(w_addr_q);
+  assign sp_wdata_o = w_data_q[ArrayRows*8-1:0];
+  assign sp_wmask_o = '1;
+  assign sp_wtag_o = pc_q;
+  assign acc_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_ACC);
+  assign acc_waddr_o = AccAw'(w_addr_q);
+  assign acc_wdata_o = w_data_q[ArrayCols*32-1:0];
+  assign acc_wmask_o = '1;
+  assign acc_wtag_o = pc_q;
+  assign prm_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_PARAM);
+  assign prm_waddr_o = PrmAw'(w_addr_q);
+  assign prm_wdata_o = w_data_q[ArrayCols*32-1:0];
+  assign prm_wmask_o = '1;
+  assign prm_wtag_o = pc_q;
+
+  assign done_o = done;
+  assign done_pc_o = pc_q;
+  assign idle_o = !busy_q;
+  assign err_o = 1'b0;
+  assign err_code_o = qsa_pkg::ERR_NONE;
+  assign err_pc_o = 32'd0;
+
+  assign ev_dram_rd_o = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
+  assign ev_sp_wr_o = sp_we_o ? 32'(SpRowBytes) : 32'd0;
+  assign ev_acc_wr_o = acc_we_o ? 32'(WordRowBytes) : 32'd0;
+  assign ev_param_wr_o = prm_we_o ? 32'(WordRowBytes) : 32'd0;
+  assign ev_rd_beats_o = rd_fire ? 32'd1 : 32'd0;
+
+  // ---------------------------------------------------------------- registers
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q <= 1'b0;
+      op_q <= 4'd0;
+      pc_q <= 32'd0;
+      sram_q <= 16'd0;
+      ny_q <= 8'd0;
+      nx_q <= 8'd0;
+      sy_q <= 32'd0;
+      sx_q <= 32'd0;
+      y_lo_q <= 8'd0;
+      y_hi_q <= 8'd0;
+      x_lo_q <= 8'd0;
+      x_hi_q <= 8'd0;
+      lanes_q <= 8'd0;
+      fill_q <= 8'd0;
+      nbytes_q <= 32'd0;
+      gen_q <= 1'b0;
+      y_q <= 8'd0;
+      x_q <= 8'd0;
+      y_addr_q <= 32'd0;
+      addr_q <= 32'd0;
+      beat_q <= '0;
+      out_q <= '0;
+      got_q <= '0;
+      row_q <= 16'd0;
+      w_valid_q <= 1'b0;
+      w_last_q <= 1'b0;
+      w_inside_q <= 1'b0;
+      w_addr_q <= 16'd0;
+      w_data_q <= '0;
+    end else begin
+      busy_q <= busy_d;
+      op_q <= op_d;
+      pc_q <= pc_d;
+      sram_q <= sram_d;
+      ny_q <= ny_d;
+      nx_q <= nx_d;
+      sy_q <= sy_d;
+      sx_q <= sx_d;
+      y_lo_q <= y_lo_d;
+      y_hi_q <= y_hi_d;
+      x_lo_q <= x_lo_d;
+      x_hi_q <= x_hi_d;
+      lanes_q <= lanes_d;
+      fill_q <= fill_d;
+      nbytes_q <= nbytes_d;
+      gen_q <= gen_d;
+      y_q <= y_d;
+      x_q <= x_d;
+      y_addr_q <= y_addr_d;
+      addr_q <= addr_d;
+      beat_q <= beat_d;
+      out_q <= out_d;
+      got_q <= got_d;
+      row_q <= row_d;
+      w_valid_q <= w_valid_d;
+      w_last_q <= w_last_d;
+      w_inside_q <= w_inside_d;
+      w_addr_q <= w_addr_d;
+      w_data_q <= w_data_d;
+    end
+  end
+
+  // The beat buffer holds data only (no reset needed).
+  always_ff @(posedge clk_i) begin
+    buf_q <= buf_d;
+  end
+
+  logic unused_insn;
+  assign unused_insn = ^{req_insn_i[7:4]};
+
+`ifndef SYNTHESIS
+  LoadOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      take |-> (req_op == qsa_isa_pkg::OP_LOAD_SP || req_op == qsa_isa_pkg::OP_LOAD_ACC ||
+                req_op == qsa_isa_pkg::OP_LOAD_PARAM));
+  LoadRspExpectedHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      rsp_fire |-> (out_q != '0));
+  LoadRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (gen_q && elem_in) |-> (32'(nbeats) <= 32'(MaxBeats)));
+  LoadOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_we_o, acc_we_o, prm_we_o, done_o}));
+`endif
+endmodule

@@ -1,0 +1,341 @@
+// Store unit: executes store.sp and store.acc (docs/isa.md "store.*"), one instruction at a time.
+//
+//   for y in [0, ny), x in [0, nx):
+//     row = sram + y*nx + x
+//     DRAM[dram + y*stride_y + x*stride_x + (0 .. lanes*esize-1)] = bytes of lanes
+//         [lane0, lane0 + lanes) of row (esize 1 for store.sp, 4 for store.acc, little-endian)
+//
+// Three stages, one row per cycle in steady state:
+//   1. the reader walks the grid and reads one row per cycle from the memory's read port while
+//      the row FIFO has room for it (data arrive the next cycle);
+//   2. when the data arrive, the lane range is cut out and shifted to the element's byte offset
+//      within its first bus beat, and the row is pushed into the row FIFO with its beat address
+//      and beat count;
+//   3. the beat emitter sends the head row's BusBytes-aligned beats with byte strobes, one per
+//      cycle the DRAM accepts. Beats are sent in element order and never merged across elements,
+//      so a later element overwrites an earlier one at the same address.
+// done_o pulses once every row is sent and every beat acknowledged (wr_ack_i, one per beat).
+//
+// Control has checked every field and bound before offering the word, so the unit reports no
+// error (err_o is tied to 0).
+module qsa_store #(
+  parameter int unsigned ArrayRows = 16,
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned AccRows = 1024,
+  parameter int unsigned BusBytes = 16,
+  localparam int unsigned SpAw = $clog2(SpRows),
+  localparam int unsigned AccAw = $clog2(AccRows)
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  // Instruction interface (from control).
+  input  logic                     req_valid_i,
+  output logic                     req_ready_o,
+  input  logic [127:0]             req_insn_i,
+  input  logic [31:0]              req_pc_i,
+  output logic                     done_o,
+  output logic [31:0]              done_pc_o,
+  output logic                     idle_o,
+  output logic                     err_o,
+  output logic [3:0]               err_code_o,
+  output logic [31:0]              err_pc_o,
+  // Scratchpad read port 2 and accumulator read port 1 (data the cycle after re).
+  output logic                     sp_re_o,
+  output logic [SpAw-1:0]          sp_raddr_o,
+  input  logic [ArrayRows*8-1:0]   sp_rdata_i,
+  output logic                     acc_re_o,
+  output logic [AccAw-1:0]         acc_raddr_o,
+  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
+  // DRAM write channel.
+  output logic                     wr_req_valid_o,
+  input  logic                     wr_req_ready_i,
+  output logic [31:0]              wr_req_addr_o,
+  output logic [BusBytes*8-1:0]    wr_req_data_o,
+  output logic [BusBytes-1:0]      wr_req_strb_o,
+  output logic [31:0]              wr_req_pc_o,
+  input  logic                     wr_ack_i,
+  // Counter events (per cycle).
+  output logic [31:0]              ev_dram_wr_o,
+  output logic [31:0]              ev_sp_rd_o,
+  output logic [31:0]              ev_acc_rd_o,
+  output logic [31:0]              ev_wr_beats_o
+);
+  localparam int unsigned SpRowBytes = ArrayRows;
+  localparam int unsigned WordRowBytes = 4 * ArrayCols;
+  localparam int unsigned RowBytes = (SpRowBytes > WordRowBytes) ? SpRowBytes : WordRowBytes;
+  localparam int unsigned RowBits = RowBytes * 8;
+  localparam int unsigned BeatBits = BusBytes * 8;
+  localparam int unsigned Lb = $clog2(BusBytes);
+  // Up to RowBytes bytes starting at any byte offset span at most MaxBeats beats.
+  localparam int unsigned MaxBeats = (RowBytes + 2 * BusBytes - 2) / BusBytes;
+  localparam int unsigned StreamBits = MaxBeats * BeatBits;
+  localparam int unsigned Bw = $clog2(MaxBeats + 1);
+  localparam int unsigned Iw = (MaxBeats > 1) ? $clog2(MaxBeats) : 1;
+  // Row FIFO: room for the rows in flight between the read port and the emitter.
+  localparam int unsigned RowDepth = 4;
+  localparam int unsigned Cw = $clog2(RowDepth + 1);
+  localparam int unsigned StreamBytes = MaxBeats * BusBytes;
+  // Row FIFO entry: {first beat index (address >> Lb), beats, byte strobes, stream}.
+  localparam int unsigned EntryW = (32 - Lb) + Bw + StreamBytes + StreamBits;
+
+  // Both store opcodes share one field layout.
+  localparam int SramLsb = qsa_isa_pkg::STORE_SP_SRAM_LSB;
+  localparam int DramLsb = qsa_isa_pkg::STORE_SP_DRAM_LSB;
+  localparam int NyLsb = qsa_isa_pkg::STORE_SP_NY_LSB;
+  localparam int NxLsb = qsa_isa_pkg::STORE_SP_NX_LSB;
+  localparam int SyLsb = qsa_isa_pkg::STORE_SP_STRIDE_Y_LSB;
+  localparam int SyBits = qsa_isa_pkg::STORE_SP_STRIDE_Y_BITS;
+  localparam int SxLsb = qsa_isa_pkg::STORE_SP_STRIDE_X_LSB;
+  localparam int SxBits = qsa_isa_pkg::STORE_SP_STRIDE_X_BITS;
+  localparam int LanesLsb = qsa_isa_pkg::STORE_SP_LANES_LSB;
+  localparam int Lane0Lsb = qsa_isa_pkg::STORE_SP_LANE0_LSB;
+
+  // ---------------------------------------------------------------- instruction registers
+  logic        busy_q, busy_d;
+  logic        is_sp_q, is_sp_d;
+  logic [31:0] pc_q, pc_d;
+  logic [15:0] sram_q, sram_d;
+  logic [7:0]  ny_q, ny_d, nx_q, nx_d;
+  logic [31:0] sy_q, sy_d, sx_q, sx_d;
+  logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
+  logic [31:0] skip_q, skip_d;  // lane0 * esize: bytes of the row before the first stored lane
+
+  logic        take;
+  logic [3:0]  req_op;
+  logic        req_sp;
+  logic        done;
+
+  assign req_op = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign req_sp = (req_op == qsa_isa_pkg::OP_STORE_SP);
+  assign req_ready_o = !busy_q;
+  assign take = req_valid_i && !busy_q;
+
+  always_comb begin
+    busy_d = busy_q;
+    is_sp_d = is_sp_q;
+    pc_d = pc_q;
+    sram_d = sram_q;
+    ny_d = ny_q;
+    nx_d = nx_q;
+    sy_d = sy_q;
+    sx_d = sx_q;
+    nbytes_d = nbytes_q;
+    skip_d = skip_q;
+    if (take) begin
+      busy_d = 1'b1;
+      is_sp_d = req_sp;
+      pc_d = req_pc_i;
+      sram_d = req_insn_i[SramLsb+:16];
+      ny_d = req_insn_i[NyLsb+:8];
+      nx_d = req_insn_i[NxLsb+:8];
+      sy_d = 32'(req_insn_i[SyLsb+:SyBits]);
+      sx_d = 32'(req_insn_i[SxLsb+:SxBits]);
+      nbytes_d = req_sp ? 32'(req_insn_i[LanesLsb+:8]) : {22'd0, req_insn_i[LanesLsb+:8], 2'b00};
+      skip_d = req_sp ? 32'(req_insn_i[Lane0Lsb+:8]) : {22'd0, req_insn_i[Lane0Lsb+:8], 2'b00};
+    end else if (done) begin
+      busy_d = 1'b0;
+    end
+  end
+
+  // ---------------------------------------------------------------- stage 1: reader
+  logic        rd_q, rd_d;  // rows left to read
+  logic [7:0]  y_q, y_d, x_q, x_d;
+  logic [15:0] row_q, row_d;  // y*nx + x
+  logic [31:0] y_addr_q, y_addr_d;  // DRAM address of element (y, 0)
+  logic [31:0] addr_q, addr_d;  // DRAM address of element (y, x)
+  logic        issue;
+  logic [15:0] raddr;
+  logic [Cw-1:0] fifo_count;
+  logic        p_valid_q, p_valid_d;
+
+  // p_valid_q (stage 2) also occupies a FIFO slot.
+  assign issue = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
+  assign raddr = sram_q + row_q;
+  assign sp_re_o = issue && is_sp_q;
+  assign sp_raddr_o = SpAw'(raddr);
+  assign acc_re_o = issue && !is_sp_q;
+  assign acc_raddr_o = AccAw'(raddr);
+
+  always_comb begin
+    rd_d = rd_q;
+    y_d = y_q;
+    x_d = x_q;
+    row_d = row_q;
+    y_addr_d = y_addr_q;
+    addr_d = addr_q;
+    if (take) begin
+      rd_d = 1'b1;
+      y_d = 8'd0;
+      x_d = 8'd0;
+      row_d = 16'd0;
+      y_addr_d = req_insn_i[DramLsb+:32];
+      addr_d = req_insn_i[DramLsb+:32];
+    end else if (issue) begin
+      row_d = row_q + 16'd1;
+      if (x_q == nx_q - 8'd1) begin
+        x_d = 8'd0;
+        y_d = y_q + 8'd1;
+        y_addr_d = y_addr_q + sy_q;
+        addr_d = y_addr_d;
+        if (y_q == ny_q - 8'd1) rd_d = 1'b0;
+      end else begin
+        x_d = x_q + 8'd1;
+        addr_d = addr_q + sx_q;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- stage 2: align
+  logic [31:0] p_addr_q, p_addr_d;  // DRAM address of the element being read
+  logic [RowBits-1:0] row_data;
+  logic [RowBits-1:0] lanes_data;
+  logic [StreamBits-1:0] stream;
+  logic [StreamBytes-1:0] strobes;
+  logic [RowBytes-1:0] lanes_strb;
+  logic [31:0] p_last;
+  logic [Bw-1:0] p_beats;
+  logic        fifo_push, fifo_pop, fifo_empty, fifo_full;
+  logic [EntryW-1:0] fifo_wdata, fifo_rdata;
+
+  always_comb begin
+    p_valid_d = issue;
+    p_addr_d = issue ? addr_q : p_addr_q;
+  end
+
+  assign row_data = is_sp_q ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
+  // The stored lanes, from byte 0, bytes beyond nbytes cleared.
+  always_comb begin
+    lanes_data = row_data >> {skip_q, 3'b000};
+    for (int b = 0; b < RowBytes; b++) begin
+      lanes_strb[b] = (32'(b) < nbytes_q);
+      if (!lanes_strb[b]) lanes_data[b*8+:8] = 8'd0;
+    end
+  end
+  assign stream = StreamBits'(lanes_data) << {p_addr_q[Lb-1:0], 3'b000};
+  assign strobes = StreamBytes'(lanes_strb) << p_addr_q[Lb-1:0];
+  assign p_last = (p_addr_q + nbytes_q - 32'd1) >> Lb;
+  assign p_beats = Bw'(p_last - (p_addr_q >> Lb) + 32'd1);
+  assign fifo_push = p_valid_q;
+  assign fifo_wdata = {p_addr_q[31:Lb], p_beats, strobes, stream};
+
+  qsa_fifo #(
+    .Width(EntryW),
+    .Depth(RowDepth)
+  ) u_rows (
+    .clk_i,
+    .rst_ni,
+    .push_i (fifo_push),
+    .data_i (fifo_wdata),
+    .pop_i  (fifo_pop),
+    .data_o (fifo_rdata),
+    .empty_o(fifo_empty),
+    .full_o (fifo_full),
+    .count_o(fifo_count)
+  );
+
+  // ---------------------------------------------------------------- stage 3: beat emitter
+  logic [31-Lb:0]   h_base;
+  logic [Bw-1:0]    h_beats;
+  logic [StreamBytes-1:0] h_strobes;
+  logic [StreamBits-1:0] h_stream;
+  logic [Iw-1:0]    beat_q, beat_d;
+  logic             wr_fire;
+  logic [31:0]      pending_q, pending_d;  // beats accepted and not yet acknowledged
+
+  assign {h_base, h_beats, h_strobes, h_stream} = fifo_rdata;
+
+  assign wr_req_valid_o = !fifo_empty;
+  assign wr_req_addr_o = {h_base + (32 - Lb)'(beat_q), Lb'(0)};
+  assign wr_req_pc_o = pc_q;
+  assign wr_fire = wr_req_valid_o && wr_req_ready_i;
+  assign fifo_pop = wr_fire && (32'(beat_q) == 32'(h_beats) - 32'd1);
+
+  assign wr_req_strb_o = h_strobes[32'(beat_q)*BusBytes+:BusBytes];
+  assign wr_req_data_o = h_stream[32'(beat_q)*BeatBits+:BeatBits];
+
+  always_comb begin
+    beat_d = beat_q;
+    pending_d = pending_q;
+    if (wr_fire) begin
+      beat_d = fifo_pop ? '0 : beat_q + Iw'(1);
+      pending_d = pending_d + 32'd1;
+    end
+    if (wr_ack_i) pending_d = pending_d - 32'd1;
+  end
+
+  assign done = busy_q && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
+
+  assign done_o = done;
+  assign done_pc_o = pc_q;
+  assign idle_o = !busy_q;
+  assign err_o = 1'b0;
+  assign err_code_o = qsa_pkg::ERR_NONE;
+  assign err_pc_o = 32'd0;
+
+  assign ev_dram_wr_o = p_valid_q ? nbytes_q : 32'd0;
+  assign ev_sp_rd_o = sp_re_o ? 32'(SpRowBytes) : 32'd0;
+  assign ev_acc_rd_o = acc_re_o ? 32'(WordRowBytes) : 32'd0;
+  assign ev_wr_beats_o = wr_fire ? 32'd1 : 32'd0;
+
+  // ---------------------------------------------------------------- registers
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q <= 1'b0;
+      is_sp_q <= 1'b0;
+      pc_q <= 32'd0;
+      sram_q <= 16'd0;
+      ny_q <= 8'd0;
+      nx_q <= 8'd0;
+      sy_q <= 32'd0;
+      sx_q <= 32'd0;
+      nbytes_q <= 32'd0;
+      skip_q <= 32'd0;
+      rd_q <= 1'b0;
+      y_q <= 8'd0;
+      x_q <= 8'd0;
+      row_q <= 16'd0;
+      y_addr_q <= 32'd0;
+      addr_q <= 32'd0;
+      p_valid_q <= 1'b0;
+      p_addr_q <= 32'd0;
+      beat_q <= '0;
+      pending_q <= 32'd0;
+    end else begin
+      busy_q <= busy_d;
+      is_sp_q <= is_sp_d;
+      pc_q <= pc_d;
+      sram_q <= sram_d;
+      ny_q <= ny_d;
+      nx_q <= nx_d;
+      sy_q <= sy_d;
+      sx_q <= sx_d;
+      nbytes_q <= nbytes_d;
+      skip_q <= skip_d;
+      rd_q <= rd_d;
+      y_q <= y_d;
+      x_q <= x_d;
+      row_q <= row_d;
+      y_addr_q <= y_addr_d;
+      addr_q <= addr_d;
+      p_valid_q <= p_valid_d;
+      p_addr_q <= p_addr_d;
+      beat_q <= beat_d;
+      pending_q <= pending_d;
+    end
+  end
+
+  logic unused_insn;
+  assign unused_insn = ^{req_insn_i[127:120], req_insn_i[7:4], raddr, fifo_full};
+
+`ifndef SYNTHESIS
+  StoreOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      take |-> (req_op == qsa_isa_pkg::OP_STORE_SP || req_op == qsa_isa_pkg::OP_STORE_ACC));
+  StoreAckExpectedHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      wr_ack_i |-> (pending_q != 32'd0));
+  StoreRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      p_valid_q |-> (32'(p_beats) <= 32'(MaxBeats)));
+  StoreOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !$isunknown({wr_req_valid_o, sp_re_o, acc_re_o, done_o}));
+`endif
+endmodule

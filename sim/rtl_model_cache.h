@@ -1,0 +1,62 @@
+// Finding (or building) the verilated model library of an array configuration. The main build
+// makes the libraries of the configurations in model/arch/; any other configuration is verilated
+// on first use into a per-user cache, keyed by its parameters and a hash of the RTL sources.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "model/arch.h"
+#include "sim/rtl_model_api.h"
+
+namespace qsa::sim {
+
+// The qsa_top parameters of a configuration.
+struct RtlModelParams {
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  std::int64_t sp_rows = 0;
+  std::int64_t acc_rows = 0;
+  std::int64_t param_rows = 0;
+  std::int64_t sp_banks = 0;
+  std::int64_t acc_banks = 0;
+  std::int64_t insn_depth = 0;
+  std::int64_t token_depth = 0;
+  bool operator==(const RtlModelParams& other) const = default;
+};
+RtlModelParams RtlModelParamsOf(const model::ArchConfig& arch);
+RtlModelParams RtlModelParamsOf(const QsaRtlParams& params);
+
+// "r16c16s16384a1024p256b4x2q16t8" (the same as qsa_rtl_model_key in sim/rtl_model.cmake).
+std::string RtlModelKey(const RtlModelParams& params);
+
+// FNV-1a 64 over the names and contents of the files a model library is built from: rtl/qsa.f,
+// the files it lists, the generated ISA package, the lint waivers and the shim sources.
+std::uint64_t RtlSourcesHash(const std::string& source_dir, const std::string& generated_dir);
+
+// $QSA_RTL_CACHE, else $XDG_CACHE_HOME/qsa/rtl, else $HOME/.cache/qsa/rtl.
+std::string RtlModelCacheDir();
+
+// The path of the model library for `arch`: the main build's, else the cached one, else builds
+// it into the cache (progress on `progress`). Throws qsa::Error when the build fails.
+std::string FindOrBuildRtlModel(const model::ArchConfig& arch, std::ostream& progress);
+
+// A loaded model library (kept loaded for the life of the process).
+class RtlModelLibrary {
+ public:
+  explicit RtlModelLibrary(const std::string& path);
+  const QsaRtlModelApi& api() const { return *api_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  const QsaRtlModelApi* api_ = nullptr;
+};
+
+// The library for `arch`, found or built, loaded once per process; checks that it was built
+// with the parameters of `arch`.
+const RtlModelLibrary& LoadRtlModel(const model::ArchConfig& arch, std::ostream& progress);
+
+}  // namespace qsa::sim

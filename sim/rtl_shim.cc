@@ -1,0 +1,271 @@
+// The inside of a model library: implements sim/rtl_model_api.h on the verilated qsa_top
+// (Vqsa_top). Compiled once per array configuration; QSA_RTL_* are that configuration's
+// parameters. Verilator's $stop/$fatal/$finish handlers are replaced so that a failed assertion
+// ends the run with a message instead of ending the process.
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+#include "Vqsa_top.h"
+#include "sim/rtl_model_api.h"
+#include "verilated.h"
+#if VM_TRACE_FST
+#include "verilated_fst_c.h"
+#endif
+
+namespace {
+
+// The reason the simulation stopped; one model library runs one simulation at a time.
+std::string& StopMessage() {
+  static std::string message;
+  return message;
+}
+
+void RecordStop(const char* filename, int linenum, const char* what) {
+  if (!StopMessage().empty()) return;  // keep the first
+  StopMessage() =
+      std::string(what) + (filename != nullptr && filename[0] != '\0'
+                               ? " at " + std::string(filename) + ":" + std::to_string(linenum)
+                               : std::string());
+  Verilated::threadContextp()->gotError(true);
+  Verilated::threadContextp()->gotFinish(true);
+}
+
+// Copies the low `bytes` bytes of a verilated signal (CData..QData or VlWide) to `out`, LSB
+// first.
+template <typename T>
+void SignalToBytes(const T& signal, std::uint8_t* out, std::size_t bytes) {
+  if constexpr (std::is_integral_v<T>) {
+    for (std::size_t k = 0; k < bytes && k < sizeof(T); ++k) {
+      out[k] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(signal) >> (8 * k));
+    }
+  } else {
+    for (std::size_t k = 0; k < bytes; ++k) {
+      out[k] = static_cast<std::uint8_t>(signal[k / 4] >> (8 * (k % 4)));
+    }
+  }
+}
+
+template <typename T>
+void BytesToSignal(const std::uint8_t* in, std::size_t bytes, T& signal) {
+  if constexpr (std::is_integral_v<T>) {
+    std::uint64_t v = 0;
+    for (std::size_t k = 0; k < bytes && k < sizeof(T); ++k) v |= std::uint64_t{in[k]} << (8 * k);
+    signal = static_cast<T>(v);
+  } else {
+    for (std::size_t w = 0; w < (bytes + 3) / 4; ++w) signal[w] = 0;
+    for (std::size_t k = 0; k < bytes; ++k) signal[k / 4] |= std::uint32_t{in[k]} << (8 * (k % 4));
+  }
+}
+
+template <typename T>
+bool SignalBit(const T& signal, std::size_t bit) {
+  if constexpr (std::is_integral_v<T>) {
+    return ((static_cast<std::uint64_t>(signal) >> bit) & 1u) != 0;
+  } else {
+    return ((signal[bit / 32] >> (bit % 32)) & 1u) != 0;
+  }
+}
+
+template <typename Data, typename Mask>
+void ObserveWrites(std::uint8_t we, std::uint32_t addr, const Data& data, const Mask& mask,
+                   std::uint32_t tag, std::size_t lanes, std::size_t lane_bytes, bool copy,
+                   QsaRtlWritePort& out) {
+  out.we = we;
+  out.addr = addr;
+  out.tag = tag;
+  if (!copy || we == 0) return;
+  for (std::size_t l = 0; l < lanes; ++l) out.mask[l] = SignalBit(mask, l) ? 1 : 0;
+  SignalToBytes(data, out.data, lanes * lane_bytes);
+}
+
+}  // namespace
+
+// Verilator calls these instead of its defaults (VL_USER_FINISH/STOP/FATAL are defined for the
+// whole library).
+void vl_finish(const char* filename, int linenum, const char* /*hier*/) {
+  RecordStop(filename, linenum, "$finish");
+}
+void vl_stop(const char* filename, int linenum, const char* /*hier*/) {
+  RecordStop(filename, linenum, "$stop (a failed assertion)");
+}
+void vl_fatal(const char* filename, int linenum, const char* /*hier*/, const char* msg) {
+  RecordStop(filename, linenum, msg != nullptr ? msg : "fatal error");
+}
+
+struct QsaRtlModel {
+  std::unique_ptr<VerilatedContext> context;
+  std::unique_ptr<Vqsa_top> top;
+#if VM_TRACE_FST
+  std::unique_ptr<VerilatedFstC> trace;
+#endif
+  bool finished = false;
+
+  void Eval() {
+    top->eval();
+#if VM_TRACE_FST
+    if (trace) trace->dump(context->time());
+#endif
+    context->timeInc(1);
+  }
+  void Finish() {
+    if (finished) return;
+    finished = true;
+    top->final();
+#if VM_TRACE_FST
+    if (trace) trace->close();
+#endif
+  }
+};
+
+namespace {
+
+constexpr std::size_t kRows = QSA_RTL_ROWS;
+constexpr std::size_t kCols = QSA_RTL_COLS;
+static_assert(kRows <= QSA_RTL_MAX_LANES && kCols <= QSA_RTL_MAX_LANES);
+
+void CopyError(const std::string& message, char* error, std::uint32_t error_size) {
+  if (error == nullptr || error_size == 0) return;
+  std::snprintf(error, error_size, "%s", message.c_str());
+}
+
+QsaRtlModel* Create(const char* fst_path, char* error, std::uint32_t error_size) {
+  StopMessage().clear();
+  auto model = std::make_unique<QsaRtlModel>();
+  model->context = std::make_unique<VerilatedContext>();
+  model->context->fatalOnError(false);
+  const bool trace = fst_path != nullptr && fst_path[0] != '\0';
+  if (trace) model->context->traceEverOn(true);
+  model->top = std::make_unique<Vqsa_top>(model->context.get(), "qsa_top");
+  if (trace) {
+#if VM_TRACE_FST
+    model->trace = std::make_unique<VerilatedFstC>();
+    model->top->trace(model->trace.get(), 99);
+    model->trace->open(fst_path);
+    if (!model->trace->isOpen()) {
+      CopyError(std::string("cannot open the waveform file ") + fst_path, error, error_size);
+      model->Finish();
+      return nullptr;
+    }
+#else
+    CopyError("this model library was built without FST tracing", error, error_size);
+    return nullptr;
+#endif
+  }
+  return model.release();
+}
+
+void Destroy(QsaRtlModel* model) {
+  if (model == nullptr) return;
+  model->Finish();
+  delete model;
+}
+
+void ApplyInputs(Vqsa_top& top, const QsaRtlInputs& in) {
+  top.start_i = in.start;
+  top.dram_size_i = in.dram_size;
+  top.insn_valid_i = in.insn_valid;
+  std::uint8_t insn[16];
+  std::memcpy(insn, in.insn_data, sizeof(insn));  // host is little-endian (x86-64, arm64)
+  BytesToSignal(insn, sizeof(insn), top.insn_data_i);
+  top.rd_req_ready_i = in.rd_req_ready;
+  top.rd_rsp_valid_i = in.rd_rsp_valid;
+  BytesToSignal(in.rd_rsp_data, QSA_RTL_BUS_BYTES, top.rd_rsp_data_i);
+  top.wr_req_ready_i = in.wr_req_ready;
+  top.wr_ack_i = in.wr_ack;
+}
+
+void ReadOutputs(const Vqsa_top& top, bool copy, QsaRtlOutputs& out) {
+  out.insn_ready = top.insn_ready_o;
+  out.done = top.done_o;
+  out.error = top.error_o;
+  out.error_code = top.error_code_o;
+  out.error_pc = top.error_pc_o;
+  out.rd_req_valid = top.rd_req_valid_o;
+  out.rd_req_addr = top.rd_req_addr_o;
+  out.rd_rsp_ready = top.rd_rsp_ready_o;
+  out.wr_req_valid = top.wr_req_valid_o;
+  out.wr_req_addr = top.wr_req_addr_o;
+  if (top.wr_req_valid_o) SignalToBytes(top.wr_req_data_o, out.wr_req_data, QSA_RTL_BUS_BYTES);
+  out.wr_req_strb = top.wr_req_strb_o;
+  out.wr_req_pc = top.wr_req_pc_o;
+  out.dbg_head_valid = top.dbg_head_valid_o;
+  for (int q = 0; q < QSA_RTL_NUM_QUEUES; ++q) {
+    out.dbg_head_pc[q] = top.dbg_head_pc_o[q];
+    out.dbg_head_wait[q] = static_cast<std::uint8_t>((top.dbg_head_wait_o >> (6 * q)) & 0x3Fu);
+  }
+  out.dbg_fetch_pc = top.dbg_fetch_pc_o;
+  out.dbg_fetch_stall = top.dbg_fetch_stall_o;
+  out.dbg_fetch_done = top.dbg_fetch_done_o;
+  out.dbg_retire = top.dbg_retire_o;
+  ObserveWrites(top.obs_sp0_we_o, top.obs_sp0_addr_o, top.obs_sp0_data_o, top.obs_sp0_mask_o,
+                top.obs_sp0_tag_o, kRows, 1, copy, out.obs[QSA_RTL_OBS_SP0]);
+  ObserveWrites(top.obs_sp1_we_o, top.obs_sp1_addr_o, top.obs_sp1_data_o, top.obs_sp1_mask_o,
+                top.obs_sp1_tag_o, kRows, 1, copy, out.obs[QSA_RTL_OBS_SP1]);
+  ObserveWrites(top.obs_acc0_we_o, top.obs_acc0_addr_o, top.obs_acc0_data_o, top.obs_acc0_mask_o,
+                top.obs_acc0_tag_o, kCols, 4, copy, out.obs[QSA_RTL_OBS_ACC0]);
+  ObserveWrites(top.obs_acc1_we_o, top.obs_acc1_addr_o, top.obs_acc1_data_o, top.obs_acc1_mask_o,
+                top.obs_acc1_tag_o, kCols, 4, copy, out.obs[QSA_RTL_OBS_ACC1]);
+  ObserveWrites(top.obs_prm0_we_o, top.obs_prm0_addr_o, top.obs_prm0_data_o, top.obs_prm0_mask_o,
+                top.obs_prm0_tag_o, kCols, 4, copy, out.obs[QSA_RTL_OBS_PRM0]);
+}
+
+void Reset(QsaRtlModel* model, std::uint32_t cycles) {
+  Vqsa_top& top = *model->top;
+  const QsaRtlInputs idle{};
+  ApplyInputs(top, idle);
+  top.cnt_sel_i = 0;
+  top.rst_ni = 0;
+  for (std::uint32_t c = 0; c < cycles; ++c) {
+    top.clk_i = 0;
+    model->Eval();
+    top.clk_i = 1;
+    model->Eval();
+  }
+  top.clk_i = 0;
+  model->Eval();
+  top.rst_ni = 1;
+  model->Eval();
+}
+
+int Cycle(QsaRtlModel* model, const QsaRtlInputs* in, QsaRtlOutputs* out, int copy_write_data) {
+  Vqsa_top& top = *model->top;
+  ApplyInputs(top, *in);
+  top.clk_i = 0;
+  model->Eval();
+  ReadOutputs(top, copy_write_data != 0, *out);
+  top.clk_i = 1;
+  model->Eval();
+  return model->context->gotFinish() ? 1 : 0;
+}
+
+std::uint64_t Counter(QsaRtlModel* model, std::uint32_t index) {
+  Vqsa_top& top = *model->top;
+  top.cnt_sel_i = static_cast<std::uint8_t>(index & 0x3Fu);
+  top.eval();  // combinational read: no clock edge, no trace sample
+  return top.cnt_value_o;
+}
+
+const char* LastError(const QsaRtlModel* /*model*/) { return StopMessage().c_str(); }
+
+const QsaRtlModelApi kApi = {
+    QSA_RTL_MODEL_ABI_VERSION,
+    {QSA_RTL_MODEL_ABI_VERSION, QSA_RTL_ROWS, QSA_RTL_COLS, QSA_RTL_SP_ROWS, QSA_RTL_ACC_ROWS,
+     QSA_RTL_PARAM_ROWS, QSA_RTL_SP_BANKS, QSA_RTL_ACC_BANKS, QSA_RTL_INSN_DEPTH,
+     QSA_RTL_TOKEN_DEPTH, QSA_RTL_BUS_BYTES},
+    Create,
+    Destroy,
+    Reset,
+    Cycle,
+    Counter,
+    LastError,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const QsaRtlModelApi* qsa_rtl_model_api() {
+  return &kApi;
+}

@@ -1,0 +1,94 @@
+// Runs a program on the verilated accelerator (qsa_top) with a DRAM model: the RTL counterpart
+// of the ISA simulator (model/isa_sim.h), with the same counters and write records so the two
+// can be compared instruction by instruction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/arch.h"
+#include "model/isa_exec.h"
+#include "model/program.h"
+#include "model/tensor.h"
+
+namespace qsa::sim {
+
+struct RtlOptions {
+  std::string fst_path;  // waveform file; empty: none
+  // DRAM randomness (sim/dram_model.h): with a seed, up to dram_jitter extra cycles of latency per
+  // request and request channels not ready with probability dram_backpressure each cycle.
+  std::optional<std::uint64_t> dram_seed;
+  int dram_jitter = 0;
+  double dram_backpressure = 0.0;
+  std::int64_t cycle_limit = std::int64_t{1} << 40;  // stop (with an error) after this many
+  std::int64_t hang_cycles = 100000;  // cycles without any progress that count as a hang
+  // Keep a WriteRecord per (instruction, memory), DRAM included.
+  bool record_writes = false;
+  // Check every word before the run, as the ISA simulator does (an illegal word is then refused
+  // with the simulator's message). Off: only the architecture hash and the DRAM image are
+  // checked, and the accelerator's own decoder finds illegal words (its status register).
+  bool check_program = true;
+};
+
+struct RtlRunResult {
+  std::int64_t cycles = 0;  // the CNT_CYCLES counter: from start to the end of finish
+  model::isa::IsaCounters counters;
+  std::array<std::int64_t, model::isa::kNumQueues> busy{};   // cycles each unit held an insn
+  std::array<std::int64_t, model::isa::kNumQueues> stall{};  // cycles each head waited
+  std::int64_t fetch_stall = 0;
+  std::int64_t array_busy = 0;
+  std::int64_t dram_read_beats = 0;
+  std::int64_t dram_write_beats = 0;
+  std::int64_t simulated_cycles = 0;  // harness clock cycles after reset
+  // With record_writes: sorted by instruction, then memory (the ISA simulator's order when
+  // instructions run in program order).
+  std::vector<model::isa::WriteRecord> writes;
+  std::vector<std::uint8_t> dram;  // the final DRAM image
+};
+
+class RtlSimulator {
+ public:
+  // Checks the program against `arch` like the ISA simulator (architecture hash, every word,
+  // finish last, DRAM size), finds or builds the model library for `arch` and loads the DRAM
+  // image. Throws qsa::Error naming the problem.
+  RtlSimulator(const model::ArchConfig& arch, const model::Program& program,
+               const RtlOptions& options = {});
+
+  // The DRAM before the run (write inputs here).
+  std::vector<std::uint8_t>& dram() { return dram_; }
+
+  // Resets the accelerator, starts it and clocks it until finish completes. Throws qsa::Error
+  // "instruction 12 (load.sp): the accelerator stopped: DRAM access out of bounds (error code
+  // 5)" on an error, "hang: no progress for N cycles at cycle C: ..." on a hang, or on a failed
+  // assertion in the RTL. Can run once.
+  RtlRunResult Run();
+
+ private:
+  model::ArchConfig arch_;
+  const model::Program& program_;
+  RtlOptions options_;
+  std::vector<std::uint8_t> dram_;
+  bool ran_ = false;
+};
+
+struct RtlProgramRun {
+  std::map<std::string, model::Tensor> outputs;
+  RtlRunResult result;
+};
+// Writes `inputs` into DRAM (one per manifest input), runs the program and reads the manifest
+// outputs, like model::isa::RunProgramOnIsa.
+RtlProgramRun RunProgramOnRtl(const model::ArchConfig& arch, const model::Program& program,
+                              const std::map<std::string, model::Tensor>& inputs,
+                              const RtlOptions& options = {});
+
+// The keys of model::isa::IsaRunResultToJson ("cycles", "busy_cycles", "instructions", ...) plus
+// "stall_cycles", "fetch_stall_cycles", "array_busy_cycles" and "dram_beats".
+nlohmann::json RtlRunResultToJson(const RtlRunResult& result);
+
+}  // namespace qsa::sim

@@ -1,0 +1,287 @@
+// Co-simulation: the verilated accelerator against the ISA simulator. Every program runs on both;
+// what each instruction wrote to each memory (write records), the final DRAM and the event
+// counters must be identical. Random DRAM latency and back-pressure must change nothing but the
+// cycle count, and the cycle count is deterministic for a given seed and configuration.
+//
+// Seeds: program k uses seed QSA_TEST_SEED + k (default 1); QSA_RANDOM_PROGRAMS sets the number
+// of random programs per configuration (default 350, so 1,050 in all). A failure names the
+// configuration, the seed and the first instruction whose writes differ.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <tuple>
+
+#include "model/arch.h"
+#include "model/assembler.h"
+#include "model/error.h"
+#include "model/gemm_program.h"
+#include "model/isa_exec.h"
+#include "model/isa_random.h"
+#include "model/isa_sim.h"
+#include "model/npy.h"
+#include "sim/rtl_sim.h"
+#include "sim_test_util.h"
+
+namespace qsa::sim {
+namespace {
+
+using model::ArchConfig;
+using model::Program;
+using model::isa::WriteRecord;
+
+ArchConfig Arch(const std::string& name) {
+  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+}
+
+int ProgramCount(int default_count) {
+  const char* env = std::getenv("QSA_RANDOM_PROGRAMS");
+  return env != nullptr ? std::atoi(env) : default_count;
+}
+
+std::vector<WriteRecord> Sorted(std::vector<WriteRecord> records) {
+  std::sort(records.begin(), records.end(), [](const WriteRecord& a, const WriteRecord& b) {
+    return std::tie(a.instruction, a.memory) < std::tie(b.instruction, b.memory);
+  });
+  return records;
+}
+
+std::string Describe(const WriteRecord& r) {
+  std::ostringstream s;
+  s << "instruction " << r.instruction << " " << model::isa::MemoryName(r.memory) << " " << r.first
+    << "+" << r.extent << " hash " << std::hex << r.hash;
+  return s.str();
+}
+
+// "" when the records agree, else the first difference with the instruction's disassembly.
+std::string FirstDifference(const Program& program, const std::vector<WriteRecord>& isa,
+                            const std::vector<WriteRecord>& rtl) {
+  std::size_t i = 0;
+  while (i < isa.size() && i < rtl.size() && isa[i] == rtl[i]) ++i;
+  if (i == isa.size() && i == rtl.size()) return "";
+  std::string s = "first differing write record #" + std::to_string(i) + ": isa ";
+  s += i < isa.size() ? Describe(isa[i]) : "(none)";
+  s += ", rtl ";
+  s += i < rtl.size() ? Describe(rtl[i]) : "(none)";
+  const std::int64_t at = i < isa.size() ? isa[i].instruction : rtl[i].instruction;
+  s += " — " + model::DisassembleWord(program.instructions[static_cast<std::size_t>(at)]);
+  return s;
+}
+
+std::string CounterDifference(const model::isa::IsaCounters& a, const model::isa::IsaCounters& b) {
+  std::ostringstream s;
+  auto check = [&](const char* name, std::int64_t x, std::int64_t y) {
+    if (x != y) s << name << " isa " << x << " rtl " << y << "; ";
+  };
+  check("instructions", a.instructions, b.instructions);
+  for (std::size_t op = 0; op < a.instructions_by_opcode.size(); ++op) {
+    check(("opcode " + std::to_string(op)).c_str(), a.instructions_by_opcode[op],
+          b.instructions_by_opcode[op]);
+  }
+  check("macs_issued", a.macs_issued, b.macs_issued);
+  check("macs_useful", a.macs_useful, b.macs_useful);
+  check("dram.bytes_read", a.dram.bytes_read, b.dram.bytes_read);
+  check("dram.bytes_written", a.dram.bytes_written, b.dram.bytes_written);
+  check("scratchpad.bytes_read", a.scratchpad.bytes_read, b.scratchpad.bytes_read);
+  check("scratchpad.bytes_written", a.scratchpad.bytes_written, b.scratchpad.bytes_written);
+  check("accumulator.bytes_read", a.accumulator.bytes_read, b.accumulator.bytes_read);
+  check("accumulator.bytes_written", a.accumulator.bytes_written, b.accumulator.bytes_written);
+  check("param.bytes_read", a.param.bytes_read, b.param.bytes_read);
+  check("param.bytes_written", a.param.bytes_written, b.param.bytes_written);
+  return s.str();
+}
+
+struct IsaReference {
+  std::vector<WriteRecord> writes;
+  std::vector<std::uint8_t> dram;
+  model::isa::IsaCounters counters;
+};
+
+IsaReference RunIsa(const ArchConfig& arch, const Program& program) {
+  model::isa::IsaSimulator sim(arch, program);
+  model::isa::IsaSimOptions options;
+  options.record_writes = true;
+  model::isa::IsaRunResult result = sim.Run(options);
+  return {Sorted(std::move(result.writes)), sim.state().dram, result.counters};
+}
+
+RtlRunResult RunRtl(const ArchConfig& arch, const Program& program, RtlOptions options) {
+  options.record_writes = true;
+  RtlSimulator sim(arch, program, options);
+  return sim.Run();
+}
+
+// Checks one program on both engines; returns "" or what differs.
+std::string Cosimulate(const ArchConfig& arch, const Program& program, const RtlOptions& options,
+                       std::int64_t* cycles = nullptr) {
+  const IsaReference isa = RunIsa(arch, program);
+  RtlRunResult rtl;
+  try {
+    rtl = RunRtl(arch, program, options);
+  } catch (const Error& e) {
+    return std::string("the RTL failed on a valid program: ") + e.what();
+  }
+  if (cycles != nullptr) *cycles = rtl.cycles;
+  std::string diff = FirstDifference(program, isa.writes, Sorted(rtl.writes));
+  if (!diff.empty()) return diff;
+  if (isa.dram != rtl.dram) {
+    std::size_t i = 0;
+    while (i < isa.dram.size() && i < rtl.dram.size() && isa.dram[i] == rtl.dram[i]) ++i;
+    return "final DRAM differs at byte " + std::to_string(i);
+  }
+  diff = CounterDifference(isa.counters, rtl.counters);
+  if (!diff.empty()) return "counters differ: " + diff;
+  return "";
+}
+
+class CosimRandom : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    arch_ = Arch(GetParam());
+    seed_ = sim_test::TestSeed(1);
+  }
+  std::string Where(std::uint64_t seed) const {
+    return "arch " + arch_.name + ", seed " + std::to_string(seed) +
+           " (QSA_TEST_SEED=" + std::to_string(seed) + " QSA_RANDOM_PROGRAMS=1 reproduces it)";
+  }
+  ArchConfig arch_;
+  std::uint64_t seed_ = 1;
+};
+
+// Constrained-random programs of every instruction class; every other one with random DRAM
+// latency jitter and back-pressure.
+TEST_P(CosimRandom, RandomProgramsMatchTheIsaSimulator) {
+  const int count = ProgramCount(350);
+  std::int64_t total_cycles = 0;
+  for (int k = 0; k < count; ++k) {
+    const std::uint64_t seed = seed_ + static_cast<std::uint64_t>(k);
+    const Program program = model::isa::GenerateRandomProgram(arch_, seed);
+    RtlOptions options;
+    if (k % 2 == 1) {
+      options.dram_seed = seed;
+      options.dram_jitter = 40;
+      options.dram_backpressure = 0.3;
+    }
+    std::int64_t cycles = 0;
+    const std::string diff = Cosimulate(arch_, program, options, &cycles);
+    ASSERT_EQ(diff, "") << Where(seed);
+    total_cycles += cycles;
+  }
+  std::cout << count << " programs on " << arch_.name << ", " << total_cycles
+            << " RTL cycles in all\n";
+}
+
+// The DRAM's timing changes the cycle count only; the same seed gives the same cycle count.
+TEST_P(CosimRandom, DramTimingChangesNothingButCycles) {
+  for (int k = 0; k < 20; ++k) {
+    const std::uint64_t seed = seed_ + 1000 + static_cast<std::uint64_t>(k);
+    const Program program = model::isa::GenerateRandomProgram(arch_, seed);
+    RtlOptions plain;
+    RtlOptions noisy;
+    noisy.dram_seed = seed;
+    noisy.dram_jitter = 60;
+    noisy.dram_backpressure = 0.5;
+    const RtlRunResult a = RunRtl(arch_, program, plain);
+    const RtlRunResult b = RunRtl(arch_, program, noisy);
+    const RtlRunResult c = RunRtl(arch_, program, noisy);
+    EXPECT_EQ(Sorted(a.writes), Sorted(b.writes)) << Where(seed);
+    EXPECT_EQ(a.dram, b.dram) << Where(seed);
+    EXPECT_EQ(b.cycles, c.cycles) << Where(seed) << ": the same DRAM seed gave another cycle count";
+    EXPECT_EQ(Sorted(b.writes), Sorted(c.writes)) << Where(seed);
+    EXPECT_GT(b.cycles, a.cycles) << Where(seed) << ": jitter and back-pressure cost no cycles";
+  }
+}
+
+// Every injected defect stops the RTL at the instruction the ISA simulator names: an error code
+// for illegal words and out-of-bounds accesses, a hang report for the two deadlocks.
+TEST_P(CosimRandom, DefectsStopTheAcceleratorAtTheirInstruction) {
+  int checked = 0;
+  for (model::isa::DefectKind kind : model::isa::kAllDefectKinds) {
+    for (int k = 0; k < 6; ++k) {
+      const std::uint64_t seed = seed_ + 2000 + static_cast<std::uint64_t>(k);
+      model::isa::RandomProgramOptions options;
+      options.defect = kind;
+      model::isa::InjectedDefect defect;
+      const Program program = model::isa::GenerateRandomProgram(arch_, seed, options, &defect);
+      const std::string where = Where(seed) + ", " + std::string(model::isa::DefectKindName(kind)) +
+                                ": " + defect.description;
+      RtlOptions rtl_options;
+      rtl_options.hang_cycles = 5000;
+      rtl_options.check_program = false;  // the accelerator's decoder must find illegal words
+      std::string message;
+      try {
+        RtlSimulator sim(arch_, program, rtl_options);
+        sim.Run();
+      } catch (const Error& e) {
+        message = e.what();
+      }
+      ASSERT_NE(message, "") << where << ": the RTL did not stop";
+      const std::string named = "instruction " + std::to_string(defect.instruction) + " ";
+      if (message.find(named) == std::string::npos &&
+          message.find("instruction " + std::to_string(defect.instruction) + ")") ==
+              std::string::npos &&
+          message.find("at instruction " + std::to_string(defect.instruction)) ==
+              std::string::npos) {
+        ADD_FAILURE() << where << ": the message does not name instruction " << defect.instruction
+                      << ": " << message;
+      }
+      if (model::isa::IsDeadlockDefect(kind)) {
+        EXPECT_NE(message.find("hang"), std::string::npos) << where << ": " << message;
+      }
+      EXPECT_EQ(message.find('\n'), std::string::npos) << where << ": " << message;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 6 * static_cast<int>(std::size(model::isa::kAllDefectKinds)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Arrays, CosimRandom, ::testing::Values("4x4", "8x8", "8x16"),
+                         [](const auto& param_info) { return "a" + param_info.param; });
+
+// A long double-buffered GEMM: correct against a plain matrix product, equal to the ISA
+// simulator, and the array busy most of the time.
+TEST(CosimGemm, DoubleBufferedGemmIsExactAndKeepsTheArrayBusy) {
+  for (const auto& [name, shape] :
+       {std::pair{std::string("4x4"), model::isa::GemmProgramShape{64, 32, 32}},
+        std::pair{std::string("8x16"), model::isa::GemmProgramShape{128, 64, 64}}}) {
+    const ArchConfig arch = Arch(name);
+    const Program program = model::isa::MakeGemmProgram(arch, shape, 7);
+    std::int64_t cycles = 0;
+    ASSERT_EQ(Cosimulate(arch, program, {}, &cycles), "") << name;
+    const RtlRunResult rtl = RunRtl(arch, program, {});
+    const std::vector<std::int32_t> expected =
+        model::isa::GemmProgramReference(arch, shape, program);
+    const std::size_t c = program.manifest.outputs[0].dram_addr;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      std::uint32_t v = 0;
+      for (std::size_t b = 0; b < 4; ++b) v |= std::uint32_t{rtl.dram[c + 4 * i + b]} << (8 * b);
+      ASSERT_EQ(static_cast<std::int32_t>(v), expected[i]) << name << " element " << i;
+    }
+    const double utilization =
+        static_cast<double>(rtl.counters.macs_useful) /
+        (static_cast<double>(arch.rows * arch.cols) * static_cast<double>(rtl.cycles));
+    std::cout << name << " GEMM " << shape.m << "x" << shape.k << "x" << shape.n << ": "
+              << rtl.cycles << " cycles, utilization " << utilization << "\n";
+    EXPECT_GT(utilization, 0.5) << name;
+  }
+}
+
+// The hand-written convolution example: RTL output equals the golden model's expected output.
+TEST(CosimExample, HandWrittenConvolutionEqualsTheGoldenOutput) {
+  const std::string dir = std::string(QSA_SOURCE_DIR) + "/examples/isa/conv3x3_s2/";
+  const ArchConfig arch = Arch("8x8");
+  const Program program = model::AssembleFile(dir + "conv.s", arch);
+  const model::Tensor input = model::ReadNpy(dir + "input.npy");
+  const model::Tensor expected = model::ReadNpy(dir + "expected.npy");
+  const RtlProgramRun run =
+      RunProgramOnRtl(arch, program, {{program.manifest.inputs[0].name, input}});
+  const model::Tensor& y = run.outputs.at(program.manifest.outputs[0].name);
+  ASSERT_EQ(y.shape(), expected.shape());
+  for (std::int64_t i = 0; i < y.size(); ++i) ASSERT_EQ(y.GetInt(i), expected.GetInt(i)) << i;
+  EXPECT_EQ(run.result.counters.macs_useful, 13824);
+}
+
+}  // namespace
+}  // namespace qsa::sim

@@ -1,0 +1,142 @@
+// The verilated accelerator against the ISA simulator on constrained-random programs: the same
+// final DRAM, the same event counters and the same writes per instruction; and the same
+// instruction named when a program is defective.
+#include "sim/rtl_sim.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "model/arch.h"
+#include "model/error.h"
+#include "model/isa_random.h"
+#include "model/isa_sim.h"
+#include "sim_test_util.h"
+
+namespace qsa::sim {
+namespace {
+
+using model::isa::WriteRecord;
+
+model::ArchConfig Arch(const std::string& name) {
+  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+}
+
+std::vector<WriteRecord> Sorted(std::vector<WriteRecord> records) {
+  std::sort(records.begin(), records.end(), [](const WriteRecord& a, const WriteRecord& b) {
+    return std::tie(a.instruction, a.memory) < std::tie(b.instruction, b.memory);
+  });
+  return records;
+}
+
+// The first record that differs, for a readable failure.
+std::string FirstDifference(const std::vector<WriteRecord>& isa,
+                            const std::vector<WriteRecord>& rtl) {
+  for (std::size_t k = 0; k < std::max(isa.size(), rtl.size()); ++k) {
+    if (k >= isa.size() || k >= rtl.size() || !(isa[k] == rtl[k])) {
+      const WriteRecord& w = k < isa.size() ? isa[k] : rtl[k];
+      return "record " + std::to_string(k) + ": instruction " + std::to_string(w.instruction) +
+             " " + std::string(model::isa::MemoryName(w.memory));
+    }
+  }
+  return "none";
+}
+
+void ExpectSameAsIsa(const model::ArchConfig& arch, std::uint64_t seed, const RtlOptions& base) {
+  SCOPED_TRACE("arch " + arch.name + ", program seed " + std::to_string(seed));
+  const model::Program program = model::isa::GenerateRandomProgram(arch, seed);
+  model::isa::IsaSimulator isa(arch, program);
+  model::isa::IsaSimOptions isa_options;
+  isa_options.record_writes = true;
+  const model::isa::IsaRunResult want = isa.Run(isa_options);
+
+  RtlOptions options = base;
+  options.record_writes = true;
+  RtlSimulator rtl(arch, program, options);
+  const RtlRunResult got = rtl.Run();
+
+  EXPECT_EQ(got.dram, isa.state().dram);
+  EXPECT_EQ(got.counters, want.counters);
+  const std::vector<WriteRecord> want_writes = Sorted(want.writes);
+  EXPECT_FALSE(want_writes.empty());
+  EXPECT_EQ(got.writes.size(), want_writes.size());
+  EXPECT_TRUE(got.writes == want_writes)
+      << "first difference: " << FirstDifference(want_writes, got.writes);
+  EXPECT_GT(got.cycles, 0);
+  EXPECT_GE(got.simulated_cycles, got.cycles);
+}
+
+TEST(RtlSim, RandomProgramsMatchTheIsaSimulator) {
+  const std::uint64_t seed = sim_test::TestSeed(1);
+  for (const char* name : {"4x4", "8x16", "default"}) {
+    for (std::uint64_t k = 0; k < 3; ++k) ExpectSameAsIsa(Arch(name), seed + k, RtlOptions{});
+  }
+}
+
+TEST(RtlSim, RandomProgramsMatchWithDramJitterAndBackPressure) {
+  const std::uint64_t seed = sim_test::TestSeed(2);
+  RtlOptions options;
+  options.dram_seed = seed;
+  options.dram_jitter = 40;
+  options.dram_backpressure = 0.3;
+  for (std::uint64_t k = 0; k < 3; ++k) ExpectSameAsIsa(Arch("4x4"), seed + k, options);
+}
+
+// Defects the harness's program check lets through reach the accelerator, which must stop at
+// the instruction the ISA simulator names.
+TEST(RtlSim, DefectsStopAtTheSameInstruction) {
+  const std::uint64_t seed = sim_test::TestSeed(3);
+  const model::ArchConfig arch = Arch("4x4");
+  for (model::isa::DefectKind kind :
+       {model::isa::DefectKind::kDramOutOfBounds, model::isa::DefectKind::kRowOutOfBounds,
+        model::isa::DefectKind::kIllegalField, model::isa::DefectKind::kMissingPush,
+        model::isa::DefectKind::kQueueCapacity}) {
+    SCOPED_TRACE(std::string(model::isa::DefectKindName(kind)));
+    model::isa::RandomProgramOptions random;
+    random.defect = kind;
+    model::isa::InjectedDefect defect;
+    const model::Program program = model::isa::GenerateRandomProgram(arch, seed, random, &defect);
+    RtlOptions options;
+    options.hang_cycles = 2000;
+    RtlSimulator rtl(arch, program, options);
+    try {
+      rtl.Run();
+      ADD_FAILURE() << "no error for " << defect.description;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      const std::string at = "instruction " + std::to_string(defect.instruction) + " (";
+      if (model::isa::IsDeadlockDefect(kind)) {
+        EXPECT_EQ(message.rfind("hang: ", 0), 0u) << message;
+      } else {
+        EXPECT_EQ(message.rfind(at, 0), 0u) << message;
+      }
+      EXPECT_NE(message.find(at), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(RtlSim, JsonHasTheIsaKeysAndTheRtlOnes) {
+  const model::ArchConfig arch = Arch("4x4");
+  const model::Program program = model::isa::GenerateRandomProgram(arch, 5);
+  RtlSimulator rtl(arch, program);
+  const RtlRunResult result = rtl.Run();
+  const nlohmann::json j = RtlRunResultToJson(result);
+  model::isa::IsaSimulator isa(arch, program);
+  const nlohmann::json isa_json = model::isa::IsaRunResultToJson(isa.Run());
+  for (const auto& [key, value] : isa_json.items()) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["cycles"], result.cycles);
+  EXPECT_EQ(j["instructions"], isa_json["instructions"]);
+  EXPECT_EQ(j["dram"], isa_json["dram"]);
+  EXPECT_TRUE(j.contains("stall_cycles"));
+}
+
+TEST(RtlSim, RejectsAProgramForAnotherArchitecture) {
+  const model::Program program = model::isa::GenerateRandomProgram(Arch("4x4"), 1);
+  EXPECT_THROW(RtlSimulator(Arch("8x8"), program), Error);
+}
+
+}  // namespace
+}  // namespace qsa::sim

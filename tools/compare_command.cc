@@ -1,0 +1,248 @@
+// qsa compare: runs one computation on several engines (golden model, ISA simulator, RTL) and
+// says, per output tensor, whether they agree bit for bit — and if not, where they first differ
+// and, between the ISA simulator and the RTL, which instruction first wrote something different.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "model/assembler.h"
+#include "model/error.h"
+#include "model/executor.h"
+#include "model/isa_sim.h"
+#include "model/program.h"
+#include "sim/rtl_sim.h"
+#include "tools/commands.h"
+#include "tools/tool_util.h"
+
+namespace qsa::tools {
+
+CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Run a program on several engines and report where their outputs first differ");
+  cmd->add_option("PROGRAM", args.target,
+                  "A program folder (program.bin + manifest.json, or one .s file), a program "
+                  ".bin or an assembly .s")
+      ->required()
+      ->type_name("PATH");
+  cmd->add_option("-i,--input", args.inputs,
+                  "Input value; repeat for each input (default: PROGRAM/input.npy if present)")
+      ->type_name("[NAME=]FILE.npy")
+      ->allow_extra_args(false);
+  cmd->add_option("-e,--engines", args.engines, "Comma-separated: golden, isa, rtl")
+      ->type_name("LIST")
+      ->capture_default_str();
+  cmd->add_option("--golden", args.golden,
+                  "The graph the golden engine runs (default: model.json or model.onnx in the "
+                  "program's folder)")
+      ->type_name("MODEL");
+  cmd->add_option("--arch", args.arch, "Architecture configuration (default: the program's)")
+      ->type_name("FILE");
+  cmd->add_option("-r,--requant", args.requant, "Golden engine's requantization mode")
+      ->type_name("MODE")
+      ->capture_default_str();
+  cmd->footer(
+      "Prints, for every output tensor and every pair of engines, 'bit-exact' or the first\n"
+      "mismatch (element index and both values). Between isa and rtl it also compares what every\n"
+      "instruction wrote to each memory and names the first instruction whose writes differ.\n"
+      "Exit status 0 only when everything is bit-exact.\n"
+      "Example: qsa compare examples/isa/conv3x3_s2 --engines golden,isa,rtl");
+  return cmd;
+}
+
+namespace {
+
+// What one engine produced: the outputs by name, and for isa/rtl what each instruction wrote.
+struct EngineResult {
+  std::map<std::string, model::Tensor> outputs;
+  std::optional<std::vector<model::isa::WriteRecord>> writes;
+  std::string summary;
+};
+
+std::vector<std::string> ParseEngines(const std::string& list) {
+  std::vector<std::string> engines;
+  std::stringstream in(list);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (name != "golden" && name != "isa" && name != "rtl") {
+      throw Error("unknown engine '" + name + "' in --engines; use golden, isa and rtl");
+    }
+    if (std::find(engines.begin(), engines.end(), name) != engines.end()) {
+      throw Error("engine '" + name + "' is listed twice in --engines");
+    }
+    engines.push_back(name);
+  }
+  if (engines.size() < 2) throw Error("--engines needs at least two engines to compare");
+  return engines;
+}
+
+// The golden graph: --golden, else model.json / model.onnx beside the program.
+std::string GoldenModelPath(const CompareArgs& args, const ProgramTarget& target) {
+  if (!args.golden.empty()) return args.golden;
+  for (const char* name : {"model.json", "model.onnx"}) {
+    const std::filesystem::path p = std::filesystem::path(target.folder) / name;
+    std::error_code ec;
+    if (!target.folder.empty() && std::filesystem::is_regular_file(p, ec)) return p.string();
+  }
+  throw Error(
+      "the golden engine needs the graph the program computes: give --golden MODEL (no "
+      "model.json or model.onnx beside the program)");
+}
+
+// "[0, 3, 1, 2]" for flat index `i` of `shape`.
+std::string IndexOf(std::int64_t i, const model::Shape& shape) {
+  std::vector<std::int64_t> index(shape.size());
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    index[d] = shape[d] > 0 ? i % shape[d] : 0;
+    i = shape[d] > 0 ? i / shape[d] : 0;
+  }
+  std::string s = "[";
+  for (std::size_t d = 0; d < index.size(); ++d) s += (d ? ", " : "") + std::to_string(index[d]);
+  return s + "]";
+}
+
+// One line per pair of engines for one output; returns false when they differ.
+bool ComparePair(const std::string& out, const std::string& a_name, const model::Tensor& a,
+                 const std::string& b_name, const model::Tensor& b) {
+  std::cout << "  " << a_name << " vs " << b_name << ": ";
+  if (a.dtype() != b.dtype() || a.shape() != b.shape()) {
+    std::cout << "differ in type: " << a.Describe() << " vs " << b.Describe() << "\n";
+    return false;
+  }
+  const Agreement agreement = Compare(a, b);
+  if (agreement.first_mismatch < 0) {
+    std::cout << "bit-exact (" << FormatCount(agreement.total) << " values)\n";
+    return true;
+  }
+  const std::int64_t i = agreement.first_mismatch;
+  std::cout << FormatCount(agreement.total - agreement.equal) << " of "
+            << FormatCount(agreement.total) << " values differ; first at " << IndexOf(i, a.shape())
+            << " (element " << i << " of " << out << "): " << a_name << " " << a.GetInt(i) << ", "
+            << b_name << " " << b.GetInt(i) << "\n";
+  return false;
+}
+
+std::string DescribeRecord(const model::isa::WriteRecord& r) {
+  std::ostringstream s;
+  s << model::isa::MemoryName(r.memory) << " " << r.first << ".." << (r.first + r.extent - 1)
+    << " hash " << std::hex << r.hash;
+  return s.str();
+}
+
+// Compares the per-instruction write records of two engines; returns false at the first
+// instruction whose records differ, after printing it.
+bool CompareWrites(const std::string& a_name, std::vector<model::isa::WriteRecord> a,
+                   const std::string& b_name, std::vector<model::isa::WriteRecord> b,
+                   const model::Program& program) {
+  auto order = [](const model::isa::WriteRecord& x, const model::isa::WriteRecord& y) {
+    return std::tie(x.instruction, x.memory) < std::tie(y.instruction, y.memory);
+  };
+  std::sort(a.begin(), a.end(), order);
+  std::sort(b.begin(), b.end(), order);
+  std::size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i == a.size() && i == b.size()) {
+    std::cout << a_name << " vs " << b_name << " writes: every instruction wrote the same values ("
+              << FormatCount(static_cast<std::int64_t>(a.size())) << " records)\n";
+    return true;
+  }
+  const std::int64_t at = std::min(i < a.size() ? a[i].instruction : INT64_MAX,
+                                   i < b.size() ? b[i].instruction : INT64_MAX);
+  std::cout << a_name << " vs " << b_name << " writes: first difference at instruction " << at
+            << " (" << model::DisassembleWord(program.instructions[static_cast<std::size_t>(at)])
+            << ")\n";
+  for (const auto& [name, records] : {std::pair{a_name, &a}, std::pair{b_name, &b}}) {
+    std::cout << "  " << name << " wrote:";
+    bool any = false;
+    for (const model::isa::WriteRecord& r : *records) {
+      if (r.instruction != at) continue;
+      std::cout << (any ? ", " : " ") << DescribeRecord(r);
+      any = true;
+    }
+    std::cout << (any ? "" : " nothing") << "\n";
+  }
+  return false;
+}
+
+}  // namespace
+
+void CompareCommand(const CompareArgs& args) {
+  const std::vector<std::string> engines = ParseEngines(args.engines);
+  const ProgramTarget target = LoadProgramTarget(args.target, args.arch);
+  const model::Program& program = target.program;
+
+  std::vector<std::string> input_values = args.inputs;
+  const std::filesystem::path default_input = std::filesystem::path(target.folder) / "input.npy";
+  std::error_code ec;
+  if (input_values.empty() && !target.folder.empty() &&
+      std::filesystem::is_regular_file(default_input, ec)) {
+    input_values.push_back(default_input.string());
+  }
+  std::vector<model::TensorInfo> declared;
+  for (const model::ManifestTensor& in : program.manifest.inputs) {
+    declared.push_back(model::TensorInfo{in.name, in.dtype, in.shape, in.quant});
+  }
+  const AssignedInputs inputs = AssignInputs(ReadInputFiles(ParseInputSpecs(input_values)),
+                                             declared, {}, {"program", "program input"}, true);
+
+  std::cout << "program " << args.target << ": "
+            << FormatCount(static_cast<std::int64_t>(program.instructions.size()))
+            << " instructions for the " << target.arch.rows << "x" << target.arch.cols << " array '"
+            << target.arch.name << "'\n";
+  std::map<std::string, EngineResult> results;
+  for (const std::string& engine : engines) {
+    EngineResult& r = results[engine];
+    if (engine == "golden") {
+      PreparedModel prepared =
+          PrepareModel(GoldenModelPath(args, target), ParseInputSpecs(input_values));
+      model::RunOptions options;
+      options.mode = ParseRequantModeOrThrow(args.requant);
+      r.outputs = model::RunGraph(prepared.loaded.graph, prepared.feeds, options);
+      r.summary = "golden: " + std::string(model::RequantModeName(options.mode));
+    } else if (engine == "isa") {
+      model::isa::IsaSimOptions options;
+      options.record_writes = true;
+      model::isa::IsaProgramRun run =
+          model::isa::RunProgramOnIsa(target.arch, program, inputs.values, options);
+      r.outputs = std::move(run.outputs);
+      r.writes = std::move(run.result.writes);
+      r.summary = "isa: " + FormatCount(run.result.timing.cycles) + " estimated cycles";
+    } else {
+      sim::RtlOptions options;
+      options.record_writes = true;
+      sim::RtlProgramRun run = sim::RunProgramOnRtl(target.arch, program, inputs.values, options);
+      r.outputs = std::move(run.outputs);
+      r.writes = std::move(run.result.writes);
+      r.summary = "rtl: " + FormatCount(run.result.cycles) + " cycles";
+    }
+    std::cout << r.summary << "\n";
+  }
+
+  bool exact = true;
+  for (const model::ManifestTensor& out : program.manifest.outputs) {
+    std::cout << out.name << "\n";
+    for (std::size_t i = 0; i < engines.size(); ++i) {
+      for (std::size_t j = i + 1; j < engines.size(); ++j) {
+        const auto& a = results.at(engines[i]).outputs;
+        const auto& b = results.at(engines[j]).outputs;
+        const auto ia = a.find(out.name), ib = b.find(out.name);
+        if (ia == a.end() || ib == b.end()) {
+          throw Error("engine " + (ia == a.end() ? engines[i] : engines[j]) +
+                      " produced no output '" + out.name + "'");
+        }
+        exact = ComparePair(out.name, engines[i], ia->second, engines[j], ib->second) && exact;
+      }
+    }
+  }
+  if (results.count("isa") != 0 && results.count("rtl") != 0) {
+    exact = CompareWrites("isa", *results.at("isa").writes, "rtl", *results.at("rtl").writes,
+                          program) &&
+            exact;
+  }
+  if (!exact) throw Error("the engines disagree (see above)");
+  std::cout << "all outputs bit-exact\n";
+}
+
+}  // namespace qsa::tools
