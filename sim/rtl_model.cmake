@@ -60,7 +60,7 @@ function(qsa_add_rtl_model target)
     TOP_MODULE qsa_top
     PREFIX Vqsa_top
     TRACE_FST
-    VERILATOR_ARGS --assert
+    VERILATOR_ARGS --assert --x-assign fast --x-initial fast -O3
       -GArrayRows=${M_ROWS} -GArrayCols=${M_COLS} -GSpRows=${M_SP_ROWS} -GAccRows=${M_ACC_ROWS}
       -GParamRows=${M_PARAM_ROWS} -GSpBanks=${M_SP_BANKS} -GAccBanks=${M_ACC_BANKS}
       -GInsnDepth=${M_INSN_DEPTH} -GTokenDepth=${M_TOKEN_DEPTH}

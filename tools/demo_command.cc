@@ -14,6 +14,7 @@
 #include "model/executor.h"
 #include "model/isa_sim.h"
 #include "model/npy.h"
+#include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/tool_util.h"
 
@@ -234,6 +235,18 @@ bool RunIsaExample(const IsaExample& example, const fs::path& base) {
     std::cout << "  isa vs golden (tflite-double) " << name << ": " << agreement.equal << "/"
               << agreement.total << " equal" << (same ? ", bit-exact" : "") << "\n";
   }
+  // The same program on the verilated accelerator, cycle by cycle.
+  const sim::RtlProgramRun rtl =
+      sim::RunProgramOnRtl(arch, program, {{program.manifest.inputs[0].name, input}});
+  std::cout << "  rtl: " << FormatCount(rtl.result.cycles) << " cycles (the ISA simulator "
+            << "estimated " << FormatCount(run.result.timing.cycles) << ")\n";
+  for (const auto& [name, value] : rtl.outputs) {
+    const Agreement agreement = Compare(golden.at(name), value);
+    const bool same = agreement.equal == agreement.total;
+    exact = exact && same;
+    std::cout << "  rtl vs golden (tflite-double) " << name << ": " << agreement.equal << "/"
+              << agreement.total << " equal" << (same ? ", bit-exact" : "") << "\n";
+  }
   return exact;
 }
 
@@ -249,7 +262,9 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
       "Runs every .onnx model and .json graph in DIR/*/ that has an input.npy beside it with the\n"
       "golden engine in each --requant mode, prints the outputs and how far the modes agree, and,\n"
       "where <model>.ort.npy holds ONNX Runtime's output for input.npy, the agreement with it.\n"
-      "Then assembles each hand-written program DIR/isa/*/*.s, runs it on the ISA simulator and\n"
+      "Then assembles each hand-written program DIR/isa/*/*.s, runs it on the ISA simulator and "
+      "on\n"
+      "the verilated RTL, and\n"
       "checks it bit-exact against the same layer as a golden graph (model.json beside it).\n"
       "Exits 1 when an example fails.");
   return cmd;

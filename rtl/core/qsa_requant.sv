@@ -7,7 +7,7 @@
 //   - RoundingDivideByPOT(v, e) = sign(v) * floor((|v| + 2^(e-1)) / 2^e): ties away from zero.
 // One rounding (TFLite single rounding), shift = lsh - rsh in [-31, 30]:
 //   sat32(floor((x * m + 2^(30 - shift)) / 2^(31 - shift)))
-// All products are exact: |x * 2^31| < 2^63, |x * m| <= 2^62, rounding terms <= 2^61, so 65-bit
+// All products are exact: |x * 2^lsh| < 2^62, |x * m| <= 2^62, rounding terms <= 2^61, so 64-bit
 // signed intermediates never overflow. y_o is meaningful only when legal_o is set: lsh, rsh <= 31
 // and, in single rounding, lsh - rsh in [-31, 30].
 module qsa_requant (
@@ -19,8 +19,8 @@ module qsa_requant (
   output logic signed [31:0] y_o,
   output logic               legal_o
 );
-  localparam logic signed [64:0] Int32Max = 65'sd2147483647;
-  localparam logic signed [64:0] Int32Min = -65'sd2147483648;
+  localparam logic signed [63:0] Int32Max = 64'sd2147483647;
+  localparam logic signed [63:0] Int32Min = -64'sd2147483648;
 
   // Shift legality.
   logic signed [8:0] shift;  // lsh - rsh, meaningful when both are <= 31
@@ -29,17 +29,17 @@ module qsa_requant (
                    (!single_i || (shift >= -9'sd31 && shift <= 9'sd30));
 
   // ---- Two roundings ----
-  logic signed [64:0] x_shl;     // x * 2^lsh, |.| < 2^63
+  logic signed [63:0] x_shl;     // x * 2^lsh, |.| < 2^63
   logic signed [31:0] x_sat;     // sat32(x * 2^lsh)
-  logic signed [64:0] prod_d;    // x_sat * m
-  logic signed [64:0] high_mul;  // floor((prod + 2^30) / 2^31), in [-2^31, 2^31]
+  logic signed [63:0] prod_d;    // x_sat * m
+  logic signed [63:0] high_mul;  // floor((prod + 2^30) / 2^31), in [-2^31, 2^31]
   logic signed [31:0] srdhm;
   logic        [32:0] mag;       // |srdhm|
   logic        [32:0] mag_rnd;   // (|v| + 2^(rsh-1)) >> rsh
   logic signed [31:0] y_double;
 
   always_comb begin
-    x_shl = 65'($signed(x_i)) <<< lsh_i[4:0];
+    x_shl = 64'($signed(x_i)) <<< lsh_i[4:0];
     if (x_shl > Int32Max) begin
       x_sat = 32'sh7fffffff;
     end else if (x_shl < Int32Min) begin
@@ -47,8 +47,8 @@ module qsa_requant (
     end else begin
       x_sat = x_shl[31:0];
     end
-    prod_d = 65'($signed(x_sat)) * 65'($signed(m_i));
-    high_mul = (prod_d + 65'sd1073741824) >>> 31;
+    prod_d = 64'($signed(x_sat)) * 64'($signed(m_i));
+    high_mul = (prod_d + 64'sd1073741824) >>> 31;
     srdhm = (high_mul > Int32Max) ? 32'sh7fffffff : high_mul[31:0];
     mag = srdhm[31] ? 33'(34'sd0 - 34'(srdhm)) : {1'b0, srdhm};
     if (rsh_i[4:0] == 5'd0) begin
@@ -61,14 +61,14 @@ module qsa_requant (
 
   // ---- One rounding ----
   logic        [6:0]  total_shift;  // 31 - shift, in [1, 62] when legal
-  logic signed [64:0] prod_s;
-  logic signed [64:0] rounded;
+  logic signed [63:0] prod_s;
+  logic signed [63:0] rounded;
   logic signed [31:0] y_single;
 
   always_comb begin
     total_shift = 7'(9'sd31 - shift);
-    prod_s = 65'($signed(x_i)) * 65'($signed(m_i));
-    rounded = (prod_s + (65'sd1 <<< (total_shift - 7'd1))) >>> total_shift;
+    prod_s = 64'($signed(x_i)) * 64'($signed(m_i));
+    rounded = (prod_s + (64'sd1 <<< (total_shift - 7'd1))) >>> total_shift;
     if (rounded > Int32Max) begin
       y_single = 32'sh7fffffff;
     end else if (rounded < Int32Min) begin

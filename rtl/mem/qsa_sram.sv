@@ -34,10 +34,16 @@ module qsa_sram #(
     always_ff @(posedge clk_i) begin
       for (int p = 0; p < NumWrite; p++) begin
         if (we_i[p] && (Banks == 1 || Bw'(waddr_i[p*Aw+:Aw]) == Bw'(b))) begin
-          for (int l = 0; l < Lanes; l++) begin
-            if (wmask_i[p*Lanes+l]) begin
-              mem_q[BankAw'(waddr_i[p*Aw+:Aw] >> ((Banks > 1) ? Bw : 0))][l*LaneBits+:LaneBits]
-                  <= wdata_i[p*RowBits+l*LaneBits+:LaneBits];
+          if (&wmask_i[p*Lanes+:Lanes]) begin
+            // Whole row (the common case): one assignment.
+            mem_q[BankAw'(waddr_i[p*Aw+:Aw] >> ((Banks > 1) ? Bw : 0))] <=
+                wdata_i[p*RowBits+:RowBits];
+          end else begin
+            for (int l = 0; l < Lanes; l++) begin
+              if (wmask_i[p*Lanes+l]) begin
+                mem_q[BankAw'(waddr_i[p*Aw+:Aw] >> ((Banks > 1) ? Bw : 0))][l*LaneBits+:LaneBits]
+                    <= wdata_i[p*RowBits+l*LaneBits+:LaneBits];
+              end
             end
           end
         end

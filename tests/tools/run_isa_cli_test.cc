@@ -250,8 +250,7 @@ TEST_F(RunIsaCliTest, CorruptProgramIsRefused) {
 
 TEST_F(RunIsaCliTest, EngineChoiceAndIsaOnlyOptions) {
   const std::string prog = Assemble("copy", kCopyTwo);
-  ExpectRunError(Qsa({"run", prog, "--engine", "rtl", "-o", Path("out")}),
-                 {"engine 'rtl' is not available yet", "not built", "available: golden, isa"});
+  ExpectRunError(Qsa({"run", prog, "--engine", "rtl", "-o", Path("out")}), {"program input", "a"});
   ExpectRunError(Qsa({"run", prog, "--engine", "tpu", "-o", Path("out")}),
                  {"unknown engine 'tpu'"});
   const std::string model = QSA_SOURCE_DIR "/examples/cnn3/cnn3.json";
