@@ -61,7 +61,9 @@ case "$mode" in
     yosys -q -l "$work/synth.log" -s "$work/synth.ys" >/dev/null
     cells=$(grep -E '^ +Number of cells:' "$work/synth.log" | tail -1 | awk '{print $4}')
     [ -n "$cells" ] || { echo "rtl_check: no cell count in the Yosys log" >&2; exit 1; }
-    sed -n '/=== qsa_top ===/,$p' "$work/synth.log" | head -80
+    # Cells per module, then the whole design's.
+    awk '/^=== / {name = $2} /^ +Number of cells:/ {print "  " name ": " $4 " cells"}' \
+      "$work/synth.log"
     echo "synthesized: $arch ($params): $cells cells"
     ;;
   *)

@@ -181,6 +181,7 @@ module qsa_pool #(
   /* verilator lint_on UNUSEDSIGNAL */
   assign chk_sh = prm_rdata_i[(32'(chk_lane_q)+32'd1)*32+:16];
   qsa_requant u_rq_chk (
+    .en_i    (1'b0),  // only legal_o is used
     .x_i     (32'sd0),
     .m_i     (32'sd0),
     .lsh_i   (chk_sh[7:0]),
@@ -205,6 +206,7 @@ module qsa_pool #(
     assign acc_next[r*32+:32] = (s1_first_q ? 32'd0 : acc_q[r*32+:32]) + 32'(v) - 32'(zx);
     assign best_next[r*9+:9] = (s1_first_q || $signed(v) > $signed(best_q[r*9+:9])) ? v : best_q[r*9+:9];
     qsa_requant u_rq (
+      .en_i    (busy_o),
       .x_i     (acc_q[r*32+:32]),
       .m_i     (sc_m_q),
       .lsh_i   (sc_sh_q[7:0]),

@@ -112,6 +112,7 @@ module qsa_post #(
     assign qmax = is_signed ? 32'($signed(fmt_q[c*32+16+:8])) : {24'd0, fmt_q[c*32+16+:8]};
     assign v = acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps modulo 2^32
     qsa_requant u_rq (
+      .en_i    (busy_o),
       .x_i     (v),
       .m_i     (mult_q[c*32+:32]),
       .lsh_i   (shf_q[c*32+:8]),

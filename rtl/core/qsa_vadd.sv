@@ -114,6 +114,7 @@ module qsa_vadd #(
     assign xb = (sb > 41'sd2147483647) ? 32'sh7fffffff :
                 (sb < -41'sd2147483648) ? 32'sh80000000 : sb[31:0];
     qsa_requant u_rq_a (
+      .en_i    (busy_o),
       .x_i     (xa),
       .m_i     (desc_q[64+:32]),
       .lsh_i   (desc_q[96+:8]),
@@ -123,6 +124,7 @@ module qsa_vadd #(
       .legal_o (legal_a[r])
     );
     qsa_requant u_rq_b (
+      .en_i    (busy_o),
       .x_i     (xb),
       .m_i     (desc_q[128+:32]),
       .lsh_i   (desc_q[160+:8]),
@@ -133,6 +135,7 @@ module qsa_vadd #(
     );
     assign sum[r*32+:32] = fa + fb;  // wraps modulo 2^32
     qsa_requant u_rq_y (
+      .en_i    (busy_o),
       .x_i     (sum_q[r*32+:32]),
       .m_i     (desc_q[192+:32]),
       .lsh_i   (desc_q[224+:8]),
