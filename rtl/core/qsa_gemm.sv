@@ -69,7 +69,7 @@ module qsa_gemm #(
   // ---- P stage: the gemm taken last, until its preload has begun and S takes it ----
   logic p_valid_q, p_valid_d, p_pl_q, p_pl_d, p_sel_q, p_sel_d;
   /* verilator lint_off UNUSEDSIGNAL */  // the header and the reserved bit are not needed
-  logic [127:0] p_insn_q, p_insn_d;
+  logic [127:0] p_insn_q;
   /* verilator lint_on UNUSEDSIGNAL */
   logic [SpAw-1:0] p_act, p_w;
   logic [AccAw-1:0] p_acc;
@@ -113,7 +113,6 @@ module qsa_gemm #(
     p_valid_d = p_valid_q;
     p_pl_d = p_pl_q;
     p_sel_d = p_sel_q;
-    p_insn_d = p_insn_q;
     p_pc_d = p_pc_q;
     buf_next_d = buf_next_q;
     if (pl_start) p_pl_d = 1'b0;
@@ -123,7 +122,6 @@ module qsa_gemm #(
       p_pl_d = req_preload;
       p_sel_d = buf_next_q ^ req_preload;
       buf_next_d = buf_next_q ^ req_preload;
-      p_insn_d = req_insn_i;
       p_pc_d = req_pc_i;
     end
   end
@@ -252,7 +250,7 @@ module qsa_gemm #(
   );
 
   // ---- Row metadata: pushed at the read, popped the cycle before the write ----
-  logic [Latency-2:0] vpipe_q, vpipe_d;  // vpipe_q[k]: a row was read k + 1 cycles ago
+  logic [VDepth-1:0] vpipe_q, vpipe_d;  // vpipe_q[k]: a row was read k + 1 cycles ago
   logic rd_v, meta_empty, meta_full, rd_accum, rd_last, rd_byp;
   logic [MetaW-1:0] meta_in, meta_out;
   logic [AccAw-1:0] rd_addr;
@@ -260,10 +258,9 @@ module qsa_gemm #(
   logic [$clog2(MetaDepth+1)-1:0] meta_count;
 
   always_comb begin
-    vpipe_d[0] = issue;
-    for (int k = 1; k < VDepth; k++) vpipe_d[k] = vpipe_q[k-1];
+    vpipe_d = VDepth'({vpipe_q, issue});  // shift by one, the newest read at bit 0
   end
-  assign rd_v = vpipe_q[Latency-2];
+  assign rd_v = vpipe_q[VDepth-1];
   assign meta_in = {s_acc_row_q, s_accum_q, s_pc_q, s_last};
   assign {rd_addr, rd_accum, rd_pc, rd_last} = meta_out;
 
@@ -286,7 +283,7 @@ module qsa_gemm #(
   logic w_v_q, w_v_d, w_last_q, w_last_d, w_accum_q, w_accum_d, w_byp_q, w_byp_d;
   logic [AccAw-1:0] w_addr_q, w_addr_d;
   logic [31:0] w_pc_q, w_pc_d;
-  logic [ArrayCols*32-1:0] prev_q, prev_d;  // the row written when the next row read it
+  logic [ArrayCols*32-1:0] prev_q;  // the row written when the next row read it
 
   assign acc_re_o = rd_v && rd_accum;
   assign acc_raddr_o = rd_addr;
@@ -299,15 +296,19 @@ module qsa_gemm #(
     w_pc_d = rd_pc;
     w_last_d = rd_v && rd_last;
     w_byp_d = rd_byp;
-    prev_d = prev_q;
-    if (rd_v && rd_accum && rd_byp) prev_d = acc_wdata_o;
   end
 
   always_comb begin
-    for (int c = 0; c < ArrayCols; c++) begin
-      logic [31:0] base;
-      base = w_byp_q ? prev_q[c*32+:32] : acc_rdata_i[c*32+:32];
-      acc_wdata_o[c*32+:32] = sum[c*32+:32] + (w_accum_q ? base : 32'd0);
+    acc_wdata_o = '0;
+    if (w_v_q) begin  // only in a write cycle
+      if (!w_accum_q) begin
+        acc_wdata_o = sum;
+      end else begin
+        for (int c = 0; c < ArrayCols; c++) begin
+          acc_wdata_o[c*32+:32] =
+              sum[c*32+:32] + (w_byp_q ? prev_q[c*32+:32] : acc_rdata_i[c*32+:32]);
+        end
+      end
     end
   end
   assign acc_we_o = w_v_q;
@@ -365,7 +366,7 @@ module qsa_gemm #(
   // Datapath registers: meaningful only while the valid bits above say so.
   always_ff @(posedge clk_i) begin
     p_sel_q <= p_sel_d;
-    p_insn_q <= p_insn_d;
+    if (take) p_insn_q <= req_insn_i;  // the wide word changes only when a gemm is taken
     p_pc_q <= p_pc_d;
     pl_addr_q <= pl_addr_d;
     pl_col_q <= pl_col_d;
@@ -394,7 +395,7 @@ module qsa_gemm #(
     w_accum_q <= w_accum_d;
     w_pc_q <= w_pc_d;
     w_byp_q <= w_byp_d;
-    prev_q <= prev_d;
+    if (rd_v && rd_accum && rd_byp) prev_q <= acc_wdata_o;
   end
 
 `ifndef SYNTHESIS

@@ -148,8 +148,14 @@ module qsa_pool #(
   // Windows of the current output row oy_q and column ox_q.
   logic [23:0] ty, tx;
   logic [7:0] lo_y, hi_y, lo_x, hi_x, th, tw;
-  assign ty = axis_taps(oy_q, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
-  assign tx = axis_taps(ox_q, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+  always_comb begin
+    ty = '0;
+    tx = '0;
+    if (busy_o) begin  // nothing to evaluate while idle
+      ty = axis_taps(oy_q, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
+      tx = axis_taps(ox_q, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+    end
+  end
   assign lo_y = ty[7:0];
   assign hi_y = ty[15:8];
   assign lo_x = tx[7:0];
@@ -181,7 +187,7 @@ module qsa_pool #(
   /* verilator lint_on UNUSEDSIGNAL */
   assign chk_sh = prm_rdata_i[(32'(chk_lane_q)+32'd1)*32+:16];
   qsa_requant u_rq_chk (
-    .en_i    (1'b0),  // only legal_o is used
+    .en_i    (chk_v_q),  // only legal_o is used, when a pair arrives
     .x_i     (32'sd0),
     .m_i     (32'sd0),
     .lsh_i   (chk_sh[7:0]),
@@ -195,18 +201,43 @@ module qsa_pool #(
   logic [ArrayRows*32-1:0] acc_next;
   logic [ArrayRows*9-1:0] best_next;
   logic [ArrayRows*8-1:0] res;
+  // The lanes work only when a tap row arrives (s1) or an output row is written (s2).
+  logic en_tap, en_out;
+  assign en_tap = busy_o && s1_v_q;
+  assign en_out = busy_o && s2_v_q;
+  // The output's zero point and clamp.
+  function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] rq,
+                                                input logic signed [8:0] z,
+                                                input logic signed [8:0] lo,
+                                                input logic signed [8:0] hi);
+    logic signed [32:0] y, y_lo;
+    y = 33'(rq) + 33'(z);
+    y_lo = (y < 33'(lo)) ? 33'(lo) : y;
+    ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
+  endfunction
+
   for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
     logic signed [8:0] v;
     logic signed [31:0] rq;
-    logic signed [32:0] y, y_lo;
+    logic [7:0] res_lane;
+    logic [31:0] acc_lane;
+    logic [8:0] best_lane;
     /* verilator lint_off UNUSEDSIGNAL */  // entries were checked before the main pass
     logic legal;
     /* verilator lint_on UNUSEDSIGNAL */
     assign v = is_signed ? 9'($signed(spa_rdata_i[r*8+:8])) : {1'b0, spa_rdata_i[r*8+:8]};
-    assign acc_next[r*32+:32] = (s1_first_q ? 32'd0 : acc_q[r*32+:32]) + 32'(v) - 32'(zx);
-    assign best_next[r*9+:9] = (s1_first_q || $signed(v) > $signed(best_q[r*9+:9])) ? v : best_q[r*9+:9];
+    always_comb begin
+      acc_lane = '0;
+      best_lane = '0;
+      if (en_tap) begin
+        acc_lane = (s1_first_q ? 32'd0 : acc_q[r*32+:32]) + 32'(v) - 32'(zx);
+        best_lane = (s1_first_q || $signed(v) > $signed(best_q[r*9+:9])) ? v : best_q[r*9+:9];
+      end
+    end
+    assign acc_next[r*32+:32] = acc_lane;
+    assign best_next[r*9+:9] = best_lane;
     qsa_requant u_rq (
-      .en_i    (busy_o),
+      .en_i    (en_out && !f_max),
       .x_i     (acc_q[r*32+:32]),
       .m_i     (sc_m_q),
       .lsh_i   (sc_sh_q[7:0]),
@@ -215,9 +246,11 @@ module qsa_pool #(
       .y_o     (rq),
       .legal_o (legal)
     );
-    assign y = 33'(rq) + 33'(zy);
-    assign y_lo = (y < 33'(qmin)) ? 33'(qmin) : y;
-    assign res[r*8+:8] = f_max ? best_q[r*9+:8] : ((y_lo > 33'(qmax)) ? qmax[7:0] : y_lo[7:0]);
+    always_comb begin
+      res_lane = '0;
+      if (en_out) res_lane = f_max ? best_q[r*9+:8] : ZeroPointClamp(rq, zy, qmin, qmax);
+    end
+    assign res[r*8+:8] = res_lane;
   end
 
   logic [15:0] out_rows;

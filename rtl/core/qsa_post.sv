@@ -89,7 +89,10 @@ module qsa_post #(
   logic [2:0] pcnt_q, pcnt_d;  // parameter rows requested
   logic prm_v_q, prm_v_d;  // a parameter row arrives this cycle
   logic [1:0] prm_k_q, prm_k_d;  // ... which one
-  logic [ArrayCols*32-1:0] bias_q, bias_d, mult_q, mult_d, shf_q, shf_d, fmt_q, fmt_d;
+  logic [ArrayCols*32-1:0] bias_q, mult_q;
+  /* verilator lint_off UNUSEDSIGNAL */  // the reserved bits of the shift and format words
+  logic [ArrayCols*32-1:0] shf_q, fmt_q;
+  /* verilator lint_on UNUSEDSIGNAL */
   logic [12:0] iss_q, iss_d;  // accumulator rows requested
   logic [7:0] pace_q, pace_d;  // cycles until the next request
   logic s1_v_q, s1_v_d, s1_last_q, s1_last_d;  // accumulator row arriving
@@ -102,17 +105,28 @@ module qsa_post #(
   // ---- Requantization of all lanes of the arriving accumulator row ----
   logic [ArrayCols*8-1:0] res;
   logic [ArrayCols-1:0] lane_legal;
+  // The lanes work only when an accumulator row arrives, and in the check cycle (the
+  // requantizers' shift legality); idle lanes compute nothing.
+  logic en_lanes;
+  assign en_lanes = busy_o && (s1_v_q || state_q == StCheck);
+  // Zero point and clamp of one lane: fmt = {.., signed, qmax, qmin, zero point} (bytes).
+  function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] rq,
+                                                input logic [24:0] fmt);
+    logic signed [32:0] zp, qmin, qmax, y, y_lo;
+    zp = fmt[24] ? 33'($signed(fmt[7:0])) : {25'd0, fmt[7:0]};
+    qmin = fmt[24] ? 33'($signed(fmt[15:8])) : {25'd0, fmt[15:8]};
+    qmax = fmt[24] ? 33'($signed(fmt[23:16])) : {25'd0, fmt[23:16]};
+    y = 33'(rq) + zp;
+    y_lo = (y < qmin) ? qmin : y;
+    ZeroPointClamp = (y_lo > qmax) ? qmax[7:0] : y_lo[7:0];
+  endfunction
+
   for (genvar c = 0; c < ArrayCols; c++) begin : gen_lane
-    logic is_signed;
-    logic signed [31:0] v, rq, zp, qmin, qmax;
-    logic signed [32:0] y, y_lo;
-    assign is_signed = fmt_q[c*32+24];
-    assign zp = is_signed ? 32'($signed(fmt_q[c*32+:8])) : {24'd0, fmt_q[c*32+:8]};
-    assign qmin = is_signed ? 32'($signed(fmt_q[c*32+8+:8])) : {24'd0, fmt_q[c*32+8+:8]};
-    assign qmax = is_signed ? 32'($signed(fmt_q[c*32+16+:8])) : {24'd0, fmt_q[c*32+16+:8]};
-    assign v = acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps modulo 2^32
+    logic signed [31:0] v, rq;
+    logic [7:0] res_lane;
+    assign v = en_lanes ? acc_rdata_i[c*32+:32] + bias_q[c*32+:32] : 32'd0;  // wraps mod 2^32
     qsa_requant u_rq (
-      .en_i    (busy_o),
+      .en_i    (en_lanes),
       .x_i     (v),
       .m_i     (mult_q[c*32+:32]),
       .lsh_i   (shf_q[c*32+:8]),
@@ -121,9 +135,11 @@ module qsa_post #(
       .y_o     (rq),
       .legal_o (lane_legal[c])
     );
-    assign y = 33'(rq) + 33'(zp);
-    assign y_lo = (y < 33'(qmin)) ? 33'(qmin) : y;
-    assign res[c*8+:8] = (y_lo > 33'(qmax)) ? qmax[7:0] : y_lo[7:0];
+    always_comb begin
+      res_lane = '0;
+      if (en_lanes) res_lane = ZeroPointClamp(rq, fmt_q[c*32+:25]);
+    end
+    assign res[c*8+:8] = res_lane;
   end
 
   // Only the lanes below n_lanes must have legal shifts.
@@ -142,10 +158,6 @@ module qsa_post #(
     pcnt_d = pcnt_q;
     prm_v_d = 1'b0;
     prm_k_d = prm_k_q;
-    bias_d = bias_q;
-    mult_d = mult_q;
-    shf_d = shf_q;
-    fmt_d = fmt_q;
     iss_d = iss_q;
     pace_d = pace_q;
     s1_v_d = 1'b0;
@@ -171,18 +183,6 @@ module qsa_post #(
     ev_acc_rd_o = '0;
     ev_sp_wr_o = '0;
     ev_param_rd_o = '0;
-
-    // Parameter rows arriving.
-    if (prm_v_q) begin
-      for (int c = 0; c < ArrayCols; c++) begin
-        unique case (prm_k_q)
-          2'd0: bias_d[c*32+:32] = prm_rdata_i[c*32+:32];
-          2'd1: mult_d[c*32+:32] = prm_rdata_i[c*32+:32];
-          2'd2: shf_d[c*32+:32] = prm_rdata_i[c*32+:32];
-          default: fmt_d[c*32+:32] = prm_rdata_i[c*32+:32];
-        endcase
-      end
-    end
 
     unique case (state_q)
       StIdle: begin
@@ -281,10 +281,6 @@ module qsa_post #(
       pcnt_q <= '0;
       prm_v_q <= 1'b0;
       prm_k_q <= '0;
-      bias_q <= '0;
-      mult_q <= '0;
-      shf_q <= '0;
-      fmt_q <= '0;
       iss_q <= '0;
       pace_q <= '0;
       s1_v_q <= 1'b0;
@@ -301,10 +297,6 @@ module qsa_post #(
       pcnt_q <= pcnt_d;
       prm_v_q <= prm_v_d;
       prm_k_q <= prm_k_d;
-      bias_q <= bias_d;
-      mult_q <= mult_d;
-      shf_q <= shf_d;
-      fmt_q <= fmt_d;
       iss_q <= iss_d;
       pace_q <= pace_d;
       s1_v_q <= s1_v_d;
@@ -315,6 +307,23 @@ module qsa_post #(
       s2_addr_q <= s2_addr_d;
       rb_q <= rb_d;
       res_q <= res_d;
+    end
+  end
+
+  // Parameter rows arriving: the four parameter registers change only then.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      bias_q <= '0;
+      mult_q <= '0;
+      shf_q <= '0;
+      fmt_q <= '0;
+    end else if (prm_v_q) begin
+      unique case (prm_k_q)
+        2'd0: bias_q <= prm_rdata_i;
+        2'd1: mult_q <= prm_rdata_i;
+        2'd2: shf_q <= prm_rdata_i;
+        default: fmt_q <= prm_rdata_i;
+      endcase
     end
   end
 endmodule

@@ -11,7 +11,8 @@
 // signed intermediates never overflow. y_o is meaningful only when legal_o is set: lsh, rsh <= 31
 // and, in single rounding, lsh - rsh in [-31, 30].
 module qsa_requant (
-  input  logic               en_i,  // compute; else y_o = 0 (idle units cost no simulation time)
+  input  logic               en_i,  // compute; else y_o = 0, legal_o = 0 (idle units cost no
+                                    // simulation time)
   input  logic signed [31:0] x_i,
   input  logic signed [31:0] m_i,
   input  logic        [7:0]  lsh_i,
@@ -23,65 +24,76 @@ module qsa_requant (
   localparam logic signed [63:0] Int32Max = 64'sd2147483647;
   localparam logic signed [63:0] Int32Min = -64'sd2147483648;
 
-  // Shift legality.
-  logic signed [8:0] shift;  // lsh - rsh, meaningful when both are <= 31
-  assign shift = $signed({4'b0000, lsh_i[4:0]}) - $signed({4'b0000, rsh_i[4:0]});
-  assign legal_o = (lsh_i <= 8'd31) && (rsh_i <= 8'd31) &&
-                   (!single_i || (shift >= -9'sd31 && shift <= 9'sd30));
+  // RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(sat32(x * 2^lsh), m), rsh).
+  function automatic logic signed [31:0] TwoRoundings(input logic signed [31:0] x,
+                                                     input logic signed [31:0] m,
+                                                     input logic [4:0] lsh,
+                                                     input logic [4:0] rsh);
+    logic signed [63:0] x_shl;     // x * 2^lsh, |.| < 2^62
+    logic signed [31:0] x_sat;     // sat32(x * 2^lsh)
+    logic signed [63:0] prod;      // x_sat * m
+    logic signed [63:0] high_mul;  // floor((prod + 2^30) / 2^31), in [-2^31, 2^31]
+    logic signed [31:0] srdhm;
+    logic        [32:0] mag;       // |srdhm|
+    logic        [32:0] mag_rnd;   // (|v| + 2^(rsh-1)) >> rsh
+    x_shl = 64'($signed(x)) <<< lsh;
+    if (x_shl > Int32Max) begin
+      x_sat = 32'sh7fffffff;
+    end else if (x_shl < Int32Min) begin
+      x_sat = 32'sh80000000;
+    end else begin
+      x_sat = x_shl[31:0];
+    end
+    prod = 64'($signed(x_sat)) * 64'($signed(m));
+    high_mul = (prod + 64'sd1073741824) >>> 31;
+    srdhm = (high_mul > Int32Max) ? 32'sh7fffffff : high_mul[31:0];
+    mag = srdhm[31] ? 33'(34'sd0 - 34'(srdhm)) : {1'b0, srdhm};
+    if (rsh == 5'd0) begin
+      mag_rnd = mag;
+    end else begin
+      mag_rnd = (mag + (33'd1 << (rsh - 5'd1))) >> rsh;
+    end
+    TwoRoundings = srdhm[31] ? 32'(33'd0 - mag_rnd) : mag_rnd[31:0];
+  endfunction
 
-  logic signed [63:0] x_shl;        // two roundings: x * 2^lsh, |.| < 2^62
-  logic signed [31:0] x_sat;        // sat32(x * 2^lsh)
-  logic signed [63:0] prod;         // x_sat * m, or x * m
-  logic signed [63:0] high_mul;     // floor((prod + 2^30) / 2^31), in [-2^31, 2^31]
-  logic signed [31:0] srdhm;
-  logic        [32:0] mag;          // |srdhm|
-  logic        [32:0] mag_rnd;      // (|v| + 2^(rsh-1)) >> rsh
-  logic        [6:0]  total_shift;  // one rounding: 31 - shift, in [1, 62] when legal
-  logic signed [63:0] rounded;
+  // lsh - rsh for shifts <= 31.
+  function automatic logic signed [8:0] Shift(input logic [4:0] lsh, input logic [4:0] rsh);
+    Shift = $signed({4'b0000, lsh}) - $signed({4'b0000, rsh});
+  endfunction
 
-  // Only the selected rounding is evaluated, and nothing when en_i is low.
+  // sat32(floor((x * m + 2^(30 - shift)) / 2^(31 - shift))), shift = lsh - rsh in [-31, 30].
+  function automatic logic signed [31:0] OneRounding(input logic signed [31:0] x,
+                                                    input logic signed [31:0] m,
+                                                    input logic [4:0] lsh,
+                                                    input logic [4:0] rsh);
+    logic        [6:0]  total_shift;  // 31 - shift, in [1, 62]
+    logic signed [63:0] prod;         // x * m
+    logic signed [63:0] rounded;
+    total_shift = 7'(9'sd31 - Shift(lsh, rsh));
+    prod = 64'($signed(x)) * 64'($signed(m));
+    rounded = (prod + (64'sd1 <<< (total_shift - 7'd1))) >>> total_shift;
+    if (rounded > Int32Max) begin
+      OneRounding = 32'sh7fffffff;
+    end else if (rounded < Int32Min) begin
+      OneRounding = 32'sh80000000;
+    end else begin
+      OneRounding = rounded[31:0];
+    end
+  endfunction
+
+  // Only the selected rounding is evaluated, and nothing when en_i is low (the intermediates are
+  // the functions' own, so an idle instance costs two assignments).
   always_comb begin
-    x_shl = '0;
-    x_sat = '0;
-    prod = '0;
-    high_mul = '0;
-    srdhm = '0;
-    mag = '0;
-    mag_rnd = '0;
-    total_shift = '0;
-    rounded = '0;
     y_o = '0;
-    if (en_i && !single_i) begin
-      // RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(sat32(x * 2^lsh), m), rsh)
-      x_shl = 64'($signed(x_i)) <<< lsh_i[4:0];
-      if (x_shl > Int32Max) begin
-        x_sat = 32'sh7fffffff;
-      end else if (x_shl < Int32Min) begin
-        x_sat = 32'sh80000000;
+    legal_o = 1'b0;
+    if (en_i) begin
+      legal_o = (lsh_i <= 8'd31) && (rsh_i <= 8'd31) &&
+                (!single_i || (Shift(lsh_i[4:0], rsh_i[4:0]) >= -9'sd31 &&
+                               Shift(lsh_i[4:0], rsh_i[4:0]) <= 9'sd30));
+      if (single_i) begin
+        y_o = OneRounding(x_i, m_i, lsh_i[4:0], rsh_i[4:0]);
       end else begin
-        x_sat = x_shl[31:0];
-      end
-      prod = 64'($signed(x_sat)) * 64'($signed(m_i));
-      high_mul = (prod + 64'sd1073741824) >>> 31;
-      srdhm = (high_mul > Int32Max) ? 32'sh7fffffff : high_mul[31:0];
-      mag = srdhm[31] ? 33'(34'sd0 - 34'(srdhm)) : {1'b0, srdhm};
-      if (rsh_i[4:0] == 5'd0) begin
-        mag_rnd = mag;
-      end else begin
-        mag_rnd = (mag + (33'd1 << (rsh_i[4:0] - 5'd1))) >> rsh_i[4:0];
-      end
-      y_o = srdhm[31] ? 32'(33'd0 - mag_rnd) : mag_rnd[31:0];
-    end else if (en_i) begin
-      // sat32(floor((x * m + 2^(30 - shift)) / 2^(31 - shift)))
-      total_shift = 7'(9'sd31 - shift);
-      prod = 64'($signed(x_i)) * 64'($signed(m_i));
-      rounded = (prod + (64'sd1 <<< (total_shift - 7'd1))) >>> total_shift;
-      if (rounded > Int32Max) begin
-        y_o = 32'sh7fffffff;
-      end else if (rounded < Int32Min) begin
-        y_o = 32'sh80000000;
-      end else begin
-        y_o = rounded[31:0];
+        y_o = TwoRoundings(x_i, m_i, lsh_i[4:0], rsh_i[4:0]);
       end
     end
   end

@@ -99,22 +99,47 @@ module qsa_vadd #(
   logic [ArrayRows-1:0] legal_a, legal_b, legal_y;
   logic [ArrayRows*32-1:0] sum;
   logic [ArrayRows*8-1:0] res;
-  for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
-    logic signed [9:0] da, db;
-    logic signed [40:0] sa, sb;
-    logic signed [31:0] xa, xb, fa, fb, fy;
+  // Stage 1 (inputs -> sum) works when a row arrives, stage 2 (sum -> result) one cycle later;
+  // both also in the check cycle (the requantizers' legality). Idle lanes compute nothing.
+  logic en_in, en_out;
+  assign en_in = busy_o && (s1_v_q || state_q == StCheck);
+  assign en_out = busy_o && (s2_v_q || state_q == StCheck);
+  // sat32((v - z) * 2^lsh) of an input byte v (signed or not) and its zero point z.
+  function automatic logic signed [31:0] ShiftedInput(input logic [7:0] v, input logic is_signed,
+                                                      input logic signed [9:0] z,
+                                                      input logic [4:0] lsh);
+    logic signed [9:0] d;
+    logic signed [40:0] sh;
+    d = (is_signed ? 10'($signed(v)) : {2'b00, v}) - z;
+    sh = 41'(d) <<< lsh;
+    ShiftedInput = (sh > 41'sd2147483647) ? 32'sh7fffffff :
+                   (sh < -41'sd2147483648) ? 32'sh80000000 : sh[31:0];
+  endfunction
+
+  // The output's zero point and clamp.
+  function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] f,
+                                                input logic signed [9:0] z,
+                                                input logic signed [9:0] lo,
+                                                input logic signed [9:0] hi);
     logic signed [32:0] y, y_lo;
-    assign da = (a_signed ? 10'($signed(spa_rdata_i[r*8+:8])) : {2'b00, spa_rdata_i[r*8+:8]}) - za;
-    assign db = (b_signed ? 10'($signed(spb_rdata_i[r*8+:8])) : {2'b00, spb_rdata_i[r*8+:8]}) - zb;
-    assign sa = 41'(da) <<< left_shift[4:0];
-    assign sb = 41'(db) <<< left_shift[4:0];
-    // sat32 of the shifted differences.
-    assign xa = (sa > 41'sd2147483647) ? 32'sh7fffffff :
-                (sa < -41'sd2147483648) ? 32'sh80000000 : sa[31:0];
-    assign xb = (sb > 41'sd2147483647) ? 32'sh7fffffff :
-                (sb < -41'sd2147483648) ? 32'sh80000000 : sb[31:0];
+    y = 33'(f) + 33'(z);
+    y_lo = (y < 33'(lo)) ? 33'(lo) : y;
+    ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
+  endfunction
+
+  for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
+    logic signed [31:0] xa, xb, fa, fb, fy;
+    logic [7:0] res_lane;
+    always_comb begin
+      xa = '0;
+      xb = '0;
+      if (en_in) begin
+        xa = ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
+        xb = ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
+      end
+    end
     qsa_requant u_rq_a (
-      .en_i    (busy_o),
+      .en_i    (en_in),
       .x_i     (xa),
       .m_i     (desc_q[64+:32]),
       .lsh_i   (desc_q[96+:8]),
@@ -124,7 +149,7 @@ module qsa_vadd #(
       .legal_o (legal_a[r])
     );
     qsa_requant u_rq_b (
-      .en_i    (busy_o),
+      .en_i    (en_in),
       .x_i     (xb),
       .m_i     (desc_q[128+:32]),
       .lsh_i   (desc_q[160+:8]),
@@ -135,7 +160,7 @@ module qsa_vadd #(
     );
     assign sum[r*32+:32] = fa + fb;  // wraps modulo 2^32
     qsa_requant u_rq_y (
-      .en_i    (busy_o),
+      .en_i    (en_out),
       .x_i     (sum_q[r*32+:32]),
       .m_i     (desc_q[192+:32]),
       .lsh_i   (desc_q[224+:8]),
@@ -144,9 +169,11 @@ module qsa_vadd #(
       .y_o     (fy),
       .legal_o (legal_y[r])
     );
-    assign y = 33'(fy) + 33'(zy);
-    assign y_lo = (y < 33'(qmin)) ? 33'(qmin) : y;
-    assign res[r*8+:8] = (y_lo > 33'(qmax)) ? qmax[7:0] : y_lo[7:0];
+    always_comb begin
+      res_lane = '0;
+      if (en_out) res_lane = ZeroPointClamp(fy, zy, qmin, qmax);
+    end
+    assign res[r*8+:8] = res_lane;
   end
 
   logic desc_legal;

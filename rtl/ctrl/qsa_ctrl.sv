@@ -137,11 +137,20 @@ module qsa_ctrl #(
   logic fetch_end_q, fetch_end_d;  // finish taken from the stream
   logic f_valid_q, f_valid_d;
   logic [31:0] f_pc_q, f_pc_d;
-  logic [127:0] f_word_q, f_word_d;
+  logic [127:0] f_word_q;
+  // The word in the fetch register arrived in the previous cycle: the checker runs only then,
+  // and its verdict is held while the word waits for room in its queue.
+  logic f_new_q;
+  logic f_ok_q;
+  logic [3:0] f_err_code_q;
+  // The program's DRAM size, registered: it holds still from before start (a word is checked two
+  // cycles after start at the earliest), and the copy keeps the top-level input off the
+  // combinational paths to the checker and from there to every unit's start.
+  logic [31:0] dram_size_q;
 
   // The fetch register's word: legality and target queue.
-  logic f_ok;
-  logic [3:0] f_err_code;
+  logic f_ok, chk_ok;
+  logic [3:0] f_err_code, chk_err_code;
   logic [1:0] f_queue;
   logic f_illegal, f_push, f_stall, f_accept;
 
@@ -152,11 +161,14 @@ module qsa_ctrl #(
     .AccRows(AccRows),
     .ParamRows(ParamRows)
   ) u_check (
+    .en_i(f_new_q),
     .word_i(f_word_q),
-    .dram_size_i(dram_size_i),
-    .ok_o(f_ok),
-    .err_code_o(f_err_code)
+    .dram_size_i(dram_size_q),
+    .ok_o(chk_ok),
+    .err_code_o(chk_err_code)
   );
+  assign f_ok = f_new_q ? chk_ok : f_ok_q;
+  assign f_err_code = f_new_q ? chk_err_code : f_err_code_q;
 
   always_comb begin
     unique case (f_word_q[qsa_isa_pkg::HDR_OPCODE_LSB +: qsa_isa_pkg::HDR_OPCODE_BITS])
@@ -208,12 +220,10 @@ module qsa_ctrl #(
     fetch_end_d = fetch_end_q;
     f_valid_d = f_valid_q;
     f_pc_d = f_pc_q;
-    f_word_d = f_word_q;
     if (f_push) f_valid_d = 1'b0;
     if (f_accept) begin
       f_valid_d = 1'b1;
       f_pc_d = fetch_pc_q;
-      f_word_d = insn_data_i;
       fetch_pc_d = fetch_pc_q + 32'd1;
       if (insn_data_i[qsa_isa_pkg::HDR_OPCODE_LSB +: qsa_isa_pkg::HDR_OPCODE_BITS] ==
           qsa_isa_pkg::OP_FINISH) begin
@@ -377,10 +387,6 @@ module qsa_ctrl #(
       avail_d[t*Tw +: Tw] = avail_q[t*Tw +: Tw] + Tw'(tok_credit[t]) - Tw'(tok_pop[t]);
       resv_d[t*Tw +: Tw] = resv_q[t*Tw +: Tw] + Tw'(tok_resv[t]) - Tw'(tok_credit[t]);
     end
-    if (start_i && !run_q) begin
-      avail_d = '0;
-      resv_d = '0;
-    end
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -412,14 +418,13 @@ module qsa_ctrl #(
       end
       if (err_d) run_d = 1'b0;
     end
-    if (start_i && !run_q) begin
-      run_d = 1'b1;
-      done_d = 1'b0;
-      err_d = 1'b0;
-      err_code_d = qsa_pkg::ERR_NONE;
-      err_pc_d = '0;
-    end
   end
+
+  // A start clears the status and the token counters; it is applied in the registers, so that
+  // the input start_i reaches no combinational logic (a simulator evaluates that on every input
+  // change).
+  logic restart;
+  assign restart = start_i && !run_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -432,7 +437,6 @@ module qsa_ctrl #(
       fetch_end_q <= 1'b0;
       f_valid_q <= 1'b0;
       f_pc_q <= '0;
-      f_word_q <= '0;
       avail_q <= '0;
       resv_q <= '0;
       self_q <= '0;
@@ -440,22 +444,49 @@ module qsa_ctrl #(
       self_push_next_q <= '0;
       self_finish_q <= 1'b0;
     end else begin
-      run_q <= run_d;
-      done_q <= done_d;
-      err_q <= err_d;
-      err_code_q <= err_code_d;
-      err_pc_q <= err_pc_d;
+      if (restart) begin
+        run_q <= 1'b1;
+        done_q <= 1'b0;
+        err_q <= 1'b0;
+        err_code_q <= qsa_pkg::ERR_NONE;
+        err_pc_q <= '0;
+        avail_q <= '0;
+        resv_q <= '0;
+      end else begin
+        run_q <= run_d;
+        done_q <= done_d;
+        err_q <= err_d;
+        err_code_q <= err_code_d;
+        err_pc_q <= err_pc_d;
+        avail_q <= avail_d;
+        resv_q <= resv_d;
+      end
       fetch_pc_q <= fetch_pc_d;
       fetch_end_q <= fetch_end_d;
       f_valid_q <= f_valid_d;
       f_pc_q <= f_pc_d;
-      f_word_q <= f_word_d;
-      avail_q <= avail_d;
-      resv_q <= resv_d;
       self_q <= self_d;
       self_push_prev_q <= self_push_prev_d;
       self_push_next_q <= self_push_next_d;
       self_finish_q <= self_finish_d;
+    end
+  end
+
+  // The fetch register's word and its check: loaded only when a word is taken (wide registers
+  // are not copied every cycle).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_word_q <= '0;
+      dram_size_q <= '0;
+      f_new_q <= 1'b0;
+      f_ok_q <= 1'b1;
+      f_err_code_q <= qsa_pkg::ERR_NONE;
+    end else begin
+      if (f_accept) f_word_q <= insn_data_i;
+      dram_size_q <= dram_size_i;
+      f_new_q <= f_accept;
+      f_ok_q <= f_ok;
+      f_err_code_q <= f_err_code;
     end
   end
 

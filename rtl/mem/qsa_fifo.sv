@@ -19,32 +19,21 @@ module qsa_fifo #(
   localparam int unsigned Cw = $clog2(Depth + 1);
 
   logic [Width-1:0] mem_q[Depth];
-  logic [Aw-1:0] rd_q, rd_d, wr_q, wr_d;
-  logic [Cw-1:0] count_q, count_d;
+  logic [Aw-1:0] rd_q, wr_q;
+  logic [Cw-1:0] count_q;
 
-  always_comb begin
-    rd_d = rd_q;
-    wr_d = wr_q;
-    count_d = count_q;
-    if (push_i) begin
-      wr_d = (Depth > 1) ? Aw'(wr_q + 1'b1) : '0;
-      count_d = count_d + 1'b1;
-    end
-    if (pop_i) begin
-      rd_d = (Depth > 1) ? Aw'(rd_q + 1'b1) : '0;
-      count_d = count_d - 1'b1;
-    end
-  end
-
+  // The pointers and the count change only on a push or a pop (updated in place: a simulator
+  // spends nothing on an idle FIFO).
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rd_q <= '0;
       wr_q <= '0;
       count_q <= '0;
     end else begin
-      rd_q <= rd_d;
-      wr_q <= wr_d;
-      count_q <= count_d;
+      if (push_i) wr_q <= (Depth > 1) ? Aw'(wr_q + 1'b1) : '0;
+      if (pop_i) rd_q <= (Depth > 1) ? Aw'(rd_q + 1'b1) : '0;
+      if (push_i && !pop_i) count_q <= count_q + 1'b1;
+      if (pop_i && !push_i) count_q <= count_q - 1'b1;
     end
   end
 

@@ -15,9 +15,10 @@
 //      (inside or padding) it pushes a descriptor {inside, byte offset, beat count, last} into a
 //      FIFO;
 //   2. the collector takes the responses (in request order) of the head descriptor's row into a
-//      beat buffer and, with the row's last beat, shifts the bytes into place and applies the
-//      fill; a padding row passes in one cycle without a response;
-//   3. the write register drives the memory's write port (full row, all lanes) for one cycle.
+//      beat buffer; a padding row passes in one cycle without a response;
+//   3. the cycle after a row's last beat, the write stage shifts the buffer's bytes into place,
+//      applies the fill and drives the memory's write port (full row, all lanes). (The buffer
+//      still holds the row then: the next row's first beat is written at the end of that cycle.)
 // Rows are written in grid order; done_o pulses with the write of the last row.
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
@@ -265,10 +266,9 @@ module qsa_load #(
   logic [Lb-1:0]     head_off;
   logic [Bw-1:0]     head_beats;
   logic [Iw-1:0]     got_q, got_d;  // beats of the head row received so far
-  logic [BufBits-1:0] buf_q, buf_d;  // beat b at [b*BeatBits +: BeatBits]
+  logic [BufBits-1:0] buf_q;  // beat b at [b*BeatBits +: BeatBits]
   logic [15:0]       row_q, row_d;  // rows passed to the write stage
   logic              row_done;
-  logic [BufBits-1:0] cat;
   logic [RowBits-1:0] shifted;
   logic [RowBits-1:0] filled;
   logic              is_sp;
@@ -283,11 +283,7 @@ module qsa_load #(
   always_comb begin
     got_d = got_q;
     row_d = row_q;
-    buf_d = buf_q;
-    if (rsp_fire) begin
-      buf_d[32'(got_q)*BeatBits+:BeatBits] = rd_rsp_data_i;
-      got_d = got_q + Iw'(1);
-    end
+    if (rsp_fire) got_d = got_q + Iw'(1);
     if (row_done) begin
       got_d = '0;
       row_d = row_q + 16'd1;
@@ -295,42 +291,45 @@ module qsa_load #(
     if (take) row_d = 16'd0;
   end
 
-  // The row's bytes: beats 0..got-1 from the buffer, beat got arriving now.
-  always_comb begin
-    for (int b = 0; b < MaxBeats; b++) begin
-      cat[b*BeatBits+:BeatBits] = (Iw'(b) == got_q) ? rd_rsp_data_i : buf_q[b*BeatBits+:BeatBits];
-    end
-    shifted = RowBits'(cat >> {head_off, 3'b000});
-    for (int l = 0; l < RowBytes; l++) begin
-      if (is_sp) begin
-        filled[l*8+:8] = (head_inside && 8'(l) < lanes_q && l < SpRowBytes) ?
-                         shifted[l*8+:8] : fill_q;
-      end else begin
-        // Word lane l/4, byte l%4.
-        filled[l*8+:8] = (head_inside && 8'(l / 4) < lanes_q) ? shifted[l*8+:8] :
-                         ((l % 4 == 0) ? fill_q : {8{fill_q[7]}});
-      end
-    end
-  end
 
   // ---------------------------------------------------------------- stage 3: write register
   logic               w_valid_q, w_valid_d;
   logic               w_last_q, w_last_d;
   logic               w_inside_q, w_inside_d;
   logic [15:0]        w_addr_q, w_addr_d;
-  logic [RowBits-1:0] w_data_q, w_data_d;
+  logic [Lb-1:0]      w_off_q, w_off_d;
 
   always_comb begin
     w_valid_d = row_done;
     w_last_d = w_last_q;
     w_inside_d = w_inside_q;
     w_addr_d = w_addr_q;
-    w_data_d = w_data_q;
+    w_off_d = w_off_q;
     if (row_done) begin
       w_last_d = head_last;
       w_inside_d = head_inside;
       w_addr_d = sram_q + row_q;
-      w_data_d = filled;
+      w_off_d = head_off;
+    end
+  end
+
+  // The row's bytes (beats 0.. of the buffer from byte w_off), lanes beyond `lanes` filled;
+  // evaluated only in a write cycle.
+  always_comb begin
+    shifted = '0;
+    filled = '0;
+    if (w_valid_q) begin
+      shifted = RowBits'(buf_q >> {w_off_q, 3'b000});
+      for (int l = 0; l < RowBytes; l++) begin
+        if (is_sp) begin
+          filled[l*8+:8] = (w_inside_q && 8'(l) < lanes_q && l < SpRowBytes) ?
+                           shifted[l*8+:8] : fill_q;
+        end else begin
+          // Word lane l/4, byte l%4.
+          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < lanes_q) ? shifted[l*8+:8] :
+                           ((l % 4 == 0) ? fill_q : {8{fill_q[7]}});
+        end
+      end
     end
   end
 
@@ -338,17 +337,17 @@ module qsa_load #(
 
   assign sp_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_SP);
   assign sp_waddr_o = SpAw'(w_addr_q);
-  assign sp_wdata_o = w_data_q[ArrayRows*8-1:0];
+  assign sp_wdata_o = filled[ArrayRows*8-1:0];
   assign sp_wmask_o = '1;
   assign sp_wtag_o = pc_q;
   assign acc_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_ACC);
   assign acc_waddr_o = AccAw'(w_addr_q);
-  assign acc_wdata_o = w_data_q[ArrayCols*32-1:0];
+  assign acc_wdata_o = filled[ArrayCols*32-1:0];
   assign acc_wmask_o = '1;
   assign acc_wtag_o = pc_q;
   assign prm_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_PARAM);
   assign prm_waddr_o = PrmAw'(w_addr_q);
-  assign prm_wdata_o = w_data_q[ArrayCols*32-1:0];
+  assign prm_wdata_o = filled[ArrayCols*32-1:0];
   assign prm_wmask_o = '1;
   assign prm_wtag_o = pc_q;
 
@@ -396,7 +395,7 @@ module qsa_load #(
       w_last_q <= 1'b0;
       w_inside_q <= 1'b0;
       w_addr_q <= 16'd0;
-      w_data_q <= '0;
+      w_off_q <= '0;
     end else begin
       busy_q <= busy_d;
       op_q <= op_d;
@@ -426,13 +425,13 @@ module qsa_load #(
       w_last_q <= w_last_d;
       w_inside_q <= w_inside_d;
       w_addr_q <= w_addr_d;
-      w_data_q <= w_data_d;
+      w_off_q <= w_off_d;
     end
   end
 
-  // The beat buffer holds data only (no reset needed).
+  // The beat buffer holds data only (no reset needed); a beat is written only when it arrives.
   always_ff @(posedge clk_i) begin
-    buf_q <= buf_d;
+    if (rsp_fire) buf_q[32'(got_q)*BeatBits+:BeatBits] <= rd_rsp_data_i;
   end
 
   logic unused_insn;

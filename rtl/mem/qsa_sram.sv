@@ -24,26 +24,29 @@ module qsa_sram #(
   output logic [NumRead*RowBits-1:0]  rdata_o
 );
   localparam int unsigned BankRows = Rows / Banks;
-  localparam int unsigned Bw = (Banks > 1) ? $clog2(Banks) : 1;
-  localparam int unsigned BankAw = (BankRows > 1) ? $clog2(BankRows) : 1;
+  localparam int unsigned Bw = (Banks > 1) ? $clog2(Banks) : 0;  // Banks is a power of two
 
-  for (genvar b = 0; b < Banks; b++) begin : gen_bank
-    logic [RowBits-1:0] mem_q[BankRows];
+  // One array holds every bank: bank b's rows are entries [b*BankRows, (b+1)*BankRows). A
+  // simulator then reads and writes only the addressed row, not one candidate row per bank.
+  logic [RowBits-1:0] mem_q[Rows];
 
-    // Writes: each port writes its masked lanes when its row is in this bank.
-    always_ff @(posedge clk_i) begin
-      for (int p = 0; p < NumWrite; p++) begin
-        if (we_i[p] && (Banks == 1 || Bw'(waddr_i[p*Aw+:Aw]) == Bw'(b))) begin
-          if (&wmask_i[p*Lanes+:Lanes]) begin
-            // Whole row (the common case): one assignment.
-            mem_q[BankAw'(waddr_i[p*Aw+:Aw] >> ((Banks > 1) ? Bw : 0))] <=
-                wdata_i[p*RowBits+:RowBits];
-          end else begin
-            for (int l = 0; l < Lanes; l++) begin
-              if (wmask_i[p*Lanes+l]) begin
-                mem_q[BankAw'(waddr_i[p*Aw+:Aw] >> ((Banks > 1) ? Bw : 0))][l*LaneBits+:LaneBits]
-                    <= wdata_i[p*RowBits+l*LaneBits+:LaneBits];
-              end
+  // The entry of row r: bank r mod Banks, row r / Banks within the bank.
+  function automatic logic [Aw-1:0] Entry(input logic [Aw-1:0] r);
+    Entry = Aw'((32'(r) & (Banks - 1)) * BankRows + (32'(r) >> Bw));
+  endfunction
+
+  // Writes: each port writes its masked lanes.
+  always_ff @(posedge clk_i) begin
+    for (int p = 0; p < NumWrite; p++) begin
+      if (we_i[p]) begin
+        if (&wmask_i[p*Lanes+:Lanes]) begin
+          // Whole row (the common case): one assignment.
+          mem_q[Entry(waddr_i[p*Aw+:Aw])] <= wdata_i[p*RowBits+:RowBits];
+        end else begin
+          for (int l = 0; l < Lanes; l++) begin
+            if (wmask_i[p*Lanes+l]) begin
+              mem_q[Entry(waddr_i[p*Aw+:Aw])][l*LaneBits+:LaneBits] <=
+                  wdata_i[p*RowBits+l*LaneBits+:LaneBits];
             end
           end
         end
@@ -51,17 +54,11 @@ module qsa_sram #(
     end
   end
 
-  // Reads: the addressed row of the addressed bank, registered.
+  // Reads: the addressed row, registered.
   for (genvar p = 0; p < NumRead; p++) begin : gen_read
     logic [RowBits-1:0] rdata_q;
-    logic [Aw-1:0] raddr;
-    logic [RowBits-1:0] bank_rows[Banks];
-    assign raddr = raddr_i[p*Aw+:Aw];
-    for (genvar b = 0; b < Banks; b++) begin : gen_bank_read
-      assign bank_rows[b] = gen_bank[b].mem_q[BankAw'(raddr >> ((Banks > 1) ? Bw : 0))];
-    end
     always_ff @(posedge clk_i) begin
-      if (re_i[p]) rdata_q <= bank_rows[(Banks > 1) ? Bw'(raddr) : '0];
+      if (re_i[p]) rdata_q <= mem_q[Entry(raddr_i[p*Aw+:Aw])];
     end
     assign rdata_o[p*RowBits+:RowBits] = rdata_q;
   end

@@ -203,17 +203,25 @@ module qsa_store #(
     p_addr_d = issue ? addr_q : p_addr_q;
   end
 
-  assign row_data = is_sp_q ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
-  // The stored lanes, from byte 0, bytes beyond nbytes cleared.
+  // The stored lanes, from byte 0, bytes beyond nbytes cleared, shifted to the element's
+  // position in its first beat; evaluated only when a row is read.
   always_comb begin
-    lanes_data = row_data >> {skip_q, 3'b000};
-    for (int b = 0; b < RowBytes; b++) begin
-      lanes_strb[b] = (32'(b) < nbytes_q);
-      if (!lanes_strb[b]) lanes_data[b*8+:8] = 8'd0;
+    row_data = '0;
+    lanes_data = '0;
+    lanes_strb = '0;
+    stream = '0;
+    strobes = '0;
+    if (p_valid_q) begin
+      row_data = is_sp_q ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
+      lanes_data = row_data >> {skip_q, 3'b000};
+      for (int b = 0; b < RowBytes; b++) begin
+        lanes_strb[b] = (32'(b) < nbytes_q);
+        if (!lanes_strb[b]) lanes_data[b*8+:8] = 8'd0;
+      end
+      stream = StreamBits'(lanes_data) << {p_addr_q[Lb-1:0], 3'b000};
+      strobes = StreamBytes'(lanes_strb) << p_addr_q[Lb-1:0];
     end
   end
-  assign stream = StreamBits'(lanes_data) << {p_addr_q[Lb-1:0], 3'b000};
-  assign strobes = StreamBytes'(lanes_strb) << p_addr_q[Lb-1:0];
   assign p_last = (p_addr_q + nbytes_q - 32'd1) >> Lb;
   assign p_beats = Bw'(p_last - (p_addr_q >> Lb) + 32'd1);
   assign fifo_push = p_valid_q;

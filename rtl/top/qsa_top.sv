@@ -462,6 +462,11 @@ module qsa_top #(
 `ifndef SYNTHESIS
   DoneAndErrorExclusive_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                             !(done_o && error_o));
+  // The DMA requests only beats that hold bytes the program may touch.
+  DramReadInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                            rd_req_valid_o |-> rd_req_addr_o < dram_size_i);
+  DramWriteInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                             wr_req_valid_o |-> wr_req_addr_o < dram_size_i);
   StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                   !$isunknown({done_o, error_o, insn_ready_o, rd_req_valid_o,
                                                wr_req_valid_o}));
