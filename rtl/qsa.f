@@ -1,6 +1,8 @@
 // The accelerator's sources, in dependency order, relative to this directory. Lint, simulation
-// and synthesis all read this list; the generated ISA package (build tree,
-// generated/rtl/qsa_isa_pkg.sv) comes before it.
+// and synthesis all read this list: `verilator --lint-only -Wall -F rtl/qsa.f --top-module
+// qsa_top`. top/qsa_isa_pkg.sv is qsa_isagen's output, checked in (a test compares it with the
+// build's).
+top/qsa_isa_pkg.sv
 top/qsa_pkg.sv
 mem/qsa_fifo.sv
 mem/qsa_sram.sv

@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Static checks of the accelerator RTL for one architecture configuration.
 #
-#   scripts/rtl_check.sh lint  PACKAGE ARCH.json   verilator --lint-only -Wall
-#   scripts/rtl_check.sh synth PACKAGE ARCH.json   Yosys read_verilog -sv + synth; prints the
-#                                                  cell count (SRAM macros are black boxes)
-#
-# PACKAGE is the generated ISA package (build/generated/rtl/qsa_isa_pkg.sv).
+#   scripts/rtl_check.sh lint  ARCH.json   verilator --lint-only -Wall
+#   scripts/rtl_check.sh synth ARCH.json   Yosys read_verilog -sv + synth; prints the cell count
+#                                          per module and in all (SRAM macros are black boxes)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-mode=$1 package=$2 arch=$3
+mode=$1 arch=$2
 
 # Top-level parameters from the configuration (keys missing from ARCH keep the default's).
 params=$(python3 - "$here/model/arch/default.json" "$arch" <<'PY'
@@ -38,14 +36,13 @@ case "$mode" in
     gargs=()
     for p in $params; do gargs+=("-G$p"); done
     verilator --lint-only -Wall --assert --top-module qsa_top "${gargs[@]}" \
-      "$here/rtl/lint/qsa.vlt" "$package" "${files[@]}"
+      "$here/rtl/lint/qsa.vlt" "${files[@]}"
     echo "lint clean: $arch ($params)"
     ;;
   synth)
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
     {
-      echo "read_verilog -sv $package"
       for f in "${files[@]}"; do
         case "$f" in
           */qsa_sram.sv) echo "read_verilog -sv -lib $f" ;;
@@ -67,7 +64,7 @@ case "$mode" in
     echo "synthesized: $arch ($params): $cells cells"
     ;;
   *)
-    echo "usage: scripts/rtl_check.sh lint|synth PACKAGE ARCH.json" >&2
+    echo "usage: scripts/rtl_check.sh lint|synth ARCH.json" >&2
     exit 2
     ;;
 esac

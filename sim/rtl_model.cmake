@@ -13,10 +13,10 @@ function(qsa_rtl_model_key out rows cols sp_rows acc_rows param_rows sp_banks ac
       PARENT_SCOPE)
 endfunction()
 
-# The RTL sources of rtl/qsa.f (absolute), in order, the generated package first.
+# The RTL sources of rtl/qsa.f (absolute), in order (the ISA package first).
 function(qsa_rtl_sources out source_dir generated_dir)
   file(STRINGS ${source_dir}/rtl/qsa.f lines)
-  set(sources ${generated_dir}/rtl/qsa_isa_pkg.sv)
+  set(sources)
   foreach(line IN LISTS lines)
     string(STRIP "${line}" line)
     if(line STREQUAL "" OR line MATCHES "^//" OR line MATCHES "^#")

@@ -185,6 +185,11 @@ TEST(IsaGenerated, DocumentationTablesMatchTheSpec) {
   ASSERT_FALSE(generated.empty());
   EXPECT_EQ(checked_in, generated) << "docs/isa-fields.md is out of date: copy "
                                    << QSA_GENERATED_DIR << "/docs/isa_fields.md over it";
+  const std::string package = ReadFile(std::string(QSA_GENERATED_DIR) + "/rtl/qsa_isa_pkg.sv");
+  ASSERT_FALSE(package.empty());
+  EXPECT_EQ(ReadFile(std::string(QSA_SOURCE_DIR) + "/rtl/top/qsa_isa_pkg.sv"), package)
+      << "rtl/top/qsa_isa_pkg.sv is out of date: copy " << QSA_GENERATED_DIR
+      << "/rtl/qsa_isa_pkg.sv over it";
   const std::string isa_doc = ReadFile(std::string(QSA_SOURCE_DIR) + "/docs/isa.md");
   for (const OpSpec& op : kOps) {
     EXPECT_NE(isa_doc.find("`" + std::string(op.mnemonic) + "`"), std::string::npos)
