@@ -244,6 +244,26 @@ Tensor Narrow(const Shape& shape, const std::vector<std::int32_t>& values) {
 
 }  // namespace
 
+std::vector<std::int64_t> FoldedZeroPointTerms(const Node& node, const TensorInfo& x,
+                                               const TensorInfo& w,
+                                               const std::vector<std::int32_t>& weights,
+                                               std::int64_t channels, std::int64_t depth) {
+  std::vector<std::int64_t> terms(static_cast<std::size_t>(channels), 0);
+  const std::int64_t folded = node.attrs.GetInt("x_zero_point_folded", 0);
+  if (folded == 0) return terms;
+  if (folded != 1) Fail(node, "x_zero_point_folded must be 0 or 1, is " + std::to_string(folded));
+  for (std::int32_t zp : w.quant.zero_points) {
+    if (zp != 0) Fail(node, "x_zero_point_folded needs weights with zero point 0");
+  }
+  const std::int64_t zx = ZeroPointAt(x.quant, 0);
+  for (std::int64_t c = 0; c < channels; ++c) {
+    std::int64_t sum = 0;
+    for (std::int64_t k = 0; k < depth; ++k) sum += weights[static_cast<std::size_t>(c * depth + k)];
+    terms[static_cast<std::size_t>(c)] = zx * sum;
+  }
+  return terms;
+}
+
 Tensor IntTensor(DType dtype, const Shape& shape, const std::vector<std::int32_t>& values) {
   switch (dtype) {
     case DType::kUInt8:

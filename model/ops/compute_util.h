@@ -82,6 +82,15 @@ void CheckBias(const Node& node, const Graph& graph, std::size_t index, std::int
 std::vector<std::int32_t> CenteredValues(const Tensor& tensor, const QuantParams& quant,
                                          std::int64_t channels, std::int64_t inner);
 
+// For the attribute x_zero_point_folded = 1 of Conv and MatMul (the compiler's fold-zero-point
+// pass): per output channel c, zx · Σ_k w[c · depth + k] — what the op adds back to a bias that
+// holds B[c] − zx · Σ_k w[c, k]. All zeros without the attribute. Refuses the attribute when the
+// weights have a nonzero zero point.
+std::vector<std::int64_t> FoldedZeroPointTerms(const Node& node, const TensorInfo& x,
+                                               const TensorInfo& w,
+                                               const std::vector<std::int32_t>& weights,
+                                               std::int64_t channels, std::int64_t depth);
+
 // Builds an integer tensor of `dtype` from values already in its range.
 Tensor IntTensor(DType dtype, const Shape& shape, const std::vector<std::int32_t>& values);
 

@@ -19,6 +19,9 @@
 // C/group·KH·KW) and refuses the node, naming the bound, when that can exceed INT32_MAX. Since
 // every partial sum is bounded by the same quantity, no summation order can overflow. A bias that
 // is not a constant is added in 64 bits at run time and an out-of-range sum is an error.
+// Attribute x_zero_point_folded = 1 (set by the compiler's fold-zero-point pass): the stored bias
+// already holds B[m] − zx · Σ_{c, kh, kw} W[m, c, kh, kw] (weight zero points 0), the form the
+// accelerator adds; the op adds zx · Σ W[m] back, so acc above is unchanged.
 // Output int32 (declared, or output_dtype "int32"): Y = acc, no requantization (ConvInteger).
 // Otherwise Y = requant_m(acc) with the node's RequantMode: M_m = s_x · s_w[m] / s_y (or the
 // node's explicit multipliers), rounding per mode, + zy, clamped to [clamp_min, clamp_max] within
@@ -187,6 +190,8 @@ std::vector<Tensor> Run(const OpContext& ctx) {
   const std::vector<std::int32_t> wv =
       CenteredValues(ctx.In(1), p.w->quant, p.out_channels, p.TapsPerOutput());
   const bool has_bias = ctx.HasIn(2);
+  const std::vector<std::int64_t> unfold =
+      FoldedZeroPointTerms(node, *p.x, *p.w, wv, p.out_channels, p.TapsPerOutput());
   std::vector<Requantizer> rq;
   if (!p.raw) {
     rq = ChannelRequantizers(node, ctx.mode, ActivationScale(p.x->quant), p.w->quant,
@@ -218,7 +223,8 @@ std::vector<Tensor> Run(const OpContext& ctx) {
           }
         }
       }
-      const std::int64_t bias = has_bias ? ctx.In(2).GetInt(m) : 0;
+      const std::int64_t bias =
+          (has_bias ? ctx.In(2).GetInt(m) : 0) + unfold[static_cast<std::size_t>(m)];
       std::int32_t* dst = out.data() + (n * p.out_channels + m) * out_h * out_w;
       for (std::size_t i = 0; i < acc.size(); ++i) {
         const std::int64_t total = bias + acc[i];

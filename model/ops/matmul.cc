@@ -16,6 +16,9 @@
 // max_batch Σ_k |B[k, n] − zb[n]| with the constant B (K · max|a − za| · max|b − zb[n]| when B
 // is not constant) and refuses the node, naming the bound, when that can exceed INT32_MAX. A bias
 // that is not a constant is added in 64 bits at run time and an out-of-range sum is an error.
+// Attribute x_zero_point_folded = 1 (the compiler's fold-zero-point pass; B a single matrix with
+// zero points 0): the stored bias holds Bias[n] − za · Σ_k B[k, n]; the op adds za · Σ_k B[k, n]
+// back, so acc above is unchanged.
 // Output int32 (declared, or output_dtype "int32"): Y = acc (MatMulInteger). Otherwise
 // Y = requant_n(acc): M_n = s_a · s_b[n] / s_y (or the node's explicit multipliers), rounding per
 // the RequantMode, + zy, clamped to [clamp_min, clamp_max] within the output type.
@@ -161,6 +164,18 @@ std::vector<Tensor> Run(const OpContext& ctx) {
   const std::vector<std::int32_t> av = CenteredValues(ctx.In(0), p.a->quant, 1, 1);
   const std::vector<std::int32_t> bv = CenteredB(p, ctx.In(1));
   const bool has_bias = ctx.HasIn(2);
+  std::vector<std::int64_t> unfold(static_cast<std::size_t>(p.cols), 0);
+  if (node.attrs.GetInt("x_zero_point_folded", 0) == 1) {
+    if (p.b_batch != 1) Fail(node, "x_zero_point_folded needs a single matrix B");
+    // Per column n: Σ_k B[k, n], as [n][k] for FoldedZeroPointTerms.
+    std::vector<std::int32_t> bt(static_cast<std::size_t>(p.cols * p.depth));
+    for (std::int64_t k = 0; k < p.depth; ++k) {
+      for (std::int64_t n = 0; n < p.cols; ++n) {
+        bt[static_cast<std::size_t>(n * p.depth + k)] = bv[static_cast<std::size_t>(k * p.cols + n)];
+      }
+    }
+    unfold = FoldedZeroPointTerms(node, *p.a, *p.b, bt, p.cols, p.depth);
+  }
   std::vector<Requantizer> rq;
   if (!p.raw) {
     rq = ChannelRequantizers(node, ctx.mode, ActivationScale(p.a->quant), p.b->quant,
@@ -181,7 +196,8 @@ std::vector<Tensor> Run(const OpContext& ctx) {
       std::int32_t* dst = out.data() + (s * p.rows + i) * p.cols;
       for (std::int64_t n = 0; n < p.cols; ++n) {
         const std::int64_t total =
-            (has_bias ? ctx.In(2).GetInt(n) : 0) + acc[static_cast<std::size_t>(n)];
+            (has_bias ? ctx.In(2).GetInt(n) : 0) + unfold[static_cast<std::size_t>(n)] +
+            acc[static_cast<std::size_t>(n)];
         if (total < std::numeric_limits<std::int32_t>::min() ||
             total > std::numeric_limits<std::int32_t>::max()) {
           Fail(node, "the accumulator of output column " + std::to_string(n) +

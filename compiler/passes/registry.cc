@@ -1,0 +1,62 @@
+#include <algorithm>
+
+#include "compiler/passes/pass.h"
+
+namespace qsa::compiler {
+
+const std::vector<Pass>& Passes() {
+  // The order they run in: the verifier first; folding and fusion before the layout and
+  // zero-point passes that prepare nodes for the accelerator; dead code last.
+  static const std::vector<Pass> kPasses = {
+      {"verify", "check that the graph is complete, typed and in topological order", VerifyGraph},
+      {"fold-constants", "evaluate nodes whose inputs are all constant", FoldConstants},
+      {"fold-batchnorm", "fold BatchNormalization into the float Conv before it", FoldBatchNorm},
+      {"fuse-activation", "fuse an integer Clip/ReLU/ReLU6 into the requantization clamp",
+       FuseActivation},
+      {"center-weights", "turn weights with a zero point into int8 with zero point 0",
+       CenterWeights},
+      {"nhwc-flatten", "flatten images in NHWC order before a weight matmul", NhwcFlatten},
+      {"fold-zero-point", "fold the input zero point into the bias", FoldZeroPoint},
+      {"dead-code", "remove nodes and constants nothing uses", RemoveDeadCode},
+  };
+  return kPasses;
+}
+
+const Pass* FindPass(std::string_view name) {
+  const auto& passes = Passes();
+  const auto it =
+      std::find_if(passes.begin(), passes.end(), [&](const Pass& p) { return p.name == name; });
+  return it == passes.end() ? nullptr : &*it;
+}
+
+void PassContext::Note(std::string_view pass, const std::string& message) {
+  log.push_back(std::string(pass) + ": " + message);
+}
+
+void RunPasses(model::Graph& graph, PassContext& ctx) {
+  for (const Pass& pass : Passes()) {
+    if (pass.run(graph, ctx)) graph.Validate();
+  }
+}
+
+std::vector<const model::Node*> Consumers(const model::Graph& graph, const std::string& tensor) {
+  std::vector<const model::Node*> out;
+  for (const model::Node& n : graph.nodes) {
+    if (std::find(n.inputs.begin(), n.inputs.end(), tensor) != n.inputs.end()) out.push_back(&n);
+  }
+  return out;
+}
+
+bool IsGraphOutput(const model::Graph& graph, const std::string& tensor) {
+  return std::find(graph.outputs.begin(), graph.outputs.end(), tensor) != graph.outputs.end();
+}
+
+int ProducerIndex(const model::Graph& graph, const std::string& tensor) {
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto& outs = graph.nodes[i].outputs;
+    if (std::find(outs.begin(), outs.end(), tensor) != outs.end()) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace qsa::compiler
