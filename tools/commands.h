@@ -86,7 +86,8 @@ struct DisasmArgs {
 CLI::App* AddDisasmCommand(CLI::App& app, DisasmArgs& args);
 void DisasmCommand(const DisasmArgs& args);
 
-// qsa compare PROGRAM [--input ...] [--engines golden,isa,rtl] [--golden MODEL] [--arch FILE]
+// qsa compare PROGRAM|MODEL|COMPILED [--input ...] [--engines golden,isa,rtl] [--golden MODEL]
+//             [--arch FILE]
 struct CompareArgs {
   std::string target;
   std::vector<std::string> inputs;
@@ -97,5 +98,16 @@ struct CompareArgs {
 };
 CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args);
 void CompareCommand(const CompareArgs& args);
+
+// qsa compile MODEL -o OUT [--arch FILE] [--requant MODE] [--outputs-only]
+struct CompileArgs {
+  std::string model;
+  std::string out;
+  std::string arch;
+  std::string requant = "tflite-double";
+  bool outputs_only = false;
+};
+CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args);
+void CompileCommand(const CompileArgs& args);
 
 }  // namespace qsa::tools

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "model/assembler.h"
@@ -15,6 +16,7 @@
 #include "model/program.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
+#include "tools/compiled_target.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
@@ -22,9 +24,10 @@ namespace qsa::tools {
 CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run a program on several engines and report where their outputs first differ");
-  cmd->add_option("PROGRAM", args.target,
-                  "A program folder (program.bin + manifest.json, or one .s file), a program "
-                  ".bin or an assembly .s")
+  cmd->add_option("TARGET", args.target,
+                  "A quantized model (.onnx, .json; compiled on the fly), a folder made by qsa "
+                  "compile, or one program: a program folder (program.bin + manifest.json, or "
+                  "one .s file), a program .bin or an assembly .s")
       ->required()
       ->type_name("PATH");
   cmd->add_option("-i,--input", args.inputs,
@@ -166,10 +169,133 @@ bool CompareWrites(const std::string& a_name, std::vector<model::isa::WriteRecor
   return false;
 }
 
+bool IsModelFile(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  std::error_code ec;
+  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
+}
+
+// A compiled model (or a model compiled on the fly): every tensor the programs compute and every
+// model output, engine against engine, in the order the steps compute them; the first tensor
+// that differs is where to look.
+void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& engines) {
+  if (!args.golden.empty()) {
+    throw Error(
+        "--golden is for program folders; a compiled model's golden reference is its "
+        "source model");
+  }
+  const std::string rounding =
+      args.requant == "single-rounding" ? "single-rounding" : "tflite-double";
+  const CompiledTarget target = LoadCompiledTarget(args.target, args.arch, rounding, args.inputs);
+  const compiler::CompiledModel& cm = target.compiled;
+  std::int64_t instructions = 0;
+  for (const compiler::CompiledProgram& p : cm.programs) {
+    instructions += static_cast<std::int64_t>(p.program.instructions.size());
+  }
+  std::cout << "model " << args.target << ": " << cm.programs.size()
+            << (cm.programs.size() == 1 ? " program" : " programs") << " of "
+            << FormatCount(instructions) << " instructions for the " << cm.arch.rows << "x"
+            << cm.arch.cols << " array '" << cm.arch.name << "', " << cm.host_fallbacks.size()
+            << " host " << (cm.host_fallbacks.size() == 1 ? "node" : "nodes") << "\n";
+  std::map<std::string, std::map<std::string, model::Tensor>> results;
+  for (const std::string& engine : engines) {
+    if (engine == "golden") {
+      model::RunOptions options;
+      options.mode = ParseRequantModeOrThrow(args.requant);
+      options.keep_intermediates = true;
+      results[engine] =
+          model::RunGraph(target.prepared.loaded.graph, target.prepared.feeds, options);
+      std::cout << "golden: " << model::RequantModeName(options.mode) << "\n";
+    } else {
+      EngineTotals totals;
+      results[engine] = RunCompiledOn(engine, target, &totals);
+      std::cout << DescribeTotals(engine, cm.arch, totals) << "\n";
+    }
+  }
+  // Tensors in the order the steps compute them, then the model's outputs.
+  std::vector<std::string> order;
+  std::set<std::string> seen;
+  const auto add = [&](const std::string& name) {
+    if (seen.insert(name).second) order.push_back(name);
+  };
+  for (const compiler::CompiledStep& step : cm.steps) {
+    if (step.host) continue;
+    for (const model::ManifestTensor& t :
+         cm.programs[static_cast<std::size_t>(step.program)].program.manifest.outputs) {
+      add(t.name);
+    }
+  }
+  for (const std::string& out : cm.outputs) add(out);
+  const std::set<std::string> outputs(cm.outputs.begin(), cm.outputs.end());
+
+  bool exact = true;
+  std::int64_t compared = 0, skipped = 0;
+  std::string first_difference;
+  for (const std::string& name : order) {
+    std::vector<std::string> have;
+    for (const std::string& e : engines) {
+      if (results[e].count(name) != 0) have.push_back(e);
+    }
+    if (have.size() < 2) {
+      ++skipped;
+      continue;
+    }
+    ++compared;
+    bool tensor_exact = true;
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < have.size(); ++i) {
+      for (std::size_t j = i + 1; j < have.size(); ++j) {
+        const model::Tensor& a = results[have[i]].at(name);
+        const model::Tensor& b = results[have[j]].at(name);
+        if (a.dtype() != b.dtype() || a.shape() != b.shape()) {
+          lines.push_back("  " + have[i] + " vs " + have[j] + ": differ in type: " + a.Describe() +
+                          " vs " + b.Describe());
+          tensor_exact = false;
+          continue;
+        }
+        const Agreement ag = Compare(a, b);
+        if (ag.first_mismatch < 0) {
+          lines.push_back("  " + have[i] + " vs " + have[j] + ": bit-exact (" +
+                          FormatCount(ag.total) + " values)");
+          continue;
+        }
+        tensor_exact = false;
+        lines.push_back(
+            "  " + have[i] + " vs " + have[j] + ": " + FormatCount(ag.total - ag.equal) + " of " +
+            FormatCount(ag.total) + " values differ (" +
+            FormatFloat(100.0 * static_cast<double>(ag.equal) / static_cast<double>(ag.total)) +
+            " % agree, max " + FormatFloat(ag.max_abs_diff) + " LSB); first at " +
+            IndexOf(ag.first_mismatch, a.shape()) + ": " + have[i] + " " +
+            std::to_string(a.GetInt(ag.first_mismatch)) + ", " + have[j] + " " +
+            std::to_string(b.GetInt(ag.first_mismatch)));
+      }
+    }
+    if (!tensor_exact && first_difference.empty()) first_difference = name;
+    exact = exact && tensor_exact;
+    // Model outputs always; other tensors only when they differ.
+    if (outputs.count(name) != 0 || !tensor_exact) {
+      std::cout << name << (outputs.count(name) != 0 ? " (model output)" : "") << "\n";
+      for (const std::string& l : lines) std::cout << l << "\n";
+    }
+  }
+  std::cout << FormatCount(compared) << " tensors compared";
+  if (skipped > 0)
+    std::cout << " (" << FormatCount(skipped) << " computed by fewer than two engines)";
+  std::cout << "\n";
+  if (!exact) {
+    throw Error("the engines disagree; the first tensor that differs is '" + first_difference +
+                "' (see above)");
+  }
+  std::cout << "all tensors bit-exact\n";
+}
+
 }  // namespace
 
 void CompareCommand(const CompareArgs& args) {
   const std::vector<std::string> engines = ParseEngines(args.engines);
+  if (IsCompiledTarget(args.target) || IsModelFile(args.target)) {
+    return CompareCompiled(args, engines);
+  }
   const ProgramTarget target = LoadProgramTarget(args.target, args.arch);
   const model::Program& program = target.program;
 

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   AsmArgs asm_args;
   DisasmArgs disasm_args;
   CompareArgs compare_args;
+  CompileArgs compile_args;
+  CLI::App* compile = AddCompileCommand(app, compile_args);
   CLI::App* run = AddRunCommand(app, run_args);
   CLI::App* inspect = AddInspectCommand(app, inspect_args);
   CLI::App* demo = AddDemoCommand(app, demo_args);
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {
       ReportError(std::string("unknown command '") + argv[1] +
-                  "' (commands: run, inspect, demo, quantize, asm, disasm; see 'qsa --help')");
+                  "' (commands: compile, run, compare, inspect, demo, quantize, asm, disasm; see "
+                  "'qsa --help')");
       return kExitUsage;
     }
     std::string hint = "qsa --help";
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (compile->parsed()) CompileCommand(compile_args);
     if (run->parsed()) RunCommand(run_args);
     if (inspect->parsed()) InspectCommand(inspect_args);
     if (demo->parsed()) DemoCommand(demo_args);

@@ -14,6 +14,7 @@
 #include "model/program.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
+#include "tools/compiled_target.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
@@ -22,8 +23,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run", "Run a model or a program on .npy inputs, write each output to DIR/<name>.npy");
   cmd->add_option("MODEL", args.model,
-                  "A quantized .onnx model or a .json graph; with --engine isa, a program folder "
-                  "(program.bin + manifest.json) or a program .bin")
+                  "A quantized .onnx model or a .json graph (with --engine isa or rtl compiled on "
+                  "the fly), a folder made by qsa compile, or an accelerator program: a program "
+                  "folder (program.bin + manifest.json), a program .bin or an assembly .s")
       ->required()
       ->type_name("FILE");
   cmd->add_option("-i,--input", args.inputs, "Input value; repeat for each input")
@@ -237,10 +239,54 @@ void RunRtl(const RunArgs& args) {
   }
 }
 
+// A model file given with --engine isa/rtl, or a compiled folder: compiled (on the fly) and run
+// step by step; writes the model's outputs.
+bool IsModelFile(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  std::error_code ec;
+  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
+}
+
+void RunCompiledModel(const RunArgs& args) {
+  if (!args.trace_isa.empty() || !args.trace.empty() || args.dram_seed >= 0) {
+    throw Error(
+        "--trace-isa, --trace and --dram-seed take one program: run a program folder of "
+        "the compiled model (OUT/segmentN) with --input for its manifest inputs");
+  }
+  if (args.engine == "golden") {
+    // The golden reference of a compiled folder is its source model.
+    RunArgs golden = args;
+    golden.model = compiler::CompiledSourceModel(args.model);
+    if (golden.model.empty()) throw Error("'" + args.model + "' holds no source model");
+    return RunGolden(golden);
+  }
+  const CompiledTarget target =
+      LoadCompiledTarget(args.model, args.arch, args.requant, args.inputs);
+  EngineTotals totals;
+  const std::map<std::string, model::Tensor> values = RunCompiledOn(args.engine, target, &totals);
+  WriteOutputs(target.compiled.outputs, values, args.out_dir);
+  std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
+  if (!args.report.empty()) {
+    const nlohmann::json report = {
+        {"engine", args.engine},
+        {"model", args.model},
+        {"programs", totals.programs},
+        {"cycles", totals.cycles},
+        {"instructions", totals.instructions},
+        {"macs_useful", totals.macs_useful},
+        {"macs_issued", totals.macs_issued},
+        {"dram", {{"bytes_read", totals.dram_read}, {"bytes_written", totals.dram_written}}}};
+    model::WriteFileAtomically(args.report, {report.dump(2), "\n"});
+  }
+}
+
 }  // namespace
 
 void RunCommand(const RunArgs& args) {
   CheckEngine(args.engine);
+  if (IsCompiledTarget(args.model) || (args.engine != "golden" && IsModelFile(args.model))) {
+    return RunCompiledModel(args);
+  }
   if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
     throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
                 " needs --engine rtl");

@@ -213,6 +213,12 @@ std::vector<Tensor> Run(const OpContext& ctx) {
 
 }  // namespace
 
+AddFixedPoint QuantizedAddFixedPoint(const Node& node, const TensorInfo& a, const TensorInfo& b,
+                                     const TensorInfo& y) {
+  const AddParams p = MakeAddParams(node, RequantMode::kTfliteDouble, a, b, y);
+  return {p.left_shift, p.ma, p.mb, p.my, p.za, p.zb, p.zy, p.qmin, p.qmax};
+}
+
 const OpDef kAdd{"Add", Infer, Run};
 
 }  // namespace qsa::model::ops

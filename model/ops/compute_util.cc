@@ -258,7 +258,8 @@ std::vector<std::int64_t> FoldedZeroPointTerms(const Node& node, const TensorInf
   const std::int64_t zx = ZeroPointAt(x.quant, 0);
   for (std::int64_t c = 0; c < channels; ++c) {
     std::int64_t sum = 0;
-    for (std::int64_t k = 0; k < depth; ++k) sum += weights[static_cast<std::size_t>(c * depth + k)];
+    for (std::int64_t k = 0; k < depth; ++k)
+      sum += weights[static_cast<std::size_t>(c * depth + k)];
     terms[static_cast<std::size_t>(c)] = zx * sum;
   }
   return terms;

@@ -91,6 +91,17 @@ std::vector<std::int64_t> FoldedZeroPointTerms(const Node& node, const TensorInf
                                                const std::vector<std::int32_t>& weights,
                                                std::int64_t channels, std::int64_t depth);
 
+// The fixed-point parameters of a quantized Add (model/ops/add.cc, tflite-double and
+// single-rounding): left shift, input and output multipliers, zero points and fused clamp — what
+// the vector unit's descriptor holds. Throws as the op's Infer does.
+struct AddFixedPoint {
+  int left_shift = 20;
+  FixedPointMultiplier ma, mb, my;
+  std::int32_t za = 0, zb = 0, zy = 0, qmin = 0, qmax = 0;
+};
+AddFixedPoint QuantizedAddFixedPoint(const Node& node, const TensorInfo& a, const TensorInfo& b,
+                                     const TensorInfo& y);
+
 // Builds an integer tensor of `dtype` from values already in its range.
 Tensor IntTensor(DType dtype, const Shape& shape, const std::vector<std::int32_t>& values);
 

@@ -171,7 +171,8 @@ std::vector<Tensor> Run(const OpContext& ctx) {
     std::vector<std::int32_t> bt(static_cast<std::size_t>(p.cols * p.depth));
     for (std::int64_t k = 0; k < p.depth; ++k) {
       for (std::int64_t n = 0; n < p.cols; ++n) {
-        bt[static_cast<std::size_t>(n * p.depth + k)] = bv[static_cast<std::size_t>(k * p.cols + n)];
+        bt[static_cast<std::size_t>(n * p.depth + k)] =
+            bv[static_cast<std::size_t>(k * p.cols + n)];
       }
     }
     unfold = FoldedZeroPointTerms(node, *p.a, *p.b, bt, p.cols, p.depth);
@@ -195,9 +196,9 @@ std::vector<Tensor> Run(const OpContext& ctx) {
       }
       std::int32_t* dst = out.data() + (s * p.rows + i) * p.cols;
       for (std::int64_t n = 0; n < p.cols; ++n) {
-        const std::int64_t total =
-            (has_bias ? ctx.In(2).GetInt(n) : 0) + unfold[static_cast<std::size_t>(n)] +
-            acc[static_cast<std::size_t>(n)];
+        const std::int64_t total = (has_bias ? ctx.In(2).GetInt(n) : 0) +
+                                   unfold[static_cast<std::size_t>(n)] +
+                                   acc[static_cast<std::size_t>(n)];
         if (total < std::numeric_limits<std::int32_t>::min() ||
             total > std::numeric_limits<std::int32_t>::max()) {
           Fail(node, "the accumulator of output column " + std::to_string(n) +

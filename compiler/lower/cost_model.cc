@@ -1,0 +1,261 @@
+#include "compiler/lower/cost_model.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "model/error.h"
+
+namespace qsa::compiler {
+
+namespace {
+
+constexpr std::int64_t kMaxGrid = 255;
+constexpr std::int64_t kMaxPostRows = 4095;
+
+std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+struct Blocks {
+  std::int64_t cb = 1, mb = 1, spb = 1, total_tiles = 0, max_tiles = 0;
+};
+
+Blocks BlocksOf(const model::ArchConfig& arch, const ConvShape& s) {
+  Blocks b;
+  b.cb = CeilDiv(s.c, arch.rows);
+  b.mb = CeilDiv(s.m, arch.cols);
+  b.spb = std::max<std::int64_t>(1, arch.cols / arch.rows);
+  for (std::int64_t t : s.tiles_per_block) {
+    b.total_tiles += t;
+    b.max_tiles = std::max(b.max_tiles, t);
+  }
+  return b;
+}
+
+// Output pixels of a tile along one axis: the ranges [o0, o0 + t) of a tiling by `t`.
+std::vector<std::int64_t> Extents(std::int64_t total, std::int64_t t) {
+  std::vector<std::int64_t> e;
+  for (std::int64_t o = 0; o < total; o += t) e.push_back(std::min(t, total - o));
+  return e;
+}
+
+// Input positions [lo, hi) inside [0, size) that output positions [o0, o0 + n) read.
+std::int64_t InsideExtent(std::int64_t o0, std::int64_t n, std::int64_t size, std::int64_t kernel,
+                          std::int64_t stride, std::int64_t dilation, std::int64_t pad) {
+  const std::int64_t lo = std::max<std::int64_t>(0, o0 * stride - pad);
+  const std::int64_t hi = std::min(size, (o0 + n - 1) * stride - pad + (kernel - 1) * dilation + 1);
+  return std::max<std::int64_t>(0, hi - lo);
+}
+
+ConvTiling MakeTiling(const model::ArchConfig& arch, const ConvShape& s, const Blocks& b, bool flat,
+                      std::int64_t run, std::int64_t th, std::int64_t tw, bool resident,
+                      std::int64_t chunk) {
+  ConvTiling t;
+  t.flat = flat;
+  t.run = run;
+  t.th = th;
+  t.tw = tw;
+  t.weights_resident = resident;
+  t.chunk = resident ? b.max_tiles : chunk;
+  const std::int64_t pixels = flat ? run : th * tw;
+  const std::int64_t spatial =
+      flat ? CeilDiv(s.batch * s.oh * s.ow, run) : s.batch * CeilDiv(s.oh, th) * CeilDiv(s.ow, tw);
+  t.in_rows =
+      b.cb * (flat ? run : WindowExtent(th, s.kh, s.sh, s.dh) * WindowExtent(tw, s.kw, s.sw, s.dw));
+  t.in_buffers = spatial > 1 ? 2 : 1;
+  t.w_rows = (resident ? b.total_tiles : 2 * t.chunk) * arch.cols;
+  t.out_rows = s.raw ? 0 : b.spb * pixels;
+  t.out_buffers = s.raw ? 0 : 2;
+  t.acc_rows = s.raw ? 2 * pixels : pixels;
+  t.params_resident = 4 * b.mb <= arch.param_rows / 2;
+  t.param_rows = s.raw ? 0 : (t.params_resident ? 4 * b.mb : 8);
+  return t;
+}
+
+bool Fits(const model::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) {
+  if (t.ScratchpadRows() > arch.scratchpad_rows()) return false;
+  if (t.acc_rows > arch.accumulator_rows() || t.param_rows > arch.param_rows) return false;
+  const std::int64_t pixels = t.flat ? t.run : t.th * t.tw;
+  if (pixels > kMaxPostRows) return false;
+  if (!t.flat) {
+    const std::int64_t iw = WindowExtent(t.tw, s.kw, s.sw, s.dw);
+    if (t.th > kMaxGrid || t.tw > kMaxGrid || WindowExtent(t.th, s.kh, s.sh, s.dh) > kMaxGrid ||
+        iw > kMaxGrid || s.sh * iw > 65535 || s.sw > kMaxGrid || t.tw > 4095) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Better: fewer cycles, then fewer DRAM bytes, then fewer on-chip rows.
+bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b,
+            const ConvTiling& tb) {
+  if (a.cycles != b.cycles) return a.cycles < b.cycles;
+  const std::int64_t da = a.dram_read + a.dram_written, db = b.dram_read + b.dram_written;
+  if (da != db) return da < db;
+  return ta.ScratchpadRows() < tb.ScratchpadRows();
+}
+
+}  // namespace
+
+std::int64_t DmaCycles(const model::ArchConfig& arch, std::int64_t bytes) {
+  if (bytes <= 0) return 1;
+  return arch.dram_latency_cycles + CeilDiv(bytes, arch.dram_bytes_per_cycle);
+}
+
+void FinishEstimate(const model::ArchConfig& arch, LayerEstimate& e) {
+  e.cycles = std::max({e.compute_cycles, e.load_cycles, e.store_cycles}) + arch.dram_latency_cycles;
+}
+
+std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_t stride,
+                          std::int64_t dilation) {
+  return (outputs - 1) * stride + (kernel - 1) * dilation + 1;
+}
+
+LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) {
+  const Blocks b = BlocksOf(arch, s);
+  const std::int64_t rows = arch.rows, cols = arch.cols;
+  LayerEstimate e;
+  e.op = "Conv";
+  e.macs = s.Macs();
+  const std::int64_t out_bytes_per = s.raw ? 4 : 1;
+  const std::int64_t weight_bytes = b.total_tiles * cols * rows;
+  e.min_dram_bytes = s.batch * s.h * s.w * s.c + weight_bytes +
+                     s.batch * s.oh * s.ow * s.m * out_bytes_per + (s.raw ? 0 : 16 * cols * b.mb);
+  std::int64_t instructions = 0;
+  const auto load = [&](std::int64_t bytes) {
+    e.load_cycles += DmaCycles(arch, bytes);
+    e.dram_read += bytes;
+    ++instructions;
+  };
+  const auto store = [&](std::int64_t bytes) {
+    e.store_cycles += DmaCycles(arch, bytes);
+    e.dram_written += bytes;
+    ++instructions;
+  };
+  if (t.weights_resident) load(weight_bytes);
+  if (!s.raw && t.params_resident) load(16 * cols * b.mb);
+
+  // Spatial tiles: (pixels, interior input pixels).
+  std::vector<std::pair<std::int64_t, std::int64_t>> tiles;
+  if (t.flat) {
+    for (std::int64_t p : Extents(s.batch * s.oh * s.ow, t.run)) tiles.emplace_back(p, p);
+  } else {
+    for (std::int64_t n = 0; n < s.batch; ++n) {
+      std::int64_t oy = 0;
+      for (std::int64_t th : Extents(s.oh, t.th)) {
+        const std::int64_t iy = InsideExtent(oy, th, s.h, s.kh, s.sh, s.dh, s.pt);
+        std::int64_t ox = 0;
+        for (std::int64_t tw : Extents(s.ow, t.tw)) {
+          tiles.emplace_back(th * tw, iy * InsideExtent(ox, tw, s.w, s.kw, s.sw, s.dw, s.pl));
+          ox += tw;
+        }
+        oy += th;
+      }
+    }
+  }
+  e.tiles = static_cast<std::int64_t>(tiles.size());
+  for (const auto& [pixels, inside] : tiles) {
+    for (std::int64_t cb = 0; cb < b.cb; ++cb) {
+      load(inside * std::min(rows, s.c - cb * rows));
+    }
+    for (std::int64_t mb = 0; mb < b.mb; ++mb) {
+      const std::int64_t n_tiles = s.tiles_per_block[static_cast<std::size_t>(mb)];
+      if (!t.weights_resident) {
+        for (std::int64_t done = 0; done < n_tiles; done += t.chunk) {
+          load(std::min(t.chunk, n_tiles - done) * cols * rows);
+        }
+      }
+      if (!s.raw && !t.params_resident) load(16 * cols);
+      e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
+      instructions += n_tiles;
+      const std::int64_t lanes = std::min(cols, s.m - mb * cols);
+      if (s.raw) {
+        store(pixels * lanes * 4);
+      } else {
+        e.compute_cycles += pixels + 4;
+        ++instructions;
+        store(pixels * lanes);
+      }
+    }
+  }
+  e.instructions = instructions;
+  FinishEstimate(arch, e);
+  std::ostringstream plan;
+  if (t.flat) {
+    plan << e.tiles << (e.tiles == 1 ? " tile" : " tiles") << " of " << t.run << " pixels";
+  } else {
+    plan << e.tiles << (e.tiles == 1 ? " tile" : " tiles") << " of " << t.th << "x" << t.tw;
+  }
+  plan << ", weights " << (t.weights_resident ? "resident" : "streamed");
+  if (!t.weights_resident && t.chunk < b.max_tiles) plan << " in chunks of " << t.chunk << " tiles";
+  e.plan = plan.str();
+  return e;
+}
+
+ConvTiling ChooseConvTiling(const model::ArchConfig& arch, const ConvShape& s,
+                            const std::string& layer) {
+  const Blocks b = BlocksOf(arch, s);
+  std::vector<ConvTiling> candidates;
+  // Weight chunks: the whole block, else halves until one fits.
+  std::vector<std::int64_t> chunks;
+  for (std::int64_t c = b.max_tiles; c >= 1; c = c / 2) {
+    chunks.push_back(c);
+    if (c == 1) break;
+  }
+  const auto add_all = [&](bool flat, std::int64_t run, std::int64_t th, std::int64_t tw) {
+    candidates.push_back(MakeTiling(arch, s, b, flat, run, th, tw, true, 0));
+    for (std::int64_t c : chunks) {
+      ConvTiling t = MakeTiling(arch, s, b, flat, run, th, tw, false, c);
+      if (Fits(arch, s, t)) {
+        candidates.push_back(t);
+        break;  // the largest chunk that fits
+      }
+    }
+  };
+  if (s.Pointwise()) {
+    const std::int64_t pixels = s.batch * s.oh * s.ow;
+    std::int64_t last = 0;
+    for (std::int64_t k = 1; k <= pixels; k = k < 64 ? k + 1 : k * 2) {
+      const std::int64_t run = CeilDiv(pixels, k);
+      if (run == last || run > kMaxPostRows) continue;
+      last = run;
+      add_all(true, run, 0, 0);
+      if (run == 1) break;
+    }
+  } else {
+    for (std::int64_t tw = std::min<std::int64_t>(s.ow, kMaxGrid); tw >= 1; tw = CeilDiv(tw, 2)) {
+      // One candidate per number of tile rows: the most even split into that many.
+      std::int64_t last = 0;
+      for (std::int64_t k = 1; k <= s.oh; ++k) {
+        const std::int64_t th = CeilDiv(s.oh, k);
+        if (th == last || th > kMaxGrid) continue;
+        last = th;
+        add_all(false, 0, th, tw);
+      }
+      if (tw == 1) break;
+    }
+  }
+  const ConvTiling* best = nullptr;
+  LayerEstimate best_e;
+  for (const ConvTiling& t : candidates) {
+    if (!Fits(arch, s, t)) continue;
+    LayerEstimate e = EstimateConv(arch, s, t);
+    if (best == nullptr || Better(e, t, best_e, *best)) {
+      best = &t;
+      best_e = std::move(e);
+    }
+  }
+  if (best == nullptr) {
+    // The smallest tiling: one output pixel (row), one weight tile at a time.
+    const ConvTiling t = MakeTiling(arch, s, b, s.Pointwise(), 1, 1, 1, false, 1);
+    throw Error("layer '" + layer +
+                "' does not fit the on-chip memories: its smallest tile needs " +
+                std::to_string(t.ScratchpadRows()) + " scratchpad rows (the architecture has " +
+                std::to_string(arch.scratchpad_rows()) + "), " + std::to_string(t.acc_rows) +
+                " accumulator rows (has " + std::to_string(arch.accumulator_rows()) + ") and " +
+                std::to_string(t.param_rows) + " parameter rows (has " +
+                std::to_string(arch.param_rows) + ")");
+  }
+  return *best;
+}
+
+}  // namespace qsa::compiler

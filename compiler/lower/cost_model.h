@@ -1,0 +1,98 @@
+// The analytical cost model: how many cycles and DRAM bytes a layer takes under a given tiling
+// (docs/compiler.md, "Cost model"). The tiler picks the cheapest tiling that fits the on-chip
+// memories; the compile report and the estimator quote the same figures.
+//
+// Per layer: compute cycles are the rows each gemm streams (at least COLS when it preloads its
+// weight tile) plus the array's fill and drain (ROWS + COLS) and the post-processing rows of each
+// output tile; the load and store queues each take one instruction at a time, paying the DRAM
+// latency and ceil(bytes / bytes_per_cycle) per instruction. The three queues overlap, so the
+// layer takes the longest of the three plus one DRAM latency to start.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/arch.h"
+
+namespace qsa::compiler {
+
+// What the report shows per layer.
+struct LayerEstimate {
+  std::string name;
+  std::string op;
+  std::int64_t macs = 0;            // multiply-accumulates of the layer itself
+  std::int64_t tiles = 0;           // output tiles
+  std::int64_t compute_cycles = 0;  // the compute queue's busy cycles
+  std::int64_t load_cycles = 0;     // the load queue's
+  std::int64_t store_cycles = 0;    // the store queue's
+  std::int64_t cycles = 0;          // estimate for the layer
+  std::int64_t dram_read = 0;       // bytes
+  std::int64_t dram_written = 0;    // bytes
+  std::int64_t min_dram_bytes = 0;  // each input, weight and output byte moved once
+  std::int64_t instructions = 0;    // before tokens and syncs
+  std::string plan;                 // "4 tiles of 14x56, weights resident"
+};
+
+// DRAM cost of one DMA instruction moving `bytes` (0 for padding-only loads: no latency).
+std::int64_t DmaCycles(const model::ArchConfig& arch, std::int64_t bytes);
+
+// Fills in `cycles` from the queue figures (the longest queue plus one DRAM latency).
+void FinishEstimate(const model::ArchConfig& arch, LayerEstimate& e);
+
+// A convolution (a matmul is a 1×1 convolution over its rows) as the array computes it.
+struct ConvShape {
+  std::int64_t batch = 1;
+  std::int64_t c = 1, h = 1, w = 1;  // input channels, height, width
+  std::int64_t m = 1;                // output channels
+  std::int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+  std::int64_t pt = 0, pl = 0, pb = 0, pr = 0;
+  std::int64_t group = 1;
+  std::int64_t oh = 1, ow = 1;
+  bool raw = false;  // int32 output (no post-processing)
+  // Weight tiles (ROWS × COLS, nonzero) per output channel block.
+  std::vector<std::int64_t> tiles_per_block;
+
+  // 1×1, stride 1, no padding: the pixels are one run of rows.
+  bool Pointwise() const {
+    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0;
+  }
+  std::int64_t Macs() const { return batch * oh * ow * m * (c / group) * kh * kw; }
+};
+
+// How a convolution is cut into tiles and where its weights live.
+struct ConvTiling {
+  bool flat = false;              // pointwise: tiles are runs of `run` pixels
+  std::int64_t run = 0;           // flat: pixels per tile
+  std::int64_t th = 0;            // grid: output rows per tile
+  std::int64_t tw = 0;            // grid: output columns per tile
+  bool weights_resident = false;  // all weight tiles loaded once; else per block, double-buffered
+  std::int64_t chunk = 0;         // streamed: weight tiles per load (the block's, or fewer)
+  bool params_resident = false;   // all blocks' post parameters loaded once
+  // On-chip rows the tiling needs.
+  std::int64_t in_rows = 0;  // one input tile (all channel blocks)
+  std::int64_t in_buffers = 1;
+  std::int64_t w_rows = 0;    // weights (both buffers when streamed)
+  std::int64_t out_rows = 0;  // one output unit's buffer
+  std::int64_t out_buffers = 2;
+  std::int64_t acc_rows = 0;
+  std::int64_t param_rows = 0;
+  std::int64_t ScratchpadRows() const {
+    return in_rows * in_buffers + w_rows + out_rows * out_buffers;
+  }
+};
+
+// Input rows of a grid tile of `th` output rows (and likewise columns).
+std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_t stride,
+                          std::int64_t dilation);
+
+// The estimate of a tiling (macs, tiles, queue cycles, DRAM bytes, plan text).
+LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& shape,
+                           const ConvTiling& tiling);
+
+// The cheapest tiling that fits; throws qsa::Error naming `layer` and the rows the smallest
+// tiling would need when none fits.
+ConvTiling ChooseConvTiling(const model::ArchConfig& arch, const ConvShape& shape,
+                            const std::string& layer);
+
+}  // namespace qsa::compiler

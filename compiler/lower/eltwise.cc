@@ -1,0 +1,129 @@
+// Quantized Add on the vector unit (docs/isa.md, "vadd"). Both inputs and the output share one
+// DRAM layout, so the add runs over their bytes as runs of ROWS-byte scratchpad rows, whatever
+// the shape: tiles of rows are loaded from both inputs, added in place into the first input's
+// rows and stored.
+#include <algorithm>
+
+#include "compiler/lower/dma.h"
+#include "compiler/lower/lower.h"
+#include "model/error.h"
+#include "model/ops/compute_util.h"
+
+namespace qsa::compiler {
+namespace isa = model::isa;
+
+namespace {
+
+std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::uint32_t Byte(std::int64_t v) { return static_cast<std::uint32_t>(v & 0xff); }
+
+constexpr std::int64_t kMaxVaddRows = 65535;
+
+// Loads (or stores) bytes [first, first + count·ROWS) capped at `total`, as full rows and a
+// partial last row.
+void LoadBytes(std::vector<LoweredOp>& ops, std::int64_t rows, std::int64_t row, std::int64_t dram,
+               std::int64_t count, std::int64_t bytes_left, const std::string& comment) {
+  const std::int64_t full = std::min(count, bytes_left / rows);
+  LoadRows(ops, row, dram, full, rows, rows, 0, comment);
+  if (full < count) {
+    LoadRows(ops, row + full, dram + full * rows, 1, rows, bytes_left - full * rows, 0, comment);
+  }
+}
+void StoreBytes(std::vector<LoweredOp>& ops, std::int64_t rows, std::int64_t row, std::int64_t dram,
+                std::int64_t count, std::int64_t bytes_left, const std::string& comment) {
+  const std::int64_t full = std::min(count, bytes_left / rows);
+  StoreRows(ops, row, dram, full, rows, rows, 0, comment);
+  if (full < count) {
+    StoreRows(ops, row + full, dram + full * rows, 1, rows, bytes_left - full * rows, 0, comment);
+  }
+}
+
+}  // namespace
+
+void LowerAdd(LowerContext& ctx, const model::Node& node) {
+  const model::Graph& g = ctx.graph;
+  const model::ArchConfig& arch = ctx.arch();
+  const std::int64_t rows = arch.rows;
+  const model::TensorInfo& ai = g.Info(node.inputs[0]);
+  const model::TensorInfo& bi = g.Info(node.inputs[1]);
+  const model::TensorInfo& yi = g.Info(node.outputs[0]);
+  const model::ops::AddFixedPoint f = model::ops::QuantizedAddFixedPoint(node, ai, bi, yi);
+  const auto scaler = [](model::FixedPointMultiplier m) {
+    return std::max(m.shift, 0) | std::max(-m.shift, 0) << 8;
+  };
+  std::vector<std::int32_t> desc = {
+      static_cast<std::int32_t>(Byte(f.za) | Byte(f.zb) << 8 | Byte(f.zy) << 16 |
+                                (ai.dtype == model::DType::kInt8 ? 1u << 24 : 0u) |
+                                (bi.dtype == model::DType::kInt8 ? 1u << 25 : 0u) |
+                                (yi.dtype == model::DType::kInt8 ? 1u << 26 : 0u)),
+      static_cast<std::int32_t>(Byte(f.qmin) | Byte(f.qmax) << 8 |
+                                static_cast<std::uint32_t>(f.left_shift) << 16),
+      f.ma.multiplier,
+      scaler(f.ma),
+      f.mb.multiplier,
+      scaler(f.mb),
+      f.my.multiplier,
+      scaler(f.my)};
+  const std::int64_t param_rows = CeilDiv(8, arch.cols);
+  desc.resize(static_cast<std::size_t>(param_rows * arch.cols), 0);
+
+  const DramTensor& a = ctx.Tensor(node.inputs[0]);
+  const DramTensor& b = ctx.Tensor(node.inputs[1]);
+  const DramTensor& y = PlaceOutput(ctx, node.outputs[0], a.layout);
+  const std::int64_t bytes = model::NumElements(yi.shape);
+  const std::int64_t total_rows = CeilDiv(bytes, rows);
+  // Tiles: two buffers of (A rows, B rows), the sum written over A.
+  const std::int64_t tile = std::clamp<std::int64_t>(arch.scratchpad_rows() / 4, 1, kMaxVaddRows);
+  const std::int64_t run = std::min(tile, total_rows);
+
+  ProgramBuilder& pb = ctx.program;
+  pb.BeginLayer(node.name);
+  const std::int64_t param_addr = pb.PutWords(desc);
+  const OnChipBase base = pb.TakeOnChip(4 * run, 0, param_rows, node.name);
+
+  LayerEstimate e;
+  e.name = node.name;
+  e.op = node.op;
+  e.min_dram_bytes = 3 * bytes + 4 * static_cast<std::int64_t>(desc.size());
+  std::int64_t buffer = 0;
+  for (std::int64_t r0 = 0; r0 < total_rows; r0 += run, ++buffer) {
+    const std::int64_t count = std::min(run, total_rows - r0);
+    const std::int64_t left = bytes - r0 * rows;
+    const std::int64_t moved = std::min(count * rows, left);
+    Step& step = pb.NewStep();
+    const std::string tag = node.name + " bytes " + std::to_string(r0 * rows) + ".." +
+                            std::to_string(r0 * rows + moved - 1);
+    if (r0 == 0) {
+      LoadParamRows(step.loads, arch, base.param, param_addr, param_rows,
+                    node.name + ": add descriptor");
+      e.load_cycles += DmaCycles(arch, 4 * static_cast<std::int64_t>(desc.size()));
+    }
+    const std::int64_t a_buf = base.scratchpad + (buffer % 2) * 2 * run;
+    const std::int64_t b_buf = a_buf + run;
+    LoadBytes(step.loads, rows, a_buf, a.addr + r0 * rows, count, left, tag + ": input A");
+    LoadBytes(step.loads, rows, b_buf, b.addr + r0 * rows, count, left, tag + ": input B");
+    isa::Vadd v;
+    v.a = Field(a_buf, "a");
+    v.b = Field(b_buf, "b");
+    v.dst = Field(a_buf, "dst");
+    v.n = Field(count, "n");
+    v.param = Field(base.param, "param");
+    v.single_rounding = ctx.options.single_rounding;
+    step.computes.push_back({v, tag + ": quantized add"});
+    StoreBytes(step.stores, rows, a_buf, y.addr + r0 * rows, count, left, tag + ": output");
+    e.load_cycles += 2 * DmaCycles(arch, moved);
+    e.store_cycles += DmaCycles(arch, moved);
+    e.compute_cycles += count + 4;
+    e.dram_read += 2 * moved;
+    e.dram_written += moved;
+    e.instructions += 4;
+    ++e.tiles;
+  }
+  e.dram_read += 4 * static_cast<std::int64_t>(desc.size());
+  FinishEstimate(arch, e);
+  e.plan = std::to_string(e.tiles) + (e.tiles == 1 ? " tile" : " tiles") + " of " +
+           std::to_string(run) + " rows";
+  ctx.layers.push_back(e);
+}
+
+}  // namespace qsa::compiler

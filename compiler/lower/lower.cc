@@ -1,0 +1,163 @@
+#include "compiler/lower/lower.h"
+
+#include "compiler/passes/fold_zero_point.h"
+#include "model/error.h"
+
+namespace qsa::compiler {
+
+std::string PoolRefusal(const model::Graph& graph, const model::Node& node);  // pool.cc
+
+namespace {
+
+bool IsQuantized(model::DType t) { return t == model::DType::kUInt8 || t == model::DType::kInt8; }
+bool IsStorable(model::DType t) { return IsQuantized(t) || t == model::DType::kInt32; }
+
+std::string Name(model::DType t) { return std::string(model::DTypeName(t)); }
+
+bool HasInput(const model::Node& node, std::size_t i) {
+  return i < node.inputs.size() && !node.inputs[i].empty();
+}
+
+// Why an integer Conv or MatMul cannot run on the array, or "".
+std::string AccumulatingRefusal(const model::Graph& graph, const model::Node& node) {
+  const model::TensorInfo& x = graph.Info(node.inputs[0]);
+  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+  if (!IsQuantized(x.dtype)) {
+    return "the array takes uint8/int8 activations, not " + Name(x.dtype);
+  }
+  if (!graph.IsConstant(node.inputs[1])) {
+    return "activation x activation products run on the host (the weights must be constant)";
+  }
+  if (!IsStorable(y.dtype)) return "output is " + Name(y.dtype);
+  if (!CanFoldZeroPoint(graph, node) && node.attrs.GetInt("x_zero_point_folded", 0) != 1) {
+    return "the weights must be int8 with zero point 0 (a single matrix for MatMul)";
+  }
+  if (HasInput(node, 2) && !graph.IsConstant(node.inputs[2])) return "the bias is not constant";
+  try {
+    AcceleratorBias(graph, node);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<int> TransposePerm(const model::Node& node, int rank) {
+  std::vector<std::int64_t> p = node.attrs.GetInts("perm", {});
+  std::vector<int> perm;
+  if (p.empty()) {
+    for (int i = rank - 1; i >= 0; --i) perm.push_back(i);
+  } else {
+    for (std::int64_t v : p) perm.push_back(static_cast<int>(v < 0 ? v + rank : v));
+  }
+  return perm;
+}
+
+}  // namespace
+
+const DramTensor& LowerContext::Tensor(const std::string& name) const {
+  const auto it = tensors.find(name);
+  if (it == tensors.end()) throw Error("internal: tensor '" + name + "' is not in the program");
+  return it->second;
+}
+
+bool IsAlias(const model::Node& node) {
+  return node.op == "Reshape" || node.op == "Flatten" || node.op == "Transpose" ||
+         node.op == "Identity" || node.op == "Squeeze" || node.op == "Unsqueeze";
+}
+
+Layout OutputLayout(const model::Graph& graph, const model::Node& node,
+                    const std::vector<Layout>& input_layouts) {
+  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+  if (IsAlias(node) && !input_layouts.empty()) {
+    const Layout& in = input_layouts[0];
+    if (node.op == "Transpose") return TransposedLayout(in, TransposePerm(node, in.rank()));
+    if (node.op == "Identity") return in;
+    if (auto l = ReshapedLayout(in, y.shape)) return *l;
+  }
+  return DefaultLayout(y.shape);
+}
+
+std::string AcceleratorRefusal(const model::Graph& graph, const model::Node& node,
+                               const std::vector<Layout>& input_layouts,
+                               const model::ArchConfig& arch) {
+  (void)arch;
+  if (node.outputs.size() != 1) return "the accelerator lowers single-output nodes";
+  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+  if (IsAlias(node)) {
+    if (!IsStorable(y.dtype)) return Name(y.dtype) + " tensors stay on the host";
+    if (node.op == "Reshape" || node.op == "Flatten" || node.op == "Squeeze" ||
+        node.op == "Unsqueeze") {
+      if (!ReshapedLayout(input_layouts[0], y.shape)) {
+        return "the input's DRAM order is not the output's (a transposing reshape)";
+      }
+    }
+    return "";
+  }
+  if (node.op == "Conv") {
+    const model::TensorInfo& x = graph.Info(node.inputs[0]);
+    if (x.shape.size() != 4) return "only 2-D convolutions";
+    if (std::string r = AccumulatingRefusal(graph, node); !r.empty()) return r;
+    if (!RowsOf(input_layouts[0], 1)) return "input is not stored NHWC";
+    return "";
+  }
+  if (node.op == "MatMul") {
+    const model::TensorInfo& a = graph.Info(node.inputs[0]);
+    if (a.shape.size() < 2) return "input A is a vector";
+    if (std::string r = AccumulatingRefusal(graph, node); !r.empty()) return r;
+    if (!RowsOf(input_layouts[0], static_cast<int>(a.shape.size()) - 1))
+      return "input A is not stored row by row";
+    return "";
+  }
+  if (node.op == "Add") {
+    const model::TensorInfo& a = graph.Info(node.inputs[0]);
+    const model::TensorInfo& b = graph.Info(node.inputs[1]);
+    if (!IsQuantized(a.dtype) || !IsQuantized(b.dtype) || !IsQuantized(y.dtype)) {
+      return "the vector unit adds uint8/int8 tensors";
+    }
+    if (a.shape != b.shape || a.shape != y.shape) return "broadcasting Add runs on the host";
+    if (!SameBytes(input_layouts[0], input_layouts[1])) {
+      return "the two inputs are stored in different orders";
+    }
+    return "";
+  }
+  if (node.op == "MaxPool" || node.op == "AveragePool" || node.op == "GlobalAveragePool") {
+    if (std::string r = PoolRefusal(graph, node); !r.empty()) return r;
+    if (!RowsOf(input_layouts[0], 1)) return "input is not stored NHWC";
+    return "";
+  }
+  return "no accelerator lowering for " + node.op;
+}
+
+const DramTensor& PlaceOutput(LowerContext& ctx, const std::string& name, const Layout& layout) {
+  const auto it = ctx.tensors.find(name);
+  if (it != ctx.tensors.end()) return it->second;
+  const model::TensorInfo& info = ctx.graph.Info(name);
+  DramTensor t;
+  t.layout = layout;
+  t.dtype = info.dtype;
+  t.quant = info.quant;
+  t.addr = ctx.program.AllocDram(model::NumElements(info.shape) *
+                                 static_cast<std::int64_t>(model::DTypeSize(info.dtype)));
+  return ctx.tensors.emplace(name, t).first->second;
+}
+
+void LowerNode(LowerContext& ctx, const model::Node& node) {
+  if (IsAlias(node)) {
+    const DramTensor& in = ctx.Tensor(node.inputs[0]);
+    DramTensor out = in;
+    out.layout = OutputLayout(ctx.graph, node, {in.layout});
+    const model::TensorInfo& info = ctx.graph.Info(node.outputs[0]);
+    out.quant = info.quant;
+    ctx.tensors[node.outputs[0]] = out;
+    return;
+  }
+  if (node.op == "Conv") return LowerConv(ctx, node);
+  if (node.op == "MatMul") return LowerMatMul(ctx, node);
+  if (node.op == "Add") return LowerAdd(ctx, node);
+  if (node.op == "MaxPool" || node.op == "AveragePool" || node.op == "GlobalAveragePool") {
+    return LowerPool(ctx, node);
+  }
+  throw Error("internal: no lowering for " + node.Label());
+}
+
+}  // namespace qsa::compiler

@@ -1,0 +1,245 @@
+// MaxPool, AveragePool and GlobalAveragePool on the vector unit (docs/isa.md, "pool"): per tile
+// of output rows and channel block, the input rows the windows read (clipped to the image; the
+// instruction itself treats what lies outside as padding) are loaded, pooled and stored.
+#include <algorithm>
+#include <map>
+
+#include "compiler/lower/dma.h"
+#include "compiler/lower/lower.h"
+#include "model/error.h"
+#include "model/ops/compute_util.h"
+#include "model/ops/op_util.h"
+
+namespace qsa::compiler {
+namespace isa = model::isa;
+
+namespace {
+
+constexpr std::int64_t kMaxField = 255;
+constexpr std::int64_t kMaxPadField = 15;
+
+std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::uint32_t Byte(std::int64_t v) { return static_cast<std::uint32_t>(v & 0xff); }
+
+// The input range [lo, hi) that outputs [o0, o1) read along one axis, and the padding the
+// instruction must assume before lo.
+struct AxisRange {
+  std::int64_t lo = 0, hi = 0, pad = 0;
+};
+AxisRange InputRange(const model::ops::Window2d& w, int axis, std::int64_t o0, std::int64_t o1) {
+  const std::int64_t first = o0 * w.stride[axis] - w.pad_begin[axis];
+  AxisRange r;
+  r.lo = std::clamp<std::int64_t>(first, 0, w.in[axis]);
+  r.hi = std::clamp<std::int64_t>(
+      (o1 - 1) * w.stride[axis] - w.pad_begin[axis] + (w.kernel[axis] - 1) * w.dilation[axis] + 1,
+      r.lo, w.in[axis]);
+  r.pad = r.lo - first;
+  return r;
+}
+
+model::ops::Window2d WindowOf(const model::Graph& graph, const model::Node& node) {
+  const model::TensorInfo& x = graph.Info(node.inputs[0]);
+  if (node.op == "GlobalAveragePool") {
+    model::ops::Window2d w;
+    w.in[0] = w.kernel[0] = x.shape[2];
+    w.in[1] = w.kernel[1] = x.shape[3];
+    return w;
+  }
+  const auto k = node.attrs.GetInts("kernel_shape");
+  return model::ops::ReadWindow(node, x.shape[2], x.shape[3], k[0], k[1], true);
+}
+
+// One pixel's table entry index e = (kh − th)·kw + (kw − tw) (docs/isa.md).
+std::int64_t EntryOf(const model::ops::Window2d& w, std::int64_t oy, std::int64_t ox) {
+  return (w.kernel[0] - w.TapsInside(0, oy)) * w.kernel[1] + (w.kernel[1] - w.TapsInside(1, ox));
+}
+
+}  // namespace
+
+std::string PoolRefusal(const model::Graph& graph, const model::Node& node) {
+  const model::TensorInfo& x = graph.Info(node.inputs[0]);
+  if (x.dtype != model::DType::kUInt8 && x.dtype != model::DType::kInt8) {
+    return "the accelerator pools uint8/int8 tensors, not " +
+           std::string(model::DTypeName(x.dtype));
+  }
+  if (x.shape.size() != 4) return "input is not an image [N, C, H, W]";
+  const model::ops::Window2d w = WindowOf(graph, node);
+  if (w.kernel[0] > kMaxField || w.kernel[1] > kMaxField) return "window larger than 255";
+  if (w.stride[0] > kMaxPadField || w.stride[1] > kMaxPadField) return "stride above 15";
+  if (w.pad_begin[0] > kMaxPadField || w.pad_begin[1] > kMaxPadField) return "padding above 15";
+  if (w.dilation[0] > 3 || w.dilation[1] > 3) return "dilation above 3";
+  if (w.out[0] > kMaxField * 64 || w.out[1] > kMaxField) return "output wider than 255";
+  for (int a = 0; a < 2; ++a) {
+    for (std::int64_t o = 0; o < w.out[a]; ++o) {
+      if (w.TapsInside(a, o) == 0) return "a window lies entirely in the padding";
+    }
+  }
+  return "";
+}
+
+void LowerPool(LowerContext& ctx, const model::Node& node) {
+  const model::Graph& g = ctx.graph;
+  const model::ArchConfig& arch = ctx.arch();
+  const std::int64_t rows = arch.rows;
+  const model::TensorInfo& xi = g.Info(node.inputs[0]);
+  const model::TensorInfo& yi = g.Info(node.outputs[0]);
+  const bool max = node.op == "MaxPool";
+  const model::ops::Window2d w = WindowOf(g, node);
+  const std::int64_t batch = xi.shape[0], c = xi.shape[1], h = w.in[0], wd = w.in[1];
+  const std::int64_t oh = w.out[0], ow = w.out[1];
+  const bool ccip = node.attrs.GetInt("count_include_pad", 0) == 1;
+  const bool is_signed = xi.dtype == model::DType::kInt8;
+
+  // Descriptor: zero points, clamp, flags, then the average pool's requantizer table.
+  const std::int32_t zx = model::ops::ZeroPointAt(xi.quant, 0);
+  const std::int32_t zy = max ? zx : model::ops::ZeroPointAt(yi.quant, 0);
+  const std::int32_t qmin = max ? static_cast<std::int32_t>(model::DTypeMin(yi.dtype))
+                                : model::ops::ClampMin(node, yi.dtype);
+  const std::int32_t qmax = max ? static_cast<std::int32_t>(model::DTypeMax(yi.dtype))
+                                : model::ops::ClampMax(node, yi.dtype);
+  std::vector<std::int32_t> desc = {
+      static_cast<std::int32_t>(Byte(zx) | Byte(zy) << 8 | Byte(qmin) << 16 | Byte(qmax) << 24),
+      (is_signed ? 1 : 0) | (ccip ? 2 : 0)};
+  if (!max) {
+    std::int64_t entries = 1;
+    if (!ccip) {
+      for (std::int64_t oy = 0; oy < oh; ++oy) {
+        for (std::int64_t ox = 0; ox < ow; ++ox)
+          entries = std::max(entries, EntryOf(w, oy, ox) + 1);
+      }
+    }
+    const float s_x = xi.quant.scale(0), s_y = yi.quant.scale(0);
+    const std::int64_t bound = model::ops::MaxCentered(xi.dtype, zx);
+    for (std::int64_t e = 0; e < entries; ++e) {
+      const std::int64_t n =
+          ccip ? w.kernel[0] * w.kernel[1]
+               : (w.kernel[0] - e / w.kernel[1]) * (w.kernel[1] - e % w.kernel[1]);
+      if (n <= 0) {
+        desc.push_back(0);
+        desc.push_back(0);
+        continue;
+      }
+      const model::PreShiftedMultiplier m = model::AveragePoolMultiplier(s_x, s_y, n, bound);
+      desc.push_back(m.fixed.multiplier);
+      desc.push_back((m.pre_shift + std::max(m.fixed.shift, 0)) | std::max(-m.fixed.shift, 0) << 8);
+    }
+  }
+  const std::int64_t param_rows = CeilDiv(static_cast<std::int64_t>(desc.size()), arch.cols);
+  desc.resize(static_cast<std::size_t>(param_rows * arch.cols), 0);
+
+  const DramTensor& x = ctx.Tensor(node.inputs[0]);
+  const DramTensor& y = PlaceOutput(ctx, node.outputs[0], DefaultLayout(yi.shape));
+  const std::int64_t x_pixel = RowsOf(x.layout, 1)->pixel_stride;
+  const std::int64_t y_pixel = c;
+
+  // Tiles of `th` output rows by `tw` columns: the largest whose input rows fit (twice, with the
+  // output rows) in the scratchpad and the instruction's 8-bit sizes.
+  const std::int64_t budget = arch.scratchpad_rows();
+  std::int64_t th = std::min(oh, kMaxField), tw = std::min(ow, kMaxField);
+  const auto in_extent = [&](int a, std::int64_t t) {
+    return std::min(w.in[a], (t - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1);
+  };
+  const auto fits = [&](std::int64_t t_h, std::int64_t t_w) {
+    const std::int64_t ih = in_extent(0, t_h), iw = in_extent(1, t_w);
+    return ih <= kMaxField && iw <= kMaxField && 2 * (ih * iw + t_h * t_w) <= budget;
+  };
+  while (!fits(th, tw) && th > 1) --th;
+  while (!fits(th, tw) && tw > 1) --tw;
+  if (!fits(th, tw)) {
+    throw Error("layer '" + node.name + "' does not fit: one output pixel's window needs " +
+                std::to_string(2 * (in_extent(0, 1) * in_extent(1, 1) + 1)) +
+                " scratchpad rows; the architecture has " + std::to_string(budget));
+  }
+  const std::int64_t in_rows = in_extent(0, th) * in_extent(1, tw), out_rows = th * tw;
+
+  ProgramBuilder& pb = ctx.program;
+  pb.BeginLayer(node.name);
+  const std::int64_t param_addr = pb.PutWords(desc);
+  const OnChipBase base = pb.TakeOnChip(2 * (in_rows + out_rows), 0, param_rows, node.name);
+
+  LayerEstimate e;
+  e.name = node.name;
+  e.op = node.op;
+  e.min_dram_bytes =
+      batch * h * wd * c + batch * oh * ow * c + 4 * static_cast<std::int64_t>(desc.size());
+  const auto load_cost = [&](std::int64_t bytes) {
+    e.load_cycles += DmaCycles(arch, bytes);
+    e.dram_read += bytes;
+    ++e.instructions;
+  };
+  bool first = true;
+  std::int64_t buffer = 0;
+  for (std::int64_t n = 0; n < batch; ++n) {
+    for (std::int64_t oy = 0; oy < oh; oy += th) {
+      const std::int64_t th_a = std::min(th, oh - oy);
+      const AxisRange ry = InputRange(w, 0, oy, oy + th_a);
+      for (std::int64_t ox = 0; ox < ow; ox += tw) {
+        const std::int64_t tw_a = std::min(tw, ow - ox);
+        const AxisRange rx = InputRange(w, 1, ox, ox + tw_a);
+        ++e.tiles;
+        for (std::int64_t cb = 0; cb < CeilDiv(c, rows); ++cb, ++buffer) {
+          Step& step = pb.NewStep();
+          const std::string tag = node.name + " n" + std::to_string(n) + " y" + std::to_string(oy) +
+                                  " x" + std::to_string(ox) + " channels " +
+                                  std::to_string(cb * rows) + "+";
+          if (first) {
+            LoadParamRows(step.loads, arch, base.param, param_addr, param_rows,
+                          node.name + ": pool descriptor");
+            load_cost(4 * static_cast<std::int64_t>(desc.size()));
+            first = false;
+          }
+          const std::int64_t lanes = std::min(rows, c - cb * rows);
+          const std::int64_t in_buf = base.scratchpad + (buffer % 2) * (in_rows + out_rows);
+          const std::int64_t out_buf = in_buf + in_rows;
+          const std::int64_t ih = ry.hi - ry.lo, iw = rx.hi - rx.lo;
+          ImageWindow win;
+          win.dram = x.addr + n * h * wd * x_pixel + cb * rows;
+          win.height = h;
+          win.width = wd;
+          win.stride_y = wd * x_pixel;
+          win.stride_x = x_pixel;
+          win.y0 = ry.lo;
+          win.y1 = ry.hi;
+          win.x0 = rx.lo;
+          win.x1 = rx.hi;
+          win.lanes = lanes;
+          win.fill = static_cast<std::uint8_t>(zx & 0xff);
+          LoadWindow(step.loads, in_buf, win, tag + ": input");
+          load_cost(ih * iw * lanes);
+          isa::Pool p;
+          p.src = Field(in_buf, "src");
+          p.dst = Field(out_buf, "dst");
+          p.in_h = Field(ih, "in_h");
+          p.in_w = Field(iw, "in_w");
+          p.out_h = Field(th_a, "out_h");
+          p.out_w = Field(tw_a, "out_w");
+          p.kh = Field(w.kernel[0], "kh");
+          p.kw = Field(w.kernel[1], "kw");
+          p.stride_h = Field(w.stride[0], "stride_h");
+          p.stride_w = Field(w.stride[1], "stride_w");
+          p.pad_top = Field(ry.pad, "pad_top");
+          p.pad_left = Field(rx.pad, "pad_left");
+          p.dil_h = Field(w.dilation[0], "dil_h");
+          p.dil_w = Field(w.dilation[1], "dil_w");
+          p.max = max;
+          p.param = Field(base.param, "param");
+          p.single_rounding = ctx.options.single_rounding;
+          step.computes.push_back({p, tag + (max ? ": max pool" : ": average pool")});
+          e.compute_cycles += th_a * tw_a * w.kernel[0] * w.kernel[1] + 4;
+          ++e.instructions;
+          StoreGrid(step.stores, out_buf, y.addr + ((n * oh + oy) * ow + ox) * y_pixel + cb * rows,
+                    th_a, tw_a, ow * y_pixel, y_pixel, lanes, 0, tag + ": output");
+          e.store_cycles += DmaCycles(arch, th_a * tw_a * lanes);
+          e.dram_written += th_a * tw_a * lanes;
+          ++e.instructions;
+        }
+      }
+    }
+  }
+  FinishEstimate(arch, e);
+  e.plan = std::to_string(e.tiles) + (e.tiles == 1 ? " tile" : " tiles") + " of " +
+           std::to_string(th) + "x" + std::to_string(tw);
+  ctx.layers.push_back(e);
+}
+
+}  // namespace qsa::compiler

@@ -1,0 +1,57 @@
+// qsa compile: a quantized model to accelerator programs, with a per-layer report.
+#include <iostream>
+
+#include "compiler/compile.h"
+#include "compiler/load_model.h"
+#include "model/error.h"
+#include "tools/commands.h"
+#include "tools/compiled_target.h"
+
+namespace qsa::tools {
+
+CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "compile", "Compile a quantized model into accelerator programs (and host steps)");
+  cmd->add_option("MODEL", args.model, "A quantized .onnx model or a .json graph")
+      ->required()
+      ->type_name("FILE");
+  cmd->add_option("-o,--out", args.out, "Output folder (replaced if it holds a compiled model)")
+      ->required()
+      ->type_name("DIR");
+  cmd->add_option("--arch", args.arch, "Architecture configuration (default: the built-in one)")
+      ->type_name("FILE");
+  cmd->add_option("-r,--requant", args.requant,
+                  "The accelerator's rounding: tflite-double or single-rounding")
+      ->type_name("MODE")
+      ->capture_default_str();
+  cmd->add_flag("--outputs-only", args.outputs_only,
+                "List only the tensors later steps and the model's outputs need in the programs' "
+                "manifests (default: every tensor a program computes, for qsa compare)");
+  cmd->footer(
+      "Prints one line per layer: MACs, output tiles, estimated cycles, DRAM bytes moved and the\n"
+      "minimum (each input, weight and output byte once), and the tiling; then the totals and\n"
+      "the nodes that run on the host, with the reason. The folder holds compiled.json, "
+      "arch.json,\n"
+      "host.json, a copy of the model and one folder per accelerator program (program.bin,\n"
+      "manifest.json and the assembly listing program.s); docs/file-formats.md.\n"
+      "Example: qsa compile examples/digits/digits_qdq.onnx -o digits_prog\n"
+      "         qsa compare digits_prog --input x.npy --engines golden,isa,rtl");
+  return cmd;
+}
+
+void CompileCommand(const CompileArgs& args) {
+  if (args.requant != "tflite-double" && args.requant != "single-rounding") {
+    throw Error("--requant: the accelerator computes in tflite-double or single-rounding, not '" +
+                args.requant + "'");
+  }
+  compiler::CompileOptions options;
+  options.arch = model::LoadArchConfigOrDefault(args.arch);
+  options.single_rounding = args.requant == "single-rounding";
+  options.keep_intermediates = !args.outputs_only;
+  const compiler::LoadedModel loaded = compiler::LoadModel(args.model, {});
+  const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);
+  compiler::WriteCompiled(cm, args.out, args.model);
+  PrintCompileReport(cm, args.out);
+}
+
+}  // namespace qsa::tools

@@ -1,0 +1,169 @@
+#include "tools/compiled_target.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "compiler/load_model.h"
+#include "compiler/run_compiled.h"
+#include "model/error.h"
+#include "model/isa_sim.h"
+#include "sim/rtl_sim.h"
+
+namespace qsa::tools {
+
+namespace fs = std::filesystem;
+
+bool IsCompiledTarget(const std::string& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec) && compiler::IsCompiledModel(path);
+}
+
+CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& arch_path,
+                                  const std::string& requant,
+                                  const std::vector<std::string>& inputs) {
+  CompiledTarget t;
+  if (IsCompiledTarget(path)) {
+    t.compiled = compiler::ReadCompiled(path);
+    if (!arch_path.empty()) {
+      const model::ArchConfig arch = model::LoadArchConfig(arch_path);
+      if (arch.Hash() != t.compiled.arch.Hash()) {
+        throw Error("'" + path + "' was compiled for architecture '" + t.compiled.arch.name +
+                    "', not for '" + arch.name + "' (" + arch_path + "); compile it again");
+      }
+      // Timing parameters may differ; the programs run on the given configuration.
+      t.compiled.arch = arch;
+    }
+    t.source = compiler::CompiledSourceModel(path);
+    if (t.source.empty()) throw Error("'" + path + "' holds no source model (model.onnx)");
+    t.prepared = PrepareModel(t.source, ParseInputSpecs(inputs));
+    return t;
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw Error("'" + path +
+                "' is a folder without compiled.json; give a model file or a folder "
+                "made by qsa compile");
+  }
+  if (requant != "tflite-double" && requant != "single-rounding") {
+    throw Error("the accelerator computes in tflite-double or single-rounding, not '" + requant +
+                "'");
+  }
+  t.source = path;
+  t.prepared = PrepareModel(path, ParseInputSpecs(inputs));
+  compiler::CompileOptions options;
+  options.arch = model::LoadArchConfigOrDefault(arch_path);
+  options.single_rounding = requant == "single-rounding";
+  t.compiled = compiler::Compile(t.prepared.loaded.graph, options);
+  return t;
+}
+
+std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
+                                                   const CompiledTarget& target,
+                                                   EngineTotals* totals) {
+  const model::ArchConfig& arch = target.compiled.arch;
+  EngineTotals local;
+  EngineTotals& sum = totals != nullptr ? *totals : local;
+  compiler::ProgramEngine run;
+  if (engine == "isa") {
+    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
+      model::isa::IsaProgramRun r = model::isa::RunProgramOnIsa(arch, p.program, in);
+      ++sum.programs;
+      sum.cycles += r.result.timing.cycles;
+      sum.macs_useful += r.result.counters.macs_useful;
+      sum.macs_issued += r.result.counters.macs_issued;
+      sum.dram_read += r.result.counters.dram.bytes_read;
+      sum.dram_written += r.result.counters.dram.bytes_written;
+      sum.instructions += r.result.counters.instructions;
+      return r.outputs;
+    };
+  } else if (engine == "rtl") {
+    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
+      sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in);
+      ++sum.programs;
+      sum.cycles += r.result.cycles;
+      sum.macs_useful += r.result.counters.macs_useful;
+      sum.macs_issued += r.result.counters.macs_issued;
+      sum.dram_read += r.result.counters.dram.bytes_read;
+      sum.dram_written += r.result.counters.dram.bytes_written;
+      sum.instructions += r.result.counters.instructions;
+      return r.outputs;
+    };
+  } else {
+    throw Error("internal: engine '" + engine + "' runs no programs");
+  }
+  return compiler::RunCompiled(target.compiled, target.prepared.feeds, run);
+}
+
+std::string DescribeTotals(const std::string& engine, const model::ArchConfig& arch,
+                           const EngineTotals& t) {
+  const double util = static_cast<double>(t.macs_useful) /
+                      (static_cast<double>(arch.rows) * arch.cols *
+                       static_cast<double>(std::max<std::int64_t>(t.cycles, 1)));
+  return engine + ": " + FormatCount(t.programs) +
+         (t.programs == 1 ? " program, " : " programs, ") + FormatCount(t.instructions) +
+         " instructions, " + FormatCount(t.cycles) +
+         (engine == "isa" ? " estimated cycles" : " cycles") + ", array utilization " +
+         FormatFloat(100.0 * util) + " %, DRAM " + FormatCount(t.dram_read) + " bytes read, " +
+         FormatCount(t.dram_written) + " written";
+}
+
+void PrintCompileReport(const compiler::CompiledModel& cm, const std::string& out_dir) {
+  const model::ArchConfig& arch = cm.arch;
+  std::printf("%-24s %-18s %12s %6s %12s %12s %12s  %s\n", "layer", "op", "MACs", "tiles",
+              "est. cycles", "DRAM bytes", "min bytes", "plan");
+  std::int64_t macs = 0, cycles = 0, bytes = 0, min_bytes = 0;
+  for (const compiler::CompiledStep& s : cm.steps) {
+    if (s.host) {
+      for (const std::string& n : s.nodes) {
+        const auto& nodes = cm.host_graph.nodes;
+        const auto it = std::find_if(nodes.begin(), nodes.end(),
+                                     [&](const model::Node& x) { return x.name == n; });
+        std::printf("%-24s %-18s %12s %6s %12s %12s %12s  %s\n", n.c_str(),
+                    it == nodes.end() ? "?" : it->op.c_str(), "-", "-", "-", "-", "-", "host");
+      }
+      continue;
+    }
+    const compiler::CompiledProgram& p = cm.programs[static_cast<std::size_t>(s.program)];
+    for (const compiler::LayerEstimate& e : p.layers) {
+      std::printf("%-24s %-18s %12s %6lld %12s %12s %12s  %s\n", e.name.c_str(), e.op.c_str(),
+                  FormatCount(e.macs).c_str(), static_cast<long long>(e.tiles),
+                  FormatCount(e.cycles).c_str(), FormatCount(e.dram_read + e.dram_written).c_str(),
+                  FormatCount(e.min_dram_bytes).c_str(), e.plan.c_str());
+      macs += e.macs;
+      cycles += e.cycles;
+      bytes += e.dram_read + e.dram_written;
+      min_bytes += e.min_dram_bytes;
+    }
+  }
+  std::int64_t instructions = 0;
+  for (const compiler::CompiledProgram& p : cm.programs) {
+    instructions += static_cast<std::int64_t>(p.program.instructions.size());
+  }
+  const double util =
+      static_cast<double>(macs) / (static_cast<double>(arch.rows) * arch.cols *
+                                   static_cast<double>(std::max<std::int64_t>(cycles, 1)));
+  std::printf(
+      "total: %s MACs, %s estimated cycles (%s us at %s MHz, array utilization %s %%), "
+      "%s DRAM bytes (minimum %s)\n",
+      FormatCount(macs).c_str(), FormatCount(cycles).c_str(),
+      FormatFloat(static_cast<double>(cycles) / arch.clock_mhz).c_str(),
+      FormatFloat(arch.clock_mhz).c_str(), FormatFloat(100.0 * util).c_str(),
+      FormatCount(bytes).c_str(), FormatCount(min_bytes).c_str());
+  std::printf("%zu accelerator %s, %s instructions, for the %dx%d array '%s'; compiled in %s s\n",
+              cm.programs.size(), cm.programs.size() == 1 ? "program" : "programs",
+              FormatCount(instructions).c_str(), arch.rows, arch.cols, arch.name.c_str(),
+              FormatFloat(cm.compile_seconds).c_str());
+  if (cm.host_fallbacks.empty()) {
+    std::printf("host fallback: none\n");
+  } else {
+    std::printf("host fallback (%zu %s run on the host by the golden model):\n",
+                cm.host_fallbacks.size(), cm.host_fallbacks.size() == 1 ? "node" : "nodes");
+    for (const compiler::HostFallback& f : cm.host_fallbacks) {
+      std::printf("  %s '%s': %s\n", f.op.c_str(), f.node.c_str(), f.reason.c_str());
+    }
+  }
+  if (!out_dir.empty()) std::printf("written to %s\n", out_dir.c_str());
+}
+
+}  // namespace qsa::tools

@@ -1,0 +1,55 @@
+// Compiled models on the command line: a compiled folder (qsa compile -o OUT) or a model file
+// compiled on the fly, run step by step on the ISA simulator or the RTL.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.h"
+#include "model/arch.h"
+#include "model/tensor.h"
+#include "tools/tool_util.h"
+
+namespace qsa::tools {
+
+// A compiled model with its source model (the golden reference) and the inputs given for it.
+struct CompiledTarget {
+  compiler::CompiledModel compiled;
+  std::string source;      // path of the source model
+  PreparedModel prepared;  // the source model and its feeds
+};
+
+// True when PATH names a compiled folder.
+bool IsCompiledTarget(const std::string& path);
+// Reads a compiled folder (checking --arch against it when given), or loads and compiles a model
+// file for --arch (default: the built-in default) in the requantization mode `requant`
+// (tflite-double or single-rounding); then reads the inputs for the source model.
+CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& arch_path,
+                                  const std::string& requant,
+                                  const std::vector<std::string>& inputs);
+
+// Totals of the programs' runs on one engine.
+struct EngineTotals {
+  std::int64_t programs = 0;
+  std::int64_t cycles = 0;  // estimated (isa) or measured (rtl), summed over the programs
+  std::int64_t macs_useful = 0;
+  std::int64_t macs_issued = 0;
+  std::int64_t dram_read = 0;
+  std::int64_t dram_written = 0;
+  std::int64_t instructions = 0;
+};
+// Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
+// by name. Adds each program's figures to `totals` when given.
+std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
+                                                   const CompiledTarget& target,
+                                                   EngineTotals* totals);
+// "isa: 3 programs, 12,345 cycles, array utilization 71.2 %, DRAM ..." — one line.
+std::string DescribeTotals(const std::string& engine, const model::ArchConfig& arch,
+                           const EngineTotals& totals);
+
+// The per-layer table `qsa compile` prints.
+void PrintCompileReport(const compiler::CompiledModel& model, const std::string& out_dir);
+
+}  // namespace qsa::tools
