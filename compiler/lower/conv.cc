@@ -150,7 +150,12 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
   const std::int64_t w_addr = pb.PutBytes(wbytes);
   const std::int64_t tile_bytes = rows * cols;
   std::int64_t param_addr = 0;
-  if (!s.raw) {
+  std::int64_t bias_addr = 0;  // raw output: each block's bias, loaded into its accumulators
+  if (s.raw) {
+    std::vector<std::int32_t> words(static_cast<std::size_t>(mb_n * cols), 0);
+    std::copy(p.bias.begin(), p.bias.end(), words.begin());
+    bias_addr = pb.PutWords(words);
+  } else {
     std::vector<std::int32_t> words(static_cast<std::size_t>(mb_n * 4 * cols), 0);
     for (std::int64_t m = 0; m < s.m; ++m) {
       const std::size_t at = static_cast<std::size_t>((m / cols) * 4 * cols + m % cols);
@@ -223,8 +228,10 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
       const bool unit_first = mb % mbs_per_unit == 0;
       const bool unit_last = (mb + 1) % mbs_per_unit == 0 || mb + 1 == mb_n;
       if (unit_first && mb > 0) ++out_buffer;
-      const std::int64_t out_buf = out_base + (out_buffer % 2) * t.out_rows;
-      const std::int64_t acc = base.accumulator + (s.raw ? (acc_buffer++ % 2) * max_pixels : 0);
+      const std::int64_t out_buf =
+          out_base + (out_buffer % std::max<std::int64_t>(t.out_buffers, 1)) * t.out_rows;
+      const std::int64_t acc =
+          base.accumulator + (s.raw ? (acc_buffer++ % t.w_buffers) * max_pixels : 0);
       for (std::int64_t c0 = 0; c0 < std::max<std::int64_t>(n_tiles, 1); c0 += chunk) {
         Step& step = pb.NewStep();
         const std::string tag = p.name + " " + where + " block " + std::to_string(mb);
@@ -271,7 +278,7 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
         if (t.weights_resident) {
           w_rows_base = w_base + (block_first_tile[static_cast<std::size_t>(mb)] + c0) * cols;
         } else {
-          w_rows_base = w_base + (w_buffer++ % 2) * t.chunk * cols;
+          w_rows_base = w_base + (w_buffer++ % t.w_buffers) * t.chunk * cols;
           LoadRows(step.loads, w_rows_base,
                    w_addr + (block_first_tile[static_cast<std::size_t>(mb)] + c0) * tile_bytes,
                    (c1 - c0) * cols, rows, rows, 0,
@@ -280,11 +287,16 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
         }
         std::int64_t param_row = base.param + 4 * mb;
         if (!s.raw && !t.params_resident) {
-          param_row = base.param + 4 * (mb % 2);
+          param_row = base.param + 4 * (mb % t.w_buffers);
           if (c0 == 0) {
             LoadParamRows(step.loads, arch, param_row, param_addr + mb * 16 * cols, 4,
                           p.name + " block " + std::to_string(mb) + ": bias and requantization");
           }
+        }
+        if (s.raw && c0 == 0) {
+          // No post-processing adds the bias: the accumulators start from it.
+          LoadAccRows(step.loads, acc, bias_addr + mb * cols * 4, pixels, 0, cols,
+                      tag + ": bias into the accumulators");
         }
         for (std::int64_t i = c0; i < c1; ++i) {
           const TileRef& tr = block[static_cast<std::size_t>(i)];
@@ -296,7 +308,7 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
           isa::Gemm g;
           g.w = Field(w_row, "weight row");
           g.preload = true;
-          g.accumulate = i > 0;
+          g.accumulate = i > 0 || s.raw;
           g.act_signed = p.x_signed;
           g.k_lanes = Field(std::min(rows, s.c - tr.cb * rows), "k_lanes");
           g.n_lanes = Field(n_lanes, "n_lanes");

@@ -47,8 +47,10 @@ std::int64_t InsideExtent(std::int64_t o0, std::int64_t n, std::int64_t size, st
 
 ConvTiling MakeTiling(const model::ArchConfig& arch, const ConvShape& s, const Blocks& b, bool flat,
                       std::int64_t run, std::int64_t th, std::int64_t tw, bool resident,
-                      std::int64_t chunk) {
+                      std::int64_t chunk, bool double_buffered) {
   ConvTiling t;
+  t.double_buffered = double_buffered;
+  const std::int64_t buffers = double_buffered ? 2 : 1;
   t.flat = flat;
   t.run = run;
   t.th = th;
@@ -60,13 +62,14 @@ ConvTiling MakeTiling(const model::ArchConfig& arch, const ConvShape& s, const B
       flat ? CeilDiv(s.batch * s.oh * s.ow, run) : s.batch * CeilDiv(s.oh, th) * CeilDiv(s.ow, tw);
   t.in_rows =
       b.cb * (flat ? run : WindowExtent(th, s.kh, s.sh, s.dh) * WindowExtent(tw, s.kw, s.sw, s.dw));
-  t.in_buffers = spatial > 1 ? 2 : 1;
-  t.w_rows = (resident ? b.total_tiles : 2 * t.chunk) * arch.cols;
+  t.in_buffers = spatial > 1 ? buffers : 1;
+  t.w_buffers = buffers;
+  t.w_rows = (resident ? b.total_tiles : buffers * t.chunk) * arch.cols;
   t.out_rows = s.raw ? 0 : b.spb * pixels;
-  t.out_buffers = s.raw ? 0 : 2;
-  t.acc_rows = s.raw ? 2 * pixels : pixels;
+  t.out_buffers = s.raw ? 0 : buffers;
+  t.acc_rows = s.raw ? buffers * pixels : pixels;
   t.params_resident = 4 * b.mb <= arch.param_rows / 2;
-  t.param_rows = s.raw ? 0 : (t.params_resident ? 4 * b.mb : 8);
+  t.param_rows = s.raw ? 0 : (t.params_resident ? 4 * b.mb : 4 * buffers);
   return t;
 }
 
@@ -179,6 +182,9 @@ LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, co
   }
   e.instructions = instructions;
   FinishEstimate(arch, e);
+  if (!t.double_buffered) {
+    e.cycles = e.compute_cycles + e.load_cycles + e.store_cycles + arch.dram_latency_cycles;
+  }
   std::ostringstream plan;
   if (t.flat) {
     plan << e.tiles << (e.tiles == 1 ? " tile" : " tiles") << " of " << t.run << " pixels";
@@ -186,6 +192,7 @@ LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, co
     plan << e.tiles << (e.tiles == 1 ? " tile" : " tiles") << " of " << t.th << "x" << t.tw;
   }
   plan << ", weights " << (t.weights_resident ? "resident" : "streamed");
+  if (!t.double_buffered) plan << ", single-buffered";
   if (!t.weights_resident && t.chunk < b.max_tiles) plan << " in chunks of " << t.chunk << " tiles";
   e.plan = plan.str();
   return e;
@@ -202,12 +209,14 @@ ConvTiling ChooseConvTiling(const model::ArchConfig& arch, const ConvShape& s,
     if (c == 1) break;
   }
   const auto add_all = [&](bool flat, std::int64_t run, std::int64_t th, std::int64_t tw) {
-    candidates.push_back(MakeTiling(arch, s, b, flat, run, th, tw, true, 0));
-    for (std::int64_t c : chunks) {
-      ConvTiling t = MakeTiling(arch, s, b, flat, run, th, tw, false, c);
-      if (Fits(arch, s, t)) {
-        candidates.push_back(t);
-        break;  // the largest chunk that fits
+    for (bool db : {true, false}) {
+      candidates.push_back(MakeTiling(arch, s, b, flat, run, th, tw, true, 0, db));
+      for (std::int64_t c : chunks) {
+        ConvTiling t = MakeTiling(arch, s, b, flat, run, th, tw, false, c, db);
+        if (Fits(arch, s, t)) {
+          candidates.push_back(t);
+          break;  // the largest chunk that fits
+        }
       }
     }
   };
@@ -246,7 +255,7 @@ ConvTiling ChooseConvTiling(const model::ArchConfig& arch, const ConvShape& s,
   }
   if (best == nullptr) {
     // The smallest tiling: one output pixel (row), one weight tile at a time.
-    const ConvTiling t = MakeTiling(arch, s, b, s.Pointwise(), 1, 1, 1, false, 1);
+    const ConvTiling t = MakeTiling(arch, s, b, s.Pointwise(), 1, 1, 1, false, 1, false);
     throw Error("layer '" + layer +
                 "' does not fit the on-chip memories: its smallest tile needs " +
                 std::to_string(t.ScratchpadRows()) + " scratchpad rows (the architecture has " +

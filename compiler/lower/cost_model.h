@@ -69,6 +69,10 @@ struct ConvTiling {
   bool weights_resident = false;  // all weight tiles loaded once; else per block, double-buffered
   std::int64_t chunk = 0;         // streamed: weight tiles per load (the block's, or fewer)
   bool params_resident = false;   // all blocks' post parameters loaded once
+  // Two buffers of each kind so that loads and stores overlap the compute; one when two do not
+  // fit (the queues then take turns).
+  bool double_buffered = true;
+  std::int64_t w_buffers = 2;  // streamed weights
   // On-chip rows the tiling needs.
   std::int64_t in_rows = 0;  // one input tile (all channel blocks)
   std::int64_t in_buffers = 1;

@@ -190,6 +190,20 @@ void LoadRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, 
       comment);
 }
 
+void LoadAccRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram,
+                 std::int64_t count, std::int64_t stride, std::int64_t lanes,
+                 const std::string& comment) {
+  FlatRows(
+      ops, row, dram, count, stride,
+      [&](const GridFields& g) {
+        isa::LoadAcc in;
+        SetGrid(in, g);
+        in.lanes = Field(lanes, "lanes");
+        return isa::Instruction{in};
+      },
+      comment);
+}
+
 void LoadParamRows(std::vector<LoweredOp>& ops, const model::ArchConfig& arch, std::int64_t row,
                    std::int64_t dram, std::int64_t count, const std::string& comment) {
   FlatRows(

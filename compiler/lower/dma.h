@@ -41,6 +41,11 @@ void LoadWindow(std::vector<LoweredOp>& ops, std::int64_t row, const ImageWindow
 void LoadRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, std::int64_t count,
               std::int64_t stride, std::int64_t lanes, std::uint8_t fill,
               const std::string& comment);
+// `count` accumulator rows of `lanes` int32 words, row i from dram + i·stride (stride 0: the same
+// words in every row).
+void LoadAccRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram,
+                 std::int64_t count, std::int64_t stride, std::int64_t lanes,
+                 const std::string& comment);
 // `count` parameter rows of COLS words from consecutive DRAM words.
 void LoadParamRows(std::vector<LoweredOp>& ops, const model::ArchConfig& arch, std::int64_t row,
                    std::int64_t dram, std::int64_t count, const std::string& comment);

@@ -49,11 +49,6 @@ model::ops::Window2d WindowOf(const model::Graph& graph, const model::Node& node
   return model::ops::ReadWindow(node, x.shape[2], x.shape[3], k[0], k[1], true);
 }
 
-// One pixel's table entry index e = (kh − th)·kw + (kw − tw) (docs/isa.md).
-std::int64_t EntryOf(const model::ops::Window2d& w, std::int64_t oy, std::int64_t ox) {
-  return (w.kernel[0] - w.TapsInside(0, oy)) * w.kernel[1] + (w.kernel[1] - w.TapsInside(1, ox));
-}
-
 }  // namespace
 
 std::string PoolRefusal(const model::Graph& graph, const model::Node& node) {
@@ -87,7 +82,15 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
   const model::ops::Window2d w = WindowOf(g, node);
   const std::int64_t batch = xi.shape[0], c = xi.shape[1], h = w.in[0], wd = w.in[1];
   const std::int64_t oh = w.out[0], ow = w.out[1];
-  const bool ccip = node.attrs.GetInt("count_include_pad", 0) == 1;
+  // Windows that all lie inside the input need one table entry: count them as count_include_pad
+  // (the same divisor), which the instruction reads from entry 0.
+  bool all_full = true;
+  for (int a = 0; a < 2; ++a) {
+    for (std::int64_t o = 0; o < w.out[a]; ++o) {
+      all_full = all_full && w.TapsInside(a, o) == w.kernel[a];
+    }
+  }
+  const bool ccip = node.attrs.GetInt("count_include_pad", 0) == 1 || all_full;
   const bool is_signed = xi.dtype == model::DType::kInt8;
 
   // Descriptor: zero points, clamp, flags, then the average pool's requantizer table.
@@ -101,13 +104,8 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
       static_cast<std::int32_t>(Byte(zx) | Byte(zy) << 8 | Byte(qmin) << 16 | Byte(qmax) << 24),
       (is_signed ? 1 : 0) | (ccip ? 2 : 0)};
   if (!max) {
-    std::int64_t entries = 1;
-    if (!ccip) {
-      for (std::int64_t oy = 0; oy < oh; ++oy) {
-        for (std::int64_t ox = 0; ox < ow; ++ox)
-          entries = std::max(entries, EntryOf(w, oy, ox) + 1);
-      }
-    }
+    // The instruction addresses kh·kw entries unless count_include_pad.
+    const std::int64_t entries = ccip ? 1 : w.kernel[0] * w.kernel[1];
     const float s_x = xi.quant.scale(0), s_y = yi.quant.scale(0);
     const std::int64_t bound = model::ops::MaxCentered(xi.dtype, zx);
     for (std::int64_t e = 0; e < entries; ++e) {
@@ -139,15 +137,25 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
   const auto in_extent = [&](int a, std::int64_t t) {
     return std::min(w.in[a], (t - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1);
   };
+  std::int64_t buffers = 2;  // one when two do not fit
   const auto fits = [&](std::int64_t t_h, std::int64_t t_w) {
     const std::int64_t ih = in_extent(0, t_h), iw = in_extent(1, t_w);
-    return ih <= kMaxField && iw <= kMaxField && 2 * (ih * iw + t_h * t_w) <= budget;
+    return ih <= kMaxField && iw <= kMaxField && buffers * (ih * iw + t_h * t_w) <= budget;
   };
-  while (!fits(th, tw) && th > 1) --th;
-  while (!fits(th, tw) && tw > 1) --tw;
+  const auto shrink = [&] {
+    th = std::min(oh, kMaxField);
+    tw = std::min(ow, kMaxField);
+    while (!fits(th, tw) && th > 1) --th;
+    while (!fits(th, tw) && tw > 1) --tw;
+  };
+  shrink();
+  if (!fits(th, tw)) {
+    buffers = 1;
+    shrink();
+  }
   if (!fits(th, tw)) {
     throw Error("layer '" + node.name + "' does not fit: one output pixel's window needs " +
-                std::to_string(2 * (in_extent(0, 1) * in_extent(1, 1) + 1)) +
+                std::to_string(in_extent(0, 1) * in_extent(1, 1) + 1) +
                 " scratchpad rows; the architecture has " + std::to_string(budget));
   }
   const std::int64_t in_rows = in_extent(0, th) * in_extent(1, tw), out_rows = th * tw;
@@ -155,7 +163,7 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
   ProgramBuilder& pb = ctx.program;
   pb.BeginLayer(node.name);
   const std::int64_t param_addr = pb.PutWords(desc);
-  const OnChipBase base = pb.TakeOnChip(2 * (in_rows + out_rows), 0, param_rows, node.name);
+  const OnChipBase base = pb.TakeOnChip(buffers * (in_rows + out_rows), 0, param_rows, node.name);
 
   LayerEstimate e;
   e.name = node.name;
@@ -189,7 +197,7 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
             first = false;
           }
           const std::int64_t lanes = std::min(rows, c - cb * rows);
-          const std::int64_t in_buf = base.scratchpad + (buffer % 2) * (in_rows + out_rows);
+          const std::int64_t in_buf = base.scratchpad + (buffer % buffers) * (in_rows + out_rows);
           const std::int64_t out_buf = in_buf + in_rows;
           const std::int64_t ih = ry.hi - ry.lo, iw = rx.hi - rx.lo;
           ImageWindow win;

@@ -1,0 +1,191 @@
+// The compiler end to end on the ISA simulator: random single-op models (random_models.h) on
+// several array shapes and memory sizes, and the bundled examples, compiled and run step by step;
+// every output must equal the golden model's bit for bit. Also the compile report, the compiled
+// folder round trip and the errors a user can meet.
+//
+// Seeds: QSA_TEST_SEED (default below) is printed; case k of a test draws from seed · 1000003 + k.
+// QSA_RANDOM_MODELS sets the number of cases per architecture.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "compiler/compile.h"
+#include "compiler/load_model.h"
+#include "compiler/run_compiled.h"
+#include "model/error.h"
+#include "model/executor.h"
+#include "model/npy.h"
+#include "random_models.h"
+
+namespace qsa::compiler {
+namespace {
+
+using random_models::RandomModel;
+using random_models::Rng;
+
+constexpr std::uint64_t kDefaultSeed = 20261207;
+
+std::uint64_t Seed() {
+  const char* env = std::getenv("QSA_TEST_SEED");
+  const std::uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 0) : kDefaultSeed;
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  std::cout << "[   SEED   ] QSA_TEST_SEED=" << seed << std::endl;
+  return seed;
+}
+
+model::ArchConfig Arch(const std::string& name) {
+  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+}
+
+// The shipped 4x4, 8x8, 8x16 and 16x16 arrays, a 16x8 one (COLS < ROWS) and small-memory 4x4 and
+// 8x16 variants that force several tiles per layer and streamed weights.
+std::vector<model::ArchConfig> Archs() {
+  std::vector<model::ArchConfig> archs = {Arch("4x4"), Arch("8x8"), Arch("8x16"),
+                                          model::DefaultArchConfig()};
+  model::ArchConfig a16x8 = model::DefaultArchConfig();
+  a16x8.name = "16x8";
+  a16x8.cols = 8;
+  archs.push_back(a16x8);
+  archs.push_back(random_models::ArchWith(Arch("4x4"), "4x4-small", 1024, 512, 16));
+  archs.push_back(random_models::ArchWith(Arch("8x16"), "8x16-small", 2048, 2048, 16));
+  return archs;
+}
+
+int g_unfit = 0;  // random layers the small-memory configurations cannot hold
+
+// Compiles `m` for `arch` and checks that every node runs on the accelerator and that the ISA
+// simulator's outputs equal the golden model's. Returns false on a mismatch (after reporting).
+bool CheckOnIsa(const RandomModel& m, const model::ArchConfig& arch, bool single_rounding,
+                const std::string& what) {
+  SCOPED_TRACE(what + " on " + arch.name + ": " + m.description +
+               (single_rounding ? " single-rounding" : ""));
+  CompileOptions options;
+  options.arch = arch;
+  options.single_rounding = single_rounding;
+  CompiledModel cm;
+  try {
+    cm = Compile(m.graph, options);
+  } catch (const Error& e) {
+    // The small-memory configurations cannot hold some random layers at all (the compiler
+    // splits output tiles and weights, not the input channels of one window); that error is
+    // the expected answer there.
+    const std::string message = e.what();
+    if (arch.name.ends_with("-small") && message.find("does not fit") != std::string::npos) {
+      ++g_unfit;
+      return true;
+    }
+    ADD_FAILURE() << "compile failed: " << e.what();
+    return false;
+  }
+  EXPECT_TRUE(cm.host_fallbacks.empty())
+      << "host fallback: " << cm.host_fallbacks[0].node << ": " << cm.host_fallbacks[0].reason;
+  EXPECT_EQ(cm.programs.size(), 1u);
+  model::RunOptions golden_options;
+  golden_options.mode =
+      single_rounding ? model::RequantMode::kSingleRounding : model::RequantMode::kTfliteDouble;
+  const auto golden = model::RunGraph(m.graph, m.feeds, golden_options);
+  std::map<std::string, model::Tensor> isa;
+  try {
+    isa = RunCompiled(cm, m.feeds, IsaEngine(arch));
+  } catch (const Error& e) {
+    ADD_FAILURE() << "run failed: " << e.what();
+    return false;
+  }
+  for (const std::string& out : m.graph.outputs) {
+    const model::Tensor& want = golden.at(out);
+    const model::Tensor& got = isa.at(out);
+    EXPECT_EQ(got.shape(), want.shape());
+    EXPECT_EQ(got.dtype(), want.dtype());
+    if (got.shape() != want.shape() || got.dtype() != want.dtype()) return false;
+    for (std::int64_t i = 0; i < want.size(); ++i) {
+      if (got.GetInt(i) != want.GetInt(i)) {
+        ADD_FAILURE() << "output " << out << " element " << i << " of " << want.size() << ": isa "
+                      << got.GetInt(i) << ", golden " << want.GetInt(i);
+        return false;
+      }
+    }
+  }
+  return !::testing::Test::HasFailure();
+}
+
+int Cases(int fallback) {
+  const char* env = std::getenv("QSA_RANDOM_MODELS");
+  return env != nullptr ? std::atoi(env) : fallback;
+}
+
+template <typename Make>
+void RunRandom(const char* kind, Make make, int per_arch) {
+  const std::uint64_t seed = Seed();
+  g_unfit = 0;
+  std::uint64_t k = 0;
+  for (const model::ArchConfig& arch : Archs()) {
+    for (int i = 0; i < per_arch; ++i, ++k) {
+      Rng rng(seed * 1000003 + k);
+      const RandomModel m = make(rng, arch);
+      if (!CheckOnIsa(m, arch, k % 4 == 3,
+                      std::string(kind) + " case " + std::to_string(k) + " of seed " +
+                          std::to_string(seed))) {
+        return;
+      }
+    }
+  }
+  // Nearly every random layer fits even the small memories.
+  EXPECT_LE(g_unfit * 50, static_cast<int>(k)) << g_unfit << " of " << k << " did not fit";
+}
+
+TEST(CompileIsa, RandomConvolutions) { RunRandom("conv", random_models::RandomConv, Cases(40)); }
+TEST(CompileIsa, RandomMatMuls) { RunRandom("matmul", random_models::RandomMatMul, Cases(25)); }
+TEST(CompileIsa, RandomAdds) { RunRandom("add", random_models::RandomAdd, Cases(10)); }
+TEST(CompileIsa, RandomPools) { RunRandom("pool", random_models::RandomPool, Cases(25)); }
+
+// The bundled examples: every output and every intermediate tensor the programs list equals the
+// golden model's.
+void CheckExample(const std::string& path, const std::string& input_npy, std::int64_t images) {
+  const std::string root = std::string(QSA_SOURCE_DIR) + "/";
+  const LoadedModel loaded = LoadModel(root + path, {});
+  const model::Tensor all = model::ReadNpy(root + input_npy);
+  for (const model::ArchConfig& arch : {model::DefaultArchConfig(), Arch("4x4")}) {
+    CompileOptions options;
+    options.arch = arch;
+    const CompiledModel cm = Compile(loaded.graph, options);
+    for (std::int64_t i = 0; i < images; ++i) {
+      SCOPED_TRACE(path + " on " + arch.name + " image " + std::to_string(i));
+      // One image of the [n, ...] input array.
+      const std::string& in_name = loaded.graph.inputs.at(0);
+      model::Shape shape = loaded.graph.Info(in_name).shape;
+      model::Tensor x(all.dtype(), shape);
+      const auto bytes = x.MutableBytes();
+      std::copy_n(all.Bytes().begin() + static_cast<std::ptrdiff_t>(i * bytes.size()), bytes.size(),
+                  bytes.begin());
+      const std::map<std::string, model::Tensor> feeds = {{in_name, x}};
+      model::RunOptions golden_options;
+      golden_options.keep_intermediates = true;
+      const auto golden = model::RunGraph(loaded.graph, feeds, golden_options);
+      const auto isa = RunCompiled(cm, feeds, IsaEngine(arch));
+      std::int64_t compared = 0;
+      for (const auto& [name, value] : isa) {
+        const auto it = golden.find(name);
+        if (it == golden.end()) continue;
+        ++compared;
+        ASSERT_TRUE(value == it->second)
+            << name << ": " << value.Describe() << " vs golden " << it->second.Describe();
+      }
+      EXPECT_GE(compared, static_cast<std::int64_t>(loaded.graph.nodes.size()));
+    }
+  }
+}
+
+TEST(CompileIsa, DigitsExamples) {
+  CheckExample("examples/digits/digits_qdq.onnx", "examples/digits/test_images.npy", 5);
+  CheckExample("examples/digits/digits_qop.onnx", "examples/digits/test_images.npy", 5);
+}
+
+TEST(CompileIsa, TinyCnnExamples) {
+  CheckExample("examples/tinycnn/tinycnn_qdq.onnx", "examples/tinycnn/inputs16.npy", 3);
+  CheckExample("examples/tinycnn/tinycnn_qop.onnx", "examples/tinycnn/inputs16.npy", 3);
+}
+
+}  // namespace
+}  // namespace qsa::compiler
