@@ -96,17 +96,22 @@ std::vector<TileRef> TilesOfBlock(const model::ArchConfig& arch, const ConvProbl
 // The tile's bytes: row c (output channel mb·COLS + c), lane r (input channel cb·ROWS + r).
 void AppendTile(const model::ArchConfig& arch, const ConvProblem& p, std::int64_t mb,
                 const TileRef& t, std::vector<std::uint8_t>& out) {
+  const std::size_t start = out.size();
+  out.resize(start + static_cast<std::size_t>(arch.cols * arch.rows), 0);
+  std::uint8_t* tile = out.data() + start;
+  const std::int64_t taps = p.shape.kh * p.shape.kw, tap = t.ky * p.shape.kw + t.kx;
   for (std::int64_t c = 0; c < arch.cols; ++c) {
     const std::int64_t m = mb * arch.cols + c;
-    for (std::int64_t r = 0; r < arch.rows; ++r) {
-      const std::int64_t ci = t.cb * arch.rows + r;
-      std::int8_t w = 0;
-      if (m < p.shape.m && ci < p.shape.c) {
-        const std::int64_t g = m / p.OutPerGroup();
-        const std::int64_t local = ci - g * p.InPerGroup();
-        if (local >= 0 && local < p.InPerGroup()) w = p.Weight(m, local, t.ky, t.kx);
-      }
-      out.push_back(static_cast<std::uint8_t>(w));
+    if (m >= p.shape.m) break;
+    // Input channels of m's group that fall in this tile's lanes.
+    const std::int64_t g0 = (m / p.OutPerGroup()) * p.InPerGroup();
+    const std::int64_t lo = std::max(g0, t.cb * arch.rows);
+    const std::int64_t hi =
+        std::min({g0 + p.InPerGroup(), t.cb * arch.rows + arch.rows, p.shape.c});
+    const std::int8_t* wm = p.weights.data() + m * p.InPerGroup() * taps + tap;
+    for (std::int64_t ci = lo; ci < hi; ++ci) {
+      tile[c * arch.rows + (ci - t.cb * arch.rows)] =
+          static_cast<std::uint8_t>(wm[(ci - g0) * taps]);
     }
   }
 }
@@ -397,11 +402,8 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
 
 // Weights as int8 [m][c/group][kh][kw] from a constant int8 tensor with zero points 0.
 std::vector<std::int8_t> Int8Values(const model::Tensor& t) {
-  std::vector<std::int8_t> v(static_cast<std::size_t>(t.size()));
-  for (std::int64_t i = 0; i < t.size(); ++i) {
-    v[static_cast<std::size_t>(i)] = static_cast<std::int8_t>(t.GetInt(i));
-  }
-  return v;
+  const auto v = t.Data<std::int8_t>();
+  return std::vector<std::int8_t>(v.begin(), v.end());
 }
 
 void Common(LowerContext& ctx, const model::Node& node, ConvProblem& p,

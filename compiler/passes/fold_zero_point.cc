@@ -19,12 +19,16 @@ std::vector<std::int64_t> WeightSums(const model::Graph& graph, const model::Nod
   const model::Tensor& w = graph.Constant(node.inputs[1]);
   const model::Shape& s = w.shape();
   std::vector<std::int64_t> sums;
+  const auto v = w.Data<std::int8_t>();  // CanFoldZeroPoint: int8 weights
   if (node.op == "Conv") {
     channels = s[0];
     const std::int64_t per = w.size() / channels;
     sums.assign(static_cast<std::size_t>(channels), 0);
-    for (std::int64_t i = 0; i < w.size(); ++i)
-      sums[static_cast<std::size_t>(i / per)] += w.GetInt(i);
+    for (std::int64_t c = 0; c < channels; ++c) {
+      std::int64_t sum = 0;
+      for (std::int64_t i = c * per; i < (c + 1) * per; ++i) sum += v[static_cast<std::size_t>(i)];
+      sums[static_cast<std::size_t>(c)] = sum;
+    }
     return sums;
   }
   const bool tb = node.attrs.GetInt("transpose_b", 0) == 1;
@@ -33,7 +37,7 @@ std::vector<std::int64_t> WeightSums(const model::Graph& graph, const model::Nod
   sums.assign(static_cast<std::size_t>(channels), 0);
   for (std::int64_t r = 0; r < rows; ++r) {
     for (std::int64_t c = 0; c < cols; ++c) {
-      sums[static_cast<std::size_t>(tb ? r : c)] += w.GetInt(r * cols + c);
+      sums[static_cast<std::size_t>(tb ? r : c)] += v[static_cast<std::size_t>(r * cols + c)];
     }
   }
   return sums;
@@ -62,15 +66,23 @@ bool CanFoldZeroPoint(const model::Graph& graph, const model::Node& node) {
 
 std::vector<std::int32_t> AcceleratorBias(const model::Graph& graph, const model::Node& node) {
   const bool has_bias = node.inputs.size() > 2 && !node.inputs[2].empty();
+  const bool folded = node.attrs.GetInt("x_zero_point_folded", 0) == 1;
+  if (folded) {
+    const model::Tensor& b = graph.Constant(node.inputs[2]);
+    std::vector<std::int32_t> out(static_cast<std::size_t>(b.size()));
+    for (std::int64_t c = 0; c < b.size(); ++c) {
+      out[static_cast<std::size_t>(c)] = static_cast<std::int32_t>(b.GetInt(c));
+    }
+    return out;
+  }
   std::int64_t channels = 0;
   const std::vector<std::int64_t> sums = WeightSums(graph, node, channels);
   std::vector<std::int32_t> out(static_cast<std::size_t>(channels), 0);
-  const bool folded = node.attrs.GetInt("x_zero_point_folded", 0) == 1;
   const model::TensorInfo& x = graph.Info(node.inputs[0]);
   const std::int64_t zx = x.quant.zero_points.empty() ? 0 : x.quant.zero_points[0];
   for (std::int64_t c = 0; c < channels; ++c) {
     std::int64_t b = has_bias ? graph.Constant(node.inputs[2]).GetInt(c) : 0;
-    if (!folded) b -= zx * sums[static_cast<std::size_t>(c)];
+    b -= zx * sums[static_cast<std::size_t>(c)];
     if (b < std::numeric_limits<std::int32_t>::min() ||
         b > std::numeric_limits<std::int32_t>::max()) {
       throw Error(node.Label() + ": the bias of output channel " + std::to_string(c) +

@@ -30,7 +30,7 @@ struct Pass {
 // Every pass, in the order RunPasses applies them; the verifier first.
 const std::vector<Pass>& Passes();
 const Pass* FindPass(std::string_view name);
-// Runs every pass (then Validate()s the graph after each one that changed it).
+// Runs every pass in order, then Validate()s the graph when one changed it.
 void RunPasses(model::Graph& graph, PassContext& ctx);
 
 // The passes (one file each).

@@ -34,9 +34,11 @@ void PassContext::Note(std::string_view pass, const std::string& message) {
 }
 
 void RunPasses(model::Graph& graph, PassContext& ctx) {
-  for (const Pass& pass : Passes()) {
-    if (pass.run(graph, ctx)) graph.Validate();
-  }
+  // Each pass keeps the graph valid (a pass infers what it changes); one full validation at the
+  // end checks that, without re-checking every layer's weights after every pass.
+  bool changed = false;
+  for (const Pass& pass : Passes()) changed = pass.run(graph, ctx) || changed;
+  if (changed) graph.Validate();
 }
 
 std::vector<const model::Node*> Consumers(const model::Graph& graph, const std::string& tensor) {

@@ -205,10 +205,14 @@ void Center(std::span<const T> data, const QuantParams& quant, std::int64_t chan
     }
     return;
   }
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int32_t zp = ZeroPointAt(quant, (i / inner) % channels);
-    out[static_cast<std::size_t>(i)] =
-        static_cast<std::int32_t>(data[static_cast<std::size_t>(i)]) - zp;
+  // Runs of `inner` values share a zero point (channel = run index mod channels).
+  for (std::int64_t start = 0, run = 0; start < n; start += inner, ++run) {
+    const std::int32_t zp = ZeroPointAt(quant, run % channels);
+    const std::int64_t end = std::min(n, start + inner);
+    for (std::int64_t i = start; i < end; ++i) {
+      out[static_cast<std::size_t>(i)] =
+          static_cast<std::int32_t>(data[static_cast<std::size_t>(i)]) - zp;
+    }
   }
 }
 
