@@ -11,6 +11,7 @@
 // A MatMul A[..., M, K] × B[K, N] is the 1×1 convolution of an image of M pixels with K channels.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
@@ -41,6 +42,9 @@ struct ConvProblem {
   std::vector<std::int32_t> mult, shifts, format;  // post parameter rows 1..3 per channel
   const DramTensor* x = nullptr;
   const DramTensor* y = nullptr;
+  // DRAM addresses of the input: x_addr + n·x_image + y·x_row + x·x_pixel + channel. From the
+  // input's rows view, or the padded copy's view when channels are packed (PackSmallChannels).
+  std::int64_t x_addr = 0, x_pixel = 0, x_row = 0, x_image = 0;
 
   std::int64_t InPerGroup() const { return shape.c / shape.group; }
   std::int64_t OutPerGroup() const { return shape.m / shape.group; }
@@ -122,25 +126,41 @@ std::string TileName(std::int64_t n, std::int64_t y, std::int64_t x, std::int64_
          " x" + std::to_string(x) + ".." + std::to_string(x + tw - 1);
 }
 
-void Lower(LowerContext& ctx, ConvProblem& p) {
-  const model::ArchConfig& arch = ctx.arch();
-  const std::int64_t rows = arch.rows, cols = arch.cols;
+// The weight tiles of every output block, and the tiling the cost model picks.
+struct Plan {
+  std::vector<std::vector<TileRef>> tiles;
+  ConvTiling tiling;
+  LayerEstimate estimate;
+};
+
+Plan PlanProblem(const model::ArchConfig& arch, ConvProblem& p) {
+  Plan plan;
   ConvShape& s = p.shape;
-  const std::int64_t cb_n = CeilDiv(s.c, rows), mb_n = CeilDiv(s.m, cols);
-  std::vector<std::vector<TileRef>> tiles(static_cast<std::size_t>(mb_n));
+  const std::int64_t mb_n = CeilDiv(s.m, arch.cols);
+  plan.tiles.resize(static_cast<std::size_t>(mb_n));
   s.tiles_per_block.clear();
   for (std::int64_t mb = 0; mb < mb_n; ++mb) {
-    tiles[static_cast<std::size_t>(mb)] = TilesOfBlock(arch, p, mb);
+    plan.tiles[static_cast<std::size_t>(mb)] = TilesOfBlock(arch, p, mb);
     s.tiles_per_block.push_back(
-        static_cast<std::int64_t>(tiles[static_cast<std::size_t>(mb)].size()));
+        static_cast<std::int64_t>(plan.tiles[static_cast<std::size_t>(mb)].size()));
   }
-  const ConvTiling t = ChooseConvTiling(arch, s, p.name);
-  LayerEstimate estimate = EstimateConv(arch, s, t);
-  estimate.name = p.name;
+  plan.tiling = ChooseConvTiling(arch, s, p.name);
+  plan.estimate = EstimateConv(arch, s, plan.tiling);
+  plan.estimate.name = p.name;
+  plan.estimate.op = p.op;
+  return plan;
+}
+
+void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
+  const model::ArchConfig& arch = ctx.arch();
+  const std::int64_t rows = arch.rows, cols = arch.cols;
+  const ConvShape& s = p.shape;
+  const std::int64_t cb_n = CeilDiv(s.c, rows), mb_n = CeilDiv(s.m, cols);
+  const std::vector<std::vector<TileRef>>& tiles = plan.tiles;
+  const ConvTiling& t = plan.tiling;
 
   ProgramBuilder& pb = ctx.program;
-  const int layer = pb.BeginLayer(p.name);
-  (void)layer;
+  pb.BeginLayer(p.name);
 
   // DRAM: weight tiles block by block (the tiles of a block contiguous), post parameters.
   std::vector<std::uint8_t> wbytes;
@@ -182,8 +202,7 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
   const std::int64_t mbs_per_unit = std::max<std::int64_t>(1, rows / cols);
   const std::int64_t max_pixels = t.flat ? t.run : t.th * t.tw;
 
-  const RowsView xr = *RowsOf(p.x->layout, p.channel_axis);
-  const std::int64_t x_pixel = xr.pixel_stride;
+  const std::int64_t x_pixel = p.x_pixel;
   const std::int64_t y_pixel = s.m * (s.raw ? 4 : 1);
 
   bool first_step = true;
@@ -259,14 +278,14 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
                                      std::to_string(cb * rows + lanes - 1);
             const std::int64_t row = in_buf + cb * in_block_rows;
             if (t.flat) {
-              LoadRows(step.loads, row, p.x->addr + st.p0 * x_pixel + cb * rows, st.count, x_pixel,
+              LoadRows(step.loads, row, p.x_addr + st.p0 * x_pixel + cb * rows, st.count, x_pixel,
                        lanes, p.fill, what);
             } else {
               ImageWindow w;
-              w.dram = p.x->addr + st.n * s.h * s.w * x_pixel + cb * rows;
+              w.dram = p.x_addr + st.n * p.x_image + cb * rows;
               w.height = s.h;
               w.width = s.w;
-              w.stride_y = s.w * x_pixel;
+              w.stride_y = p.x_row;
               w.stride_x = x_pixel;
               w.y0 = st.oy * s.sh - s.pt;
               w.y1 = w.y0 + ih;
@@ -396,8 +415,7 @@ void Lower(LowerContext& ctx, ConvProblem& p) {
     ++tile_index;
     ++out_buffer;
   }
-  estimate.op = p.op;
-  ctx.layers.push_back(estimate);
+  ctx.layers.push_back(plan.estimate);
 }
 
 // Weights as int8 [m][c/group][kh][kw] from a constant int8 tensor with zero points 0.
@@ -420,6 +438,151 @@ void Common(LowerContext& ctx, const model::Node& node, ConvProblem& p,
   SetPostParams(g, node, wq, p);
   p.x = &ctx.Tensor(node.inputs[0]);
   p.y = &PlaceOutput(ctx, node.outputs[0], DefaultLayout(y.shape));
+  const RowsView xr = *RowsOf(p.x->layout, p.channel_axis);
+  p.x_addr = p.x->addr;
+  p.x_pixel = xr.pixel_stride;
+  p.x_row = p.shape.w * p.x_pixel;
+  p.x_image = p.shape.h * p.x_row;
+}
+
+// ---- Small channel counts: several pixels per scratchpad row ------------------------------------
+//
+// A convolution with C <= ROWS / 2 input channels (the first layer of an image network) uses
+// C of the array's ROWS input lanes. Packing P = ROWS / C horizontally adjacent pixels into one
+// row uses P·C: in NHWC the channels of pixels x .. x + P − 1 are P·C consecutive bytes, so
+// reading P·C bytes at pixel x gives that row. This is a convolution of the same output over a
+// view X' of the zero-point-padded input: X'[y][x'] = the P·C bytes at padded pixel (y, x'),
+// kernel KH × ceil(KW / P), horizontal dilation P (tap g covers kernel columns g·P .. g·P + P − 1),
+// no padding; weight lane p·C + c of tap (ky, g) is W[m][c][ky][g·P + p] (0 past KW). The padded
+// copy (with zero-point borders, so that no row straddles the image edge) is made by the program
+// first: load with padding, store.
+
+struct Packing {
+  std::int64_t pixels = 0;  // P
+  std::int64_t groups = 0;  // ceil(KW / P)
+  std::int64_t hp = 0;      // padded height
+  std::int64_t width = 0;   // padded width, with room for the last row's P pixels
+};
+
+std::optional<Packing> PackingFor(const model::ArchConfig& arch, const ConvProblem& p) {
+  const ConvShape& s = p.shape;
+  if (s.group != 1 || s.dw != 1 || s.kw < 2 || 2 * s.c > arch.rows || s.raw) return std::nullopt;
+  Packing k;
+  k.pixels = arch.rows / s.c;
+  k.groups = CeilDiv(s.kw, k.pixels);
+  k.hp = s.h + s.pt + s.pb;
+  k.width = std::max(s.w + s.pl + s.pr, (s.ow - 1) * s.sw + k.groups * k.pixels);
+  if (k.width > 255) return std::nullopt;  // one padded row must fit a DMA grid row
+  return k;
+}
+
+ConvProblem PackedProblem(const ConvProblem& p, const Packing& k) {
+  ConvProblem q = p;
+  ConvShape& s = q.shape;
+  const ConvShape& o = p.shape;
+  s.c = k.pixels * o.c;
+  s.h = k.hp;
+  s.w = k.width - k.pixels + 1;
+  s.kw = k.groups;
+  s.dw = k.pixels;
+  s.pt = s.pl = s.pb = s.pr = 0;
+  q.weights.assign(static_cast<std::size_t>(o.m * s.c * o.kh * k.groups), 0);
+  for (std::int64_t m = 0; m < o.m; ++m) {
+    for (std::int64_t ky = 0; ky < o.kh; ++ky) {
+      for (std::int64_t g = 0; g < k.groups; ++g) {
+        for (std::int64_t px = 0; px < k.pixels && g * k.pixels + px < o.kw; ++px) {
+          for (std::int64_t c = 0; c < o.c; ++c) {
+            q.weights[static_cast<std::size_t>(((m * s.c + px * o.c + c) * o.kh + ky) * k.groups +
+                                               g)] = p.Weight(m, c, ky, g * k.pixels + px);
+          }
+        }
+      }
+    }
+  }
+  q.x_pixel = o.c;
+  q.x_row = k.width * o.c;
+  q.x_image = k.hp * q.x_row;
+  return q;
+}
+
+// The padded copy: DRAM rows of `width` pixels (zero point outside the image), `hp` per image.
+// Returns its estimate; `dst` receives the copy's address.
+LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Packing& k,
+                             std::int64_t& dst) {
+  const model::ArchConfig& arch = ctx.arch();
+  const ConvShape& s = p.shape;
+  ProgramBuilder& pb = ctx.program;
+  const std::string name = p.name + " (padded input)";
+  pb.BeginLayer(name);
+  dst = pb.AllocDram(s.batch * k.hp * k.width * s.c);
+  const std::int64_t budget = arch.scratchpad_rows() / 2;
+  const std::int64_t chunk = std::clamp<std::int64_t>(budget / k.width, 1, k.hp);
+  const OnChipBase base = pb.TakeOnChip(2 * chunk * k.width, 0, 0, name);
+  LayerEstimate e;
+  e.name = name;
+  e.op = "Pad";
+  e.min_dram_bytes = s.batch * (s.h * s.w + k.hp * k.width) * s.c;
+  std::int64_t buffer = 0;
+  for (std::int64_t n = 0; n < s.batch; ++n) {
+    for (std::int64_t r0 = 0; r0 < k.hp; r0 += chunk, ++buffer) {
+      const std::int64_t r1 = std::min(k.hp, r0 + chunk);
+      Step& step = pb.NewStep();
+      const std::int64_t row = base.scratchpad + (buffer % 2) * chunk * k.width;
+      const std::string tag = name + " n" + std::to_string(n) + " rows " + std::to_string(r0) +
+                              ".." + std::to_string(r1 - 1);
+      ImageWindow w;
+      w.dram = p.x_addr + n * p.x_image;
+      w.height = s.h;
+      w.width = s.w;
+      w.stride_y = p.x_row;
+      w.stride_x = p.x_pixel;
+      w.y0 = r0 - s.pt;
+      w.y1 = r1 - s.pt;
+      w.x0 = -s.pl;
+      w.x1 = k.width - s.pl;
+      w.lanes = s.c;
+      w.fill = p.fill;
+      LoadWindow(step.loads, row, w, tag);
+      const std::int64_t count = (r1 - r0) * k.width;
+      StoreRows(step.stores, row, dst + (n * k.hp + r0) * k.width * s.c, count, s.c, s.c, 0, tag);
+      const std::int64_t inside = std::max<std::int64_t>(
+          0, std::min(r1 - s.pt, s.h) - std::max(r0 - s.pt, std::int64_t{0}));
+      e.load_cycles += DmaCycles(arch, inside * s.w * s.c);
+      e.dram_read += inside * s.w * s.c;
+      e.store_cycles += std::max(DmaCycles(arch, count * s.c), count);
+      e.dram_written += count * s.c;
+      e.instructions += 2;
+      ++e.tiles;
+    }
+  }
+  FinishEstimate(arch, e);
+  e.plan = std::to_string(e.tiles) + " chunks of " + std::to_string(chunk) + " rows";
+  return e;
+}
+
+// Lowers the convolution packed when the cost model says that is faster, else as it is.
+void LowerChoosingPacking(LowerContext& ctx, ConvProblem& p) {
+  const model::ArchConfig& arch = ctx.arch();
+  Plan plan = PlanProblem(arch, p);
+  if (const std::optional<Packing> k = PackingFor(arch, p)) {
+    ConvProblem q = PackedProblem(p, *k);
+    try {
+      Plan packed = PlanProblem(arch, q);
+      // The copy moves one padded row per cycle at best, loads and stores overlapping.
+      const std::int64_t copy = p.shape.batch * k->hp * k->width + 2 * arch.dram_latency_cycles;
+      if (packed.estimate.cycles + copy < plan.estimate.cycles) {
+        std::int64_t dst = 0;
+        ctx.layers.push_back(EmitPaddedCopy(ctx, p, *k, dst));
+        q.x_addr = dst;
+        packed.estimate.plan += ", " + std::to_string(k->pixels) + " pixels per row";
+        Lower(ctx, q, packed);
+        return;
+      }
+    } catch (const Error&) {
+      // The packed form does not fit; the plain one does.
+    }
+  }
+  Lower(ctx, p, plan);
 }
 
 }  // namespace
@@ -454,7 +617,7 @@ void LowerConv(LowerContext& ctx, const model::Node& node) {
   s.pr = pads[3];
   p.weights = Int8Values(g.Constant(node.inputs[1]));
   Common(ctx, node, p, w.quant);
-  Lower(ctx, p);
+  LowerChoosingPacking(ctx, p);
 }
 
 void LowerMatMul(LowerContext& ctx, const model::Node& node) {
@@ -487,7 +650,7 @@ void LowerMatMul(LowerContext& ctx, const model::Node& node) {
   model::QuantParams wq = b.quant;
   if (wq.per_axis()) wq.axis = 0;
   Common(ctx, node, p, wq);
-  Lower(ctx, p);
+  Lower(ctx, p, PlanProblem(ctx.arch(), p));
 }
 
 }  // namespace qsa::compiler
