@@ -12,8 +12,6 @@ namespace {
 
 constexpr std::string_view kName = "fold-zero-point";
 
-bool IsInteger(model::DType t) { return t == model::DType::kUInt8 || t == model::DType::kInt8; }
-
 // Σ_k W[c, k] per output channel c of a Conv [M, C/g, KH, KW] or MatMul B [K, N] ([N, K] with
 // transpose_b).
 std::vector<std::int64_t> WeightSums(const model::Graph& graph, const model::Node& node,
@@ -25,7 +23,9 @@ std::vector<std::int64_t> WeightSums(const model::Graph& graph, const model::Nod
     channels = s[0];
     const std::int64_t per = w.size() / channels;
     sums.assign(static_cast<std::size_t>(channels), 0);
-    for (std::int64_t i = 0; i < w.size(); ++i) sums[static_cast<std::size_t>(i / per)] += w.GetInt(i);
+    for (std::int64_t i = 0; i < w.size(); ++i) {
+      sums[static_cast<std::size_t>(i / per)] += w.GetInt(i);
+    }
     return sums;
   }
   const bool tb = node.attrs.GetInt("transpose_b", 0) == 1;
@@ -46,7 +46,7 @@ bool CanFoldZeroPoint(const model::Graph& graph, const model::Node& node) {
   if (node.op != "Conv" && node.op != "MatMul") return false;
   if (node.inputs.size() < 2 || node.attrs.GetInt("x_zero_point_folded", 0) == 1) return false;
   const model::TensorInfo& x = graph.Info(node.inputs[0]);
-  if (!IsInteger(x.dtype) || !graph.IsConstant(node.inputs[1])) return false;
+  if (!model::IsQuantizedType(x.dtype) || !graph.IsConstant(node.inputs[1])) return false;
   const model::TensorInfo& w = graph.Info(node.inputs[1]);
   if (w.dtype != model::DType::kInt8) return false;
   for (std::int32_t zp : w.quant.zero_points) {
@@ -89,9 +89,9 @@ bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
     if (node.op != "Conv" && node.op != "MatMul") continue;
     if (!CanFoldZeroPoint(graph, node)) {
       if (node.attrs.GetInt("x_zero_point_folded", 0) != 1 &&
-          IsInteger(graph.Info(node.inputs[0]).dtype)) {
-        ctx.Note(kName, node.Label() +
-                            " left alone: it needs constant int8 weights with zero point 0");
+          model::IsQuantizedType(graph.Info(node.inputs[0]).dtype)) {
+        ctx.Note(kName,
+                 node.Label() + " left alone: it needs constant int8 weights with zero point 0");
       }
       continue;
     }
@@ -102,10 +102,9 @@ bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
       ctx.Note(kName, std::string(e.what()) + "; left alone");
       continue;
     }
-    const std::string name = node.name + "_bias_zero_point_folded";
-    graph.AddConstant(name,
-                      model::Tensor::FromVector<std::int32_t>(
-                          {static_cast<std::int64_t>(bias.size())}, bias));
+    const std::string name = FreshName(graph, node.name + "_bias_zero_point_folded");
+    graph.AddConstant(name, model::Tensor::FromVector<std::int32_t>(
+                                {static_cast<std::int64_t>(bias.size())}, bias));
     const model::Node before = node;
     if (node.inputs.size() < 3) node.inputs.resize(3);
     node.inputs[2] = name;
@@ -116,6 +115,8 @@ bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
       model::FindOp(node.op)->infer(node, graph);
     } catch (const Error& e) {
       node = before;
+      graph.constants.erase(name);
+      graph.tensors.erase(name);
       ctx.Note(kName, node.Label() + " left alone: " + e.what());
       continue;
     }
