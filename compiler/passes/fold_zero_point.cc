@@ -113,7 +113,7 @@ bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
       ctx.Note(kName, std::string(e.what()) + "; left alone");
       continue;
     }
-    const std::string name = node.name + "_bias_zero_point_folded";
+    const std::string name = FreshName(graph, node.name + "_bias_zero_point_folded");
     graph.AddConstant(name, model::Tensor::FromVector<std::int32_t>(
                                 {static_cast<std::int64_t>(bias.size())}, bias));
     const model::Node before = node;
@@ -126,6 +126,8 @@ bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
       model::FindOp(node.op)->infer(node, graph);
     } catch (const Error& e) {
       node = before;
+      graph.constants.erase(name);
+      graph.tensors.erase(name);
       ctx.Note(kName, node.Label() + " left alone: " + e.what());
       continue;
     }

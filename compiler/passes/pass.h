@@ -48,5 +48,8 @@ std::vector<const model::Node*> Consumers(const model::Graph& graph, const std::
 bool IsGraphOutput(const model::Graph& graph, const std::string& tensor);
 // Index of the node producing `tensor`, -1 when none does.
 int ProducerIndex(const model::Graph& graph, const std::string& tensor);
+// `base` when no tensor or node of the graph has that name yet, else `base` followed by "_1",
+// "_2", ... — the first that is free.
+std::string FreshName(const model::Graph& graph, const std::string& base);
 
 }  // namespace qsa::compiler

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <string>
 
 #include "compiler/passes/pass.h"
 
@@ -59,6 +60,17 @@ int ProducerIndex(const model::Graph& graph, const std::string& tensor) {
     if (std::find(outs.begin(), outs.end(), tensor) != outs.end()) return static_cast<int>(i);
   }
   return -1;
+}
+
+std::string FreshName(const model::Graph& graph, const std::string& base) {
+  const auto taken = [&](const std::string& name) {
+    if (graph.HasTensor(name) || graph.IsConstant(name)) return true;
+    return std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                       [&](const model::Node& n) { return n.name == name; });
+  };
+  std::string name = base;
+  for (int i = 1; taken(name); ++i) name = base + "_" + std::to_string(i);
+  return name;
 }
 
 }  // namespace qsa::compiler

@@ -1,0 +1,125 @@
+// fold-batchnorm: a float32 Conv followed by an inference BatchNormalization becomes one Conv.
+// BatchNormalization computes, per channel m, y = scale[m] · (x − mean[m]) / sqrt(var[m] + eps)
+// + B[m]; on x = Σ W[m]·X + b[m] that is the Conv with
+//   factor[m] = scale[m] / sqrt(var[m] + eps)
+//   W'[m, ...] = W[m, ...] · factor[m]
+//   b'[m]      = (b[m] − mean[m]) · factor[m] + B[m]      (b = 0 without a bias)
+// computed in double (eps as the float32 the op uses) and rounded to float32 once per value.
+// The result is not bit-exact: BatchNormalization rounds after every step, the folded Conv
+// rounds W' and b' once; the difference is a few float32 ulps of each output.
+// Applies when W, b and the four BatchNormalization parameters are constants and the Conv's
+// output is read by the BatchNormalization alone (and is not a graph output).
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compiler/passes/pass.h"
+
+namespace qsa::compiler {
+
+namespace {
+
+constexpr std::string_view kName = "fold-batchnorm";
+
+bool IsFloat(const model::Graph& graph, const std::string& tensor) {
+  return !tensor.empty() && graph.Info(tensor).dtype == model::DType::kFloat32;
+}
+
+bool IsFloatConstant(const model::Graph& graph, const std::string& tensor) {
+  return IsFloat(graph, tensor) && graph.IsConstant(tensor);
+}
+
+// Why the Conv before `bn` cannot absorb it, "" when it can. `conv` is that Conv (or nullptr).
+std::string Refusal(const model::Graph& graph, const model::Node& bn, const model::Node* conv) {
+  if (conv == nullptr || conv->op != "Conv") return "its input is not produced by a Conv";
+  if (!IsFloat(graph, conv->inputs[0]) || !IsFloat(graph, conv->inputs[1])) {
+    return conv->Label() + " is not a float32 Conv";
+  }
+  if (!graph.IsConstant(conv->inputs[1])) {
+    return conv->Label() + " has a weight that is not constant";
+  }
+  const bool has_bias = conv->inputs.size() > 2 && !conv->inputs[2].empty();
+  if (has_bias && !IsFloatConstant(graph, conv->inputs[2])) {
+    return conv->Label() + " has a bias that is not a float32 constant";
+  }
+  const std::string& x = bn.inputs[0];
+  if (IsGraphOutput(graph, x)) return "its input '" + x + "' is a graph output";
+  if (Consumers(graph, x).size() != 1) return "its input '" + x + "' has other consumers";
+  for (std::size_t i = 1; i < bn.inputs.size(); ++i) {
+    if (bn.inputs[i] == x) return "its input '" + x + "' is also one of its parameters";
+    if (!IsFloatConstant(graph, bn.inputs[i])) {
+      return "parameter '" + bn.inputs[i] + "' is not a float32 constant";
+    }
+  }
+  return "";
+}
+
+void Fold(model::Graph& graph, const model::Node& bn, model::Node& conv) {
+  const model::Tensor& w = graph.Constant(conv.inputs[1]);
+  const std::int64_t channels = w.shape()[0];
+  const std::int64_t per_channel = w.size() / channels;
+  const bool has_bias = conv.inputs.size() > 2 && !conv.inputs[2].empty();
+  const std::span<const float> scale = graph.Constant(bn.inputs[1]).Data<float>();
+  const std::span<const float> shift = graph.Constant(bn.inputs[2]).Data<float>();
+  const std::span<const float> mean = graph.Constant(bn.inputs[3]).Data<float>();
+  const std::span<const float> var = graph.Constant(bn.inputs[4]).Data<float>();
+  const auto eps = static_cast<double>(static_cast<float>(bn.attrs.GetFloat("epsilon", 1e-5)));
+
+  std::vector<float> weight(static_cast<std::size_t>(w.size()));
+  std::vector<float> bias(static_cast<std::size_t>(channels));
+  const std::span<const float> wv = w.Data<float>();
+  for (std::int64_t m = 0; m < channels; ++m) {
+    const auto c = static_cast<std::size_t>(m);
+    const double factor =
+        static_cast<double>(scale[c]) / std::sqrt(static_cast<double>(var[c]) + eps);
+    for (std::int64_t k = 0; k < per_channel; ++k) {
+      const auto i = static_cast<std::size_t>(m * per_channel + k);
+      weight[i] = static_cast<float>(static_cast<double>(wv[i]) * factor);
+    }
+    const double b =
+        has_bias ? static_cast<double>(graph.Constant(conv.inputs[2]).Data<float>()[c]) : 0.0;
+    bias[c] = static_cast<float>((b - static_cast<double>(mean[c])) * factor +
+                                 static_cast<double>(shift[c]));
+  }
+  const std::string weight_name = FreshName(graph, conv.name + "_bn_folded_weight");
+  graph.AddConstant(weight_name, model::Tensor::FromVector(w.shape(), std::move(weight)));
+  const std::string bias_name = FreshName(graph, conv.name + "_bn_folded_bias");
+  graph.AddConstant(bias_name, model::Tensor::FromVector<float>({channels}, std::move(bias)));
+
+  graph.tensors.erase(conv.outputs[0]);
+  conv.inputs.resize(3);
+  conv.inputs[1] = weight_name;
+  conv.inputs[2] = bias_name;
+  conv.outputs[0] = bn.outputs[0];
+}
+
+}  // namespace
+
+bool FoldBatchNorm(model::Graph& graph, PassContext& ctx) {
+  bool changed = false;
+  for (std::size_t i = 0; i < graph.nodes.size();) {
+    const model::Node& bn = graph.nodes[i];
+    if (bn.op != "BatchNormalization" || bn.inputs.size() != 5 || bn.outputs.size() != 1) {
+      ++i;
+      continue;
+    }
+    const int producer = ProducerIndex(graph, bn.inputs[0]);
+    model::Node* conv = producer < 0 ? nullptr : &graph.nodes[static_cast<std::size_t>(producer)];
+    const std::string why = Refusal(graph, bn, conv);
+    if (!why.empty()) {
+      ctx.Note(kName, bn.Label() + " left alone: " + why);
+      ++i;
+      continue;
+    }
+    Fold(graph, bn, *conv);
+    ctx.Note(kName, bn.Label() + " folded into " + conv->Label());
+    graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace qsa::compiler
