@@ -1,5 +1,7 @@
 #include "sim/rtl_sim.h"
 
+#include <array>
+
 #include <algorithm>
 #include <iostream>
 #include <limits>
@@ -309,6 +311,15 @@ RtlRunResult RtlSimulator::Run() {
   std::int64_t fed = 0;
   std::int64_t cycle = 0;
   std::int64_t last_progress = 0;
+  // Instructions of each queue in program order, for the retire cycles.
+  std::array<std::vector<std::int64_t>, model::isa::kNumQueues> in_queue;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const auto q = static_cast<std::size_t>(model::isa::QueueOf(
+        model::isa::Decode(program_.instructions[static_cast<std::size_t>(i)])));
+    in_queue[q].push_back(i);
+  }
+  std::array<std::size_t, model::isa::kNumQueues> retired{};
+  std::vector<std::int64_t> retire_cycles(static_cast<std::size_t>(count), -1);
   for (;; ++cycle) {
     const DramDrive drive = dram.Drive();
     FillInputs(drive, in);
@@ -327,6 +338,11 @@ RtlRunResult RtlSimulator::Run() {
     if (options_.record_writes) {
       writes.Observe(out);
       if (written) writes.ObserveDram(out.wr_req_pc, *written);
+    }
+    for (std::size_t q = 0; q < model::isa::kNumQueues; ++q) {
+      if ((out.dbg_retire >> q & 1) != 0 && retired[q] < in_queue[q].size()) {
+        retire_cycles[static_cast<std::size_t>(in_queue[q][retired[q]++])] = cycle;
+      }
     }
     if (Progressed(in, out)) last_progress = cycle;
     if (in.insn_valid && out.insn_ready) ++fed;
@@ -348,6 +364,7 @@ RtlRunResult RtlSimulator::Run() {
   RtlRunResult result;
   ReadCounters(api, m, result);
   result.simulated_cycles = cycle + 1;
+  result.retire_cycles = std::move(retire_cycles);
   if (options_.record_writes) result.writes = writes.Records();
   result.dram = std::move(dram.dram());
   return result;

@@ -50,6 +50,9 @@ struct RtlRunResult {
   // instructions run in program order).
   std::vector<model::isa::WriteRecord> writes;
   std::vector<std::uint8_t> dram;  // the final DRAM image
+  // The harness cycle at which each instruction retired (in program order; -1 if it did not,
+  // e.g. the final finish), from the queues' retire signals.
+  std::vector<std::int64_t> retire_cycles;
 };
 
 class RtlSimulator {

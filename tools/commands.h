@@ -26,6 +26,7 @@ struct RunArgs {
   std::string report;           // --engine isa/rtl: report JSON file
   std::string trace;            // --engine rtl: FST waveform file
   std::int64_t dram_seed = -1;  // --engine rtl: DRAM jitter/back-pressure seed (< 0: none)
+  bool layers = false;          // compiled model on the rtl engine: per-layer cycles
 };
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
 void RunCommand(const RunArgs& args);

@@ -80,6 +80,19 @@ std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
   } else if (engine == "rtl") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
       sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in);
+      std::int64_t previous_end = 0;
+      for (const model::LayerRange& range : p.program.manifest.layers) {
+        std::int64_t end = previous_end;
+        for (std::int64_t i = range.first; i < range.first + range.count; ++i) {
+          end = std::max(end, r.result.retire_cycles[static_cast<std::size_t>(i)]);
+        }
+        LayerSpan span{range.name, 0, end - previous_end};
+        for (const compiler::LayerEstimate& e : p.layers) {
+          if (e.name == range.name) span.macs = e.macs;
+        }
+        sum.layers.push_back(span);
+        previous_end = end;
+      }
       ++sum.programs;
       sum.cycles += r.result.cycles;
       sum.macs_useful += r.result.counters.macs_useful;
@@ -106,6 +119,18 @@ std::string DescribeTotals(const std::string& engine, const model::ArchConfig& a
          (engine == "isa" ? " estimated cycles" : " cycles") + ", array utilization " +
          FormatFloat(100.0 * util) + " %, DRAM " + FormatCount(t.dram_read) + " bytes read, " +
          FormatCount(t.dram_written) + " written";
+}
+
+void PrintLayerSpans(const model::ArchConfig& arch, const EngineTotals& totals) {
+  std::printf("%-28s %14s %12s %12s\n", "layer", "MACs", "cycles", "utilization");
+  for (const LayerSpan& l : totals.layers) {
+    const double util =
+        static_cast<double>(l.macs) / (static_cast<double>(arch.rows) * arch.cols *
+                                       static_cast<double>(std::max<std::int64_t>(l.cycles, 1)));
+    const std::string u = l.macs > 0 ? FormatFloat(100.0 * util) + " %" : "-";
+    std::printf("%-28s %14s %12s %12s\n", l.name.c_str(), FormatCount(l.macs).c_str(),
+                FormatCount(l.cycles).c_str(), u.c_str());
+  }
 }
 
 void PrintCompileReport(const compiler::CompiledModel& cm, const std::string& out_dir) {

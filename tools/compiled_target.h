@@ -30,8 +30,18 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
                                   const std::string& requant,
                                   const std::vector<std::string>& inputs);
 
+// One layer of a program run on the RTL: the cycles from the previous layer's last retired
+// instruction to its own (layers overlap a little at their borders, so this is a measure, not a
+// partition of the work), and the layer's multiply-accumulates.
+struct LayerSpan {
+  std::string name;
+  std::int64_t macs = 0;
+  std::int64_t cycles = 0;
+};
+
 // Totals of the programs' runs on one engine.
 struct EngineTotals {
+  std::vector<LayerSpan> layers;  // rtl only
   std::int64_t programs = 0;
   std::int64_t cycles = 0;  // estimated (isa) or measured (rtl), summed over the programs
   std::int64_t macs_useful = 0;
@@ -45,6 +55,9 @@ struct EngineTotals {
 std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
                                                    const CompiledTarget& target,
                                                    EngineTotals* totals);
+// The per-layer table of an RTL run: layer, MACs, cycles, array utilization.
+void PrintLayerSpans(const model::ArchConfig& arch, const EngineTotals& totals);
+
 // "isa: 3 programs, 12,345 cycles, array utilization 71.2 %, DRAM ..." — one line.
 std::string DescribeTotals(const std::string& engine, const model::ArchConfig& arch,
                            const EngineTotals& totals);

@@ -48,6 +48,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   cmd->add_option("--dram-seed", args.dram_seed,
                   "Random DRAM latency jitter and back-pressure from this seed (--engine rtl)")
       ->type_name("N");
+  cmd->add_flag("--layers", args.layers,
+                "With a compiled model on --engine rtl: cycles and array utilization per layer");
   cmd->add_option("-r,--requant", args.requant,
                   "tflite-double, single-rounding, float32-rne or float64-rne")
       ->type_name("MODE")
@@ -266,8 +268,9 @@ void RunCompiledModel(const RunArgs& args) {
   const std::map<std::string, model::Tensor> values = RunCompiledOn(args.engine, target, &totals);
   WriteOutputs(target.compiled.outputs, values, args.out_dir);
   std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
+  if (args.layers) PrintLayerSpans(target.compiled.arch, totals);
   if (!args.report.empty()) {
-    const nlohmann::json report = {
+    nlohmann::json report = {
         {"engine", args.engine},
         {"model", args.model},
         {"programs", totals.programs},
@@ -276,6 +279,11 @@ void RunCompiledModel(const RunArgs& args) {
         {"macs_useful", totals.macs_useful},
         {"macs_issued", totals.macs_issued},
         {"dram", {{"bytes_read", totals.dram_read}, {"bytes_written", totals.dram_written}}}};
+    nlohmann::json layers = nlohmann::json::array();
+    for (const LayerSpan& l : totals.layers) {
+      layers.push_back({{"name", l.name}, {"macs", l.macs}, {"cycles", l.cycles}});
+    }
+    report["layers"] = layers;
     model::WriteFileAtomically(args.report, {report.dump(2), "\n"});
   }
 }

@@ -45,6 +45,9 @@ struct ConvProblem {
   // DRAM addresses of the input: x_addr + n·x_image + y·x_row + x·x_pixel + channel. From the
   // input's rows view, or the padded copy's view when channels are packed (PackSmallChannels).
   std::int64_t x_addr = 0, x_pixel = 0, x_row = 0, x_image = 0;
+  // Packed (PackSmallChannels): the original channels and kernel width, for the lanes that carry
+  // real products; 0 when not packed.
+  std::int64_t packed_c = 0, packed_kw = 0;
 
   std::int64_t InPerGroup() const { return shape.c / shape.group; }
   std::int64_t OutPerGroup() const { return shape.m / shape.group; }
@@ -334,7 +337,10 @@ void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
           g.preload = true;
           g.accumulate = i > 0 || s.raw;
           g.act_signed = p.x_signed;
-          g.k_lanes = Field(std::min(rows, s.c - tr.cb * rows), "k_lanes");
+          const std::int64_t k_lanes = p.packed_c > 0 ? std::min(s.dw, p.packed_kw - tr.kx * s.dw) *
+                                                            p.packed_c  // pixels · channels
+                                                      : std::min(rows, s.c - tr.cb * rows);
+          g.k_lanes = Field(k_lanes, "k_lanes");
           g.n_lanes = Field(n_lanes, "n_lanes");
           if (t.flat) {
             std::int64_t done = 0;
@@ -499,6 +505,8 @@ ConvProblem PackedProblem(const ConvProblem& p, const Packing& k) {
       }
     }
   }
+  q.packed_c = o.c;
+  q.packed_kw = o.kw;
   q.x_pixel = o.c;
   q.x_row = k.width * o.c;
   q.x_image = k.hp * q.x_row;
@@ -575,6 +583,7 @@ void LowerChoosingPacking(LowerContext& ctx, ConvProblem& p) {
         ctx.layers.push_back(EmitPaddedCopy(ctx, p, *k, dst));
         q.x_addr = dst;
         packed.estimate.plan += ", " + std::to_string(k->pixels) + " pixels per row";
+        packed.estimate.macs = p.shape.Macs();
         Lower(ctx, q, packed);
         return;
       }
