@@ -314,9 +314,13 @@ RtlRunResult RtlSimulator::Run() {
   // Instructions of each queue in program order, for the retire cycles.
   std::array<std::vector<std::int64_t>, model::isa::kNumQueues> in_queue;
   for (std::int64_t i = 0; i < count; ++i) {
-    const auto q = static_cast<std::size_t>(model::isa::QueueOf(
-        model::isa::Decode(program_.instructions[static_cast<std::size_t>(i)])));
-    in_queue[q].push_back(i);
+    try {
+      const auto q = static_cast<std::size_t>(model::isa::QueueOf(
+          model::isa::Decode(program_.instructions[static_cast<std::size_t>(i)])));
+      in_queue[q].push_back(i);
+    } catch (const Error&) {
+      // An illegal word (with the program check off) enters no queue: the accelerator stops at it.
+    }
   }
   std::array<std::size_t, model::isa::kNumQueues> retired{};
   std::vector<std::int64_t> retire_cycles(static_cast<std::size_t>(count), -1);
