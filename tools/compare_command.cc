@@ -169,6 +169,12 @@ bool CompareWrites(const std::string& a_name, std::vector<model::isa::WriteRecor
   return false;
 }
 
+// Element i as text: the integer, or the float with its digits.
+std::string ValueAt(const model::Tensor& t, std::int64_t i) {
+  if (t.dtype() == model::DType::kFloat32) return FormatFloat(t.GetDouble(i));
+  return std::to_string(t.GetInt(i));
+}
+
 bool IsModelFile(const std::string& path) {
   const std::string ext = std::filesystem::path(path).extension().string();
   std::error_code ec;
@@ -264,10 +270,10 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
             "  " + have[i] + " vs " + have[j] + ": " + FormatCount(ag.total - ag.equal) + " of " +
             FormatCount(ag.total) + " values differ (" +
             FormatFloat(100.0 * static_cast<double>(ag.equal) / static_cast<double>(ag.total)) +
-            " % agree, max " + FormatFloat(ag.max_abs_diff) + " LSB); first at " +
+            " % agree, max " + FormatFloat(ag.max_abs_diff) +
+            (a.dtype() == model::DType::kFloat32 ? "" : " LSB") + "); first at " +
             IndexOf(ag.first_mismatch, a.shape()) + ": " + have[i] + " " +
-            std::to_string(a.GetInt(ag.first_mismatch)) + ", " + have[j] + " " +
-            std::to_string(b.GetInt(ag.first_mismatch)));
+            ValueAt(a, ag.first_mismatch) + ", " + have[j] + " " + ValueAt(b, ag.first_mismatch));
       }
     }
     if (!tensor_exact && first_difference.empty()) first_difference = name;
