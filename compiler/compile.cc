@@ -123,7 +123,7 @@ CompiledProgram CompileSegment(const model::Graph& g, const std::vector<std::siz
     for (std::size_t k = 0; k < node.inputs.size(); ++k) {
       const std::string& in = node.inputs[k];
       if (in.empty() || ctx.tensors.count(in) != 0) continue;
-      const bool activation = k == 0 || node.op == "Add";
+      const bool activation = k == 0 || node.op == "Add" || node.op == "Concat";
       if (g.IsConstant(in)) {
         if (!activation) continue;  // weights and biases: the lowering packs them
         DramTensor t;

@@ -288,6 +288,24 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
   if (skipped > 0)
     std::cout << " (" << FormatCount(skipped) << " computed by fewer than two engines)";
   std::cout << "\n";
+  if (!exact && results.count("isa") != 0 && results.count("rtl") != 0) {
+    // Between the simulator and the RTL: the first program and instruction whose writes differ.
+    for (const compiler::CompiledProgram& p : cm.programs) {
+      std::map<std::string, model::Tensor> in;
+      for (const model::ManifestTensor& t : p.program.manifest.inputs) in[t.name] = results["isa"].at(t.name);
+      model::isa::IsaSimOptions isa_options;
+      isa_options.record_writes = true;
+      sim::RtlOptions rtl_options;
+      rtl_options.record_writes = true;
+      auto isa_run = model::isa::RunProgramOnIsa(cm.arch, p.program, in, isa_options);
+      auto rtl_run = sim::RunProgramOnRtl(cm.arch, p.program, in, rtl_options);
+      std::cout << "program " << p.name << ": ";
+      if (!CompareWrites("isa", std::move(isa_run.result.writes), "rtl",
+                         std::move(rtl_run.result.writes), p.program)) {
+        break;
+      }
+    }
+  }
   if (!exact) {
     throw Error("the engines disagree; the first tensor that differs is '" + first_difference +
                 "' (see above)");

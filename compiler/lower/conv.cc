@@ -339,7 +339,7 @@ void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
           g.act_signed = p.x_signed;
           const std::int64_t k_lanes = p.packed_c > 0 ? std::min(s.dw, p.packed_kw - tr.kx * s.dw) *
                                                             p.packed_c  // pixels · channels
-                                                      : std::min(rows, s.c - tr.cb * rows);
+                                                      : std::min({rows, s.c - tr.cb * rows, p.InPerGroup()});  // a group's lanes
           g.k_lanes = Field(k_lanes, "k_lanes");
           g.n_lanes = Field(n_lanes, "n_lanes");
           if (t.flat) {

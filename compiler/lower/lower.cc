@@ -6,6 +6,8 @@
 namespace qsa::compiler {
 
 std::string PoolRefusal(const model::Graph& graph, const model::Node& node);  // pool.cc
+std::string ConcatRefusal(const model::Graph& graph, const model::Node& node,
+                          const std::vector<Layout>& input_layouts);  // copy.cc
 
 namespace {
 
@@ -128,6 +130,12 @@ std::string AcceleratorRefusal(const model::Graph& graph, const model::Node& nod
     if (!RowsOf(input_layouts[0], 1)) return "input is not stored NHWC";
     return "";
   }
+  if (node.op == "Concat") {
+    for (const std::string& in : node.inputs) {
+      if (!IsQuantized(graph.Info(in).dtype)) return "the DMA engines copy uint8/int8 tensors";
+    }
+    return ConcatRefusal(graph, node, input_layouts);
+  }
   return "no accelerator lowering for " + node.op;
 }
 
@@ -157,6 +165,7 @@ void LowerNode(LowerContext& ctx, const model::Node& node) {
   if (node.op == "Conv") return LowerConv(ctx, node);
   if (node.op == "MatMul") return LowerMatMul(ctx, node);
   if (node.op == "Add") return LowerAdd(ctx, node);
+  if (node.op == "Concat") return LowerConcat(ctx, node);
   if (node.op == "MaxPool" || node.op == "AveragePool" || node.op == "GlobalAveragePool") {
     return LowerPool(ctx, node);
   }

@@ -61,11 +61,12 @@ bool IsAlias(const model::Node& node);
 // the node when no tiling fits the on-chip memories.
 void LowerNode(LowerContext& ctx, const model::Node& node);
 
-// Per-op lowerings (conv.cc, pool.cc, eltwise.cc).
+// Per-op lowerings (conv.cc, pool.cc, eltwise.cc, copy.cc).
 void LowerConv(LowerContext& ctx, const model::Node& node);
 void LowerMatMul(LowerContext& ctx, const model::Node& node);
 void LowerPool(LowerContext& ctx, const model::Node& node);
 void LowerAdd(LowerContext& ctx, const model::Node& node);
+void LowerConcat(LowerContext& ctx, const model::Node& node);
 
 // Output tensor `name` of the program: DRAM for it, in the default layout unless given.
 const DramTensor& PlaceOutput(LowerContext& ctx, const std::string& name, const Layout& layout);

@@ -139,6 +139,7 @@ TEST(CompileIsa, RandomConvolutions) { RunRandom("conv", random_models::RandomCo
 TEST(CompileIsa, RandomMatMuls) { RunRandom("matmul", random_models::RandomMatMul, Cases(25)); }
 TEST(CompileIsa, RandomAdds) { RunRandom("add", random_models::RandomAdd, Cases(10)); }
 TEST(CompileIsa, RandomPools) { RunRandom("pool", random_models::RandomPool, Cases(25)); }
+TEST(CompileIsa, RandomConcats) { RunRandom("concat", random_models::RandomConcat, Cases(10)); }
 
 // The bundled examples: every output and every intermediate tensor the programs list equals the
 // golden model's.

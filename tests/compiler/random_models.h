@@ -347,6 +347,43 @@ inline RandomModel RandomPool(Rng& rng, const model::ArchConfig& arch) {
   }
 }
 
+// Concat of two or three inputs of one type and quantization along a random axis of an image
+// [1, C, H, W] or a matrix; channel counts not multiples of the array.
+inline RandomModel RandomConcat(Rng& rng, const model::ArchConfig& arch) {
+  RandomModel m;
+  Graph& g = m.graph;
+  g.name = "concat";
+  const DType t = rng.Activation();
+  const bool image = rng.Chance(0.7);
+  Shape base = image ? Shape{1, rng.Int(1, 2 * arch.rows + 3), rng.Int(1, 9), rng.Int(1, 9)}
+                     : Shape{rng.Int(1, 12), rng.Int(1, 40)};
+  const auto axis = static_cast<std::int64_t>(rng.Int(image ? 1 : 0, static_cast<std::int64_t>(base.size()) - 1));
+  const QuantParams q = PerTensor(static_cast<float>(rng.Real(0.01, 0.1)), rng.ZeroPoint(t));
+  Node node;
+  node.name = "concat0";
+  node.op = "Concat";
+  node.attrs.Set("axis", axis);
+  const std::int64_t n = rng.Int(2, 3);
+  std::ostringstream d;
+  d << "Concat axis " << axis << " of";
+  for (std::int64_t i = 0; i < n; ++i) {
+    Shape s = base;
+    s[static_cast<std::size_t>(axis)] = rng.Int(1, axis == 1 && image ? 2 * arch.rows + 3 : 9);
+    const std::string name = "x" + std::to_string(i);
+    AddInput(g, name, t, s, q);
+    m.feeds[name] = rng.Values(t, s);
+    node.inputs.push_back(name);
+    d << " " << model::DTypeName(t) << model::ShapeToString(s);
+  }
+  node.outputs = {"y"};
+  g.tensors["y"] = {"y", t, {}, q};
+  g.nodes.push_back(node);
+  g.outputs = {"y"};
+  g.Validate();
+  m.description = d.str();
+  return m;
+}
+
 // The shipped configurations and variants with small memories (several tiles per layer, weights
 // streamed in chunks, parameters loaded per block).
 inline model::ArchConfig ArchWith(const model::ArchConfig& base, const std::string& name,
