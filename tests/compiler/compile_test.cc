@@ -140,6 +140,7 @@ TEST(CompileIsa, RandomMatMuls) { RunRandom("matmul", random_models::RandomMatMu
 TEST(CompileIsa, RandomAdds) { RunRandom("add", random_models::RandomAdd, Cases(10)); }
 TEST(CompileIsa, RandomPools) { RunRandom("pool", random_models::RandomPool, Cases(25)); }
 TEST(CompileIsa, RandomConcats) { RunRandom("concat", random_models::RandomConcat, Cases(10)); }
+TEST(CompileIsa, RandomNetworks) { RunRandom("network", random_models::RandomNetwork, Cases(6)); }
 
 // The bundled examples: every output and every intermediate tensor the programs list equals the
 // golden model's.

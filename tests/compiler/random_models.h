@@ -80,50 +80,54 @@ inline QuantParams Spread(double lo, double hi, DType t) {
   return PerTensor(scale, zp);
 }
 
-// The node's output becomes `y` of dtype `out` (uint8/int8 requantized, or int32 raw). For a
-// requantized output the scale comes from a raw run: acc · s_x · s_w over the random input.
-inline void FinishAccumulating(Rng& rng, RandomModel& m, Node node, const std::vector<float>& s_w,
-                               std::int64_t channel_axis, DType out, const std::string& x) {
+// Appends `node` writing tensor `y` of dtype `out` (uint8/int8 requantized, or int32 raw) and
+// makes `y` the graph's output. For a requantized output the scale comes from a raw run of the
+// graph so far: acc · s_x · s_w over the random input.
+inline void AppendAccumulating(Rng& rng, RandomModel& m, Node node, const std::vector<float>& s_w,
+                               std::int64_t channel_axis, DType out, const std::string& x,
+                               const std::string& y) {
   Graph& g = m.graph;
-  {
+  if (out != DType::kInt32) {
     Graph raw = g;
     Node n = node;
-    n.outputs = {"acc"};
-    raw.tensors["acc"] = {"acc", DType::kInt32, {}, {}};
+    n.outputs = {y + "_acc"};
+    raw.tensors[y + "_acc"] = {y + "_acc", DType::kInt32, {}, {}};
     raw.nodes.push_back(n);
-    raw.outputs = {"acc"};
+    raw.outputs = {y + "_acc"};
     raw.Validate();
-    if (out != DType::kInt32) {
-      const Tensor acc = model::RunGraph(raw, m.feeds).at("acc");
-      const float s_x = g.Info(x).quant.scale(0);
-      double lo = 0, hi = 0;
-      const std::int64_t channels = acc.shape()[static_cast<std::size_t>(channel_axis)];
-      std::int64_t inner = 1;
-      for (std::size_t d = static_cast<std::size_t>(channel_axis) + 1; d < acc.shape().size();
-           ++d) {
-        inner *= acc.shape()[d];
-      }
-      for (std::int64_t i = 0; i < acc.size(); ++i) {
-        const std::int64_t c = (i / inner) % channels;
-        const double r = static_cast<double>(acc.GetInt(i)) * s_x *
-                         s_w[s_w.size() == 1 ? 0 : static_cast<std::size_t>(c)];
-        lo = std::min(lo, r);
-        hi = std::max(hi, r);
-      }
-      // Narrow the range now and then so that some outputs saturate.
-      const double shrink = rng.Chance(0.3) ? 0.5 : 1.0;
-      g.tensors["y"] = {"y", out, {}, Spread(lo * shrink, hi * shrink, out)};
-      if (rng.Chance(0.3)) {
-        node.attrs.Set("clamp_min", std::int64_t{g.tensors["y"].quant.zero_points[0]});  // ReLU
-      }
-    } else {
-      g.tensors["y"] = {"y", DType::kInt32, {}, {}};
+    const Tensor acc = model::RunGraph(raw, m.feeds).at(y + "_acc");
+    const float s_x = g.Info(x).quant.scale(0);
+    double lo = 0, hi = 0;
+    const std::int64_t channels = acc.shape()[static_cast<std::size_t>(channel_axis)];
+    std::int64_t inner = 1;
+    for (std::size_t d = static_cast<std::size_t>(channel_axis) + 1; d < acc.shape().size(); ++d) {
+      inner *= acc.shape()[d];
     }
+    for (std::int64_t i = 0; i < acc.size(); ++i) {
+      const std::int64_t c = (i / inner) % channels;
+      const double r = static_cast<double>(acc.GetInt(i)) * s_x *
+                       s_w[s_w.size() == 1 ? 0 : static_cast<std::size_t>(c)];
+      lo = std::min(lo, r);
+      hi = std::max(hi, r);
+    }
+    // Narrow the range now and then so that some outputs saturate.
+    const double shrink = rng.Chance(0.3) ? 0.5 : 1.0;
+    g.tensors[y] = {y, out, {}, Spread(lo * shrink, hi * shrink, out)};
+    if (rng.Chance(0.3)) {
+      node.attrs.Set("clamp_min", std::int64_t{g.tensors[y].quant.zero_points[0]});  // ReLU
+    }
+  } else {
+    g.tensors[y] = {y, DType::kInt32, {}, {}};
   }
-  node.outputs = {"y"};
+  node.outputs = {y};
   g.nodes.push_back(node);
-  g.outputs = {"y"};
+  g.outputs = {y};
   g.Validate();
+}
+
+inline void FinishAccumulating(Rng& rng, RandomModel& m, Node node, const std::vector<float>& s_w,
+                               std::int64_t channel_axis, DType out, const std::string& x) {
+  AppendAccumulating(rng, m, std::move(node), s_w, channel_axis, out, x, "y");
 }
 
 inline RandomModel RandomConv(Rng& rng, const model::ArchConfig& arch) {
@@ -380,6 +384,118 @@ inline RandomModel RandomConcat(Rng& rng, const model::ArchConfig& arch) {
   g.nodes.push_back(node);
   g.outputs = {"y"};
   g.Validate();
+  m.description = d.str();
+  return m;
+}
+
+// A small network: a 3x3 convolution, a depthwise 3x3, a residual add, a max pool, a concat
+// with a 1x1 branch, a global average pool, a flatten and a fully connected layer, with random
+// channel counts and image size — the layers hand their tensors to one another on the
+// accelerator.
+inline RandomModel RandomNetwork(Rng& rng, const model::ArchConfig& arch) {
+  RandomModel m;
+  Graph& g = m.graph;
+  g.name = "network";
+  const DType t = rng.Activation();
+  const std::int64_t c0 = rng.Int(1, 4), c1 = rng.Int(2, 2 * arch.rows + 3);
+  const std::int64_t h = rng.Int(4, 12), w = rng.Int(4, 12);
+  AddInput(g, "x", t, {1, c0, h, w}, PerTensor(static_cast<float>(rng.Real(0.01, 0.05)), rng.ZeroPoint(t)));
+  m.feeds["x"] = rng.Values(t, {1, c0, h, w});
+  int counter = 0;
+  const auto weights = [&](const Shape& shape, std::int64_t channels) {
+    const std::string name = "w" + std::to_string(counter++);
+    std::vector<float> s_w(static_cast<std::size_t>(channels));
+    for (float& s : s_w) s = static_cast<float>(rng.Real(0.005, 0.03));
+    g.AddConstant(name, rng.Values(DType::kInt8, shape),
+                  QuantParams{s_w, std::vector<std::int32_t>(s_w.size(), 0), 0});
+    return std::make_pair(name, s_w);
+  };
+  const auto conv = [&](const std::string& x, std::int64_t cin, std::int64_t cout, std::int64_t k,
+                        std::int64_t group, const std::string& y) {
+    const auto [wn, s_w] = weights({cout, cin / group, k, k}, cout);
+    Node n;
+    n.name = y + "_conv";
+    n.op = "Conv";
+    n.inputs = {x, wn};
+    n.attrs.Set("pads", std::vector<std::int64_t>{k / 2, k / 2, k / 2, k / 2});
+    n.attrs.Set("group", group);
+    AppendAccumulating(rng, m, n, s_w, 1, t, x, y);
+  };
+  conv("x", c0, c1, 3, 1, "a");
+  conv("a", c1, c1, 3, c1, "b");  // depthwise
+  {
+    Node n;
+    n.name = "res";
+    n.op = "Add";
+    n.inputs = {"a", "b"};
+    n.outputs = {"r"};
+    g.tensors["r"] = {"r", t, {}, PerTensor(static_cast<float>(rng.Real(0.05, 0.2)), rng.ZeroPoint(t))};
+    g.nodes.push_back(n);
+  }
+  {
+    Node n;
+    n.name = "pool";
+    n.op = "MaxPool";
+    n.inputs = {"r"};
+    n.outputs = {"p"};
+    n.attrs.Set("kernel_shape", std::vector<std::int64_t>{2, 2});
+    n.attrs.Set("strides", std::vector<std::int64_t>{2, 2});
+    g.nodes.push_back(n);
+    g.outputs = {"p"};
+    g.Validate();
+  }
+  const std::int64_t c2 = rng.Int(1, arch.cols + 3);
+  conv("p", c1, c2, 1, 1, "q");
+  {
+    // Concat needs one quantization: the branch is requantized by a 1x1 conv to p's.
+    Node n;
+    n.name = "cat";
+    n.op = "Concat";
+    n.inputs = {"p", "q2"};
+    n.outputs = {"c"};
+    n.attrs.Set("axis", std::int64_t{1});
+    const auto [wn, s_w] = weights({c1, c2, 1, 1}, c1);
+    Node n2;
+    n2.name = "q2_conv";
+    n2.op = "Conv";
+    n2.inputs = {"q", wn};
+    g.tensors["q2"] = {"q2", t, {}, g.Info("p").quant};
+    n2.outputs = {"q2"};
+    g.nodes.push_back(n2);
+    g.nodes.push_back(n);
+  }
+  {
+    Node n;
+    n.name = "gap";
+    n.op = "GlobalAveragePool";
+    n.inputs = {"c"};
+    n.outputs = {"gp"};
+    g.tensors["gp"] = {"gp", t, {}, PerTensor(static_cast<float>(rng.Real(0.02, 0.1)), rng.ZeroPoint(t))};
+    g.nodes.push_back(n);
+    Node f;
+    f.name = "flatten";
+    f.op = "Flatten";
+    f.inputs = {"gp"};
+    f.outputs = {"f"};
+    f.attrs.Set("axis", std::int64_t{1});
+    g.nodes.push_back(f);
+    g.outputs = {"f"};
+    g.Validate();
+  }
+  const std::int64_t classes = rng.Int(2, 2 * arch.cols + 3);
+  const std::string bn = "w" + std::to_string(counter++);
+  std::vector<float> s_b(static_cast<std::size_t>(classes));
+  for (float& s : s_b) s = static_cast<float>(rng.Real(0.005, 0.03));
+  g.AddConstant(bn, rng.Values(DType::kInt8, {2 * c1, classes}),
+                QuantParams{s_b, std::vector<std::int32_t>(s_b.size(), 0), 1});
+  Node fc;
+  fc.name = "fc";
+  fc.op = "MatMul";
+  fc.inputs = {"f", bn};
+  AppendAccumulating(rng, m, fc, s_b, 1, t, "f", "logits");
+  std::ostringstream d;
+  d << "network " << model::DTypeName(t) << "[1," << c0 << "," << h << "," << w << "] widths " << c1
+    << "," << c2 << " classes " << classes;
   m.description = d.str();
   return m;
 }
