@@ -292,7 +292,8 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
     // Between the simulator and the RTL: the first program and instruction whose writes differ.
     for (const compiler::CompiledProgram& p : cm.programs) {
       std::map<std::string, model::Tensor> in;
-      for (const model::ManifestTensor& t : p.program.manifest.inputs) in[t.name] = results["isa"].at(t.name);
+      for (const model::ManifestTensor& t : p.program.manifest.inputs)
+        in[t.name] = results["isa"].at(t.name);
       model::isa::IsaSimOptions isa_options;
       isa_options.record_writes = true;
       sim::RtlOptions rtl_options;

@@ -337,9 +337,10 @@ void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
           g.preload = true;
           g.accumulate = i > 0 || s.raw;
           g.act_signed = p.x_signed;
-          const std::int64_t k_lanes = p.packed_c > 0 ? std::min(s.dw, p.packed_kw - tr.kx * s.dw) *
-                                                            p.packed_c  // pixels · channels
-                                                      : std::min({rows, s.c - tr.cb * rows, p.InPerGroup()});  // a group's lanes
+          const std::int64_t k_lanes =
+              p.packed_c > 0
+                  ? std::min(s.dw, p.packed_kw - tr.kx * s.dw) * p.packed_c  // pixels · channels
+                  : std::min({rows, s.c - tr.cb * rows, p.InPerGroup()});    // a group's lanes
           g.k_lanes = Field(k_lanes, "k_lanes");
           g.n_lanes = Field(n_lanes, "n_lanes");
           if (t.flat) {

@@ -89,8 +89,8 @@ void LowerConcat(LowerContext& ctx, const model::Node& node) {
     const std::int64_t chunk = xi.shape[static_cast<std::size_t>(axis)] * place.inner * es;
     const std::int64_t full = chunk / rows, tail = chunk % rows;
     if (full > budget) {
-      throw Error("layer '" + node.name + "' does not fit: one run of input '" + name +
-                  "' needs " + std::to_string(CeilDiv(chunk, rows)) + " scratchpad rows; " +
+      throw Error("layer '" + node.name + "' does not fit: one run of input '" + name + "' needs " +
+                  std::to_string(CeilDiv(chunk, rows)) + " scratchpad rows; " +
                   std::to_string(budget) + " are free for it");
     }
     // Runs per step: their full rows (a grid of at most 255 x 255) and tails must fit.

@@ -361,7 +361,8 @@ inline RandomModel RandomConcat(Rng& rng, const model::ArchConfig& arch) {
   const bool image = rng.Chance(0.7);
   Shape base = image ? Shape{1, rng.Int(1, 2 * arch.rows + 3), rng.Int(1, 9), rng.Int(1, 9)}
                      : Shape{rng.Int(1, 12), rng.Int(1, 40)};
-  const auto axis = static_cast<std::int64_t>(rng.Int(image ? 1 : 0, static_cast<std::int64_t>(base.size()) - 1));
+  const auto axis =
+      static_cast<std::int64_t>(rng.Int(image ? 1 : 0, static_cast<std::int64_t>(base.size()) - 1));
   const QuantParams q = PerTensor(static_cast<float>(rng.Real(0.01, 0.1)), rng.ZeroPoint(t));
   Node node;
   node.name = "concat0";
@@ -399,7 +400,8 @@ inline RandomModel RandomNetwork(Rng& rng, const model::ArchConfig& arch) {
   const DType t = rng.Activation();
   const std::int64_t c0 = rng.Int(1, 4), c1 = rng.Int(2, 2 * arch.rows + 3);
   const std::int64_t h = rng.Int(4, 12), w = rng.Int(4, 12);
-  AddInput(g, "x", t, {1, c0, h, w}, PerTensor(static_cast<float>(rng.Real(0.01, 0.05)), rng.ZeroPoint(t)));
+  AddInput(g, "x", t, {1, c0, h, w},
+           PerTensor(static_cast<float>(rng.Real(0.01, 0.05)), rng.ZeroPoint(t)));
   m.feeds["x"] = rng.Values(t, {1, c0, h, w});
   int counter = 0;
   const auto weights = [&](const Shape& shape, std::int64_t channels) {
@@ -429,7 +431,8 @@ inline RandomModel RandomNetwork(Rng& rng, const model::ArchConfig& arch) {
     n.op = "Add";
     n.inputs = {"a", "b"};
     n.outputs = {"r"};
-    g.tensors["r"] = {"r", t, {}, PerTensor(static_cast<float>(rng.Real(0.05, 0.2)), rng.ZeroPoint(t))};
+    g.tensors["r"] = {
+        "r", t, {}, PerTensor(static_cast<float>(rng.Real(0.05, 0.2)), rng.ZeroPoint(t))};
     g.nodes.push_back(n);
   }
   {
@@ -470,7 +473,8 @@ inline RandomModel RandomNetwork(Rng& rng, const model::ArchConfig& arch) {
     n.op = "GlobalAveragePool";
     n.inputs = {"c"};
     n.outputs = {"gp"};
-    g.tensors["gp"] = {"gp", t, {}, PerTensor(static_cast<float>(rng.Real(0.02, 0.1)), rng.ZeroPoint(t))};
+    g.tensors["gp"] = {
+        "gp", t, {}, PerTensor(static_cast<float>(rng.Real(0.02, 0.1)), rng.ZeroPoint(t))};
     g.nodes.push_back(n);
     Node f;
     f.name = "flatten";

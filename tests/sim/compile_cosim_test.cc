@@ -113,12 +113,8 @@ TEST(CompileCosim, RandomConvolutions) { RunRandom("conv", compiler::random_mode
 TEST(CompileCosim, RandomMatMuls) { RunRandom("matmul", compiler::random_models::RandomMatMul); }
 TEST(CompileCosim, RandomAdds) { RunRandom("add", compiler::random_models::RandomAdd); }
 TEST(CompileCosim, RandomPools) { RunRandom("pool", compiler::random_models::RandomPool); }
-TEST(CompileCosim, RandomNetworks) {
-  RunRandom("network", compiler::random_models::RandomNetwork);
-}
-TEST(CompileCosim, RandomConcats) {
-  RunRandom("concat", compiler::random_models::RandomConcat);
-}
+TEST(CompileCosim, RandomNetworks) { RunRandom("network", compiler::random_models::RandomNetwork); }
+TEST(CompileCosim, RandomConcats) { RunRandom("concat", compiler::random_models::RandomConcat); }
 
 // The digits and tiny CNN examples in both ONNX forms, a few images each.
 TEST(CompileCosim, Examples) {

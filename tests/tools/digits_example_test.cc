@@ -22,7 +22,9 @@
 #include <tuple>
 #include <vector>
 
+#include "compiler/compile.h"
 #include "compiler/load_model.h"
+#include "compiler/run_compiled.h"
 #include "model/executor.h"
 #include "model/graph.h"
 #include "model/npy.h"
@@ -258,6 +260,54 @@ TEST_P(DigitsExampleTest, GoldenEngineAgreesWithOnnxRuntime) {
   }
 }
 
+// The compiled model on the accelerator (ISA simulator, default 16x16 array): every image's
+// logits equal the golden model's in tflite-double, so the accelerator's accuracy is the int8
+// model's; against ONNX Runtime (which requantizes in float) the agreement rate and the largest
+// difference are reported.
+class DigitsAcceleratorTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DigitsAcceleratorTest, CompiledModelMatchesTheGoldenModel) {
+  const std::string& form = GetParam();
+  const TestSet set = ReadTestSet();
+  const std::int64_t count = set.size();
+  const Tensor ort_q = model::ReadNpy(kDir + "ort_" + form + "_q.npy");
+  const Tensor float_logits = model::ReadNpy(kDir + "ort_float_logits.npy");
+  const compiler::LoadedModel loaded = compiler::LoadModel(ModelPath(form), {});
+  const model::Graph& graph = loaded.graph;
+  const std::string logits_q_name = QuantizedLogits(graph);
+  compiler::CompileOptions options;
+  options.arch = model::DefaultArchConfig();
+  const compiler::CompiledModel cm = compiler::Compile(graph, options);
+  ASSERT_EQ(cm.programs.size(), 1u);
+  const compiler::ProgramEngine isa = compiler::IsaEngine(options.arch);
+  model::RunOptions golden;
+  golden.keep_intermediates = true;
+  std::int64_t correct = 0, float_correct = 0, ort_exact = 0, max_lsb = 0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::map<std::string, Tensor> feeds = {{graph.inputs[0], Image(set, i)}};
+    const auto acc = compiler::RunCompiled(cm, feeds, isa);
+    const auto ref = model::RunGraph(graph, feeds, golden);
+    const Tensor& logits_q = acc.at(logits_q_name);
+    ASSERT_TRUE(logits_q == ref.at(logits_q_name)) << "image " << i;
+    ASSERT_TRUE(acc.at(graph.outputs[0]) == ref.at(graph.outputs[0])) << "image " << i;
+    for (std::int64_t k = 0; k < kClasses; ++k) {
+      const std::int64_t d = std::abs(logits_q.GetInt(k) - ort_q.GetInt(i * kClasses + k));
+      ort_exact += d == 0 ? 1 : 0;
+      max_lsb = std::max(max_lsb, d);
+    }
+    const std::int64_t label = set.labels[static_cast<std::size_t>(i)];
+    correct += ArgMax(acc.at(graph.outputs[0]), 0, kClasses) == label ? 1 : 0;
+    float_correct += ArgMax(float_logits, i * kClasses, kClasses) == label ? 1 : 0;
+  }
+  std::cout << "[ digits_" << form << " on the accelerator ] top-1 " << correct << "/" << count
+            << " (float model " << float_correct << "/" << count << "); integer logits as ONNX "
+            << "Runtime's " << ort_exact << "/" << count * kClasses << ", max " << max_lsb
+            << " LSB\n";
+  // Within one point of the float model's accuracy.
+  EXPECT_GE(100 * correct, 100 * float_correct - count);
+  EXPECT_LE(max_lsb, kRequantStages);
+}
+
 std::string ParamName(const ::testing::TestParamInfo<DigitsExampleTest::ParamType>& info) {
   std::string name = std::get<0>(info.param) + "_";
   for (const char c : std::get<1>(info.param)) {
@@ -265,6 +315,8 @@ std::string ParamName(const ::testing::TestParamInfo<DigitsExampleTest::ParamTyp
   }
   return name;
 }
+
+INSTANTIATE_TEST_SUITE_P(Digits, DigitsAcceleratorTest, ::testing::Values("qdq", "qop"));
 
 INSTANTIATE_TEST_SUITE_P(Digits, DigitsExampleTest,
                          ::testing::Combine(::testing::Values("qdq", "qop"),
