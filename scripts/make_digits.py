@@ -82,6 +82,7 @@ FILES = (
     "digits_qop.onnx",
     "calibration.npz",
     "test_images.npy",
+    "input.npy",
     "test_labels.npy",
     "ort_float_logits.npy",
     "ort_qdq_logits.npy",
@@ -443,6 +444,8 @@ def generate(out: str) -> None:
 
     save_npz(os.path.join(out, "calibration.npz"), {INPUT_NAME: x_cal})
     np.save(os.path.join(out, "test_images.npy"), x_test)
+    # The first test image alone: the input `qsa demo` runs the models on.
+    np.save(os.path.join(out, "input.npy"), x_test[:1])
     np.save(os.path.join(out, "test_labels.npy"), y_test)
 
     float_model = export(net)

@@ -1,5 +1,5 @@
 // qsa demo: runs the bundled examples end to end with the golden engine in every requantization
-// mode and reports how far the modes agree.
+// mode and reports how far the modes agree, then compiled on the ISA simulator and the RTL.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +16,7 @@
 #include "model/npy.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
+#include "tools/compiled_target.h"
 #include "tools/tool_util.h"
 
 #ifndef QSA_EXAMPLES_DIR
@@ -250,6 +251,41 @@ bool RunIsaExample(const IsaExample& example, const fs::path& base) {
   return exact;
 }
 
+// An example model compiled for the default 16x16 array and run with its programs on the ISA
+// simulator and the RTL: the outputs must equal the golden model's (tflite-double) bit for bit.
+bool RunCompiledExample(const Example& example) {
+  const CompiledTarget target =
+      LoadCompiledTarget(example.model.string(), "", "tflite-double", {example.input.string()});
+  const compiler::CompiledModel& cm = target.compiled;
+  std::size_t accel_nodes = 0;
+  for (const compiler::CompiledProgram& p : cm.programs) accel_nodes += p.nodes.size();
+  std::int64_t estimate = 0;
+  for (const compiler::CompiledProgram& p : cm.programs) {
+    for (const compiler::LayerEstimate& e : p.layers) estimate += e.cycles;
+  }
+  std::cout << "  compiled for " << cm.arch.rows << "x" << cm.arch.cols << ": " << accel_nodes
+            << " nodes in " << cm.programs.size()
+            << (cm.programs.size() == 1 ? " program" : " programs") << ", "
+            << cm.host_fallbacks.size() << " on the host; " << FormatCount(estimate)
+            << " cycles estimated\n";
+  if (cm.programs.empty()) {
+    std::cout << "  nothing for the accelerator: every node runs on the host\n";
+    return true;
+  }
+  const auto golden = model::RunGraph(target.prepared.loaded.graph, target.prepared.feeds);
+  bool exact = true;
+  for (const std::string engine : {"isa", "rtl"}) {
+    EngineTotals totals;
+    const auto values = RunCompiledOn(engine, target, &totals);
+    bool same = true;
+    for (const std::string& out : cm.outputs) same = same && values.at(out) == golden.at(out);
+    std::cout << "  " << DescribeTotals(engine, cm.arch, totals) << "; outputs "
+              << (same ? "bit-exact with golden" : "DIFFER from golden") << "\n";
+    exact = exact && same;
+  }
+  return exact;
+}
+
 }  // namespace
 
 CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
@@ -261,7 +297,9 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
   cmd->footer(
       "Runs every .onnx model and .json graph in DIR/*/ that has an input.npy beside it with the\n"
       "golden engine in each --requant mode, prints the outputs and how far the modes agree, and,\n"
-      "where <model>.ort.npy holds ONNX Runtime's output for input.npy, the agreement with it.\n"
+      "where <model>.ort.npy holds ONNX Runtime's output for input.npy, the agreement with it;\n"
+      "then compiles the model for the default array and runs it on the ISA simulator and the RTL,\n"
+      "which must give the golden model's outputs bit for bit.\n"
       "Then assembles each hand-written program DIR/isa/*/*.s, runs it on the ISA simulator and "
       "on\n"
       "the verilated RTL, and\n"
@@ -290,6 +328,7 @@ void DemoCommand(const DemoArgs& args) {
     std::cout << "\n== " << name << "\n";
     try {
       RunExample(example, base);
+      if (!RunCompiledExample(example)) failed.push_back(name + " (compiled: not bit-exact)");
     } catch (const std::exception& e) {
       std::cout << "  FAILED: " << e.what() << "\n";
       failed.push_back(name);
