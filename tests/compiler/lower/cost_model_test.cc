@@ -1,0 +1,98 @@
+// The cost model and the tiler: estimates of small layers worked out by hand, tilings that fit
+// the memories they are given, and the error for a layer nothing fits.
+#include <gtest/gtest.h>
+
+#include "compiler/lower/cost_model.h"
+#include "model/error.h"
+
+namespace qsa::compiler {
+namespace {
+
+model::ArchConfig Arch() {
+  model::ArchConfig a = model::DefaultArchConfig();
+  a.dram_latency_cycles = 100;
+  a.dram_bytes_per_cycle = 16;
+  return a;
+}
+
+// A 3x3 convolution, 16 -> 16 channels, 8x8, padding 1: one tile, weights resident.
+ConvShape Conv3x3() {
+  ConvShape s;
+  s.c = s.m = 16;
+  s.h = s.w = s.oh = s.ow = 8;
+  s.kh = s.kw = 3;
+  s.pt = s.pl = s.pb = s.pr = 1;
+  s.tiles_per_block = {9};
+  return s;
+}
+
+TEST(CostModelTest, OneTileConvolutionByHand) {
+  const model::ArchConfig arch = Arch();
+  const ConvShape s = Conv3x3();
+  const ConvTiling t = ChooseConvTiling(arch, s, "conv");
+  EXPECT_FALSE(t.flat);
+  EXPECT_EQ(t.th, 8);
+  EXPECT_EQ(t.tw, 8);
+  EXPECT_TRUE(t.weights_resident);
+  EXPECT_EQ(t.in_rows, 10 * 10);  // the padded window, one channel block
+  const LayerEstimate e = EstimateConv(arch, s, t);
+  EXPECT_EQ(e.macs, 8 * 8 * 16 * 16 * 9);
+  EXPECT_EQ(e.tiles, 1);
+  // 9 gemms of 64 rows, fill and drain (16 + 16), post 64 rows + 4.
+  EXPECT_EQ(e.compute_cycles, 9 * 64 + 32 + 64 + 4);
+  // Loads: weights (9·256 bytes), parameters (16·16 bytes), the input (64 pixels × 16 bytes).
+  EXPECT_EQ(e.dram_read, 9 * 256 + 256 + 64 * 16);
+  EXPECT_EQ(e.load_cycles, (100 + 144) + (100 + 16) + (100 + 64));
+  EXPECT_EQ(e.dram_written, 64 * 16);
+  EXPECT_EQ(e.cycles, std::max({e.compute_cycles, e.load_cycles, e.store_cycles}) + 100);
+  EXPECT_EQ(e.min_dram_bytes, e.dram_read + e.dram_written);
+}
+
+TEST(CostModelTest, SmallMemoriesGetSmallerTilesThatFit) {
+  model::ArchConfig arch = Arch();
+  ConvShape s = Conv3x3();
+  s.h = s.w = s.oh = s.ow = 56;
+  s.c = s.m = 64;
+  s.tiles_per_block = {36, 36, 36, 36};
+  arch.scratchpad_bytes = 16 * 1024;  // 1,024 rows
+  arch.accumulator_bytes = 8 * 1024;  // 128 rows
+  const ConvTiling t = ChooseConvTiling(arch, s, "conv");
+  EXPECT_LE(t.ScratchpadRows(), arch.scratchpad_rows());
+  EXPECT_LE(t.acc_rows, arch.accumulator_rows());
+  EXPECT_LE(t.th * t.tw, 128);
+  const LayerEstimate e = EstimateConv(arch, s, t);
+  EXPECT_GT(e.tiles, 1);
+  EXPECT_EQ(e.macs, s.Macs());
+}
+
+TEST(CostModelTest, ALayerThatFitsNothingNamesTheLayerAndTheRows) {
+  model::ArchConfig arch = Arch();
+  arch.rows = arch.cols = 4;
+  arch.scratchpad_bytes = 1024;
+  ConvShape s = Conv3x3();
+  s.c = 512;
+  s.tiles_per_block = std::vector<std::int64_t>(4, 9 * 128);
+  try {
+    ChooseConvTiling(arch, s, "wide");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("layer 'wide' does not fit"), std::string::npos) << m;
+    EXPECT_NE(m.find("scratchpad rows (the architecture has 256)"), std::string::npos) << m;
+  }
+}
+
+TEST(CostModelTest, PointwiseLayersAreFlatRuns) {
+  const model::ArchConfig arch = Arch();
+  ConvShape s;
+  s.c = 32;
+  s.m = 48;
+  s.h = s.oh = 100;  // a matmul of 100 rows
+  s.tiles_per_block = {2, 2, 2};
+  const ConvTiling t = ChooseConvTiling(arch, s, "fc");
+  EXPECT_TRUE(t.flat);
+  EXPECT_EQ(t.run, 100);
+}
+
+}  // namespace
+}  // namespace qsa::compiler
