@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "compiler/lower/lower.h"
@@ -324,7 +326,7 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
   }
   // Everything goes into a fresh folder beside the target, which then replaces it.
   const fs::path target(dir);
-  const fs::path tmp = target.string() + ".partial";
+  const fs::path tmp = target.string() + ".partial-" + std::to_string(::getpid());
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) throw Error("cannot create '" + tmp.string() + "': " + ec.message());

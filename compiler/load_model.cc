@@ -1,5 +1,7 @@
 #include "compiler/load_model.h"
 
+#include <filesystem>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -26,6 +28,12 @@ std::string LowerExtension(const std::string& path) {
 }
 
 }  // namespace
+
+bool IsModelPath(const std::string& path) {
+  const std::string ext = LowerExtension(path);
+  std::error_code ec;
+  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
+}
 
 LoadedModel LoadModel(const std::string& path,
                       const std::map<std::string, model::Tensor>& provided) {

@@ -20,4 +20,8 @@ struct LoadedModel {
 LoadedModel LoadModel(const std::string& path,
                       const std::map<std::string, model::Tensor>& provided);
 
+// True when `path` names a model file LoadModel takes: extension .onnx or .json (any case), not
+// a folder.
+bool IsModelPath(const std::string& path);
+
 }  // namespace qsa::compiler

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/load_model.h"
 #include "model/assembler.h"
 #include "model/error.h"
 #include "model/executor.h"
@@ -175,12 +176,6 @@ std::string ValueAt(const model::Tensor& t, std::int64_t i) {
   return std::to_string(t.GetInt(i));
 }
 
-bool IsModelFile(const std::string& path) {
-  const std::string ext = std::filesystem::path(path).extension().string();
-  std::error_code ec;
-  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
-}
-
 // A compiled model (or a model compiled on the fly): every tensor the programs compute and every
 // model output, engine against engine, in the order the steps compute them; the first tensor
 // that differs is where to look.
@@ -318,7 +313,7 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
 
 void CompareCommand(const CompareArgs& args) {
   const std::vector<std::string> engines = ParseEngines(args.engines);
-  if (IsCompiledTarget(args.target) || IsModelFile(args.target)) {
+  if (IsCompiledTarget(args.target) || compiler::IsModelPath(args.target)) {
     return CompareCompiled(args, engines);
   }
   const ProgramTarget target = LoadProgramTarget(args.target, args.arch);

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/load_model.h"
 #include "model/arch.h"
 #include "model/error.h"
 #include "model/executor.h"
@@ -243,13 +244,11 @@ void RunRtl(const RunArgs& args) {
 
 // A model file given with --engine isa/rtl, or a compiled folder: compiled (on the fly) and run
 // step by step; writes the model's outputs.
-bool IsModelFile(const std::string& path) {
-  const std::string ext = std::filesystem::path(path).extension().string();
-  std::error_code ec;
-  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
-}
-
 void RunCompiledModel(const RunArgs& args) {
+  if (args.layers && args.engine != "rtl") {
+    throw Error(
+        "--layers needs --engine rtl (per-layer cycles come from the RTL's retire signals)");
+  }
   if (!args.trace_isa.empty() || !args.trace.empty() || args.dram_seed >= 0) {
     throw Error(
         "--trace-isa, --trace and --dram-seed take one program: run a program folder of "
@@ -292,9 +291,12 @@ void RunCompiledModel(const RunArgs& args) {
 
 void RunCommand(const RunArgs& args) {
   CheckEngine(args.engine);
-  if (IsCompiledTarget(args.model) || (args.engine != "golden" && IsModelFile(args.model))) {
+  if (IsCompiledTarget(args.model) ||
+      (args.engine != "golden" && compiler::IsModelPath(args.model))) {
     return RunCompiledModel(args);
   }
+  if (args.layers)
+    throw Error("--layers takes a compiled model (a folder from qsa compile) or a model file");
   if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
     throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
                 " needs --engine rtl");
