@@ -69,8 +69,10 @@ TEST_F(CompileCliTest, CompiledAndOnTheFlyModelsAreBitExactOnThreeEngines) {
   std::vector<model::Tensor> logits;
   for (const char* engine : {"golden", "isa", "rtl"}) {
     const std::string out = Path(std::string("out_") + engine);
-    const CliResult r =
-        Qsa({"run", Path("prog"), "--engine", engine, "--input", x, "--out", out, "--layers"});
+    std::vector<std::string> args = {"run", Path("prog"), "--engine", engine, "--input",
+                                     x,     "--out",      out};
+    if (std::string(engine) == "rtl") args.push_back("--layers");
+    const CliResult r = Qsa(args);
     ASSERT_EQ(r.exit_code, 0) << engine << r.out << r.err;
     logits.push_back(model::ReadNpy(out + "/logits.npy"));
     if (std::string(engine) == "rtl") {
@@ -79,6 +81,9 @@ TEST_F(CompileCliTest, CompiledAndOnTheFlyModelsAreBitExactOnThreeEngines) {
   }
   EXPECT_TRUE(logits[0] == logits[1]);
   EXPECT_TRUE(logits[0] == logits[2]);
+  ExpectError(
+      Qsa({"run", Path("prog"), "--engine", "isa", "--input", x, "--out", Path("o3"), "--layers"}),
+      1, {"--layers needs --engine rtl"});
 }
 
 // Against ONNX Runtime's float requantization the golden model differs by an LSB here and there:
