@@ -58,6 +58,20 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
   return t;
 }
 
+namespace {
+
+void AddRun(EngineTotals& sum, std::int64_t cycles, const model::isa::IsaCounters& c) {
+  ++sum.programs;
+  sum.cycles += cycles;
+  sum.macs_useful += c.macs_useful;
+  sum.macs_issued += c.macs_issued;
+  sum.dram_read += c.dram.bytes_read;
+  sum.dram_written += c.dram.bytes_written;
+  sum.instructions += c.instructions;
+}
+
+}  // namespace
+
 std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
                                                    const CompiledTarget& target,
                                                    EngineTotals* totals) {
@@ -68,13 +82,7 @@ std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
   if (engine == "isa") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
       model::isa::IsaProgramRun r = model::isa::RunProgramOnIsa(arch, p.program, in);
-      ++sum.programs;
-      sum.cycles += r.result.timing.cycles;
-      sum.macs_useful += r.result.counters.macs_useful;
-      sum.macs_issued += r.result.counters.macs_issued;
-      sum.dram_read += r.result.counters.dram.bytes_read;
-      sum.dram_written += r.result.counters.dram.bytes_written;
-      sum.instructions += r.result.counters.instructions;
+      AddRun(sum, r.result.timing.cycles, r.result.counters);
       return r.outputs;
     };
   } else if (engine == "rtl") {
@@ -93,13 +101,7 @@ std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
         sum.layers.push_back(span);
         previous_end = end;
       }
-      ++sum.programs;
-      sum.cycles += r.result.cycles;
-      sum.macs_useful += r.result.counters.macs_useful;
-      sum.macs_issued += r.result.counters.macs_issued;
-      sum.dram_read += r.result.counters.dram.bytes_read;
-      sum.dram_written += r.result.counters.dram.bytes_written;
-      sum.instructions += r.result.counters.instructions;
+      AddRun(sum, r.result.cycles, r.result.counters);
       return r.outputs;
     };
   } else {

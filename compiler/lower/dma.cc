@@ -83,6 +83,21 @@ void FlatRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, 
   }
 }
 
+// Makes the DMA instruction T of a grid: its grid fields, `lanes`, and what `extra` sets (fill,
+// lane0).
+template <typename T, typename Extra>
+auto Maker(std::int64_t lanes, Extra extra) {
+  return [lanes, extra](const GridFields& g) {
+    T in;
+    SetGrid(in, g);
+    in.lanes = Field(lanes, "lanes");
+    extra(in);
+    return isa::Instruction{in};
+  };
+}
+
+constexpr auto kNothing = [](auto&) {};
+
 }  // namespace
 
 std::uint32_t Field(std::int64_t v, const char* what) {
@@ -141,13 +156,8 @@ void LoadWindow(std::vector<LoweredOp>& ops, std::int64_t row, const ImageWindow
   const std::int64_t ix0 = std::clamp<std::int64_t>(w.x0, 0, w.width);
   const std::int64_t ix1 = std::clamp<std::int64_t>(w.x1, ix0, w.width);
   const std::int64_t pt = iy0 - w.y0, pb = w.y1 - iy1, pl = ix0 - w.x0, pr = w.x1 - ix1;
-  const auto make = [&](const GridFields& g) {
-    isa::LoadSp in;
-    SetGrid(in, g);
-    in.lanes = Field(w.lanes, "lanes");
-    in.fill = w.fill;
-    return isa::Instruction{in};
-  };
+  const std::uint8_t fill = w.fill;
+  const auto make = Maker<isa::LoadSp>(w.lanes, [fill](isa::LoadSp& in) { in.fill = fill; });
   if (iy1 == iy0 || ix1 == ix0) {
     FillRows(ops, row, ny * nx, w.fill, comment);
     return;
@@ -178,101 +188,49 @@ void LoadWindow(std::vector<LoweredOp>& ops, std::int64_t row, const ImageWindow
 void LoadRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, std::int64_t count,
               std::int64_t stride, std::int64_t lanes, std::uint8_t fill,
               const std::string& comment) {
-  FlatRows(
-      ops, row, dram, count, stride,
-      [&](const GridFields& g) {
-        isa::LoadSp in;
-        SetGrid(in, g);
-        in.lanes = Field(lanes, "lanes");
-        in.fill = fill;
-        return isa::Instruction{in};
-      },
-      comment);
+  FlatRows(ops, row, dram, count, stride,
+           Maker<isa::LoadSp>(lanes, [fill](isa::LoadSp& in) { in.fill = fill; }), comment);
 }
 
 void LoadAccRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram,
                  std::int64_t count, std::int64_t stride, std::int64_t lanes,
                  const std::string& comment) {
-  FlatRows(
-      ops, row, dram, count, stride,
-      [&](const GridFields& g) {
-        isa::LoadAcc in;
-        SetGrid(in, g);
-        in.lanes = Field(lanes, "lanes");
-        return isa::Instruction{in};
-      },
-      comment);
+  FlatRows(ops, row, dram, count, stride, Maker<isa::LoadAcc>(lanes, kNothing), comment);
 }
 
 void LoadParamRows(std::vector<LoweredOp>& ops, const model::ArchConfig& arch, std::int64_t row,
                    std::int64_t dram, std::int64_t count, const std::string& comment) {
-  FlatRows(
-      ops, row, dram, count, 4 * std::int64_t{arch.cols},
-      [&](const GridFields& g) {
-        isa::LoadParam in;
-        SetGrid(in, g);
-        in.lanes = Field(arch.cols, "lanes");
-        return isa::Instruction{in};
-      },
-      comment);
+  FlatRows(ops, row, dram, count, 4 * std::int64_t{arch.cols},
+           Maker<isa::LoadParam>(arch.cols, kNothing), comment);
 }
 
 void StoreRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, std::int64_t count,
                std::int64_t stride, std::int64_t lanes, std::int64_t lane0,
                const std::string& comment) {
-  FlatRows(
-      ops, row, dram, count, stride,
-      [&](const GridFields& g) {
-        isa::StoreSp out;
-        SetGrid(out, g);
-        out.lanes = Field(lanes, "lanes");
-        out.lane0 = Field(lane0, "lane0");
-        return isa::Instruction{out};
-      },
-      comment);
+  const std::uint32_t first = Field(lane0, "lane0");
+  FlatRows(ops, row, dram, count, stride,
+           Maker<isa::StoreSp>(lanes, [first](isa::StoreSp& out) { out.lane0 = first; }), comment);
 }
 
 void StoreGrid(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, std::int64_t ny,
                std::int64_t nx, std::int64_t stride_y, std::int64_t stride_x, std::int64_t lanes,
                std::int64_t lane0, const std::string& comment) {
-  Grid(
-      ops, GridFields{row, dram, ny, nx, stride_y, stride_x},
-      [&](const GridFields& g) {
-        isa::StoreSp out;
-        SetGrid(out, g);
-        out.lanes = Field(lanes, "lanes");
-        out.lane0 = Field(lane0, "lane0");
-        return isa::Instruction{out};
-      },
-      comment);
+  const std::uint32_t first = Field(lane0, "lane0");
+  Grid(ops, GridFields{row, dram, ny, nx, stride_y, stride_x},
+       Maker<isa::StoreSp>(lanes, [first](isa::StoreSp& out) { out.lane0 = first; }), comment);
 }
 
 void StoreAccRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram,
                   std::int64_t count, std::int64_t stride, std::int64_t lanes,
                   const std::string& comment) {
-  FlatRows(
-      ops, row, dram, count, stride,
-      [&](const GridFields& g) {
-        isa::StoreAcc out;
-        SetGrid(out, g);
-        out.lanes = Field(lanes, "lanes");
-        return isa::Instruction{out};
-      },
-      comment);
+  FlatRows(ops, row, dram, count, stride, Maker<isa::StoreAcc>(lanes, kNothing), comment);
 }
 
 void StoreAccGrid(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dram, std::int64_t ny,
                   std::int64_t nx, std::int64_t stride_y, std::int64_t stride_x, std::int64_t lanes,
                   const std::string& comment) {
-  Grid(
-      ops, GridFields{row, dram, ny, nx, stride_y, stride_x},
-      [&](const GridFields& g) {
-        isa::StoreAcc out;
-        SetGrid(out, g);
-        out.lanes = Field(lanes, "lanes");
-        return isa::Instruction{out};
-      },
-      comment);
+  Grid(ops, GridFields{row, dram, ny, nx, stride_y, stride_x},
+       Maker<isa::StoreAcc>(lanes, kNothing), comment);
 }
 
 }  // namespace qsa::compiler

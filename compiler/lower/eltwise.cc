@@ -19,23 +19,14 @@ std::uint32_t Byte(std::int64_t v) { return static_cast<std::uint32_t>(v & 0xff)
 
 constexpr std::int64_t kMaxVaddRows = 65535;
 
-// Loads (or stores) bytes [first, first + count·ROWS) capped at `total`, as full rows and a
-// partial last row.
-void LoadBytes(std::vector<LoweredOp>& ops, std::int64_t rows, std::int64_t row, std::int64_t dram,
-               std::int64_t count, std::int64_t bytes_left, const std::string& comment) {
+// Moves bytes [first, first + count·ROWS), capped at `bytes_left`, as full rows and a partial
+// last row, with `rows_op` (LoadRows or StoreRows with their lane arguments bound).
+template <typename RowsOp>
+void MoveBytes(std::int64_t rows, std::int64_t count, std::int64_t bytes_left,
+               const RowsOp& rows_op) {
   const std::int64_t full = std::min(count, bytes_left / rows);
-  LoadRows(ops, row, dram, full, rows, rows, 0, comment);
-  if (full < count) {
-    LoadRows(ops, row + full, dram + full * rows, 1, rows, bytes_left - full * rows, 0, comment);
-  }
-}
-void StoreBytes(std::vector<LoweredOp>& ops, std::int64_t rows, std::int64_t row, std::int64_t dram,
-                std::int64_t count, std::int64_t bytes_left, const std::string& comment) {
-  const std::int64_t full = std::min(count, bytes_left / rows);
-  StoreRows(ops, row, dram, full, rows, rows, 0, comment);
-  if (full < count) {
-    StoreRows(ops, row + full, dram + full * rows, 1, rows, bytes_left - full * rows, 0, comment);
-  }
+  rows_op(0, full, rows);
+  if (full < count) rows_op(full, 1, bytes_left - full * rows);
 }
 
 }  // namespace
@@ -100,8 +91,15 @@ void LowerAdd(LowerContext& ctx, const model::Node& node) {
     }
     const std::int64_t a_buf = base.scratchpad + (buffer % 2) * 2 * run;
     const std::int64_t b_buf = a_buf + run;
-    LoadBytes(step.loads, rows, a_buf, a.addr + r0 * rows, count, left, tag + ": input A");
-    LoadBytes(step.loads, rows, b_buf, b.addr + r0 * rows, count, left, tag + ": input B");
+    // Row k of the tile holds bytes r0·ROWS + k·ROWS ..; each load or store moves `n` rows of
+    // `lanes` bytes from row `k`.
+    const auto load = [&](std::int64_t buf, std::int64_t addr, const std::string& what) {
+      return [&, buf, addr, what](std::int64_t k, std::int64_t n, std::int64_t lanes) {
+        LoadRows(step.loads, buf + k, addr + r0 * rows + k * rows, n, rows, lanes, 0, what);
+      };
+    };
+    MoveBytes(rows, count, left, load(a_buf, a.addr, tag + ": input A"));
+    MoveBytes(rows, count, left, load(b_buf, b.addr, tag + ": input B"));
     isa::Vadd v;
     v.a = Field(a_buf, "a");
     v.b = Field(b_buf, "b");
@@ -110,7 +108,10 @@ void LowerAdd(LowerContext& ctx, const model::Node& node) {
     v.param = Field(base.param, "param");
     v.single_rounding = ctx.options.single_rounding;
     step.computes.push_back({v, tag + ": quantized add"});
-    StoreBytes(step.stores, rows, a_buf, y.addr + r0 * rows, count, left, tag + ": output");
+    MoveBytes(rows, count, left, [&](std::int64_t k, std::int64_t n, std::int64_t lanes) {
+      StoreRows(step.stores, a_buf + k, y.addr + r0 * rows + k * rows, n, rows, lanes, 0,
+                tag + ": output");
+    });
     e.load_cycles += 2 * DmaCycles(arch, moved);
     e.store_cycles += DmaCycles(arch, moved);
     e.compute_cycles += count + 4;

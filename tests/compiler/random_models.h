@@ -21,6 +21,7 @@
 #include "model/executor.h"
 #include "model/graph.h"
 #include "model/tensor.h"
+#include "tests/model/ops_compute_test_util.h"
 
 namespace qsa::compiler::random_models {
 
@@ -31,27 +32,11 @@ using model::QuantParams;
 using model::Shape;
 using model::Tensor;
 
-class Rng {
+// The compute tests' random source, with the activation types drawn half and half.
+class Rng : public model::compute_test::Rng {
  public:
-  explicit Rng(std::uint64_t seed) : gen_(seed) {}
-  std::int64_t Int(std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen_);
-  }
-  double Real(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(gen_); }
-  bool Chance(double p) { return Real(0.0, 1.0) < p; }
+  using model::compute_test::Rng::Rng;
   DType Activation() { return Chance(0.5) ? DType::kUInt8 : DType::kInt8; }
-  std::int32_t ZeroPoint(DType t) {
-    return static_cast<std::int32_t>(Int(model::DTypeMin(t), model::DTypeMax(t)));
-  }
-  Tensor Values(DType t, const Shape& shape) {
-    Tensor v(t, shape);
-    for (std::int64_t i = 0; i < v.size(); ++i)
-      v.SetInt(i, Int(model::DTypeMin(t), model::DTypeMax(t)));
-    return v;
-  }
-
- private:
-  std::mt19937_64 gen_;
 };
 
 struct RandomModel {
