@@ -78,7 +78,7 @@ Partition PartitionGraph(const model::Graph& g, const model::ArchConfig& arch) {
     if (reason.empty()) {
       p.accel[i] = true;
       p.layouts[node.outputs[0]] = OutputLayout(g, node, in_layouts);
-    } else if (!IsAlias(node) || !alias_of_host) {
+    } else {
       p.fallbacks.push_back({node.name, node.op, reason});
     }
   }

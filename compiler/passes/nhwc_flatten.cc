@@ -104,9 +104,15 @@ bool NhwcFlatten(model::Graph& graph, PassContext& ctx) {
     transpose.outputs = {nhwc};
     transpose.attrs.Set("perm", std::vector<std::int64_t>{0, 2, 3, 1});
 
+    // The flattened tensor holds its elements in another order than the old one: a new name, so
+    // that no tensor name means two different things (qsa compare matches tensors by name).
+    const std::string old_flat = node.outputs[0];
+    const std::string flat = FreshName(graph, old_flat + "_nhwc");
+    graph.tensors[flat] = model::TensorInfo{flat, y.dtype, y.shape, y.quant};
     model::Node flatten = node;
     flatten.op = "Reshape";
     flatten.inputs = {nhwc};
+    flatten.outputs = {flat};
     flatten.attrs = {};
     flatten.attrs.Set("shape", std::vector<std::int64_t>{n, h * w * c});
     ctx.Note(kName, node.Label() + " flattens NHWC through " + transpose.Label() + "; " +
@@ -115,8 +121,11 @@ bool NhwcFlatten(model::Graph& graph, PassContext& ctx) {
     graph.nodes.insert(graph.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::move(transpose));
     ++i;
     for (model::Node& m : graph.nodes) {
-      if (m.name == matmul_name) m.inputs[1] = new_b;
+      if (m.name != matmul_name) continue;
+      m.inputs[0] = flat;
+      m.inputs[1] = new_b;
     }
+    graph.tensors.erase(old_flat);
     changed = true;
   }
   return changed;

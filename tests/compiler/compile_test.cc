@@ -191,3 +191,75 @@ TEST(CompileIsa, TinyCnnExamples) {
 
 }  // namespace
 }  // namespace qsa::compiler
+
+namespace qsa::compiler {
+namespace {
+
+// A model with host nodes between accelerator layers compiles into two programs with host steps
+// between them, and runs bit-exact: conv → DequantizeLinear → Sigmoid → QuantizeLinear (host) →
+// Flatten → MatMul.
+TEST(CompileIsa, HostNodesSplitTheModelIntoSegments) {
+  const std::uint64_t seed = Seed();
+  for (const model::ArchConfig& arch : {model::DefaultArchConfig(), Arch("4x4")}) {
+    Rng rng(seed);
+    RandomModel m;
+    model::Graph& g = m.graph;
+    random_models::AddInput(g, "x", model::DType::kUInt8, {1, 5, 6, 6},
+                            random_models::PerTensor(0.02f, 100));
+    m.feeds["x"] = rng.Values(model::DType::kUInt8, {1, 5, 6, 6});
+    std::vector<float> s_w(7, 0.01f);
+    g.AddConstant("w", rng.Values(model::DType::kInt8, {7, 5, 3, 3}),
+                  model::QuantParams{s_w, std::vector<std::int32_t>(7, 0), 0});
+    model::Node conv;
+    conv.name = "conv";
+    conv.op = "Conv";
+    conv.inputs = {"x", "w"};
+    conv.attrs.Set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+    random_models::AppendAccumulating(rng, m, conv, s_w, 1, model::DType::kUInt8, "x", "c");
+    const auto add_node = [&](const std::string& op, const std::string& in,
+                              const std::string& out) {
+      model::Node n;
+      n.name = op + "_" + out;
+      n.op = op;
+      n.inputs = {in};
+      n.outputs = {out};
+      g.nodes.push_back(n);
+      return &g.nodes.back();
+    };
+    add_node("DequantizeLinear", "c", "cf");
+    add_node("Sigmoid", "cf", "s");
+    g.tensors["sq"] = {"sq", model::DType::kUInt8, {}, random_models::PerTensor(1.0f / 255, 0)};
+    add_node("QuantizeLinear", "s", "sq");
+    add_node("Flatten", "sq", "f")->attrs.Set("axis", std::int64_t{1});
+    g.outputs = {"f"};
+    g.Validate();
+    std::vector<float> s_b(10, 0.02f);
+    g.AddConstant("b", rng.Values(model::DType::kInt8, {7 * 6 * 6, 10}),
+                  model::QuantParams{s_b, std::vector<std::int32_t>(10, 0), 1});
+    model::Node fc;
+    fc.name = "fc";
+    fc.op = "MatMul";
+    fc.inputs = {"f", "b"};
+    random_models::AppendAccumulating(rng, m, fc, s_b, 1, model::DType::kInt8, "f", "y");
+
+    CompileOptions options;
+    options.arch = arch;
+    const CompiledModel cm = Compile(g, options);
+    ASSERT_EQ(cm.programs.size(), 2u) << arch.name;
+    ASSERT_EQ(cm.steps.size(), 3u);
+    EXPECT_TRUE(cm.steps[1].host);
+    // DequantizeLinear, Sigmoid, QuantizeLinear, and the flatten (as the nhwc-flatten pass's
+    // Transpose and Reshape) of what the host computed.
+    EXPECT_EQ(cm.host_fallbacks.size(), 5u);
+    model::RunOptions golden_options;
+    golden_options.keep_intermediates = true;
+    const auto golden = model::RunGraph(g, m.feeds, golden_options);
+    const auto isa = RunCompiled(cm, m.feeds, IsaEngine(arch));
+    for (const char* t : {"c", "sq", "y"}) {
+      EXPECT_TRUE(isa.at(t) == golden.at(t)) << t << " on " << arch.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qsa::compiler

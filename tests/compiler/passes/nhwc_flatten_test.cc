@@ -63,10 +63,12 @@ TEST(NhwcFlattenPassTest, FlattensInNhwcOrder) {
       EXPECT_EQ(r.name, "flat");
       EXPECT_EQ(r.op, "Reshape");
       EXPECT_EQ(r.inputs, t.outputs);
-      EXPECT_EQ(r.outputs, std::vector<std::string>{"f"});
+      // A new name: the flattened elements are in another order than the old "f"'s.
+      EXPECT_EQ(r.outputs, std::vector<std::string>{"f_nhwc"});
+      EXPECT_FALSE(g.HasTensor("f"));
       EXPECT_EQ(r.attrs.GetInts("shape"), (std::vector<std::int64_t>{kN, kK}));
       const model::Node& fc = g.nodes[2];
-      EXPECT_EQ(fc.inputs[0], "f");
+      EXPECT_EQ(fc.inputs[0], "f_nhwc");
       ASSERT_NE(fc.inputs[1], "b");
       EXPECT_EQ(g.Info(fc.inputs[1]).quant, before.Info("b").quant);
       // New K index (h·W + w)·C + c holds old K index c·H·W + h·W + w.
