@@ -55,7 +55,7 @@ TEST(TokenSchedulerTest, ARowWrittenByALoadAndReadByAGemmIsOneToken) {
   s.Add(Load(16, 8, 256), "input", 0);
   s.Add(GemmOn(16, 8, 0), "gemm", 0);
   const auto code = s.Finish();
-  ASSERT_EQ(code.size(), 4u);  // no sync needed
+  ASSERT_EQ(code.size(), 4u);               // no sync needed
   EXPECT_EQ(DepsAt(code, 0), isa::Deps{});  // ordered by the later load's token (in order)
   EXPECT_TRUE(DepsAt(code, 1).push_next);
   EXPECT_TRUE(DepsAt(code, 2).pop_prev);
@@ -67,7 +67,7 @@ TEST(TokenSchedulerTest, InstructionsOnDisjointMemoryGetNoTokens) {
   TokenScheduler s(model::DefaultArchConfig());
   s.Add(Load(0, 16, 0), "weights", 0);
   s.Add(Load(16, 8, 256), "input", 0);
-  s.Add(GemmOn(16, 8, 0), "gemm", 0);   // needs both loads
+  s.Add(GemmOn(16, 8, 0), "gemm", 0);         // needs both loads
   s.Add(Load(100, 8, 512), "next input", 0);  // other rows: no wait for the gemm
   const auto code = s.Finish();
   EXPECT_EQ(DepsAt(code, 3), isa::Deps{});
