@@ -569,9 +569,27 @@ LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Pack
   return e;
 }
 
+// A 1×1 convolution with stride s and no padding reads every s-th pixel: it is the stride-1
+// convolution of the strided view (pixel stride s·C, row stride s·W·C), so that only the pixels
+// it reads are loaded.
+void ViewStridedPointwise(ConvProblem& p) {
+  ConvShape& s = p.shape;
+  if (s.kh != 1 || s.kw != 1 || (s.sh == 1 && s.sw == 1) || s.pt != 0 || s.pl != 0 ||
+      s.pb != 0 || s.pr != 0) {
+    return;
+  }
+  p.x_pixel *= s.sw;
+  p.x_row *= s.sh;
+  s.h = s.oh;
+  s.w = s.ow;
+  s.sh = s.sw = 1;
+  s.dense_input = false;
+}
+
 // Lowers the convolution packed when the cost model says that is faster, else as it is.
 void LowerChoosingPacking(LowerContext& ctx, ConvProblem& p) {
   const model::ArchConfig& arch = ctx.arch();
+  ViewStridedPointwise(p);
   Plan plan = PlanProblem(arch, p);
   if (const std::optional<Packing> k = PackingFor(arch, p)) {
     ConvProblem q = PackedProblem(p, *k);

@@ -121,8 +121,23 @@ LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, co
   e.macs = s.Macs();
   const std::int64_t out_bytes_per = s.raw ? 4 : 1;
   const std::int64_t weight_bytes = b.total_tiles * cols * rows;
-  e.min_dram_bytes = s.batch * s.h * s.w * s.c + weight_bytes +
-                     s.batch * s.oh * s.ow * s.m * out_bytes_per + (s.raw ? 0 : 16 * cols * b.mb);
+  // The input pixels some window reads (a strided 1x1 convolution reads a quarter of them).
+  const auto touched = [](std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t stride,
+                          std::int64_t dilation, std::int64_t pad) {
+    std::vector<bool> read(static_cast<std::size_t>(in), false);
+    for (std::int64_t o = 0; o < out; ++o) {
+      for (std::int64_t tap = 0; tap < k; ++tap) {
+        const std::int64_t i = o * stride - pad + tap * dilation;
+        if (i >= 0 && i < in) read[static_cast<std::size_t>(i)] = true;
+      }
+    }
+    return static_cast<std::int64_t>(std::count(read.begin(), read.end(), true));
+  };
+  const std::int64_t input_bytes =
+      s.batch * s.c * touched(s.h, s.oh, s.kh, s.sh, s.dh, s.pt) *
+      touched(s.w, s.ow, s.kw, s.sw, s.dw, s.pl);
+  e.min_dram_bytes = input_bytes + weight_bytes + s.batch * s.oh * s.ow * s.m * out_bytes_per +
+                     (s.raw ? 0 : 16 * cols * b.mb);
   std::int64_t instructions = 0;
   const auto load = [&](std::int64_t bytes) {
     e.load_cycles += DmaCycles(arch, bytes);

@@ -53,9 +53,13 @@ struct ConvShape {
   // Weight tiles (ROWS × COLS, nonzero) per output channel block.
   std::vector<std::int64_t> tiles_per_block;
 
-  // 1×1, stride 1, no padding: the pixels are one run of rows.
+  // The input's pixels are one run of rows in DRAM (not a strided view of a larger image).
+  bool dense_input = true;
+
+  // 1×1, stride 1, no padding, dense input: the pixels are one run of rows.
   bool Pointwise() const {
-    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0;
+    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 &&
+           dense_input;
   }
   std::int64_t Macs() const { return batch * oh * ow * m * (c / group) * kh * kw; }
 };
