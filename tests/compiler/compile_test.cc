@@ -218,13 +218,7 @@ TEST(CompileIsa, HostNodesSplitTheModelIntoSegments) {
     random_models::AppendAccumulating(rng, m, conv, s_w, 1, model::DType::kUInt8, "x", "c");
     const auto add_node = [&](const std::string& op, const std::string& in,
                               const std::string& out) {
-      model::Node n;
-      n.name = op + "_" + out;
-      n.op = op;
-      n.inputs = {in};
-      n.outputs = {out};
-      g.nodes.push_back(n);
-      return &g.nodes.back();
+      return &random_models::AppendNode(g, op + "_" + out, op, {in}, {out});
     };
     add_node("DequantizeLinear", "c", "cf");
     add_node("Sigmoid", "cf", "s");

@@ -65,6 +65,18 @@ inline QuantParams Spread(double lo, double hi, DType t) {
   return PerTensor(scale, zp);
 }
 
+// Appends a node and returns it (for attributes).
+inline Node& AppendNode(Graph& g, const std::string& name, const std::string& op,
+                        std::vector<std::string> inputs, std::vector<std::string> outputs) {
+  Node n;
+  n.name = name;
+  n.op = op;
+  n.inputs = std::move(inputs);
+  n.outputs = std::move(outputs);
+  g.nodes.push_back(std::move(n));
+  return g.nodes.back();
+}
+
 // Appends `node` writing tensor `y` of dtype `out` (uint8/int8 requantized, or int32 raw) and
 // makes `y` the graph's output. For a requantized output the scale comes from a raw run of the
 // graph so far: acc · s_x · s_w over the random input.
@@ -389,17 +401,21 @@ inline RandomModel RandomNetwork(Rng& rng, const model::ArchConfig& arch) {
            PerTensor(static_cast<float>(rng.Real(0.01, 0.05)), rng.ZeroPoint(t)));
   m.feeds["x"] = rng.Values(t, {1, c0, h, w});
   int counter = 0;
-  const auto weights = [&](const Shape& shape, std::int64_t channels) {
+  // Random int8 weights with one scale per channel along `axis`.
+  const auto weights = [&](const Shape& shape, std::int64_t channels, int axis) {
     const std::string name = "w" + std::to_string(counter++);
     std::vector<float> s_w(static_cast<std::size_t>(channels));
     for (float& s : s_w) s = static_cast<float>(rng.Real(0.005, 0.03));
     g.AddConstant(name, rng.Values(DType::kInt8, shape),
-                  QuantParams{s_w, std::vector<std::int32_t>(s_w.size(), 0), 0});
+                  QuantParams{s_w, std::vector<std::int32_t>(s_w.size(), 0), axis});
     return std::make_pair(name, s_w);
+  };
+  const auto random_quant = [&](double lo, double hi) {
+    return PerTensor(static_cast<float>(rng.Real(lo, hi)), rng.ZeroPoint(t));
   };
   const auto conv = [&](const std::string& x, std::int64_t cin, std::int64_t cout, std::int64_t k,
                         std::int64_t group, const std::string& y) {
-    const auto [wn, s_w] = weights({cout, cin / group, k, k}, cout);
+    const auto [wn, s_w] = weights({cout, cin / group, k, k}, cout, 0);
     Node n;
     n.name = y + "_conv";
     n.op = "Conv";
@@ -410,73 +426,27 @@ inline RandomModel RandomNetwork(Rng& rng, const model::ArchConfig& arch) {
   };
   conv("x", c0, c1, 3, 1, "a");
   conv("a", c1, c1, 3, c1, "b");  // depthwise
-  {
-    Node n;
-    n.name = "res";
-    n.op = "Add";
-    n.inputs = {"a", "b"};
-    n.outputs = {"r"};
-    g.tensors["r"] = {
-        "r", t, {}, PerTensor(static_cast<float>(rng.Real(0.05, 0.2)), rng.ZeroPoint(t))};
-    g.nodes.push_back(n);
-  }
-  {
-    Node n;
-    n.name = "pool";
-    n.op = "MaxPool";
-    n.inputs = {"r"};
-    n.outputs = {"p"};
-    n.attrs.Set("kernel_shape", std::vector<std::int64_t>{2, 2});
-    n.attrs.Set("strides", std::vector<std::int64_t>{2, 2});
-    g.nodes.push_back(n);
-    g.outputs = {"p"};
-    g.Validate();
-  }
+  g.tensors["r"] = {"r", t, {}, random_quant(0.05, 0.2)};
+  AppendNode(g, "res", "Add", {"a", "b"}, {"r"});
+  Node& pool = AppendNode(g, "pool", "MaxPool", {"r"}, {"p"});
+  pool.attrs.Set("kernel_shape", std::vector<std::int64_t>{2, 2});
+  pool.attrs.Set("strides", std::vector<std::int64_t>{2, 2});
+  g.outputs = {"p"};
+  g.Validate();
   const std::int64_t c2 = rng.Int(1, arch.cols + 3);
   conv("p", c1, c2, 1, 1, "q");
-  {
-    // Concat needs one quantization: the branch is requantized by a 1x1 conv to p's.
-    Node n;
-    n.name = "cat";
-    n.op = "Concat";
-    n.inputs = {"p", "q2"};
-    n.outputs = {"c"};
-    n.attrs.Set("axis", std::int64_t{1});
-    const auto [wn, s_w] = weights({c1, c2, 1, 1}, c1);
-    Node n2;
-    n2.name = "q2_conv";
-    n2.op = "Conv";
-    n2.inputs = {"q", wn};
-    g.tensors["q2"] = {"q2", t, {}, g.Info("p").quant};
-    n2.outputs = {"q2"};
-    g.nodes.push_back(n2);
-    g.nodes.push_back(n);
-  }
-  {
-    Node n;
-    n.name = "gap";
-    n.op = "GlobalAveragePool";
-    n.inputs = {"c"};
-    n.outputs = {"gp"};
-    g.tensors["gp"] = {
-        "gp", t, {}, PerTensor(static_cast<float>(rng.Real(0.02, 0.1)), rng.ZeroPoint(t))};
-    g.nodes.push_back(n);
-    Node f;
-    f.name = "flatten";
-    f.op = "Flatten";
-    f.inputs = {"gp"};
-    f.outputs = {"f"};
-    f.attrs.Set("axis", std::int64_t{1});
-    g.nodes.push_back(f);
-    g.outputs = {"f"};
-    g.Validate();
-  }
+  // Concat needs one quantization: the branch is requantized by a 1x1 conv to p's.
+  const std::string back = weights({c1, c2, 1, 1}, c1, 0).first;
+  g.tensors["q2"] = {"q2", t, {}, g.Info("p").quant};
+  AppendNode(g, "q2_conv", "Conv", {"q", back}, {"q2"});
+  AppendNode(g, "cat", "Concat", {"p", "q2"}, {"c"}).attrs.Set("axis", std::int64_t{1});
+  g.tensors["gp"] = {"gp", t, {}, random_quant(0.02, 0.1)};
+  AppendNode(g, "gap", "GlobalAveragePool", {"c"}, {"gp"});
+  AppendNode(g, "flatten", "Flatten", {"gp"}, {"f"}).attrs.Set("axis", std::int64_t{1});
+  g.outputs = {"f"};
+  g.Validate();
   const std::int64_t classes = rng.Int(2, 2 * arch.cols + 3);
-  const std::string bn = "w" + std::to_string(counter++);
-  std::vector<float> s_b(static_cast<std::size_t>(classes));
-  for (float& s : s_b) s = static_cast<float>(rng.Real(0.005, 0.03));
-  g.AddConstant(bn, rng.Values(DType::kInt8, {2 * c1, classes}),
-                QuantParams{s_b, std::vector<std::int32_t>(s_b.size(), 0), 1});
+  const auto [bn, s_b] = weights({2 * c1, classes}, classes, 1);
   Node fc;
   fc.name = "fc";
   fc.op = "MatMul";
