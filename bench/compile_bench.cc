@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "compiler/compile.h"
-#include "compiler/load_model.h"
-#include "model/arch.h"
-#include "model/graph.h"
+#include "compiler/importer/load_model.h"
+#include "model/golden/graph.h"
+#include "model/isa/arch.h"
 
 namespace {
 
@@ -77,9 +77,9 @@ std::string ModelName(const fs::path& path) {
   return name;
 }
 
-void BM_Compile(benchmark::State& state, std::shared_ptr<const qsa::model::Graph> graph) {
+void BM_Compile(benchmark::State& state, std::shared_ptr<const qsa::golden::Graph> graph) {
   CompileOptions options;
-  options.arch = qsa::model::DefaultArchConfig();
+  options.arch = qsa::isa::DefaultArchConfig();
   CompiledModel compiled;
   for (auto _ : state) {
     try {
@@ -119,8 +119,8 @@ int main(int argc, char** argv) {
   int registered = 0;
   for (const fs::path& path : ModelPaths()) {
     try {
-      auto graph = std::make_shared<const qsa::model::Graph>(
-          qsa::compiler::LoadModel(path.string(), {}).graph);
+      auto graph = std::make_shared<const qsa::golden::Graph>(
+          qsa::importer::LoadModel(path.string(), {}).graph);
       benchmark::RegisterBenchmark(("BM_Compile/" + ModelName(path)).c_str(), BM_Compile, graph)
           ->Unit(benchmark::kMillisecond);
       ++registered;

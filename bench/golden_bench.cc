@@ -7,24 +7,24 @@
 #include <random>
 #include <string>
 
-#include "model/executor.h"
-#include "model/graph.h"
+#include "model/golden/executor.h"
+#include "model/golden/graph.h"
 
 namespace {
 
-using qsa::model::DType;
-using qsa::model::Graph;
-using qsa::model::Node;
-using qsa::model::QuantParams;
-using qsa::model::Shape;
-using qsa::model::Tensor;
-using qsa::model::TensorInfo;
+using qsa::golden::DType;
+using qsa::golden::Graph;
+using qsa::golden::Node;
+using qsa::golden::QuantParams;
+using qsa::golden::Shape;
+using qsa::golden::Tensor;
+using qsa::golden::TensorInfo;
 
 template <typename T>
 Tensor RandomTensor(const Shape& shape, int lo, int hi, std::uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> dist(lo, hi);
-  std::vector<T> values(static_cast<std::size_t>(qsa::model::NumElements(shape)));
+  std::vector<T> values(static_cast<std::size_t>(qsa::golden::NumElements(shape)));
   for (T& v : values) v = static_cast<T>(dist(rng));
   return Tensor::FromVector<T>(shape, std::move(values));
 }
@@ -88,7 +88,7 @@ void BM_Conv3x3(benchmark::State& state) {
   const std::map<std::string, Tensor> inputs = {
       {"x", RandomTensor<std::uint8_t>({1, channels, size, size}, 0, 255, 4)}};
   for (auto _ : state) {
-    auto out = qsa::model::RunGraph(g, inputs);
+    auto out = qsa::golden::RunGraph(g, inputs);
     benchmark::DoNotOptimize(out);
   }
   const double macs = static_cast<double>(channels * channels * 9 * size * size);
@@ -103,7 +103,7 @@ void BM_MatMul(benchmark::State& state) {
   const std::map<std::string, Tensor> inputs = {
       {"a", RandomTensor<std::int8_t>({n, n}, -128, 127, 5)}};
   for (auto _ : state) {
-    auto out = qsa::model::RunGraph(g, inputs);
+    auto out = qsa::golden::RunGraph(g, inputs);
     benchmark::DoNotOptimize(out);
   }
   state.counters["MACs/s"] = benchmark::Counter(static_cast<double>(n * n * n),

@@ -6,14 +6,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/arch.h"
-#include "model/isa_sim.h"
-#include "model/program.h"
+#include "model/isa/arch.h"
+#include "model/isa/program.h"
+#include "model/isa/simulator.h"
 
 namespace {
 
-using namespace qsa::model;
-using namespace qsa::model::isa;
+using namespace qsa::golden;
+using namespace qsa::isa;
 
 Program MakeProgram(const ArchConfig& arch, const std::vector<Instruction>& instructions) {
   Program program;

@@ -1,6 +1,6 @@
 // RTL benchmark (not a test): simulated cycles per second of the verilated accelerator on a long
 // GEMM program, and the array utilization of a 256×256×256 GEMM on the 16×16 array with DRAM at
-// 16 bytes per cycle. Usage: qsa_rtl_bench [ARCH.json ...] (default: model/arch/8x8.json, the
+// 16 bytes per cycle. Usage: qsa_rtl_bench [ARCH.json ...] (default: model/isa/arch/8x8.json, the
 // built-in 16×16 and a 32×32 array, verilated on first use). docs/benchmarks.md quotes it.
 #include <chrono>
 #include <ctime>
@@ -8,20 +8,20 @@
 #include <string>
 #include <vector>
 
-#include "model/arch.h"
-#include "model/error.h"
-#include "model/gemm_program.h"
+#include "model/base/error.h"
+#include "model/isa/arch.h"
 #include "sim/rtl_sim.h"
+#include "testkit/gemm_program.h"
 
 namespace {
 
-using qsa::model::ArchConfig;
+using qsa::isa::ArchConfig;
 
 double CpuSeconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 // The largest square-ish GEMM of at most `m` rows that fits the array's memories.
-qsa::model::isa::GemmProgramShape FittingShape(const ArchConfig& arch, std::int64_t m) {
-  qsa::model::isa::GemmProgramShape s{m, 16 * arch.rows, 16 * arch.cols};
+qsa::testkit::GemmProgramShape FittingShape(const ArchConfig& arch, std::int64_t m) {
+  qsa::testkit::GemmProgramShape s{m, 16 * arch.rows, 16 * arch.cols};
   while (s.k > arch.rows && (s.k / arch.rows) * (s.m + 2 * arch.cols) > arch.scratchpad_rows()) {
     s.k /= 2;
   }
@@ -29,8 +29,8 @@ qsa::model::isa::GemmProgramShape FittingShape(const ArchConfig& arch, std::int6
   return s;
 }
 
-void Run(const ArchConfig& arch, const qsa::model::isa::GemmProgramShape& shape, const char* what) {
-  const qsa::model::Program program = qsa::model::isa::MakeGemmProgram(arch, shape, 1);
+void Run(const ArchConfig& arch, const qsa::testkit::GemmProgramShape& shape, const char* what) {
+  const qsa::isa::Program program = qsa::testkit::MakeGemmProgram(arch, shape, 1);
   qsa::sim::RtlSimulator sim(arch, program);  // builds or loads the model first
   const double cpu0 = CpuSeconds();
   const auto wall0 = std::chrono::steady_clock::now();
@@ -39,7 +39,7 @@ void Run(const ArchConfig& arch, const qsa::model::isa::GemmProgramShape& shape,
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const std::vector<std::int32_t> expected =
-      qsa::model::isa::GemmProgramReference(arch, shape, program);
+      qsa::testkit::GemmProgramReference(arch, shape, program);
   const std::size_t c = program.manifest.outputs[0].dram_addr;
   std::int64_t wrong = 0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -63,19 +63,19 @@ void Run(const ArchConfig& arch, const qsa::model::isa::GemmProgramShape& shape,
 int main(int argc, char** argv) {
   try {
     std::vector<ArchConfig> arches;
-    for (int i = 1; i < argc; ++i) arches.push_back(qsa::model::LoadArchConfig(argv[i]));
+    for (int i = 1; i < argc; ++i) arches.push_back(qsa::isa::LoadArchConfig(argv[i]));
     if (arches.empty()) {
       arches.push_back(
-          qsa::model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/8x8.json"));
-      arches.push_back(qsa::model::DefaultArchConfig());
-      ArchConfig big = qsa::model::DefaultArchConfig();
+          qsa::isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/8x8.json"));
+      arches.push_back(qsa::isa::DefaultArchConfig());
+      ArchConfig big = qsa::isa::DefaultArchConfig();
       big.name = "32x32";
       big.rows = big.cols = 32;
       big.accumulator_bytes = 128 * 1024;
       arches.push_back(big);
     }
     // The utilization target: 256^3 on the default array, DRAM at 16 B/cycle.
-    ArchConfig def = qsa::model::DefaultArchConfig();
+    ArchConfig def = qsa::isa::DefaultArchConfig();
     def.dram_bytes_per_cycle = 16;
     Run(def, {256, 256, 256}, "utilization:");
     for (const ArchConfig& arch : arches) Run(arch, FittingShape(arch, 1024), "speed:");

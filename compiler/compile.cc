@@ -13,9 +13,9 @@
 
 #include "compiler/lower/lower.h"
 #include "compiler/passes/pass.h"
-#include "model/error.h"
-#include "model/graph_json.h"
-#include "model/npy.h"
+#include "model/base/error.h"
+#include "model/golden/graph_json.h"
+#include "model/golden/npy.h"
 
 namespace qsa::compiler {
 
@@ -34,15 +34,15 @@ struct Partition {
   std::vector<HostFallback> fallbacks;
 };
 
-bool IsQuantizedOrInt32(model::DType t) {
-  return t == model::DType::kUInt8 || t == model::DType::kInt8 || t == model::DType::kInt32;
+bool IsQuantizedOrInt32(golden::DType t) {
+  return t == golden::DType::kUInt8 || t == golden::DType::kInt8 || t == golden::DType::kInt32;
 }
 
-Partition PartitionGraph(const model::Graph& g, const model::ArchConfig& arch) {
+Partition PartitionGraph(const golden::Graph& g, const isa::ArchConfig& arch) {
   Partition p;
   p.accel.assign(g.nodes.size(), false);
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-    const model::Node& node = g.nodes[i];
+    const golden::Node& node = g.nodes[i];
     std::vector<Layout> in_layouts;
     bool alias_of_host = false;
     for (const std::string& in : node.inputs) {
@@ -72,7 +72,7 @@ Partition PartitionGraph(const model::Graph& g, const model::ArchConfig& arch) {
     for (const std::string& in : node.inputs) {
       if (reason.empty() && !in.empty() && !g.IsConstant(in) &&
           !IsQuantizedOrInt32(g.Info(in).dtype)) {
-        reason = "input '" + in + "' is " + std::string(model::DTypeName(g.Info(in).dtype));
+        reason = "input '" + in + "' is " + std::string(golden::DTypeName(g.Info(in).dtype));
       }
     }
     if (reason.empty()) {
@@ -85,9 +85,9 @@ Partition PartitionGraph(const model::Graph& g, const model::ArchConfig& arch) {
   return p;
 }
 
-std::vector<std::uint8_t> BytesInLayout(const model::Tensor& t, const Layout& layout) {
+std::vector<std::uint8_t> BytesInLayout(const golden::Tensor& t, const Layout& layout) {
   const std::vector<std::int64_t> offsets = ElementOffsets(layout);
-  const std::size_t es = model::DTypeSize(t.dtype());
+  const std::size_t es = golden::DTypeSize(t.dtype());
   std::vector<std::uint8_t> out(offsets.size() * es);
   for (std::size_t i = 0; i < offsets.size(); ++i) {
     const std::int64_t v = t.GetInt(static_cast<std::int64_t>(i));
@@ -99,8 +99,8 @@ std::vector<std::uint8_t> BytesInLayout(const model::Tensor& t, const Layout& la
   return out;
 }
 
-model::ManifestTensor ManifestOf(const std::string& name, const DramTensor& t) {
-  model::ManifestTensor m;
+isa::ManifestTensor ManifestOf(const std::string& name, const DramTensor& t) {
+  isa::ManifestTensor m;
   m.name = name;
   m.dram_addr = static_cast<std::uint64_t>(t.addr);
   m.shape = t.layout.shape;
@@ -110,17 +110,17 @@ model::ManifestTensor ManifestOf(const std::string& name, const DramTensor& t) {
   return m;
 }
 
-CompiledProgram CompileSegment(const model::Graph& g, const std::vector<std::size_t>& nodes,
+CompiledProgram CompileSegment(const golden::Graph& g, const std::vector<std::size_t>& nodes,
                                const std::set<std::string>& needed_outside,
                                const CompileOptions& options, int index) {
   CompiledProgram cp;
   cp.name = "segment" + std::to_string(index);
   ProgramBuilder pb(options.arch);
   LowerContext ctx{g, pb, LowerOptions{options.single_rounding}, {}, {}};
-  model::Manifest io;
+  isa::Manifest io;
   std::set<std::string> produced;
   for (std::size_t i : nodes) {
-    const model::Node& node = g.nodes[i];
+    const golden::Node& node = g.nodes[i];
     cp.nodes.push_back(node.name);
     for (std::size_t k = 0; k < node.inputs.size(); ++k) {
       const std::string& in = node.inputs[k];
@@ -137,13 +137,13 @@ CompiledProgram CompileSegment(const model::Graph& g, const std::vector<std::siz
         continue;
       }
       // A program input: the host writes it before the run.
-      const model::TensorInfo& info = g.Info(in);
+      const golden::TensorInfo& info = g.Info(in);
       DramTensor t;
       t.layout = DefaultLayout(info.shape);
       t.dtype = info.dtype;
       t.quant = info.quant;
-      t.addr = pb.AllocDram(model::NumElements(info.shape) *
-                            static_cast<std::int64_t>(model::DTypeSize(info.dtype)));
+      t.addr = pb.AllocDram(golden::NumElements(info.shape) *
+                            static_cast<std::int64_t>(golden::DTypeSize(info.dtype)));
       ctx.tensors[in] = t;
       io.inputs.push_back(ManifestOf(in, t));
     }
@@ -162,8 +162,8 @@ CompiledProgram CompileSegment(const model::Graph& g, const std::vector<std::siz
 
 // The graph of every host node: its inputs are what those nodes read from the model's inputs or
 // from accelerator programs, its outputs what programs or the model's outputs need from them.
-model::Graph HostGraph(const model::Graph& g, const std::vector<bool>& accel) {
-  model::Graph h;
+golden::Graph HostGraph(const golden::Graph& g, const std::vector<bool>& accel) {
+  golden::Graph h;
   h.name = g.name + " (host)";
   std::set<std::string> produced, consumed_by_accel;
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
@@ -173,7 +173,7 @@ model::Graph HostGraph(const model::Graph& g, const std::vector<bool>& accel) {
   std::set<std::string> inputs;
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     if (accel[i]) continue;
-    const model::Node& node = g.nodes[i];
+    const golden::Node& node = g.nodes[i];
     for (const std::string& in : node.inputs) {
       if (in.empty()) continue;
       h.tensors[in] = g.Info(in);
@@ -199,16 +199,16 @@ model::Graph HostGraph(const model::Graph& g, const std::vector<bool>& accel) {
 
 }  // namespace
 
-CompiledModel Compile(const model::Graph& graph, const CompileOptions& options) {
+CompiledModel Compile(const golden::Graph& graph, const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  model::ValidateArchConfig(options.arch, "arch");
+  isa::ValidateArchConfig(options.arch, "arch");
   CompiledModel cm;
   cm.arch = options.arch;
   cm.single_rounding = options.single_rounding;
   cm.inputs = graph.inputs;
   cm.outputs = graph.outputs;
 
-  model::Graph g = graph;
+  golden::Graph g = graph;
   PassContext pctx;
   RunPasses(g, pctx);
   cm.pass_log = std::move(pctx.log);
@@ -340,8 +340,8 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
         json layers = json::array();
         for (const LayerEstimate& e : p.layers) layers.push_back(EstimateToJson(e));
         steps.push_back({{"program", p.name}, {"nodes", p.nodes}, {"layers", layers}});
-        model::WriteProgram(p.program, (tmp / p.name).string());
-        model::WriteFileAtomically((tmp / p.name / "program.s").string(), {p.listing});
+        isa::WriteProgram(p.program, (tmp / p.name).string());
+        golden::WriteFileAtomically((tmp / p.name / "program.s").string(), {p.listing});
       }
     }
     json fallbacks = json::array();
@@ -366,11 +366,11 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
                     {"host_fallback", fallbacks},
                     {"passes", cm.pass_log},
                     {"compile_seconds", cm.compile_seconds}};
-    model::WriteFileAtomically((tmp / "compiled.json").string(), {j.dump(2) + "\n"});
-    model::WriteFileAtomically((tmp / "arch.json").string(),
-                               {model::ArchConfigToJson(cm.arch).dump(2) + "\n"});
-    model::WriteFileAtomically((tmp / "host.json").string(),
-                               {model::GraphToJson(cm.host_graph).dump() + "\n"});
+    golden::WriteFileAtomically((tmp / "compiled.json").string(), {j.dump(2) + "\n"});
+    golden::WriteFileAtomically((tmp / "arch.json").string(),
+                                {isa::ArchConfigToJson(cm.arch).dump(2) + "\n"});
+    golden::WriteFileAtomically((tmp / "host.json").string(),
+                                {golden::GraphToJson(cm.host_graph).dump() + "\n"});
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
@@ -396,7 +396,7 @@ CompiledModel ReadCompiled(const std::string& dir) {
     if (j.at("version").get<int>() != kVersion) {
       throw Error("'" + path + "': unsupported version " + j.at("version").dump());
     }
-    cm.arch = model::LoadArchConfig((fs::path(dir) / "arch.json").string());
+    cm.arch = isa::LoadArchConfig((fs::path(dir) / "arch.json").string());
     if (cm.arch.HashHex() != j.at("arch").at("hash").get<std::string>()) {
       throw Error("'" + path + "': arch.json does not match the recorded architecture hash");
     }
@@ -416,8 +416,8 @@ CompiledModel ReadCompiled(const std::string& dir) {
         }
         p.nodes = s.at("nodes").get<std::vector<std::string>>();
         for (const json& l : s.at("layers")) p.layers.push_back(EstimateFromJson(l));
-        p.program = model::ReadProgram((fs::path(dir) / p.name).string());
-        model::CheckProgramArch(p.program, cm.arch, (fs::path(dir) / p.name).string());
+        p.program = isa::ReadProgram((fs::path(dir) / p.name).string());
+        isa::CheckProgramArch(p.program, cm.arch, (fs::path(dir) / p.name).string());
         step.program = static_cast<int>(cm.programs.size());
         step.nodes = p.nodes;
         cm.programs.push_back(std::move(p));
@@ -433,13 +433,13 @@ CompiledModel ReadCompiled(const std::string& dir) {
   } catch (const json::exception& e) {
     throw Error("'" + path + "': " + e.what());
   }
-  cm.host_graph = model::ReadGraphJson((fs::path(dir) / "host.json").string());
+  cm.host_graph = golden::ReadGraphJson((fs::path(dir) / "host.json").string());
   for (const CompiledStep& s : cm.steps) {
     if (!s.host) continue;
     for (const std::string& n : s.nodes) {
       const auto& nodes = cm.host_graph.nodes;
       if (std::none_of(nodes.begin(), nodes.end(),
-                       [&](const model::Node& x) { return x.name == n; })) {
+                       [&](const golden::Node& x) { return x.name == n; })) {
         throw Error("'" + path + "': host step names node '" + n + "', which host.json lacks");
       }
     }

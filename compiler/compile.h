@@ -15,14 +15,14 @@
 #include <vector>
 
 #include "compiler/lower/cost_model.h"
-#include "model/arch.h"
-#include "model/graph.h"
-#include "model/program.h"
+#include "model/golden/graph.h"
+#include "model/isa/arch.h"
+#include "model/isa/program.h"
 
 namespace qsa::compiler {
 
 struct CompileOptions {
-  model::ArchConfig arch;
+  isa::ArchConfig arch;
   bool single_rounding = false;  // TFLite single rounding (else gemmlowp's two roundings)
   // List every tensor an accelerator program computes among its outputs (for `qsa compare`
   // tensor by tensor); off, only the tensors later steps or the model's outputs need.
@@ -38,7 +38,7 @@ struct HostFallback {
 struct CompiledProgram {
   std::string name;                // "segment0": its folder
   std::vector<std::string> nodes;  // the graph nodes it implements, in order
-  model::Program program;
+  isa::Program program;
   std::string listing;  // program.s
   std::vector<LayerEstimate> layers;
 };
@@ -50,11 +50,11 @@ struct CompiledStep {
 };
 
 struct CompiledModel {
-  model::ArchConfig arch;
+  isa::ArchConfig arch;
   bool single_rounding = false;
   std::vector<std::string> inputs;  // the model's inputs and outputs, in order
   std::vector<std::string> outputs;
-  model::Graph host_graph;  // every host node; inputs: what it reads from elsewhere
+  golden::Graph host_graph;  // every host node; inputs: what it reads from elsewhere
   std::vector<CompiledStep> steps;
   std::vector<CompiledProgram> programs;
   std::vector<HostFallback> host_fallbacks;
@@ -64,7 +64,7 @@ struct CompiledModel {
 
 // Compiles a validated graph. Throws qsa::Error naming the layer when it cannot be compiled
 // (e.g. no tiling fits the on-chip memories).
-CompiledModel Compile(const model::Graph& graph, const CompileOptions& options);
+CompiledModel Compile(const golden::Graph& graph, const CompileOptions& options);
 
 // The folder above; `source_model` is copied in as model.onnx or model.json. Every file is
 // written atomically; an existing folder's files are replaced.

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/isa_sim.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/isa/simulator.h"
 
 namespace qsa::compiler {
 
@@ -13,13 +13,13 @@ namespace {
 
 // The host graph's nodes `names` as a graph of their own: inputs are what they read from
 // elsewhere, outputs everything they produce.
-model::Graph HostStepGraph(const model::Graph& host, const std::vector<std::string>& names) {
-  model::Graph g;
+golden::Graph HostStepGraph(const golden::Graph& host, const std::vector<std::string>& names) {
+  golden::Graph g;
   g.name = host.name;
   std::set<std::string> produced, inputs;
   for (const std::string& name : names) {
     const auto it = std::find_if(host.nodes.begin(), host.nodes.end(),
-                                 [&](const model::Node& n) { return n.name == name; });
+                                 [&](const golden::Node& n) { return n.name == name; });
     if (it == host.nodes.end()) throw Error("host node '" + name + "' is not in the host graph");
     for (const std::string& in : it->inputs) {
       if (in.empty()) continue;
@@ -43,11 +43,11 @@ model::Graph HostStepGraph(const model::Graph& host, const std::vector<std::stri
 
 }  // namespace
 
-std::map<std::string, model::Tensor> RunCompiled(const CompiledModel& cm,
-                                                 const std::map<std::string, model::Tensor>& feeds,
-                                                 const ProgramEngine& engine) {
-  std::map<std::string, model::Tensor> env = feeds;
-  const auto take = [&](const std::string& name, const std::string& step) -> const model::Tensor& {
+std::map<std::string, golden::Tensor> RunCompiled(
+    const CompiledModel& cm, const std::map<std::string, golden::Tensor>& feeds,
+    const ProgramEngine& engine) {
+  std::map<std::string, golden::Tensor> env = feeds;
+  const auto take = [&](const std::string& name, const std::string& step) -> const golden::Tensor& {
     const auto it = env.find(name);
     if (it == env.end()) throw Error(step + " needs tensor '" + name + "', which nothing computed");
     return it->second;
@@ -55,18 +55,18 @@ std::map<std::string, model::Tensor> RunCompiled(const CompiledModel& cm,
   for (const std::string& in : cm.inputs) take(in, "the model");
   for (const CompiledStep& step : cm.steps) {
     if (step.host) {
-      const model::Graph g = HostStepGraph(cm.host_graph, step.nodes);
-      std::map<std::string, model::Tensor> in;
+      const golden::Graph g = HostStepGraph(cm.host_graph, step.nodes);
+      std::map<std::string, golden::Tensor> in;
       for (const std::string& name : g.inputs) in[name] = take(name, "host step " + step.nodes[0]);
-      model::RunOptions options;
-      options.mode = cm.single_rounding ? model::RequantMode::kSingleRounding
-                                        : model::RequantMode::kTfliteDouble;
-      for (auto& [name, value] : model::RunGraph(g, in, options)) env[name] = std::move(value);
+      golden::RunOptions options;
+      options.mode = cm.single_rounding ? golden::RequantMode::kSingleRounding
+                                        : golden::RequantMode::kTfliteDouble;
+      for (auto& [name, value] : golden::RunGraph(g, in, options)) env[name] = std::move(value);
       continue;
     }
     const CompiledProgram& p = cm.programs[static_cast<std::size_t>(step.program)];
-    std::map<std::string, model::Tensor> in;
-    for (const model::ManifestTensor& t : p.program.manifest.inputs) {
+    std::map<std::string, golden::Tensor> in;
+    for (const isa::ManifestTensor& t : p.program.manifest.inputs) {
       in[t.name] = take(t.name, "program " + p.name);
     }
     for (auto& [name, value] : engine(p, in)) env[name] = std::move(value);
@@ -75,9 +75,9 @@ std::map<std::string, model::Tensor> RunCompiled(const CompiledModel& cm,
   return env;
 }
 
-ProgramEngine IsaEngine(const model::ArchConfig& arch) {
-  return [arch](const CompiledProgram& p, const std::map<std::string, model::Tensor>& inputs) {
-    return model::isa::RunProgramOnIsa(arch, p.program, inputs).outputs;
+ProgramEngine IsaEngine(const isa::ArchConfig& arch) {
+  return [arch](const CompiledProgram& p, const std::map<std::string, golden::Tensor>& inputs) {
+    return isa::RunProgramOnIsa(arch, p.program, inputs).outputs;
   };
 }
 

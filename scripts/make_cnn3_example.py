@@ -183,7 +183,7 @@ def float64_reference(graph: dict, x: np.ndarray) -> np.ndarray:
 
     def requant(acc, m, zp, lo, hi):
         # float64-rne: product and zero point summed and clamped in float64, then rounded half
-        # to even (model/quant.h).
+        # to even (model/golden/quant.h).
         return np.rint(np.clip(acc * m + zp, lo, hi)).astype(np.int64)
 
     s_x, z_x = t["x"]["scale"], t["x"]["zero_point"]

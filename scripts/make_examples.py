@@ -4,7 +4,7 @@
 examples/tinycnn/ holds a small float CNN quantized by onnxruntime.quantization.quantize_static
 in both of ONNX Runtime's forms (QDQ and QOperator), a set of inputs, and ONNX Runtime's outputs
 for them. Those outputs are an oracle independent of qsa for its importer and golden model
-(tests/compiler/ort_agreement_test.cc).
+(tests/compiler/importer/ort_agreement_test.cc).
 
 Everything is deterministic: the weights, calibration data and inputs come from seeded NumPy
 generators, and nothing is downloaded. Run it in the project's venv (scripts/bootstrap.sh makes

@@ -6,7 +6,7 @@ hand-written accelerator program conv.s loads (docs/isa.md, docs/assembly.md).
     x uint8 [1,12,8,8] (scale 0.02, zero point 128)
       -> Conv 3x3 stride 2 pad 1, 12 -> 8 channels, bias, ReLU   y uint8 [1,8,4,4]
 
-The program is written for the 8x8 array (model/arch/8x8.json): the 12 input channels form two
+The program is written for the 8x8 array (model/isa/arch/8x8.json): the 12 input channels form two
 channel blocks of 8 lanes (the second holds 4), the 8 output channels one block. Everything the
 program needs is derived here with NumPy and plain integers, independently of qsa's C++ code:
 
@@ -38,7 +38,7 @@ import numpy as np
 
 SEED = 20240917
 C, H, W, M, K, STRIDE, PAD = 12, 8, 8, 8, 3, 2, 1
-ROWS, COLS = 8, 8  # model/arch/8x8.json
+ROWS, COLS = 8, 8  # model/isa/arch/8x8.json
 S_X, ZX = np.float32(0.02), 128
 S_Y, ZY = np.float32(0.0625), 2  # ReLU: clamp_min = ZY
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 mode=$1 arch=$2
 
 # Top-level parameters from the configuration (keys missing from ARCH keep the default's).
-params=$(python3 - "$here/model/arch/default.json" "$arch" <<'PY'
+params=$(python3 - "$here/model/isa/arch/default.json" "$arch" <<'PY'
 import json, sys
 base = json.load(open(sys.argv[1]))
 over = json.load(open(sys.argv[2]))

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <vector>
 
-#include "model/error.h"
-#include "model/fnv.h"
-#include "model/hex.h"
+#include "model/base/error.h"
+#include "model/base/fnv.h"
+#include "model/base/hex.h"
 
 namespace qsa::sim {
 namespace fs = std::filesystem;
@@ -33,8 +33,8 @@ std::string ReadFileOrThrow(const fs::path& path) {
 }
 
 std::uint64_t HashText(std::uint64_t h, const std::string& text) {
-  for (char c : text) h = model::Fnv1a64(h, static_cast<std::uint8_t>(c), 1);
-  return model::Fnv1a64(h, text.size(), 8);
+  for (char c : text) h = base::Fnv1a64(h, static_cast<std::uint8_t>(c), 1);
+  return base::Fnv1a64(h, text.size(), 8);
 }
 
 // The files listed in rtl/qsa.f, relative to rtl/.
@@ -107,7 +107,7 @@ void BuildModel(const RtlModelParams& p, const fs::path& dir, const fs::path& lo
 
 }  // namespace
 
-RtlModelParams RtlModelParamsOf(const model::ArchConfig& arch) {
+RtlModelParams RtlModelParamsOf(const isa::ArchConfig& arch) {
   return RtlModelParams{arch.rows,
                         arch.cols,
                         arch.scratchpad_rows(),
@@ -146,7 +146,7 @@ std::uint64_t RtlSourcesHash(const std::string& source_dir, const std::string& g
     files.emplace_back("rtl/lint/qsa.vlt", rtl / "lint" / "qsa.vlt");
   }
   for (const std::string& f : FileList(rtl)) files.emplace_back("rtl/" + f, rtl / f);
-  std::uint64_t h = model::kFnv1a64Offset;
+  std::uint64_t h = base::kFnv1a64Offset;
   for (const auto& [name, path] : files) {
     h = HashText(h, name);
     h = HashText(h, ReadFileOrThrow(path));
@@ -168,13 +168,13 @@ std::string RtlModelCacheDir() {
   return (fs::path(home) / ".cache" / "qsa" / "rtl").string();
 }
 
-std::string FindOrBuildRtlModel(const model::ArchConfig& arch, std::ostream& progress) {
+std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progress) {
   const std::string key = RtlModelKey(RtlModelParamsOf(arch));
   const fs::path built = fs::path(QSA_RTL_MODEL_DIR) / key / kLibraryName;
   if (fs::exists(built)) return built.string();
 
   const std::string hashed =
-      key + "-" + model::HexDigits(RtlSourcesHash(QSA_RTL_SOURCE_DIR, QSA_RTL_GENERATED_DIR));
+      key + "-" + base::HexDigits(RtlSourcesHash(QSA_RTL_SOURCE_DIR, QSA_RTL_GENERATED_DIR));
   const fs::path cache(RtlModelCacheDir());
   const fs::path dir = cache / hashed;
   const fs::path library = dir / kLibraryName;
@@ -206,7 +206,7 @@ RtlModelLibrary::RtlModelLibrary(const std::string& path) : path_(path) {
   }
 }
 
-const RtlModelLibrary& LoadRtlModel(const model::ArchConfig& arch, std::ostream& progress) {
+const RtlModelLibrary& LoadRtlModel(const isa::ArchConfig& arch, std::ostream& progress) {
   static std::mutex mutex;
   static std::map<std::string, std::unique_ptr<RtlModelLibrary>> loaded;
   const std::lock_guard<std::mutex> guard(mutex);

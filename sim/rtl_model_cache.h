@@ -1,6 +1,7 @@
 // Finding (or building) the verilated model library of an array configuration. The main build
-// makes the libraries of the configurations in model/arch/; any other configuration is verilated
-// on first use into a per-user cache, keyed by its parameters and a hash of the RTL sources.
+// makes the libraries of the configurations in model/isa/arch/; any other configuration is
+// verilated on first use into a per-user cache, keyed by its parameters and a hash of the RTL
+// sources.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <ostream>
 #include <string>
 
-#include "model/arch.h"
+#include "model/isa/arch.h"
 #include "sim/rtl_model_api.h"
 
 namespace qsa::sim {
@@ -26,7 +27,7 @@ struct RtlModelParams {
   std::int64_t token_depth = 0;
   bool operator==(const RtlModelParams& other) const = default;
 };
-RtlModelParams RtlModelParamsOf(const model::ArchConfig& arch);
+RtlModelParams RtlModelParamsOf(const isa::ArchConfig& arch);
 RtlModelParams RtlModelParamsOf(const QsaRtlParams& params);
 
 // "r16c16s16384a1024p256b4x2q16t8" (the same as qsa_rtl_model_key in sim/rtl_model.cmake).
@@ -41,7 +42,7 @@ std::string RtlModelCacheDir();
 
 // The path of the model library for `arch`: the main build's, else the cached one, else builds
 // it into the cache (progress on `progress`). Throws qsa::Error when the build fails.
-std::string FindOrBuildRtlModel(const model::ArchConfig& arch, std::ostream& progress);
+std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progress);
 
 // A loaded model library (kept loaded for the life of the process).
 class RtlModelLibrary {
@@ -57,6 +58,6 @@ class RtlModelLibrary {
 
 // The library for `arch`, found or built, loaded once per process; checks that it was built
 // with the parameters of `arch`.
-const RtlModelLibrary& LoadRtlModel(const model::ArchConfig& arch, std::ostream& progress);
+const RtlModelLibrary& LoadRtlModel(const isa::ArchConfig& arch, std::ostream& progress);
 
 }  // namespace qsa::sim

@@ -8,10 +8,10 @@
 #include <unordered_map>
 #include <utility>
 
-#include "model/error.h"
-#include "model/fnv.h"
-#include "model/isa.h"
-#include "model/isa_sim.h"
+#include "model/base/error.h"
+#include "model/base/fnv.h"
+#include "model/isa/isa.h"
+#include "model/isa/simulator.h"
 #include "sim/dram_model.h"
 #include "sim/rtl_model_api.h"
 #include "sim/rtl_model_cache.h"
@@ -19,8 +19,8 @@
 namespace qsa::sim {
 namespace {
 
-using model::isa::Memory;
-using model::isa::WriteRecord;
+using isa::Memory;
+using isa::WriteRecord;
 
 // qsa_pkg: counter indices.
 enum Counter : std::uint32_t {
@@ -71,11 +71,11 @@ std::string ErrorCodeText(unsigned code) {
 }
 
 // "instruction 12 (load.sp)".
-std::string InstructionName(const model::Program& program, std::int64_t pc) {
+std::string InstructionName(const isa::Program& program, std::int64_t pc) {
   std::string text = "instruction " + std::to_string(pc);
   if (pc < 0 || pc >= static_cast<std::int64_t>(program.instructions.size())) return text;
   const auto& word = program.instructions[static_cast<std::size_t>(pc)];
-  const model::isa::OpSpec* op = model::isa::FindOp(model::isa::OpcodeOf(word));
+  const isa::OpSpec* op = isa::FindOp(isa::OpcodeOf(word));
   return text + " (" + (op != nullptr ? std::string(op->mnemonic) : "illegal opcode") + ")";
 }
 
@@ -101,7 +101,7 @@ class ModelInstance {
 // simulator's WriteRecords at the end.
 class WriteCollector {
  public:
-  WriteCollector(const model::ArchConfig& arch, std::uint64_t dram_size)
+  WriteCollector(const isa::ArchConfig& arch, std::uint64_t dram_size)
       : rows_(arch.rows), cols_(arch.cols), dram_size_(dram_size) {}
 
   void Observe(const QsaRtlOutputs& out) {
@@ -156,8 +156,8 @@ class WriteCollector {
         lo = std::min(lo, element);
         hi = std::max(hi, element);
         const std::uint64_t h =
-            model::Fnv1a64(model::kFnv1a64Offset, static_cast<std::uint64_t>(element), 8);
-        r.hash += model::Fnv1a64(h, value, bytes);
+            base::Fnv1a64(base::kFnv1a64Offset, static_cast<std::uint64_t>(element), 8);
+        r.hash += base::Fnv1a64(h, value, bytes);
       }
       r.first = lo / lanes;
       r.extent = hi / lanes - r.first + 1;
@@ -176,13 +176,13 @@ class WriteCollector {
 };
 
 // One queue's line of a hang report, from the dbg_* outputs.
-std::string QueueState(const model::Program& program, const QsaRtlOutputs& out, int q) {
-  const auto queue = static_cast<model::isa::Queue>(q);
-  const std::string name = std::string(model::isa::QueueName(queue)) + " queue";
+std::string QueueState(const isa::Program& program, const QsaRtlOutputs& out, int q) {
+  const auto queue = static_cast<isa::Queue>(q);
+  const std::string name = std::string(isa::QueueName(queue)) + " queue";
   if (((out.dbg_head_valid >> q) & 1u) == 0) return name + " is empty";
   const std::string at = InstructionName(program, out.dbg_head_pc[q]);
-  const std::string prev = q > 0 ? std::string(QueueName(model::isa::Queue(q - 1))) : "?";
-  const std::string next = q < 2 ? std::string(QueueName(model::isa::Queue(q + 1))) : "?";
+  const std::string prev = q > 0 ? std::string(QueueName(isa::Queue(q - 1))) : "?";
+  const std::string next = q < 2 ? std::string(QueueName(isa::Queue(q + 1))) : "?";
   const std::string reasons[] = {"a token from " + prev,
                                  "a token from " + next,
                                  "room in the token queue to " + prev,
@@ -199,11 +199,11 @@ std::string QueueState(const model::Program& program, const QsaRtlOutputs& out, 
   return name + " waits at " + at + " for " + waits;
 }
 
-std::string HangMessage(const model::Program& program, const QsaRtlOutputs& out, std::int64_t idle,
+std::string HangMessage(const isa::Program& program, const QsaRtlOutputs& out, std::int64_t idle,
                         std::int64_t cycle) {
   std::string message = "hang: no progress for " + std::to_string(idle) + " cycles at cycle " +
                         std::to_string(cycle) + ": ";
-  for (int q = 0; q < model::isa::kNumQueues; ++q) message += QueueState(program, out, q) + "; ";
+  for (int q = 0; q < isa::kNumQueues; ++q) message += QueueState(program, out, q) + "; ";
   if (out.dbg_fetch_done != 0) {
     message +=
         "fetch has dispatched all " + std::to_string(program.instructions.size()) + " instructions";
@@ -247,7 +247,7 @@ bool Progressed(const QsaRtlInputs& in, const QsaRtlOutputs& out) {
 void ReadCounters(const QsaRtlModelApi& api, QsaRtlModel* m, RtlRunResult& r) {
   auto get = [&](std::uint32_t index) { return static_cast<std::int64_t>(api.counter(m, index)); };
   r.cycles = get(kCntCycles);
-  model::isa::IsaCounters& c = r.counters;
+  isa::IsaCounters& c = r.counters;
   for (std::uint32_t op = 1; op <= kNumOpcodes; ++op) {
     c.instructions_by_opcode[op] = get(op);
     c.instructions += c.instructions_by_opcode[op];
@@ -258,7 +258,7 @@ void ReadCounters(const QsaRtlModelApi& api, QsaRtlModel* m, RtlRunResult& r) {
   c.scratchpad = {get(kCntSpRd), get(kCntSpWr)};
   c.accumulator = {get(kCntAccRd), get(kCntAccWr)};
   c.param = {get(kCntParamRd), get(kCntParamWr)};
-  for (std::uint32_t q = 0; q < model::isa::kNumQueues; ++q) {
+  for (std::uint32_t q = 0; q < isa::kNumQueues; ++q) {
     r.busy[q] = get(kCntLoadBusy + q);
     r.stall[q] = get(kCntLoadStall + q);
   }
@@ -270,16 +270,16 @@ void ReadCounters(const QsaRtlModelApi& api, QsaRtlModel* m, RtlRunResult& r) {
 
 }  // namespace
 
-RtlSimulator::RtlSimulator(const model::ArchConfig& arch, const model::Program& program,
+RtlSimulator::RtlSimulator(const isa::ArchConfig& arch, const isa::Program& program,
                            const RtlOptions& options)
     : arch_(arch), program_(program), options_(options) {
   if (options_.check_program) {
     // The ISA simulator's constructor checks the program and lays out its DRAM image.
-    model::isa::IsaSimulator checked(arch, program);
+    isa::IsaSimulator checked(arch, program);
     dram_ = std::move(checked.state().dram);
   } else {
-    model::CheckProgramArch(program, arch, "(in memory)");
-    if (program.dram_size > model::kMaxDramSize || program.dram_image.size() > program.dram_size) {
+    isa::CheckProgramArch(program, arch, "(in memory)");
+    if (program.dram_size > isa::kMaxDramSize || program.dram_image.size() > program.dram_size) {
       throw Error("the program's DRAM image of " + std::to_string(program.dram_image.size()) +
                   " bytes does not fit its DRAM of " + std::to_string(program.dram_size) +
                   " bytes (at most 4 GiB)");
@@ -312,17 +312,17 @@ RtlRunResult RtlSimulator::Run() {
   std::int64_t cycle = 0;
   std::int64_t last_progress = 0;
   // Instructions of each queue in program order, for the retire cycles.
-  std::array<std::vector<std::int64_t>, model::isa::kNumQueues> in_queue;
+  std::array<std::vector<std::int64_t>, isa::kNumQueues> in_queue;
   for (std::int64_t i = 0; i < count; ++i) {
     try {
-      const auto q = static_cast<std::size_t>(model::isa::QueueOf(
-          model::isa::Decode(program_.instructions[static_cast<std::size_t>(i)])));
+      const auto q = static_cast<std::size_t>(
+          isa::QueueOf(isa::Decode(program_.instructions[static_cast<std::size_t>(i)])));
       in_queue[q].push_back(i);
     } catch (const Error&) {
       // An illegal word (with the program check off) enters no queue: the accelerator stops at it.
     }
   }
-  std::array<std::size_t, model::isa::kNumQueues> retired{};
+  std::array<std::size_t, isa::kNumQueues> retired{};
   std::vector<std::int64_t> retire_cycles(static_cast<std::size_t>(count), -1);
   for (;; ++cycle) {
     const DramDrive drive = dram.Drive();
@@ -343,7 +343,7 @@ RtlRunResult RtlSimulator::Run() {
       writes.Observe(out);
       if (written) writes.ObserveDram(out.wr_req_pc, *written);
     }
-    for (std::size_t q = 0; q < model::isa::kNumQueues; ++q) {
+    for (std::size_t q = 0; q < isa::kNumQueues; ++q) {
       if ((out.dbg_retire >> q & 1) != 0 && retired[q] < in_queue[q].size()) {
         retire_cycles[static_cast<std::size_t>(in_queue[q][retired[q]++])] = cycle;
       }
@@ -374,42 +374,42 @@ RtlRunResult RtlSimulator::Run() {
   return result;
 }
 
-RtlProgramRun RunProgramOnRtl(const model::ArchConfig& arch, const model::Program& program,
-                              const std::map<std::string, model::Tensor>& inputs,
+RtlProgramRun RunProgramOnRtl(const isa::ArchConfig& arch, const isa::Program& program,
+                              const std::map<std::string, golden::Tensor>& inputs,
                               const RtlOptions& options) {
   RtlSimulator simulator(arch, program, options);
-  for (const model::ManifestTensor& in : program.manifest.inputs) {
+  for (const isa::ManifestTensor& in : program.manifest.inputs) {
     const auto it = inputs.find(in.name);
     if (it == inputs.end()) {
       throw Error("no value for program input '" + in.name + "' (" +
-                  std::string(model::DTypeName(in.dtype)) + model::ShapeToString(in.shape) + ")");
+                  std::string(golden::DTypeName(in.dtype)) + golden::ShapeToString(in.shape) + ")");
     }
-    model::WriteTensorToDram(in, it->second, simulator.dram());
+    isa::WriteTensorToDram(in, it->second, simulator.dram());
   }
   for (const auto& [name, value] : inputs) {
     const auto& ins = program.manifest.inputs;
     if (std::none_of(ins.begin(), ins.end(),
-                     [&](const model::ManifestTensor& in) { return in.name == name; })) {
+                     [&](const isa::ManifestTensor& in) { return in.name == name; })) {
       throw Error("unknown program input '" + name + "'");
     }
   }
   RtlProgramRun run;
   run.result = simulator.Run();
-  for (const model::ManifestTensor& out : program.manifest.outputs) {
-    run.outputs[out.name] = model::ReadTensorFromDram(out, run.result.dram);
+  for (const isa::ManifestTensor& out : program.manifest.outputs) {
+    run.outputs[out.name] = isa::ReadTensorFromDram(out, run.result.dram);
   }
   return run;
 }
 
 nlohmann::json RtlRunResultToJson(const RtlRunResult& result) {
-  model::isa::IsaRunResult same;
+  isa::IsaRunResult same;
   same.counters = result.counters;
   same.timing.cycles = result.cycles;
   same.timing.busy = result.busy;
-  nlohmann::json j = model::isa::IsaRunResultToJson(same);
+  nlohmann::json j = isa::IsaRunResultToJson(same);
   nlohmann::json stall = nlohmann::json::object();
-  for (int q = 0; q < model::isa::kNumQueues; ++q) {
-    stall[std::string(model::isa::QueueName(static_cast<model::isa::Queue>(q)))] =
+  for (int q = 0; q < isa::kNumQueues; ++q) {
+    stall[std::string(isa::QueueName(static_cast<isa::Queue>(q)))] =
         result.stall[static_cast<std::size_t>(q)];
   }
   j["stall_cycles"] = stall;

@@ -1,5 +1,5 @@
 // Runs a program on the verilated accelerator (qsa_top) with a DRAM model: the RTL counterpart
-// of the ISA simulator (model/isa_sim.h), with the same counters and write records so the two
+// of the ISA simulator (model/isa/simulator.h), with the same counters and write records so the two
 // can be compared instruction by instruction.
 #pragma once
 
@@ -12,10 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/arch.h"
-#include "model/isa_exec.h"
-#include "model/program.h"
-#include "model/tensor.h"
+#include "model/golden/tensor.h"
+#include "model/isa/arch.h"
+#include "model/isa/executor.h"
+#include "model/isa/program.h"
 
 namespace qsa::sim {
 
@@ -38,9 +38,9 @@ struct RtlOptions {
 
 struct RtlRunResult {
   std::int64_t cycles = 0;  // the CNT_CYCLES counter: from start to the end of finish
-  model::isa::IsaCounters counters;
-  std::array<std::int64_t, model::isa::kNumQueues> busy{};   // cycles each unit held an insn
-  std::array<std::int64_t, model::isa::kNumQueues> stall{};  // cycles each head waited
+  isa::IsaCounters counters;
+  std::array<std::int64_t, isa::kNumQueues> busy{};   // cycles each unit held an insn
+  std::array<std::int64_t, isa::kNumQueues> stall{};  // cycles each head waited
   std::int64_t fetch_stall = 0;
   std::int64_t array_busy = 0;
   std::int64_t dram_read_beats = 0;
@@ -48,7 +48,7 @@ struct RtlRunResult {
   std::int64_t simulated_cycles = 0;  // harness clock cycles after reset
   // With record_writes: sorted by instruction, then memory (the ISA simulator's order when
   // instructions run in program order).
-  std::vector<model::isa::WriteRecord> writes;
+  std::vector<isa::WriteRecord> writes;
   std::vector<std::uint8_t> dram;  // the final DRAM image
   // The harness cycle at which each instruction retired (in program order; -1 if it did not,
   // e.g. the final finish), from the queues' retire signals.
@@ -60,7 +60,7 @@ class RtlSimulator {
   // Checks the program against `arch` like the ISA simulator (architecture hash, every word,
   // finish last, DRAM size), finds or builds the model library for `arch` and loads the DRAM
   // image. Throws qsa::Error naming the problem.
-  RtlSimulator(const model::ArchConfig& arch, const model::Program& program,
+  RtlSimulator(const isa::ArchConfig& arch, const isa::Program& program,
                const RtlOptions& options = {});
 
   // The DRAM before the run (write inputs here).
@@ -73,24 +73,24 @@ class RtlSimulator {
   RtlRunResult Run();
 
  private:
-  model::ArchConfig arch_;
-  const model::Program& program_;
+  isa::ArchConfig arch_;
+  const isa::Program& program_;
   RtlOptions options_;
   std::vector<std::uint8_t> dram_;
   bool ran_ = false;
 };
 
 struct RtlProgramRun {
-  std::map<std::string, model::Tensor> outputs;
+  std::map<std::string, golden::Tensor> outputs;
   RtlRunResult result;
 };
 // Writes `inputs` into DRAM (one per manifest input), runs the program and reads the manifest
-// outputs, like model::isa::RunProgramOnIsa.
-RtlProgramRun RunProgramOnRtl(const model::ArchConfig& arch, const model::Program& program,
-                              const std::map<std::string, model::Tensor>& inputs,
+// outputs, like isa::RunProgramOnIsa.
+RtlProgramRun RunProgramOnRtl(const isa::ArchConfig& arch, const isa::Program& program,
+                              const std::map<std::string, golden::Tensor>& inputs,
                               const RtlOptions& options = {});
 
-// The keys of model::isa::IsaRunResultToJson ("cycles", "busy_cycles", "instructions", ...) plus
+// The keys of isa::IsaRunResultToJson ("cycles", "busy_cycles", "instructions", ...) plus
 // "stall_cycles", "fetch_stall_cycles", "array_busy_cycles" and "dram_beats".
 nlohmann::json RtlRunResultToJson(const RtlRunResult& result);
 

@@ -5,11 +5,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "model/arch.h"
-#include "model/assembler.h"
-#include "model/error.h"
-#include "model/npy.h"
-#include "model/program.h"
+#include "model/base/error.h"
+#include "model/golden/npy.h"
+#include "model/isa/arch.h"
+#include "model/isa/assembler.h"
+#include "model/isa/program.h"
 #include "tools/commands.h"
 #include "tools/tool_util.h"
 
@@ -53,12 +53,12 @@ CLI::App* AddAsmCommand(CLI::App& app, AsmArgs& args) {
 }
 
 void AsmCommand(const AsmArgs& args) {
-  const model::ArchConfig arch = model::LoadArchConfigOrDefault(args.arch);
+  const isa::ArchConfig arch = isa::LoadArchConfigOrDefault(args.arch);
   const std::string text = ReadSource(args.source);
-  const model::Program program = model::Assemble(text, args.source, arch);
-  model::WriteProgram(program, args.out);
-  if (!EndsWith(args.out, ".bin")) model::WriteFileAtomically(args.out + "/program.s", {text});
-  const model::Manifest& m = program.manifest;
+  const isa::Program program = isa::Assemble(text, args.source, arch);
+  isa::WriteProgram(program, args.out);
+  if (!EndsWith(args.out, ".bin")) golden::WriteFileAtomically(args.out + "/program.s", {text});
+  const isa::Manifest& m = program.manifest;
   std::cout << "assembled " << args.source << " -> " << args.out << ": "
             << Plural(program.instructions.size(), "instruction") << ", DRAM image "
             << FormatCount(static_cast<std::int64_t>(program.dram_image.size())) << " of "
@@ -83,11 +83,11 @@ CLI::App* AddDisasmCommand(CLI::App& app, DisasmArgs& args) {
 }
 
 void DisasmCommand(const DisasmArgs& args) {
-  const std::string text = model::Disassemble(model::ReadProgram(args.program));
+  const std::string text = isa::Disassemble(isa::ReadProgram(args.program));
   if (args.out.empty()) {
     std::cout << text;
   } else {
-    model::WriteFileAtomically(args.out, {text});
+    golden::WriteFileAtomically(args.out, {text});
   }
 }
 

@@ -9,12 +9,12 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/load_model.h"
-#include "model/assembler.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/isa_sim.h"
-#include "model/program.h"
+#include "compiler/importer/load_model.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/isa/assembler.h"
+#include "model/isa/program.h"
+#include "model/isa/simulator.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
@@ -60,8 +60,8 @@ namespace {
 
 // What one engine produced: the outputs by name, and for isa/rtl what each instruction wrote.
 struct EngineResult {
-  std::map<std::string, model::Tensor> outputs;
-  std::optional<std::vector<model::isa::WriteRecord>> writes;
+  std::map<std::string, golden::Tensor> outputs;
+  std::optional<std::vector<isa::WriteRecord>> writes;
   std::string summary;
 };
 
@@ -96,7 +96,7 @@ std::string GoldenModelPath(const CompareArgs& args, const ProgramTarget& target
 }
 
 // "[0, 3, 1, 2]" for flat index `i` of `shape`.
-std::string IndexOf(std::int64_t i, const model::Shape& shape) {
+std::string IndexOf(std::int64_t i, const golden::Shape& shape) {
   std::vector<std::int64_t> index(shape.size());
   for (std::size_t d = shape.size(); d-- > 0;) {
     index[d] = shape[d] > 0 ? i % shape[d] : 0;
@@ -108,8 +108,8 @@ std::string IndexOf(std::int64_t i, const model::Shape& shape) {
 }
 
 // One line per pair of engines for one output; returns false when they differ.
-bool ComparePair(const std::string& out, const std::string& a_name, const model::Tensor& a,
-                 const std::string& b_name, const model::Tensor& b) {
+bool ComparePair(const std::string& out, const std::string& a_name, const golden::Tensor& a,
+                 const std::string& b_name, const golden::Tensor& b) {
   std::cout << "  " << a_name << " vs " << b_name << ": ";
   if (a.dtype() != b.dtype() || a.shape() != b.shape()) {
     std::cout << "differ in type: " << a.Describe() << " vs " << b.Describe() << "\n";
@@ -128,19 +128,19 @@ bool ComparePair(const std::string& out, const std::string& a_name, const model:
   return false;
 }
 
-std::string DescribeRecord(const model::isa::WriteRecord& r) {
+std::string DescribeRecord(const isa::WriteRecord& r) {
   std::ostringstream s;
-  s << model::isa::MemoryName(r.memory) << " " << r.first << ".." << (r.first + r.extent - 1)
-    << " hash " << std::hex << r.hash;
+  s << isa::MemoryName(r.memory) << " " << r.first << ".." << (r.first + r.extent - 1) << " hash "
+    << std::hex << r.hash;
   return s.str();
 }
 
 // Compares the per-instruction write records of two engines; returns false at the first
 // instruction whose records differ, after printing it.
-bool CompareWrites(const std::string& a_name, std::vector<model::isa::WriteRecord> a,
-                   const std::string& b_name, std::vector<model::isa::WriteRecord> b,
-                   const model::Program& program) {
-  auto order = [](const model::isa::WriteRecord& x, const model::isa::WriteRecord& y) {
+bool CompareWrites(const std::string& a_name, std::vector<isa::WriteRecord> a,
+                   const std::string& b_name, std::vector<isa::WriteRecord> b,
+                   const isa::Program& program) {
+  auto order = [](const isa::WriteRecord& x, const isa::WriteRecord& y) {
     return std::tie(x.instruction, x.memory) < std::tie(y.instruction, y.memory);
   };
   std::sort(a.begin(), a.end(), order);
@@ -155,12 +155,12 @@ bool CompareWrites(const std::string& a_name, std::vector<model::isa::WriteRecor
   const std::int64_t at = std::min(i < a.size() ? a[i].instruction : INT64_MAX,
                                    i < b.size() ? b[i].instruction : INT64_MAX);
   std::cout << a_name << " vs " << b_name << " writes: first difference at instruction " << at
-            << " (" << model::DisassembleWord(program.instructions[static_cast<std::size_t>(at)])
+            << " (" << isa::DisassembleWord(program.instructions[static_cast<std::size_t>(at)])
             << ")\n";
   for (const auto& [name, records] : {std::pair{a_name, &a}, std::pair{b_name, &b}}) {
     std::cout << "  " << name << " wrote:";
     bool any = false;
-    for (const model::isa::WriteRecord& r : *records) {
+    for (const isa::WriteRecord& r : *records) {
       if (r.instruction != at) continue;
       std::cout << (any ? ", " : " ") << DescribeRecord(r);
       any = true;
@@ -171,8 +171,8 @@ bool CompareWrites(const std::string& a_name, std::vector<model::isa::WriteRecor
 }
 
 // Element i as text: the integer, or the float with its digits.
-std::string ValueAt(const model::Tensor& t, std::int64_t i) {
-  if (t.dtype() == model::DType::kFloat32) return FormatFloat(t.GetDouble(i));
+std::string ValueAt(const golden::Tensor& t, std::int64_t i) {
+  if (t.dtype() == golden::DType::kFloat32) return FormatFloat(t.GetDouble(i));
   return std::to_string(t.GetInt(i));
 }
 
@@ -198,15 +198,15 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
             << FormatCount(instructions) << " instructions for the " << cm.arch.rows << "x"
             << cm.arch.cols << " array '" << cm.arch.name << "', " << cm.host_fallbacks.size()
             << " host " << (cm.host_fallbacks.size() == 1 ? "node" : "nodes") << "\n";
-  std::map<std::string, std::map<std::string, model::Tensor>> results;
+  std::map<std::string, std::map<std::string, golden::Tensor>> results;
   for (const std::string& engine : engines) {
     if (engine == "golden") {
-      model::RunOptions options;
+      golden::RunOptions options;
       options.mode = ParseRequantModeOrThrow(args.requant);
       options.keep_intermediates = true;
       results[engine] =
-          model::RunGraph(target.prepared.loaded.graph, target.prepared.feeds, options);
-      std::cout << "golden: " << model::RequantModeName(options.mode) << "\n";
+          golden::RunGraph(target.prepared.loaded.graph, target.prepared.feeds, options);
+      std::cout << "golden: " << golden::RequantModeName(options.mode) << "\n";
     } else {
       EngineTotals totals;
       results[engine] = RunCompiledOn(engine, target, &totals);
@@ -221,7 +221,7 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
   };
   for (const compiler::CompiledStep& step : cm.steps) {
     if (step.host) continue;
-    for (const model::ManifestTensor& t :
+    for (const isa::ManifestTensor& t :
          cm.programs[static_cast<std::size_t>(step.program)].program.manifest.outputs) {
       add(t.name);
     }
@@ -246,8 +246,8 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
     std::vector<std::string> lines;
     for (std::size_t i = 0; i < have.size(); ++i) {
       for (std::size_t j = i + 1; j < have.size(); ++j) {
-        const model::Tensor& a = results[have[i]].at(name);
-        const model::Tensor& b = results[have[j]].at(name);
+        const golden::Tensor& a = results[have[i]].at(name);
+        const golden::Tensor& b = results[have[j]].at(name);
         if (a.dtype() != b.dtype() || a.shape() != b.shape()) {
           lines.push_back("  " + have[i] + " vs " + have[j] + ": differ in type: " + a.Describe() +
                           " vs " + b.Describe());
@@ -266,7 +266,7 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
             FormatCount(ag.total) + " values differ (" +
             FormatFloat(100.0 * static_cast<double>(ag.equal) / static_cast<double>(ag.total)) +
             " % agree, max " + FormatFloat(ag.max_abs_diff) +
-            (a.dtype() == model::DType::kFloat32 ? "" : " LSB") + "); first at " +
+            (a.dtype() == golden::DType::kFloat32 ? "" : " LSB") + "); first at " +
             IndexOf(ag.first_mismatch, a.shape()) + ": " + have[i] + " " +
             ValueAt(a, ag.first_mismatch) + ", " + have[j] + " " + ValueAt(b, ag.first_mismatch));
       }
@@ -286,14 +286,14 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
   if (!exact && results.count("isa") != 0 && results.count("rtl") != 0) {
     // Between the simulator and the RTL: the first program and instruction whose writes differ.
     for (const compiler::CompiledProgram& p : cm.programs) {
-      std::map<std::string, model::Tensor> in;
-      for (const model::ManifestTensor& t : p.program.manifest.inputs)
+      std::map<std::string, golden::Tensor> in;
+      for (const isa::ManifestTensor& t : p.program.manifest.inputs)
         in[t.name] = results["isa"].at(t.name);
-      model::isa::IsaSimOptions isa_options;
+      isa::IsaSimOptions isa_options;
       isa_options.record_writes = true;
       sim::RtlOptions rtl_options;
       rtl_options.record_writes = true;
-      auto isa_run = model::isa::RunProgramOnIsa(cm.arch, p.program, in, isa_options);
+      auto isa_run = isa::RunProgramOnIsa(cm.arch, p.program, in, isa_options);
       auto rtl_run = sim::RunProgramOnRtl(cm.arch, p.program, in, rtl_options);
       std::cout << "program " << p.name << ": ";
       if (!CompareWrites("isa", std::move(isa_run.result.writes), "rtl",
@@ -313,11 +313,11 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
 
 void CompareCommand(const CompareArgs& args) {
   const std::vector<std::string> engines = ParseEngines(args.engines);
-  if (IsCompiledTarget(args.target) || compiler::IsModelPath(args.target)) {
+  if (IsCompiledTarget(args.target) || importer::IsModelPath(args.target)) {
     return CompareCompiled(args, engines);
   }
   const ProgramTarget target = LoadProgramTarget(args.target, args.arch);
-  const model::Program& program = target.program;
+  const isa::Program& program = target.program;
 
   std::vector<std::string> input_values = args.inputs;
   const std::filesystem::path default_input = std::filesystem::path(target.folder) / "input.npy";
@@ -326,9 +326,9 @@ void CompareCommand(const CompareArgs& args) {
       std::filesystem::is_regular_file(default_input, ec)) {
     input_values.push_back(default_input.string());
   }
-  std::vector<model::TensorInfo> declared;
-  for (const model::ManifestTensor& in : program.manifest.inputs) {
-    declared.push_back(model::TensorInfo{in.name, in.dtype, in.shape, in.quant});
+  std::vector<golden::TensorInfo> declared;
+  for (const isa::ManifestTensor& in : program.manifest.inputs) {
+    declared.push_back(golden::TensorInfo{in.name, in.dtype, in.shape, in.quant});
   }
   const AssignedInputs inputs = AssignInputs(ReadInputFiles(ParseInputSpecs(input_values)),
                                              declared, {}, {"program", "program input"}, true);
@@ -343,15 +343,14 @@ void CompareCommand(const CompareArgs& args) {
     if (engine == "golden") {
       PreparedModel prepared =
           PrepareModel(GoldenModelPath(args, target), ParseInputSpecs(input_values));
-      model::RunOptions options;
+      golden::RunOptions options;
       options.mode = ParseRequantModeOrThrow(args.requant);
-      r.outputs = model::RunGraph(prepared.loaded.graph, prepared.feeds, options);
-      r.summary = "golden: " + std::string(model::RequantModeName(options.mode));
+      r.outputs = golden::RunGraph(prepared.loaded.graph, prepared.feeds, options);
+      r.summary = "golden: " + std::string(golden::RequantModeName(options.mode));
     } else if (engine == "isa") {
-      model::isa::IsaSimOptions options;
+      isa::IsaSimOptions options;
       options.record_writes = true;
-      model::isa::IsaProgramRun run =
-          model::isa::RunProgramOnIsa(target.arch, program, inputs.values, options);
+      isa::IsaProgramRun run = isa::RunProgramOnIsa(target.arch, program, inputs.values, options);
       r.outputs = std::move(run.outputs);
       r.writes = std::move(run.result.writes);
       r.summary = "isa: " + FormatCount(run.result.timing.cycles) + " estimated cycles";
@@ -367,7 +366,7 @@ void CompareCommand(const CompareArgs& args) {
   }
 
   bool exact = true;
-  for (const model::ManifestTensor& out : program.manifest.outputs) {
+  for (const isa::ManifestTensor& out : program.manifest.outputs) {
     std::cout << out.name << "\n";
     for (std::size_t i = 0; i < engines.size(); ++i) {
       for (std::size_t j = i + 1; j < engines.size(); ++j) {

@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "compiler/compile.h"
-#include "compiler/load_model.h"
-#include "model/error.h"
+#include "compiler/importer/load_model.h"
+#include "model/base/error.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
 
@@ -45,10 +45,10 @@ void CompileCommand(const CompileArgs& args) {
                 args.requant + "'");
   }
   compiler::CompileOptions options;
-  options.arch = model::LoadArchConfigOrDefault(args.arch);
+  options.arch = isa::LoadArchConfigOrDefault(args.arch);
   options.single_rounding = args.requant == "single-rounding";
   options.keep_intermediates = !args.outputs_only;
-  const compiler::LoadedModel loaded = compiler::LoadModel(args.model, {});
+  const importer::LoadedModel loaded = importer::LoadModel(args.model, {});
   const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);
   compiler::WriteCompiled(cm, args.out, args.model);
   PrintCompileReport(cm, args.out);

@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <iostream>
 
-#include "compiler/load_model.h"
+#include "compiler/importer/load_model.h"
 #include "compiler/run_compiled.h"
-#include "model/error.h"
-#include "model/isa_sim.h"
+#include "model/base/error.h"
+#include "model/isa/simulator.h"
 #include "sim/rtl_sim.h"
 
 namespace qsa::tools {
@@ -26,7 +26,7 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
   if (IsCompiledTarget(path)) {
     t.compiled = compiler::ReadCompiled(path);
     if (!arch_path.empty()) {
-      const model::ArchConfig arch = model::LoadArchConfig(arch_path);
+      const isa::ArchConfig arch = isa::LoadArchConfig(arch_path);
       if (arch.Hash() != t.compiled.arch.Hash()) {
         throw Error("'" + path + "' was compiled for architecture '" + t.compiled.arch.name +
                     "', not for '" + arch.name + "' (" + arch_path + "); compile it again");
@@ -52,7 +52,7 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
   t.source = path;
   t.prepared = PrepareModel(path, ParseInputSpecs(inputs));
   compiler::CompileOptions options;
-  options.arch = model::LoadArchConfigOrDefault(arch_path);
+  options.arch = isa::LoadArchConfigOrDefault(arch_path);
   options.single_rounding = requant == "single-rounding";
   t.compiled = compiler::Compile(t.prepared.loaded.graph, options);
   return t;
@@ -60,7 +60,7 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
 
 namespace {
 
-void AddRun(EngineTotals& sum, std::int64_t cycles, const model::isa::IsaCounters& c) {
+void AddRun(EngineTotals& sum, std::int64_t cycles, const isa::IsaCounters& c) {
   ++sum.programs;
   sum.cycles += cycles;
   sum.macs_useful += c.macs_useful;
@@ -72,24 +72,24 @@ void AddRun(EngineTotals& sum, std::int64_t cycles, const model::isa::IsaCounter
 
 }  // namespace
 
-std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
-                                                   const CompiledTarget& target,
-                                                   EngineTotals* totals) {
-  const model::ArchConfig& arch = target.compiled.arch;
+std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
+                                                    const CompiledTarget& target,
+                                                    EngineTotals* totals) {
+  const isa::ArchConfig& arch = target.compiled.arch;
   EngineTotals local;
   EngineTotals& sum = totals != nullptr ? *totals : local;
   compiler::ProgramEngine run;
   if (engine == "isa") {
-    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
-      model::isa::IsaProgramRun r = model::isa::RunProgramOnIsa(arch, p.program, in);
+    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
+      isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in);
       AddRun(sum, r.result.timing.cycles, r.result.counters);
       return r.outputs;
     };
   } else if (engine == "rtl") {
-    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
+    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
       sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in);
       std::int64_t previous_end = 0;
-      for (const model::LayerRange& range : p.program.manifest.layers) {
+      for (const isa::LayerRange& range : p.program.manifest.layers) {
         std::int64_t end = previous_end;
         for (std::int64_t i = range.first; i < range.first + range.count; ++i) {
           end = std::max(end, r.result.retire_cycles[static_cast<std::size_t>(i)]);
@@ -110,7 +110,7 @@ std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
   return compiler::RunCompiled(target.compiled, target.prepared.feeds, run);
 }
 
-std::string DescribeTotals(const std::string& engine, const model::ArchConfig& arch,
+std::string DescribeTotals(const std::string& engine, const isa::ArchConfig& arch,
                            const EngineTotals& t) {
   const double util = static_cast<double>(t.macs_useful) /
                       (static_cast<double>(arch.rows) * arch.cols *
@@ -123,7 +123,7 @@ std::string DescribeTotals(const std::string& engine, const model::ArchConfig& a
          FormatCount(t.dram_written) + " written";
 }
 
-void PrintLayerSpans(const model::ArchConfig& arch, const EngineTotals& totals) {
+void PrintLayerSpans(const isa::ArchConfig& arch, const EngineTotals& totals) {
   std::printf("%-28s %14s %12s %12s\n", "layer", "MACs", "cycles", "utilization");
   for (const LayerSpan& l : totals.layers) {
     const double util =
@@ -136,7 +136,7 @@ void PrintLayerSpans(const model::ArchConfig& arch, const EngineTotals& totals) 
 }
 
 void PrintCompileReport(const compiler::CompiledModel& cm, const std::string& out_dir) {
-  const model::ArchConfig& arch = cm.arch;
+  const isa::ArchConfig& arch = cm.arch;
   std::printf("%-24s %-18s %12s %6s %12s %12s %12s  %s\n", "layer", "op", "MACs", "tiles",
               "est. cycles", "DRAM bytes", "min bytes", "plan");
   std::int64_t macs = 0, cycles = 0, bytes = 0, min_bytes = 0;
@@ -145,7 +145,7 @@ void PrintCompileReport(const compiler::CompiledModel& cm, const std::string& ou
       for (const std::string& n : s.nodes) {
         const auto& nodes = cm.host_graph.nodes;
         const auto it = std::find_if(nodes.begin(), nodes.end(),
-                                     [&](const model::Node& x) { return x.name == n; });
+                                     [&](const golden::Node& x) { return x.name == n; });
         std::printf("%-24s %-18s %12s %6s %12s %12s %12s  %s\n", n.c_str(),
                     it == nodes.end() ? "?" : it->op.c_str(), "-", "-", "-", "-", "-", "host");
       }

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "compiler/compile.h"
-#include "model/arch.h"
-#include "model/tensor.h"
+#include "model/golden/tensor.h"
+#include "model/isa/arch.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
@@ -52,14 +52,14 @@ struct EngineTotals {
 };
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.
-std::map<std::string, model::Tensor> RunCompiledOn(const std::string& engine,
-                                                   const CompiledTarget& target,
-                                                   EngineTotals* totals);
+std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
+                                                    const CompiledTarget& target,
+                                                    EngineTotals* totals);
 // The per-layer table of an RTL run: layer, MACs, cycles, array utilization.
-void PrintLayerSpans(const model::ArchConfig& arch, const EngineTotals& totals);
+void PrintLayerSpans(const isa::ArchConfig& arch, const EngineTotals& totals);
 
 // "isa: 3 programs, 12,345 cycles, array utilization 71.2 %, DRAM ..." — one line.
-std::string DescribeTotals(const std::string& engine, const model::ArchConfig& arch,
+std::string DescribeTotals(const std::string& engine, const isa::ArchConfig& arch,
                            const EngineTotals& totals);
 
 // The per-layer table `qsa compile` prints.

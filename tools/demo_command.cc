@@ -8,12 +8,12 @@
 #include <optional>
 #include <sstream>
 
-#include "model/arch.h"
-#include "model/assembler.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/isa_sim.h"
-#include "model/npy.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/golden/npy.h"
+#include "model/isa/arch.h"
+#include "model/isa/assembler.h"
+#include "model/isa/simulator.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
@@ -74,7 +74,7 @@ std::string Relative(const fs::path& path, const fs::path& base) {
   return path.lexically_relative(base).string();
 }
 
-std::string TopClass(const model::Tensor& t) {
+std::string TopClass(const golden::Tensor& t) {
   if (t.size() < 2 || t.rank() == 0 || t.shape().back() != t.size()) return "";
   std::int64_t best = 0;
   for (std::int64_t i = 1; i < t.size(); ++i) {
@@ -90,20 +90,20 @@ std::string Padded(std::string label) {
 
 // The size of one quantization step of a graph output: 1 for an integer output; for a float
 // output made by DequantizeLinear from a per-tensor quantized tensor, that tensor's scale.
-std::optional<double> OutputStep(const model::Graph& graph, const std::string& out) {
-  if (model::IsInteger(graph.Info(out).dtype)) return 1.0;
-  for (const model::Node& node : graph.nodes) {
+std::optional<double> OutputStep(const golden::Graph& graph, const std::string& out) {
+  if (golden::IsInteger(graph.Info(out).dtype)) return 1.0;
+  for (const golden::Node& node : graph.nodes) {
     if (node.outputs.empty() || node.outputs[0] != out) continue;
     if (node.op != "DequantizeLinear" || node.inputs.empty()) return std::nullopt;
-    const model::QuantParams& q = graph.Info(node.inputs[0]).quant;
+    const golden::QuantParams& q = graph.Info(node.inputs[0]).quant;
     if (q.per_axis() || q.scales.size() != 1) return std::nullopt;
     return static_cast<double>(q.scales[0]);
   }
   return std::nullopt;
 }
 
-void PrintAgreement(const std::string& label, const std::string& out, const model::Tensor& a,
-                    const model::Tensor& b, std::optional<double> step) {
+void PrintAgreement(const std::string& label, const std::string& out, const golden::Tensor& a,
+                    const golden::Tensor& b, std::optional<double> step) {
   const Agreement agreement = Compare(a, b);
   std::cout << "    " << Padded(label) << out << ": " << agreement.equal << "/" << agreement.total
             << " equal";
@@ -112,7 +112,7 @@ void PrintAgreement(const std::string& label, const std::string& out, const mode
     return;
   }
   std::cout << ", max difference ";
-  if (model::IsInteger(a.dtype())) {
+  if (golden::IsInteger(a.dtype())) {
     std::cout << static_cast<std::int64_t>(agreement.max_abs_diff) << " LSB\n";
     return;
   }
@@ -124,9 +124,9 @@ void PrintAgreement(const std::string& label, const std::string& out, const mode
 
 void RunExample(const Example& example, const fs::path& base) {
   PreparedModel prepared = PrepareModel(example.model.string(), {InputSpec{"", example.input}});
-  const model::Graph& graph = prepared.loaded.graph;
+  const golden::Graph& graph = prepared.loaded.graph;
   std::int64_t macs = 0;
-  for (const model::Node& node : graph.nodes) macs += NodeMacs(graph, node).value_or(0);
+  for (const golden::Node& node : graph.nodes) macs += NodeMacs(graph, node).value_or(0);
   std::cout << "graph '" << graph.name << "': " << graph.nodes.size() << " nodes, "
             << FormatCount(macs) << " MACs\n";
   for (const auto& [name, value] : prepared.feeds) {
@@ -134,26 +134,26 @@ void RunExample(const Example& example, const fs::path& base) {
               << value.Describe() << "\n";
   }
 
-  std::map<model::RequantMode, std::map<std::string, model::Tensor>> results;
+  std::map<golden::RequantMode, std::map<std::string, golden::Tensor>> results;
   std::size_t width = 0;
   for (const std::string& out : graph.outputs) width = std::max(width, out.size());
-  for (model::RequantMode mode : AllRequantModes()) {
-    model::RunOptions options;
+  for (golden::RequantMode mode : AllRequantModes()) {
+    golden::RunOptions options;
     options.mode = mode;
-    results[mode] = model::RunGraph(graph, prepared.feeds, options);
+    results[mode] = golden::RunGraph(graph, prepared.feeds, options);
     for (const std::string& out : graph.outputs) {
-      const model::Tensor& value = results[mode].at(out);
-      std::cout << "  " << Padded(std::string(model::RequantModeName(mode))) << out
+      const golden::Tensor& value = results[mode].at(out);
+      std::cout << "  " << Padded(std::string(golden::RequantModeName(mode))) << out
                 << std::string(width - out.size() + 2, ' ') << value.Describe() << " "
                 << FormatValues(value) << TopClass(value) << "\n";
     }
   }
-  const model::RequantMode reference = AllRequantModes().front();
-  std::cout << "  agreement with " << model::RequantModeName(reference) << ":\n";
-  for (model::RequantMode mode : AllRequantModes()) {
+  const golden::RequantMode reference = AllRequantModes().front();
+  std::cout << "  agreement with " << golden::RequantModeName(reference) << ":\n";
+  for (golden::RequantMode mode : AllRequantModes()) {
     if (mode == reference) continue;
     for (const std::string& out : graph.outputs) {
-      PrintAgreement(std::string(model::RequantModeName(mode)), out, results[reference].at(out),
+      PrintAgreement(std::string(golden::RequantModeName(mode)), out, results[reference].at(out),
                      results[mode].at(out), OutputStep(graph, out));
     }
   }
@@ -163,18 +163,18 @@ void RunExample(const Example& example, const fs::path& base) {
   ort.replace_extension(".ort.npy");
   std::error_code ec;
   if (graph.outputs.size() == 1 && fs::is_regular_file(ort, ec)) {
-    const model::Tensor expected = model::ReadNpy(ort.string());
+    const golden::Tensor expected = golden::ReadNpy(ort.string());
     const std::string& out = graph.outputs[0];
     std::cout << "  agreement with ONNX Runtime (" << Relative(ort, base) << "):\n";
-    for (model::RequantMode mode : AllRequantModes()) {
-      const model::Tensor& value = results[mode].at(out);
+    for (golden::RequantMode mode : AllRequantModes()) {
+      const golden::Tensor& value = results[mode].at(out);
       if (value.dtype() != expected.dtype() || value.shape() != expected.shape()) {
-        std::cout << "    " << Padded(std::string(model::RequantModeName(mode))) << out
+        std::cout << "    " << Padded(std::string(golden::RequantModeName(mode))) << out
                   << ": not comparable (" << value.Describe() << " vs " << expected.Describe()
                   << ")\n";
         continue;
       }
-      PrintAgreement(std::string(model::RequantModeName(mode)), out, expected, value,
+      PrintAgreement(std::string(golden::RequantModeName(mode)), out, expected, value,
                      OutputStep(graph, out));
     }
   }
@@ -209,8 +209,8 @@ std::vector<IsaExample> FindIsaExamples(const fs::path& dir) {
 // Assembles the program, runs it on the ISA simulator and the graph on the golden engine, and
 // compares every output. Returns false when an output differs.
 bool RunIsaExample(const IsaExample& example, const fs::path& base) {
-  const model::ArchConfig arch = ArchOfAssembly(example.source.string());
-  const model::Program program = model::AssembleFile(example.source.string(), arch);
+  const isa::ArchConfig arch = ArchOfAssembly(example.source.string());
+  const isa::Program program = isa::AssembleFile(example.source.string(), arch);
   std::cout << "program " << Relative(example.source, base) << ": " << program.instructions.size()
             << " instructions for the " << arch.rows << "x" << arch.cols << " array '" << arch.name
             << "', DRAM image " << FormatCount(static_cast<std::int64_t>(program.dram_image.size()))
@@ -219,11 +219,11 @@ bool RunIsaExample(const IsaExample& example, const fs::path& base) {
   if (program.manifest.inputs.size() != 1 || prepared.feeds.size() != 1) {
     throw Error("an ISA example needs one input in both the program and model.json");
   }
-  const model::Tensor& input = prepared.feeds.begin()->second;
-  const model::isa::IsaProgramRun run =
-      model::isa::RunProgramOnIsa(arch, program, {{program.manifest.inputs[0].name, input}});
-  const std::map<std::string, model::Tensor> golden =
-      model::RunGraph(prepared.loaded.graph, prepared.feeds);
+  const golden::Tensor& input = prepared.feeds.begin()->second;
+  const isa::IsaProgramRun run =
+      isa::RunProgramOnIsa(arch, program, {{program.manifest.inputs[0].name, input}});
+  const std::map<std::string, golden::Tensor> golden =
+      golden::RunGraph(prepared.loaded.graph, prepared.feeds);
   PrintIsaSummary(arch, run.result);
   bool exact = true;
   for (const auto& [name, value] : run.outputs) {
@@ -272,7 +272,7 @@ bool RunCompiledExample(const Example& example) {
     std::cout << "  nothing for the accelerator: every node runs on the host\n";
     return true;
   }
-  const auto golden = model::RunGraph(target.prepared.loaded.graph, target.prepared.feeds);
+  const auto golden = golden::RunGraph(target.prepared.loaded.graph, target.prepared.feeds);
   bool exact = true;
   for (const std::string engine : {"isa", "rtl"}) {
     EngineTotals totals;

@@ -4,17 +4,17 @@
 #include <iostream>
 #include <optional>
 
-#include "model/error.h"
+#include "model/base/error.h"
 #include "tools/commands.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
 namespace {
 
-using model::Graph;
-using model::Node;
+using golden::Graph;
+using golden::Node;
 
-std::string AttrText(const model::AttrValue& value) {
+std::string AttrText(const golden::AttrValue& value) {
   struct Visitor {
     std::string operator()(std::int64_t v) const { return std::to_string(v); }
     std::string operator()(double v) const { return FormatFloat(v); }
@@ -33,8 +33,8 @@ std::string AttrText(const model::AttrValue& value) {
   return std::visit(Visitor{}, value);
 }
 
-std::string RequantText(const std::vector<model::FixedPointMultiplier>& requant) {
-  auto real = [](const model::FixedPointMultiplier& m) {
+std::string RequantText(const std::vector<golden::FixedPointMultiplier>& requant) {
+  auto real = [](const golden::FixedPointMultiplier& m) {
     return std::ldexp(static_cast<double>(m.multiplier), m.shift - 31);
   };
   std::string s =
@@ -64,14 +64,14 @@ std::string RequantText(const std::vector<model::FixedPointMultiplier>& requant)
 }
 
 void PrintTensorLine(const Graph& graph, const std::string& name, std::size_t width) {
-  const model::TensorInfo& info = graph.Info(name);
+  const golden::TensorInfo& info = graph.Info(name);
   std::string line = "  " + name;
   line.append(width + 4 > line.size() ? width + 4 - line.size() : 1, ' ');
-  line += std::string(model::DTypeName(info.dtype)) + model::ShapeToString(info.shape);
+  line += std::string(golden::DTypeName(info.dtype)) + golden::ShapeToString(info.shape);
   const std::string quant = FormatQuant(info.quant);
   if (!quant.empty()) line += "  " + quant;
   if (graph.IsConstant(name)) {
-    const model::Tensor& value = graph.Constant(name);
+    const golden::Tensor& value = graph.Constant(name);
     line += "  [constant, " + FormatCount(value.size()) + " values, " +
             FormatCount(static_cast<std::int64_t>(value.Bytes().size())) + " bytes]";
   }

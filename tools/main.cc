@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "model/error.h"
+#include "model/base/error.h"
 #include "tools/commands.h"
 
 #ifndef QSA_VERSION

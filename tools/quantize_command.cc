@@ -2,8 +2,8 @@
 // (compiler/quantize.h, docs/quantization.md).
 #include <iostream>
 
-#include "compiler/quantize.h"
-#include "model/error.h"
+#include "compiler/quantizer/quantize.h"
+#include "model/base/error.h"
 #include "tools/commands.h"
 
 namespace qsa::tools {
@@ -82,14 +82,14 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args) {
 }
 
 void QuantizeCommand(const QuantizeArgs& args) {
-  compiler::QuantizeOptions options;
-  options.method = *compiler::ParseCalibrationMethod(args.method);
+  quantizer::QuantizeOptions options;
+  options.method = *quantizer::ParseCalibrationMethod(args.method);
   options.percentile = args.percentile;
   options.weights.bits = args.weight_bits;
-  options.weights.clipping = *compiler::ParseCalibrationMethod(args.weight_clipping);
+  options.weights.clipping = *quantizer::ParseCalibrationMethod(args.weight_clipping);
   options.weights.per_channel = !args.per_tensor;
   options.weights.symmetric = !args.asymmetric_weights;
-  options.activations.dtype = *model::ParseDType(args.activations);
+  options.activations.dtype = *golden::ParseDType(args.activations);
   options.activations.symmetric = args.symmetric_activations;
   options.fold_batch_norm = !args.no_fold_bn;
   if (args.smoothquant >= 0.0) options.smoothquant_alpha = args.smoothquant;
@@ -98,9 +98,9 @@ void QuantizeCommand(const QuantizeArgs& args) {
   options.sensitivity = args.sensitivity;
   options.max_samples = args.samples;
 
-  const compiler::QuantizeReport report =
-      compiler::QuantizeFile(args.model, args.calibration, args.out, options, args.report);
-  std::cout << compiler::ReportSummary(report);
+  const quantizer::QuantizeReport report =
+      quantizer::QuantizeFile(args.model, args.calibration, args.out, options, args.report);
+  std::cout << quantizer::ReportSummary(report);
   std::cout << "wrote " << args.out;
   if (!args.report.empty()) std::cout << " and " << args.report;
   std::cout << "\n";

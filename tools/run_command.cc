@@ -6,13 +6,13 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/load_model.h"
-#include "model/arch.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/isa_sim.h"
-#include "model/npy.h"
-#include "model/program.h"
+#include "compiler/importer/load_model.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/golden/npy.h"
+#include "model/isa/arch.h"
+#include "model/isa/program.h"
+#include "model/isa/simulator.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
@@ -89,7 +89,7 @@ namespace {
 // Writes each of `names` (in order) from `values` to DIR/<sanitized name>.npy, each file
 // atomically, and prints one line per output. Names that sanitize alike get "_2", "_3", ...
 void WriteOutputs(const std::vector<std::string>& names,
-                  const std::map<std::string, model::Tensor>& values, const std::string& out_dir) {
+                  const std::map<std::string, golden::Tensor>& values, const std::string& out_dir) {
   std::vector<std::pair<std::string, std::string>> files;  // output name → path
   std::set<std::string> used;
   const std::filesystem::path dir(out_dir);
@@ -113,9 +113,9 @@ void WriteOutputs(const std::vector<std::string>& names,
 
   std::vector<std::string> written;
   for (const auto& [name, path] : files) {
-    const model::Tensor& value = values.at(name);
+    const golden::Tensor& value = values.at(name);
     try {
-      model::WriteNpy(path, value);
+      golden::WriteNpy(path, value);
     } catch (const Error& e) {
       std::string message = "output '" + name + "' failed: " + e.what();
       if (!written.empty()) {
@@ -135,16 +135,16 @@ void RunGolden(const RunArgs& args) {
     throw Error(std::string(args.trace_isa.empty() ? "--report" : "--trace-isa") +
                 " needs --engine isa (the golden engine runs a model, not a program)");
   }
-  model::RunOptions options;
+  golden::RunOptions options;
   options.mode = ParseRequantModeOrThrow(args.requant);
   PreparedModel prepared = PrepareModel(args.model, ParseInputSpecs(args.inputs));
-  const model::Graph& graph = prepared.loaded.graph;
-  WriteOutputs(graph.outputs, model::RunGraph(graph, prepared.feeds, options), args.out_dir);
+  const golden::Graph& graph = prepared.loaded.graph;
+  WriteOutputs(graph.outputs, golden::RunGraph(graph, prepared.feeds, options), args.out_dir);
 }
 
-nlohmann::json IsaReport(const RunArgs& args, const model::ArchConfig& arch,
-                         const model::isa::IsaRunResult& result) {
-  nlohmann::json report = model::isa::IsaRunResultToJson(result);
+nlohmann::json IsaReport(const RunArgs& args, const isa::ArchConfig& arch,
+                         const isa::IsaRunResult& result) {
+  nlohmann::json report = isa::IsaRunResultToJson(result);
   report["engine"] = "isa";
   report["program"] = args.model;
   report["arch"] = {{"name", arch.name}, {"hash", arch.HashHex()}};
@@ -155,10 +155,10 @@ nlohmann::json IsaReport(const RunArgs& args, const model::ArchConfig& arch,
 }
 
 // The values of a program's manifest inputs from --input.
-AssignedInputs ProgramInputs(const RunArgs& args, const model::Program& program) {
-  std::vector<model::TensorInfo> declared;
-  for (const model::ManifestTensor& in : program.manifest.inputs) {
-    declared.push_back(model::TensorInfo{in.name, in.dtype, in.shape, in.quant});
+AssignedInputs ProgramInputs(const RunArgs& args, const isa::Program& program) {
+  std::vector<golden::TensorInfo> declared;
+  for (const isa::ManifestTensor& in : program.manifest.inputs) {
+    declared.push_back(golden::TensorInfo{in.name, in.dtype, in.shape, in.quant});
   }
   return AssignInputs(ReadInputFiles(ParseInputSpecs(args.inputs)), declared, {},
                       {"program", "program input"}, true);
@@ -166,19 +166,19 @@ AssignedInputs ProgramInputs(const RunArgs& args, const model::Program& program)
 
 void RunIsa(const RunArgs& args) {
   const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
-  const model::ArchConfig& arch = target.arch;
-  const model::Program& program = target.program;
+  const isa::ArchConfig& arch = target.arch;
+  const isa::Program& program = target.program;
   const AssignedInputs inputs = ProgramInputs(args, program);
 
   std::ostringstream trace;
-  model::isa::IsaSimOptions options;
+  isa::IsaSimOptions options;
   if (!args.trace_isa.empty()) options.trace = &trace;
   auto write_trace = [&] {
-    if (!args.trace_isa.empty()) model::WriteFileAtomically(args.trace_isa, {trace.str()});
+    if (!args.trace_isa.empty()) golden::WriteFileAtomically(args.trace_isa, {trace.str()});
   };
-  model::isa::IsaProgramRun run;
+  isa::IsaProgramRun run;
   try {
-    run = model::isa::RunProgramOnIsa(arch, program, inputs.values, options);
+    run = isa::RunProgramOnIsa(arch, program, inputs.values, options);
   } catch (const Error&) {
     // The trace up to the failing instruction helps find the cause; the run's error is the one
     // to report even if the trace cannot be written.
@@ -190,19 +190,19 @@ void RunIsa(const RunArgs& args) {
   }
 
   std::vector<std::string> names;
-  for (const model::ManifestTensor& out : program.manifest.outputs) names.push_back(out.name);
+  for (const isa::ManifestTensor& out : program.manifest.outputs) names.push_back(out.name);
   WriteOutputs(names, run.outputs, args.out_dir);  // creates DIR, where the trace may go
   write_trace();
   PrintIsaSummary(arch, run.result);
   if (!args.report.empty()) {
-    model::WriteFileAtomically(args.report, {IsaReport(args, arch, run.result).dump(2), "\n"});
+    golden::WriteFileAtomically(args.report, {IsaReport(args, arch, run.result).dump(2), "\n"});
   }
 }
 
 void RunRtl(const RunArgs& args) {
   if (!args.trace_isa.empty()) throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
   const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
-  const model::ArchConfig& arch = target.arch;
+  const isa::ArchConfig& arch = target.arch;
   const AssignedInputs inputs = ProgramInputs(args, target.program);
   sim::RtlOptions options;
   options.fst_path = args.trace;
@@ -213,7 +213,7 @@ void RunRtl(const RunArgs& args) {
   }
   const sim::RtlProgramRun run = sim::RunProgramOnRtl(arch, target.program, inputs.values, options);
   std::vector<std::string> names;
-  for (const model::ManifestTensor& out : target.program.manifest.outputs) {
+  for (const isa::ManifestTensor& out : target.program.manifest.outputs) {
     names.push_back(out.name);
   }
   WriteOutputs(names, run.outputs, args.out_dir);
@@ -238,7 +238,7 @@ void RunRtl(const RunArgs& args) {
     report["arch"] = {{"name", arch.name}, {"hash", arch.HashHex()}};
     report["clock_mhz"] = arch.clock_mhz;
     report["array_utilization"] = utilization;
-    model::WriteFileAtomically(args.report, {report.dump(2), "\n"});
+    golden::WriteFileAtomically(args.report, {report.dump(2), "\n"});
   }
 }
 
@@ -264,7 +264,7 @@ void RunCompiledModel(const RunArgs& args) {
   const CompiledTarget target =
       LoadCompiledTarget(args.model, args.arch, args.requant, args.inputs);
   EngineTotals totals;
-  const std::map<std::string, model::Tensor> values = RunCompiledOn(args.engine, target, &totals);
+  const std::map<std::string, golden::Tensor> values = RunCompiledOn(args.engine, target, &totals);
   WriteOutputs(target.compiled.outputs, values, args.out_dir);
   std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
   if (args.layers) PrintLayerSpans(target.compiled.arch, totals);
@@ -283,7 +283,7 @@ void RunCompiledModel(const RunArgs& args) {
       layers.push_back({{"name", l.name}, {"macs", l.macs}, {"cycles", l.cycles}});
     }
     report["layers"] = layers;
-    model::WriteFileAtomically(args.report, {report.dump(2), "\n"});
+    golden::WriteFileAtomically(args.report, {report.dump(2), "\n"});
   }
 }
 
@@ -292,7 +292,7 @@ void RunCompiledModel(const RunArgs& args) {
 void RunCommand(const RunArgs& args) {
   CheckEngine(args.engine);
   if (IsCompiledTarget(args.model) ||
-      (args.engine != "golden" && compiler::IsModelPath(args.model))) {
+      (args.engine != "golden" && importer::IsModelPath(args.model))) {
     return RunCompiledModel(args);
   }
   if (args.layers)

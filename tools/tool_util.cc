@@ -9,14 +9,14 @@
 #include <set>
 #include <sstream>
 
-#include "model/assembler.h"
-#include "model/error.h"
-#include "model/isa.h"
-#include "model/npy.h"
+#include "model/base/error.h"
+#include "model/golden/npy.h"
+#include "model/isa/assembler.h"
+#include "model/isa/isa.h"
 
 namespace qsa::tools {
 
-using model::Tensor;
+using golden::Tensor;
 
 std::vector<InputSpec> ParseInputSpecs(const std::vector<std::string>& values) {
   std::vector<InputSpec> specs;
@@ -46,8 +46,8 @@ std::string Join(const std::vector<std::string>& items) {
   return s;
 }
 
-std::string InfoText(const model::TensorInfo& info) {
-  return std::string(model::DTypeName(info.dtype)) + model::ShapeToString(info.shape);
+std::string InfoText(const golden::TensorInfo& info) {
+  return std::string(golden::DTypeName(info.dtype)) + golden::ShapeToString(info.shape);
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ std::string InfoText(const model::TensorInfo& info) {
 InputFiles ReadInputFiles(const std::vector<InputSpec>& specs) {
   InputFiles files;
   for (const InputSpec& spec : specs) {
-    Tensor value = model::ReadNpy(spec.path);
+    Tensor value = golden::ReadNpy(spec.path);
     if (spec.name.empty()) {
       if (files.unnamed) {
         throw Error("only one --input may omit its name; write --input NAME=FILE.npy for each of " +
@@ -71,12 +71,12 @@ InputFiles ReadInputFiles(const std::vector<InputSpec>& specs) {
   return files;
 }
 
-AssignedInputs AssignInputs(InputFiles files, const std::vector<model::TensorInfo>& declared,
+AssignedInputs AssignInputs(InputFiles files, const std::vector<golden::TensorInfo>& declared,
                             const std::set<std::string>& skip, const InputOwner& owner,
                             bool require_all) {
   std::vector<std::string> names;
-  std::map<std::string, const model::TensorInfo*> info_of;
-  for (const model::TensorInfo& info : declared) {
+  std::map<std::string, const golden::TensorInfo*> info_of;
+  for (const golden::TensorInfo& info : declared) {
     names.push_back(info.name);
     info_of[info.name] = &info;
   }
@@ -109,14 +109,14 @@ AssignedInputs AssignInputs(InputFiles files, const std::vector<model::TensorInf
     missing.clear();
   }
   for (const auto& [name, value] : assigned.values) {
-    const model::TensorInfo& info = *info_of.at(name);
+    const golden::TensorInfo& info = *info_of.at(name);
     const std::string source = "input '" + name + "' from '" + assigned.files[name] + "'";
     if (value.dtype() != info.dtype) {
-      throw Error(source + " has dtype " + std::string(model::DTypeName(value.dtype())) +
+      throw Error(source + " has dtype " + std::string(golden::DTypeName(value.dtype())) +
                   " but the " + owner.noun + " expects " + InfoText(info));
     }
     if (value.shape() != info.shape) {
-      throw Error(source + " has shape " + model::ShapeToString(value.shape()) + " but the " +
+      throw Error(source + " has shape " + golden::ShapeToString(value.shape()) + " but the " +
                   owner.noun + " expects " + InfoText(info));
     }
   }
@@ -132,9 +132,9 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
                            bool require_all) {
   InputFiles files = ReadInputFiles(specs);
   PreparedModel prepared;
-  prepared.loaded = compiler::LoadModel(model_path, files.named);
-  const model::Graph& graph = prepared.loaded.graph;
-  std::vector<model::TensorInfo> declared;
+  prepared.loaded = importer::LoadModel(model_path, files.named);
+  const golden::Graph& graph = prepared.loaded.graph;
+  std::vector<golden::TensorInfo> declared;
   for (const std::string& name : graph.inputs) declared.push_back(graph.Info(name));
   AssignedInputs assigned = AssignInputs(std::move(files), declared, prepared.loaded.bound,
                                          {"model", "graph input"}, require_all);
@@ -143,18 +143,18 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
   return prepared;
 }
 
-const std::vector<model::RequantMode>& AllRequantModes() {
-  static const std::vector<model::RequantMode> kModes = {
-      model::RequantMode::kTfliteDouble, model::RequantMode::kSingleRounding,
-      model::RequantMode::kFloat32Rne, model::RequantMode::kFloat64Rne};
+const std::vector<golden::RequantMode>& AllRequantModes() {
+  static const std::vector<golden::RequantMode> kModes = {
+      golden::RequantMode::kTfliteDouble, golden::RequantMode::kSingleRounding,
+      golden::RequantMode::kFloat32Rne, golden::RequantMode::kFloat64Rne};
   return kModes;
 }
 
-model::RequantMode ParseRequantModeOrThrow(const std::string& name) {
-  if (auto mode = model::ParseRequantMode(name)) return *mode;
+golden::RequantMode ParseRequantModeOrThrow(const std::string& name) {
+  if (auto mode = golden::ParseRequantMode(name)) return *mode;
   std::string list;
-  for (model::RequantMode mode : AllRequantModes()) {
-    list += (list.empty() ? "" : ", ") + std::string(model::RequantModeName(mode));
+  for (golden::RequantMode mode : AllRequantModes()) {
+    list += (list.empty() ? "" : ", ") + std::string(golden::RequantModeName(mode));
   }
   throw Error("unknown requant mode '" + name + "' (expected one of: " + list + ")");
 }
@@ -181,7 +181,7 @@ std::string FormatFloat(double v) {
   return buffer;
 }
 
-std::string FormatQuant(const model::QuantParams& quant) {
+std::string FormatQuant(const golden::QuantParams& quant) {
   if (quant.scales.empty() && quant.zero_points.empty()) return "";
   auto range = [](const auto& values, auto format) {
     const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
@@ -218,8 +218,8 @@ std::string FormatValues(const Tensor& tensor, std::int64_t limit) {
   const std::int64_t n = tensor.size();
   for (std::int64_t i = 0; i < std::min(n, limit); ++i) {
     if (i) s += ", ";
-    s += model::IsInteger(tensor.dtype()) ? std::to_string(tensor.GetInt(i))
-                                          : FormatFloat(tensor.GetDouble(i));
+    s += golden::IsInteger(tensor.dtype()) ? std::to_string(tensor.GetInt(i))
+                                           : FormatFloat(tensor.GetDouble(i));
   }
   if (n > limit) s += ", ... (" + std::to_string(n) + " values)";
   return s + "]";
@@ -245,30 +245,30 @@ Agreement Compare(const Tensor& a, const Tensor& b) {
   return agreement;
 }
 
-std::optional<std::int64_t> NodeMacs(const model::Graph& graph, const model::Node& node) {
+std::optional<std::int64_t> NodeMacs(const golden::Graph& graph, const golden::Node& node) {
   if (node.op != "Conv" && node.op != "MatMul") return std::nullopt;
   if (node.inputs.size() < 2 || node.outputs.empty()) return std::nullopt;
-  const model::Shape& out = graph.Info(node.outputs[0]).shape;
+  const golden::Shape& out = graph.Info(node.outputs[0]).shape;
   if (node.op == "Conv") {
-    const model::Shape& w = graph.Info(node.inputs[1]).shape;
+    const golden::Shape& w = graph.Info(node.inputs[1]).shape;
     if (w.empty()) return std::nullopt;
-    return model::NumElements(out) * model::NumElements(model::Shape(w.begin() + 1, w.end()));
+    return golden::NumElements(out) * golden::NumElements(golden::Shape(w.begin() + 1, w.end()));
   }
-  const model::Shape& a = graph.Info(node.inputs[0]).shape;
+  const golden::Shape& a = graph.Info(node.inputs[0]).shape;
   if (a.empty()) return std::nullopt;
-  return model::NumElements(out) * a.back();
+  return golden::NumElements(out) * a.back();
 }
 
-double ArrayUtilization(const model::ArchConfig& arch, const model::isa::IsaRunResult& result) {
+double ArrayUtilization(const isa::ArchConfig& arch, const isa::IsaRunResult& result) {
   const double peak = static_cast<double>(arch.rows) * arch.cols *
                       static_cast<double>(std::max<std::int64_t>(result.timing.cycles, 1));
   return static_cast<double>(result.counters.macs_useful) / peak;
 }
 
-void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResult& result) {
-  const model::isa::IsaCounters& c = result.counters;
+void PrintIsaSummary(const isa::ArchConfig& arch, const isa::IsaRunResult& result) {
+  const isa::IsaCounters& c = result.counters;
   std::string by_op;
-  for (const model::isa::OpSpec& op : model::isa::kOps) {
+  for (const isa::OpSpec& op : isa::kOps) {
     const std::int64_t n = c.instructions_by_opcode[op.opcode];
     if (n > 0)
       by_op += (by_op.empty() ? "" : ", ") + std::string(op.mnemonic) + " " + FormatCount(n);
@@ -288,19 +288,18 @@ void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResu
             << FormatCount(c.dram.bytes_written) << " bytes written\n";
 }
 
-model::ArchConfig ArchOfAssembly(const std::string& source) {
+isa::ArchConfig ArchOfAssembly(const std::string& source) {
   std::ifstream in(source);
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string directive, name;
     if (words >> directive >> name && directive == ".arch") {
-      if (name == model::DefaultArchConfig().name) return model::DefaultArchConfig();
-      return model::LoadArchConfig(
-          (std::filesystem::path(QSA_ARCH_DIR) / (name + ".json")).string());
+      if (name == isa::DefaultArchConfig().name) return isa::DefaultArchConfig();
+      return isa::LoadArchConfig((std::filesystem::path(QSA_ARCH_DIR) / (name + ".json")).string());
     }
   }
-  return model::DefaultArchConfig();
+  return isa::DefaultArchConfig();
 }
 
 ProgramTarget LoadProgramTarget(const std::string& path, const std::string& arch_path) {
@@ -325,13 +324,13 @@ ProgramTarget LoadProgramTarget(const std::string& path, const std::string& arch
     source = path;
   }
   if (!source.empty()) {
-    const model::ArchConfig arch =
-        arch_path.empty() ? ArchOfAssembly(source.string()) : model::LoadArchConfig(arch_path);
-    return ProgramTarget{arch, model::AssembleFile(source.string(), arch), folder};
+    const isa::ArchConfig arch =
+        arch_path.empty() ? ArchOfAssembly(source.string()) : isa::LoadArchConfig(arch_path);
+    return ProgramTarget{arch, isa::AssembleFile(source.string(), arch), folder};
   }
-  const model::ArchConfig arch = model::LoadArchConfigOrDefault(arch_path);
-  model::Program program = model::ReadProgram(path);
-  model::CheckProgramArch(program, arch, path);
+  const isa::ArchConfig arch = isa::LoadArchConfigOrDefault(arch_path);
+  isa::Program program = isa::ReadProgram(path);
+  isa::CheckProgramArch(program, arch, path);
   return ProgramTarget{arch, std::move(program), folder};
 }
 

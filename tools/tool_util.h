@@ -10,13 +10,13 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/load_model.h"
-#include "model/arch.h"
-#include "model/graph.h"
-#include "model/isa_sim.h"
-#include "model/program.h"
-#include "model/quant.h"
-#include "model/tensor.h"
+#include "compiler/importer/load_model.h"
+#include "model/golden/graph.h"
+#include "model/golden/quant.h"
+#include "model/golden/tensor.h"
+#include "model/isa/arch.h"
+#include "model/isa/program.h"
+#include "model/isa/simulator.h"
 
 namespace qsa::tools {
 
@@ -29,9 +29,9 @@ std::vector<InputSpec> ParseInputSpecs(const std::vector<std::string>& values);
 
 // The values of the --input files: by name, and the one given without a name (if any).
 struct InputFiles {
-  std::map<std::string, model::Tensor> named;
-  std::map<std::string, std::string> named_files;                // input name → .npy path
-  std::optional<std::pair<std::string, model::Tensor>> unnamed;  // path, value
+  std::map<std::string, golden::Tensor> named;
+  std::map<std::string, std::string> named_files;                 // input name → .npy path
+  std::optional<std::pair<std::string, golden::Tensor>> unnamed;  // path, value
 };
 // Reads every file; refuses a name given twice and more than one file without a name.
 InputFiles ReadInputFiles(const std::vector<InputSpec>& specs);
@@ -44,20 +44,20 @@ struct InputOwner {
 };
 // Values for the declared inputs, and the file each came from.
 struct AssignedInputs {
-  std::map<std::string, model::Tensor> values;
+  std::map<std::string, golden::Tensor> values;
   std::map<std::string, std::string> files;
 };
 // Gives each of `declared` its value from `files`: named values by name (a name neither declared
 // nor in `skip` is an error), the unnamed one to the only declared input left without a value;
 // checks dtypes and shapes. With `require_all`, every declared input must have a value.
-AssignedInputs AssignInputs(InputFiles files, const std::vector<model::TensorInfo>& declared,
+AssignedInputs AssignInputs(InputFiles files, const std::vector<golden::TensorInfo>& declared,
                             const std::set<std::string>& skip, const InputOwner& owner,
                             bool require_all);
 
 // A loaded model and the values of its runtime (not bound) inputs, checked against the graph.
 struct PreparedModel {
-  compiler::LoadedModel loaded;
-  std::map<std::string, model::Tensor> feeds;
+  importer::LoadedModel loaded;
+  std::map<std::string, golden::Tensor> feeds;
   std::map<std::string, std::string> feed_files;  // input name → .npy path it came from
 };
 // Reads every input file, loads the model (passing the named values so that an ONNX model can
@@ -68,9 +68,9 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
                            bool require_all = true);
 
 // "tflite-double" → kTfliteDouble; throws qsa::Error listing the modes otherwise.
-model::RequantMode ParseRequantModeOrThrow(const std::string& name);
+golden::RequantMode ParseRequantModeOrThrow(const std::string& name);
 // The four modes, the default first.
-const std::vector<model::RequantMode>& AllRequantModes();
+const std::vector<golden::RequantMode>& AllRequantModes();
 // Accepts "golden", "isa" and "rtl"; throws for unknown engines.
 void CheckEngine(const std::string& engine);
 
@@ -82,11 +82,11 @@ std::string SanitizeFileName(const std::string& name);
 std::string FormatFloat(double v);
 // "scale 0.02, zero point 128"; per-axis: "per-axis (axis 0, 8 channels): scale 0.0031..0.0102,
 // zero point 0"; "" when there are no quantization parameters.
-std::string FormatQuant(const model::QuantParams& quant);
+std::string FormatQuant(const golden::QuantParams& quant);
 // "1,234,567".
 std::string FormatCount(std::int64_t n);
 // The first `limit` values of a tensor: "[3, -7, 12, ...]".
-std::string FormatValues(const model::Tensor& tensor, std::int64_t limit = 16);
+std::string FormatValues(const golden::Tensor& tensor, std::int64_t limit = 16);
 
 // Element-wise agreement of two tensors of the same dtype and shape.
 struct Agreement {
@@ -95,26 +95,26 @@ struct Agreement {
   double max_abs_diff = 0;           // in LSB for integer tensors
   std::int64_t first_mismatch = -1;  // flat index of the first differing element, -1 if none
 };
-Agreement Compare(const model::Tensor& a, const model::Tensor& b);
+Agreement Compare(const golden::Tensor& a, const golden::Tensor& b);
 
 // Multiply-accumulates of a Conv (output elements × weight elements per output channel) or a
 // MatMul (output elements × the shared dimension); nullopt for other ops.
-std::optional<std::int64_t> NodeMacs(const model::Graph& graph, const model::Node& node);
+std::optional<std::int64_t> NodeMacs(const golden::Graph& graph, const golden::Node& node);
 
 // The fraction of the array's peak an ISA run used: useful MACs over ROWS · COLS · cycles.
-double ArrayUtilization(const model::ArchConfig& arch, const model::isa::IsaRunResult& result);
+double ArrayUtilization(const isa::ArchConfig& arch, const isa::IsaRunResult& result);
 // Instructions by mnemonic, estimated cycles and time, busy cycles per queue, MACs and array
 // utilization, DRAM traffic — four lines on standard output.
-void PrintIsaSummary(const model::ArchConfig& arch, const model::isa::IsaRunResult& result);
+void PrintIsaSummary(const isa::ArchConfig& arch, const isa::IsaRunResult& result);
 
-// The architecture an assembly text names with `.arch NAME` (model/arch/NAME.json beside the
+// The architecture an assembly text names with `.arch NAME` (model/isa/arch/NAME.json beside the
 // built-in default), else the default.
-model::ArchConfig ArchOfAssembly(const std::string& source);
+isa::ArchConfig ArchOfAssembly(const std::string& source);
 
 // An accelerator program given on the command line, and the configuration it runs on.
 struct ProgramTarget {
-  model::ArchConfig arch;
-  model::Program program;
+  isa::ArchConfig arch;
+  isa::Program program;
   std::string folder;  // the folder the program came from ("" for a file outside one)
 };
 // Reads PATH: a program folder (program.bin + manifest.json), a program .bin, an assembly .s

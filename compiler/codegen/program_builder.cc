@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <sstream>
 
-#include "model/assembler.h"
-#include "model/error.h"
+#include "model/base/error.h"
+#include "model/isa/assembler.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -18,7 +17,7 @@ std::int64_t AlignUp(std::int64_t v, std::int64_t a) { return (v + a - 1) / a * 
 // True when some op of `later` conflicts with some op of `earlier`.
 bool AnyConflict(const std::vector<LoweredOp>& later,
                  const std::vector<const std::vector<LoweredOp>*>& earlier,
-                 const model::ArchConfig& arch) {
+                 const isa::ArchConfig& arch) {
   for (const LoweredOp& a : later) {
     const Accesses aa = AccessesOf(a.inst, arch);
     for (const auto* list : earlier) {
@@ -32,12 +31,12 @@ bool AnyConflict(const std::vector<LoweredOp>& later,
 
 }  // namespace
 
-ProgramBuilder::ProgramBuilder(const model::ArchConfig& arch) : arch_(arch) {}
+ProgramBuilder::ProgramBuilder(const isa::ArchConfig& arch) : arch_(arch) {}
 
 std::int64_t ProgramBuilder::AllocDram(std::int64_t bytes) {
   const std::int64_t addr = AlignUp(dram_end_, kDramAlign);
   dram_end_ = addr + std::max<std::int64_t>(bytes, 1);
-  if (dram_end_ > static_cast<std::int64_t>(model::kMaxDramSize)) {
+  if (dram_end_ > static_cast<std::int64_t>(isa::kMaxDramSize)) {
     throw Error("the program's DRAM would exceed the 4 GiB the ISA addresses");
   }
   return addr;
@@ -97,7 +96,7 @@ Step& ProgramBuilder::NewStep() {
   return steps_.back();
 }
 
-model::Program ProgramBuilder::Build(const model::Manifest& io, std::string* listing) const {
+isa::Program ProgramBuilder::Build(const isa::Manifest& io, std::string* listing) const {
   TokenScheduler scheduler(arch_);
   const auto emit = [&](const std::vector<LoweredOp>& ops, int layer) {
     for (const LoweredOp& op : ops) scheduler.Add(op.inst, op.comment, layer);
@@ -120,7 +119,7 @@ model::Program ProgramBuilder::Build(const model::Manifest& io, std::string* lis
   }
   const std::vector<ScheduledInstruction> code = scheduler.Finish();
 
-  model::Program p;
+  isa::Program p;
   p.arch_name = arch_.name;
   p.arch_hash = arch_.Hash();
   p.dram_image = image_;
@@ -140,7 +139,7 @@ model::Program ProgramBuilder::Build(const model::Manifest& io, std::string* lis
   // instructions gets an empty range where the next one starts).
   const auto total = static_cast<std::int64_t>(code.size());
   std::int64_t next_start = total - 1;  // `finish` belongs to no layer
-  std::vector<model::LayerRange> ranges(layers_.size());
+  std::vector<isa::LayerRange> ranges(layers_.size());
   for (std::size_t l = layers_.size(); l-- > 0;) {
     const std::int64_t start = first[l] < 0 ? next_start : std::min(first[l], next_start);
     ranges[l] = {layers_[l], start, next_start - start};
@@ -155,10 +154,10 @@ model::Program ProgramBuilder::Build(const model::Manifest& io, std::string* lis
       << "x" << arch_.cols << " array '" << arch_.name << "'\n";
     s << "# DRAM: " << p.dram_size << " bytes, of which the first " << image_.size()
       << " are the initial image in program.bin\n";
-    for (const model::ManifestTensor& t : io.inputs) {
+    for (const isa::ManifestTensor& t : io.inputs) {
       s << "# input  " << t.name << " at 0x" << std::hex << t.dram_addr << std::dec << "\n";
     }
-    for (const model::ManifestTensor& t : io.outputs) {
+    for (const isa::ManifestTensor& t : io.outputs) {
       s << "# output " << t.name << " at 0x" << std::hex << t.dram_addr << std::dec << "\n";
     }
     s << ".arch " << arch_.name << "\n";
@@ -171,7 +170,7 @@ model::Program ProgramBuilder::Build(const model::Manifest& io, std::string* lis
           << ranges[next_layer].first + ranges[next_layer].count - 1 << "\n";
         ++next_layer;
       }
-      s << model::DisassembleWord(p.instructions[i]);
+      s << isa::DisassembleWord(p.instructions[i]);
       if (!code[i].comment.empty()) s << "   # " << code[i].comment;
       s << "\n";
     }

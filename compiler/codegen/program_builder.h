@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "compiler/codegen/schedule.h"
-#include "model/arch.h"
-#include "model/isa.h"
-#include "model/program.h"
+#include "model/isa/arch.h"
+#include "model/isa/isa.h"
+#include "model/isa/program.h"
 
 namespace qsa::compiler {
 
 struct LoweredOp {
-  model::isa::Instruction inst;
+  isa::Instruction inst;
   std::string comment;
 };
 
@@ -40,8 +40,8 @@ struct OnChipBase {
 
 class ProgramBuilder {
  public:
-  explicit ProgramBuilder(const model::ArchConfig& arch);
-  const model::ArchConfig& arch() const { return arch_; }
+  explicit ProgramBuilder(const isa::ArchConfig& arch);
+  const isa::ArchConfig& arch() const { return arch_; }
 
   // DRAM: 64-byte-aligned regions, zero unless given contents.
   std::int64_t AllocDram(std::int64_t bytes);
@@ -65,10 +65,10 @@ class ProgramBuilder {
 
   // Program order, tokens and `finish`; the manifest's layer ranges start at each layer's first
   // instruction in program order. `listing` receives the assembly text with the comments.
-  model::Program Build(const model::Manifest& io, std::string* listing) const;
+  isa::Program Build(const isa::Manifest& io, std::string* listing) const;
 
  private:
-  model::ArchConfig arch_;
+  isa::ArchConfig arch_;
   std::vector<std::uint8_t> image_;
   std::int64_t dram_end_ = 0;
   OnChipBase cursor_;

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "model/error.h"
+#include "model/base/error.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -76,7 +75,7 @@ void SetDeps(isa::Instruction& inst, const isa::Deps& deps) {
 
 }  // namespace
 
-Accesses AccessesOf(const isa::Instruction& inst, const model::ArchConfig& arch) {
+Accesses AccessesOf(const isa::Instruction& inst, const isa::ArchConfig& arch) {
   const std::int64_t rows = arch.rows, cols = arch.cols;
   return std::visit(
       [&](const auto& i) -> Accesses {
@@ -136,9 +135,7 @@ bool Conflict(const Accesses& a, const Accesses& b) {
   return Overlap(a.writes, b.reads) || Overlap(a.reads, b.writes) || Overlap(a.writes, b.writes);
 }
 
-TokenScheduler::TokenScheduler(const model::ArchConfig& arch) : arch_(arch) {
-  last_pusher_.fill(-1);
-}
+TokenScheduler::TokenScheduler(const isa::ArchConfig& arch) : arch_(arch) { last_pusher_.fill(-1); }
 
 TokenScheduler::Clock TokenScheduler::ClockOf(int queue) const {
   Clock clock{};

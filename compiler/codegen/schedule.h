@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "model/arch.h"
-#include "model/isa.h"
+#include "model/isa/arch.h"
+#include "model/isa/isa.h"
 
 namespace qsa::compiler {
 
@@ -41,25 +41,25 @@ struct Accesses {
   std::vector<MemRange> reads;
   std::vector<MemRange> writes;
 };
-Accesses AccessesOf(const model::isa::Instruction& inst, const model::ArchConfig& arch);
+Accesses AccessesOf(const isa::Instruction& inst, const isa::ArchConfig& arch);
 // True when a and b touch a common element of some memory and at least one of them writes it.
 bool Conflict(const Accesses& a, const Accesses& b);
 
 // One instruction of a scheduled program with the text that explains it in the listing and the
 // layer it belongs to (-1: none, e.g. a sync).
 struct ScheduledInstruction {
-  model::isa::Instruction inst;
+  isa::Instruction inst;
   std::string comment;
   int layer = -1;
 };
 
 class TokenScheduler {
  public:
-  explicit TokenScheduler(const model::ArchConfig& arch);
+  explicit TokenScheduler(const isa::ArchConfig& arch);
 
   // Appends `inst` (its token flags must be clear) in program order, with the tokens (and
   // syncs) that order it after every conflicting earlier instruction of another queue.
-  void Add(const model::isa::Instruction& inst, std::string comment, int layer);
+  void Add(const isa::Instruction& inst, std::string comment, int layer);
   // Appends the final `finish` and returns the program.
   std::vector<ScheduledInstruction> Finish();
 
@@ -67,7 +67,7 @@ class TokenScheduler {
   std::int64_t syncs_added() const { return syncs_; }
 
  private:
-  using Clock = std::array<std::int64_t, model::isa::kNumQueues>;
+  using Clock = std::array<std::int64_t, isa::kNumQueues>;
   struct Entry {
     ScheduledInstruction si;
     int queue = 0;
@@ -87,13 +87,13 @@ class TokenScheduler {
   std::int64_t LatestConflict(int queue, const Accesses& acc, const Clock& clock) const;
   // Makes the instruction being built (in `queue_x`, with `clock`, flags in `deps`) pop a token
   // from neighbour `from`, pushed at or after `from`'s position `pos`. Updates clock and deps.
-  void PopFrom(int queue_x, int from, std::int64_t pos, Clock& clock, model::isa::Deps& deps);
+  void PopFrom(int queue_x, int from, std::int64_t pos, Clock& clock, isa::Deps& deps);
   std::int64_t AddSync(int queue, const Clock& clock);
   Clock ClockOf(int queue) const;
 
-  model::ArchConfig arch_;
+  isa::ArchConfig arch_;
   std::vector<Entry> entries_;
-  std::array<std::vector<std::int64_t>, model::isa::kNumQueues> queues_;  // entry indices
+  std::array<std::vector<std::int64_t>, isa::kNumQueues> queues_;  // entry indices
   // Direction index: from * 3 + to (neighbours only).
   std::array<std::int64_t, 9> last_pusher_{};  // position in `from` of its last push that way
   std::array<std::vector<Link>, 9> links_;

@@ -16,11 +16,10 @@
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
 #include "compiler/passes/fold_zero_point.h"
-#include "model/error.h"
-#include "model/ops/op_util.h"
+#include "model/base/error.h"
+#include "model/golden/ops/op_util.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -58,17 +57,17 @@ struct ConvProblem {
 };
 
 // The post-processing words of each output channel from the golden model's own requantizers.
-void SetPostParams(const model::Graph& graph, const model::Node& node, const model::QuantParams& wq,
-                   ConvProblem& p) {
-  const model::TensorInfo& x = graph.Info(node.inputs[0]);
-  const model::TensorInfo& y = graph.Info(node.outputs[0]);
-  if (y.dtype == model::DType::kInt32) return;
+void SetPostParams(const golden::Graph& graph, const golden::Node& node,
+                   const golden::QuantParams& wq, ConvProblem& p) {
+  const golden::TensorInfo& x = graph.Info(node.inputs[0]);
+  const golden::TensorInfo& y = graph.Info(node.outputs[0]);
+  if (y.dtype == golden::DType::kInt32) return;
   const float s_in = x.quant.empty() ? 0.0f : x.quant.scale(0);
-  const std::vector<model::Requantizer> rq = model::ops::ChannelRequantizers(
-      node, model::RequantMode::kTfliteDouble, s_in, wq, y, p.shape.m);
-  const bool y_signed = y.dtype == model::DType::kInt8;
+  const std::vector<golden::Requantizer> rq = golden::ops::ChannelRequantizers(
+      node, golden::RequantMode::kTfliteDouble, s_in, wq, y, p.shape.m);
+  const bool y_signed = y.dtype == golden::DType::kInt8;
   for (std::int64_t m = 0; m < p.shape.m; ++m) {
-    const model::Requantizer& r = rq[rq.size() == 1 ? 0 : static_cast<std::size_t>(m)];
+    const golden::Requantizer& r = rq[rq.size() == 1 ? 0 : static_cast<std::size_t>(m)];
     p.mult.push_back(r.fixed.multiplier);
     p.shifts.push_back(std::max(r.fixed.shift, 0) | std::max(-r.fixed.shift, 0) << 8);
     p.format.push_back(static_cast<std::int32_t>(static_cast<std::uint32_t>(Byte(r.zero_point)) |
@@ -83,7 +82,7 @@ struct TileRef {
   std::int64_t ky = 0, kx = 0, cb = 0;
 };
 
-std::vector<TileRef> TilesOfBlock(const model::ArchConfig& arch, const ConvProblem& p,
+std::vector<TileRef> TilesOfBlock(const isa::ArchConfig& arch, const ConvProblem& p,
                                   std::int64_t mb) {
   const ConvShape& s = p.shape;
   const std::int64_t m0 = mb * arch.cols, m1 = std::min(s.m, m0 + arch.cols);
@@ -101,7 +100,7 @@ std::vector<TileRef> TilesOfBlock(const model::ArchConfig& arch, const ConvProbl
 }
 
 // The tile's bytes: row c (output channel mb·COLS + c), lane r (input channel cb·ROWS + r).
-void AppendTile(const model::ArchConfig& arch, const ConvProblem& p, std::int64_t mb,
+void AppendTile(const isa::ArchConfig& arch, const ConvProblem& p, std::int64_t mb,
                 const TileRef& t, std::vector<std::uint8_t>& out) {
   const std::size_t start = out.size();
   out.resize(start + static_cast<std::size_t>(arch.cols * arch.rows), 0);
@@ -136,7 +135,7 @@ struct Plan {
   LayerEstimate estimate;
 };
 
-Plan PlanProblem(const model::ArchConfig& arch, ConvProblem& p) {
+Plan PlanProblem(const isa::ArchConfig& arch, ConvProblem& p) {
   Plan plan;
   ConvShape& s = p.shape;
   const std::int64_t mb_n = CeilDiv(s.m, arch.cols);
@@ -155,7 +154,7 @@ Plan PlanProblem(const model::ArchConfig& arch, ConvProblem& p) {
 }
 
 void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
-  const model::ArchConfig& arch = ctx.arch();
+  const isa::ArchConfig& arch = ctx.arch();
   const std::int64_t rows = arch.rows, cols = arch.cols;
   const ConvShape& s = p.shape;
   const std::int64_t cb_n = CeilDiv(s.c, rows), mb_n = CeilDiv(s.m, cols);
@@ -426,21 +425,21 @@ void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
 }
 
 // Weights as int8 [m][c/group][kh][kw] from a constant int8 tensor with zero points 0.
-std::vector<std::int8_t> Int8Values(const model::Tensor& t) {
+std::vector<std::int8_t> Int8Values(const golden::Tensor& t) {
   const auto v = t.Data<std::int8_t>();
   return std::vector<std::int8_t>(v.begin(), v.end());
 }
 
-void Common(LowerContext& ctx, const model::Node& node, ConvProblem& p,
-            const model::QuantParams& wq) {
-  const model::Graph& g = ctx.graph;
-  const model::TensorInfo& x = g.Info(node.inputs[0]);
-  const model::TensorInfo& y = g.Info(node.outputs[0]);
+void Common(LowerContext& ctx, const golden::Node& node, ConvProblem& p,
+            const golden::QuantParams& wq) {
+  const golden::Graph& g = ctx.graph;
+  const golden::TensorInfo& x = g.Info(node.inputs[0]);
+  const golden::TensorInfo& y = g.Info(node.outputs[0]);
   p.name = node.name;
   p.op = node.op;
-  p.x_signed = x.dtype == model::DType::kInt8;
+  p.x_signed = x.dtype == golden::DType::kInt8;
   p.fill = Byte(x.quant.zero_points.empty() ? 0 : x.quant.zero_points[0]);
-  p.shape.raw = y.dtype == model::DType::kInt32;
+  p.shape.raw = y.dtype == golden::DType::kInt32;
   p.bias = AcceleratorBias(g, node);
   SetPostParams(g, node, wq, p);
   p.x = &ctx.Tensor(node.inputs[0]);
@@ -471,7 +470,7 @@ struct Packing {
   std::int64_t width = 0;   // padded width, with room for the last row's P pixels
 };
 
-std::optional<Packing> PackingFor(const model::ArchConfig& arch, const ConvProblem& p) {
+std::optional<Packing> PackingFor(const isa::ArchConfig& arch, const ConvProblem& p) {
   const ConvShape& s = p.shape;
   if (s.group != 1 || s.dw != 1 || s.kw < 2 || 2 * s.c > arch.rows || s.raw) return std::nullopt;
   Packing k;
@@ -518,7 +517,7 @@ ConvProblem PackedProblem(const ConvProblem& p, const Packing& k) {
 // Returns its estimate; `dst` receives the copy's address.
 LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Packing& k,
                              std::int64_t& dst) {
-  const model::ArchConfig& arch = ctx.arch();
+  const isa::ArchConfig& arch = ctx.arch();
   const ConvShape& s = p.shape;
   ProgramBuilder& pb = ctx.program;
   const std::string name = p.name + " (padded input)";
@@ -574,8 +573,8 @@ LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Pack
 // it reads are loaded.
 void ViewStridedPointwise(ConvProblem& p) {
   ConvShape& s = p.shape;
-  if (s.kh != 1 || s.kw != 1 || (s.sh == 1 && s.sw == 1) || s.pt != 0 || s.pl != 0 ||
-      s.pb != 0 || s.pr != 0) {
+  if (s.kh != 1 || s.kw != 1 || (s.sh == 1 && s.sw == 1) || s.pt != 0 || s.pl != 0 || s.pb != 0 ||
+      s.pr != 0) {
     return;
   }
   p.x_pixel *= s.sw;
@@ -588,7 +587,7 @@ void ViewStridedPointwise(ConvProblem& p) {
 
 // Lowers the convolution packed when the cost model says that is faster, else as it is.
 void LowerChoosingPacking(LowerContext& ctx, ConvProblem& p) {
-  const model::ArchConfig& arch = ctx.arch();
+  const isa::ArchConfig& arch = ctx.arch();
   ViewStridedPointwise(p);
   Plan plan = PlanProblem(arch, p);
   if (const std::optional<Packing> k = PackingFor(arch, p)) {
@@ -615,11 +614,11 @@ void LowerChoosingPacking(LowerContext& ctx, ConvProblem& p) {
 
 }  // namespace
 
-void LowerConv(LowerContext& ctx, const model::Node& node) {
-  const model::Graph& g = ctx.graph;
-  const model::TensorInfo& x = g.Info(node.inputs[0]);
-  const model::TensorInfo& w = g.Info(node.inputs[1]);
-  const model::TensorInfo& y = g.Info(node.outputs[0]);
+void LowerConv(LowerContext& ctx, const golden::Node& node) {
+  const golden::Graph& g = ctx.graph;
+  const golden::TensorInfo& x = g.Info(node.inputs[0]);
+  const golden::TensorInfo& w = g.Info(node.inputs[1]);
+  const golden::TensorInfo& y = g.Info(node.outputs[0]);
   ConvProblem p;
   ConvShape& s = p.shape;
   s.batch = x.shape[0];
@@ -648,10 +647,10 @@ void LowerConv(LowerContext& ctx, const model::Node& node) {
   LowerChoosingPacking(ctx, p);
 }
 
-void LowerMatMul(LowerContext& ctx, const model::Node& node) {
-  const model::Graph& g = ctx.graph;
-  const model::TensorInfo& a = g.Info(node.inputs[0]);
-  const model::TensorInfo& b = g.Info(node.inputs[1]);
+void LowerMatMul(LowerContext& ctx, const golden::Node& node) {
+  const golden::Graph& g = ctx.graph;
+  const golden::TensorInfo& a = g.Info(node.inputs[0]);
+  const golden::TensorInfo& b = g.Info(node.inputs[1]);
   const bool transpose_b = node.attrs.GetInt("transpose_b", 0) == 1;
   const std::int64_t rb = static_cast<std::int64_t>(b.shape.size());
   const std::int64_t k = transpose_b ? b.shape[static_cast<std::size_t>(rb - 1)]
@@ -663,10 +662,10 @@ void LowerMatMul(LowerContext& ctx, const model::Node& node) {
   ConvShape& s = p.shape;
   s.c = k;
   s.m = n;
-  s.h = model::NumElements(a.shape) / k;  // every row of A is a pixel
+  s.h = golden::NumElements(a.shape) / k;  // every row of A is a pixel
   s.oh = s.h;
   // Weights [n][k][1][1] = B^T.
-  const model::Tensor& bt = g.Constant(node.inputs[1]);
+  const golden::Tensor& bt = g.Constant(node.inputs[1]);
   p.weights.resize(static_cast<std::size_t>(n * k));
   for (std::int64_t ni = 0; ni < n; ++ni) {
     for (std::int64_t ki = 0; ki < k; ++ki) {
@@ -675,7 +674,7 @@ void LowerMatMul(LowerContext& ctx, const model::Node& node) {
     }
   }
   // The golden MatMul's per-column weight quantization is along B's N axis.
-  model::QuantParams wq = b.quant;
+  golden::QuantParams wq = b.quant;
   if (wq.per_axis()) wq.axis = 0;
   Common(ctx, node, p, wq);
   Lower(ctx, p, PlanProblem(ctx.arch(), p));

@@ -7,11 +7,10 @@
 
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
-#include "model/error.h"
-#include "model/ops/op_util.h"
+#include "model/base/error.h"
+#include "model/golden/ops/op_util.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -42,14 +41,14 @@ AxisPlace PlaceOf(const Layout& layout, int axis) {
 
 }  // namespace
 
-std::string ConcatRefusal(const model::Graph& graph, const model::Node& node,
+std::string ConcatRefusal(const golden::Graph& graph, const golden::Node& node,
                           const std::vector<Layout>& input_layouts) {
-  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+  const golden::TensorInfo& y = graph.Info(node.outputs[0]);
   const auto rank = static_cast<std::int64_t>(y.shape.size());
-  const int axis = static_cast<int>(model::ops::NormalizeAxis(node.attrs.GetInt("axis"), rank));
+  const int axis = static_cast<int>(golden::ops::NormalizeAxis(node.attrs.GetInt("axis"), rank));
   const Layout out = DefaultLayout(y.shape);
   for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-    const model::TensorInfo& x = graph.Info(node.inputs[i]);
+    const golden::TensorInfo& x = graph.Info(node.inputs[i]);
     if (x.dtype != y.dtype || x.quant != y.quant) {
       return "input '" + node.inputs[i] + "' is requantized (its type or scale differs)";
     }
@@ -62,15 +61,15 @@ std::string ConcatRefusal(const model::Graph& graph, const model::Node& node,
   return "";
 }
 
-void LowerConcat(LowerContext& ctx, const model::Node& node) {
-  const model::Graph& g = ctx.graph;
-  const model::ArchConfig& arch = ctx.arch();
+void LowerConcat(LowerContext& ctx, const golden::Node& node) {
+  const golden::Graph& g = ctx.graph;
+  const isa::ArchConfig& arch = ctx.arch();
   const std::int64_t rows = arch.rows;
-  const model::TensorInfo& yi = g.Info(node.outputs[0]);
+  const golden::TensorInfo& yi = g.Info(node.outputs[0]);
   const auto rank = static_cast<std::int64_t>(yi.shape.size());
-  const int axis = static_cast<int>(model::ops::NormalizeAxis(node.attrs.GetInt("axis"), rank));
+  const int axis = static_cast<int>(golden::ops::NormalizeAxis(node.attrs.GetInt("axis"), rank));
   const DramTensor& y = PlaceOutput(ctx, node.outputs[0], DefaultLayout(yi.shape));
-  const auto es = static_cast<std::int64_t>(model::DTypeSize(yi.dtype));
+  const auto es = static_cast<std::int64_t>(golden::DTypeSize(yi.dtype));
   const AxisPlace place = PlaceOf(y.layout, axis);
   const std::int64_t out_stride = yi.shape[static_cast<std::size_t>(axis)] * place.inner * es;
 
@@ -81,11 +80,11 @@ void LowerConcat(LowerContext& ctx, const model::Node& node) {
   LayerEstimate e;
   e.name = node.name;
   e.op = node.op;
-  e.min_dram_bytes = 2 * model::NumElements(yi.shape) * es;
+  e.min_dram_bytes = 2 * golden::NumElements(yi.shape) * es;
   std::int64_t offset = 0, buffer = 0;
   for (const std::string& name : node.inputs) {
     const DramTensor& x = ctx.Tensor(name);
-    const model::TensorInfo& xi = g.Info(name);
+    const golden::TensorInfo& xi = g.Info(name);
     const std::int64_t chunk = xi.shape[static_cast<std::size_t>(axis)] * place.inner * es;
     const std::int64_t full = chunk / rows, tail = chunk % rows;
     if (full > budget) {

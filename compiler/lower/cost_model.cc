@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "model/error.h"
+#include "model/base/error.h"
 
 namespace qsa::compiler {
 
@@ -18,7 +18,7 @@ struct Blocks {
   std::int64_t cb = 1, mb = 1, spb = 1, total_tiles = 0, max_tiles = 0;
 };
 
-Blocks BlocksOf(const model::ArchConfig& arch, const ConvShape& s) {
+Blocks BlocksOf(const isa::ArchConfig& arch, const ConvShape& s) {
   Blocks b;
   b.cb = CeilDiv(s.c, arch.rows);
   b.mb = CeilDiv(s.m, arch.cols);
@@ -45,7 +45,7 @@ std::int64_t InsideExtent(std::int64_t o0, std::int64_t n, std::int64_t size, st
   return std::max<std::int64_t>(0, hi - lo);
 }
 
-ConvTiling MakeTiling(const model::ArchConfig& arch, const ConvShape& s, const Blocks& b, bool flat,
+ConvTiling MakeTiling(const isa::ArchConfig& arch, const ConvShape& s, const Blocks& b, bool flat,
                       std::int64_t run, std::int64_t th, std::int64_t tw, bool resident,
                       std::int64_t chunk, bool double_buffered) {
   ConvTiling t;
@@ -73,7 +73,7 @@ ConvTiling MakeTiling(const model::ArchConfig& arch, const ConvShape& s, const B
   return t;
 }
 
-bool Fits(const model::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) {
+bool Fits(const isa::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) {
   if (t.ScratchpadRows() > arch.scratchpad_rows()) return false;
   if (t.acc_rows > arch.accumulator_rows() || t.param_rows > arch.param_rows) return false;
   const std::int64_t pixels = t.flat ? t.run : t.th * t.tw;
@@ -99,12 +99,12 @@ bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b
 
 }  // namespace
 
-std::int64_t DmaCycles(const model::ArchConfig& arch, std::int64_t bytes) {
+std::int64_t DmaCycles(const isa::ArchConfig& arch, std::int64_t bytes) {
   if (bytes <= 0) return 1;
   return arch.dram_latency_cycles + CeilDiv(bytes, arch.dram_bytes_per_cycle);
 }
 
-void FinishEstimate(const model::ArchConfig& arch, LayerEstimate& e) {
+void FinishEstimate(const isa::ArchConfig& arch, LayerEstimate& e) {
   e.cycles = std::max({e.compute_cycles, e.load_cycles, e.store_cycles}) + arch.dram_latency_cycles;
 }
 
@@ -113,7 +113,7 @@ std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_
   return (outputs - 1) * stride + (kernel - 1) * dilation + 1;
 }
 
-LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) {
+LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) {
   const Blocks b = BlocksOf(arch, s);
   const std::int64_t rows = arch.rows, cols = arch.cols;
   LayerEstimate e;
@@ -133,9 +133,8 @@ LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, co
     }
     return static_cast<std::int64_t>(std::count(read.begin(), read.end(), true));
   };
-  const std::int64_t input_bytes =
-      s.batch * s.c * touched(s.h, s.oh, s.kh, s.sh, s.dh, s.pt) *
-      touched(s.w, s.ow, s.kw, s.sw, s.dw, s.pl);
+  const std::int64_t input_bytes = s.batch * s.c * touched(s.h, s.oh, s.kh, s.sh, s.dh, s.pt) *
+                                   touched(s.w, s.ow, s.kw, s.sw, s.dw, s.pl);
   e.min_dram_bytes = input_bytes + weight_bytes + s.batch * s.oh * s.ow * s.m * out_bytes_per +
                      (s.raw ? 0 : 16 * cols * b.mb);
   std::int64_t instructions = 0;
@@ -213,7 +212,7 @@ LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& s, co
   return e;
 }
 
-ConvTiling ChooseConvTiling(const model::ArchConfig& arch, const ConvShape& s,
+ConvTiling ChooseConvTiling(const isa::ArchConfig& arch, const ConvShape& s,
                             const std::string& layer) {
   const Blocks b = BlocksOf(arch, s);
   std::vector<ConvTiling> candidates;

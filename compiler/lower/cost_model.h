@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "model/arch.h"
+#include "model/isa/arch.h"
 
 namespace qsa::compiler {
 
@@ -35,10 +35,10 @@ struct LayerEstimate {
 };
 
 // DRAM cost of one DMA instruction moving `bytes` (0 for padding-only loads: no latency).
-std::int64_t DmaCycles(const model::ArchConfig& arch, std::int64_t bytes);
+std::int64_t DmaCycles(const isa::ArchConfig& arch, std::int64_t bytes);
 
 // Fills in `cycles` from the queue figures (the longest queue plus one DRAM latency).
-void FinishEstimate(const model::ArchConfig& arch, LayerEstimate& e);
+void FinishEstimate(const isa::ArchConfig& arch, LayerEstimate& e);
 
 // A convolution (a matmul is a 1×1 convolution over its rows) as the array computes it.
 struct ConvShape {
@@ -95,12 +95,12 @@ std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_
                           std::int64_t dilation);
 
 // The estimate of a tiling (macs, tiles, queue cycles, DRAM bytes, plan text).
-LayerEstimate EstimateConv(const model::ArchConfig& arch, const ConvShape& shape,
+LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& shape,
                            const ConvTiling& tiling);
 
 // The cheapest tiling that fits; throws qsa::Error naming `layer` and the rows the smallest
 // tiling would need when none fits.
-ConvTiling ChooseConvTiling(const model::ArchConfig& arch, const ConvShape& shape,
+ConvTiling ChooseConvTiling(const isa::ArchConfig& arch, const ConvShape& shape,
                             const std::string& layer);
 
 }  // namespace qsa::compiler

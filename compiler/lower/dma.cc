@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include "model/error.h"
+#include "model/base/error.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -198,7 +197,7 @@ void LoadAccRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dra
   FlatRows(ops, row, dram, count, stride, Maker<isa::LoadAcc>(lanes, kNothing), comment);
 }
 
-void LoadParamRows(std::vector<LoweredOp>& ops, const model::ArchConfig& arch, std::int64_t row,
+void LoadParamRows(std::vector<LoweredOp>& ops, const isa::ArchConfig& arch, std::int64_t row,
                    std::int64_t dram, std::int64_t count, const std::string& comment) {
   FlatRows(ops, row, dram, count, 4 * std::int64_t{arch.cols},
            Maker<isa::LoadParam>(arch.cols, kNothing), comment);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compiler/codegen/program_builder.h"
-#include "model/arch.h"
+#include "model/isa/arch.h"
 
 namespace qsa::compiler {
 
@@ -47,7 +47,7 @@ void LoadAccRows(std::vector<LoweredOp>& ops, std::int64_t row, std::int64_t dra
                  std::int64_t count, std::int64_t stride, std::int64_t lanes,
                  const std::string& comment);
 // `count` parameter rows of COLS words from consecutive DRAM words.
-void LoadParamRows(std::vector<LoweredOp>& ops, const model::ArchConfig& arch, std::int64_t row,
+void LoadParamRows(std::vector<LoweredOp>& ops, const isa::ArchConfig& arch, std::int64_t row,
                    std::int64_t dram, std::int64_t count, const std::string& comment);
 
 // Scratchpad rows [row, row + count), lanes [lane0, lane0 + lanes), to dram + i·stride.

@@ -6,11 +6,10 @@
 
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
-#include "model/error.h"
-#include "model/ops/compute_util.h"
+#include "model/base/error.h"
+#include "model/golden/ops/compute_util.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -31,22 +30,22 @@ void MoveBytes(std::int64_t rows, std::int64_t count, std::int64_t bytes_left,
 
 }  // namespace
 
-void LowerAdd(LowerContext& ctx, const model::Node& node) {
-  const model::Graph& g = ctx.graph;
-  const model::ArchConfig& arch = ctx.arch();
+void LowerAdd(LowerContext& ctx, const golden::Node& node) {
+  const golden::Graph& g = ctx.graph;
+  const isa::ArchConfig& arch = ctx.arch();
   const std::int64_t rows = arch.rows;
-  const model::TensorInfo& ai = g.Info(node.inputs[0]);
-  const model::TensorInfo& bi = g.Info(node.inputs[1]);
-  const model::TensorInfo& yi = g.Info(node.outputs[0]);
-  const model::ops::AddFixedPoint f = model::ops::QuantizedAddFixedPoint(node, ai, bi, yi);
-  const auto scaler = [](model::FixedPointMultiplier m) {
+  const golden::TensorInfo& ai = g.Info(node.inputs[0]);
+  const golden::TensorInfo& bi = g.Info(node.inputs[1]);
+  const golden::TensorInfo& yi = g.Info(node.outputs[0]);
+  const golden::ops::AddFixedPoint f = golden::ops::QuantizedAddFixedPoint(node, ai, bi, yi);
+  const auto scaler = [](golden::FixedPointMultiplier m) {
     return std::max(m.shift, 0) | std::max(-m.shift, 0) << 8;
   };
   std::vector<std::int32_t> desc = {
       static_cast<std::int32_t>(Byte(f.za) | Byte(f.zb) << 8 | Byte(f.zy) << 16 |
-                                (ai.dtype == model::DType::kInt8 ? 1u << 24 : 0u) |
-                                (bi.dtype == model::DType::kInt8 ? 1u << 25 : 0u) |
-                                (yi.dtype == model::DType::kInt8 ? 1u << 26 : 0u)),
+                                (ai.dtype == golden::DType::kInt8 ? 1u << 24 : 0u) |
+                                (bi.dtype == golden::DType::kInt8 ? 1u << 25 : 0u) |
+                                (yi.dtype == golden::DType::kInt8 ? 1u << 26 : 0u)),
       static_cast<std::int32_t>(Byte(f.qmin) | Byte(f.qmax) << 8 |
                                 static_cast<std::uint32_t>(f.left_shift) << 16),
       f.ma.multiplier,
@@ -61,7 +60,7 @@ void LowerAdd(LowerContext& ctx, const model::Node& node) {
   const DramTensor& a = ctx.Tensor(node.inputs[0]);
   const DramTensor& b = ctx.Tensor(node.inputs[1]);
   const DramTensor& y = PlaceOutput(ctx, node.outputs[0], a.layout);
-  const std::int64_t bytes = model::NumElements(yi.shape);
+  const std::int64_t bytes = golden::NumElements(yi.shape);
   const std::int64_t total_rows = CeilDiv(bytes, rows);
   // Tiles: two buffers of (A rows, B rows), the sum written over A.
   const std::int64_t tile = std::clamp<std::int64_t>(arch.scratchpad_rows() / 4, 1, kMaxVaddRows);

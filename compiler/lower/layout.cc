@@ -4,7 +4,7 @@
 
 namespace qsa::compiler {
 
-Layout DefaultLayout(const model::Shape& shape) {
+Layout DefaultLayout(const golden::Shape& shape) {
   Layout l;
   l.shape = shape;
   if (shape.size() == 4) l.perm = {0, 2, 3, 1};
@@ -69,7 +69,7 @@ std::vector<std::pair<int, std::int64_t>> Canonical(const Layout& layout) {
 }  // namespace
 
 bool SameBytes(const Layout& a, const Layout& b) {
-  if (model::NumElements(a.shape) != model::NumElements(b.shape)) return false;
+  if (golden::NumElements(a.shape) != golden::NumElements(b.shape)) return false;
   if (a.shape == b.shape) return Canonical(a) == Canonical(b);
   return ElementOffsets(a) == ElementOffsets(b);
 }
@@ -93,7 +93,7 @@ Layout TransposedLayout(const Layout& in, const std::vector<int>& perm) {
   return out;
 }
 
-std::optional<Layout> ReshapedLayout(const Layout& in, const model::Shape& shape) {
+std::optional<Layout> ReshapedLayout(const Layout& in, const golden::Shape& shape) {
   const Layout plain{shape, {}};
   if (SameBytes(in, plain)) return plain;
   const Layout dflt = DefaultLayout(shape);
@@ -113,7 +113,7 @@ std::optional<RowsView> RowsOf(const Layout& layout, int channel_axis) {
   if (!SameBytes(layout, rows)) return std::nullopt;
   RowsView v;
   v.channels = layout.shape[static_cast<std::size_t>(channel_axis)];
-  v.pixels = model::NumElements(layout.shape) / std::max<std::int64_t>(v.channels, 1);
+  v.pixels = golden::NumElements(layout.shape) / std::max<std::int64_t>(v.channels, 1);
   v.pixel_stride = v.channels;
   return v;
 }

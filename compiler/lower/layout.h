@@ -12,12 +12,12 @@
 #include <optional>
 #include <vector>
 
-#include "model/dtype.h"
+#include "model/golden/dtype.h"
 
 namespace qsa::compiler {
 
 struct Layout {
-  model::Shape shape;     // logical
+  golden::Shape shape;    // logical
   std::vector<int> perm;  // DRAM order of the logical axes; empty: the identity
 
   int rank() const { return static_cast<int>(shape.size()); }
@@ -25,7 +25,7 @@ struct Layout {
 };
 
 // The layout the compiler gives a tensor it stores: NHWC for rank 4, the identity otherwise.
-Layout DefaultLayout(const model::Shape& shape);
+Layout DefaultLayout(const golden::Shape& shape);
 // perm, or the identity when perm is empty.
 std::vector<int> FullPerm(const Layout& layout);
 
@@ -38,7 +38,7 @@ bool SameBytes(const Layout& a, const Layout& b);
 Layout TransposedLayout(const Layout& in, const std::vector<int>& perm);
 // A layout of shape `shape` holding the same bytes as `in` in the same order, or nullopt when
 // neither the identity nor DefaultLayout(shape) does.
-std::optional<Layout> ReshapedLayout(const Layout& in, const model::Shape& shape);
+std::optional<Layout> ReshapedLayout(const Layout& in, const golden::Shape& shape);
 
 // A tensor seen as rows: `pixels` rows of `channels` contiguous elements, row p at element offset
 // p · pixel_stride (the channel axis is innermost in DRAM, the other axes in logical order).

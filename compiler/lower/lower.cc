@@ -1,29 +1,31 @@
 #include "compiler/lower/lower.h"
 
 #include "compiler/passes/fold_zero_point.h"
-#include "model/error.h"
+#include "model/base/error.h"
 
 namespace qsa::compiler {
 
-std::string PoolRefusal(const model::Graph& graph, const model::Node& node);  // pool.cc
-std::string ConcatRefusal(const model::Graph& graph, const model::Node& node,
+std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node);  // pool.cc
+std::string ConcatRefusal(const golden::Graph& graph, const golden::Node& node,
                           const std::vector<Layout>& input_layouts);  // copy.cc
 
 namespace {
 
-bool IsQuantized(model::DType t) { return t == model::DType::kUInt8 || t == model::DType::kInt8; }
-bool IsStorable(model::DType t) { return IsQuantized(t) || t == model::DType::kInt32; }
+bool IsQuantized(golden::DType t) {
+  return t == golden::DType::kUInt8 || t == golden::DType::kInt8;
+}
+bool IsStorable(golden::DType t) { return IsQuantized(t) || t == golden::DType::kInt32; }
 
-std::string Name(model::DType t) { return std::string(model::DTypeName(t)); }
+std::string Name(golden::DType t) { return std::string(golden::DTypeName(t)); }
 
-bool HasInput(const model::Node& node, std::size_t i) {
+bool HasInput(const golden::Node& node, std::size_t i) {
   return i < node.inputs.size() && !node.inputs[i].empty();
 }
 
 // Why an integer Conv or MatMul cannot run on the array, or "".
-std::string AccumulatingRefusal(const model::Graph& graph, const model::Node& node) {
-  const model::TensorInfo& x = graph.Info(node.inputs[0]);
-  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+std::string AccumulatingRefusal(const golden::Graph& graph, const golden::Node& node) {
+  const golden::TensorInfo& x = graph.Info(node.inputs[0]);
+  const golden::TensorInfo& y = graph.Info(node.outputs[0]);
   if (!IsQuantized(x.dtype)) {
     return "the array takes uint8/int8 activations, not " + Name(x.dtype);
   }
@@ -46,7 +48,7 @@ std::string AccumulatingRefusal(const model::Graph& graph, const model::Node& no
   return "";
 }
 
-std::vector<int> TransposePerm(const model::Node& node, int rank) {
+std::vector<int> TransposePerm(const golden::Node& node, int rank) {
   std::vector<std::int64_t> p = node.attrs.GetInts("perm", {});
   std::vector<int> perm;
   if (p.empty()) {
@@ -65,14 +67,14 @@ const DramTensor& LowerContext::Tensor(const std::string& name) const {
   return it->second;
 }
 
-bool IsAlias(const model::Node& node) {
+bool IsAlias(const golden::Node& node) {
   return node.op == "Reshape" || node.op == "Flatten" || node.op == "Transpose" ||
          node.op == "Identity" || node.op == "Squeeze" || node.op == "Unsqueeze";
 }
 
-Layout OutputLayout(const model::Graph& graph, const model::Node& node,
+Layout OutputLayout(const golden::Graph& graph, const golden::Node& node,
                     const std::vector<Layout>& input_layouts) {
-  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+  const golden::TensorInfo& y = graph.Info(node.outputs[0]);
   if (IsAlias(node) && !input_layouts.empty()) {
     const Layout& in = input_layouts[0];
     if (node.op == "Transpose") return TransposedLayout(in, TransposePerm(node, in.rank()));
@@ -82,12 +84,12 @@ Layout OutputLayout(const model::Graph& graph, const model::Node& node,
   return DefaultLayout(y.shape);
 }
 
-std::string AcceleratorRefusal(const model::Graph& graph, const model::Node& node,
+std::string AcceleratorRefusal(const golden::Graph& graph, const golden::Node& node,
                                const std::vector<Layout>& input_layouts,
-                               const model::ArchConfig& arch) {
+                               const isa::ArchConfig& arch) {
   (void)arch;
   if (node.outputs.size() != 1) return "the accelerator lowers single-output nodes";
-  const model::TensorInfo& y = graph.Info(node.outputs[0]);
+  const golden::TensorInfo& y = graph.Info(node.outputs[0]);
   if (IsAlias(node)) {
     if (!IsStorable(y.dtype)) return Name(y.dtype) + " tensors stay on the host";
     if (node.op == "Reshape" || node.op == "Flatten" || node.op == "Squeeze" ||
@@ -99,14 +101,14 @@ std::string AcceleratorRefusal(const model::Graph& graph, const model::Node& nod
     return "";
   }
   if (node.op == "Conv") {
-    const model::TensorInfo& x = graph.Info(node.inputs[0]);
+    const golden::TensorInfo& x = graph.Info(node.inputs[0]);
     if (x.shape.size() != 4) return "only 2-D convolutions";
     if (std::string r = AccumulatingRefusal(graph, node); !r.empty()) return r;
     if (!RowsOf(input_layouts[0], 1)) return "input is not stored NHWC";
     return "";
   }
   if (node.op == "MatMul") {
-    const model::TensorInfo& a = graph.Info(node.inputs[0]);
+    const golden::TensorInfo& a = graph.Info(node.inputs[0]);
     if (a.shape.size() < 2) return "input A is a vector";
     if (std::string r = AccumulatingRefusal(graph, node); !r.empty()) return r;
     if (!RowsOf(input_layouts[0], static_cast<int>(a.shape.size()) - 1))
@@ -114,8 +116,8 @@ std::string AcceleratorRefusal(const model::Graph& graph, const model::Node& nod
     return "";
   }
   if (node.op == "Add") {
-    const model::TensorInfo& a = graph.Info(node.inputs[0]);
-    const model::TensorInfo& b = graph.Info(node.inputs[1]);
+    const golden::TensorInfo& a = graph.Info(node.inputs[0]);
+    const golden::TensorInfo& b = graph.Info(node.inputs[1]);
     if (!IsQuantized(a.dtype) || !IsQuantized(b.dtype) || !IsQuantized(y.dtype)) {
       return "the vector unit adds uint8/int8 tensors";
     }
@@ -142,22 +144,22 @@ std::string AcceleratorRefusal(const model::Graph& graph, const model::Node& nod
 const DramTensor& PlaceOutput(LowerContext& ctx, const std::string& name, const Layout& layout) {
   const auto it = ctx.tensors.find(name);
   if (it != ctx.tensors.end()) return it->second;
-  const model::TensorInfo& info = ctx.graph.Info(name);
+  const golden::TensorInfo& info = ctx.graph.Info(name);
   DramTensor t;
   t.layout = layout;
   t.dtype = info.dtype;
   t.quant = info.quant;
-  t.addr = ctx.program.AllocDram(model::NumElements(info.shape) *
-                                 static_cast<std::int64_t>(model::DTypeSize(info.dtype)));
+  t.addr = ctx.program.AllocDram(golden::NumElements(info.shape) *
+                                 static_cast<std::int64_t>(golden::DTypeSize(info.dtype)));
   return ctx.tensors.emplace(name, t).first->second;
 }
 
-void LowerNode(LowerContext& ctx, const model::Node& node) {
+void LowerNode(LowerContext& ctx, const golden::Node& node) {
   if (IsAlias(node)) {
     const DramTensor& in = ctx.Tensor(node.inputs[0]);
     DramTensor out = in;
     out.layout = OutputLayout(ctx.graph, node, {in.layout});
-    const model::TensorInfo& info = ctx.graph.Info(node.outputs[0]);
+    const golden::TensorInfo& info = ctx.graph.Info(node.outputs[0]);
     out.quant = info.quant;
     ctx.tensors[node.outputs[0]] = out;
     return;

@@ -6,12 +6,11 @@
 
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
-#include "model/error.h"
-#include "model/ops/compute_util.h"
-#include "model/ops/op_util.h"
+#include "model/base/error.h"
+#include "model/golden/ops/compute_util.h"
+#include "model/golden/ops/op_util.h"
 
 namespace qsa::compiler {
-namespace isa = model::isa;
 
 namespace {
 
@@ -26,7 +25,7 @@ std::uint32_t Byte(std::int64_t v) { return static_cast<std::uint32_t>(v & 0xff)
 struct AxisRange {
   std::int64_t lo = 0, hi = 0, pad = 0;
 };
-AxisRange InputRange(const model::ops::Window2d& w, int axis, std::int64_t o0, std::int64_t o1) {
+AxisRange InputRange(const golden::ops::Window2d& w, int axis, std::int64_t o0, std::int64_t o1) {
   const std::int64_t first = o0 * w.stride[axis] - w.pad_begin[axis];
   AxisRange r;
   r.lo = std::clamp<std::int64_t>(first, 0, w.in[axis]);
@@ -37,28 +36,28 @@ AxisRange InputRange(const model::ops::Window2d& w, int axis, std::int64_t o0, s
   return r;
 }
 
-model::ops::Window2d WindowOf(const model::Graph& graph, const model::Node& node) {
-  const model::TensorInfo& x = graph.Info(node.inputs[0]);
+golden::ops::Window2d WindowOf(const golden::Graph& graph, const golden::Node& node) {
+  const golden::TensorInfo& x = graph.Info(node.inputs[0]);
   if (node.op == "GlobalAveragePool") {
-    model::ops::Window2d w;
+    golden::ops::Window2d w;
     w.in[0] = w.kernel[0] = x.shape[2];
     w.in[1] = w.kernel[1] = x.shape[3];
     return w;
   }
   const auto k = node.attrs.GetInts("kernel_shape");
-  return model::ops::ReadWindow(node, x.shape[2], x.shape[3], k[0], k[1], true);
+  return golden::ops::ReadWindow(node, x.shape[2], x.shape[3], k[0], k[1], true);
 }
 
 }  // namespace
 
-std::string PoolRefusal(const model::Graph& graph, const model::Node& node) {
-  const model::TensorInfo& x = graph.Info(node.inputs[0]);
-  if (x.dtype != model::DType::kUInt8 && x.dtype != model::DType::kInt8) {
+std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node) {
+  const golden::TensorInfo& x = graph.Info(node.inputs[0]);
+  if (x.dtype != golden::DType::kUInt8 && x.dtype != golden::DType::kInt8) {
     return "the accelerator pools uint8/int8 tensors, not " +
-           std::string(model::DTypeName(x.dtype));
+           std::string(golden::DTypeName(x.dtype));
   }
   if (x.shape.size() != 4) return "input is not an image [N, C, H, W]";
-  const model::ops::Window2d w = WindowOf(graph, node);
+  const golden::ops::Window2d w = WindowOf(graph, node);
   if (w.kernel[0] > kMaxField || w.kernel[1] > kMaxField) return "window larger than 255";
   if (w.stride[0] > kMaxPadField || w.stride[1] > kMaxPadField) return "stride above 15";
   if (w.pad_begin[0] > kMaxPadField || w.pad_begin[1] > kMaxPadField) return "padding above 15";
@@ -72,14 +71,14 @@ std::string PoolRefusal(const model::Graph& graph, const model::Node& node) {
   return "";
 }
 
-void LowerPool(LowerContext& ctx, const model::Node& node) {
-  const model::Graph& g = ctx.graph;
-  const model::ArchConfig& arch = ctx.arch();
+void LowerPool(LowerContext& ctx, const golden::Node& node) {
+  const golden::Graph& g = ctx.graph;
+  const isa::ArchConfig& arch = ctx.arch();
   const std::int64_t rows = arch.rows;
-  const model::TensorInfo& xi = g.Info(node.inputs[0]);
-  const model::TensorInfo& yi = g.Info(node.outputs[0]);
+  const golden::TensorInfo& xi = g.Info(node.inputs[0]);
+  const golden::TensorInfo& yi = g.Info(node.outputs[0]);
   const bool max = node.op == "MaxPool";
-  const model::ops::Window2d w = WindowOf(g, node);
+  const golden::ops::Window2d w = WindowOf(g, node);
   const std::int64_t batch = xi.shape[0], c = xi.shape[1], h = w.in[0], wd = w.in[1];
   const std::int64_t oh = w.out[0], ow = w.out[1];
   // Windows that all lie inside the input need one table entry: count them as count_include_pad
@@ -91,15 +90,15 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
     }
   }
   const bool ccip = node.attrs.GetInt("count_include_pad", 0) == 1 || all_full;
-  const bool is_signed = xi.dtype == model::DType::kInt8;
+  const bool is_signed = xi.dtype == golden::DType::kInt8;
 
   // Descriptor: zero points, clamp, flags, then the average pool's requantizer table.
-  const std::int32_t zx = model::ops::ZeroPointAt(xi.quant, 0);
-  const std::int32_t zy = max ? zx : model::ops::ZeroPointAt(yi.quant, 0);
-  const std::int32_t qmin = max ? static_cast<std::int32_t>(model::DTypeMin(yi.dtype))
-                                : model::ops::ClampMin(node, yi.dtype);
-  const std::int32_t qmax = max ? static_cast<std::int32_t>(model::DTypeMax(yi.dtype))
-                                : model::ops::ClampMax(node, yi.dtype);
+  const std::int32_t zx = golden::ops::ZeroPointAt(xi.quant, 0);
+  const std::int32_t zy = max ? zx : golden::ops::ZeroPointAt(yi.quant, 0);
+  const std::int32_t qmin = max ? static_cast<std::int32_t>(golden::DTypeMin(yi.dtype))
+                                : golden::ops::ClampMin(node, yi.dtype);
+  const std::int32_t qmax = max ? static_cast<std::int32_t>(golden::DTypeMax(yi.dtype))
+                                : golden::ops::ClampMax(node, yi.dtype);
   std::vector<std::int32_t> desc = {
       static_cast<std::int32_t>(Byte(zx) | Byte(zy) << 8 | Byte(qmin) << 16 | Byte(qmax) << 24),
       (is_signed ? 1 : 0) | (ccip ? 2 : 0)};
@@ -107,7 +106,7 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
     // The instruction addresses kh·kw entries unless count_include_pad.
     const std::int64_t entries = ccip ? 1 : w.kernel[0] * w.kernel[1];
     const float s_x = xi.quant.scale(0), s_y = yi.quant.scale(0);
-    const std::int64_t bound = model::ops::MaxCentered(xi.dtype, zx);
+    const std::int64_t bound = golden::ops::MaxCentered(xi.dtype, zx);
     for (std::int64_t e = 0; e < entries; ++e) {
       const std::int64_t n =
           ccip ? w.kernel[0] * w.kernel[1]
@@ -117,7 +116,7 @@ void LowerPool(LowerContext& ctx, const model::Node& node) {
         desc.push_back(0);
         continue;
       }
-      const model::PreShiftedMultiplier m = model::AveragePoolMultiplier(s_x, s_y, n, bound);
+      const golden::PreShiftedMultiplier m = golden::AveragePoolMultiplier(s_x, s_y, n, bound);
       desc.push_back(m.fixed.multiplier);
       desc.push_back((m.pre_shift + std::max(m.fixed.shift, 0)) | std::max(-m.fixed.shift, 0) << 8);
     }

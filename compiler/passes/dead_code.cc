@@ -17,11 +17,11 @@ constexpr std::string_view kName = "dead-code";
 
 }  // namespace
 
-bool RemoveDeadCode(model::Graph& graph, PassContext& ctx) {
+bool RemoveDeadCode(golden::Graph& graph, PassContext& ctx) {
   std::set<std::string> live(graph.outputs.begin(), graph.outputs.end());
   std::vector<bool> keep(graph.nodes.size(), false);
   for (std::size_t i = graph.nodes.size(); i-- > 0;) {
-    const model::Node& node = graph.nodes[i];
+    const golden::Node& node = graph.nodes[i];
     for (const std::string& out : node.outputs) keep[i] = keep[i] || live.count(out) != 0;
     if (!keep[i]) continue;
     for (const std::string& in : node.inputs) {
@@ -29,7 +29,7 @@ bool RemoveDeadCode(model::Graph& graph, PassContext& ctx) {
     }
   }
   bool changed = false;
-  std::vector<model::Node> nodes;
+  std::vector<golden::Node> nodes;
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     if (keep[i]) {
       nodes.push_back(std::move(graph.nodes[i]));
@@ -43,7 +43,7 @@ bool RemoveDeadCode(model::Graph& graph, PassContext& ctx) {
   // Every tensor still referred to: graph inputs and outputs, node inputs and outputs.
   std::set<std::string> used(graph.inputs.begin(), graph.inputs.end());
   used.insert(graph.outputs.begin(), graph.outputs.end());
-  for (const model::Node& node : graph.nodes) {
+  for (const golden::Node& node : graph.nodes) {
     used.insert(node.inputs.begin(), node.inputs.end());
     used.insert(node.outputs.begin(), node.outputs.end());
   }

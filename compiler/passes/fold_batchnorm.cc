@@ -24,16 +24,16 @@ namespace {
 
 constexpr std::string_view kName = "fold-batchnorm";
 
-bool IsFloat(const model::Graph& graph, const std::string& tensor) {
-  return !tensor.empty() && graph.Info(tensor).dtype == model::DType::kFloat32;
+bool IsFloat(const golden::Graph& graph, const std::string& tensor) {
+  return !tensor.empty() && graph.Info(tensor).dtype == golden::DType::kFloat32;
 }
 
-bool IsFloatConstant(const model::Graph& graph, const std::string& tensor) {
+bool IsFloatConstant(const golden::Graph& graph, const std::string& tensor) {
   return IsFloat(graph, tensor) && graph.IsConstant(tensor);
 }
 
 // Why the Conv before `bn` cannot absorb it, "" when it can. `conv` is that Conv (or nullptr).
-std::string Refusal(const model::Graph& graph, const model::Node& bn, const model::Node* conv) {
+std::string Refusal(const golden::Graph& graph, const golden::Node& bn, const golden::Node* conv) {
   if (conv == nullptr || conv->op != "Conv") return "its input is not produced by a Conv";
   if (!IsFloat(graph, conv->inputs[0]) || !IsFloat(graph, conv->inputs[1])) {
     return conv->Label() + " is not a float32 Conv";
@@ -57,8 +57,8 @@ std::string Refusal(const model::Graph& graph, const model::Node& bn, const mode
   return "";
 }
 
-void Fold(model::Graph& graph, const model::Node& bn, model::Node& conv) {
-  const model::Tensor& w = graph.Constant(conv.inputs[1]);
+void Fold(golden::Graph& graph, const golden::Node& bn, golden::Node& conv) {
+  const golden::Tensor& w = graph.Constant(conv.inputs[1]);
   const std::int64_t channels = w.shape()[0];
   const std::int64_t per_channel = w.size() / channels;
   const bool has_bias = conv.inputs.size() > 2 && !conv.inputs[2].empty();
@@ -85,9 +85,9 @@ void Fold(model::Graph& graph, const model::Node& bn, model::Node& conv) {
                                  static_cast<double>(shift[c]));
   }
   const std::string weight_name = FreshName(graph, conv.name + "_bn_folded_weight");
-  graph.AddConstant(weight_name, model::Tensor::FromVector(w.shape(), std::move(weight)));
+  graph.AddConstant(weight_name, golden::Tensor::FromVector(w.shape(), std::move(weight)));
   const std::string bias_name = FreshName(graph, conv.name + "_bn_folded_bias");
-  graph.AddConstant(bias_name, model::Tensor::FromVector<float>({channels}, std::move(bias)));
+  graph.AddConstant(bias_name, golden::Tensor::FromVector<float>({channels}, std::move(bias)));
 
   graph.tensors.erase(conv.outputs[0]);
   conv.inputs.resize(3);
@@ -98,16 +98,16 @@ void Fold(model::Graph& graph, const model::Node& bn, model::Node& conv) {
 
 }  // namespace
 
-bool FoldBatchNorm(model::Graph& graph, PassContext& ctx) {
+bool FoldBatchNorm(golden::Graph& graph, PassContext& ctx) {
   bool changed = false;
   for (std::size_t i = 0; i < graph.nodes.size();) {
-    const model::Node& bn = graph.nodes[i];
+    const golden::Node& bn = graph.nodes[i];
     if (bn.op != "BatchNormalization" || bn.inputs.size() != 5 || bn.outputs.size() != 1) {
       ++i;
       continue;
     }
     const int producer = ProducerIndex(graph, bn.inputs[0]);
-    model::Node* conv = producer < 0 ? nullptr : &graph.nodes[static_cast<std::size_t>(producer)];
+    golden::Node* conv = producer < 0 ? nullptr : &graph.nodes[static_cast<std::size_t>(producer)];
     const std::string why = Refusal(graph, bn, conv);
     if (!why.empty()) {
       ctx.Note(kName, bn.Label() + " left alone: " + why);

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "compiler/passes/pass.h"
-#include "model/error.h"
-#include "model/executor.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
 
 namespace qsa::compiler {
 
@@ -18,11 +18,11 @@ namespace {
 
 constexpr std::string_view kName = "fold-constants";
 
-constexpr std::array<model::RequantMode, 4> kModes = {
-    model::RequantMode::kTfliteDouble, model::RequantMode::kSingleRounding,
-    model::RequantMode::kFloat32Rne, model::RequantMode::kFloat64Rne};
+constexpr std::array<golden::RequantMode, 4> kModes = {
+    golden::RequantMode::kTfliteDouble, golden::RequantMode::kSingleRounding,
+    golden::RequantMode::kFloat32Rne, golden::RequantMode::kFloat64Rne};
 
-bool AllInputsConstant(const model::Graph& graph, const model::Node& node) {
+bool AllInputsConstant(const golden::Graph& graph, const golden::Node& node) {
   bool any = false;
   for (const std::string& in : node.inputs) {
     if (in.empty()) continue;
@@ -33,8 +33,8 @@ bool AllInputsConstant(const model::Graph& graph, const model::Node& node) {
 }
 
 // The node alone: its constant inputs, its outputs (with their TensorInfo) as graph outputs.
-model::Graph OneNodeGraph(const model::Graph& graph, const model::Node& node) {
-  model::Graph g;
+golden::Graph OneNodeGraph(const golden::Graph& graph, const golden::Node& node) {
+  golden::Graph g;
   g.name = node.name;
   for (const std::string& in : node.inputs) {
     if (in.empty()) continue;
@@ -51,12 +51,12 @@ model::Graph OneNodeGraph(const model::Graph& graph, const model::Node& node) {
 }
 
 // The node's outputs, or an empty map when the modes disagree.
-std::map<std::string, model::Tensor> Evaluate(const model::Graph& g) {
-  std::map<std::string, model::Tensor> first;
-  for (model::RequantMode mode : kModes) {
-    model::RunOptions options;
+std::map<std::string, golden::Tensor> Evaluate(const golden::Graph& g) {
+  std::map<std::string, golden::Tensor> first;
+  for (golden::RequantMode mode : kModes) {
+    golden::RunOptions options;
     options.mode = mode;
-    std::map<std::string, model::Tensor> values = model::RunGraph(g, {}, options);
+    std::map<std::string, golden::Tensor> values = golden::RunGraph(g, {}, options);
     if (mode == kModes[0]) {
       first = std::move(values);
     } else if (values != first) {
@@ -68,16 +68,16 @@ std::map<std::string, model::Tensor> Evaluate(const model::Graph& g) {
 
 }  // namespace
 
-bool FoldConstants(model::Graph& graph, PassContext& ctx) {
+bool FoldConstants(golden::Graph& graph, PassContext& ctx) {
   bool changed = false;
-  std::vector<model::Node> kept;
+  std::vector<golden::Node> kept;
   kept.reserve(graph.nodes.size());
-  for (model::Node& node : graph.nodes) {
+  for (golden::Node& node : graph.nodes) {
     if (!AllInputsConstant(graph, node)) {
       kept.push_back(std::move(node));
       continue;
     }
-    std::map<std::string, model::Tensor> values;
+    std::map<std::string, golden::Tensor> values;
     try {
       values = Evaluate(OneNodeGraph(graph, node));
     } catch (const Error& e) {
@@ -91,7 +91,7 @@ bool FoldConstants(model::Graph& graph, PassContext& ctx) {
       continue;
     }
     for (const std::string& out : node.outputs) {
-      model::QuantParams quant = graph.Info(out).quant;
+      golden::QuantParams quant = graph.Info(out).quant;
       graph.AddConstant(out, std::move(values.at(out)), std::move(quant));
     }
     ctx.Note(kName, node.Label() + " evaluated; its outputs are constants");

@@ -3,8 +3,8 @@
 #include <limits>
 
 #include "compiler/passes/pass.h"
-#include "model/error.h"
-#include "model/op_registry.h"
+#include "model/base/error.h"
+#include "model/golden/op_registry.h"
 
 namespace qsa::compiler {
 
@@ -14,10 +14,10 @@ constexpr std::string_view kName = "fold-zero-point";
 
 // Σ_k W[c, k] per output channel c of a Conv [M, C/g, KH, KW] or MatMul B [K, N] ([N, K] with
 // transpose_b).
-std::vector<std::int64_t> WeightSums(const model::Graph& graph, const model::Node& node,
+std::vector<std::int64_t> WeightSums(const golden::Graph& graph, const golden::Node& node,
                                      std::int64_t& channels) {
-  const model::Tensor& w = graph.Constant(node.inputs[1]);
-  const model::Shape& s = w.shape();
+  const golden::Tensor& w = graph.Constant(node.inputs[1]);
+  const golden::Shape& s = w.shape();
   std::vector<std::int64_t> sums;
   const auto v = w.Data<std::int8_t>();  // CanFoldZeroPoint: int8 weights
   if (node.op == "Conv") {
@@ -45,13 +45,13 @@ std::vector<std::int64_t> WeightSums(const model::Graph& graph, const model::Nod
 
 }  // namespace
 
-bool CanFoldZeroPoint(const model::Graph& graph, const model::Node& node) {
+bool CanFoldZeroPoint(const golden::Graph& graph, const golden::Node& node) {
   if (node.op != "Conv" && node.op != "MatMul") return false;
   if (node.inputs.size() < 2 || node.attrs.GetInt("x_zero_point_folded", 0) == 1) return false;
-  const model::TensorInfo& x = graph.Info(node.inputs[0]);
-  if (!model::IsQuantizedType(x.dtype) || !graph.IsConstant(node.inputs[1])) return false;
-  const model::TensorInfo& w = graph.Info(node.inputs[1]);
-  if (w.dtype != model::DType::kInt8) return false;
+  const golden::TensorInfo& x = graph.Info(node.inputs[0]);
+  if (!golden::IsQuantizedType(x.dtype) || !graph.IsConstant(node.inputs[1])) return false;
+  const golden::TensorInfo& w = graph.Info(node.inputs[1]);
+  if (w.dtype != golden::DType::kInt8) return false;
   for (std::int32_t zp : w.quant.zero_points) {
     if (zp != 0) return false;
   }
@@ -64,11 +64,11 @@ bool CanFoldZeroPoint(const model::Graph& graph, const model::Node& node) {
   return true;
 }
 
-std::vector<std::int32_t> AcceleratorBias(const model::Graph& graph, const model::Node& node) {
+std::vector<std::int32_t> AcceleratorBias(const golden::Graph& graph, const golden::Node& node) {
   const bool has_bias = node.inputs.size() > 2 && !node.inputs[2].empty();
   const bool folded = node.attrs.GetInt("x_zero_point_folded", 0) == 1;
   if (folded) {
-    const model::Tensor& b = graph.Constant(node.inputs[2]);
+    const golden::Tensor& b = graph.Constant(node.inputs[2]);
     std::vector<std::int32_t> out(static_cast<std::size_t>(b.size()));
     for (std::int64_t c = 0; c < b.size(); ++c) {
       out[static_cast<std::size_t>(c)] = static_cast<std::int32_t>(b.GetInt(c));
@@ -78,7 +78,7 @@ std::vector<std::int32_t> AcceleratorBias(const model::Graph& graph, const model
   std::int64_t channels = 0;
   const std::vector<std::int64_t> sums = WeightSums(graph, node, channels);
   std::vector<std::int32_t> out(static_cast<std::size_t>(channels), 0);
-  const model::TensorInfo& x = graph.Info(node.inputs[0]);
+  const golden::TensorInfo& x = graph.Info(node.inputs[0]);
   const std::int64_t zx = x.quant.zero_points.empty() ? 0 : x.quant.zero_points[0];
   for (std::int64_t c = 0; c < channels; ++c) {
     std::int64_t b = has_bias ? graph.Constant(node.inputs[2]).GetInt(c) : 0;
@@ -94,13 +94,13 @@ std::vector<std::int32_t> AcceleratorBias(const model::Graph& graph, const model
   return out;
 }
 
-bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
+bool FoldZeroPoint(golden::Graph& graph, PassContext& ctx) {
   bool changed = false;
-  for (model::Node& node : graph.nodes) {
+  for (golden::Node& node : graph.nodes) {
     if (node.op != "Conv" && node.op != "MatMul") continue;
     if (!CanFoldZeroPoint(graph, node)) {
       if (node.attrs.GetInt("x_zero_point_folded", 0) != 1 &&
-          model::IsQuantizedType(graph.Info(node.inputs[0]).dtype)) {
+          golden::IsQuantizedType(graph.Info(node.inputs[0]).dtype)) {
         ctx.Note(kName,
                  node.Label() + " left alone: it needs constant int8 weights with zero point 0");
       }
@@ -114,16 +114,16 @@ bool FoldZeroPoint(model::Graph& graph, PassContext& ctx) {
       continue;
     }
     const std::string name = FreshName(graph, node.name + "_bias_zero_point_folded");
-    graph.AddConstant(name, model::Tensor::FromVector<std::int32_t>(
+    graph.AddConstant(name, golden::Tensor::FromVector<std::int32_t>(
                                 {static_cast<std::int64_t>(bias.size())}, bias));
-    const model::Node before = node;
+    const golden::Node before = node;
     if (node.inputs.size() < 3) node.inputs.resize(3);
     node.inputs[2] = name;
     node.attrs.Set("x_zero_point_folded", std::int64_t{1});
     // The folded bias may widen the accumulator bound the op checks; keep the node as it was
     // when the graph no longer validates.
     try {
-      model::FindOp(node.op)->infer(node, graph);
+      golden::FindOp(node.op)->infer(node, graph);
     } catch (const Error& e) {
       node = before;
       graph.constants.erase(name);

@@ -7,17 +7,17 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/graph.h"
+#include "model/golden/graph.h"
 
 namespace qsa::compiler {
 
 // True when `node` is a Conv or MatMul the pass can fold: integer input, constant int8 weights
 // with zero point 0 (a single matrix for MatMul), not folded yet.
-bool CanFoldZeroPoint(const model::Graph& graph, const model::Node& node);
+bool CanFoldZeroPoint(const golden::Graph& graph, const golden::Node& node);
 
 // B' per output channel for such a node: the stored bias when the node is already folded
 // (attribute x_zero_point_folded = 1), else B − zx · Σ W (B = 0 without a bias). Throws
 // qsa::Error naming the node when a value does not fit int32.
-std::vector<std::int32_t> AcceleratorBias(const model::Graph& graph, const model::Node& node);
+std::vector<std::int32_t> AcceleratorBias(const golden::Graph& graph, const golden::Node& node);
 
 }  // namespace qsa::compiler

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "compiler/passes/pass.h"
-#include "model/ops/op_util.h"
+#include "model/golden/ops/op_util.h"
 
 namespace qsa::compiler {
 
@@ -27,14 +27,14 @@ bool CanClamp(const std::string& op) {
 }
 
 // The Clip's bounds in the quantized domain (the type's range where absent).
-std::int64_t ClipBound(const model::Node& clip, const char* name, std::int64_t fallback) {
+std::int64_t ClipBound(const golden::Node& clip, const char* name, std::int64_t fallback) {
   return clip.attrs.Has(name) ? static_cast<std::int64_t>(std::llround(clip.attrs.GetFloat(name)))
                               : fallback;
 }
 
 // Why `clip` cannot be fused into `producer` (nullptr: none), "" when it can.
-std::string Refusal(const model::Graph& graph, const model::Node& clip,
-                    const model::Node* producer) {
+std::string Refusal(const golden::Graph& graph, const golden::Node& clip,
+                    const golden::Node* producer) {
   const std::string& x = clip.inputs[0];
   if (producer == nullptr || !CanClamp(producer->op) || producer->outputs.size() != 1) {
     return "its input is not produced by a Conv, MatMul, Add or average pool";
@@ -49,25 +49,25 @@ std::string Refusal(const model::Graph& graph, const model::Node& clip,
 
 }  // namespace
 
-bool FuseActivation(model::Graph& graph, PassContext& ctx) {
+bool FuseActivation(golden::Graph& graph, PassContext& ctx) {
   bool changed = false;
   for (std::size_t i = 0; i < graph.nodes.size();) {
-    const model::Node& clip = graph.nodes[i];
+    const golden::Node& clip = graph.nodes[i];
     if (clip.op != "Clip" || clip.inputs.size() != 1 || clip.outputs.size() != 1 ||
-        !model::IsQuantizedType(graph.Info(clip.inputs[0]).dtype)) {
+        !golden::IsQuantizedType(graph.Info(clip.inputs[0]).dtype)) {
       ++i;
       continue;
     }
     const int index = ProducerIndex(graph, clip.inputs[0]);
-    model::Node* producer = index < 0 ? nullptr : &graph.nodes[static_cast<std::size_t>(index)];
+    golden::Node* producer = index < 0 ? nullptr : &graph.nodes[static_cast<std::size_t>(index)];
     std::string why = Refusal(graph, clip, producer);
     std::int64_t lo = 0, hi = 0;
     if (why.empty()) {
-      const model::DType type = graph.Info(clip.inputs[0]).dtype;
-      lo = std::max<std::int64_t>(model::ops::ClampMin(*producer, type),
-                                  ClipBound(clip, "min", model::DTypeMin(type)));
-      hi = std::min<std::int64_t>(model::ops::ClampMax(*producer, type),
-                                  ClipBound(clip, "max", model::DTypeMax(type)));
+      const golden::DType type = graph.Info(clip.inputs[0]).dtype;
+      lo = std::max<std::int64_t>(golden::ops::ClampMin(*producer, type),
+                                  ClipBound(clip, "min", golden::DTypeMin(type)));
+      hi = std::min<std::int64_t>(golden::ops::ClampMax(*producer, type),
+                                  ClipBound(clip, "max", golden::DTypeMax(type)));
       if (lo > hi) {
         why = "its range and the clamp of " + producer->Label() + " do not overlap (" +
               std::to_string(lo) + " > " + std::to_string(hi) + ")";

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "compiler/passes/pass.h"
-#include "model/tensor.h"
+#include "model/golden/tensor.h"
 
 namespace qsa::compiler {
 
@@ -21,10 +21,10 @@ namespace {
 constexpr std::string_view kName = "nhwc-flatten";
 
 // Why the flatten `node` cannot be rewritten, "" when it can; `matmul` receives its consumer.
-std::string Refusal(const model::Graph& graph, const model::Node& node,
-                    const model::Node*& matmul) {
+std::string Refusal(const golden::Graph& graph, const golden::Node& node,
+                    const golden::Node*& matmul) {
   const std::string& y = node.outputs[0];
-  const std::vector<const model::Node*> users = Consumers(graph, y);
+  const std::vector<const golden::Node*> users = Consumers(graph, y);
   if (IsGraphOutput(graph, y)) return "its output '" + y + "' is a graph output";
   if (users.size() != 1) return "its output '" + y + "' does not feed exactly one node";
   matmul = users[0];
@@ -32,7 +32,7 @@ std::string Refusal(const model::Graph& graph, const model::Node& node,
       matmul->inputs[1] == y) {
     return "its output feeds " + matmul->Label() + ", not input A of a MatMul";
   }
-  if (!model::IsQuantizedType(graph.Info(y).dtype)) return matmul->Label() + " is not integer";
+  if (!golden::IsQuantizedType(graph.Info(y).dtype)) return matmul->Label() + " is not integer";
   const std::string& b = matmul->inputs[1];
   if (!graph.IsConstant(b)) return "input B '" + b + "' of " + matmul->Label() + " is not constant";
   if (graph.Info(b).shape.size() != 2) return "input B '" + b + "' is not a matrix";
@@ -40,10 +40,10 @@ std::string Refusal(const model::Graph& graph, const model::Node& node,
 }
 
 // B with its K rows (columns when transposed) in NHWC order.
-model::Tensor PermutedB(const model::Tensor& b, bool transpose_b, std::int64_t c_n,
-                        std::int64_t h_n, std::int64_t w_n) {
+golden::Tensor PermutedB(const golden::Tensor& b, bool transpose_b, std::int64_t c_n,
+                         std::int64_t h_n, std::int64_t w_n) {
   const std::int64_t rows = b.shape()[0], cols = b.shape()[1];
-  model::Tensor out(b.dtype(), b.shape());
+  golden::Tensor out(b.dtype(), b.shape());
   const std::int64_t hw = h_n * w_n;
   for (std::int64_t c = 0; c < c_n; ++c) {
     for (std::int64_t p = 0; p < hw; ++p) {
@@ -65,20 +65,20 @@ model::Tensor PermutedB(const model::Tensor& b, bool transpose_b, std::int64_t c
 
 }  // namespace
 
-bool NhwcFlatten(model::Graph& graph, PassContext& ctx) {
+bool NhwcFlatten(golden::Graph& graph, PassContext& ctx) {
   bool changed = false;
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-    const model::Node& node = graph.nodes[i];
+    const golden::Node& node = graph.nodes[i];
     if ((node.op != "Flatten" && node.op != "Reshape") || node.inputs.size() != 1 ||
         node.outputs.size() != 1) {
       continue;
     }
-    const model::TensorInfo& x = graph.Info(node.inputs[0]);
-    const model::TensorInfo& y = graph.Info(node.outputs[0]);
+    const golden::TensorInfo& x = graph.Info(node.inputs[0]);
+    const golden::TensorInfo& y = graph.Info(node.outputs[0]);
     if (x.shape.size() != 4) continue;
     const std::int64_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-    if (y.shape != model::Shape{n, c * h * w} || h * w == 1) continue;
-    const model::Node* matmul = nullptr;
+    if (y.shape != golden::Shape{n, c * h * w} || h * w == 1) continue;
+    const golden::Node* matmul = nullptr;
     const std::string why = Refusal(graph, node, matmul);
     if (!why.empty()) {
       ctx.Note(kName, node.Label() + " left alone: " + why);
@@ -89,15 +89,15 @@ bool NhwcFlatten(model::Graph& graph, PassContext& ctx) {
     const bool transpose_b = matmul->attrs.GetInt("transpose_b", 0) == 1;
 
     // B, permuted, as a new constant (the old one may have other readers).
-    model::QuantParams b_quant = graph.Info(b_name).quant;
+    golden::QuantParams b_quant = graph.Info(b_name).quant;
     const std::string new_b = FreshName(graph, matmul_name + "_weight_nhwc");
     graph.AddConstant(new_b, PermutedB(graph.Constant(b_name), transpose_b, c, h, w),
                       std::move(b_quant));
 
     // X → Transpose → the flatten, now a Reshape of the NHWC tensor.
     const std::string nhwc = FreshName(graph, node.inputs[0] + "_nhwc");
-    graph.tensors[nhwc] = model::TensorInfo{nhwc, x.dtype, {n, h, w, c}, x.quant};
-    model::Node transpose;
+    graph.tensors[nhwc] = golden::TensorInfo{nhwc, x.dtype, {n, h, w, c}, x.quant};
+    golden::Node transpose;
     transpose.name = FreshName(graph, node.name + "_nhwc_transpose");
     transpose.op = "Transpose";
     transpose.inputs = {node.inputs[0]};
@@ -108,8 +108,8 @@ bool NhwcFlatten(model::Graph& graph, PassContext& ctx) {
     // that no tensor name means two different things (qsa compare matches tensors by name).
     const std::string old_flat = node.outputs[0];
     const std::string flat = FreshName(graph, old_flat + "_nhwc");
-    graph.tensors[flat] = model::TensorInfo{flat, y.dtype, y.shape, y.quant};
-    model::Node flatten = node;
+    graph.tensors[flat] = golden::TensorInfo{flat, y.dtype, y.shape, y.quant};
+    golden::Node flatten = node;
     flatten.op = "Reshape";
     flatten.inputs = {nhwc};
     flatten.outputs = {flat};
@@ -120,7 +120,7 @@ bool NhwcFlatten(model::Graph& graph, PassContext& ctx) {
     graph.nodes[i] = std::move(flatten);
     graph.nodes.insert(graph.nodes.begin() + static_cast<std::ptrdiff_t>(i), std::move(transpose));
     ++i;
-    for (model::Node& m : graph.nodes) {
+    for (golden::Node& m : graph.nodes) {
       if (m.name != matmul_name) continue;
       m.inputs[0] = flat;
       m.inputs[1] = new_b;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/graph.h"
+#include "model/golden/graph.h"
 
 namespace qsa::compiler {
 
@@ -24,32 +24,32 @@ struct Pass {
   std::string_view summary;
   // Returns true when the graph changed. Throws qsa::Error naming the node on a graph the
   // compiler cannot take (the verifier).
-  bool (*run)(model::Graph& graph, PassContext& ctx);
+  bool (*run)(golden::Graph& graph, PassContext& ctx);
 };
 
 // Every pass, in the order RunPasses applies them; the verifier first.
 const std::vector<Pass>& Passes();
 const Pass* FindPass(std::string_view name);
 // Runs every pass in order, then Validate()s the graph when one changed it.
-void RunPasses(model::Graph& graph, PassContext& ctx);
+void RunPasses(golden::Graph& graph, PassContext& ctx);
 
 // The passes (one file each).
-bool VerifyGraph(model::Graph& graph, PassContext& ctx);
-bool FoldConstants(model::Graph& graph, PassContext& ctx);
-bool FoldBatchNorm(model::Graph& graph, PassContext& ctx);
-bool FuseActivation(model::Graph& graph, PassContext& ctx);
-bool CenterWeights(model::Graph& graph, PassContext& ctx);
-bool NhwcFlatten(model::Graph& graph, PassContext& ctx);
-bool FoldZeroPoint(model::Graph& graph, PassContext& ctx);
-bool RemoveDeadCode(model::Graph& graph, PassContext& ctx);
+bool VerifyGraph(golden::Graph& graph, PassContext& ctx);
+bool FoldConstants(golden::Graph& graph, PassContext& ctx);
+bool FoldBatchNorm(golden::Graph& graph, PassContext& ctx);
+bool FuseActivation(golden::Graph& graph, PassContext& ctx);
+bool CenterWeights(golden::Graph& graph, PassContext& ctx);
+bool NhwcFlatten(golden::Graph& graph, PassContext& ctx);
+bool FoldZeroPoint(golden::Graph& graph, PassContext& ctx);
+bool RemoveDeadCode(golden::Graph& graph, PassContext& ctx);
 
 // Helpers the passes share: the nodes reading each tensor, and whether a tensor is a graph output.
-std::vector<const model::Node*> Consumers(const model::Graph& graph, const std::string& tensor);
-bool IsGraphOutput(const model::Graph& graph, const std::string& tensor);
+std::vector<const golden::Node*> Consumers(const golden::Graph& graph, const std::string& tensor);
+bool IsGraphOutput(const golden::Graph& graph, const std::string& tensor);
 // Index of the node producing `tensor`, -1 when none does.
-int ProducerIndex(const model::Graph& graph, const std::string& tensor);
+int ProducerIndex(const golden::Graph& graph, const std::string& tensor);
 // `base` when no tensor or node of the graph has that name yet, else `base` followed by "_1",
 // "_2", ... — the first that is free.
-std::string FreshName(const model::Graph& graph, const std::string& base);
+std::string FreshName(const golden::Graph& graph, const std::string& base);
 
 }  // namespace qsa::compiler

@@ -34,7 +34,7 @@ void PassContext::Note(std::string_view pass, const std::string& message) {
   log.push_back(std::string(pass) + ": " + message);
 }
 
-void RunPasses(model::Graph& graph, PassContext& ctx) {
+void RunPasses(golden::Graph& graph, PassContext& ctx) {
   // Each pass keeps the graph valid (a pass infers what it changes); one full validation at the
   // end checks that, without re-checking every layer's weights after every pass.
   bool changed = false;
@@ -42,19 +42,19 @@ void RunPasses(model::Graph& graph, PassContext& ctx) {
   if (changed) graph.Validate();
 }
 
-std::vector<const model::Node*> Consumers(const model::Graph& graph, const std::string& tensor) {
-  std::vector<const model::Node*> out;
-  for (const model::Node& n : graph.nodes) {
+std::vector<const golden::Node*> Consumers(const golden::Graph& graph, const std::string& tensor) {
+  std::vector<const golden::Node*> out;
+  for (const golden::Node& n : graph.nodes) {
     if (std::find(n.inputs.begin(), n.inputs.end(), tensor) != n.inputs.end()) out.push_back(&n);
   }
   return out;
 }
 
-bool IsGraphOutput(const model::Graph& graph, const std::string& tensor) {
+bool IsGraphOutput(const golden::Graph& graph, const std::string& tensor) {
   return std::find(graph.outputs.begin(), graph.outputs.end(), tensor) != graph.outputs.end();
 }
 
-int ProducerIndex(const model::Graph& graph, const std::string& tensor) {
+int ProducerIndex(const golden::Graph& graph, const std::string& tensor) {
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     const auto& outs = graph.nodes[i].outputs;
     if (std::find(outs.begin(), outs.end(), tensor) != outs.end()) return static_cast<int>(i);
@@ -62,11 +62,11 @@ int ProducerIndex(const model::Graph& graph, const std::string& tensor) {
   return -1;
 }
 
-std::string FreshName(const model::Graph& graph, const std::string& base) {
+std::string FreshName(const golden::Graph& graph, const std::string& base) {
   const auto taken = [&](const std::string& name) {
     if (graph.HasTensor(name) || graph.IsConstant(name)) return true;
     return std::any_of(graph.nodes.begin(), graph.nodes.end(),
-                       [&](const model::Node& n) { return n.name == name; });
+                       [&](const golden::Node& n) { return n.name == name; });
   };
   std::string name = base;
   for (int i = 1; taken(name); ++i) name = base + "_" + std::to_string(i);

@@ -8,14 +8,14 @@
 #include <string>
 
 #include "compiler/passes/pass.h"
-#include "model/error.h"
+#include "model/base/error.h"
 
 namespace qsa::compiler {
 
-bool VerifyGraph(model::Graph& graph, PassContext& ctx) {
+bool VerifyGraph(golden::Graph& graph, PassContext& ctx) {
   // Validate completes tensor infos as it goes; it runs on a copy so that the graph is left
   // exactly as it came.
-  model::Graph copy = graph;
+  golden::Graph copy = graph;
   copy.Validate();
   if (graph.outputs.empty()) throw Error("graph '" + graph.name + "' has no outputs");
   std::set<std::string> seen;

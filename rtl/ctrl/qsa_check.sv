@@ -3,7 +3,7 @@
 // Flags everything the ISA simulator rejects that depends only on the word, the architecture and
 // the program's DRAM size: an illegal opcode, reserved bits set, a token flag toward a missing
 // neighbour, a field outside its range, and every DRAM byte range and on-chip row range the
-// instruction touches (model/isa.cc CheckWord, model/isa_exec.cc Execute; same order, same
+// instruction touches (model/isa/isa.cc CheckWord, model/isa/executor.cc Execute; same order, same
 // arithmetic, exact in 64 bits). Left to the units, which check them at run time before their
 // first write: pool's input rows and tap-less windows, pool's parameter words, and every value
 // read from the parameter buffer (shifts, left_shift).

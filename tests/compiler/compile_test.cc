@@ -12,18 +12,18 @@
 #include <iostream>
 
 #include "compiler/compile.h"
-#include "compiler/load_model.h"
+#include "compiler/importer/load_model.h"
 #include "compiler/run_compiled.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/npy.h"
-#include "random_models.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/golden/npy.h"
+#include "testkit/random_models.h"
 
 namespace qsa::compiler {
 namespace {
 
-using random_models::RandomModel;
-using random_models::Rng;
+using testkit::random_models::RandomModel;
+using testkit::random_models::Rng;
 
 constexpr std::uint64_t kDefaultSeed = 20261207;
 
@@ -35,21 +35,21 @@ std::uint64_t Seed() {
   return seed;
 }
 
-model::ArchConfig Arch(const std::string& name) {
-  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+isa::ArchConfig Arch(const std::string& name) {
+  return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
 // The shipped 4x4, 8x8, 8x16 and 16x16 arrays, a 16x8 one (COLS < ROWS) and small-memory 4x4 and
 // 8x16 variants that force several tiles per layer and streamed weights.
-std::vector<model::ArchConfig> Archs() {
-  std::vector<model::ArchConfig> archs = {Arch("4x4"), Arch("8x8"), Arch("8x16"),
-                                          model::DefaultArchConfig()};
-  model::ArchConfig a16x8 = model::DefaultArchConfig();
+std::vector<isa::ArchConfig> Archs() {
+  std::vector<isa::ArchConfig> archs = {Arch("4x4"), Arch("8x8"), Arch("8x16"),
+                                        isa::DefaultArchConfig()};
+  isa::ArchConfig a16x8 = isa::DefaultArchConfig();
   a16x8.name = "16x8";
   a16x8.cols = 8;
   archs.push_back(a16x8);
-  archs.push_back(random_models::ArchWith(Arch("4x4"), "4x4-small", 1024, 512, 16));
-  archs.push_back(random_models::ArchWith(Arch("8x16"), "8x16-small", 2048, 2048, 16));
+  archs.push_back(testkit::random_models::ArchWith(Arch("4x4"), "4x4-small", 1024, 512, 16));
+  archs.push_back(testkit::random_models::ArchWith(Arch("8x16"), "8x16-small", 2048, 2048, 16));
   return archs;
 }
 
@@ -57,7 +57,7 @@ int g_unfit = 0;  // random layers the small-memory configurations cannot hold
 
 // Compiles `m` for `arch` and checks that every node runs on the accelerator and that the ISA
 // simulator's outputs equal the golden model's. Returns false on a mismatch (after reporting).
-bool CheckOnIsa(const RandomModel& m, const model::ArchConfig& arch, bool single_rounding,
+bool CheckOnIsa(const RandomModel& m, const isa::ArchConfig& arch, bool single_rounding,
                 const std::string& what) {
   SCOPED_TRACE(what + " on " + arch.name + ": " + m.description +
                (single_rounding ? " single-rounding" : ""));
@@ -82,11 +82,11 @@ bool CheckOnIsa(const RandomModel& m, const model::ArchConfig& arch, bool single
   EXPECT_TRUE(cm.host_fallbacks.empty())
       << "host fallback: " << cm.host_fallbacks[0].node << ": " << cm.host_fallbacks[0].reason;
   EXPECT_EQ(cm.programs.size(), 1u);
-  model::RunOptions golden_options;
+  golden::RunOptions golden_options;
   golden_options.mode =
-      single_rounding ? model::RequantMode::kSingleRounding : model::RequantMode::kTfliteDouble;
-  const auto golden = model::RunGraph(m.graph, m.feeds, golden_options);
-  std::map<std::string, model::Tensor> isa;
+      single_rounding ? golden::RequantMode::kSingleRounding : golden::RequantMode::kTfliteDouble;
+  const auto golden = golden::RunGraph(m.graph, m.feeds, golden_options);
+  std::map<std::string, golden::Tensor> isa;
   try {
     isa = RunCompiled(cm, m.feeds, IsaEngine(arch));
   } catch (const Error& e) {
@@ -94,8 +94,8 @@ bool CheckOnIsa(const RandomModel& m, const model::ArchConfig& arch, bool single
     return false;
   }
   for (const std::string& out : m.graph.outputs) {
-    const model::Tensor& want = golden.at(out);
-    const model::Tensor& got = isa.at(out);
+    const golden::Tensor& want = golden.at(out);
+    const golden::Tensor& got = isa.at(out);
     EXPECT_EQ(got.shape(), want.shape());
     EXPECT_EQ(got.dtype(), want.dtype());
     if (got.shape() != want.shape() || got.dtype() != want.dtype()) return false;
@@ -120,7 +120,7 @@ void RunRandom(const char* kind, Make make, int per_arch) {
   const std::uint64_t seed = Seed();
   g_unfit = 0;
   std::uint64_t k = 0;
-  for (const model::ArchConfig& arch : Archs()) {
+  for (const isa::ArchConfig& arch : Archs()) {
     for (int i = 0; i < per_arch; ++i, ++k) {
       Rng rng(seed * 1000003 + k);
       const RandomModel m = make(rng, arch);
@@ -135,20 +135,28 @@ void RunRandom(const char* kind, Make make, int per_arch) {
   EXPECT_LE(g_unfit * 50, static_cast<int>(k)) << g_unfit << " of " << k << " did not fit";
 }
 
-TEST(CompileIsa, RandomConvolutions) { RunRandom("conv", random_models::RandomConv, Cases(40)); }
-TEST(CompileIsa, RandomMatMuls) { RunRandom("matmul", random_models::RandomMatMul, Cases(25)); }
-TEST(CompileIsa, RandomAdds) { RunRandom("add", random_models::RandomAdd, Cases(10)); }
-TEST(CompileIsa, RandomPools) { RunRandom("pool", random_models::RandomPool, Cases(25)); }
-TEST(CompileIsa, RandomConcats) { RunRandom("concat", random_models::RandomConcat, Cases(10)); }
-TEST(CompileIsa, RandomNetworks) { RunRandom("network", random_models::RandomNetwork, Cases(6)); }
+TEST(CompileIsa, RandomConvolutions) {
+  RunRandom("conv", testkit::random_models::RandomConv, Cases(40));
+}
+TEST(CompileIsa, RandomMatMuls) {
+  RunRandom("matmul", testkit::random_models::RandomMatMul, Cases(25));
+}
+TEST(CompileIsa, RandomAdds) { RunRandom("add", testkit::random_models::RandomAdd, Cases(10)); }
+TEST(CompileIsa, RandomPools) { RunRandom("pool", testkit::random_models::RandomPool, Cases(25)); }
+TEST(CompileIsa, RandomConcats) {
+  RunRandom("concat", testkit::random_models::RandomConcat, Cases(10));
+}
+TEST(CompileIsa, RandomNetworks) {
+  RunRandom("network", testkit::random_models::RandomNetwork, Cases(6));
+}
 
 // The bundled examples: every output and every intermediate tensor the programs list equals the
 // golden model's.
 void CheckExample(const std::string& path, const std::string& input_npy, std::int64_t images) {
   const std::string root = std::string(QSA_SOURCE_DIR) + "/";
-  const LoadedModel loaded = LoadModel(root + path, {});
-  const model::Tensor all = model::ReadNpy(root + input_npy);
-  for (const model::ArchConfig& arch : {model::DefaultArchConfig(), Arch("4x4")}) {
+  const importer::LoadedModel loaded = importer::LoadModel(root + path, {});
+  const golden::Tensor all = golden::ReadNpy(root + input_npy);
+  for (const isa::ArchConfig& arch : {isa::DefaultArchConfig(), Arch("4x4")}) {
     CompileOptions options;
     options.arch = arch;
     const CompiledModel cm = Compile(loaded.graph, options);
@@ -156,15 +164,15 @@ void CheckExample(const std::string& path, const std::string& input_npy, std::in
       SCOPED_TRACE(path + " on " + arch.name + " image " + std::to_string(i));
       // One image of the [n, ...] input array.
       const std::string& in_name = loaded.graph.inputs.at(0);
-      model::Shape shape = loaded.graph.Info(in_name).shape;
-      model::Tensor x(all.dtype(), shape);
+      golden::Shape shape = loaded.graph.Info(in_name).shape;
+      golden::Tensor x(all.dtype(), shape);
       const auto bytes = x.MutableBytes();
       std::copy_n(all.Bytes().begin() + static_cast<std::ptrdiff_t>(i * bytes.size()), bytes.size(),
                   bytes.begin());
-      const std::map<std::string, model::Tensor> feeds = {{in_name, x}};
-      model::RunOptions golden_options;
+      const std::map<std::string, golden::Tensor> feeds = {{in_name, x}};
+      golden::RunOptions golden_options;
       golden_options.keep_intermediates = true;
-      const auto golden = model::RunGraph(loaded.graph, feeds, golden_options);
+      const auto golden = golden::RunGraph(loaded.graph, feeds, golden_options);
       const auto isa = RunCompiled(cm, feeds, IsaEngine(arch));
       std::int64_t compared = 0;
       for (const auto& [name, value] : isa) {
@@ -200,41 +208,43 @@ namespace {
 // Flatten → MatMul.
 TEST(CompileIsa, HostNodesSplitTheModelIntoSegments) {
   const std::uint64_t seed = Seed();
-  for (const model::ArchConfig& arch : {model::DefaultArchConfig(), Arch("4x4")}) {
+  for (const isa::ArchConfig& arch : {isa::DefaultArchConfig(), Arch("4x4")}) {
     Rng rng(seed);
     RandomModel m;
-    model::Graph& g = m.graph;
-    random_models::AddInput(g, "x", model::DType::kUInt8, {1, 5, 6, 6},
-                            random_models::PerTensor(0.02f, 100));
-    m.feeds["x"] = rng.Values(model::DType::kUInt8, {1, 5, 6, 6});
+    golden::Graph& g = m.graph;
+    testkit::random_models::AddInput(g, "x", golden::DType::kUInt8, {1, 5, 6, 6},
+                                     testkit::random_models::PerTensor(0.02f, 100));
+    m.feeds["x"] = rng.Values(golden::DType::kUInt8, {1, 5, 6, 6});
     std::vector<float> s_w(7, 0.01f);
-    g.AddConstant("w", rng.Values(model::DType::kInt8, {7, 5, 3, 3}),
-                  model::QuantParams{s_w, std::vector<std::int32_t>(7, 0), 0});
-    model::Node conv;
+    g.AddConstant("w", rng.Values(golden::DType::kInt8, {7, 5, 3, 3}),
+                  golden::QuantParams{s_w, std::vector<std::int32_t>(7, 0), 0});
+    golden::Node conv;
     conv.name = "conv";
     conv.op = "Conv";
     conv.inputs = {"x", "w"};
     conv.attrs.Set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-    random_models::AppendAccumulating(rng, m, conv, s_w, 1, model::DType::kUInt8, "x", "c");
+    testkit::random_models::AppendAccumulating(rng, m, conv, s_w, 1, golden::DType::kUInt8, "x",
+                                               "c");
     const auto add_node = [&](const std::string& op, const std::string& in,
                               const std::string& out) {
-      return &random_models::AppendNode(g, op + "_" + out, op, {in}, {out});
+      return &testkit::random_models::AppendNode(g, op + "_" + out, op, {in}, {out});
     };
     add_node("DequantizeLinear", "c", "cf");
     add_node("Sigmoid", "cf", "s");
-    g.tensors["sq"] = {"sq", model::DType::kUInt8, {}, random_models::PerTensor(1.0f / 255, 0)};
+    g.tensors["sq"] = {
+        "sq", golden::DType::kUInt8, {}, testkit::random_models::PerTensor(1.0f / 255, 0)};
     add_node("QuantizeLinear", "s", "sq");
     add_node("Flatten", "sq", "f")->attrs.Set("axis", std::int64_t{1});
     g.outputs = {"f"};
     g.Validate();
     std::vector<float> s_b(10, 0.02f);
-    g.AddConstant("b", rng.Values(model::DType::kInt8, {7 * 6 * 6, 10}),
-                  model::QuantParams{s_b, std::vector<std::int32_t>(10, 0), 1});
-    model::Node fc;
+    g.AddConstant("b", rng.Values(golden::DType::kInt8, {7 * 6 * 6, 10}),
+                  golden::QuantParams{s_b, std::vector<std::int32_t>(10, 0), 1});
+    golden::Node fc;
     fc.name = "fc";
     fc.op = "MatMul";
     fc.inputs = {"f", "b"};
-    random_models::AppendAccumulating(rng, m, fc, s_b, 1, model::DType::kInt8, "f", "y");
+    testkit::random_models::AppendAccumulating(rng, m, fc, s_b, 1, golden::DType::kInt8, "f", "y");
 
     CompileOptions options;
     options.arch = arch;
@@ -245,9 +255,9 @@ TEST(CompileIsa, HostNodesSplitTheModelIntoSegments) {
     // DequantizeLinear, Sigmoid, QuantizeLinear, and the flatten (as the nhwc-flatten pass's
     // Transpose and Reshape) of what the host computed.
     EXPECT_EQ(cm.host_fallbacks.size(), 5u);
-    model::RunOptions golden_options;
+    golden::RunOptions golden_options;
     golden_options.keep_intermediates = true;
-    const auto golden = model::RunGraph(g, m.feeds, golden_options);
+    const auto golden = golden::RunGraph(g, m.feeds, golden_options);
     const auto isa = RunCompiled(cm, m.feeds, IsaEngine(arch));
     for (const char* t : {"c", "sq", "y"}) {
       EXPECT_TRUE(isa.at(t) == golden.at(t)) << t << " on " << arch.name;

@@ -7,16 +7,16 @@
 
 #include <iostream>
 
-#include "../compiler/conformance_vectors.h"
 #include "compiler/compile.h"
 #include "compiler/run_compiled.h"
-#include "model/executor.h"
+#include "model/golden/executor.h"
 #include "sim/rtl_sim.h"
+#include "testkit/conformance.h"
 
 namespace qsa::sim {
 namespace {
 
-using compiler::conformance::Vector;
+using testkit::conformance::Vector;
 
 struct Tally {
   int vectors = 0;
@@ -40,17 +40,17 @@ class CompiledConformance : public ::testing::TestWithParam<Vector> {
 
 TEST_P(CompiledConformance, GoldenIsaAndRtlAgree) {
   const Vector& v = GetParam();
-  const compiler::conformance::ImportedVector iv = compiler::conformance::ImportVector(v);
-  const model::Graph& graph = iv.imported.graph;
-  const auto golden = model::RunGraph(graph, iv.feeds);
+  const testkit::conformance::ImportedVector iv = testkit::conformance::ImportVector(v);
+  const golden::Graph& graph = iv.imported.graph;
+  const auto golden = golden::RunGraph(graph, iv.feeds);
   ++Totals().vectors;
   for (const std::string& name : {std::string("default"), std::string("4x4")}) {
     SCOPED_TRACE(name);
     compiler::CompileOptions options;
     options.arch =
         name == "default"
-            ? model::DefaultArchConfig()
-            : model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/4x4.json");
+            ? isa::DefaultArchConfig()
+            : isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/4x4.json");
     const compiler::CompiledModel cm = compiler::Compile(graph, options);
     if (cm.programs.empty()) return;  // every node runs on the host
     if (name == "default") {
@@ -61,14 +61,14 @@ TEST_P(CompiledConformance, GoldenIsaAndRtlAgree) {
     const auto isa = compiler::RunCompiled(cm, iv.feeds, compiler::IsaEngine(options.arch));
     const auto rtl = compiler::RunCompiled(
         cm, iv.feeds,
-        [&](const compiler::CompiledProgram& p, const std::map<std::string, model::Tensor>& in) {
+        [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
           return RunProgramOnRtl(options.arch, p.program, in).outputs;
         });
     for (const auto& [out, want] : iv.expected) {
       ASSERT_EQ(golden.count(out), 1u) << out;
       EXPECT_TRUE(isa.at(out) == golden.at(out)) << out << ": isa differs from golden";
       EXPECT_TRUE(rtl.at(out) == golden.at(out)) << out << ": rtl differs from golden";
-      if (want.dtype() == model::DType::kFloat32) continue;
+      if (want.dtype() == golden::DType::kFloat32) continue;
       for (std::int64_t i = 0; i < want.size(); ++i) {
         EXPECT_LE(std::abs(rtl.at(out).GetInt(i) - want.GetInt(i)), 1) << out << "[" << i << "]";
       }
@@ -79,7 +79,7 @@ TEST_P(CompiledConformance, GoldenIsaAndRtlAgree) {
 std::string Name(const ::testing::TestParamInfo<Vector>& p) { return p.param.id; }
 
 INSTANTIATE_TEST_SUITE_P(Onnx, CompiledConformance,
-                         ::testing::ValuesIn(compiler::conformance::CollectVectors()), Name);
+                         ::testing::ValuesIn(testkit::conformance::CollectVectors()), Name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CompiledConformance);
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Compiled models on three engines: the golden model, the ISA simulator and the verilated RTL
 // must agree bit for bit on every tensor the programs compute — random single-op models
-// (tests/compiler/random_models.h) and the bundled examples, on the array configurations the
+// (testkit/random_models.h) and the bundled examples, on the array configurations the
 // build verilates (4x4, 8x8, 8x16, 16x16). The DRAM jitter and back-pressure of the harness are
 // switched on for every other case.
 //
@@ -10,32 +10,32 @@
 
 #include <cstdlib>
 
-#include "../compiler/random_models.h"
 #include "compiler/compile.h"
-#include "compiler/load_model.h"
+#include "compiler/importer/load_model.h"
 #include "compiler/run_compiled.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/npy.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/golden/npy.h"
 #include "sim/rtl_sim.h"
-#include "sim_test_util.h"
+#include "testkit/random_models.h"
+#include "tests/sim/sim_test_util.h"
 
 namespace qsa::sim {
 namespace {
 
-using compiler::random_models::RandomModel;
-using compiler::random_models::Rng;
+using testkit::random_models::RandomModel;
+using testkit::random_models::Rng;
 
-model::ArchConfig Arch(const std::string& name) {
-  if (name == "default") return model::DefaultArchConfig();
-  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+isa::ArchConfig Arch(const std::string& name) {
+  if (name == "default") return isa::DefaultArchConfig();
+  return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
 const std::vector<std::string> kArchs = {"4x4", "8x8", "8x16", "default"};
 
-compiler::ProgramEngine RtlEngine(const model::ArchConfig& arch, bool jitter, std::uint64_t seed) {
+compiler::ProgramEngine RtlEngine(const isa::ArchConfig& arch, bool jitter, std::uint64_t seed) {
   return [arch, jitter, seed](const compiler::CompiledProgram& p,
-                              const std::map<std::string, model::Tensor>& inputs) {
+                              const std::map<std::string, golden::Tensor>& inputs) {
     RtlOptions options;
     if (jitter) {
       options.dram_seed = seed;
@@ -47,8 +47,8 @@ compiler::ProgramEngine RtlEngine(const model::ArchConfig& arch, bool jitter, st
 }
 
 // Every tensor both runs computed must be equal; returns the number compared.
-std::int64_t ExpectSame(const std::map<std::string, model::Tensor>& a, const char* a_name,
-                        const std::map<std::string, model::Tensor>& b, const char* b_name) {
+std::int64_t ExpectSame(const std::map<std::string, golden::Tensor>& a, const char* a_name,
+                        const std::map<std::string, golden::Tensor>& b, const char* b_name) {
   std::int64_t compared = 0;
   for (const auto& [name, value] : a) {
     const auto it = b.find(name);
@@ -72,15 +72,15 @@ std::int64_t ExpectSame(const std::map<std::string, model::Tensor>& a, const cha
   return compared;
 }
 
-void CheckModel(const model::Graph& graph, const std::map<std::string, model::Tensor>& feeds,
-                const model::ArchConfig& arch, bool jitter, std::uint64_t seed) {
+void CheckModel(const golden::Graph& graph, const std::map<std::string, golden::Tensor>& feeds,
+                const isa::ArchConfig& arch, bool jitter, std::uint64_t seed) {
   compiler::CompileOptions options;
   options.arch = arch;
   const compiler::CompiledModel cm = compiler::Compile(graph, options);
   ASSERT_FALSE(cm.programs.empty());
-  model::RunOptions golden_options;
+  golden::RunOptions golden_options;
   golden_options.keep_intermediates = true;
-  const auto golden = model::RunGraph(graph, feeds, golden_options);
+  const auto golden = golden::RunGraph(graph, feeds, golden_options);
   const auto isa = compiler::RunCompiled(cm, feeds, compiler::IsaEngine(arch));
   const auto rtl = compiler::RunCompiled(cm, feeds, RtlEngine(arch, jitter, seed));
   EXPECT_GE(ExpectSame(golden, "golden", isa, "isa"), 1);
@@ -97,7 +97,7 @@ void RunRandom(const char* kind, Make make) {
   const std::uint64_t seed = sim_test::TestSeed(20261207);
   std::uint64_t k = 0;
   for (const std::string& name : kArchs) {
-    const model::ArchConfig arch = Arch(name);
+    const isa::ArchConfig arch = Arch(name);
     for (int i = 0; i < Cases(); ++i, ++k) {
       Rng rng(seed * 1000003 + k);
       const RandomModel m = make(rng, arch);
@@ -109,12 +109,12 @@ void RunRandom(const char* kind, Make make) {
   }
 }
 
-TEST(CompileCosim, RandomConvolutions) { RunRandom("conv", compiler::random_models::RandomConv); }
-TEST(CompileCosim, RandomMatMuls) { RunRandom("matmul", compiler::random_models::RandomMatMul); }
-TEST(CompileCosim, RandomAdds) { RunRandom("add", compiler::random_models::RandomAdd); }
-TEST(CompileCosim, RandomPools) { RunRandom("pool", compiler::random_models::RandomPool); }
-TEST(CompileCosim, RandomNetworks) { RunRandom("network", compiler::random_models::RandomNetwork); }
-TEST(CompileCosim, RandomConcats) { RunRandom("concat", compiler::random_models::RandomConcat); }
+TEST(CompileCosim, RandomConvolutions) { RunRandom("conv", testkit::random_models::RandomConv); }
+TEST(CompileCosim, RandomMatMuls) { RunRandom("matmul", testkit::random_models::RandomMatMul); }
+TEST(CompileCosim, RandomAdds) { RunRandom("add", testkit::random_models::RandomAdd); }
+TEST(CompileCosim, RandomPools) { RunRandom("pool", testkit::random_models::RandomPool); }
+TEST(CompileCosim, RandomNetworks) { RunRandom("network", testkit::random_models::RandomNetwork); }
+TEST(CompileCosim, RandomConcats) { RunRandom("concat", testkit::random_models::RandomConcat); }
 
 // The digits and tiny CNN examples in both ONNX forms, a few images each.
 TEST(CompileCosim, Examples) {
@@ -125,13 +125,13 @@ TEST(CompileCosim, Examples) {
       {"tinycnn/tinycnn_qdq.onnx", "tinycnn/inputs16.npy"},
       {"tinycnn/tinycnn_qop.onnx", "tinycnn/inputs16.npy"}};
   for (const auto& [path, images] : models) {
-    const compiler::LoadedModel loaded = compiler::LoadModel(root + path, {});
-    const model::Tensor all = model::ReadNpy(root + images);
+    const importer::LoadedModel loaded = importer::LoadModel(root + path, {});
+    const golden::Tensor all = golden::ReadNpy(root + images);
     const std::string& in = loaded.graph.inputs.at(0);
     for (const std::string& name : kArchs) {
       for (std::int64_t i = 0; i < 2; ++i) {
         SCOPED_TRACE(path + " image " + std::to_string(i) + " on " + name);
-        model::Tensor x(all.dtype(), loaded.graph.Info(in).shape);
+        golden::Tensor x(all.dtype(), loaded.graph.Info(in).shape);
         const auto bytes = x.MutableBytes();
         std::copy_n(all.Bytes().begin() + static_cast<std::ptrdiff_t>(i * bytes.size()),
                     bytes.size(), bytes.begin());

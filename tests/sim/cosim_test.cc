@@ -14,26 +14,26 @@
 #include <string>
 #include <tuple>
 
-#include "model/arch.h"
-#include "model/assembler.h"
-#include "model/error.h"
-#include "model/gemm_program.h"
-#include "model/isa_exec.h"
-#include "model/isa_random.h"
-#include "model/isa_sim.h"
-#include "model/npy.h"
+#include "model/base/error.h"
+#include "model/golden/npy.h"
+#include "model/isa/arch.h"
+#include "model/isa/assembler.h"
+#include "model/isa/executor.h"
+#include "model/isa/simulator.h"
 #include "sim/rtl_sim.h"
-#include "sim_test_util.h"
+#include "testkit/gemm_program.h"
+#include "testkit/isa_random.h"
+#include "tests/sim/sim_test_util.h"
 
 namespace qsa::sim {
 namespace {
 
-using model::ArchConfig;
-using model::Program;
-using model::isa::WriteRecord;
+using isa::ArchConfig;
+using isa::Program;
+using isa::WriteRecord;
 
 ArchConfig Arch(const std::string& name) {
-  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+  return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
 int ProgramCount(int default_count) {
@@ -50,8 +50,8 @@ std::vector<WriteRecord> Sorted(std::vector<WriteRecord> records) {
 
 std::string Describe(const WriteRecord& r) {
   std::ostringstream s;
-  s << "instruction " << r.instruction << " " << model::isa::MemoryName(r.memory) << " " << r.first
-    << "+" << r.extent << " hash " << std::hex << r.hash;
+  s << "instruction " << r.instruction << " " << isa::MemoryName(r.memory) << " " << r.first << "+"
+    << r.extent << " hash " << std::hex << r.hash;
   return s.str();
 }
 
@@ -66,11 +66,11 @@ std::string FirstDifference(const Program& program, const std::vector<WriteRecor
   s += ", rtl ";
   s += i < rtl.size() ? Describe(rtl[i]) : "(none)";
   const std::int64_t at = i < isa.size() ? isa[i].instruction : rtl[i].instruction;
-  s += " — " + model::DisassembleWord(program.instructions[static_cast<std::size_t>(at)]);
+  s += " — " + isa::DisassembleWord(program.instructions[static_cast<std::size_t>(at)]);
   return s;
 }
 
-std::string CounterDifference(const model::isa::IsaCounters& a, const model::isa::IsaCounters& b) {
+std::string CounterDifference(const isa::IsaCounters& a, const isa::IsaCounters& b) {
   std::ostringstream s;
   auto check = [&](const char* name, std::int64_t x, std::int64_t y) {
     if (x != y) s << name << " isa " << x << " rtl " << y << "; ";
@@ -96,14 +96,14 @@ std::string CounterDifference(const model::isa::IsaCounters& a, const model::isa
 struct IsaReference {
   std::vector<WriteRecord> writes;
   std::vector<std::uint8_t> dram;
-  model::isa::IsaCounters counters;
+  isa::IsaCounters counters;
 };
 
 IsaReference RunIsa(const ArchConfig& arch, const Program& program) {
-  model::isa::IsaSimulator sim(arch, program);
-  model::isa::IsaSimOptions options;
+  isa::IsaSimulator sim(arch, program);
+  isa::IsaSimOptions options;
   options.record_writes = true;
-  model::isa::IsaRunResult result = sim.Run(options);
+  isa::IsaRunResult result = sim.Run(options);
   return {Sorted(std::move(result.writes)), sim.state().dram, result.counters};
 }
 
@@ -157,7 +157,7 @@ TEST_P(CosimRandom, RandomProgramsMatchTheIsaSimulator) {
   std::int64_t total_cycles = 0;
   for (int k = 0; k < count; ++k) {
     const std::uint64_t seed = seed_ + static_cast<std::uint64_t>(k);
-    const Program program = model::isa::GenerateRandomProgram(arch_, seed);
+    const Program program = testkit::GenerateRandomProgram(arch_, seed);
     RtlOptions options;
     if (k % 2 == 1) {
       options.dram_seed = seed;
@@ -177,7 +177,7 @@ TEST_P(CosimRandom, RandomProgramsMatchTheIsaSimulator) {
 TEST_P(CosimRandom, DramTimingChangesNothingButCycles) {
   for (int k = 0; k < 20; ++k) {
     const std::uint64_t seed = seed_ + 1000 + static_cast<std::uint64_t>(k);
-    const Program program = model::isa::GenerateRandomProgram(arch_, seed);
+    const Program program = testkit::GenerateRandomProgram(arch_, seed);
     RtlOptions plain;
     RtlOptions noisy;
     noisy.dram_seed = seed;
@@ -198,14 +198,14 @@ TEST_P(CosimRandom, DramTimingChangesNothingButCycles) {
 // for illegal words and out-of-bounds accesses, a hang report for the two deadlocks.
 TEST_P(CosimRandom, DefectsStopTheAcceleratorAtTheirInstruction) {
   int checked = 0;
-  for (model::isa::DefectKind kind : model::isa::kAllDefectKinds) {
+  for (testkit::DefectKind kind : testkit::kAllDefectKinds) {
     for (int k = 0; k < 6; ++k) {
       const std::uint64_t seed = seed_ + 2000 + static_cast<std::uint64_t>(k);
-      model::isa::RandomProgramOptions options;
+      testkit::RandomProgramOptions options;
       options.defect = kind;
-      model::isa::InjectedDefect defect;
-      const Program program = model::isa::GenerateRandomProgram(arch_, seed, options, &defect);
-      const std::string where = Where(seed) + ", " + std::string(model::isa::DefectKindName(kind)) +
+      testkit::InjectedDefect defect;
+      const Program program = testkit::GenerateRandomProgram(arch_, seed, options, &defect);
+      const std::string where = Where(seed) + ", " + std::string(testkit::DefectKindName(kind)) +
                                 ": " + defect.description;
       RtlOptions rtl_options;
       rtl_options.hang_cycles = 5000;
@@ -227,14 +227,14 @@ TEST_P(CosimRandom, DefectsStopTheAcceleratorAtTheirInstruction) {
         ADD_FAILURE() << where << ": the message does not name instruction " << defect.instruction
                       << ": " << message;
       }
-      if (model::isa::IsDeadlockDefect(kind)) {
+      if (testkit::IsDeadlockDefect(kind)) {
         EXPECT_NE(message.find("hang"), std::string::npos) << where << ": " << message;
       }
       EXPECT_EQ(message.find('\n'), std::string::npos) << where << ": " << message;
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 6 * static_cast<int>(std::size(model::isa::kAllDefectKinds)));
+  EXPECT_EQ(checked, 6 * static_cast<int>(std::size(testkit::kAllDefectKinds)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Arrays, CosimRandom, ::testing::Values("4x4", "8x8", "8x16"),
@@ -244,15 +244,14 @@ INSTANTIATE_TEST_SUITE_P(Arrays, CosimRandom, ::testing::Values("4x4", "8x8", "8
 // simulator, and the array busy most of the time.
 TEST(CosimGemm, DoubleBufferedGemmIsExactAndKeepsTheArrayBusy) {
   for (const auto& [name, shape] :
-       {std::pair{std::string("4x4"), model::isa::GemmProgramShape{64, 32, 32}},
-        std::pair{std::string("8x16"), model::isa::GemmProgramShape{128, 64, 64}}}) {
+       {std::pair{std::string("4x4"), testkit::GemmProgramShape{64, 32, 32}},
+        std::pair{std::string("8x16"), testkit::GemmProgramShape{128, 64, 64}}}) {
     const ArchConfig arch = Arch(name);
-    const Program program = model::isa::MakeGemmProgram(arch, shape, 7);
+    const Program program = testkit::MakeGemmProgram(arch, shape, 7);
     std::int64_t cycles = 0;
     ASSERT_EQ(Cosimulate(arch, program, {}, &cycles), "") << name;
     const RtlRunResult rtl = RunRtl(arch, program, {});
-    const std::vector<std::int32_t> expected =
-        model::isa::GemmProgramReference(arch, shape, program);
+    const std::vector<std::int32_t> expected = testkit::GemmProgramReference(arch, shape, program);
     const std::size_t c = program.manifest.outputs[0].dram_addr;
     for (std::size_t i = 0; i < expected.size(); ++i) {
       std::uint32_t v = 0;
@@ -272,12 +271,12 @@ TEST(CosimGemm, DoubleBufferedGemmIsExactAndKeepsTheArrayBusy) {
 TEST(CosimExample, HandWrittenConvolutionEqualsTheGoldenOutput) {
   const std::string dir = std::string(QSA_SOURCE_DIR) + "/examples/isa/conv3x3_s2/";
   const ArchConfig arch = Arch("8x8");
-  const Program program = model::AssembleFile(dir + "conv.s", arch);
-  const model::Tensor input = model::ReadNpy(dir + "input.npy");
-  const model::Tensor expected = model::ReadNpy(dir + "expected.npy");
+  const Program program = isa::AssembleFile(dir + "conv.s", arch);
+  const golden::Tensor input = golden::ReadNpy(dir + "input.npy");
+  const golden::Tensor expected = golden::ReadNpy(dir + "expected.npy");
   const RtlProgramRun run =
       RunProgramOnRtl(arch, program, {{program.manifest.inputs[0].name, input}});
-  const model::Tensor& y = run.outputs.at(program.manifest.outputs[0].name);
+  const golden::Tensor& y = run.outputs.at(program.manifest.outputs[0].name);
   ASSERT_EQ(y.shape(), expected.shape());
   for (std::int64_t i = 0; i < y.size(); ++i) ASSERT_EQ(y.GetInt(i), expected.GetInt(i)) << i;
   EXPECT_EQ(run.result.counters.macs_useful, 13824);

@@ -7,8 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "model/error.h"
-#include "sim_test_util.h"
+#include "model/base/error.h"
+#include "tests/sim/sim_test_util.h"
 
 namespace qsa::sim {
 namespace {

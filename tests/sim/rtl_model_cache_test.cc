@@ -7,26 +7,26 @@
 #include <fstream>
 #include <string>
 
-#include "model/arch.h"
-#include "model/error.h"
+#include "model/base/error.h"
+#include "model/isa/arch.h"
 
 namespace qsa::sim {
 namespace {
 namespace fs = std::filesystem;
 
-model::ArchConfig Arch(const std::string& name) {
-  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+isa::ArchConfig Arch(const std::string& name) {
+  return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
 TEST(RtlModelCache, KeyNamesEveryParameter) {
-  EXPECT_EQ(RtlModelKey(RtlModelParamsOf(model::DefaultArchConfig())),
+  EXPECT_EQ(RtlModelKey(RtlModelParamsOf(isa::DefaultArchConfig())),
             "r16c16s16384a1024p256b4x2q16t8");
   // 4x4: 16 KiB scratchpad of 4-byte rows, 8 KiB accumulator of 16-byte rows.
   EXPECT_EQ(RtlModelKey(RtlModelParamsOf(Arch("4x4"))), "r4c4s4096a512p64b4x2q16t8");
 }
 
 TEST(RtlModelCache, ParamsFromTheLibraryMatchTheArch) {
-  const model::ArchConfig arch = Arch("8x16");
+  const isa::ArchConfig arch = Arch("8x16");
   QsaRtlParams p{};
   p.array_rows = 8;
   p.array_cols = 16;

@@ -10,19 +10,19 @@
 #include <tuple>
 #include <vector>
 
-#include "model/arch.h"
-#include "model/error.h"
-#include "model/isa_random.h"
-#include "model/isa_sim.h"
-#include "sim_test_util.h"
+#include "model/base/error.h"
+#include "model/isa/arch.h"
+#include "model/isa/simulator.h"
+#include "testkit/isa_random.h"
+#include "tests/sim/sim_test_util.h"
 
 namespace qsa::sim {
 namespace {
 
-using model::isa::WriteRecord;
+using isa::WriteRecord;
 
-model::ArchConfig Arch(const std::string& name) {
-  return model::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/arch/" + name + ".json");
+isa::ArchConfig Arch(const std::string& name) {
+  return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
 std::vector<WriteRecord> Sorted(std::vector<WriteRecord> records) {
@@ -39,19 +39,19 @@ std::string FirstDifference(const std::vector<WriteRecord>& isa,
     if (k >= isa.size() || k >= rtl.size() || !(isa[k] == rtl[k])) {
       const WriteRecord& w = k < isa.size() ? isa[k] : rtl[k];
       return "record " + std::to_string(k) + ": instruction " + std::to_string(w.instruction) +
-             " " + std::string(model::isa::MemoryName(w.memory));
+             " " + std::string(isa::MemoryName(w.memory));
     }
   }
   return "none";
 }
 
-void ExpectSameAsIsa(const model::ArchConfig& arch, std::uint64_t seed, const RtlOptions& base) {
+void ExpectSameAsIsa(const isa::ArchConfig& arch, std::uint64_t seed, const RtlOptions& base) {
   SCOPED_TRACE("arch " + arch.name + ", program seed " + std::to_string(seed));
-  const model::Program program = model::isa::GenerateRandomProgram(arch, seed);
-  model::isa::IsaSimulator isa(arch, program);
-  model::isa::IsaSimOptions isa_options;
+  const isa::Program program = testkit::GenerateRandomProgram(arch, seed);
+  isa::IsaSimulator isa(arch, program);
+  isa::IsaSimOptions isa_options;
   isa_options.record_writes = true;
-  const model::isa::IsaRunResult want = isa.Run(isa_options);
+  const isa::IsaRunResult want = isa.Run(isa_options);
 
   RtlOptions options = base;
   options.record_writes = true;
@@ -89,16 +89,16 @@ TEST(RtlSim, RandomProgramsMatchWithDramJitterAndBackPressure) {
 // the instruction the ISA simulator names.
 TEST(RtlSim, DefectsStopAtTheSameInstruction) {
   const std::uint64_t seed = sim_test::TestSeed(3);
-  const model::ArchConfig arch = Arch("4x4");
-  for (model::isa::DefectKind kind :
-       {model::isa::DefectKind::kDramOutOfBounds, model::isa::DefectKind::kRowOutOfBounds,
-        model::isa::DefectKind::kIllegalField, model::isa::DefectKind::kMissingPush,
-        model::isa::DefectKind::kQueueCapacity}) {
-    SCOPED_TRACE(std::string(model::isa::DefectKindName(kind)));
-    model::isa::RandomProgramOptions random;
+  const isa::ArchConfig arch = Arch("4x4");
+  for (testkit::DefectKind kind :
+       {testkit::DefectKind::kDramOutOfBounds, testkit::DefectKind::kRowOutOfBounds,
+        testkit::DefectKind::kIllegalField, testkit::DefectKind::kMissingPush,
+        testkit::DefectKind::kQueueCapacity}) {
+    SCOPED_TRACE(std::string(testkit::DefectKindName(kind)));
+    testkit::RandomProgramOptions random;
     random.defect = kind;
-    model::isa::InjectedDefect defect;
-    const model::Program program = model::isa::GenerateRandomProgram(arch, seed, random, &defect);
+    testkit::InjectedDefect defect;
+    const isa::Program program = testkit::GenerateRandomProgram(arch, seed, random, &defect);
     RtlOptions options;
     options.hang_cycles = 2000;
     RtlSimulator rtl(arch, program, options);
@@ -108,7 +108,7 @@ TEST(RtlSim, DefectsStopAtTheSameInstruction) {
     } catch (const Error& e) {
       const std::string message = e.what();
       const std::string at = "instruction " + std::to_string(defect.instruction) + " (";
-      if (model::isa::IsDeadlockDefect(kind)) {
+      if (testkit::IsDeadlockDefect(kind)) {
         EXPECT_EQ(message.rfind("hang: ", 0), 0u) << message;
       } else {
         EXPECT_EQ(message.rfind(at, 0), 0u) << message;
@@ -119,13 +119,13 @@ TEST(RtlSim, DefectsStopAtTheSameInstruction) {
 }
 
 TEST(RtlSim, JsonHasTheIsaKeysAndTheRtlOnes) {
-  const model::ArchConfig arch = Arch("4x4");
-  const model::Program program = model::isa::GenerateRandomProgram(arch, 5);
+  const isa::ArchConfig arch = Arch("4x4");
+  const isa::Program program = testkit::GenerateRandomProgram(arch, 5);
   RtlSimulator rtl(arch, program);
   const RtlRunResult result = rtl.Run();
   const nlohmann::json j = RtlRunResultToJson(result);
-  model::isa::IsaSimulator isa(arch, program);
-  const nlohmann::json isa_json = model::isa::IsaRunResultToJson(isa.Run());
+  isa::IsaSimulator isa(arch, program);
+  const nlohmann::json isa_json = isa::IsaRunResultToJson(isa.Run());
   for (const auto& [key, value] : isa_json.items()) EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["cycles"], result.cycles);
   EXPECT_EQ(j["instructions"], isa_json["instructions"]);
@@ -134,7 +134,7 @@ TEST(RtlSim, JsonHasTheIsaKeysAndTheRtlOnes) {
 }
 
 TEST(RtlSim, RejectsAProgramForAnotherArchitecture) {
-  const model::Program program = model::isa::GenerateRandomProgram(Arch("4x4"), 1);
+  const isa::Program program = testkit::GenerateRandomProgram(Arch("4x4"), 1);
   EXPECT_THROW(RtlSimulator(Arch("8x8"), program), Error);
 }
 

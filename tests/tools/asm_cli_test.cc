@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "model/arch.h"
-#include "model/assembler.h"
-#include "model/error.h"
-#include "model/program.h"
+#include "model/base/error.h"
+#include "model/isa/arch.h"
+#include "model/isa/assembler.h"
+#include "model/isa/program.h"
 #include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kExample = QSA_SOURCE_DIR "/examples/isa/gemm_tile.s";
-const std::string kArch4x4 = QSA_SOURCE_DIR "/model/arch/4x4.json";
+const std::string kArch4x4 = QSA_SOURCE_DIR "/model/isa/arch/4x4.json";
 
 class AsmCliTest : public CliFixture {
  protected:
@@ -34,8 +34,8 @@ TEST_F(AsmCliTest, AsmWritesAProgramFolderAsTheLibraryAssemblesIt) {
   EXPECT_NE(r.out.find("7 instructions, DRAM image 768 of 1,024 bytes, 1 input, 1 output, 1 layer"),
             std::string::npos)
       << r.out;
-  const model::Program expected = model::AssembleFile(kExample);
-  EXPECT_EQ(model::ReadProgram(Path("prog")), expected);
+  const isa::Program expected = isa::AssembleFile(kExample);
+  EXPECT_EQ(isa::ReadProgram(Path("prog")), expected);
   EXPECT_EQ(ReadText(Path("prog/program.s")), ReadText(kExample));
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(Path("prog"))) files.push_back(e.path().filename());
@@ -51,7 +51,7 @@ TEST_F(AsmCliTest, DisasmReassemblesToTheIdenticalBinary) {
   WriteText("again.s", text.out);
   ASSERT_EQ(Qsa({"asm", Path("again.s"), "-o", Path("again")}).exit_code, 0);
   EXPECT_EQ(ReadText(Path("again/program.bin")), ReadText(Path("prog/program.bin")));
-  EXPECT_EQ(model::ReadProgram(Path("again")), model::ReadProgram(Path("prog")));
+  EXPECT_EQ(isa::ReadProgram(Path("again")), isa::ReadProgram(Path("prog")));
   // A bare .bin, disassembled to a file with -o.
   ASSERT_EQ(Qsa({"asm", kExample, "-o", Path("bare.bin")}).exit_code, 0);
   EXPECT_EQ(ReadText(Path("bare.bin")), ReadText(Path("prog/program.bin")));
@@ -63,17 +63,17 @@ TEST_F(AsmCliTest, DisasmReassemblesToTheIdenticalBinary) {
 }
 
 TEST_F(AsmCliTest, ArchIsRecordedAndAMismatchIsRefused) {
-  const model::ArchConfig arch = model::LoadArchConfig(kArch4x4);
+  const isa::ArchConfig arch = isa::LoadArchConfig(kArch4x4);
   const std::string source =
       WriteText("small.s", "load.sp sram=1 dram=0 ny=1 nx=1 lanes=4\nfinish\n");
   const CliResult r = Qsa({"asm", source, "-o", Path("small"), "--arch", kArch4x4});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("architecture '4x4' (hash " + arch.HashHex() + ")"), std::string::npos);
-  const model::Program p = model::ReadProgram(Path("small"));
+  const isa::Program p = isa::ReadProgram(Path("small"));
   EXPECT_EQ(p.arch_hash, arch.Hash());
   EXPECT_EQ(p.arch_name, "4x4");
-  EXPECT_NO_THROW(model::CheckProgramArch(p, arch, "small"));
-  EXPECT_THROW(model::CheckProgramArch(p, model::DefaultArchConfig(), "small"), Error);
+  EXPECT_NO_THROW(isa::CheckProgramArch(p, arch, "small"));
+  EXPECT_THROW(isa::CheckProgramArch(p, isa::DefaultArchConfig(), "small"), Error);
   // The disassembly names the architecture; assembling it for another one is refused.
   const CliResult text = Qsa({"disasm", Path("small")});
   ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -82,7 +82,7 @@ TEST_F(AsmCliTest, ArchIsRecordedAndAMismatchIsRefused) {
   ExpectError(Qsa({"asm", again, "-o", Path("wrong")}), 1,
               again + ":2:11: the program is written for architecture '4x4' (hash " +
                   arch.HashHex() + ") but is being assembled for 'default' (hash " +
-                  model::DefaultArchConfig().HashHex() + ")");
+                  isa::DefaultArchConfig().HashHex() + ")");
   EXPECT_FALSE(fs::exists(Path("wrong")));
   ASSERT_EQ(Qsa({"asm", again, "-o", Path("right"), "--arch", kArch4x4}).exit_code, 0);
   EXPECT_EQ(ReadText(Path("right/program.bin")), ReadText(Path("small/program.bin")));

@@ -11,20 +11,20 @@
 
 #include <gtest/gtest.h>
 
-#include "compiler/load_model.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/graph_json.h"
-#include "model/npy.h"
+#include "compiler/importer/load_model.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/golden/graph_json.h"
+#include "model/golden/npy.h"
 #include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
 namespace {
 
 namespace fs = std::filesystem;
-using model::DType;
-using model::Shape;
-using model::Tensor;
+using golden::DType;
+using golden::Shape;
+using golden::Tensor;
 
 const std::string kCnn3 = QSA_SOURCE_DIR "/examples/cnn3/cnn3.json";
 const std::string kCnn3Input = QSA_SOURCE_DIR "/examples/cnn3/input.npy";
@@ -62,10 +62,10 @@ class CliTest : public CliFixture {
 };
 
 std::map<std::string, Tensor> InProcess(const std::string& mode_name) {
-  model::Graph graph = model::ReadGraphJson(kCnn3);
-  model::RunOptions options;
-  options.mode = *model::ParseRequantMode(mode_name);
-  return model::RunGraph(graph, {{"x", model::ReadNpy(kCnn3Input)}}, options);
+  golden::Graph graph = golden::ReadGraphJson(kCnn3);
+  golden::RunOptions options;
+  options.mode = *golden::ParseRequantMode(mode_name);
+  return golden::RunGraph(graph, {{"x", golden::ReadNpy(kCnn3Input)}}, options);
 }
 
 TEST_F(CliTest, RunWritesEveryOutputAsTheLibraryComputesIt) {
@@ -78,7 +78,7 @@ TEST_F(CliTest, RunWritesEveryOutputAsTheLibraryComputesIt) {
     EXPECT_EQ(r.err, "");
     const std::string file = out_dir + "/logits.npy";
     EXPECT_EQ(r.out, "logits  int8[1,10]  " + file + "\n");
-    const Tensor written = model::ReadNpy(file);
+    const Tensor written = golden::ReadNpy(file);
     EXPECT_EQ(written.dtype(), DType::kInt8);
     EXPECT_EQ(written.shape(), (Shape{1, 10}));
     EXPECT_TRUE(written == InProcess(mode).at("logits")) << mode;
@@ -89,8 +89,8 @@ TEST_F(CliTest, RunMatchesTheExamplesIndependentFloat64Reference) {
   // logits_float64_rne.npy comes from a NumPy re-derivation of cnn3 that does not use qsa.
   const CliResult r = Qsa({"run", kCnn3, "-i", kCnn3Input, "-r", "float64-rne", "-o", Path("out")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Tensor expected = model::ReadNpy(QSA_SOURCE_DIR "/examples/cnn3/logits_float64_rne.npy");
-  const Tensor got = model::ReadNpy(Path("out/logits.npy"));
+  const Tensor expected = golden::ReadNpy(QSA_SOURCE_DIR "/examples/cnn3/logits_float64_rne.npy");
+  const Tensor got = golden::ReadNpy(Path("out/logits.npy"));
   ASSERT_EQ(got.shape(), expected.shape());
   for (std::int64_t i = 0; i < got.size(); ++i) EXPECT_EQ(got.GetInt(i), expected.GetInt(i)) << i;
 }
@@ -98,7 +98,7 @@ TEST_F(CliTest, RunMatchesTheExamplesIndependentFloat64Reference) {
 TEST_F(CliTest, RunTakesNamedInputsAndTheDefaultMode) {
   const CliResult r = Qsa({"run", kCnn3, "-i", "x=" + kCnn3Input, "-o", Path("out")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(model::ReadNpy(Path("out/logits.npy")) == InProcess("tflite-double").at("logits"));
+  EXPECT_TRUE(golden::ReadNpy(Path("out/logits.npy")) == InProcess("tflite-double").at("logits"));
 }
 
 TEST_F(CliTest, RunSanitizesOutputFileNames) {
@@ -185,12 +185,12 @@ TEST_F(CliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   ExpectError(Qsa({"run", WriteText("op.json", j.dump()), "--input", kCnn3Input, "--out", out}),
               {"nodes[2].op", "unknown op \"Flattn\""});
 
-  model::WriteNpy(Path("float.npy"), Tensor(DType::kFloat32, {1, 1, 8, 8}));
+  golden::WriteNpy(Path("float.npy"), Tensor(DType::kFloat32, {1, 1, 8, 8}));
   ExpectError(Qsa({"run", kCnn3, "--input", Path("float.npy"), "--out", out}),
               {"input 'x'", "float.npy", "dtype float32", "uint8[1,1,8,8]"}, 1);
   fs::remove(Path("float.npy"));
 
-  model::WriteNpy(Path("shape.npy"), Tensor(DType::kUInt8, {1, 8, 8}));
+  golden::WriteNpy(Path("shape.npy"), Tensor(DType::kUInt8, {1, 8, 8}));
   ExpectError(Qsa({"run", kCnn3, "--input", Path("shape.npy"), "--out", out}),
               {"input 'x'", "shape [1,8,8]", "uint8[1,1,8,8]"}, 1);
   fs::remove(Path("shape.npy"));
@@ -238,7 +238,7 @@ TEST_F(CliTest, ReportsWhichOutputFailedAfterOthersWereWritten) {
   EXPECT_NE(r.err.find("output 'logits' failed"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("already written: " + Path("out/h2.npy")), std::string::npos) << r.err;
   EXPECT_EQ(NpyFiles(), std::vector<std::string>{Path("out/h2.npy")});
-  EXPECT_TRUE(model::ReadNpy(Path("out/h2.npy")).shape() == (Shape{1, 8, 4, 4}));
+  EXPECT_TRUE(golden::ReadNpy(Path("out/h2.npy")).shape() == (Shape{1, 8, 4, 4}));
 }
 
 }  // namespace
@@ -256,15 +256,15 @@ TEST(CliJsonTest, ImportedExamplesRoundTripThroughJson) {
     for (const auto& entry : fs::directory_iterator(folder.path())) {
       if (entry.path().extension() != ".onnx") continue;
       SCOPED_TRACE(entry.path().string());
-      model::Graph graph;
+      golden::Graph graph;
       try {
-        graph = compiler::LoadModel(entry.path().string(), {}).graph;
+        graph = importer::LoadModel(entry.path().string(), {}).graph;
       } catch (const Error& e) {
         ADD_FAILURE() << e.what();
         continue;
       }
-      const model::Graph back =
-          model::GraphFromJson(nlohmann::json::parse(model::GraphToJson(graph).dump()), ".");
+      const golden::Graph back =
+          golden::GraphFromJson(nlohmann::json::parse(golden::GraphToJson(graph).dump()), ".");
       EXPECT_EQ(back.nodes.size(), graph.nodes.size());
       EXPECT_EQ(back.tensors.size(), graph.tensors.size());
       for (const auto& [name, info] : graph.tensors) {
@@ -272,9 +272,9 @@ TEST(CliJsonTest, ImportedExamplesRoundTripThroughJson) {
         EXPECT_EQ(back.Info(name).shape, info.shape) << name;
       }
       const std::map<std::string, Tensor> feeds = {
-          {graph.inputs.at(0), model::ReadNpy((folder.path() / "input.npy").string())}};
-      const auto a = model::RunGraph(graph, feeds);
-      const auto b = model::RunGraph(back, feeds);
+          {graph.inputs.at(0), golden::ReadNpy((folder.path() / "input.npy").string())}};
+      const auto a = golden::RunGraph(graph, feeds);
+      const auto b = golden::RunGraph(back, feeds);
       for (const std::string& out : graph.outputs) EXPECT_TRUE(a.at(out) == b.at(out)) << out;
       ++checked;
     }

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/npy.h"
+#include "model/golden/npy.h"
 #include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
@@ -55,8 +55,8 @@ TEST_F(CompareCliTest, RunOnTheRtlWritesOutputsAndAReport) {
       Qsa({"run", kExample, "--engine", "rtl", "--input", kExample + "/input.npy", "--out",
            Path("out"), "--report", Path("report.json"), "--dram-seed", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const model::Tensor y = model::ReadNpy(Path("out/y.npy"));
-  const model::Tensor expected = model::ReadNpy(kExample + "/expected.npy");
+  const golden::Tensor y = golden::ReadNpy(Path("out/y.npy"));
+  const golden::Tensor expected = golden::ReadNpy(kExample + "/expected.npy");
   ASSERT_EQ(y.shape(), expected.shape());
   for (std::int64_t i = 0; i < y.size(); ++i) ASSERT_EQ(y.GetInt(i), expected.GetInt(i)) << i;
   const nlohmann::json report = nlohmann::json::parse(ReadText(Path("report.json")));

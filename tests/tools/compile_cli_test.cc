@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/npy.h"
+#include "model/golden/npy.h"
 #include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
@@ -21,11 +21,11 @@ class CompileCliTest : public CliFixture {
  protected:
   // The first test image as a model input [1, 1, 8, 8].
   std::string FirstImage() {
-    const model::Tensor all = model::ReadNpy(kDigits + "test_images.npy");
-    model::Tensor x(all.dtype(), {1, 1, 8, 8});
+    const golden::Tensor all = golden::ReadNpy(kDigits + "test_images.npy");
+    golden::Tensor x(all.dtype(), {1, 1, 8, 8});
     const auto bytes = x.MutableBytes();
     std::copy_n(all.Bytes().begin(), bytes.size(), bytes.begin());
-    model::WriteNpy(Path("x.npy"), x);
+    golden::WriteNpy(Path("x.npy"), x);
     return Path("x.npy");
   }
 };
@@ -66,7 +66,7 @@ TEST_F(CompileCliTest, CompiledAndOnTheFlyModelsAreBitExactOnThreeEngines) {
     EXPECT_NE(r.out.find("all tensors bit-exact"), std::string::npos) << r.out;
   }
   // qsa run on each engine writes the same logits.
-  std::vector<model::Tensor> logits;
+  std::vector<golden::Tensor> logits;
   for (const char* engine : {"golden", "isa", "rtl"}) {
     const std::string out = Path(std::string("out_") + engine);
     std::vector<std::string> args = {"run", Path("prog"), "--engine", engine, "--input",
@@ -74,7 +74,7 @@ TEST_F(CompileCliTest, CompiledAndOnTheFlyModelsAreBitExactOnThreeEngines) {
     if (std::string(engine) == "rtl") args.push_back("--layers");
     const CliResult r = Qsa(args);
     ASSERT_EQ(r.exit_code, 0) << engine << r.out << r.err;
-    logits.push_back(model::ReadNpy(out + "/logits.npy"));
+    logits.push_back(golden::ReadNpy(out + "/logits.npy"));
     if (std::string(engine) == "rtl") {
       EXPECT_NE(r.out.find("conv3"), std::string::npos) << r.out;  // the per-layer table
     }
@@ -150,7 +150,7 @@ TEST_F(CompileCliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   // Another architecture than the one the folder was compiled for.
   ASSERT_EQ(Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("prog")}).exit_code, 0);
   ExpectError(Qsa({"run", Path("prog"), "--engine", "isa", "--input", x, "--arch",
-                   std::string(QSA_SOURCE_DIR) + "/model/arch/8x8.json", "--out", Path("o")}),
+                   std::string(QSA_SOURCE_DIR) + "/model/isa/arch/8x8.json", "--out", Path("o")}),
               1, {"compiled for architecture 'default'", "8x8"});
   // A float-only model has nothing for the accelerator: every node is reported as host.
   const CliResult f = Qsa({"compile", kDigits + "digits_float.onnx", "-o", Path("float")});

@@ -23,18 +23,18 @@
 #include <vector>
 
 #include "compiler/compile.h"
-#include "compiler/load_model.h"
+#include "compiler/importer/load_model.h"
 #include "compiler/run_compiled.h"
-#include "model/executor.h"
-#include "model/graph.h"
-#include "model/npy.h"
-#include "model/quant.h"
-#include "model/tensor.h"
+#include "model/golden/executor.h"
+#include "model/golden/graph.h"
+#include "model/golden/npy.h"
+#include "model/golden/quant.h"
+#include "model/golden/tensor.h"
 
 namespace qsa::tools {
 namespace {
 
-using model::Tensor;
+using golden::Tensor;
 
 const std::string kDir = QSA_SOURCE_DIR "/examples/digits/";
 constexpr std::int64_t kClasses = 10;
@@ -45,9 +45,9 @@ constexpr std::int64_t kRequantStages = 5;
 
 std::string ModelPath(const std::string& form) { return kDir + "digits_" + form + ".onnx"; }
 
-// test_labels.npy: int64 '<i8', one dimension, which qsa's .npy reader (model/npy.h) does not
-// take, so it is parsed here: format 1.0 (2-byte header length) or 2.0/3.0 (4-byte); the data is
-// little-endian, as the host's.
+// test_labels.npy: int64 '<i8', one dimension, which qsa's .npy reader (model/golden/npy.h) does
+// not take, so it is parsed here: format 1.0 (2-byte header length) or 2.0/3.0 (4-byte); the data
+// is little-endian, as the host's.
 std::vector<std::int64_t> ReadLabels(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -91,16 +91,16 @@ struct TestSet {
 };
 
 TestSet ReadTestSet() {
-  TestSet set{model::ReadNpy(kDir + "test_images.npy"), ReadLabels(kDir + "test_labels.npy")};
-  EXPECT_EQ(set.images.dtype(), model::DType::kFloat32);
+  TestSet set{golden::ReadNpy(kDir + "test_images.npy"), ReadLabels(kDir + "test_labels.npy")};
+  EXPECT_EQ(set.images.dtype(), golden::DType::kFloat32);
   EXPECT_EQ(set.images.rank(), 4);
   return set;
 }
 
 // Image i of the test set, as the model's input: float32 [1,1,8,8].
 Tensor Image(const TestSet& set, std::int64_t i) {
-  const model::Shape shape{1, 1, 8, 8};
-  const auto n = static_cast<std::size_t>(model::NumElements(shape));
+  const golden::Shape shape{1, 1, 8, 8};
+  const auto n = static_cast<std::size_t>(golden::NumElements(shape));
   const auto image = set.images.Data<float>().subspan(static_cast<std::size_t>(i) * n, n);
   return Tensor::FromVector(shape, std::vector<float>(image.begin(), image.end()));
 }
@@ -128,7 +128,7 @@ TEST(DigitsExampleFilesTest, AreConsistent) {
   const TestSet set = ReadTestSet();
   const nlohmann::json accuracy = ReadAccuracy();
   const std::int64_t count = set.size();
-  ASSERT_EQ(set.images.shape(), (model::Shape{count, 1, 8, 8}));
+  ASSERT_EQ(set.images.shape(), (golden::Shape{count, 1, 8, 8}));
   EXPECT_EQ(count, accuracy.at("images").at("test").get<std::int64_t>());
   ASSERT_EQ(static_cast<std::int64_t>(set.labels.size()), count);
   std::vector<std::int64_t> per_class(kClasses);
@@ -147,16 +147,16 @@ TEST(DigitsExampleFilesTest, AreConsistent) {
   }
 
   // accuracy.json agrees with ONNX Runtime's committed logits.
-  const Tensor float_logits = model::ReadNpy(kDir + "ort_float_logits.npy");
-  ASSERT_EQ(float_logits.shape(), (model::Shape{count, kClasses}));
+  const Tensor float_logits = golden::ReadNpy(kDir + "ort_float_logits.npy");
+  ASSERT_EQ(float_logits.shape(), (golden::Shape{count, kClasses}));
   EXPECT_EQ(CountCorrect(float_logits, set.labels),
             accuracy.at("float").at("correct").get<std::int64_t>());
   for (const std::string form : {"qdq", "qop"}) {
     SCOPED_TRACE(form);
-    const Tensor logits = model::ReadNpy(kDir + "ort_" + form + "_logits.npy");
-    const Tensor logits_q = model::ReadNpy(kDir + "ort_" + form + "_q.npy");
-    ASSERT_EQ(logits.shape(), (model::Shape{count, kClasses}));
-    ASSERT_EQ(logits_q.dtype(), model::DType::kUInt8);
+    const Tensor logits = golden::ReadNpy(kDir + "ort_" + form + "_logits.npy");
+    const Tensor logits_q = golden::ReadNpy(kDir + "ort_" + form + "_q.npy");
+    ASSERT_EQ(logits.shape(), (golden::Shape{count, kClasses}));
+    ASSERT_EQ(logits_q.dtype(), golden::DType::kUInt8);
     ASSERT_EQ(logits_q.shape(), logits.shape());
     const nlohmann::json& entry = accuracy.at(form);
     EXPECT_EQ(CountCorrect(logits, set.labels), entry.at("correct").get<std::int64_t>());
@@ -171,8 +171,8 @@ TEST(DigitsExampleFilesTest, AreConsistent) {
 }
 
 // The integer tensor that the graph's final DequantizeLinear turns into the float logits.
-std::string QuantizedLogits(const model::Graph& graph) {
-  for (const model::Node& node : graph.nodes) {
+std::string QuantizedLogits(const golden::Graph& graph) {
+  for (const golden::Node& node : graph.nodes) {
     if (node.outputs.size() == 1 && node.outputs[0] == graph.outputs[0]) {
       EXPECT_EQ(node.op, "DequantizeLinear") << node.Label();
       return node.inputs.at(0);
@@ -187,25 +187,25 @@ class DigitsExampleTest : public ::testing::TestWithParam<std::tuple<std::string
 
 TEST_P(DigitsExampleTest, GoldenEngineAgreesWithOnnxRuntime) {
   const auto& [form, mode_name] = GetParam();
-  const std::optional<model::RequantMode> mode = model::ParseRequantMode(mode_name);
+  const std::optional<golden::RequantMode> mode = golden::ParseRequantMode(mode_name);
   ASSERT_TRUE(mode.has_value()) << mode_name;
 
   const TestSet set = ReadTestSet();
   const std::int64_t count = set.size();
   ASSERT_GE(count, 100);
   ASSERT_EQ(static_cast<std::int64_t>(set.labels.size()), count);
-  const Tensor ort_logits = model::ReadNpy(kDir + "ort_" + form + "_logits.npy");
-  const Tensor ort_q = model::ReadNpy(kDir + "ort_" + form + "_q.npy");
-  ASSERT_EQ(ort_logits.shape(), (model::Shape{count, kClasses}));
+  const Tensor ort_logits = golden::ReadNpy(kDir + "ort_" + form + "_logits.npy");
+  const Tensor ort_q = golden::ReadNpy(kDir + "ort_" + form + "_q.npy");
+  ASSERT_EQ(ort_logits.shape(), (golden::Shape{count, kClasses}));
   ASSERT_EQ(ort_q.shape(), ort_logits.shape());
 
-  const compiler::LoadedModel loaded = compiler::LoadModel(ModelPath(form), {});
-  const model::Graph& graph = loaded.graph;
+  const importer::LoadedModel loaded = importer::LoadModel(ModelPath(form), {});
+  const golden::Graph& graph = loaded.graph;
   ASSERT_EQ(graph.inputs.size(), 1u);
   ASSERT_EQ(graph.outputs.size(), 1u);
   const std::string logits_q_name = QuantizedLogits(graph);
   ASSERT_FALSE(logits_q_name.empty());
-  model::RunOptions options;
+  golden::RunOptions options;
   options.mode = *mode;
   options.keep_intermediates = true;  // for the integer logits before the final dequantization
 
@@ -217,10 +217,10 @@ TEST_P(DigitsExampleTest, GoldenEngineAgreesWithOnnxRuntime) {
   std::string first_difference;
   for (std::int64_t i = 0; i < count; ++i) {
     const std::map<std::string, Tensor> result =
-        model::RunGraph(graph, {{graph.inputs[0], Image(set, i)}}, options);
+        golden::RunGraph(graph, {{graph.inputs[0], Image(set, i)}}, options);
     const Tensor& logits = result.at(graph.outputs[0]);
     const Tensor& logits_q = result.at(logits_q_name);
-    ASSERT_EQ(logits.dtype(), model::DType::kFloat32);
+    ASSERT_EQ(logits.dtype(), golden::DType::kFloat32);
     ASSERT_EQ(logits.size(), kClasses);
     ASSERT_EQ(logits_q.size(), kClasses);
     for (std::int64_t k = 0; k < kClasses; ++k) {
@@ -251,7 +251,7 @@ TEST_P(DigitsExampleTest, GoldenEngineAgreesWithOnnxRuntime) {
 
   // The float logits are the dequantized integers: both comparisons tell the same story.
   EXPECT_EQ(float_exact, exact);
-  if (*mode == model::RequantMode::kFloat32Rne) {
+  if (*mode == golden::RequantMode::kFloat32Rne) {
     EXPECT_EQ(exact, total) << first_difference;
     EXPECT_EQ(argmax_agree, count);
     EXPECT_EQ(correct, ReadAccuracy().at(form).at("correct").get<std::int64_t>());
@@ -270,23 +270,23 @@ TEST_P(DigitsAcceleratorTest, CompiledModelMatchesTheGoldenModel) {
   const std::string& form = GetParam();
   const TestSet set = ReadTestSet();
   const std::int64_t count = set.size();
-  const Tensor ort_q = model::ReadNpy(kDir + "ort_" + form + "_q.npy");
-  const Tensor float_logits = model::ReadNpy(kDir + "ort_float_logits.npy");
-  const compiler::LoadedModel loaded = compiler::LoadModel(ModelPath(form), {});
-  const model::Graph& graph = loaded.graph;
+  const Tensor ort_q = golden::ReadNpy(kDir + "ort_" + form + "_q.npy");
+  const Tensor float_logits = golden::ReadNpy(kDir + "ort_float_logits.npy");
+  const importer::LoadedModel loaded = importer::LoadModel(ModelPath(form), {});
+  const golden::Graph& graph = loaded.graph;
   const std::string logits_q_name = QuantizedLogits(graph);
   compiler::CompileOptions options;
-  options.arch = model::DefaultArchConfig();
+  options.arch = isa::DefaultArchConfig();
   const compiler::CompiledModel cm = compiler::Compile(graph, options);
   ASSERT_EQ(cm.programs.size(), 1u);
   const compiler::ProgramEngine isa = compiler::IsaEngine(options.arch);
-  model::RunOptions golden;
+  golden::RunOptions golden;
   golden.keep_intermediates = true;
   std::int64_t correct = 0, float_correct = 0, ort_exact = 0, max_lsb = 0;
   for (std::int64_t i = 0; i < count; ++i) {
     const std::map<std::string, Tensor> feeds = {{graph.inputs[0], Image(set, i)}};
     const auto acc = compiler::RunCompiled(cm, feeds, isa);
-    const auto ref = model::RunGraph(graph, feeds, golden);
+    const auto ref = golden::RunGraph(graph, feeds, golden);
     const Tensor& logits_q = acc.at(logits_q_name);
     ASSERT_TRUE(logits_q == ref.at(logits_q_name)) << "image " << i;
     ASSERT_TRUE(acc.at(graph.outputs[0]) == ref.at(graph.outputs[0])) << "image " << i;

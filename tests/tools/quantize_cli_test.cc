@@ -13,17 +13,17 @@
 #include <string>
 #include <vector>
 
-#include "compiler/load_model.h"
-#include "model/executor.h"
-#include "model/npy.h"
-#include "model/tensor.h"
+#include "compiler/importer/load_model.h"
+#include "model/golden/executor.h"
+#include "model/golden/npy.h"
+#include "model/golden/tensor.h"
 #include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
 namespace {
 
 namespace fs = std::filesystem;
-using model::Tensor;
+using golden::Tensor;
 
 const std::string kDigits = QSA_SOURCE_DIR "/examples/digits/";
 const std::string kFloat = kDigits + "digits_float.onnx";
@@ -38,8 +38,8 @@ std::int64_t Argmax(const float* v, std::int64_t n) {
 
 // The top-1 class of `model` for each test image, on the golden engine.
 std::vector<std::int64_t> Classes(const std::string& model_path, const Tensor& images) {
-  const compiler::LoadedModel loaded = compiler::LoadModel(model_path, {});
-  const model::Graph& g = loaded.graph;
+  const importer::LoadedModel loaded = importer::LoadModel(model_path, {});
+  const golden::Graph& g = loaded.graph;
   const std::int64_t n = images.shape()[0];
   const std::int64_t pixels = images.size() / n;
   std::vector<std::int64_t> classes;
@@ -47,7 +47,7 @@ std::vector<std::int64_t> Classes(const std::string& model_path, const Tensor& i
     const std::span<const float> all = images.Data<float>();
     std::vector<float> one(all.begin() + i * pixels, all.begin() + (i + 1) * pixels);
     const Tensor x = Tensor::FromVector<float>({1, 1, 8, 8}, one);
-    const Tensor logits = model::RunGraph(g, {{g.inputs[0], x}}).at(g.outputs[0]);
+    const Tensor logits = golden::RunGraph(g, {{g.inputs[0], x}}).at(g.outputs[0]);
     classes.push_back(Argmax(logits.Data<float>().data(), logits.size()));
   }
   return classes;
@@ -68,7 +68,7 @@ TEST_F(QuantizeCliTest, DigitsDefaultSchemeKeepsTheFloatTopOne) {
   // The golden engine on the 540 test images: the quantized model's class is the float model's
   // on all but at most 5 images (< 1 %), so its top-1 accuracy is within 1 point of the float
   // model's whatever the labels.
-  const Tensor images = model::ReadNpy(kDigits + "test_images.npy");
+  const Tensor images = golden::ReadNpy(kDigits + "test_images.npy");
   const std::vector<std::int64_t> want = Classes(kFloat, images);
   const std::vector<std::int64_t> got = Classes(out, images);
   ASSERT_EQ(got.size(), 540u);
@@ -118,14 +118,14 @@ TEST_F(QuantizeCliTest, MixedPrecisionAndMethods) {
   for (const auto& l : j["layers"]) four += l.value("weight_bits", 0) == 4 ? 1 : 0;
   EXPECT_GE(four, 1);
   // The file loads and runs in the golden engine.
-  const Tensor images = model::ReadNpy(kDigits + "test_images.npy");
+  const Tensor images = golden::ReadNpy(kDigits + "test_images.npy");
   EXPECT_EQ(Classes(out, images).size(), 540u);
 }
 
 TEST_F(QuantizeCliTest, Refusals) {
   // Calibration data of the wrong shape: one line, exit 1, no output file.
   fs::create_directories(Path("bad"));
-  model::WriteNpy(Path("bad/x.npy"), Tensor(model::DType::kFloat32, {4, 1, 8, 7}));
+  golden::WriteNpy(Path("bad/x.npy"), Tensor(golden::DType::kFloat32, {4, 1, 8, 7}));
   const std::string out = Path("out.onnx");
   CliResult r = Qsa({"quantize", kFloat, "-c", Path("bad"), "-o", out});
   ExpectError(r, 1,

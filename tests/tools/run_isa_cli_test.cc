@@ -9,19 +9,19 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "model/npy.h"
-#include "model/tensor.h"
+#include "model/golden/npy.h"
+#include "model/golden/tensor.h"
 #include "tests/tools/cli_fixture.h"
 
 namespace qsa::tools {
 namespace {
 
-using model::Tensor;
+using golden::Tensor;
 
 const std::string kGemmTile = QSA_SOURCE_DIR "/examples/isa/gemm_tile.s";
 const std::string kGemmTileInput = QSA_SOURCE_DIR "/examples/isa/gemm_tile_input.npy";
 const std::string kGemmTileExpected = QSA_SOURCE_DIR "/examples/isa/gemm_tile_expected.npy";
-const std::string kArch4x4 = QSA_SOURCE_DIR "/model/arch/4x4.json";
+const std::string kArch4x4 = QSA_SOURCE_DIR "/model/isa/arch/4x4.json";
 
 // Copies input a (uint8 [1,4]) to output ya and b (int8 [2,2]) to yb through the scratchpad.
 const std::string kCopyTwo = R"(
@@ -52,7 +52,7 @@ class RunIsaCliTest : public CliFixture {
   }
 
   std::string Npy(const std::string& name, const Tensor& value) {
-    model::WriteNpy(Path(name), value);
+    golden::WriteNpy(Path(name), value);
     return Path(name);
   }
 
@@ -88,8 +88,8 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
                            "--trace-isa", Path("trace.txt"), "--report", Path("report.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  const Tensor expected = model::ReadNpy(kGemmTileExpected);
-  EXPECT_TRUE(model::ReadNpy(out + "/y.npy") == expected);
+  const Tensor expected = golden::ReadNpy(kGemmTileExpected);
+  EXPECT_TRUE(golden::ReadNpy(out + "/y.npy") == expected);
 
   // Default architecture: 16×16, DRAM latency 100, 16 bytes per cycle. Each load moves 256 bytes
   // (16 port cycles): [0, 116), [16, 132), [32, 148); the gemm waits for load.param's token:
@@ -148,8 +148,8 @@ TEST_F(RunIsaCliTest, InputsAreMatchedByNameAndEveryOutputIsWritten) {
   const CliResult r = Qsa({"run", prog, "--engine", "isa", "-i", "b=" + Npy("b.npy", b), "-i",
                            "a=" + Npy("a.npy", a), "-o", Path("out")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(model::ReadNpy(Path("out/ya.npy")) == a);
-  EXPECT_TRUE(model::ReadNpy(Path("out/yb.npy")) == b);
+  EXPECT_TRUE(golden::ReadNpy(Path("out/ya.npy")) == a);
+  EXPECT_TRUE(golden::ReadNpy(Path("out/yb.npy")) == b);
   const std::vector<std::string> lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 6u) << r.out;
   EXPECT_EQ(lines[0], "ya  uint8[1,4]  " + Path("out") + "/ya.npy");
@@ -169,7 +169,7 @@ TEST_F(RunIsaCliTest, ArchOptionSelectsTheConfigurationTheProgramWasBuiltFor) {
   const CliResult r = Qsa(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("% of 4x4\n"), std::string::npos) << r.out;
-  EXPECT_TRUE(model::ReadNpy(Path("out/yb.npy")) == b);
+  EXPECT_TRUE(golden::ReadNpy(Path("out/yb.npy")) == b);
 
   // Without --arch the default configuration is used, which the program was not built for.
   args = {"run", prog, "--engine", "isa", "-o", Path("out2")};

@@ -1,5 +1,5 @@
 # A 3x3, stride-2, pad-1 convolution with per-channel int8 weights, bias and a fused ReLU on the
-# 8x8 array (model/arch/8x8.json): uint8 x [1,12,8,8] (scale 0.02, zero point 128) to uint8
+# 8x8 array (model/isa/arch/8x8.json): uint8 x [1,12,8,8] (scale 0.02, zero point 128) to uint8
 # y [1,8,4,4] (scale 0.0625, zero point 2). The same layer as a golden graph is model.json; the
 # data files are made by scripts/make_isa_conv_example.py. One gemm per kernel tap and input
 # channel block, accumulating into one accumulator row per output pixel; the input zero point is
@@ -13,8 +13,8 @@
 #              rows 200-343 the weight tiles (8 rows each), rows 344-359 the output pixels
 # Accumulator: rows 0-15, output pixel (oy, ox) in row 4*oy + ox
 #
-#   qsa asm examples/isa/conv3x3_s2/conv.s -o conv --arch model/arch/8x8.json
-#   qsa run conv --engine isa --arch model/arch/8x8.json --input examples/isa/conv3x3_s2/input.npy --out isa_out
+#   qsa asm examples/isa/conv3x3_s2/conv.s -o conv --arch model/isa/arch/8x8.json
+#   qsa run conv --engine isa --arch model/isa/arch/8x8.json --input examples/isa/conv3x3_s2/input.npy --out isa_out
 #   qsa run examples/isa/conv3x3_s2/model.json --input examples/isa/conv3x3_s2/input.npy --out golden_out
 
 .arch 8x8

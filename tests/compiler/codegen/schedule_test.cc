@@ -1,5 +1,5 @@
 // The dependency-token scheduler: hand-made cases that need (or need no) tokens, and constrained-
-// random programs (model/isa_random.h) with their tokens and syncs stripped, scheduled again and
+// random programs (testkit/isa_random.h) with their tokens and syncs stripped, scheduled again and
 // run on the ISA simulator — whose queues reorder instructions across queues wherever tokens
 // allow — on configurations with queues of 1 and 2 entries: the final memories must equal a
 // plain in-order evaluation, and no program may deadlock. The seed is printed (QSA_TEST_SEED).
@@ -10,14 +10,12 @@
 #include <variant>
 
 #include "compiler/codegen/schedule.h"
-#include "model/isa_exec.h"
-#include "model/isa_random.h"
-#include "model/isa_sim.h"
+#include "model/isa/executor.h"
+#include "model/isa/simulator.h"
+#include "testkit/isa_random.h"
 
 namespace qsa::compiler {
 namespace {
-
-namespace isa = model::isa;
 
 isa::LoadSp Load(std::uint32_t row, std::uint32_t rows, std::uint32_t dram) {
   isa::LoadSp in;
@@ -50,7 +48,7 @@ isa::Deps DepsAt(const std::vector<ScheduledInstruction>& code, std::size_t i) {
 }
 
 TEST(TokenSchedulerTest, ARowWrittenByALoadAndReadByAGemmIsOneToken) {
-  TokenScheduler s(model::DefaultArchConfig());
+  TokenScheduler s(isa::DefaultArchConfig());
   s.Add(Load(0, 16, 0), "weights", 0);
   s.Add(Load(16, 8, 256), "input", 0);
   s.Add(GemmOn(16, 8, 0), "gemm", 0);
@@ -64,7 +62,7 @@ TEST(TokenSchedulerTest, ARowWrittenByALoadAndReadByAGemmIsOneToken) {
 }
 
 TEST(TokenSchedulerTest, InstructionsOnDisjointMemoryGetNoTokens) {
-  TokenScheduler s(model::DefaultArchConfig());
+  TokenScheduler s(isa::DefaultArchConfig());
   s.Add(Load(0, 16, 0), "weights", 0);
   s.Add(Load(16, 8, 256), "input", 0);
   s.Add(GemmOn(16, 8, 0), "gemm", 0);         // needs both loads
@@ -74,7 +72,7 @@ TEST(TokenSchedulerTest, InstructionsOnDisjointMemoryGetNoTokens) {
 }
 
 TEST(TokenSchedulerTest, ALoadOverwritingRowsAGemmReadsWaitsForIt) {
-  TokenScheduler s(model::DefaultArchConfig());
+  TokenScheduler s(isa::DefaultArchConfig());
   s.Add(Load(0, 16, 0), "weights", 0);
   s.Add(Load(16, 8, 256), "input", 0);
   s.Add(GemmOn(16, 8, 0), "gemm", 0);
@@ -86,7 +84,7 @@ TEST(TokenSchedulerTest, ALoadOverwritingRowsAGemmReadsWaitsForIt) {
 }
 
 TEST(TokenSchedulerTest, ALoadOfWhatAStoreWroteGoesThroughAComputeSync) {
-  TokenScheduler s(model::DefaultArchConfig());
+  TokenScheduler s(isa::DefaultArchConfig());
   s.Add(Load(0, 4, 0), "data", 0);
   isa::StoreSp out;
   out.sram = 0;
@@ -110,7 +108,7 @@ TEST(TokenSchedulerTest, ALoadOfWhatAStoreWroteGoesThroughAComputeSync) {
 }
 
 TEST(TokenSchedulerTest, RefusesInstructionsWithTokenFlags) {
-  TokenScheduler s(model::DefaultArchConfig());
+  TokenScheduler s(isa::DefaultArchConfig());
   isa::LoadSp in = Load(0, 4, 0);
   in.deps.push_next = true;
   EXPECT_THROW(s.Add(in, "", 0), Error);
@@ -127,9 +125,9 @@ std::uint64_t Seed() {
 // Random programs without their tokens, scheduled again.
 TEST(TokenSchedulerTest, RescheduledRandomProgramsMatchInOrderEvaluation) {
   const std::uint64_t seed = Seed();
-  std::vector<model::ArchConfig> archs;
+  std::vector<isa::ArchConfig> archs;
   for (int variant = 0; variant < 3; ++variant) {
-    model::ArchConfig a = model::DefaultArchConfig();
+    isa::ArchConfig a = isa::DefaultArchConfig();
     a.rows = a.cols = 8;
     a.scratchpad_bytes = 16 * 1024;
     a.accumulator_bytes = 8 * 1024;
@@ -141,13 +139,13 @@ TEST(TokenSchedulerTest, RescheduledRandomProgramsMatchInOrderEvaluation) {
     archs.push_back(a);
   }
   int programs = 0;
-  for (const model::ArchConfig& arch : archs) {
+  for (const isa::ArchConfig& arch : archs) {
     for (int k = 0; k < 60; ++k) {
       const std::uint64_t s = seed * 1000003 + static_cast<std::uint64_t>(programs++);
       SCOPED_TRACE(arch.name + " program seed " + std::to_string(s));
-      isa::RandomProgramOptions options;
+      testkit::RandomProgramOptions options;
       options.instructions = 80;
-      const model::Program original = isa::GenerateRandomProgram(arch, s, options);
+      const isa::Program original = testkit::GenerateRandomProgram(arch, s, options);
       // In order, no queues: the program's meaning.
       isa::IsaState want(arch, original.dram_size);
       std::copy(original.dram_image.begin(), original.dram_image.end(), want.dram.begin());
@@ -162,7 +160,7 @@ TEST(TokenSchedulerTest, RescheduledRandomProgramsMatchInOrderEvaluation) {
         std::visit([](auto& x) { x.deps = isa::Deps{}; }, inst);
         scheduler.Add(inst, "", 0);
       }
-      model::Program p = original;
+      isa::Program p = original;
       p.instructions.clear();
       for (const ScheduledInstruction& si : scheduler.Finish()) {
         p.instructions.push_back(isa::Encode(si.inst));

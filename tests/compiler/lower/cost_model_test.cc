@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "compiler/lower/cost_model.h"
-#include "model/error.h"
+#include "model/base/error.h"
 
 namespace qsa::compiler {
 namespace {
 
-model::ArchConfig Arch() {
-  model::ArchConfig a = model::DefaultArchConfig();
+isa::ArchConfig Arch() {
+  isa::ArchConfig a = isa::DefaultArchConfig();
   a.dram_latency_cycles = 100;
   a.dram_bytes_per_cycle = 16;
   return a;
@@ -27,7 +27,7 @@ ConvShape Conv3x3() {
 }
 
 TEST(CostModelTest, OneTileConvolutionByHand) {
-  const model::ArchConfig arch = Arch();
+  const isa::ArchConfig arch = Arch();
   const ConvShape s = Conv3x3();
   const ConvTiling t = ChooseConvTiling(arch, s, "conv");
   EXPECT_FALSE(t.flat);
@@ -49,7 +49,7 @@ TEST(CostModelTest, OneTileConvolutionByHand) {
 }
 
 TEST(CostModelTest, SmallMemoriesGetSmallerTilesThatFit) {
-  model::ArchConfig arch = Arch();
+  isa::ArchConfig arch = Arch();
   ConvShape s = Conv3x3();
   s.h = s.w = s.oh = s.ow = 56;
   s.c = s.m = 64;
@@ -66,7 +66,7 @@ TEST(CostModelTest, SmallMemoriesGetSmallerTilesThatFit) {
 }
 
 TEST(CostModelTest, ALayerThatFitsNothingNamesTheLayerAndTheRows) {
-  model::ArchConfig arch = Arch();
+  isa::ArchConfig arch = Arch();
   arch.rows = arch.cols = 4;
   arch.scratchpad_bytes = 1024;
   ConvShape s = Conv3x3();
@@ -83,7 +83,7 @@ TEST(CostModelTest, ALayerThatFitsNothingNamesTheLayerAndTheRows) {
 }
 
 TEST(CostModelTest, PointwiseLayersAreFlatRuns) {
-  const model::ArchConfig arch = Arch();
+  const isa::ArchConfig arch = Arch();
   ConvShape s;
   s.c = 32;
   s.m = 48;

@@ -19,7 +19,7 @@ TEST(LayoutTest, NhwcOffsetsOfAnImage) {
 
 TEST(LayoutTest, TransposeToNhwcOfAnNhwcImageIsThePlainOrder) {
   const Layout t = TransposedLayout(DefaultLayout({1, 8, 4, 4}), {0, 2, 3, 1});
-  EXPECT_EQ(t.shape, (model::Shape{1, 4, 4, 8}));
+  EXPECT_EQ(t.shape, (golden::Shape{1, 4, 4, 8}));
   EXPECT_TRUE(t.perm.empty());
   // Transposing back gives the NHWC layout of the image again.
   const Layout back = TransposedLayout(t, {0, 3, 1, 2});

@@ -21,12 +21,12 @@ using namespace pass_test;
 Tensor WeightAround(Rng& rng, DType dtype, const Shape& shape, int axis,
                     const std::vector<std::int32_t>& zps) {
   Tensor t(dtype, shape);
-  const std::int64_t stride = model::Strides(shape)[static_cast<std::size_t>(axis)];
+  const std::int64_t stride = golden::Strides(shape)[static_cast<std::size_t>(axis)];
   for (std::int64_t i = 0; i < t.size(); ++i) {
     const std::int64_t zp =
         zps[static_cast<std::size_t>((i / stride) % shape[static_cast<std::size_t>(axis)])];
-    t.SetInt(i, std::clamp<std::int64_t>(zp + rng.Int(-100, 100), model::DTypeMin(dtype),
-                                         model::DTypeMax(dtype)));
+    t.SetInt(i, std::clamp<std::int64_t>(zp + rng.Int(-100, 100), golden::DTypeMin(dtype),
+                                         golden::DTypeMax(dtype)));
   }
   return t;
 }
@@ -44,7 +44,7 @@ void ExpectCentered(const Graph& before, const Graph& after, const std::string& 
   EXPECT_EQ(nq.scales, q.scales);
   EXPECT_EQ(nq.axis, q.axis);
   EXPECT_EQ(nq.zero_points, std::vector<std::int32_t>(q.zero_points.size(), 0));
-  const std::int64_t stride = model::Strides(old.shape())[static_cast<std::size_t>(q.axis)];
+  const std::int64_t stride = golden::Strides(old.shape())[static_cast<std::size_t>(q.axis)];
   for (std::int64_t i = 0; i < w.size(); ++i) {
     const std::int64_t c = (i / stride) % old.shape()[static_cast<std::size_t>(q.axis)];
     EXPECT_EQ(w.GetInt(i), old.GetInt(i) - q.zero_points[static_cast<std::size_t>(c)]) << i;

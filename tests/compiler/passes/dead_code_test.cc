@@ -34,7 +34,7 @@ Graph WithDeadCode() {
 
 TEST(DeadCodePassTest, RemovesUnreadNodesConstantsAndInfos) {
   Graph g = WithDeadCode();
-  g.tensors["stale"] = model::TensorInfo{"stale", DType::kInt8, {4}, {}};
+  g.tensors["stale"] = golden::TensorInfo{"stale", DType::kInt8, {4}, {}};
   const Graph before = g;
   PassContext ctx;
   ASSERT_TRUE(RunPass(RemoveDeadCode, g, ctx));

@@ -69,7 +69,7 @@ TEST(FoldBatchNormPassTest, FoldsIntoTheConvBefore) {
     PassContext ctx;
     ASSERT_TRUE(RunPass(FoldBatchNorm, g, ctx));
     ASSERT_EQ(g.nodes.size(), 1u);
-    const model::Node& conv = g.nodes[0];
+    const golden::Node& conv = g.nodes[0];
     EXPECT_EQ(conv.op, "Conv");
     EXPECT_EQ(conv.outputs, std::vector<std::string>{"y"});
     ASSERT_EQ(conv.inputs.size(), 3u);

@@ -50,8 +50,8 @@ TEST(FoldConstantsPassTest, FoldsAChainOfConstantNodes) {
   for (std::int64_t k = 0; k < 3; ++k) {
     for (std::int64_t n = 0; n < 4; ++n) {
       EXPECT_EQ(g.Constant("wt").GetInt(k * 4 + n),
-                model::QuantizeValue(wf.Data<float>()[static_cast<std::size_t>(n * 3 + k)],
-                                     1.0f / 127.0f, 0, DType::kInt8));
+                golden::QuantizeValue(wf.Data<float>()[static_cast<std::size_t>(n * 3 + k)],
+                                      1.0f / 127.0f, 0, DType::kInt8));
     }
   }
   EXPECT_TRUE(Logged(ctx, "fold-constants: Transpose 'transpose_w' evaluated"));

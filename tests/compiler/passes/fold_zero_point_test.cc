@@ -18,7 +18,7 @@ namespace {
 using namespace pass_test;
 
 // The folded bias of `node` in `before`, computed here: B[c] − zx · Σ_k W[c, k].
-std::vector<std::int32_t> ExpectedBias(const Graph& g, const model::Node& node,
+std::vector<std::int32_t> ExpectedBias(const Graph& g, const golden::Node& node,
                                        std::int64_t channels, bool channel_major) {
   const Tensor& w = g.Constant(node.inputs[1]);
   const std::int64_t zx = g.Info(node.inputs[0]).quant.zero_points.at(0);
@@ -37,7 +37,7 @@ std::vector<std::int32_t> ExpectedBias(const Graph& g, const model::Node& node,
 
 void ExpectFolded(const Graph& before, const Graph& after, const std::string& name,
                   std::int64_t channels, bool channel_major) {
-  const model::Node& node = NodeNamed(after, name);
+  const golden::Node& node = NodeNamed(after, name);
   EXPECT_EQ(node.attrs.GetInt("x_zero_point_folded"), 1);
   ASSERT_EQ(node.inputs.size(), 3u);
   const Tensor& bias = after.Constant(node.inputs[2]);

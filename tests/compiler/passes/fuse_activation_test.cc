@@ -99,7 +99,7 @@ TEST(FuseActivationPassTest, FusesIntoEachRequantizingOp) {
     PassContext ctx;
     ASSERT_TRUE(RunPass(FuseActivation, g, ctx));
     ASSERT_EQ(g.nodes.size(), 1u);
-    const model::Node& op = g.nodes[0];
+    const golden::Node& op = g.nodes[0];
     EXPECT_EQ(op.op, c.op);
     EXPECT_EQ(op.outputs, std::vector<std::string>{"y"});
     EXPECT_EQ(op.attrs.GetInt("clamp_min"), c.want_min);
@@ -111,18 +111,18 @@ TEST(FuseActivationPassTest, FusesIntoEachRequantizingOp) {
 
     // The Clip does clip: where its bound is tighter than the op's own clamp, the op's output
     // before the Clip crosses it.
-    const model::Node& op_before = NodeNamed(before, "op");
-    const model::DType type = before.Info("p").dtype;
+    const golden::Node& op_before = NodeNamed(before, "op");
+    const golden::DType type = before.Info("p").dtype;
     const bool tighter_min =
-        c.clip_min > op_before.attrs.GetInt("clamp_min", model::DTypeMin(type));
+        c.clip_min > op_before.attrs.GetInt("clamp_min", golden::DTypeMin(type));
     const bool tighter_max =
-        c.clip_max < op_before.attrs.GetInt("clamp_max", model::DTypeMax(type));
+        c.clip_max < op_before.attrs.GetInt("clamp_max", golden::DTypeMax(type));
     ASSERT_TRUE(tighter_min || tighter_max);
     bool below = false, above = false;
     for (int trial = 0; trial < 8; ++trial) {
-      model::RunOptions options;
+      golden::RunOptions options;
       options.keep_intermediates = true;
-      const Tensor p = model::RunGraph(before, RandomFeeds(before, rng), options).at("p");
+      const Tensor p = golden::RunGraph(before, RandomFeeds(before, rng), options).at("p");
       for (std::int64_t i = 0; i < p.size(); ++i) {
         below = below || p.GetInt(i) < c.clip_min;
         above = above || p.GetInt(i) > c.clip_max;

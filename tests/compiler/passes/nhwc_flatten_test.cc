@@ -54,12 +54,12 @@ TEST(NhwcFlattenPassTest, FlattensInNhwcOrder) {
       PassContext ctx;
       ASSERT_TRUE(RunPass(NhwcFlatten, g, ctx));
       ASSERT_EQ(g.nodes.size(), 3u);
-      const model::Node& t = g.nodes[0];
+      const golden::Node& t = g.nodes[0];
       EXPECT_EQ(t.op, "Transpose");
       EXPECT_EQ(t.inputs, std::vector<std::string>{"x"});
       EXPECT_EQ(t.attrs.GetInts("perm"), (std::vector<std::int64_t>{0, 2, 3, 1}));
       EXPECT_EQ(g.Info(t.outputs[0]).shape, (Shape{kN, kH, kW, kC}));
-      const model::Node& r = g.nodes[1];
+      const golden::Node& r = g.nodes[1];
       EXPECT_EQ(r.name, "flat");
       EXPECT_EQ(r.op, "Reshape");
       EXPECT_EQ(r.inputs, t.outputs);
@@ -67,7 +67,7 @@ TEST(NhwcFlattenPassTest, FlattensInNhwcOrder) {
       EXPECT_EQ(r.outputs, std::vector<std::string>{"f_nhwc"});
       EXPECT_FALSE(g.HasTensor("f"));
       EXPECT_EQ(r.attrs.GetInts("shape"), (std::vector<std::int64_t>{kN, kK}));
-      const model::Node& fc = g.nodes[2];
+      const golden::Node& fc = g.nodes[2];
       EXPECT_EQ(fc.inputs[0], "f_nhwc");
       ASSERT_NE(fc.inputs[1], "b");
       EXPECT_EQ(g.Info(fc.inputs[1]).quant, before.Info("b").quant);

@@ -13,22 +13,22 @@
 #include <vector>
 
 #include "compiler/passes/pass.h"
-#include "model/error.h"
-#include "model/executor.h"
-#include "model/graph.h"
-#include "model/graph_json.h"
-#include "model/quant.h"
-#include "model/tensor.h"
-#include "tests/model/ops_test_util.h"
+#include "model/base/error.h"
+#include "model/golden/executor.h"
+#include "model/golden/graph.h"
+#include "model/golden/graph_json.h"
+#include "model/golden/quant.h"
+#include "model/golden/tensor.h"
+#include "testkit/op_test.h"
 
 namespace qsa::compiler::pass_test {
 
-using model::DType;
-using model::Graph;
-using model::QuantParams;
-using model::RequantMode;
-using model::Shape;
-using model::Tensor;
+using golden::DType;
+using golden::Graph;
+using golden::QuantParams;
+using golden::RequantMode;
+using golden::Shape;
+using golden::Tensor;
 
 constexpr std::array<RequantMode, 4> kModes = {RequantMode::kTfliteDouble,
                                                RequantMode::kSingleRounding,
@@ -40,19 +40,19 @@ inline QuantParams PerTensor(float scale, std::int32_t zero_point) {
 
 inline void AddInput(Graph& g, const std::string& name, DType dtype, Shape shape,
                      QuantParams quant = {}) {
-  g.tensors[name] = model::TensorInfo{name, dtype, std::move(shape), std::move(quant)};
+  g.tensors[name] = golden::TensorInfo{name, dtype, std::move(shape), std::move(quant)};
   g.inputs.push_back(name);
 }
 
 // Declares a tensor's dtype and quantization; its shape comes from Validate.
 inline void Declare(Graph& g, const std::string& name, DType dtype, QuantParams quant = {}) {
-  g.tensors[name] = model::TensorInfo{name, dtype, {}, std::move(quant)};
+  g.tensors[name] = golden::TensorInfo{name, dtype, {}, std::move(quant)};
 }
 
-inline model::Node& AddNode(Graph& g, const std::string& name, const std::string& op,
-                            std::vector<std::string> inputs, std::vector<std::string> outputs,
-                            model::Attributes attrs = {}) {
-  model::Node node;
+inline golden::Node& AddNode(Graph& g, const std::string& name, const std::string& op,
+                             std::vector<std::string> inputs, std::vector<std::string> outputs,
+                             golden::Attributes attrs = {}) {
+  golden::Node node;
   node.name = name;
   node.op = op;
   node.inputs = std::move(inputs);
@@ -62,7 +62,7 @@ inline model::Node& AddNode(Graph& g, const std::string& name, const std::string
   return g.nodes.back();
 }
 
-using model::op_test::Attrs;
+using testkit::op_test::Attrs;
 
 class Rng {
  public:
@@ -73,8 +73,8 @@ class Rng {
   float Real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(gen_); }
   // Integers uniform in [lo, hi] (the dtype's range by default), or floats in [-1, 1).
   Tensor Values(DType dtype, const Shape& shape) {
-    return Values(dtype, shape, dtype == DType::kFloat32 ? -1 : model::DTypeMin(dtype),
-                  dtype == DType::kFloat32 ? 1 : model::DTypeMax(dtype));
+    return Values(dtype, shape, dtype == DType::kFloat32 ? -1 : golden::DTypeMin(dtype),
+                  dtype == DType::kFloat32 ? 1 : golden::DTypeMax(dtype));
   }
   Tensor Values(DType dtype, const Shape& shape, std::int64_t lo, std::int64_t hi) {
     Tensor t(dtype, shape);
@@ -96,13 +96,13 @@ class Rng {
 };
 
 // The seed of a randomized test (QSA_TEST_SEED overrides it), printed so a failure can be re-run.
-inline std::uint64_t Seed(std::uint64_t fallback) { return model::op_test::TestSeed(fallback); }
+inline std::uint64_t Seed(std::uint64_t fallback) { return testkit::op_test::TestSeed(fallback); }
 
 // A random value for every graph input.
 inline std::map<std::string, Tensor> RandomFeeds(const Graph& g, Rng& rng) {
   std::map<std::string, Tensor> feeds;
   for (const std::string& in : g.inputs) {
-    const model::TensorInfo& info = g.Info(in);
+    const golden::TensorInfo& info = g.Info(in);
     feeds[in] = rng.Values(info.dtype, info.shape);
   }
   return feeds;
@@ -111,9 +111,9 @@ inline std::map<std::string, Tensor> RandomFeeds(const Graph& g, Rng& rng) {
 inline std::map<std::string, Tensor> RunGolden(const Graph& g,
                                                const std::map<std::string, Tensor>& feeds,
                                                RequantMode mode) {
-  model::RunOptions options;
+  golden::RunOptions options;
   options.mode = mode;
-  return model::RunGraph(g, feeds, options);
+  return golden::RunGraph(g, feeds, options);
 }
 
 // Runs `before` and `after` on `trials` random inputs in every RequantMode and expects the same
@@ -128,7 +128,7 @@ inline void ExpectSameOutputs(const Graph& before, const Graph& after, Rng& rng,
       for (const auto& [name, value] : want) {
         ASSERT_TRUE(got.count(name)) << name;
         EXPECT_TRUE(got.at(name) == value) << "output '" << name << "' differs in "
-                                           << model::RequantModeName(mode) << ", trial " << t;
+                                           << golden::RequantModeName(mode) << ", trial " << t;
       }
     }
   }
@@ -144,19 +144,19 @@ inline bool RunPass(bool (*pass)(Graph&, PassContext&), Graph& g, PassContext& c
 
 // A pass that must refuse: it returns false and the graph is exactly as it was.
 inline void ExpectRefused(bool (*pass)(Graph&, PassContext&), Graph& g, PassContext& ctx) {
-  const nlohmann::json before = model::GraphToJson(g);
+  const nlohmann::json before = golden::GraphToJson(g);
   EXPECT_FALSE(pass(g, ctx));
-  EXPECT_EQ(model::GraphToJson(g), before);
+  EXPECT_EQ(golden::GraphToJson(g), before);
 }
 
 inline int CountOps(const Graph& g, const std::string& op) {
   int n = 0;
-  for (const model::Node& node : g.nodes) n += node.op == op ? 1 : 0;
+  for (const golden::Node& node : g.nodes) n += node.op == op ? 1 : 0;
   return n;
 }
 
-inline const model::Node& NodeNamed(const Graph& g, const std::string& name) {
-  for (const model::Node& node : g.nodes) {
+inline const golden::Node& NodeNamed(const Graph& g, const std::string& name) {
+  for (const golden::Node& node : g.nodes) {
     if (node.name == name) return node;
   }
   throw Error("no node '" + name + "'");

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/load_model.h"
+#include "compiler/importer/load_model.h"
 #include "compiler/passes/pass.h"
-#include "model/npy.h"
+#include "model/golden/npy.h"
 #include "tests/compiler/passes/pass_test_util.h"
 
 namespace qsa::compiler {
@@ -53,10 +53,10 @@ Tensor DigitsImage(const Tensor& images, std::int64_t i) {
 
 TEST(PassRegistryTest, KeepsTheDigitsModelsBitExact) {
   const std::string dir = std::string(QSA_SOURCE_DIR) + "/examples/digits/";
-  const Tensor images = model::ReadNpy(dir + "test_images.npy");
+  const Tensor images = golden::ReadNpy(dir + "test_images.npy");
   for (const char* file : {"digits_qdq.onnx", "digits_qop.onnx"}) {
     SCOPED_TRACE(file);
-    const Graph before = LoadModel(dir + file, {}).graph;
+    const Graph before = importer::LoadModel(dir + file, {}).graph;
     Graph after = before;
     PassContext ctx;
     RunPasses(after, ctx);
@@ -69,7 +69,7 @@ TEST(PassRegistryTest, KeepsTheDigitsModelsBitExact) {
                     : 0;
     }
     EXPECT_EQ(folded, 4);
-    for (const model::Node& node : after.nodes) {
+    for (const golden::Node& node : after.nodes) {
       if (node.op == "Conv" || node.op == "MatMul") {
         EXPECT_EQ(node.attrs.GetInt("x_zero_point_folded", 0), 1) << node.name;
       }
@@ -81,7 +81,7 @@ TEST(PassRegistryTest, KeepsTheDigitsModelsBitExact) {
       for (RequantMode mode : kModes) {
         const auto want = RunGolden(before, feeds, mode);
         const auto got = RunGolden(after, feeds, mode);
-        EXPECT_EQ(got, want) << "image " << i << ", " << model::RequantModeName(mode);
+        EXPECT_EQ(got, want) << "image " << i << ", " << golden::RequantModeName(mode);
       }
     }
   }
@@ -122,7 +122,7 @@ TEST(PassRegistryTest, RunsEveryPassOnASmallGraph) {
     EXPECT_TRUE(Logged(ctx, line)) << line;
   }
   std::vector<std::string> ops;
-  for (const model::Node& n : g.nodes) ops.push_back(n.op);
+  for (const golden::Node& n : g.nodes) ops.push_back(n.op);
   EXPECT_EQ(ops, (std::vector<std::string>{"Conv", "Transpose", "Reshape", "MatMul"}));
   ExpectSameOutputs(before, g, rng, 6);
 }

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "compiler/passes/pass.h"
-#include "model/error.h"
+#include "model/base/error.h"
 #include "tests/compiler/passes/pass_test_util.h"
 
 namespace qsa::compiler {
@@ -37,10 +37,10 @@ std::string VerifyError(Graph& g) {
 
 TEST(VerifyPassTest, AcceptsAGoodGraphAndChangesNothing) {
   Graph g = TwoClips();
-  const nlohmann::json before = model::GraphToJson(g);
+  const nlohmann::json before = golden::GraphToJson(g);
   PassContext ctx;
   EXPECT_FALSE(VerifyGraph(g, ctx));
-  EXPECT_EQ(model::GraphToJson(g), before);
+  EXPECT_EQ(golden::GraphToJson(g), before);
   ASSERT_EQ(ctx.log.size(), 1u);
   EXPECT_EQ(ctx.log[0].rfind("verify: ", 0), 0u) << ctx.log[0];
 }

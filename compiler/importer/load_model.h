@@ -1,0 +1,27 @@
+// Loads a model for the `qsa` command: an .onnx file (via the importer) or the JSON graph IR.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "model/golden/graph.h"
+#include "model/golden/tensor.h"
+
+namespace qsa::importer {
+
+struct LoadedModel {
+  golden::Graph graph;          // validated
+  std::set<std::string> bound;  // provided inputs that became constants (ONNX parameter inputs)
+};
+
+// Dispatches on the extension (".onnx", ".json"); `provided` are the user's --input values, of
+// which parameter inputs of an ONNX model are bound as constants. Throws qsa::Error.
+LoadedModel LoadModel(const std::string& path,
+                      const std::map<std::string, golden::Tensor>& provided);
+
+// True when `path` names a model file LoadModel takes: extension .onnx or .json (any case), not
+// a folder.
+bool IsModelPath(const std::string& path);
+
+}  // namespace qsa::importer

@@ -1,0 +1,1359 @@
+// ONNX importer: the import state and passes (compiler/importer/onnx_internal.h), the layout, pool
+// and float host ops, and the public entry points. QOperator ops: onnx_qoperator.cc; QDQ patterns:
+// onnx_qdq.cc; the rules: docs/onnx-import.md.
+#include "compiler/importer/onnx_import.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+#include "compiler/importer/onnx_internal.h"
+#include "compiler/onnx_model/tensor.h"
+#include "model/base/error.h"
+#include "model/golden/op_registry.h"
+
+namespace qsa::importer {
+namespace onnx_internal {
+
+using golden::DType;
+using golden::QuantParams;
+using golden::Shape;
+using golden::Tensor;
+
+namespace {
+
+const std::string kEmpty;
+
+bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+std::string TypeText(DType dtype) { return std::string(golden::DTypeName(dtype)); }
+
+std::string FloatText(double v) {
+  std::ostringstream s;
+  s.precision(std::numeric_limits<float>::max_digits10);
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+// ---- Small helpers shared by the converters -----------------------------------------------------
+
+bool OnnxNode::Has(std::size_t i) const {
+  return i < input_count() && !proto->input(static_cast<int>(i)).empty();
+}
+
+const std::string& OnnxNode::In(std::size_t i) const {
+  return i < input_count() ? proto->input(static_cast<int>(i)) : kEmpty;
+}
+
+const std::string& OnnxNode::Out(std::size_t i) const {
+  return i < output_count() ? proto->output(static_cast<int>(i)) : kEmpty;
+}
+
+std::string DescribeQuant(const QuantParams& q) {
+  std::ostringstream s;
+  s.precision(std::numeric_limits<float>::max_digits10);
+  if (q.per_axis()) {
+    s << "per-axis parameters (axis " << q.axis << ", "
+      << std::max(q.scales.size(), q.zero_points.size()) << " channels)";
+    return s.str();
+  }
+  if (q.scales.empty() && q.zero_points.empty()) return "no quantization parameters";
+  if (!q.scales.empty()) s << "scale " << q.scales[0] << ", ";
+  s << "zero point " << (q.zero_points.empty() ? 0 : q.zero_points[0]);
+  return s.str();
+}
+
+std::vector<std::int64_t> PoolKernel(const Importer& im, const OnnxNode& n) {
+  const std::optional<std::vector<std::int64_t>> kernel = im.AttrInts(n, "kernel_shape");
+  if (!kernel) im.Fail(n, "missing attribute 'kernel_shape'");
+  if (kernel->size() != 2) {
+    im.Fail(n, "kernel_shape " + golden::ShapeToString(*kernel) + " has " +
+                   std::to_string(kernel->size()) +
+                   " dimensions; only 2-D pooling over NCHW tensors is supported");
+  }
+  return *kernel;
+}
+
+// ---- Importer: set-up ---------------------------------------------------------------------------
+
+Importer::Importer(const onnx::ModelProto& model, std::string source, const ImportOptions& options)
+    : model_(model), onnx_graph_(model.graph()), source_(std::move(source)), options_(options) {}
+
+void Importer::Fail(const OnnxNode& n, const std::string& message) const {
+  throw Error(source_ + ": " + n.label + ": " + message);
+}
+
+void Importer::FailModel(const std::string& message) const {
+  throw Error(source_ + ": " + message);
+}
+
+void Importer::Relabel(const OnnxNode& n, const std::string& ir_label,
+                       const std::string& what) const {
+  // Messages of the IR ops start with the IR node's label ("Conv 'conv1': "); the ONNX node's
+  // label says more to the user, so it replaces it.
+  const std::string prefix = ir_label + ": ";
+  Fail(n, what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+}
+
+ImportResult Importer::Run() {
+  bool has_default = false;
+  for (const onnx::OperatorSetIdProto& set : model_.opset_import()) {
+    if (IsDefaultDomain(set.domain())) {
+      has_default = true;
+      opset_ = set.version();
+    }
+  }
+  if (!has_default) FailModel("the model imports no default-domain (ai.onnx) opset");
+  if (opset_ > kMaxOpset) {
+    FailModel("opset " + std::to_string(opset_) + " is newer than the newest supported (" +
+              std::to_string(kMaxOpset) + ", ONNX 1.12)");
+  }
+  IndexGraph();
+  CollectConstants();
+  BindParameterInputs();
+  CollectQuant();
+  PropagateQuant();
+  fusions_ = FindFusions(*this, absorbed_);
+  for (const OnnxNode& n : nodes_) {
+    if (auto f = fusions_.find(n.index); f != fusions_.end()) {
+      EmitFusion(*this, f->second);
+    } else if (absorbed_.count(n.index) == 0) {
+      EmitNode(n);
+    }
+  }
+  Finish();
+  return ImportResult{std::move(graph_), std::move(bound_)};
+}
+
+void Importer::IndexGraph() {
+  graph_.name = onnx_graph_.name();
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& init : onnx_graph_.initializer()) {
+    initializers.insert(init.name());
+    used_names_.insert(init.name());
+  }
+  for (const onnx::ValueInfoProto& input : onnx_graph_.input()) {
+    used_names_.insert(input.name());
+    if (initializers.count(input.name()) == 0) graph_inputs_[input.name()] = &input;
+  }
+  for (const onnx::ValueInfoProto& info : onnx_graph_.value_info())
+    value_info_[info.name()] = &info;
+  for (const onnx::ValueInfoProto& output : onnx_graph_.output()) {
+    graph_outputs_.insert(output.name());
+    used_names_.insert(output.name());
+    value_info_.emplace(output.name(), &output);
+  }
+  std::set<std::string> onnx_names;
+  for (const onnx::NodeProto& node : onnx_graph_.node()) {
+    if (!node.name().empty()) onnx_names.insert(node.name());
+  }
+  for (int k = 0; k < onnx_graph_.node_size(); ++k) {
+    const onnx::NodeProto& proto = onnx_graph_.node(k);
+    OnnxNode n;
+    n.proto = &proto;
+    n.index = nodes_.size();
+    // The ONNX name, else the first output's, else the op type; made unique against every
+    // ONNX node name.
+    const std::string base = !proto.name().empty() ? proto.name()
+                             : proto.output_size() > 0 && !proto.output(0).empty()
+                                 ? proto.output(0)
+                                 : proto.op_type();
+    std::string candidate = base;
+    for (int suffix = 1; node_names_.count(candidate) != 0 ||
+                         (candidate != proto.name() && onnx_names.count(candidate) != 0);
+         ++suffix) {
+      candidate = base + "_" + std::to_string(suffix);
+    }
+    n.name = candidate;
+    node_names_.insert(candidate);
+    n.label = proto.op_type() + " '" + n.name + "'";
+    for (const std::string& out : proto.output()) {
+      if (out.empty()) continue;
+      used_names_.insert(out);
+      if (producer_.count(out) != 0 || initializers.count(out) != 0 ||
+          graph_inputs_.count(out) != 0) {
+        Fail(n, "output '" + out +
+                    "' is already produced by another node, an initializer or a "
+                    "graph input");
+      }
+      producer_[out] = n.index;
+    }
+    for (const std::string& in : proto.input()) {
+      if (in.empty()) continue;
+      used_names_.insert(in);
+      consumers_[in].push_back(n.index);
+    }
+    nodes_.push_back(std::move(n));
+  }
+}
+
+void Importer::CollectConstants() {
+  for (const onnx::TensorProto& init : onnx_graph_.initializer()) {
+    if (init.name().empty()) FailModel("an initializer has no name");
+    constants_[init.name()] = ConstantValue{&init, nullptr};
+  }
+  for (const OnnxNode& n : nodes_) {
+    if (n.op() != "Constant" || !IsDefaultDomain(n.proto->domain())) continue;
+    if (n.output_count() != 1) Fail(n, "expects 1 output");
+    if (n.proto->attribute_size() != 1) Fail(n, "expects exactly one value attribute");
+    const onnx::AttributeProto& attr = n.proto->attribute(0);
+    const std::string& name = attr.name();
+    onnx::TensorProto proto;
+    if (name == "value") {
+      proto = attr.t();
+    } else if (name == "value_float") {
+      proto.set_data_type(onnx::TensorProto::FLOAT);
+      proto.add_float_data(attr.f());
+    } else if (name == "value_floats") {
+      proto.set_data_type(onnx::TensorProto::FLOAT);
+      proto.add_dims(attr.floats_size());
+      for (float v : attr.floats()) proto.add_float_data(v);
+    } else if (name == "value_int") {
+      proto.set_data_type(onnx::TensorProto::INT64);
+      proto.add_int64_data(attr.i());
+    } else if (name == "value_ints") {
+      proto.set_data_type(onnx::TensorProto::INT64);
+      proto.add_dims(attr.ints_size());
+      for (std::int64_t v : attr.ints()) proto.add_int64_data(v);
+    } else {
+      Fail(n, "attribute '" + name +
+                  "' is not supported (expected value, value_float(s) or "
+                  "value_int(s))");
+    }
+    proto.set_name(n.Out(0));
+    owned_protos_.push_back(std::move(proto));
+    constants_[n.Out(0)] = ConstantValue{&owned_protos_.back(), nullptr};
+  }
+}
+
+void Importer::BindParameterInputs() {
+  for (const OnnxNode& n : nodes_) {
+    for (const auto& [index, role] : ParameterInputsOf(n, opset_)) {
+      if (!n.Has(index)) continue;
+      const std::string& tensor = n.In(index);
+      if (constants_.count(tensor) != 0) continue;
+      auto input = graph_inputs_.find(tensor);
+      if (input == graph_inputs_.end()) continue;  // produced by a node: the converter decides
+      auto given = options_.bound_inputs.find(tensor);
+      if (given == options_.bound_inputs.end()) {
+        Fail(n, role + " '" + tensor + "' must be an initializer or a provided input");
+      }
+      // The value must fit the declaration (an int32 value stands for a declared int64).
+      const onnx::TypeProto& type = input->second->type();
+      if (type.has_tensor_type()) {
+        const std::int32_t elem = type.tensor_type().elem_type();
+        const std::optional<DType> declared = onnx_model::DTypeFromOnnx(elem);
+        const bool fits =
+            declared ? *declared == given->second.dtype()
+                     : elem == onnx::TensorProto::INT64 && given->second.dtype() == DType::kInt32;
+        if (!fits) {
+          Fail(n, role + " '" + tensor + "' is declared " + onnx_model::OnnxTypeName(elem) +
+                      " but the provided value is " + given->second.Describe());
+        }
+        if (type.tensor_type().has_shape()) {
+          const auto& dims = type.tensor_type().shape().dim();
+          bool same = dims.size() == static_cast<int>(given->second.shape().size());
+          for (int d = 0; same && d < dims.size(); ++d) {
+            same = !dims[d].has_dim_value() ||
+                   dims[d].dim_value() == given->second.shape()[static_cast<std::size_t>(d)];
+          }
+          if (!same) {
+            Fail(n, role + " '" + tensor + "' has a declared shape that the provided value " +
+                        given->second.Describe() + " does not match");
+          }
+        }
+      }
+      constants_[tensor] = ConstantValue{nullptr, &given->second};
+      bound_.insert(tensor);
+    }
+  }
+}
+
+// ---- Quantization parameters --------------------------------------------------------------------
+
+void Importer::CollectQuant() {
+  for (const OnnxNode& n : nodes_) {
+    const bool q_or_dq = n.op() == "QuantizeLinear" || n.op() == "DequantizeLinear";
+    for (const QuantSpec& spec : QuantSpecsOf(n)) {
+      const std::string& tensor = spec.output ? n.Out(spec.tensor) : n.In(spec.tensor);
+      if (tensor.empty()) continue;
+      const bool has_scale = spec.scale != kNone && n.Has(spec.scale);
+      if (q_or_dq) {
+        // A runtime scale or zero point: the dynamic form, no parameters on the tensor.
+        if (!has_scale || !IsConstant(n.In(spec.scale))) continue;
+        if (n.Has(spec.zero_point) && !IsConstant(n.In(spec.zero_point))) continue;
+      }
+      if (spec.scale != kNone && !has_scale) Fail(n, "missing input " + spec.role + "_scale");
+      const QuantParams params = ReadQuant(n, spec);
+      if (params.scales.empty() && params.zero_points.empty()) continue;
+      SetQuant(n, tensor, params, spec.role);
+    }
+  }
+}
+
+void Importer::SetQuant(const OnnxNode& n, const std::string& tensor, const QuantParams& params,
+                        const std::string& role) {
+  auto it = quant_.find(tensor);
+  if (it == quant_.end()) {
+    quant_[tensor] = QuantEntry{params, n.label};
+    return;
+  }
+  QuantParams& have = it->second.params;
+  if (have == params) return;
+  // A zero point alone (ConvInteger) and full parameters agree when the zero points do.
+  if (have.zero_points == params.zero_points && have.axis == params.axis &&
+      (have.scales.empty() || params.scales.empty())) {
+    if (have.scales.empty()) it->second = QuantEntry{params, n.label};
+    return;
+  }
+  Fail(n, role + " '" + tensor + "' is given " + DescribeQuant(params) + " here but " +
+              DescribeQuant(have) + " by " + it->second.origin +
+              "; one tensor has one set of quantization parameters");
+}
+
+void Importer::PropagateQuant() {
+  // Ops that pass stored integers through unchanged (or clamped) keep their meaning only with the
+  // same parameters on both sides; carry per-tensor parameters to a side that has none.
+  static const std::set<std::string> kPassThrough = {"Identity", "Reshape", "Flatten", "Transpose",
+                                                     "MaxPool",  "Clip",    "Relu"};
+  auto per_tensor = [this](const std::string& t) -> const QuantEntry* {
+    auto it = quant_.find(t);
+    if (it == quant_.end() || it->second.params.per_axis() || it->second.params.scales.empty()) {
+      return nullptr;
+    }
+    return &it->second;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const OnnxNode& n : nodes_) {
+      if (!IsDefaultDomain(n.proto->domain()) || n.output_count() < 1 || !n.Has(0)) continue;
+      const std::string& out = n.Out(0);
+      if (kPassThrough.count(n.op()) != 0) {
+        const std::string& in = n.In(0);
+        if (quant_.count(out) == 0 && per_tensor(in) != nullptr) {
+          quant_[out] = *per_tensor(in);
+          changed = true;
+        } else if (quant_.count(in) == 0 && per_tensor(out) != nullptr) {
+          quant_[in] = *per_tensor(out);
+          changed = true;
+        }
+      } else if (n.op() == "Concat") {
+        if (const QuantEntry* q = per_tensor(out)) {
+          for (std::size_t i = 0; i < n.input_count(); ++i) {
+            if (n.Has(i) && quant_.count(n.In(i)) == 0) {
+              quant_[n.In(i)] = *q;
+              changed = true;
+            }
+          }
+        } else if (quant_.count(out) == 0 && per_tensor(n.In(0)) != nullptr) {
+          bool same = true;
+          for (std::size_t i = 0; i < n.input_count(); ++i) {
+            same = same && per_tensor(n.In(i)) != nullptr &&
+                   per_tensor(n.In(i))->params == per_tensor(n.In(0))->params;
+          }
+          if (same) {
+            quant_[out] = *per_tensor(n.In(0));
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+}
+
+const QuantParams* Importer::Quant(const std::string& tensor) const {
+  auto it = quant_.find(tensor);
+  return it == quant_.end() ? nullptr : &it->second.params;
+}
+
+QuantParams Importer::ReadQuant(const OnnxNode& n, const QuantSpec& spec) const {
+  const std::string& tensor = spec.output ? n.Out(spec.tensor) : n.In(spec.tensor);
+  const std::string scale_role = spec.role + "_scale";
+  const std::string zp_role = spec.role + "_zero_point";
+  QuantParams q;
+  std::size_t count = 0;
+  if (spec.scale != kNone) {
+    RequireConstant(n, spec.scale, scale_role);
+    const Tensor scale = ConstantTensor(n, spec.scale, scale_role);
+    if (scale.dtype() != DType::kFloat32) {
+      Fail(n, scale_role + " '" + n.In(spec.scale) + "' is " + scale.Describe() +
+                  "; expected float32");
+    }
+    if (scale.rank() > 1) {
+      Fail(n, scale_role + " '" + n.In(spec.scale) + "' has shape " +
+                  golden::ShapeToString(scale.shape()) + "; expected a scalar or a 1-D tensor");
+    }
+    for (float s : scale.Data<float>()) {
+      if (!std::isfinite(s) || s <= 0.0f) {
+        Fail(n, scale_role + " '" + n.In(spec.scale) + "' holds " + FloatText(s) +
+                    "; scales must be positive and finite");
+      }
+      q.scales.push_back(s);
+    }
+    count = q.scales.size();
+    if (count == 0) Fail(n, scale_role + " '" + n.In(spec.scale) + "' is empty");
+  }
+  if (n.Has(spec.zero_point)) {
+    RequireConstant(n, spec.zero_point, zp_role);
+    const Tensor zp = ConstantTensor(n, spec.zero_point, zp_role);
+    if (!golden::IsInteger(zp.dtype())) {
+      Fail(n, zp_role + " '" + n.In(spec.zero_point) + "' is " + zp.Describe() +
+                  "; expected uint8, int8 or int32");
+    }
+    if (zp.rank() > 1) {
+      Fail(n, zp_role + " '" + n.In(spec.zero_point) + "' has shape " +
+                  golden::ShapeToString(zp.shape()) + "; expected a scalar or a 1-D tensor");
+    }
+    if (count != 0 && zp.size() != 1 && static_cast<std::size_t>(zp.size()) != count) {
+      Fail(n, zp_role + " '" + n.In(spec.zero_point) + "' has " + std::to_string(zp.size()) +
+                  " values for " + std::to_string(count) + " scales");
+    }
+    if (count == 0) count = static_cast<std::size_t>(zp.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      q.zero_points.push_back(
+          static_cast<std::int32_t>(zp.GetInt(zp.size() == 1 ? 0 : static_cast<std::int64_t>(i))));
+    }
+  } else if (spec.scale != kNone) {
+    q.zero_points.assign(count, 0);
+  }
+  if (count <= 1) return q;
+
+  std::optional<std::size_t> rank = KnownRank(tensor);
+  std::int64_t axis = 0;
+  switch (spec.rule) {
+    case AxisRule::kPerTensor:
+      Fail(n, spec.role + " '" + tensor + "' is given " + std::to_string(count) +
+                  " scales or zero points; only per-tensor parameters are supported for it");
+    case AxisRule::kFirst:
+      axis = 0;
+      break;
+    case AxisRule::kLast:
+      if (!rank) {
+        Fail(n, spec.role + " '" + tensor +
+                    "' is quantized per column but its rank is not known to the importer");
+      }
+      axis = static_cast<std::int64_t>(*rank) - 1;
+      break;
+    case AxisRule::kGemmB:
+      axis = AttrInt(n, "transB", 0) != 0 ? 0 : 1;
+      break;
+    case AxisRule::kAttr:
+      if (opset_ < 13 && IsDefaultDomain(n.proto->domain())) {
+        Fail(n, "per-axis quantization needs opset 13 or newer (the model has opset " +
+                    std::to_string(opset_) + ")");
+      }
+      axis = AttrInt(n, "axis", 1);
+      if (axis < 0) {
+        if (!rank) {
+          Fail(n, "axis " + std::to_string(axis) + " of '" + tensor +
+                      "' cannot be resolved: the tensor's rank is not known to the importer");
+        }
+        axis += static_cast<std::int64_t>(*rank);
+      }
+      break;
+  }
+  if (axis < 0 || (rank && axis >= static_cast<std::int64_t>(*rank))) {
+    Fail(n, "quantization axis " + std::to_string(axis) + " is out of range for '" + tensor + "'");
+  }
+  q.axis = static_cast<int>(axis);
+  return q;
+}
+
+DType Importer::ZeroPointType(const OnnxNode& n, std::size_t zero_point_input) const {
+  if (!n.Has(zero_point_input)) return DType::kUInt8;
+  const std::string& zp = n.In(zero_point_input);
+  std::int32_t elem = onnx::TensorProto::UNDEFINED;
+  if (IsConstant(zp)) {
+    elem = ConstantElemType(zp);
+  } else if (graph_.HasTensor(zp)) {
+    return graph_.Info(zp).dtype;
+  } else if (auto in = graph_inputs_.find(zp); in != graph_inputs_.end()) {
+    elem = in->second->type().tensor_type().elem_type();
+  } else {
+    Fail(n, "zero point '" + zp + "' is not available here");
+  }
+  const std::optional<DType> dtype = onnx_model::DTypeFromOnnx(elem);
+  if (!dtype || !golden::IsInteger(*dtype)) {
+    Fail(n, "zero point '" + zp + "' is " + onnx_model::OnnxTypeName(elem) +
+                "; expected UINT8, INT8 or INT32");
+  }
+  return *dtype;
+}
+
+// ---- Graph queries ------------------------------------------------------------------------------
+
+const OnnxNode* Importer::Producer(const std::string& tensor) const {
+  auto it = producer_.find(tensor);
+  return it == producer_.end() ? nullptr : &nodes_[it->second];
+}
+
+std::vector<std::size_t> Importer::Consumers(const std::string& tensor) const {
+  auto it = consumers_.find(tensor);
+  return it == consumers_.end() ? std::vector<std::size_t>{} : it->second;
+}
+
+std::optional<std::size_t> Importer::KnownRank(const std::string& tensor) const {
+  if (const ConstantValue* c = FindConstant(tensor)) {
+    return c->bound != nullptr ? c->bound->shape().size()
+                               : static_cast<std::size_t>(c->proto->dims_size());
+  }
+  const onnx::ValueInfoProto* info = nullptr;
+  if (auto in = graph_inputs_.find(tensor); in != graph_inputs_.end()) info = in->second;
+  if (auto vi = value_info_.find(tensor); info == nullptr && vi != value_info_.end()) {
+    info = vi->second;
+  }
+  if (info != nullptr && info->type().has_tensor_type() && info->type().tensor_type().has_shape()) {
+    return static_cast<std::size_t>(info->type().tensor_type().shape().dim_size());
+  }
+  return std::nullopt;
+}
+
+// ---- Constants ----------------------------------------------------------------------------------
+
+const Importer::ConstantValue* Importer::FindConstant(const std::string& tensor) const {
+  auto it = constants_.find(tensor);
+  return it == constants_.end() ? nullptr : &it->second;
+}
+
+bool Importer::IsConstant(const std::string& tensor) const {
+  return !tensor.empty() && constants_.count(tensor) != 0;
+}
+
+std::int32_t Importer::ConstantElemType(const std::string& tensor) const {
+  const ConstantValue* c = FindConstant(tensor);
+  if (c == nullptr) return onnx::TensorProto::UNDEFINED;
+  if (c->proto != nullptr) return c->proto->data_type();
+  return onnx_model::OnnxElemType(c->bound->dtype());
+}
+
+Shape Importer::ConstantShape(const std::string& tensor) const {
+  const ConstantValue* c = FindConstant(tensor);
+  if (c == nullptr) return {};
+  if (c->bound != nullptr) return c->bound->shape();
+  return Shape(c->proto->dims().begin(), c->proto->dims().end());
+}
+
+void Importer::RequireConstant(const OnnxNode& n, std::size_t i, const std::string& role) const {
+  if (!n.Has(i)) Fail(n, "missing input " + role);
+  if (!IsConstant(n.In(i))) {
+    Fail(n, role + " '" + n.In(i) + "' must be an initializer or a provided input");
+  }
+}
+
+Tensor Importer::ConstantTensor(const OnnxNode& n, std::size_t i, const std::string& role) const {
+  RequireConstant(n, i, role);
+  const ConstantValue* c = FindConstant(n.In(i));
+  if (c->bound != nullptr) return *c->bound;
+  try {
+    return onnx_model::TensorFromProto(*c->proto);
+  } catch (const Error& e) {
+    Fail(n, role + " '" + n.In(i) + "': " + e.what());
+  }
+}
+
+std::vector<std::int64_t> Importer::ConstantInts(const OnnxNode& n, std::size_t i,
+                                                 const std::string& role) const {
+  RequireConstant(n, i, role);
+  const ConstantValue* c = FindConstant(n.In(i));
+  std::vector<std::int64_t> values;
+  if (c->proto != nullptr && (c->proto->data_type() == onnx::TensorProto::INT64)) {
+    try {
+      return onnx_model::Int64sFromProto(*c->proto);
+    } catch (const Error& e) {
+      Fail(n, role + " '" + n.In(i) + "': " + e.what());
+    }
+  }
+  const Tensor t = ConstantTensor(n, i, role);
+  if (!golden::IsInteger(t.dtype())) {
+    Fail(n, role + " '" + n.In(i) + "' is " + t.Describe() + "; expected integers");
+  }
+  for (std::int64_t k = 0; k < t.size(); ++k) values.push_back(t.GetInt(k));
+  return values;
+}
+
+std::vector<double> Importer::ConstantReals(const OnnxNode& n, std::size_t i,
+                                            const std::string& role) const {
+  RequireConstant(n, i, role);
+  const ConstantValue* c = FindConstant(n.In(i));
+  if (c->proto != nullptr && c->proto->data_type() == onnx::TensorProto::INT64) {
+    const std::vector<std::int64_t> ints = ConstantInts(n, i, role);
+    return std::vector<double>(ints.begin(), ints.end());
+  }
+  const Tensor t = ConstantTensor(n, i, role);
+  std::vector<double> values;
+  for (std::int64_t k = 0; k < t.size(); ++k) values.push_back(t.GetDouble(k));
+  return values;
+}
+
+// ---- Attributes ---------------------------------------------------------------------------------
+
+const onnx::AttributeProto* Importer::FindAttr(const OnnxNode& n, const char* name) const {
+  for (const onnx::AttributeProto& attr : n.proto->attribute()) {
+    if (attr.name() == name) return &attr;
+  }
+  return nullptr;
+}
+
+bool Importer::HasAttr(const OnnxNode& n, const char* name) const {
+  return FindAttr(n, name) != nullptr;
+}
+
+void Importer::CheckAttributes(const OnnxNode& n,
+                               std::initializer_list<const char*> allowed) const {
+  for (const onnx::AttributeProto& attr : n.proto->attribute()) {
+    bool known = false;
+    for (const char* name : allowed) known = known || attr.name() == name;
+    if (!known) Fail(n, "attribute '" + attr.name() + "' is not supported");
+  }
+}
+
+std::int64_t Importer::AttrInt(const OnnxNode& n, const char* name, std::int64_t fallback) const {
+  const onnx::AttributeProto* attr = FindAttr(n, name);
+  if (attr == nullptr) return fallback;
+  if (attr->type() != onnx::AttributeProto::INT) {
+    Fail(n, "attribute '" + std::string(name) + "' must be an integer");
+  }
+  return attr->i();
+}
+
+std::optional<float> Importer::AttrFloat(const OnnxNode& n, const char* name) const {
+  const onnx::AttributeProto* attr = FindAttr(n, name);
+  if (attr == nullptr) return std::nullopt;
+  if (attr->type() == onnx::AttributeProto::INT) return static_cast<float>(attr->i());
+  if (attr->type() != onnx::AttributeProto::FLOAT) {
+    Fail(n, "attribute '" + std::string(name) + "' must be a number");
+  }
+  return attr->f();
+}
+
+float Importer::AttrFloat(const OnnxNode& n, const char* name, float fallback) const {
+  return AttrFloat(n, name).value_or(fallback);
+}
+
+std::string Importer::AttrString(const OnnxNode& n, const char* name,
+                                 const std::string& fallback) const {
+  const onnx::AttributeProto* attr = FindAttr(n, name);
+  if (attr == nullptr) return fallback;
+  if (attr->type() != onnx::AttributeProto::STRING) {
+    Fail(n, "attribute '" + std::string(name) + "' must be a string");
+  }
+  return attr->s();
+}
+
+std::optional<std::vector<std::int64_t>> Importer::AttrInts(const OnnxNode& n,
+                                                            const char* name) const {
+  const onnx::AttributeProto* attr = FindAttr(n, name);
+  if (attr == nullptr) return std::nullopt;
+  if (attr->type() != onnx::AttributeProto::INTS) {
+    Fail(n, "attribute '" + std::string(name) + "' must be a list of integers");
+  }
+  return std::vector<std::int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+// ---- Building the IR ----------------------------------------------------------------------------
+
+golden::TensorInfo Importer::GraphInputInfo(const onnx::ValueInfoProto& input) const {
+  const std::string& name = input.name();
+  if (!input.type().has_tensor_type()) FailModel("graph input '" + name + "' is not a tensor");
+  const onnx::TypeProto_Tensor& type = input.type().tensor_type();
+  const std::optional<DType> dtype = onnx_model::DTypeFromOnnx(type.elem_type());
+  if (!dtype) {
+    FailModel("graph input '" + name + "' has element type " +
+              onnx_model::OnnxTypeName(type.elem_type()) +
+              "; only UINT8, INT8, INT32 and FLOAT are supported");
+  }
+  if (!type.has_shape()) {
+    FailModel("graph input '" + name + "' has no shape; graph inputs need fixed shapes");
+  }
+  Shape shape;
+  for (int d = 0; d < type.shape().dim_size(); ++d) {
+    const onnx::TensorShapeProto_Dimension& dim = type.shape().dim(d);
+    if (!dim.has_dim_value() || dim.dim_value() < 0) {
+      FailModel("graph input '" + name + "' has a dynamic dimension " +
+                (dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::string("(unnamed)")) +
+                " at index " + std::to_string(d) + "; graph inputs need fixed shapes");
+    }
+    shape.push_back(dim.dim_value());
+  }
+  golden::TensorInfo info{name, *dtype, shape, {}};
+  if (const QuantParams* q = Quant(name)) info.quant = *q;
+  return info;
+}
+
+std::string Importer::Operand(const OnnxNode& n, std::size_t i, const std::string& role) {
+  if (!n.Has(i)) Fail(n, "missing input " + role);
+  return OperandTensor(n, n.In(i), role);
+}
+
+std::string Importer::OperandTensor(const OnnxNode& n, const std::string& tensor,
+                                    const std::string& role) {
+  if (graph_.HasTensor(tensor)) return tensor;
+  if (const ConstantValue* c = FindConstant(tensor)) {
+    Tensor value;
+    if (c->bound != nullptr) {
+      value = *c->bound;
+    } else {
+      try {
+        value = onnx_model::TensorFromProto(*c->proto);
+      } catch (const Error& e) {
+        Fail(n, role + " '" + tensor + "': " + e.what());
+      }
+    }
+    const QuantParams* q = Quant(tensor);
+    graph_.AddConstant(tensor, std::move(value), q != nullptr ? *q : QuantParams{});
+    return tensor;
+  }
+  if (auto in = graph_inputs_.find(tensor); in != graph_inputs_.end()) {
+    graph_.tensors[tensor] = GraphInputInfo(*in->second);
+    return tensor;
+  }
+  if (const OnnxNode* p = Producer(tensor)) {
+    if (p->index >= n.index) {
+      Fail(n, role + " '" + tensor + "' is produced by a later node, " + p->label +
+                  "; the graph's nodes are not in topological order");
+    }
+    Fail(n, role + " '" + tensor + "' comes from " + p->label +
+                ", which was not imported as a separate tensor");
+  }
+  Fail(n, role + " '" + tensor +
+              "' is not a graph input, an initializer or the output of an earlier node");
+}
+
+const golden::TensorInfo& Importer::Info(const std::string& ir_tensor) const {
+  return graph_.Info(ir_tensor);
+}
+
+std::string Importer::NewTensorName(const std::string& base) {
+  std::string name = base;
+  for (int k = 1; used_names_.count(name) != 0 || graph_.HasTensor(name); ++k) {
+    name = base + "_" + std::to_string(k);
+  }
+  used_names_.insert(name);
+  return name;
+}
+
+std::string Importer::AddConstant(const std::string& base, Tensor value, QuantParams quant) {
+  const std::string name = NewTensorName(base);
+  graph_.AddConstant(name, std::move(value), std::move(quant));
+  return name;
+}
+
+golden::Node Importer::MakeNode(const OnnxNode& n, const std::string& op,
+                                std::vector<std::string> inputs, std::vector<std::string> outputs,
+                                const std::string& suffix) {
+  golden::Node node;
+  std::string name = n.name + suffix;
+  // Unique among the IR nodes, and an extra node of n never takes another ONNX node's name.
+  for (int k = 1;
+       ir_node_names_.count(name) != 0 || (name != n.name && node_names_.count(name) != 0); ++k) {
+    name = n.name + suffix + "_" + std::to_string(k);
+  }
+  node.name = name;
+  node.op = op;
+  node.inputs = std::move(inputs);
+  node.outputs = std::move(outputs);
+  return node;
+}
+
+void Importer::Emit(const OnnxNode& n, golden::Node node, const std::vector<DType>& out_dtypes,
+                    const std::map<std::string, QuantParams>& quant) {
+  const golden::OpDef* def = golden::FindOp(node.op);
+  if (def == nullptr) Fail(n, "the IR has no op '" + node.op + "'");
+  for (std::size_t i = 0; i < node.outputs.size(); ++i) {
+    const std::string& out = node.outputs[i];
+    if (out.empty()) Fail(n, "output " + std::to_string(i) + " has no name");
+    if (graph_.HasTensor(out)) Fail(n, "output '" + out + "' is defined twice");
+    golden::TensorInfo info{out, out_dtypes.at(i), {}, {}};
+    if (auto it = quant.find(out); it != quant.end()) {
+      info.quant = it->second;
+    } else if (const QuantParams* q = Quant(out)) {
+      info.quant = *q;
+    }
+    graph_.tensors[out] = std::move(info);
+    used_names_.insert(out);
+  }
+  try {
+    def->infer(node, graph_);
+  } catch (const Error& e) {
+    Relabel(n, node.Label(), e.what());
+  }
+  ir_node_names_.insert(node.name);
+  graph_.nodes.push_back(std::move(node));
+}
+
+void Importer::SetWindowAttributes(const OnnxNode& n, golden::Node& node, const Shape& in_shape,
+                                   const std::vector<std::int64_t>& kernel, bool dilations,
+                                   bool ceil_mode) const {
+  auto pair_attr = [&](const char* name, std::size_t size,
+                       std::vector<std::int64_t> fallback) -> std::vector<std::int64_t> {
+    std::vector<std::int64_t> v = AttrInts(n, name).value_or(std::move(fallback));
+    if (v.size() != size) {
+      Fail(n, std::string(name) + " " + golden::ShapeToString(v) + " has " +
+                  std::to_string(v.size()) + " entries, expected " + std::to_string(size) +
+                  " (only 2-D windows over NCHW tensors are supported)");
+    }
+    return v;
+  };
+  const std::vector<std::int64_t> strides = pair_attr("strides", 2, {1, 1});
+  const std::vector<std::int64_t> dilation =
+      dilations ? pair_attr("dilations", 2, {1, 1}) : std::vector<std::int64_t>{1, 1};
+  std::vector<std::int64_t> pads = pair_attr("pads", 4, {0, 0, 0, 0});
+  for (std::int64_t s : strides) {
+    if (s <= 0) Fail(n, "strides must be positive, got " + golden::ShapeToString(strides));
+  }
+  for (std::int64_t d : dilation) {
+    if (d <= 0) Fail(n, "dilations must be positive, got " + golden::ShapeToString(dilation));
+  }
+  const std::string auto_pad = AttrString(n, "auto_pad", "NOTSET");
+  if (auto_pad == "VALID") {
+    pads = {0, 0, 0, 0};
+  } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (in_shape.size() != 4) {
+      Fail(n, "auto_pad " + auto_pad + " needs an NCHW input, got shape " +
+                  golden::ShapeToString(in_shape));
+    }
+    // Output size ceil(in / stride); the padding that achieves it, the odd pixel at the end
+    // (SAME_UPPER) or at the beginning (SAME_LOWER).
+    for (std::size_t a = 0; a < 2; ++a) {
+      const std::int64_t in = in_shape[2 + a];
+      const std::int64_t out = (in + strides[a] - 1) / strides[a];
+      const std::int64_t total = std::max<std::int64_t>(
+          0, (out - 1) * strides[a] + (kernel[a] - 1) * dilation[a] + 1 - in);
+      const std::int64_t small = total / 2;
+      const std::int64_t large = total - small;
+      pads[a] = auto_pad == "SAME_UPPER" ? small : large;
+      pads[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+    }
+  } else if (auto_pad != "NOTSET") {
+    Fail(n, "auto_pad '" + auto_pad +
+                "' is not supported (expected NOTSET, SAME_UPPER, SAME_LOWER or VALID)");
+  }
+  node.attrs.Set("strides", strides);
+  node.attrs.Set("pads", pads);
+  if (dilations) node.attrs.Set("dilations", dilation);
+  if (ceil_mode) {
+    const std::int64_t ceil = AttrInt(n, "ceil_mode", 0);
+    if (ceil != 0 && ceil != 1) Fail(n, "ceil_mode must be 0 or 1, got " + std::to_string(ceil));
+    // With auto_pad the output size is fixed by the padding computed above.
+    node.attrs.Set("ceil_mode", auto_pad == "NOTSET" ? ceil : std::int64_t{0});
+  }
+}
+
+// ---- Layout, pool and float host ops ------------------------------------------------------------
+
+golden::Node LayoutNode(Importer& im, const OnnxNode& n, const std::string& x,
+                        const std::string& out) {
+  const std::string& op = n.op();
+  golden::Node node = im.MakeNode(n, op, {x}, {out});
+  if (op == "Identity") {
+    im.CheckAttributes(n, {});
+  } else if (op == "Reshape") {
+    std::vector<std::int64_t> shape;
+    if (im.opset() < 5) {
+      im.CheckAttributes(n, {"shape"});
+      const auto attr = im.AttrInts(n, "shape");
+      if (!attr) im.Fail(n, "missing attribute 'shape'");
+      shape = *attr;
+    } else {
+      im.CheckAttributes(n, {"allowzero"});
+      shape = im.ConstantInts(n, 1, "shape");
+    }
+    node.attrs.Set("shape", shape);
+    node.attrs.Set("allowzero", im.AttrInt(n, "allowzero", 0));
+  } else if (op == "Flatten") {
+    im.CheckAttributes(n, {"axis"});
+    node.attrs.Set("axis", im.AttrInt(n, "axis", 1));
+  } else if (op == "Transpose") {
+    im.CheckAttributes(n, {"perm"});
+    std::vector<std::int64_t> perm;
+    if (auto attr = im.AttrInts(n, "perm")) {
+      perm = *attr;
+    } else {
+      const auto rank = static_cast<std::int64_t>(im.Info(x).shape.size());
+      for (std::int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
+    }
+    node.attrs.Set("perm", perm);
+  } else {
+    im.Fail(n, "not a layout op");
+  }
+  return node;
+}
+
+golden::Node PoolNode(Importer& im, const OnnxNode& n, const std::string& x,
+                      const std::string& out) {
+  const bool max = n.op() == "MaxPool";
+  if (max) {
+    im.CheckAttributes(n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
+                           "storage_order", "strides"});
+    if (n.output_count() != 1 || n.Out(0).empty()) {
+      im.Fail(n, "the Indices output is not supported");
+    }
+  } else {
+    im.CheckAttributes(
+        n, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
+  }
+  const std::vector<std::int64_t> kernel = PoolKernel(im, n);
+  golden::Node node = im.MakeNode(n, n.op(), {x}, {out});
+  node.attrs.Set("kernel_shape", kernel);
+  if (!max) node.attrs.Set("count_include_pad", im.AttrInt(n, "count_include_pad", 0));
+  im.SetWindowAttributes(n, node, im.Info(x).shape, kernel, max, true);
+  return node;
+}
+
+namespace {
+
+bool IsFloat(const Importer& im, const std::string& ir_tensor) {
+  return im.Info(ir_tensor).dtype == DType::kFloat32;
+}
+
+void ConvertLayout(Importer& im, const OnnxNode& n) {
+  const std::string x = im.Operand(n, 0, "data");
+  im.Emit(n, LayoutNode(im, n, x, n.Out(0)), {im.Info(x).dtype});
+}
+
+void ConvertConcat(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"axis"});
+  if (!im.HasAttr(n, "axis")) im.Fail(n, "missing attribute 'axis'");
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < n.input_count(); ++i) {
+    inputs.push_back(im.Operand(n, i, "input " + std::to_string(i)));
+  }
+  if (inputs.empty()) im.Fail(n, "has no inputs");
+  const DType dtype = im.Info(inputs[0]).dtype;
+  if (golden::IsInteger(dtype)) {
+    // ONNX concatenates stored integers; the IR's Concat would requantize an input whose
+    // parameters differ from the output's, which this Concat does not do.
+    const QuantParams* out_q = im.Quant(n.Out(0));
+    for (const std::string& in : inputs) {
+      const QuantParams& q = im.Info(in).quant;
+      const QuantParams& first = im.Info(inputs[0]).quant;
+      if (q != first || (out_q != nullptr && !q.empty() && *out_q != q)) {
+        im.Fail(n, "input '" + in + "' has " + DescribeQuant(q) +
+                       ", unlike the other inputs or the output; ONNX Concat joins stored "
+                       "integers (use QLinearConcat, or Q/DQ around a float Concat, to "
+                       "requantize)");
+      }
+    }
+  }
+  golden::Node node = im.MakeNode(n, "Concat", inputs, {n.Out(0)});
+  node.attrs.Set("axis", im.AttrInt(n, "axis", 0));
+  im.Emit(n, std::move(node), {dtype});
+}
+
+void ConvertPool(Importer& im, const OnnxNode& n) {
+  const std::string x = im.Operand(n, 0, "X");
+  if (n.op() == "AveragePool" && !IsFloat(im, x)) {
+    im.Fail(n, "input '" + x + "' is " + TypeText(im.Info(x).dtype) +
+                   "; ONNX AveragePool takes real numbers (use QLinearAveragePool or Q/DQ)");
+  }
+  im.Emit(n, PoolNode(im, n, x, n.Out(0)), {im.Info(x).dtype});
+}
+
+void ConvertGlobalAveragePool(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {});
+  const std::string x = im.Operand(n, 0, "X");
+  if (!IsFloat(im, x)) {
+    im.Fail(n, "input '" + x + "' is " + TypeText(im.Info(x).dtype) +
+                   "; ONNX GlobalAveragePool takes real numbers (use QLinearGlobalAveragePool or "
+                   "Q/DQ)");
+  }
+  im.Emit(n, im.MakeNode(n, "GlobalAveragePool", {x}, {n.Out(0)}), {DType::kFloat32});
+}
+
+// An integer clip bound: given as an integer it is a stored value already; given as a real number
+// (opset-6 attributes, or a float bound) it is quantized with the tensor's parameters.
+std::int64_t IntegerBound(Importer& im, const OnnxNode& n, const std::string& x, double value,
+                          bool is_integer, const char* which) {
+  const DType dtype = im.Info(x).dtype;
+  if (is_integer) {
+    return std::clamp<std::int64_t>(static_cast<std::int64_t>(value), golden::DTypeMin(dtype),
+                                    golden::DTypeMax(dtype));
+  }
+  const QuantParams& q = im.Info(x).quant;
+  if (q.empty() || q.per_axis()) {
+    im.Fail(n, std::string(which) + " bound " + FloatText(value) + " is a real number but '" + x +
+                   "' (" + TypeText(dtype) + ") has no per-tensor scale to quantize it with");
+  }
+  const double limit = std::numeric_limits<float>::max();
+  return golden::QuantizeValue(static_cast<float>(std::clamp(value, -limit, limit)), q.scale(0),
+                               q.zero_point(0), dtype);
+}
+
+void ConvertClip(Importer& im, const OnnxNode& n) {
+  const std::string x = im.Operand(n, 0, "input");
+  std::optional<double> bound[2];
+  bool integer_bound[2] = {false, false};
+  if (im.opset() < 11) {
+    im.CheckAttributes(n, {"min", "max"});
+    if (auto v = im.AttrFloat(n, "min")) bound[0] = *v;
+    if (auto v = im.AttrFloat(n, "max")) bound[1] = *v;
+  } else {
+    im.CheckAttributes(n, {});
+    const char* roles[2] = {"min", "max"};
+    for (std::size_t k = 0; k < 2; ++k) {
+      if (!n.Has(k + 1)) continue;
+      const std::vector<double> v = im.ConstantReals(n, k + 1, roles[k]);
+      if (v.size() != 1) {
+        im.Fail(n, std::string(roles[k]) + " '" + n.In(k + 1) + "' has " +
+                       std::to_string(v.size()) + " values; expected a scalar");
+      }
+      bound[k] = v[0];
+      const std::optional<DType> t = onnx_model::DTypeFromOnnx(im.ConstantElemType(n.In(k + 1)));
+      integer_bound[k] = !t || golden::IsInteger(*t);
+    }
+  }
+  golden::Node node = im.MakeNode(n, "Clip", {x}, {n.Out(0)});
+  const DType dtype = im.Info(x).dtype;
+  const char* names[2] = {"min", "max"};
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (!bound[k]) continue;
+    if (dtype == DType::kFloat32) {
+      node.attrs.Set(names[k], *bound[k]);
+    } else {
+      node.attrs.Set(names[k], IntegerBound(im, n, x, *bound[k], integer_bound[k], names[k]));
+    }
+  }
+  im.Emit(n, std::move(node), {dtype});
+}
+
+void ConvertRelu(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {});
+  const std::string x = im.Operand(n, 0, "X");
+  const DType dtype = im.Info(x).dtype;
+  if (dtype == DType::kFloat32) {
+    im.Emit(n, im.MakeNode(n, "Relu", {x}, {n.Out(0)}), {dtype});
+    return;
+  }
+  // ONNX Relu on an integer tensor is max(q, 0) on the stored integers.
+  golden::Node node = im.MakeNode(n, "Clip", {x}, {n.Out(0)});
+  node.attrs.Set("min", std::int64_t{0});
+  im.Emit(n, std::move(node), {dtype});
+}
+
+// Add, Sub, Mul, Div on real numbers.
+void ConvertBinaryFloat(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {});
+  if (n.input_count() != 2) im.Fail(n, "expects 2 inputs");
+  const std::string a = im.Operand(n, 0, "A");
+  const std::string b = im.Operand(n, 1, "B");
+  for (const std::string& t : {a, b}) {
+    if (!IsFloat(im, t)) {
+      im.Fail(n, "input '" + t + "' is " + TypeText(im.Info(t).dtype) + "; " + n.op() +
+                     " is imported for float32 only (integer arithmetic on stored values is not "
+                     "an IR op; quantized addition is QLinearAdd or DequantizeLinear → Add → "
+                     "QuantizeLinear)");
+    }
+  }
+  im.Emit(n, im.MakeNode(n, n.op(), {a, b}, {n.Out(0)}), {DType::kFloat32});
+}
+
+// Max, Min: variadic, as in the IR.
+void ConvertVariadic(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {});
+  if (n.input_count() == 0) im.Fail(n, "has no inputs");
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < n.input_count(); ++i) {
+    inputs.push_back(im.Operand(n, i, "data_" + std::to_string(i)));
+    if (!IsFloat(im, inputs.back())) {
+      im.Fail(n, "input '" + inputs.back() + "' is " + TypeText(im.Info(inputs.back()).dtype) +
+                     "; " + n.op() + " is imported for float32 only");
+    }
+  }
+  im.Emit(n, im.MakeNode(n, n.op(), std::move(inputs), {n.Out(0)}), {DType::kFloat32});
+}
+
+void ConvertUnaryFloat(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {});
+  const std::string x = im.Operand(n, 0, "X");
+  im.Emit(n, im.MakeNode(n, n.op(), {x}, {n.Out(0)}), {DType::kFloat32});
+}
+
+void ConvertCast(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"to"});
+  const onnx::AttributeProto* to = im.FindAttr(n, "to");
+  if (to == nullptr) im.Fail(n, "missing attribute 'to'");
+  const auto elem = static_cast<std::int32_t>(im.AttrInt(n, "to", 0));
+  const std::optional<DType> dtype = onnx_model::DTypeFromOnnx(elem);
+  if (!dtype) {
+    im.Fail(n, "cast to " + onnx_model::OnnxTypeName(elem) +
+                   " is not supported (only UINT8, INT8, INT32 and FLOAT)");
+  }
+  const std::string x = im.Operand(n, 0, "input");
+  golden::Node node = im.MakeNode(n, "Cast", {x}, {n.Out(0)});
+  node.attrs.Set("to", TypeText(*dtype));
+  im.Emit(n, std::move(node), {*dtype});
+}
+
+void ConvertReduce(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"axes", "keepdims"});
+  if (n.input_count() > 1) im.Fail(n, "axes given as an input are not supported");
+  const std::string x = im.Operand(n, 0, "data");
+  golden::Node node = im.MakeNode(n, n.op(), {x}, {n.Out(0)});
+  if (auto axes = im.AttrInts(n, "axes")) node.attrs.Set("axes", *axes);
+  node.attrs.Set("keepdims", im.AttrInt(n, "keepdims", 1));
+  im.Emit(n, std::move(node), {im.Info(x).dtype});
+}
+
+// The data inputs of ONNX's Conv, Gemm, MatMul, BatchNormalization and Softmax
+// must be real numbers here: their quantized forms are the QOperator ops or QDQ patterns.
+void RequireFloatInputs(Importer& im, const OnnxNode& n) {
+  for (std::size_t i = 0; i < n.input_count(); ++i) {
+    if (!n.Has(i)) continue;
+    const std::string t = im.Operand(n, i, "input " + std::to_string(i));
+    if (!IsFloat(im, t)) {
+      im.Fail(n, "input '" + t + "' is " + TypeText(im.Info(t).dtype) + "; " + n.op() +
+                     " is imported for float32 only (its quantized forms are the QLinear and "
+                     "Integer ops, or DequantizeLinear → " +
+                     n.op() + " → QuantizeLinear)");
+    }
+  }
+}
+
+// Conv and MatMul on real numbers: the IR's float32 Conv and MatMul (host ops).
+void ConvertFloatConvOrMatMul(Importer& im, const OnnxNode& n) {
+  RequireFloatInputs(im, n);
+  if (n.op() == "Conv") {
+    ConvertConv(im, n, 1, 2, DType::kFloat32);
+  } else {
+    ConvertMatMul(im, n, 1, DType::kFloat32);
+  }
+}
+
+void ConvertGemm(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"alpha", "beta", "transA", "transB"});
+  RequireFloatInputs(im, n);
+  std::vector<std::string> inputs = {im.Operand(n, 0, "A"), im.Operand(n, 1, "B")};
+  if (n.Has(2)) inputs.push_back(im.Operand(n, 2, "C"));
+  golden::Node node = im.MakeNode(n, "Gemm", std::move(inputs), {n.Out(0)});
+  node.attrs.Set("alpha", static_cast<double>(im.AttrFloat(n, "alpha", 1.0f)));
+  node.attrs.Set("beta", static_cast<double>(im.AttrFloat(n, "beta", 1.0f)));
+  node.attrs.Set("transA", im.AttrInt(n, "transA", 0));
+  node.attrs.Set("transB", im.AttrInt(n, "transB", 0));
+  im.Emit(n, std::move(node), {DType::kFloat32});
+}
+
+// Inference form only: the running mean and variance are inputs, one output.
+void ConvertBatchNormalization(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"epsilon", "momentum", "spatial", "training_mode"});
+  if (im.AttrInt(n, "training_mode", 0) != 0) {
+    im.Fail(n,
+            "training_mode = 1 is not supported; only inference (with the running mean and "
+            "variance as inputs)");
+  }
+  if (im.AttrInt(n, "spatial", 1) != 1) {
+    im.Fail(n, "spatial = 0 (statistics per element, not per channel) is not supported");
+  }
+  for (std::size_t i = 1; i < n.output_count(); ++i) {
+    if (!n.Out(i).empty()) {
+      im.Fail(n, "output " + std::to_string(i) + " ('" + n.Out(i) +
+                     "') is a training output; only the inference form (one output) is supported");
+    }
+  }
+  if (n.input_count() != 5) {
+    im.Fail(n, "expects 5 inputs (X, scale, B, input_mean, input_var), has " +
+                   std::to_string(n.input_count()));
+  }
+  RequireFloatInputs(im, n);
+  const char* roles[5] = {"X", "scale", "B", "input_mean", "input_var"};
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < 5; ++i) inputs.push_back(im.Operand(n, i, roles[i]));
+  golden::Node node = im.MakeNode(n, "BatchNormalization", std::move(inputs), {n.Out(0)});
+  node.attrs.Set("epsilon", static_cast<double>(im.AttrFloat(n, "epsilon", 1e-5f)));
+  im.Emit(n, std::move(node), {DType::kFloat32});
+}
+
+// Opset 13 normalizes along `axis` (default −1): the IR's Softmax. Before opset 13 the input is
+// seen as a matrix [d0·…·d(axis−1), d(axis)·…·d(n−1)] (axis default 1) normalized along its rows:
+// the same as the IR's Softmax over the last axis when axis is the last dimension, else emitted
+// as Reshape → Softmax → Reshape.
+void ConvertSoftmax(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"axis"});
+  RequireFloatInputs(im, n);
+  const std::string x = im.Operand(n, 0, "input");
+  const Shape shape = im.Info(x).shape;
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  std::int64_t axis = im.AttrInt(n, "axis", im.opset() >= 13 ? -1 : 1);
+  if (axis < -rank || axis >= rank) {
+    im.Fail(n, "axis " + std::to_string(axis) + " is out of range for input '" + x + "' of shape " +
+                   golden::ShapeToString(shape));
+  }
+  if (axis < 0) axis += rank;
+  if (im.opset() >= 13 || axis == rank - 1) {
+    golden::Node node = im.MakeNode(n, "Softmax", {x}, {n.Out(0)});
+    node.attrs.Set("axis", axis);
+    im.Emit(n, std::move(node), {DType::kFloat32});
+    return;
+  }
+  std::int64_t rows = 1;
+  std::int64_t cols = 1;
+  for (std::int64_t d = 0; d < rank; ++d)
+    (d < axis ? rows : cols) *= shape[static_cast<std::size_t>(d)];
+  const std::string matrix = im.NewTensorName(n.Out(0) + "_2d");
+  const std::string normalized = im.NewTensorName(n.Out(0) + "_2d_softmax");
+  golden::Node to_matrix = im.MakeNode(n, "Reshape", {x}, {matrix}, "_to_2d");
+  to_matrix.attrs.Set("shape", std::vector<std::int64_t>{rows, cols});
+  to_matrix.attrs.Set("allowzero", std::int64_t{1});
+  im.Emit(n, std::move(to_matrix), {DType::kFloat32});
+  golden::Node softmax = im.MakeNode(n, "Softmax", {matrix}, {normalized});
+  softmax.attrs.Set("axis", std::int64_t{1});
+  im.Emit(n, std::move(softmax), {DType::kFloat32});
+  golden::Node back = im.MakeNode(n, "Reshape", {normalized}, {n.Out(0)}, "_from_2d");
+  back.attrs.Set("shape", std::vector<std::int64_t>(shape.begin(), shape.end()));
+  back.attrs.Set("allowzero", std::int64_t{1});
+  im.Emit(n, std::move(back), {DType::kFloat32});
+}
+
+void ConvertLeakyRelu(Importer& im, const OnnxNode& n) {
+  im.CheckAttributes(n, {"alpha"});
+  const std::string x = im.Operand(n, 0, "X");
+  golden::Node node = im.MakeNode(n, "LeakyRelu", {x}, {n.Out(0)});
+  node.attrs.Set("alpha", static_cast<double>(im.AttrFloat(n, "alpha", 0.01f)));
+  im.Emit(n, std::move(node), {DType::kFloat32});
+}
+
+bool ConvertCommon(Importer& im, const OnnxNode& n) {
+  const std::string& op = n.op();
+  if (op == "Identity" || op == "Reshape" || op == "Flatten" || op == "Transpose") {
+    ConvertLayout(im, n);
+  } else if (op == "Concat") {
+    ConvertConcat(im, n);
+  } else if (op == "MaxPool" || op == "AveragePool") {
+    ConvertPool(im, n);
+  } else if (op == "GlobalAveragePool") {
+    ConvertGlobalAveragePool(im, n);
+  } else if (op == "Clip") {
+    ConvertClip(im, n);
+  } else if (op == "Relu") {
+    ConvertRelu(im, n);
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    ConvertBinaryFloat(im, n);
+  } else if (op == "Max" || op == "Min") {
+    ConvertVariadic(im, n);
+  } else if (op == "Round" || op == "Sigmoid" || op == "Tanh") {
+    ConvertUnaryFloat(im, n);
+  } else if (op == "Cast") {
+    ConvertCast(im, n);
+  } else if (op == "ReduceMax" || op == "ReduceMin") {
+    ConvertReduce(im, n);
+  } else if (op == "Conv" || op == "MatMul") {
+    ConvertFloatConvOrMatMul(im, n);
+  } else if (op == "Gemm") {
+    ConvertGemm(im, n);
+  } else if (op == "BatchNormalization") {
+    ConvertBatchNormalization(im, n);
+  } else if (op == "Softmax") {
+    ConvertSoftmax(im, n);
+  } else if (op == "LeakyRelu") {
+    ConvertLeakyRelu(im, n);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Importer::EmitNode(const OnnxNode& n) {
+  const std::string& domain = n.proto->domain();
+  if (IsDefaultDomain(domain) && n.op() == "Constant") return;  // a constant value (pass 1)
+  if (IsDefaultDomain(domain) || domain == kMicrosoftDomain) {
+    if (ConvertQOperator(*this, n)) return;
+    if (IsDefaultDomain(domain) && ConvertCommon(*this, n)) return;
+  }
+  std::string message = source_ + ": node '" + n.name + "' (" + n.op() + "): op is not supported";
+  if (!IsDefaultDomain(domain)) message += " (domain '" + domain + "')";
+  throw Error(message);
+}
+
+void Importer::Finish() {
+  for (const onnx::ValueInfoProto& input : onnx_graph_.input()) {
+    const std::string& name = input.name();
+    if (graph_inputs_.count(name) == 0 || bound_.count(name) != 0) continue;
+    if (!graph_.HasTensor(name)) graph_.tensors[name] = GraphInputInfo(input);
+    graph_.inputs.push_back(name);
+  }
+  for (const onnx::ValueInfoProto& output : onnx_graph_.output()) {
+    const std::string& name = output.name();
+    if (!graph_.HasTensor(name)) {
+      if (const ConstantValue* c = FindConstant(name)) {
+        Tensor value;
+        try {
+          value = c->bound != nullptr ? *c->bound : onnx_model::TensorFromProto(*c->proto);
+        } catch (const Error& e) {
+          FailModel("graph output '" + name + "': " + e.what());
+        }
+        graph_.AddConstant(name, std::move(value));
+      } else {
+        FailModel("graph output '" + name + "' is not produced by any node");
+      }
+    }
+    graph_.outputs.push_back(name);
+  }
+  try {
+    graph_.Validate();
+  } catch (const Error& e) {
+    FailModel(std::string("the imported graph is not valid: ") + e.what());
+  }
+  // The model's declared output types, where it states them, must be what the graph computes.
+  for (const onnx::ValueInfoProto& output : onnx_graph_.output()) {
+    if (!output.type().has_tensor_type()) continue;
+    const onnx::TypeProto_Tensor& type = output.type().tensor_type();
+    const golden::TensorInfo& info = graph_.Info(output.name());
+    if (type.elem_type() != onnx::TensorProto::UNDEFINED &&
+        onnx_model::DTypeFromOnnx(type.elem_type()) != info.dtype) {
+      FailModel("graph output '" + output.name() + "' is declared " +
+                onnx_model::OnnxTypeName(type.elem_type()) + " but the imported graph computes " +
+                TypeText(info.dtype));
+    }
+    if (!type.has_shape()) continue;
+    bool known = true;
+    Shape declared;
+    for (const auto& dim : type.shape().dim()) {
+      known = known && dim.has_dim_value();
+      declared.push_back(dim.dim_value());
+    }
+    if (known && declared != info.shape) {
+      FailModel("graph output '" + output.name() + "' is declared " +
+                golden::ShapeToString(declared) + " but the imported graph computes " +
+                golden::ShapeToString(info.shape));
+    }
+  }
+}
+
+}  // namespace onnx_internal
+
+ImportResult ImportOnnxBytes(std::string_view bytes, std::string_view source,
+                             const ImportOptions& options) {
+  const std::string where(source);
+  if (bytes.empty()) throw Error(where + ": the file is empty; expected an ONNX model");
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw Error(where + ": the model is larger than 2 GiB, which protobuf cannot parse");
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    throw Error(where + ": not an ONNX model (the protobuf data is malformed or truncated)");
+  }
+  if (!model.has_ir_version() || !model.has_graph()) {
+    throw Error(where + ": not an ONNX model (" +
+                (model.has_ir_version() ? "it has no graph" : "it has no ir_version") + ")");
+  }
+  return onnx_internal::Importer(model, where, options).Run();
+}
+
+ImportResult ImportOnnxFile(const std::string& path, const ImportOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(path + ": cannot open file");
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (file.bad()) throw Error(path + ": cannot read file");
+  return ImportOnnxBytes(bytes, path, options);
+}
+
+}  // namespace qsa::importer

@@ -1,0 +1,92 @@
+#include "model/golden/dtype.h"
+
+#include <limits>
+
+#include "model/base/error.h"
+
+namespace qsa::golden {
+
+std::string_view DTypeName(DType dtype) {
+  switch (dtype) {
+    case DType::kUInt8:
+      return "uint8";
+    case DType::kInt8:
+      return "int8";
+    case DType::kInt32:
+      return "int32";
+    case DType::kFloat32:
+      return "float32";
+  }
+  return "?";
+}
+
+std::optional<DType> ParseDType(std::string_view name) {
+  for (DType d : {DType::kUInt8, DType::kInt8, DType::kInt32, DType::kFloat32}) {
+    if (DTypeName(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
+std::size_t DTypeSize(DType dtype) {
+  switch (dtype) {
+    case DType::kUInt8:
+    case DType::kInt8:
+      return 1;
+    case DType::kInt32:
+    case DType::kFloat32:
+      return 4;
+  }
+  return 0;
+}
+
+bool IsInteger(DType dtype) { return dtype != DType::kFloat32; }
+
+bool IsQuantizedType(DType dtype) { return dtype == DType::kUInt8 || dtype == DType::kInt8; }
+
+std::int64_t DTypeMin(DType dtype) {
+  switch (dtype) {
+    case DType::kUInt8:
+      return 0;
+    case DType::kInt8:
+      return -128;
+    case DType::kInt32:
+      return std::numeric_limits<std::int32_t>::min();
+    case DType::kFloat32:
+      break;
+  }
+  throw Error("float32 has no integer range");
+}
+
+std::int64_t DTypeMax(DType dtype) {
+  switch (dtype) {
+    case DType::kUInt8:
+      return 255;
+    case DType::kInt8:
+      return 127;
+    case DType::kInt32:
+      return std::numeric_limits<std::int32_t>::max();
+    case DType::kFloat32:
+      break;
+  }
+  throw Error("float32 has no integer range");
+}
+
+std::int64_t NumElements(const Shape& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) throw Error("negative dimension in shape " + ShapeToString(shape));
+    n *= d;
+  }
+  return n;
+}
+
+std::string ShapeToString(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+}  // namespace qsa::golden

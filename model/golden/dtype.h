@@ -1,0 +1,72 @@
+// Element types of qsa tensors and their value ranges.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qsa::golden {
+
+enum class DType : std::uint8_t { kUInt8, kInt8, kInt32, kFloat32 };
+
+// "uint8", "int8", "int32", "float32".
+std::string_view DTypeName(DType dtype);
+std::optional<DType> ParseDType(std::string_view name);
+std::size_t DTypeSize(DType dtype);
+bool IsInteger(DType dtype);
+// uint8 and int8: the types an activation or weight is quantized to.
+bool IsQuantizedType(DType dtype);
+// Smallest and largest representable value of an integer type.
+std::int64_t DTypeMin(DType dtype);
+std::int64_t DTypeMax(DType dtype);
+
+// C++ element type of each DType.
+template <DType D>
+struct DTypeTraits;
+template <>
+struct DTypeTraits<DType::kUInt8> {
+  using type = std::uint8_t;
+};
+template <>
+struct DTypeTraits<DType::kInt8> {
+  using type = std::int8_t;
+};
+template <>
+struct DTypeTraits<DType::kInt32> {
+  using type = std::int32_t;
+};
+template <>
+struct DTypeTraits<DType::kFloat32> {
+  using type = float;
+};
+
+template <typename T>
+constexpr DType DTypeOf();
+template <>
+constexpr DType DTypeOf<std::uint8_t>() {
+  return DType::kUInt8;
+}
+template <>
+constexpr DType DTypeOf<std::int8_t>() {
+  return DType::kInt8;
+}
+template <>
+constexpr DType DTypeOf<std::int32_t>() {
+  return DType::kInt32;
+}
+template <>
+constexpr DType DTypeOf<float>() {
+  return DType::kFloat32;
+}
+
+using Shape = std::vector<std::int64_t>;
+
+// Product of the dimensions (1 for a scalar); throws qsa::Error on a negative dimension.
+std::int64_t NumElements(const Shape& shape);
+// "[1,3,224,224]".
+std::string ShapeToString(const Shape& shape);
+
+}  // namespace qsa::golden

@@ -1,0 +1,507 @@
+#include "model/isa/simulator.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <span>
+
+#include "model/base/error.h"
+#include "model/base/hex.h"
+
+namespace qsa::isa {
+namespace {
+
+// Programs address DRAM with 32-bit fields; a program may not claim more.
+constexpr std::uint64_t kMaxDramSize = std::uint64_t{1} << 32;
+// Cycles from the last row entering the post-processor, vector unit or pooling unit to its
+// result being written (docs/isa.md, "Timing model").
+constexpr std::int64_t kVectorLatency = 4;
+
+// A bounded FIFO in simulated time. An entry may enter only while there is room, and no earlier
+// than the cycle at which the entry `capacity` places ahead of it left.
+template <typename T>
+class TimedFifo {
+ public:
+  explicit TimedFifo(int capacity)
+      : capacity_(static_cast<std::size_t>(capacity)), departures_(capacity_, 0) {}
+
+  bool empty() const { return entries_.empty(); }
+  bool full() const { return entries_.size() >= capacity_; }
+  std::size_t capacity() const { return capacity_; }
+  const T& front() const { return entries_.front(); }
+
+  // The cycle from which the next entry has room (0 while fewer than `capacity` have entered).
+  std::int64_t RoomCycle() const { return departures_[entered_ % capacity_]; }
+  void Push(T value) {
+    entries_.push_back(std::move(value));
+    ++entered_;
+  }
+  // Removes the front entry at `cycle`.
+  T Pop(std::int64_t cycle) {
+    T value = std::move(entries_.front());
+    entries_.pop_front();
+    departures_[left_ % capacity_] = cycle;
+    ++left_;
+    return value;
+  }
+
+ private:
+  std::size_t capacity_;
+  std::deque<T> entries_;
+  // departures_[k % capacity] is the cycle at which entry k left; the ring holds the last
+  // `capacity` departures, which include the one the next entry waits for.
+  std::vector<std::int64_t> departures_;
+  std::size_t entered_ = 0;
+  std::size_t left_ = 0;
+};
+
+// The four token queues, one per direction between neighbouring instruction queues.
+struct Link {
+  Queue from;
+  Queue to;
+};
+constexpr std::array<Link, 4> kLinks = {{{Queue::kLoad, Queue::kCompute},
+                                         {Queue::kCompute, Queue::kLoad},
+                                         {Queue::kCompute, Queue::kStore},
+                                         {Queue::kStore, Queue::kCompute}}};
+
+int LinkIndex(Queue from, Queue to) {
+  for (std::size_t k = 0; k < kLinks.size(); ++k) {
+    if (kLinks[k].from == from && kLinks[k].to == to) return static_cast<int>(k);
+  }
+  throw Error("internal error: no token queue from " + std::string(QueueName(from)) + " to " +
+              std::string(QueueName(to)));
+}
+
+Queue Neighbour(Queue queue, int step) {
+  return static_cast<Queue>(static_cast<int>(queue) + step);
+}
+
+// Up to two token queues (indices into kLinks).
+struct LinkSet {
+  std::array<int, 2> links{};
+  int count = 0;
+  void Add(int link) { links[static_cast<std::size_t>(count++)] = link; }
+  const int* begin() const { return links.data(); }
+  const int* end() const { return links.data() + count; }
+};
+
+// The token queues an instruction pops from and pushes into (CheckWord has ruled out flags toward
+// a missing neighbour).
+struct TokenUse {
+  LinkSet pops;
+  LinkSet pushes;
+};
+
+TokenUse TokenUseOf(Queue queue, const Deps& deps) {
+  TokenUse use;
+  if (deps.pop_prev) use.pops.Add(LinkIndex(Neighbour(queue, -1), queue));
+  if (deps.pop_next) use.pops.Add(LinkIndex(Neighbour(queue, 1), queue));
+  if (deps.push_prev) use.pushes.Add(LinkIndex(queue, Neighbour(queue, -1)));
+  if (deps.push_next) use.pushes.Add(LinkIndex(queue, Neighbour(queue, 1)));
+  return use;
+}
+
+// "1 token", "8 tokens".
+std::string Plural(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// Decodes and checks every word, and the program's shape: one finish, last; DRAM image and size.
+std::vector<Instruction> CheckProgram(const ArchConfig& arch, const Program& program) {
+  CheckProgramArch(program, arch, "(in memory)");
+  const std::int64_t count = static_cast<std::int64_t>(program.instructions.size());
+  if (count == 0) throw Error("the program has no instructions; it must end with finish");
+  std::vector<Instruction> decoded;
+  decoded.reserve(program.instructions.size());
+  for (std::int64_t i = 0; i < count; ++i) {
+    decoded.push_back(CheckWord(program.instructions[static_cast<std::size_t>(i)], i));
+    const bool is_finish = std::holds_alternative<Finish>(decoded.back());
+    if (is_finish && i != count - 1) {
+      throw Error("instruction " + std::to_string(i) +
+                  " (finish): finish must be the last instruction (the program has " +
+                  Plural(static_cast<std::size_t>(count), "instruction") + ")");
+    }
+    if (!is_finish && i == count - 1) {
+      throw Error("instruction " + std::to_string(i) + " (" +
+                  std::string(MnemonicOf(decoded.back())) +
+                  "): the program's last instruction must be finish");
+    }
+  }
+  if (program.dram_size > kMaxDramSize) {
+    throw Error("the program's DRAM of " + std::to_string(program.dram_size) +
+                " bytes exceeds the 4 GiB that 32-bit addresses reach");
+  }
+  if (program.dram_image.size() > program.dram_size) {
+    throw Error("the program's DRAM image of " + std::to_string(program.dram_image.size()) +
+                " bytes is larger than its DRAM of " + std::to_string(program.dram_size) +
+                " bytes");
+  }
+  return decoded;
+}
+
+// An instruction waiting in its queue, with the cycle it entered the queue.
+struct Pending {
+  std::int64_t index = 0;
+  std::int64_t fetched = 0;
+};
+
+// The timing state of one queue's execution unit.
+struct Unit {
+  std::int64_t issue_free = 0;  // when the unit can take its next instruction
+  std::int64_t last_end = 0;    // when its last instruction completed (completion is in order)
+  bool last_was_gemm = false;
+};
+
+// What an executed instruction costs (docs/isa.md, "Timing model").
+struct Cost {
+  std::int64_t busy = 0;         // cycles the unit is occupied
+  std::int64_t latency = 0;      // cycles after that until the result is complete
+  std::int64_t port_cycles = 0;  // cycles the DRAM port is occupied
+};
+
+// Runs a checked program: fetch into the instruction queues, the token protocol, the choice of
+// the next instruction, timing, counters and trace.
+class Machine {
+ public:
+  Machine(IsaState& state, const std::vector<Instruction>& program, const IsaSimOptions& options)
+      : state_(state),
+        program_(program),
+        options_(options),
+        queues_{TimedFifo<Pending>(state.arch.instruction_queue_depth),
+                TimedFifo<Pending>(state.arch.instruction_queue_depth),
+                TimedFifo<Pending>(state.arch.instruction_queue_depth)},
+        tokens_{TimedFifo<std::int64_t>(state.arch.token_queue_depth),
+                TimedFifo<std::int64_t>(state.arch.token_queue_depth),
+                TimedFifo<std::int64_t>(state.arch.token_queue_depth),
+                TimedFifo<std::int64_t>(state.arch.token_queue_depth)} {
+    queue_of_.reserve(program.size());
+    tokens_of_.reserve(program.size());
+    for (const Instruction& in : program) {
+      queue_of_.push_back(QueueOf(in));
+      tokens_of_.push_back(TokenUseOf(queue_of_.back(), DepsOf(in)));
+    }
+  }
+
+  IsaRunResult Run() {
+    IsaRunResult result;
+    bool finished = false;
+    while (!finished) {
+      Fetch();
+      const std::optional<Choice> next = PickNext();
+      if (!next) throw Error(DeadlockMessage());
+      finished = Step(next->queue, next->start, result);
+    }
+    result.timing.cycles = units_[static_cast<int>(Queue::kCompute)].last_end;
+    return result;
+  }
+
+ private:
+  const Instruction& At(std::int64_t index) const {
+    return program_[static_cast<std::size_t>(index)];
+  }
+  Queue QueueAt(std::int64_t index) const { return queue_of_[static_cast<std::size_t>(index)]; }
+  const TokenUse& TokensAt(std::int64_t index) const {
+    return tokens_of_[static_cast<std::size_t>(index)];
+  }
+  TimedFifo<Pending>& QueueFifo(Queue q) { return queues_[static_cast<int>(q)]; }
+  const TimedFifo<Pending>& QueueFifo(Queue q) const { return queues_[static_cast<int>(q)]; }
+  std::int64_t Count() const { return static_cast<std::int64_t>(program_.size()); }
+
+  // Dispatches instructions in program order until one meets a full queue.
+  void Fetch() {
+    while (pc_ < Count()) {
+      TimedFifo<Pending>& queue = QueueFifo(QueueAt(pc_));
+      if (queue.full()) return;
+      last_fetch_ = std::max(last_fetch_, queue.RoomCycle());
+      queue.Push(Pending{pc_, last_fetch_});
+      ++pc_;
+    }
+  }
+
+  // load.* and store.* (not a sync in those queues): they use the DRAM port.
+  static bool IsDataTransfer(const Instruction& in) {
+    return std::holds_alternative<LoadSp>(in) || std::holds_alternative<LoadAcc>(in) ||
+           std::holds_alternative<LoadParam>(in) || std::holds_alternative<StoreSp>(in) ||
+           std::holds_alternative<StoreAcc>(in);
+  }
+
+  // Whether the head instruction `index` may start now: its tokens are there, the token queues
+  // it pushes into have room and, for finish, the load and store queues are empty.
+  bool CanStart(std::int64_t index) const {
+    const TokenUse& use = TokensAt(index);
+    for (int link : use.pops) {
+      if (tokens_[link].empty()) return false;
+    }
+    for (int link : use.pushes) {
+      if (tokens_[link].full()) return false;
+    }
+    if (std::holds_alternative<Finish>(At(index))) {
+      return QueueFifo(Queue::kLoad).empty() && QueueFifo(Queue::kStore).empty();
+    }
+    return true;
+  }
+
+  // The earliest cycle at which the head of queue q can start.
+  std::int64_t EstimatedStart(Queue q) const {
+    const Pending& head = QueueFifo(q).front();
+    const Instruction& in = At(head.index);
+    const Unit& unit = units_[static_cast<int>(q)];
+    const bool pipelined =
+        q != Queue::kCompute || (unit.last_was_gemm && std::holds_alternative<Gemm>(in));
+    std::int64_t start = std::max(head.fetched, pipelined ? unit.issue_free : unit.last_end);
+    const TokenUse& use = TokensAt(head.index);
+    for (int link : use.pops) start = std::max(start, tokens_[link].front());
+    for (int link : use.pushes) start = std::max(start, tokens_[link].RoomCycle());
+    if (IsDataTransfer(in)) start = std::max(start, port_free_);
+    if (std::holds_alternative<Finish>(in)) {
+      start = std::max({start, units_[static_cast<int>(Queue::kLoad)].last_end,
+                        units_[static_cast<int>(Queue::kStore)].last_end});
+    }
+    return start;
+  }
+
+  // The queue whose head runs next and its estimated start cycle.
+  struct Choice {
+    Queue queue;
+    std::int64_t start;
+  };
+
+  // Among the heads that may start, the one with the earliest estimated start (the lowest
+  // instruction index on a tie).
+  std::optional<Choice> PickNext() const {
+    std::optional<Choice> best;
+    std::int64_t best_index = 0;
+    for (int k = 0; k < kNumQueues; ++k) {
+      const Queue q = static_cast<Queue>(k);
+      if (QueueFifo(q).empty()) continue;
+      const std::int64_t index = QueueFifo(q).front().index;
+      if (!CanStart(index)) continue;
+      const std::int64_t start = EstimatedStart(q);
+      if (!best || start < best->start || (start == best->start && index < best_index)) {
+        best = Choice{q, start};
+        best_index = index;
+      }
+    }
+    return best;
+  }
+
+  Cost CostOf(const Instruction& in, const IsaCounters& before, const IsaCounters& after) const {
+    const ArchConfig& arch = state_.arch;
+    auto transfer = [&](std::int64_t bytes, std::int64_t rows) {
+      const std::int64_t port = CeilDiv(bytes, arch.dram_bytes_per_cycle);
+      return Cost{std::max(port, rows), bytes > 0 ? arch.dram_latency_cycles : 0, port};
+    };
+    auto grid = [](const auto& t) { return std::int64_t{t.ny} * t.nx; };
+    const std::int64_t read = after.dram.bytes_read - before.dram.bytes_read;
+    const std::int64_t written = after.dram.bytes_written - before.dram.bytes_written;
+    if (const auto* x = std::get_if<LoadSp>(&in)) return transfer(read, grid(*x));
+    if (const auto* x = std::get_if<LoadAcc>(&in)) return transfer(read, grid(*x));
+    if (const auto* x = std::get_if<LoadParam>(&in)) return transfer(read, grid(*x));
+    if (const auto* x = std::get_if<StoreSp>(&in)) return transfer(written, grid(*x));
+    if (const auto* x = std::get_if<StoreAcc>(&in)) return transfer(written, grid(*x));
+    if (const auto* x = std::get_if<Gemm>(&in)) {
+      const std::int64_t rows = std::int64_t{x->n_outer} * x->n_inner;
+      return Cost{std::max(rows, x->preload ? std::int64_t{arch.cols} : 0),
+                  std::int64_t{arch.rows} + arch.cols, 0};
+    }
+    if (const auto* x = std::get_if<Post>(&in)) return Cost{x->n, kVectorLatency, 0};
+    if (const auto* x = std::get_if<Vadd>(&in)) return Cost{x->n, kVectorLatency, 0};
+    if (std::holds_alternative<Pool>(in)) {
+      const std::int64_t taps =
+          (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
+      return Cost{taps, kVectorLatency, 0};
+    }
+    return Cost{1, 0, 0};  // sync, finish
+  }
+
+  // Starts (at `start`, from EstimatedStart), executes and completes the head of queue q; true
+  // when it was finish.
+  bool Step(Queue q, std::int64_t start, IsaRunResult& result) {
+    const Pending head = QueueFifo(q).Pop(start);
+    const Instruction& in = At(head.index);
+    const TokenUse& use = TokensAt(head.index);
+    for (int link : use.pops) tokens_[link].Pop(start);
+
+    const bool keep_writes = options_.record_writes || options_.trace != nullptr;
+    std::vector<WriteRecord>* writes = options_.record_writes ? &result.writes : &scratch_writes_;
+    const std::size_t first_write = keep_writes ? writes->size() : 0;
+    const IsaCounters before = result.counters;
+    Execute(state_, in, head.index, result.counters, keep_writes ? writes : nullptr);
+    const Cost cost = CostOf(in, before, result.counters);
+
+    Unit& unit = units_[static_cast<int>(q)];
+    const std::int64_t end = std::max(start + cost.busy + cost.latency, unit.last_end);
+    unit.issue_free = start + cost.busy;
+    unit.last_end = end;
+    unit.last_was_gemm = std::holds_alternative<Gemm>(in);
+    if (IsDataTransfer(in)) port_free_ = std::max(port_free_, start + cost.port_cycles);
+    result.timing.busy[static_cast<std::size_t>(q)] += cost.busy;
+    for (int link : use.pushes) tokens_[link].Push(end);
+
+    if (options_.trace != nullptr) {
+      Trace(head.index, q, start, end, std::span(*writes).subspan(first_write));
+    }
+    if (!options_.record_writes) scratch_writes_.clear();
+    return std::holds_alternative<Finish>(in);
+  }
+
+  void Trace(std::int64_t index, Queue q, std::int64_t start, std::int64_t end,
+             std::span<const WriteRecord> writes) const {
+    std::ostream& out = *options_.trace;
+    out << '#' << index << ' ' << QueueName(q) << ' ' << MnemonicOf(At(index)) << " [" << start
+        << ", " << end << ")";
+    const char* separator = " wrote ";
+    for (const WriteRecord& w : writes) {
+      const std::int64_t last = w.first + w.extent - 1;
+      out << separator << MemoryName(w.memory);
+      if (w.memory == Memory::kDram) {
+        out << " bytes " << base::HexPrefixed(static_cast<std::uint64_t>(w.first)) << ".."
+            << base::HexPrefixed(static_cast<std::uint64_t>(last));
+      } else {
+        out << " rows " << w.first << ".." << last;
+      }
+      out << " hash " << base::HexDigits(w.hash);
+      separator = ", ";
+    }
+    out << '\n';
+  }
+
+  // "load queue waits at instruction 3 (load.sp) for a token from compute", "store queue is
+  // empty".
+  std::string HeadState(Queue q) const {
+    const std::string name = std::string(QueueName(q)) + " queue";
+    if (QueueFifo(q).empty()) return name + " is empty";
+    const std::int64_t index = QueueFifo(q).front().index;
+    std::vector<std::string> waits;
+    const TokenUse& use = TokensAt(index);
+    for (int link : use.pops) {
+      if (tokens_[link].empty()) {
+        waits.push_back("a token from " + std::string(QueueName(kLinks[link].from)));
+      }
+    }
+    for (int link : use.pushes) {
+      if (tokens_[link].full()) {
+        waits.push_back("room in the token queue to " + std::string(QueueName(kLinks[link].to)) +
+                        " (full, " + Plural(tokens_[link].capacity(), "token") + ")");
+      }
+    }
+    if (std::holds_alternative<Finish>(At(index))) {
+      const bool load = !QueueFifo(Queue::kLoad).empty();
+      const bool store = !QueueFifo(Queue::kStore).empty();
+      if (load || store) {
+        waits.push_back(std::string("the ") +
+                        (load && store ? "load and store queues"
+                         : load        ? "load queue"
+                                       : "store queue") +
+                        " to drain");
+      }
+    }
+    std::string text = name + " waits at instruction " + std::to_string(index) + " (" +
+                       std::string(MnemonicOf(At(index))) + ") for ";
+    for (std::size_t k = 0; k < waits.size(); ++k) text += (k > 0 ? " and " : "") + waits[k];
+    return text;
+  }
+
+  std::string DeadlockMessage() const {
+    std::string message = "deadlock: ";
+    for (int k = 0; k < kNumQueues; ++k) message += HeadState(static_cast<Queue>(k)) + "; ";
+    if (pc_ < Count()) {
+      const Queue q = QueueAt(pc_);
+      message += "fetch stalled at instruction " + std::to_string(pc_) + " (" +
+                 std::string(MnemonicOf(At(pc_))) + "): the " + std::string(QueueName(q)) +
+                 " queue is full (" + Plural(QueueFifo(q).capacity(), "instruction") + ")";
+    } else {
+      message += "fetch has dispatched all " + std::to_string(Count()) + " instructions";
+    }
+    return message;
+  }
+
+  IsaState& state_;
+  const std::vector<Instruction>& program_;
+  const IsaSimOptions& options_;
+  std::vector<Queue> queue_of_;
+  std::vector<TokenUse> tokens_of_;
+  std::array<TimedFifo<Pending>, kNumQueues> queues_;
+  std::array<TimedFifo<std::int64_t>, kLinks.size()> tokens_;
+  std::array<Unit, kNumQueues> units_{};
+  std::int64_t port_free_ = 0;
+  std::int64_t pc_ = 0;
+  std::int64_t last_fetch_ = 0;
+  std::vector<WriteRecord> scratch_writes_;
+};
+
+}  // namespace
+
+IsaSimulator::IsaSimulator(const ArchConfig& arch, const Program& program)
+    : program_(program), decoded_(CheckProgram(arch, program)), state_(arch, program.dram_size) {
+  std::copy(program.dram_image.begin(), program.dram_image.end(), state_.dram.begin());
+}
+
+IsaRunResult IsaSimulator::Run(const IsaSimOptions& options) {
+  if (ran_) throw Error("the ISA simulator has already run this program; make a new one");
+  ran_ = true;
+  return Machine(state_, decoded_, options).Run();
+}
+
+IsaProgramRun RunProgramOnIsa(const ArchConfig& arch, const Program& program,
+                              const std::map<std::string, golden::Tensor>& inputs,
+                              const IsaSimOptions& options) {
+  IsaSimulator simulator(arch, program);
+  std::string declared;
+  for (const ManifestTensor& in : program.manifest.inputs) {
+    declared += (declared.empty() ? "" : ", ") + in.name;
+    const auto it = inputs.find(in.name);
+    if (it == inputs.end()) {
+      throw Error("no value for program input '" + in.name + "' (" +
+                  std::string(golden::DTypeName(in.dtype)) + golden::ShapeToString(in.shape) + ")");
+    }
+    WriteTensorToDram(in, it->second, simulator.state().dram);
+  }
+  for (const auto& [name, value] : inputs) {
+    const auto& ins = program.manifest.inputs;
+    const bool known = std::any_of(ins.begin(), ins.end(),
+                                   [&](const ManifestTensor& in) { return in.name == name; });
+    if (!known) {
+      throw Error("unknown program input '" + name + "'; " +
+                  (declared.empty() ? std::string("the program has no inputs")
+                                    : "the program's inputs are: " + declared));
+    }
+  }
+  IsaProgramRun run;
+  run.result = simulator.Run(options);
+  for (const ManifestTensor& out : program.manifest.outputs) {
+    run.outputs[out.name] = ReadTensorFromDram(out, simulator.state().dram);
+  }
+  return run;
+}
+
+nlohmann::json IsaRunResultToJson(const IsaRunResult& result) {
+  const IsaCounters& c = result.counters;
+  nlohmann::json busy = nlohmann::json::object();
+  for (int q = 0; q < kNumQueues; ++q) {
+    busy[std::string(QueueName(static_cast<Queue>(q)))] =
+        result.timing.busy[static_cast<std::size_t>(q)];
+  }
+  nlohmann::json instructions = nlohmann::json::object();
+  for (const OpSpec& op : kOps) {
+    instructions[std::string(op.mnemonic)] = c.instructions_by_opcode[op.opcode];
+  }
+  auto traffic = [](const MemoryTraffic& t) {
+    return nlohmann::json{{"bytes_read", t.bytes_read}, {"bytes_written", t.bytes_written}};
+  };
+  return {{"cycles", result.timing.cycles},
+          {"busy_cycles", busy},
+          {"instructions", instructions},
+          {"instructions_total", c.instructions},
+          {"macs_issued", c.macs_issued},
+          {"macs_useful", c.macs_useful},
+          {"dram", traffic(c.dram)},
+          {"scratchpad", traffic(c.scratchpad)},
+          {"accumulator", traffic(c.accumulator)},
+          {"param", traffic(c.param)}};
+}
+
+}  // namespace qsa::isa

@@ -1,0 +1,80 @@
+// The ISA simulator: runs a program on the architectural state with the three instruction
+// queues and the dependency-token protocol (docs/isa.md, "Execution"), counts events, and gives a
+// first cycle estimate from a simple timing model.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/golden/tensor.h"
+#include "model/isa/arch.h"
+#include "model/isa/executor.h"
+#include "model/isa/isa.h"
+#include "model/isa/program.h"
+
+namespace qsa::isa {
+
+struct IsaSimOptions {
+  // When set, one line per executed instruction: index, queue, mnemonic, estimated start and end
+  // cycle, and what it wrote where (docs/isa.md, "Trace").
+  std::ostream* trace = nullptr;
+  // Keep every WriteRecord in the result (for locating the first differing instruction).
+  bool record_writes = false;
+};
+
+struct IsaTiming {
+  std::int64_t cycles = 0;                      // estimated cycles until finish retires
+  std::array<std::int64_t, kNumQueues> busy{};  // cycles each queue's unit was busy
+};
+
+struct IsaRunResult {
+  IsaCounters counters;
+  IsaTiming timing;
+  std::vector<WriteRecord> writes;  // with record_writes, in execution order
+};
+
+class IsaSimulator {
+ public:
+  // Checks the program against `arch` (architecture hash; every word decodes and passes
+  // CheckWord; exactly one finish, the last instruction; DRAM image within dram_size) and loads
+  // the DRAM image. Throws qsa::Error naming the problem.
+  IsaSimulator(const ArchConfig& arch, const Program& program);
+
+  IsaState& state() { return state_; }
+  const IsaState& state() const { return state_; }
+
+  // Runs to finish. Throws qsa::Error on an out-of-bounds access or illegal field (from Execute),
+  // or on a deadlock: "deadlock: load queue waits at instruction 3 (load.sp) for a token from
+  // compute; compute queue is empty; ...; fetch stalled at ...", listing each queue's head
+  // instruction and what it waits for. Can run once.
+  IsaRunResult Run(const IsaSimOptions& options = {});
+
+ private:
+  const Program& program_;
+  std::vector<Instruction> decoded_;
+  IsaState state_;
+  bool ran_ = false;
+};
+
+// The outputs of a program run, by manifest name, and the run's result.
+struct IsaProgramRun {
+  std::map<std::string, golden::Tensor> outputs;
+  IsaRunResult result;
+};
+// Writes `inputs` (one per manifest input, checked for dtype and shape) into DRAM, runs the
+// program, and reads the manifest outputs back.
+IsaProgramRun RunProgramOnIsa(const ArchConfig& arch, const Program& program,
+                              const std::map<std::string, golden::Tensor>& inputs,
+                              const IsaSimOptions& options = {});
+
+// {"cycles": …, "busy_cycles": {"load": …}, "instructions": {"gemm": …}, "macs_issued": …,
+// "macs_useful": …, "dram": {"bytes_read": …, "bytes_written": …}, "scratchpad": {…}, …}
+nlohmann::json IsaRunResultToJson(const IsaRunResult& result);
+
+}  // namespace qsa::isa
