@@ -414,10 +414,12 @@ class Generator {
     return s;
   }
 
-  Footprint LoadFootprint(Memory memory, std::int64_t sram, const LoadShape& s) const {
+  // What an instruction may read and write: the spec's footprint.
+  Footprint SpecFootprint(const Instruction& instruction) const {
     Footprint f;
-    f.writes.push_back({memory, sram, sram + s.ny * s.nx});
-    if (!s.placement.range.empty()) f.reads.push_back(s.placement.range);
+    for (const MemoryAccess& m : FootprintOf(instruction, ArchParams{rows_, cols_})) {
+      (m.write ? f.writes : f.reads).push_back({m.memory, m.lo, m.hi});
+    }
     return f;
   }
 
@@ -597,7 +599,8 @@ class Generator {
   }
 
   // Orders an operation after the conflicting instructions of other queues and appends it.
-  void Emit(Instruction instruction, Footprint footprint) {
+  void Emit(Instruction instruction) {
+    Footprint footprint = SpecFootprint(instruction);
     const Queue queue = QueueOf(instruction);
     Deps deps = Acquire(queue, footprint);
     Decorate(queue, deps);
@@ -609,8 +612,8 @@ class Generator {
 
   // Loads that together write every row of a window (so that nothing reads a row never written).
   template <typename T>
-  void InitializeWindow(Memory memory, const Window& window, std::int64_t lane_limit,
-                        std::int64_t element, const Region& region) {
+  void InitializeWindow(const Window& window, std::int64_t lane_limit, std::int64_t element,
+                        const Region& region) {
     std::int64_t row = window.first;
     while (row < window.end()) {
       const std::int64_t left = window.end() - row;
@@ -632,15 +635,15 @@ class Generator {
       if (!s) Internal("the DRAM data area cannot hold a window initialization");
       T load = MakeLoad<T>(*s, row);
       if constexpr (std::is_same_v<T, LoadParam>) ApplyParamLoad(load);
-      Emit(load, LoadFootprint(memory, row, *s));
+      Emit(load);
       row += rows;
     }
   }
 
   void InitializeWindows() {
-    InitializeWindow<LoadParam>(Memory::kParam, param_, cols_, 4, param_junk_);
-    InitializeWindow<LoadAcc>(Memory::kAccumulator, acc_, cols_, 4, data_);
-    InitializeWindow<LoadSp>(Memory::kScratchpad, sp_, rows_, 1, data_);
+    InitializeWindow<LoadParam>(param_, cols_, 4, param_junk_);
+    InitializeWindow<LoadAcc>(acc_, cols_, 4, data_);
+    InitializeWindow<LoadSp>(sp_, rows_, 1, data_);
   }
 
   // ---- Descriptors -----------------------------------------------------------------------------
@@ -792,7 +795,7 @@ class Generator {
     const std::int64_t first = rng_.Int(param_.first, param_.end() - s->ny * s->nx);
     const LoadParam load = MakeLoad<LoadParam>(*s, first);
     ApplyParamLoad(load);
-    Emit(load, LoadFootprint(Memory::kParam, first, *s));
+    Emit(load);
     descriptors_.push_back({kind, first});
     return first;
   }
@@ -890,7 +893,7 @@ class Generator {
   }
 
   template <typename T>
-  void OpLoad(Memory memory, const Window& window, std::int64_t lane_limit, std::int64_t element,
+  void OpLoad(const Window& window, std::int64_t lane_limit, std::int64_t element,
               const Region& region) {
     const std::int64_t ny = rng_.Int(1, std::min<std::int64_t>(6, window.rows));
     const std::int64_t nx = rng_.Int(1, std::min<std::int64_t>(8, window.rows / ny));
@@ -899,14 +902,14 @@ class Generator {
     const std::int64_t sram = rng_.Int(window.first, window.end() - ny * nx);
     const T load = MakeLoad<T>(*s, sram);
     if constexpr (std::is_same_v<T, LoadParam>) ApplyParamLoad(load);
-    Emit(load, LoadFootprint(memory, sram, *s));
+    Emit(load);
   }
 
-  void OpLoadSp() { OpLoad<LoadSp>(Memory::kScratchpad, sp_, rows_, 1, data_); }
-  void OpLoadAcc() { OpLoad<LoadAcc>(Memory::kAccumulator, acc_, cols_, 4, data_); }
+  void OpLoadSp() { OpLoad<LoadSp>(sp_, rows_, 1, data_); }
+  void OpLoadAcc() { OpLoad<LoadAcc>(acc_, cols_, 4, data_); }
   void OpLoadParam() {
     if (rng_.Chance(40)) {
-      OpLoad<LoadParam>(Memory::kParam, param_, cols_, 4, param_junk_);
+      OpLoad<LoadParam>(param_, cols_, 4, param_junk_);
       return;
     }
     static constexpr DescriptorKind kKinds[] = {DescriptorKind::kPost, DescriptorKind::kVadd,
@@ -915,7 +918,7 @@ class Generator {
   }
 
   template <typename T>
-  void OpStore(Memory memory, const Window& window, std::int64_t lane_limit, std::int64_t element) {
+  void OpStore(const Window& window, std::int64_t lane_limit, std::int64_t element) {
     const std::int64_t ny = rng_.Int(1, std::min<std::int64_t>(4, window.rows));
     const std::int64_t nx = rng_.Int(1, std::min<std::int64_t>(8, window.rows / ny));
     const std::int64_t lane0 = rng_.Chance(50) ? 0 : rng_.Int(0, lane_limit - 1);
@@ -932,19 +935,16 @@ class Generator {
     store.stride_x = U32(p->stride_x);
     store.lanes = U32(lanes);
     store.lane0 = U32(lane0);
-    Footprint f;
-    f.reads.push_back({memory, store.sram, store.sram + ny * nx});
-    f.writes.push_back(p->range);
     if (stored_.end <= stored_.first) {
       stored_ = {p->range.first, p->range.end};
     } else {
       stored_ = {std::min(stored_.first, p->range.first), std::max(stored_.end, p->range.end)};
     }
-    Emit(store, f);
+    Emit(store);
   }
 
-  void OpStoreSp() { OpStore<StoreSp>(Memory::kScratchpad, sp_, rows_, 1); }
-  void OpStoreAcc() { OpStore<StoreAcc>(Memory::kAccumulator, acc_, cols_, 4); }
+  void OpStoreSp() { OpStore<StoreSp>(sp_, rows_, 1); }
+  void OpStoreAcc() { OpStore<StoreAcc>(acc_, cols_, 4); }
 
   void OpGemm() {
     Gemm g;
@@ -978,13 +978,8 @@ class Generator {
     g.n_lanes = U32(rng_.Chance(50) ? cols_ : rng_.Int(1, cols_));
     g.accumulate = rng_.Chance(50);
     g.act_signed = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({Memory::kScratchpad, g.act, g.act + act_extent});
-    if (g.preload) f.reads.push_back({Memory::kScratchpad, g.w, g.w + cols_});
-    if (g.accumulate) f.reads.push_back({Memory::kAccumulator, g.acc, g.acc + acc_extent});
-    f.writes.push_back({Memory::kAccumulator, g.acc, g.acc + acc_extent});
     weights_loaded_ = true;
-    Emit(g, f);
+    Emit(g);
   }
 
   void OpPost() {
@@ -1014,11 +1009,7 @@ class Generator {
     p.n_lanes = U32(n_lanes);
     p.param = U32(*param);
     p.single_rounding = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({Memory::kAccumulator, p.acc, p.acc + n});
-    f.reads.push_back({Memory::kParam, *param, *param + 4});
-    f.writes.push_back({Memory::kScratchpad, p.dst, p.dst + extent});
-    Emit(p, f);
+    Emit(p);
   }
 
   // A run of n rows in the scratchpad window that does not overlap [avoid, avoid + avoid_n).
@@ -1051,12 +1042,7 @@ class Generator {
     v.n = U32(n);
     v.param = U32(*param);
     v.single_rounding = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({Memory::kScratchpad, a, a + n});
-    f.reads.push_back({Memory::kScratchpad, b, b + n});
-    f.reads.push_back({Memory::kParam, *param, *param + CeilDiv(8, cols_)});
-    f.writes.push_back({Memory::kScratchpad, dst, dst + n});
-    Emit(v, f);
+    Emit(v);
   }
 
   // How many outputs from 0 of a pooled dimension have a tap inside the input (at most limit).
@@ -1130,11 +1116,7 @@ class Generator {
     p.dil_w = U32(w.dilation);
     p.param = U32(*param);
     p.single_rounding = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({Memory::kScratchpad, src, src + in_rows});
-    f.reads.push_back({Memory::kParam, *param, *param + CeilDiv(words, cols_)});
-    f.writes.push_back({Memory::kScratchpad, *dst, *dst + out_rows});
-    Emit(p, f);
+    Emit(p);
   }
 
   void OpSync() {
