@@ -48,7 +48,7 @@ constexpr std::int64_t kMaxStrideX = (1 << 14) - 1;  // stride_x is 14 bits
 
 // Rows [first, end) of an on-chip memory, or bytes [first, end) of DRAM.
 struct Range {
-  isa::Memory memory = isa::Memory::kDram;
+  Memory memory = Memory::kDram;
   std::int64_t first = 0;
   std::int64_t end = 0;
   bool empty() const { return end <= first; }
@@ -84,43 +84,42 @@ struct Footprint {
 // The four token queues: load → compute, compute → load, compute → store, store → compute.
 constexpr int kNumLinks = 4;
 
-int LinkOf(isa::Queue from, isa::Queue to) {
-  if (from == isa::Queue::kLoad) return 0;
-  if (from == isa::Queue::kStore) return 3;
-  return to == isa::Queue::kLoad ? 1 : 2;
+int LinkOf(Queue from, Queue to) {
+  if (from == Queue::kLoad) return 0;
+  if (from == Queue::kStore) return 3;
+  return to == Queue::kLoad ? 1 : 2;
 }
-isa::Queue LinkSource(int link) {
-  static constexpr isa::Queue kSource[] = {isa::Queue::kLoad, isa::Queue::kCompute,
-                                           isa::Queue::kCompute, isa::Queue::kStore};
+Queue LinkSource(int link) {
+  static constexpr Queue kSource[] = {Queue::kLoad, Queue::kCompute, Queue::kCompute,
+                                      Queue::kStore};
   return kSource[link];
 }
-isa::Queue LinkSink(int link) {
-  static constexpr isa::Queue kSink[] = {isa::Queue::kCompute, isa::Queue::kLoad,
-                                         isa::Queue::kStore, isa::Queue::kCompute};
+Queue LinkSink(int link) {
+  static constexpr Queue kSink[] = {Queue::kCompute, Queue::kLoad, Queue::kStore, Queue::kCompute};
   return kSink[link];
 }
 
-std::vector<isa::Queue> Neighbours(isa::Queue queue) {
-  if (queue == isa::Queue::kCompute) return {isa::Queue::kLoad, isa::Queue::kStore};
-  return {isa::Queue::kCompute};
+std::vector<Queue> Neighbours(Queue queue) {
+  if (queue == Queue::kCompute) return {Queue::kLoad, Queue::kStore};
+  return {Queue::kCompute};
 }
 
-int Index(isa::Queue queue) { return static_cast<int>(queue); }
+int Index(Queue queue) { return static_cast<int>(queue); }
 
-void SetPop(isa::Deps& deps, isa::Queue self, isa::Queue from) {
+void SetPop(Deps& deps, Queue self, Queue from) {
   (from < self ? deps.pop_prev : deps.pop_next) = true;
 }
-void SetPush(isa::Deps& deps, isa::Queue self, isa::Queue to) {
+void SetPush(Deps& deps, Queue self, Queue to) {
   (to < self ? deps.push_prev : deps.push_next) = true;
 }
-bool Pops(const isa::Deps& deps, isa::Queue self, isa::Queue from) {
+bool Pops(const Deps& deps, Queue self, Queue from) {
   return from < self ? deps.pop_prev : deps.pop_next;
 }
-bool Pushes(const isa::Deps& deps, isa::Queue self, isa::Queue to) {
+bool Pushes(const Deps& deps, Queue self, Queue to) {
   return to < self ? deps.push_prev : deps.push_next;
 }
 
-void SetDepsOf(Instruction& instruction, const isa::Deps& deps) {
+void SetDepsOf(Instruction& instruction, const Deps& deps) {
   std::visit([&](auto& in) { in.deps = deps; }, instruction);
 }
 
@@ -202,16 +201,16 @@ T MakeLoad(const LoadShape& s, std::int64_t sram) {
 // clock (for each queue, how many of its instructions happen before this one or are this one).
 struct Emitted {
   Instruction instruction;
-  isa::Queue queue = isa::Queue::kCompute;
+  Queue queue = Queue::kCompute;
   Footprint footprint;
-  std::array<std::int64_t, isa::kNumQueues> clock{};
+  std::array<std::int64_t, kNumQueues> clock{};
 };
 
 // A row base field of an instruction and how many rows from it the instruction touches.
 struct RowField {
   std::uint32_t* field = nullptr;
   std::int64_t extent = 0;
-  isa::Memory memory = isa::Memory::kScratchpad;
+  Memory memory = Memory::kScratchpad;
   std::string name;
 };
 
@@ -263,7 +262,7 @@ class Generator {
     isa::Program program;
     program.arch_name = arch_.name;
     program.arch_hash = arch_.Hash();
-    for (const Emitted& e : emitted_) program.instructions.push_back(isa::Encode(e.instruction));
+    for (const Emitted& e : emitted_) program.instructions.push_back(Encode(e.instruction));
     program.dram_size = static_cast<std::uint64_t>(dram_.size());
     // Descriptors are written after the image size is drawn: the image holds them all.
     const std::int64_t image = std::max(image_size_, blob_next_);
@@ -386,7 +385,7 @@ class Generator {
       p.dram = first;
       p.stride_y = sy;
       p.stride_x = sx;
-      p.range = {isa::Memory::kDram, first, first + span};
+      p.range = {Memory::kDram, first, first + span};
       return p;
     }
     return std::nullopt;
@@ -417,10 +416,12 @@ class Generator {
     return s;
   }
 
-  Footprint LoadFootprint(isa::Memory memory, std::int64_t sram, const LoadShape& s) const {
+  // What an instruction may read and write: the spec's footprint.
+  Footprint SpecFootprint(const Instruction& instruction) const {
     Footprint f;
-    f.writes.push_back({memory, sram, sram + s.ny * s.nx});
-    if (!s.placement.range.empty()) f.reads.push_back(s.placement.range);
+    for (const MemoryAccess& m : FootprintOf(instruction, ArchParams{rows_, cols_})) {
+      (m.write ? f.writes : f.reads).push_back({m.memory, m.lo, m.hi});
+    }
     return f;
   }
 
@@ -445,7 +446,7 @@ class Generator {
 
   // ---- Emission and ordering ------------------------------------------------------------------
 
-  std::array<std::int64_t, isa::kNumQueues> ClockOf(isa::Queue queue) const {
+  std::array<std::int64_t, kNumQueues> ClockOf(Queue queue) const {
     const std::int64_t last = last_in_queue_[static_cast<std::size_t>(Index(queue))];
     if (last < 0) return {};
     return emitted_[static_cast<std::size_t>(last)].clock;
@@ -467,16 +468,16 @@ class Generator {
   std::int64_t Append(Instruction instruction, Footprint footprint, bool checked = true) {
     const std::int64_t index = Count();
     Emitted e;
-    e.queue = isa::QueueOf(instruction);
+    e.queue = QueueOf(instruction);
     e.clock = ClockOf(e.queue);
-    const isa::Deps deps = isa::DepsOf(instruction);
-    for (isa::Queue from : Neighbours(e.queue)) {
+    const Deps deps = DepsOf(instruction);
+    for (Queue from : Neighbours(e.queue)) {
       if (!Pops(deps, e.queue, from)) continue;
       const auto link = static_cast<std::size_t>(LinkOf(from, e.queue));
       if (Pending(static_cast<int>(link)) > 0) {
         const Emitted& pusher = emitted_[static_cast<std::size_t>(
             pushes_[link][static_cast<std::size_t>(popped_[link])])];
-        for (int q = 0; q < isa::kNumQueues; ++q) {
+        for (int q = 0; q < kNumQueues; ++q) {
           const auto qi = static_cast<std::size_t>(q);
           e.clock[qi] = std::max(e.clock[qi], pusher.clock[qi]);
         }
@@ -488,7 +489,7 @@ class Generator {
     }
     const auto self = static_cast<std::size_t>(Index(e.queue));
     e.clock[self] = ++queue_counts_[self];
-    for (isa::Queue to : Neighbours(e.queue)) {
+    for (Queue to : Neighbours(e.queue)) {
       if (!Pushes(deps, e.queue, to)) continue;
       const int link = LinkOf(e.queue, to);
       if (checked && Pending(link) >= Depth()) {
@@ -503,7 +504,7 @@ class Generator {
     return index;
   }
 
-  std::int64_t AppendSync(isa::Queue queue, const isa::Deps& deps, bool checked = true) {
+  std::int64_t AppendSync(Queue queue, const Deps& deps, bool checked = true) {
     Sync sync;
     sync.deps = deps;
     sync.queue = U32(Index(queue));
@@ -513,11 +514,11 @@ class Generator {
   // Gives the last instruction of `from` a push toward `to` after the fact, when it has none and
   // the token queue stays within its depth: no push on that link follows it, so its token is the
   // next one `to` pops, and the link's program-order count only rises by one from there on.
-  bool PushFromLast(isa::Queue from, isa::Queue to) {
+  bool PushFromLast(Queue from, Queue to) {
     const std::int64_t last = last_in_queue_[static_cast<std::size_t>(Index(from))];
     if (last < 0) return false;
     Emitted& e = emitted_[static_cast<std::size_t>(last)];
-    isa::Deps deps = isa::DepsOf(e.instruction);
+    Deps deps = DepsOf(e.instruction);
     if (Pushes(deps, from, to)) return false;
     const int link = LinkOf(from, to);
     const std::vector<std::int64_t>& pops = pops_[static_cast<std::size_t>(link)];
@@ -532,13 +533,13 @@ class Generator {
 
   // Makes the next token `self` pops from neighbour `from` one pushed after the first `need`
   // instructions of `from`: pops (with syncs) older tokens, or has `from` push a fresh one.
-  void TokenFrom(isa::Queue self, isa::Queue from, std::int64_t need) {
+  void TokenFrom(Queue self, Queue from, std::int64_t need) {
     const int link = LinkOf(from, self);
     const auto l = static_cast<std::size_t>(link);
     while (true) {
       if (Pending(link) == 0) {
         if (rng_.Chance(25) || !PushFromLast(from, self)) {
-          isa::Deps push;
+          Deps push;
           SetPush(push, from, self);
           AppendSync(from, push);
         }
@@ -549,7 +550,7 @@ class Generator {
           need) {
         return;
       }
-      isa::Deps drain;
+      Deps drain;
       SetPop(drain, self, from);
       AppendSync(self, drain);
     }
@@ -558,30 +559,29 @@ class Generator {
   // The token pops an instruction of `self` with `footprint` needs so that every earlier
   // instruction of another queue it conflicts with happens before it; emits the syncs needed.
   // Load and store are not neighbours: their order goes through a compute sync.
-  isa::Deps Acquire(isa::Queue self, const Footprint& footprint) {
-    std::array<std::int64_t, isa::kNumQueues> need{};
+  Deps Acquire(Queue self, const Footprint& footprint) {
+    std::array<std::int64_t, kNumQueues> need{};
     for (const Emitted& e : emitted_) {
       if (e.queue == self || !e.footprint.ConflictsWith(footprint)) continue;
       const auto q = static_cast<std::size_t>(Index(e.queue));
       need[q] = std::max(need[q], e.clock[q]);
     }
-    const auto compute = static_cast<std::size_t>(Index(isa::Queue::kCompute));
-    if (self != isa::Queue::kCompute) {
-      const isa::Queue far = self == isa::Queue::kLoad ? isa::Queue::kStore : isa::Queue::kLoad;
+    const auto compute = static_cast<std::size_t>(Index(Queue::kCompute));
+    if (self != Queue::kCompute) {
+      const Queue far = self == Queue::kLoad ? Queue::kStore : Queue::kLoad;
       const std::int64_t far_need = need[static_cast<std::size_t>(Index(far))];
       if (ClockOf(self)[static_cast<std::size_t>(Index(far))] < far_need) {
-        TokenFrom(isa::Queue::kCompute, far, far_need);
-        isa::Deps relay;
-        SetPop(relay, isa::Queue::kCompute, far);
-        if (Pending(LinkOf(isa::Queue::kCompute, self)) == 0)
-          SetPush(relay, isa::Queue::kCompute, self);
-        const std::int64_t index = AppendSync(isa::Queue::kCompute, relay);
+        TokenFrom(Queue::kCompute, far, far_need);
+        Deps relay;
+        SetPop(relay, Queue::kCompute, far);
+        if (Pending(LinkOf(Queue::kCompute, self)) == 0) SetPush(relay, Queue::kCompute, self);
+        const std::int64_t index = AppendSync(Queue::kCompute, relay);
         need[compute] =
             std::max(need[compute], emitted_[static_cast<std::size_t>(index)].clock[compute]);
       }
     }
-    isa::Deps deps;
-    for (isa::Queue from : Neighbours(self)) {
+    Deps deps;
+    for (Queue from : Neighbours(self)) {
       const std::int64_t n = need[static_cast<std::size_t>(Index(from))];
       if (ClockOf(self)[static_cast<std::size_t>(Index(from))] >= n) continue;
       TokenFrom(self, from, n);
@@ -591,8 +591,8 @@ class Generator {
   }
 
   // Random extra token traffic: pops of outstanding tokens and pushes while there is room.
-  void Decorate(isa::Queue self, isa::Deps& deps) {
-    for (isa::Queue other : Neighbours(self)) {
+  void Decorate(Queue self, Deps& deps) {
+    for (Queue other : Neighbours(self)) {
       if (!Pops(deps, self, other) && Pending(LinkOf(other, self)) > 0 && rng_.Chance(10)) {
         SetPop(deps, self, other);
       }
@@ -601,9 +601,10 @@ class Generator {
   }
 
   // Orders an operation after the conflicting instructions of other queues and appends it.
-  void Emit(Instruction instruction, Footprint footprint) {
-    const isa::Queue queue = isa::QueueOf(instruction);
-    isa::Deps deps = Acquire(queue, footprint);
+  void Emit(Instruction instruction) {
+    Footprint footprint = SpecFootprint(instruction);
+    const Queue queue = QueueOf(instruction);
+    Deps deps = Acquire(queue, footprint);
     Decorate(queue, deps);
     SetDepsOf(instruction, deps);
     Append(std::move(instruction), std::move(footprint));
@@ -613,8 +614,8 @@ class Generator {
 
   // Loads that together write every row of a window (so that nothing reads a row never written).
   template <typename T>
-  void InitializeWindow(isa::Memory memory, const Window& window, std::int64_t lane_limit,
-                        std::int64_t element, const Region& region) {
+  void InitializeWindow(const Window& window, std::int64_t lane_limit, std::int64_t element,
+                        const Region& region) {
     std::int64_t row = window.first;
     while (row < window.end()) {
       const std::int64_t left = window.end() - row;
@@ -636,15 +637,15 @@ class Generator {
       if (!s) Internal("the DRAM data area cannot hold a window initialization");
       T load = MakeLoad<T>(*s, row);
       if constexpr (std::is_same_v<T, LoadParam>) ApplyParamLoad(load);
-      Emit(load, LoadFootprint(memory, row, *s));
+      Emit(load);
       row += rows;
     }
   }
 
   void InitializeWindows() {
-    InitializeWindow<LoadParam>(isa::Memory::kParam, param_, cols_, 4, param_junk_);
-    InitializeWindow<LoadAcc>(isa::Memory::kAccumulator, acc_, cols_, 4, data_);
-    InitializeWindow<LoadSp>(isa::Memory::kScratchpad, sp_, rows_, 1, data_);
+    InitializeWindow<LoadParam>(param_, cols_, 4, param_junk_);
+    InitializeWindow<LoadAcc>(acc_, cols_, 4, data_);
+    InitializeWindow<LoadSp>(sp_, rows_, 1, data_);
   }
 
   // ---- Descriptors -----------------------------------------------------------------------------
@@ -796,7 +797,7 @@ class Generator {
     const std::int64_t first = rng_.Int(param_.first, param_.end() - s->ny * s->nx);
     const LoadParam load = MakeLoad<LoadParam>(*s, first);
     ApplyParamLoad(load);
-    Emit(load, LoadFootprint(isa::Memory::kParam, first, *s));
+    Emit(load);
     descriptors_.push_back({kind, first});
     return first;
   }
@@ -894,8 +895,8 @@ class Generator {
   }
 
   template <typename T>
-  void OpLoad(isa::Memory memory, const Window& window, std::int64_t lane_limit,
-              std::int64_t element, const Region& region) {
+  void OpLoad(const Window& window, std::int64_t lane_limit, std::int64_t element,
+              const Region& region) {
     const std::int64_t ny = rng_.Int(1, std::min<std::int64_t>(6, window.rows));
     const std::int64_t nx = rng_.Int(1, std::min<std::int64_t>(8, window.rows / ny));
     const std::optional<LoadShape> s = RandomLoadShape(ny, nx, lane_limit, element, region, true);
@@ -903,14 +904,14 @@ class Generator {
     const std::int64_t sram = rng_.Int(window.first, window.end() - ny * nx);
     const T load = MakeLoad<T>(*s, sram);
     if constexpr (std::is_same_v<T, LoadParam>) ApplyParamLoad(load);
-    Emit(load, LoadFootprint(memory, sram, *s));
+    Emit(load);
   }
 
-  void OpLoadSp() { OpLoad<LoadSp>(isa::Memory::kScratchpad, sp_, rows_, 1, data_); }
-  void OpLoadAcc() { OpLoad<LoadAcc>(isa::Memory::kAccumulator, acc_, cols_, 4, data_); }
+  void OpLoadSp() { OpLoad<LoadSp>(sp_, rows_, 1, data_); }
+  void OpLoadAcc() { OpLoad<LoadAcc>(acc_, cols_, 4, data_); }
   void OpLoadParam() {
     if (rng_.Chance(40)) {
-      OpLoad<LoadParam>(isa::Memory::kParam, param_, cols_, 4, param_junk_);
+      OpLoad<LoadParam>(param_, cols_, 4, param_junk_);
       return;
     }
     static constexpr DescriptorKind kKinds[] = {DescriptorKind::kPost, DescriptorKind::kVadd,
@@ -919,8 +920,7 @@ class Generator {
   }
 
   template <typename T>
-  void OpStore(isa::Memory memory, const Window& window, std::int64_t lane_limit,
-               std::int64_t element) {
+  void OpStore(const Window& window, std::int64_t lane_limit, std::int64_t element) {
     const std::int64_t ny = rng_.Int(1, std::min<std::int64_t>(4, window.rows));
     const std::int64_t nx = rng_.Int(1, std::min<std::int64_t>(8, window.rows / ny));
     const std::int64_t lane0 = rng_.Chance(50) ? 0 : rng_.Int(0, lane_limit - 1);
@@ -937,19 +937,16 @@ class Generator {
     store.stride_x = U32(p->stride_x);
     store.lanes = U32(lanes);
     store.lane0 = U32(lane0);
-    Footprint f;
-    f.reads.push_back({memory, store.sram, store.sram + ny * nx});
-    f.writes.push_back(p->range);
     if (stored_.end <= stored_.first) {
       stored_ = {p->range.first, p->range.end};
     } else {
       stored_ = {std::min(stored_.first, p->range.first), std::max(stored_.end, p->range.end)};
     }
-    Emit(store, f);
+    Emit(store);
   }
 
-  void OpStoreSp() { OpStore<StoreSp>(isa::Memory::kScratchpad, sp_, rows_, 1); }
-  void OpStoreAcc() { OpStore<StoreAcc>(isa::Memory::kAccumulator, acc_, cols_, 4); }
+  void OpStoreSp() { OpStore<StoreSp>(sp_, rows_, 1); }
+  void OpStoreAcc() { OpStore<StoreAcc>(acc_, cols_, 4); }
 
   void OpGemm() {
     Gemm g;
@@ -983,13 +980,8 @@ class Generator {
     g.n_lanes = U32(rng_.Chance(50) ? cols_ : rng_.Int(1, cols_));
     g.accumulate = rng_.Chance(50);
     g.act_signed = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({isa::Memory::kScratchpad, g.act, g.act + act_extent});
-    if (g.preload) f.reads.push_back({isa::Memory::kScratchpad, g.w, g.w + cols_});
-    if (g.accumulate) f.reads.push_back({isa::Memory::kAccumulator, g.acc, g.acc + acc_extent});
-    f.writes.push_back({isa::Memory::kAccumulator, g.acc, g.acc + acc_extent});
     weights_loaded_ = true;
-    Emit(g, f);
+    Emit(g);
   }
 
   void OpPost() {
@@ -1019,11 +1011,7 @@ class Generator {
     p.n_lanes = U32(n_lanes);
     p.param = U32(*param);
     p.single_rounding = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({isa::Memory::kAccumulator, p.acc, p.acc + n});
-    f.reads.push_back({isa::Memory::kParam, *param, *param + 4});
-    f.writes.push_back({isa::Memory::kScratchpad, p.dst, p.dst + extent});
-    Emit(p, f);
+    Emit(p);
   }
 
   // A run of n rows in the scratchpad window that does not overlap [avoid, avoid + avoid_n).
@@ -1056,12 +1044,7 @@ class Generator {
     v.n = U32(n);
     v.param = U32(*param);
     v.single_rounding = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({isa::Memory::kScratchpad, a, a + n});
-    f.reads.push_back({isa::Memory::kScratchpad, b, b + n});
-    f.reads.push_back({isa::Memory::kParam, *param, *param + CeilDiv(8, cols_)});
-    f.writes.push_back({isa::Memory::kScratchpad, dst, dst + n});
-    Emit(v, f);
+    Emit(v);
   }
 
   // How many outputs from 0 of a pooled dimension have a tap inside the input (at most limit).
@@ -1135,17 +1118,13 @@ class Generator {
     p.dil_w = U32(w.dilation);
     p.param = U32(*param);
     p.single_rounding = rng_.Chance(50);
-    Footprint f;
-    f.reads.push_back({isa::Memory::kScratchpad, src, src + in_rows});
-    f.reads.push_back({isa::Memory::kParam, *param, *param + CeilDiv(words, cols_)});
-    f.writes.push_back({isa::Memory::kScratchpad, *dst, *dst + out_rows});
-    Emit(p, f);
+    Emit(p);
   }
 
   void OpSync() {
-    const auto queue = static_cast<isa::Queue>(rng_.Int(0, 2));
-    isa::Deps deps;
-    for (isa::Queue other : Neighbours(queue)) {
+    const auto queue = static_cast<Queue>(rng_.Int(0, 2));
+    Deps deps;
+    for (Queue other : Neighbours(queue)) {
       if (Pending(LinkOf(other, queue)) > 0 && rng_.Chance(50)) SetPop(deps, queue, other);
       if (Pending(LinkOf(queue, other)) < Depth() && rng_.Chance(50)) SetPush(deps, queue, other);
     }
@@ -1174,7 +1153,7 @@ class Generator {
   static Range DramRange(const Emitted& e) {
     for (const std::vector<Range>* list : {&e.footprint.reads, &e.footprint.writes}) {
       for (const Range& r : *list) {
-        if (r.memory == isa::Memory::kDram) return r;
+        if (r.memory == Memory::kDram) return r;
       }
     }
     return {};
@@ -1189,30 +1168,28 @@ class Generator {
         [&](auto& in) {
           using T = std::decay_t<decltype(in)>;
           if constexpr (std::is_same_v<T, LoadSp> || std::is_same_v<T, StoreSp>) {
-            fields.push_back(
-                {&in.sram, std::int64_t{in.ny} * in.nx, isa::Memory::kScratchpad, "sram"});
+            fields.push_back({&in.sram, std::int64_t{in.ny} * in.nx, Memory::kScratchpad, "sram"});
           } else if constexpr (std::is_same_v<T, LoadAcc> || std::is_same_v<T, StoreAcc>) {
-            fields.push_back(
-                {&in.sram, std::int64_t{in.ny} * in.nx, isa::Memory::kAccumulator, "sram"});
+            fields.push_back({&in.sram, std::int64_t{in.ny} * in.nx, Memory::kAccumulator, "sram"});
           } else if constexpr (std::is_same_v<T, LoadParam>) {
-            fields.push_back({&in.sram, std::int64_t{in.ny} * in.nx, isa::Memory::kParam, "sram"});
+            fields.push_back({&in.sram, std::int64_t{in.ny} * in.nx, Memory::kParam, "sram"});
           } else if constexpr (std::is_same_v<T, Gemm>) {
             fields.push_back({&in.act,
                               std::int64_t{in.n_outer - 1} * in.act_outer +
                                   std::int64_t{in.n_inner - 1} * in.act_inner + 1,
-                              isa::Memory::kScratchpad, "act"});
+                              Memory::kScratchpad, "act"});
             fields.push_back({&in.acc, std::int64_t{in.n_outer - 1} * in.acc_outer + in.n_inner,
-                              isa::Memory::kAccumulator, "acc"});
+                              Memory::kAccumulator, "acc"});
           } else if constexpr (std::is_same_v<T, Post>) {
-            fields.push_back({&in.acc, in.n, isa::Memory::kAccumulator, "acc"});
-            fields.push_back({&in.param, 4, isa::Memory::kParam, "param"});
+            fields.push_back({&in.acc, in.n, Memory::kAccumulator, "acc"});
+            fields.push_back({&in.param, 4, Memory::kParam, "param"});
           } else if constexpr (std::is_same_v<T, Vadd>) {
-            fields.push_back({&in.a, in.n, isa::Memory::kScratchpad, "a"});
-            fields.push_back({&in.b, in.n, isa::Memory::kScratchpad, "b"});
-            fields.push_back({&in.param, params_of_vadd, isa::Memory::kParam, "param"});
+            fields.push_back({&in.a, in.n, Memory::kScratchpad, "a"});
+            fields.push_back({&in.b, in.n, Memory::kScratchpad, "b"});
+            fields.push_back({&in.param, params_of_vadd, Memory::kParam, "param"});
           } else if constexpr (std::is_same_v<T, Pool>) {
             fields.push_back(
-                {&in.dst, std::int64_t{in.out_h} * in.out_w, isa::Memory::kScratchpad, "dst"});
+                {&in.dst, std::int64_t{in.out_h} * in.out_w, Memory::kScratchpad, "dst"});
           }
         },
         instruction);
@@ -1222,9 +1199,9 @@ class Generator {
     return fields;
   }
 
-  std::int64_t MemoryRows(isa::Memory memory) const {
-    if (memory == isa::Memory::kScratchpad) return ScratchpadRows();
-    if (memory == isa::Memory::kAccumulator) return AccumulatorRows();
+  std::int64_t MemoryRows(Memory memory) const {
+    if (memory == Memory::kScratchpad) return ScratchpadRows();
+    if (memory == Memory::kAccumulator) return AccumulatorRows();
     return arch_.param_rows;
   }
 
@@ -1344,18 +1321,18 @@ class Generator {
     const int link = balanced.empty() ? static_cast<int>(rng_.Int(0, kNumLinks - 1))
                                       : balanced[static_cast<std::size_t>(rng_.Int(
                                             0, static_cast<std::int64_t>(balanced.size()) - 1))];
-    const isa::Queue from = LinkSource(link);
-    const isa::Queue to = LinkSink(link);
+    const Queue from = LinkSource(link);
+    const Queue to = LinkSink(link);
     while (Pending(link) > 0) {
-      isa::Deps drain;
+      Deps drain;
       SetPop(drain, to, from);
       AppendSync(to, drain);
     }
     if (pops_[static_cast<std::size_t>(link)].empty()) {
-      isa::Deps push;
+      Deps push;
       SetPush(push, from, to);
       AppendSync(from, push);
-      isa::Deps pop;
+      Deps pop;
       SetPop(pop, to, from);
       AppendSync(to, pop);
     }
@@ -1367,31 +1344,29 @@ class Generator {
   // A pop in one queue whose push comes after more instructions of that queue than it holds.
   void PrepareQueueCapacity(InjectedDefect& d) {
     const int link = static_cast<int>(rng_.Int(0, kNumLinks - 1));
-    const isa::Queue from = LinkSource(link);
-    const isa::Queue to = LinkSink(link);
+    const Queue from = LinkSource(link);
+    const Queue to = LinkSink(link);
     while (Pending(link) > 0) {
-      isa::Deps drain;
+      Deps drain;
       SetPop(drain, to, from);
       AppendSync(to, drain);
     }
-    isa::Deps pop;
+    Deps pop;
     SetPop(pop, to, from);
     d.instruction = AppendSync(to, pop, false);
     for (int k = 0; k < arch_.instruction_queue_depth + 2; ++k) AppendSync(to, {});
-    isa::Deps push;
+    Deps push;
     SetPush(push, from, to);
     const std::int64_t pusher = AppendSync(from, push, false);
-    d.description = "instruction " + std::to_string(d.instruction) + " (sync, " +
-                    std::string(isa::QueueName(to)) + " queue) pops a token that instruction " +
-                    std::to_string(pusher) + " pushes after " +
-                    std::to_string(arch_.instruction_queue_depth + 2) +
-                    " more instructions of that queue";
+    d.description =
+        "instruction " + std::to_string(d.instruction) + " (sync, " + std::string(QueueName(to)) +
+        " queue) pops a token that instruction " + std::to_string(pusher) + " pushes after " +
+        std::to_string(arch_.instruction_queue_depth + 2) + " more instructions of that queue";
   }
 
   std::string Label(std::int64_t index) const {
     return "instruction " + std::to_string(index) + " (" +
-           std::string(isa::MnemonicOf(emitted_[static_cast<std::size_t>(index)].instruction)) +
-           ")";
+           std::string(MnemonicOf(emitted_[static_cast<std::size_t>(index)].instruction)) + ")";
   }
 
   // Defects made by changing fields of the instruction structs (after finish is appended).
@@ -1401,8 +1376,8 @@ class Generator {
         const auto l = static_cast<std::size_t>(missing_push_link_);
         const std::int64_t pusher = pushes_[l][pops_[l].size() - 1];
         Emitted& e = emitted_[static_cast<std::size_t>(pusher)];
-        isa::Deps deps = isa::DepsOf(e.instruction);
-        const isa::Queue to = LinkSink(missing_push_link_);
+        Deps deps = DepsOf(e.instruction);
+        const Queue to = LinkSink(missing_push_link_);
         (to < e.queue ? deps.push_prev : deps.push_next) = false;
         SetDepsOf(e.instruction, deps);
         d.description =
@@ -1411,20 +1386,20 @@ class Generator {
       }
       case DefectKind::kBadTokenFlag: {
         d.instruction =
-            PickInstruction([](const Emitted& e) { return e.queue != isa::Queue::kCompute; });
+            PickInstruction([](const Emitted& e) { return e.queue != Queue::kCompute; });
         Emitted& e = emitted_[static_cast<std::size_t>(d.instruction)];
-        isa::Deps deps = isa::DepsOf(e.instruction);
+        Deps deps = DepsOf(e.instruction);
         const bool pop = rng_.Chance(50);
-        if (e.queue == isa::Queue::kLoad) {
+        if (e.queue == Queue::kLoad) {
           (pop ? deps.pop_prev : deps.push_prev) = true;
         } else {
           (pop ? deps.pop_next : deps.push_next) = true;
         }
         SetDepsOf(e.instruction, deps);
-        d.description = Label(d.instruction) + " in the " + std::string(isa::QueueName(e.queue)) +
+        d.description = Label(d.instruction) + " in the " + std::string(QueueName(e.queue)) +
                         " queue has " +
-                        (e.queue == isa::Queue::kLoad ? (pop ? "pop_prev" : "push_prev")
-                                                      : (pop ? "pop_next" : "push_next"));
+                        (e.queue == Queue::kLoad ? (pop ? "pop_prev" : "push_prev")
+                                                 : (pop ? "pop_next" : "push_next"));
         return;
       }
       case DefectKind::kDramOutOfBounds: {
@@ -1460,8 +1435,7 @@ class Generator {
         *f.field = U32(base);
         d.description = Label(d.instruction) + ": " + f.name + " = " + std::to_string(base) +
                         " with " + std::to_string(f.extent) + " rows from there; " +
-                        std::string(isa::MemoryName(f.memory)) + " of " + std::to_string(rows) +
-                        " rows";
+                        std::string(MemoryName(f.memory)) + " of " + std::to_string(rows) + " rows";
         return;
       }
       case DefectKind::kIllegalField: {
@@ -1483,12 +1457,12 @@ class Generator {
   }
 
   // Defects made on the encoded words.
-  void ApplyWordDefect(InjectedDefect& d, std::vector<isa::Word>& words) {
+  void ApplyWordDefect(InjectedDefect& d, std::vector<Word>& words) {
     if (d.kind == DefectKind::kIllegalOpcode) {
       d.instruction = PickOrFail([](const Emitted&) { return true; });
       static constexpr std::uint64_t kIllegal[] = {0, 12, 13, 14, 15};
       const std::uint64_t opcode = kIllegal[rng_.Int(0, 4)];
-      isa::SetBits(words[static_cast<std::size_t>(d.instruction)], kOpcodeLsb, kOpcodeBits, opcode);
+      SetBits(words[static_cast<std::size_t>(d.instruction)], kOpcodeLsb, kOpcodeBits, opcode);
       d.description = Label(d.instruction) + ": opcode set to " + std::to_string(opcode);
     } else if (d.kind == DefectKind::kReservedBit) {
       // Any instruction but the three loads (which use all 128 bits); finish always qualifies.
@@ -1499,10 +1473,10 @@ class Generator {
                    ->used_bits < kInstructionBits;
       });
       if (d.instruction < 0) d.instruction = Count() - 1;
-      const isa::Word& w = words[static_cast<std::size_t>(d.instruction)];
-      const int used = isa::FindOp(isa::OpcodeOf(w))->used_bits;
+      const Word& w = words[static_cast<std::size_t>(d.instruction)];
+      const int used = isa::FindOp(OpcodeOf(w))->used_bits;
       const int bit = static_cast<int>(rng_.Int(used, kInstructionBits - 1));
-      isa::SetBits(words[static_cast<std::size_t>(d.instruction)], bit, 1, 1);
+      SetBits(words[static_cast<std::size_t>(d.instruction)], bit, 1, 1);
       d.description = Label(d.instruction) + ": reserved bit " + std::to_string(bit) + " set";
     }
   }
@@ -1525,8 +1499,8 @@ class Generator {
   Region stored_;
 
   std::vector<Emitted> emitted_;
-  std::array<std::int64_t, isa::kNumQueues> queue_counts_{};
-  std::array<std::int64_t, isa::kNumQueues> last_in_queue_{-1, -1, -1};
+  std::array<std::int64_t, kNumQueues> queue_counts_{};
+  std::array<std::int64_t, kNumQueues> last_in_queue_{-1, -1, -1};
   std::array<std::vector<std::int64_t>, kNumLinks> pushes_;
   std::array<std::int64_t, kNumLinks> popped_{};
   std::array<std::vector<std::int64_t>, kNumLinks> pops_;

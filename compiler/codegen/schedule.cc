@@ -17,37 +17,6 @@ constexpr int kStore = static_cast<int>(isa::Queue::kStore);
 // programs whose queues run far apart; assuming a conflict only adds an ordering).
 constexpr std::int64_t kScanLimit = 2048;
 
-std::int64_t I(std::uint32_t v) { return static_cast<std::int64_t>(v); }
-
-// Bytes [lo, hi) a strided DRAM access touches: an ny × nx grid (minus padding) of `bytes`-byte
-// elements, `sy` and `sx` apart; empty when the grid has no element inside the padding.
-MemRange DramGrid(std::int64_t addr, std::int64_t ny, std::int64_t nx, std::int64_t sy,
-                  std::int64_t sx, std::int64_t bytes) {
-  if (ny <= 0 || nx <= 0) return {MemKind::kDram, 0, 0};
-  return {MemKind::kDram, addr, addr + (ny - 1) * sy + (nx - 1) * sx + bytes};
-}
-
-template <typename Load>
-Accesses LoadAccesses(const Load& in, MemKind dst, std::int64_t bytes_per_lane) {
-  Accesses a;
-  const std::int64_t ny = I(in.ny) - I(in.pad_top) - I(in.pad_bottom);
-  const std::int64_t nx = I(in.nx) - I(in.pad_left) - I(in.pad_right);
-  const MemRange d =
-      DramGrid(I(in.dram), ny, nx, I(in.stride_y), I(in.stride_x), I(in.lanes) * bytes_per_lane);
-  if (d.hi > d.lo) a.reads.push_back(d);
-  a.writes.push_back({dst, I(in.sram), I(in.sram) + I(in.ny) * I(in.nx)});
-  return a;
-}
-
-template <typename Store>
-Accesses StoreAccesses(const Store& out, MemKind src, std::int64_t bytes_per_lane) {
-  Accesses a;
-  a.reads.push_back({src, I(out.sram), I(out.sram) + I(out.ny) * I(out.nx)});
-  a.writes.push_back(DramGrid(I(out.dram), I(out.ny), I(out.nx), I(out.stride_y), I(out.stride_x),
-                              I(out.lanes) * bytes_per_lane));
-  return a;
-}
-
 bool Overlap(const std::vector<MemRange>& a, const std::vector<MemRange>& b) {
   for (const MemRange& x : a) {
     for (const MemRange& y : b) {
@@ -76,59 +45,11 @@ void SetDeps(isa::Instruction& inst, const isa::Deps& deps) {
 }  // namespace
 
 Accesses AccessesOf(const isa::Instruction& inst, const isa::ArchConfig& arch) {
-  const std::int64_t rows = arch.rows, cols = arch.cols;
-  return std::visit(
-      [&](const auto& i) -> Accesses {
-        using T = std::decay_t<decltype(i)>;
-        if constexpr (std::is_same_v<T, isa::LoadSp>) {
-          return LoadAccesses(i, MemKind::kScratchpad, 1);
-        } else if constexpr (std::is_same_v<T, isa::LoadAcc>) {
-          return LoadAccesses(i, MemKind::kAccumulator, 4);
-        } else if constexpr (std::is_same_v<T, isa::LoadParam>) {
-          return LoadAccesses(i, MemKind::kParam, 4);
-        } else if constexpr (std::is_same_v<T, isa::StoreSp>) {
-          return StoreAccesses(i, MemKind::kScratchpad, 1);
-        } else if constexpr (std::is_same_v<T, isa::StoreAcc>) {
-          return StoreAccesses(i, MemKind::kAccumulator, 4);
-        } else if constexpr (std::is_same_v<T, isa::Gemm>) {
-          Accesses a;
-          const std::int64_t last_act =
-              I(i.act) + (I(i.n_outer) - 1) * I(i.act_outer) + (I(i.n_inner) - 1) * I(i.act_inner);
-          a.reads.push_back({MemKind::kScratchpad, I(i.act), last_act + 1});
-          if (i.preload) a.reads.push_back({MemKind::kScratchpad, I(i.w), I(i.w) + cols});
-          const MemRange out{MemKind::kAccumulator, I(i.acc),
-                             I(i.acc) + (I(i.n_outer) - 1) * I(i.acc_outer) + I(i.n_inner)};
-          if (i.accumulate) a.reads.push_back(out);
-          a.writes.push_back(out);
-          return a;
-        } else if constexpr (std::is_same_v<T, isa::Post>) {
-          Accesses a;
-          a.reads.push_back({MemKind::kAccumulator, I(i.acc), I(i.acc) + I(i.n)});
-          a.reads.push_back({MemKind::kParam, I(i.param), I(i.param) + 4});
-          const std::int64_t blocks = (I(i.dst_lane) + I(i.n_lanes) - 1) / rows;
-          a.writes.push_back(
-              {MemKind::kScratchpad, I(i.dst),
-               I(i.dst) + (I(i.n) - 1) * I(i.dst_stride) + blocks * I(i.blk_stride) + 1});
-          return a;
-        } else if constexpr (std::is_same_v<T, isa::Vadd>) {
-          Accesses a;
-          a.reads.push_back({MemKind::kScratchpad, I(i.a), I(i.a) + I(i.n)});
-          a.reads.push_back({MemKind::kScratchpad, I(i.b), I(i.b) + I(i.n)});
-          a.reads.push_back({MemKind::kParam, I(i.param), I(i.param) + (7 + cols) / cols});
-          a.writes.push_back({MemKind::kScratchpad, I(i.dst), I(i.dst) + I(i.n)});
-          return a;
-        } else if constexpr (std::is_same_v<T, isa::Pool>) {
-          Accesses a;
-          a.reads.push_back({MemKind::kScratchpad, I(i.src), I(i.src) + I(i.in_h) * I(i.in_w)});
-          const std::int64_t words = 2 + (i.max ? 0 : 2 * I(i.kh) * I(i.kw));
-          a.reads.push_back({MemKind::kParam, I(i.param), I(i.param) + (words + cols - 1) / cols});
-          a.writes.push_back({MemKind::kScratchpad, I(i.dst), I(i.dst) + I(i.out_h) * I(i.out_w)});
-          return a;
-        } else {
-          return Accesses{};  // sync, finish
-        }
-      },
-      inst);
+  Accesses a;
+  for (const isa::MemoryAccess& m : isa::FootprintOf(inst, isa::ArchParams{arch.rows, arch.cols})) {
+    (m.write ? a.writes : a.reads).push_back({m.memory, m.lo, m.hi});
+  }
+  return a;
 }
 
 bool Conflict(const Accesses& a, const Accesses& b) {

@@ -28,7 +28,7 @@
 namespace qsa::compiler {
 
 // A range of one memory: DRAM bytes or on-chip rows [lo, hi).
-enum class MemKind : std::uint8_t { kDram = 0, kScratchpad = 1, kAccumulator = 2, kParam = 3 };
+using MemKind = model::isa::Memory;
 struct MemRange {
   MemKind mem = MemKind::kDram;
   std::int64_t lo = 0;
@@ -36,7 +36,8 @@ struct MemRange {
 };
 
 // What an instruction reads and writes, as bounding ranges per memory (conservative for strided
-// and padded accesses). Derived from the fields alone.
+// and padded accesses). Derived from the fields alone: the spec's footprint
+// (model::isa::FootprintOf).
 struct Accesses {
   std::vector<MemRange> reads;
   std::vector<MemRange> writes;

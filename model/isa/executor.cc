@@ -77,15 +77,6 @@ struct Where {
   throw Error(at.Label() + ": " + what);
 }
 
-// Field `name` (value v) must lie in [lo, hi].
-void RequireField(const Where& at, std::string_view name, std::int64_t v, std::int64_t lo,
-                  std::int64_t hi, std::string_view bound_name = "") {
-  if (v >= lo && v <= hi) return;
-  std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (!bound_name.empty()) range += " (" + std::string(bound_name) + ")";
-  Illegal(at, "field " + std::string(name) + " = " + std::to_string(v) + " is outside " + range);
-}
-
 // A scaler's shifts must be at most 31 and, in single rounding, lsh − rsh in [−31, 30].
 void CheckScaler(const Where& at, const Scaler& s, bool single_rounding, const std::string& what) {
   if (s.lsh > 31 || s.rsh > 31) {
@@ -263,9 +254,7 @@ class Executor {
   void operator()(const Post& in);
   void operator()(const Vadd& in);
   void operator()(const Pool& in);
-  void operator()(const Sync& in) {
-    RequireField(At(in), "queue", in.queue, 0, 2, "0 load, 1 compute, 2 store");
-  }
+  void operator()(const Sync&) {}
   void operator()(const Finish&) {}
 
  private:
@@ -302,17 +291,6 @@ void Executor::Load(const T& in, Memory memory) {
   const bool sp = memory == Memory::kScratchpad;
   const std::int64_t lanes_max = LanesOf(s_, memory);
   const std::int64_t esize = ElementBytes(memory);
-  RequireField(at, "ny", in.ny, 1, 255);
-  RequireField(at, "nx", in.nx, 1, 255);
-  if (in.pad_top + in.pad_bottom > in.ny) {
-    Illegal(at, "pad_top + pad_bottom = " + std::to_string(in.pad_top + in.pad_bottom) +
-                    " exceeds ny = " + std::to_string(in.ny));
-  }
-  if (in.pad_left + in.pad_right > in.nx) {
-    Illegal(at, "pad_left + pad_right = " + std::to_string(in.pad_left + in.pad_right) +
-                    " exceeds nx = " + std::to_string(in.nx));
-  }
-  RequireField(at, "lanes", in.lanes, 1, lanes_max, sp ? "1..ROWS" : "1..COLS");
   const std::int64_t inner_y = in.ny - in.pad_top - in.pad_bottom;
   const std::int64_t inner_x = in.nx - in.pad_left - in.pad_right;
   const std::int64_t rows = std::int64_t{in.ny} * in.nx;
@@ -349,16 +327,8 @@ void Executor::Load(const T& in, Memory memory) {
 template <typename T>
 void Executor::Store(const T& in, Memory memory) {
   const Where at = At(in);
-  const bool sp = memory == Memory::kScratchpad;
   const std::int64_t lanes_max = LanesOf(s_, memory);
   const std::int64_t esize = ElementBytes(memory);
-  RequireField(at, "ny", in.ny, 1, 255);
-  RequireField(at, "nx", in.nx, 1, 255);
-  RequireField(at, "lanes", in.lanes, 1, lanes_max, sp ? "1..ROWS" : "1..COLS");
-  if (in.lane0 + in.lanes > lanes_max) {
-    Illegal(at, "lane0 + lanes = " + std::to_string(in.lane0 + in.lanes) + " exceeds " +
-                    (sp ? "ROWS = " : "COLS = ") + std::to_string(lanes_max));
-  }
   const std::int64_t rows = std::int64_t{in.ny} * in.nx;
   const std::int64_t dram = in.dram;
   CheckAccess(s_, at, memory, false, in.sram, in.sram + rows);
@@ -386,14 +356,6 @@ void Executor::Store(const T& in, Memory memory) {
 
 void Executor::operator()(const Gemm& in) {
   const Where at = At(in);
-  RequireField(at, "n_outer", in.n_outer, 1, 255);
-  RequireField(at, "n_inner", in.n_inner, 1, 255);
-  RequireField(at, "k_lanes", in.k_lanes, 1, Rows(), "1..ROWS");
-  RequireField(at, "n_lanes", in.n_lanes, 1, Cols(), "1..COLS");
-  if (in.n_outer > 1 && in.acc_outer < in.n_inner) {
-    Illegal(at, "acc_outer = " + std::to_string(in.acc_outer) + " is below n_inner = " +
-                    std::to_string(in.n_inner) + "; output rows would be written twice");
-  }
   const std::int64_t n_outer = in.n_outer, n_inner = in.n_inner;
   if (in.preload) CheckAccess(s_, at, Memory::kScratchpad, false, in.w, in.w + Cols());
   const std::int64_t last_act =
@@ -443,16 +405,6 @@ void Executor::operator()(const Gemm& in) {
 void Executor::operator()(const Post& in) {
   const Where at = At(in);
   const std::int64_t rows = Rows(), cols = Cols();
-  RequireField(at, "n", in.n, 1, 4095);
-  RequireField(at, "n_lanes", in.n_lanes, 1, cols, "1..COLS");
-  if (cols >= rows && in.dst_lane != 0) {
-    Illegal(at, "field dst_lane = " + std::to_string(in.dst_lane) + " must be 0 when COLS >= ROWS");
-  }
-  if (cols < rows && (in.dst_lane % cols != 0 || in.dst_lane >= rows)) {
-    Illegal(at, "field dst_lane = " + std::to_string(in.dst_lane) +
-                    " must be a multiple of COLS = " + std::to_string(cols) +
-                    " below ROWS = " + std::to_string(rows));
-  }
   const std::int64_t n = in.n;
   CheckAccess(s_, at, Memory::kAccumulator, false, in.acc, in.acc + n);
   CheckAccess(s_, at, Memory::kParam, false, in.param, in.param + 4);
@@ -500,23 +452,9 @@ void Executor::operator()(const Post& in) {
   counters_.param.bytes_read += 16 * cols;
 }
 
-// True when [a, a + n) and [b, b + n) share a row.
-bool Overlap(std::int64_t a, std::int64_t a_rows, std::int64_t b, std::int64_t b_rows) {
-  return a < b + b_rows && b < a + a_rows;
-}
-
 void Executor::operator()(const Vadd& in) {
   const Where at = At(in);
-  RequireField(at, "n", in.n, 1, 65535);
   const std::int64_t n = in.n;
-  for (const auto& [name, src] : {std::pair{"a", in.a}, std::pair{"b", in.b}}) {
-    if (src != in.dst && Overlap(in.dst, n, src, n)) {
-      Illegal(at, std::string("output rows [") + std::to_string(in.dst) + ", " +
-                      std::to_string(in.dst + n) + ") overlap input " + name + " rows [" +
-                      std::to_string(src) + ", " + std::to_string(src + n) +
-                      ") without being equal to them");
-    }
-  }
   const std::int64_t word = std::int64_t{in.param} * Cols();
   CheckParamWords(at, word, 8);
   CheckAccess(s_, at, Memory::kScratchpad, false, in.a, in.a + n);
@@ -586,20 +524,7 @@ AxisTaps TapsOf(std::int64_t o, std::int64_t stride, std::int64_t pad, std::int6
 
 void Executor::operator()(const Pool& in) {
   const Where at = At(in);
-  for (const auto& [name, v] :
-       {std::pair{"in_h", in.in_h}, std::pair{"in_w", in.in_w}, std::pair{"out_h", in.out_h},
-        std::pair{"out_w", in.out_w}, std::pair{"kh", in.kh}, std::pair{"kw", in.kw},
-        std::pair{"stride_h", in.stride_h}, std::pair{"stride_w", in.stride_w},
-        std::pair{"dil_h", in.dil_h}, std::pair{"dil_w", in.dil_w}}) {
-    if (v == 0) Illegal(at, std::string("field ") + name + " = 0; it must be at least 1");
-  }
-  const std::int64_t in_rows = std::int64_t{in.in_h} * in.in_w;
   const std::int64_t out_rows = std::int64_t{in.out_h} * in.out_w;
-  if (Overlap(in.dst, out_rows, in.src, in_rows)) {
-    Illegal(at, "output rows [" + std::to_string(in.dst) + ", " +
-                    std::to_string(in.dst + out_rows) + ") overlap input rows [" +
-                    std::to_string(in.src) + ", " + std::to_string(in.src + in_rows) + ")");
-  }
   // The window of every output pixel, per axis; no window may lie entirely in the padding.
   auto axis_taps = [&](std::int64_t out, std::int64_t stride, std::int64_t pad, std::int64_t dil,
                        std::int64_t kernel, std::int64_t size, const char* axis) {
@@ -755,7 +680,13 @@ std::string_view MemoryName(Memory memory) {
 
 void Execute(IsaState& state, const Instruction& instruction, std::int64_t index,
              IsaCounters& counters, std::vector<WriteRecord>* writes) {
-  // Each instruction checks everything before it changes anything, counters included.
+  // Each instruction checks everything before it changes anything, counters included: first the
+  // field limits of the spec, then the addresses it touches.
+  if (std::optional<std::string> violation =
+          LimitViolation(instruction, ArchParams{state.arch.rows, state.arch.cols})) {
+    throw Error("instruction " + std::to_string(index) + " (" +
+                std::string(MnemonicOf(instruction)) + "): " + *violation);
+  }
   std::visit(Executor(state, index, counters, writes), instruction);
   const auto opcode = static_cast<std::size_t>(
       std::visit([](const auto& in) { return std::decay_t<decltype(in)>::kOpcode; }, instruction));

@@ -33,7 +33,7 @@ struct IsaState {
   std::span<std::int32_t> ParamRow(std::int64_t row);
 };
 
-enum class Memory : std::uint8_t { kDram, kScratchpad, kAccumulator, kParam };
+// Memory (DRAM, scratchpad, accumulator, parameter buffer) comes from the spec (isa.h).
 std::string_view MemoryName(Memory memory);
 
 struct MemoryTraffic {

@@ -221,12 +221,9 @@ class Machine {
     }
   }
 
-  // load.* and store.* (not a sync in those queues): they use the DRAM port.
-  static bool IsDataTransfer(const Instruction& in) {
-    return std::holds_alternative<LoadSp>(in) || std::holds_alternative<LoadAcc>(in) ||
-           std::holds_alternative<LoadParam>(in) || std::holds_alternative<StoreSp>(in) ||
-           std::holds_alternative<StoreAcc>(in);
-  }
+  // load.* and store.* (not a sync in those queues): the instructions whose spec footprint has
+  // DRAM in it use the DRAM port.
+  static bool IsDataTransfer(const Instruction& in) { return TouchesDram(in); }
 
   // Whether the head instruction `index` may start now: its tokens are there, the token queues
   // it pushes into have room and, for finish, the load and store queues are empty.
@@ -297,24 +294,38 @@ class Machine {
     auto grid = [](const auto& t) { return std::int64_t{t.ny} * t.nx; };
     const std::int64_t read = after.dram.bytes_read - before.dram.bytes_read;
     const std::int64_t written = after.dram.bytes_written - before.dram.bytes_written;
-    if (const auto* x = std::get_if<LoadSp>(&in)) return transfer(read, grid(*x));
-    if (const auto* x = std::get_if<LoadAcc>(&in)) return transfer(read, grid(*x));
-    if (const auto* x = std::get_if<LoadParam>(&in)) return transfer(read, grid(*x));
-    if (const auto* x = std::get_if<StoreSp>(&in)) return transfer(written, grid(*x));
-    if (const auto* x = std::get_if<StoreAcc>(&in)) return transfer(written, grid(*x));
-    if (const auto* x = std::get_if<Gemm>(&in)) {
-      const std::int64_t rows = std::int64_t{x->n_outer} * x->n_inner;
-      return Cost{std::max(rows, x->preload ? std::int64_t{arch.cols} : 0),
-                  std::int64_t{arch.rows} + arch.cols, 0};
-    }
-    if (const auto* x = std::get_if<Post>(&in)) return Cost{x->n, kVectorLatency, 0};
-    if (const auto* x = std::get_if<Vadd>(&in)) return Cost{x->n, kVectorLatency, 0};
-    if (std::holds_alternative<Pool>(in)) {
-      const std::int64_t taps =
-          (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
-      return Cost{taps, kVectorLatency, 0};
-    }
-    return Cost{1, 0, 0};  // sync, finish
+    const auto load = [&](const auto& x) { return transfer(read, grid(x)); };
+    const auto store = [&](const auto& x) { return transfer(written, grid(x)); };
+    // One overload per instruction: an instruction added to the spec has no cost until it gets one
+    // here, and until then this does not compile.
+    return std::visit(
+        Overloaded{
+            [&](const LoadSp& x) { return load(x); }, [&](const LoadAcc& x) { return load(x); },
+            [&](const LoadParam& x) { return load(x); }, [&](const StoreSp& x) { return store(x); },
+            [&](const StoreAcc& x) { return store(x); },
+            [&](const Gemm& x) {
+              const std::int64_t rows = std::int64_t{x.n_outer} * x.n_inner;
+              return Cost{std::max(rows, x.preload ? std::int64_t{arch.cols} : 0),
+                          std::int64_t{arch.rows} + arch.cols, 0};
+            },
+            [](const Post& x) {
+              return Cost{x.n, kVectorLatency, 0};
+            },
+            [](const Vadd& x) {
+              return Cost{x.n, kVectorLatency, 0};
+            },
+            [&](const Pool&) {
+              const std::int64_t taps =
+                  (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
+              return Cost{taps, kVectorLatency, 0};
+            },
+            [](const Sync&) {
+              return Cost{1, 0, 0};
+            },
+            [](const Finish&) {
+              return Cost{1, 0, 0};
+            }},
+        in);
   }
 
   // Starts (at `start`, from EstimatedStart), executes and completes the head of queue q; true

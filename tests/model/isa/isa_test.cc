@@ -214,5 +214,147 @@ TEST(IsaGenerated, SystemVerilogPackageHasEveryOpcodeAndField) {
   }
 }
 
+// The spec's limits, generated: each instruction reports its first violated limit, naming the
+// field and the bound, and nothing for a legal instruction.
+TEST(IsaSpecLimits, FirstViolatedLimitNamesTheFieldAndBound) {
+  const ArchParams p{8, 4};  // ROWS = 8, COLS = 4
+  LoadSp load;
+  load.ny = 3;
+  load.nx = 2;
+  load.lanes = 8;
+  EXPECT_EQ(LimitViolation(load, p), std::nullopt);
+  load.lanes = 9;
+  EXPECT_EQ(LimitViolation(load, p), "field lanes = 9 is outside [1, 8] (1..ROWS)");
+  load.pad_top = 2;
+  load.pad_bottom = 2;
+  EXPECT_EQ(LimitViolation(load, p), "pad_top + pad_bottom = 4 exceeds ny = 3");
+  load.ny = 0;
+  EXPECT_EQ(LimitViolation(Instruction{load}, p), "field ny = 0 is outside [1, 255]");
+
+  StoreAcc store;
+  store.ny = store.nx = 1;
+  store.lanes = 3;
+  store.lane0 = 2;
+  EXPECT_EQ(LimitViolation(store, p), "lane0 + lanes = 5 exceeds COLS = 4");
+
+  Gemm gemm;
+  gemm.n_outer = 2;
+  gemm.n_inner = 3;
+  gemm.acc_outer = 2;
+  gemm.k_lanes = 8;
+  gemm.n_lanes = 4;
+  EXPECT_EQ(LimitViolation(gemm, p),
+            "acc_outer = 2 is below n_inner = 3; output rows would be written twice");
+  gemm.n_outer = 1;
+  EXPECT_EQ(LimitViolation(gemm, p), std::nullopt);
+
+  Post post;
+  post.n = 1;
+  post.n_lanes = 4;
+  post.dst_lane = 4;
+  EXPECT_EQ(LimitViolation(post, p), std::nullopt);
+  post.dst_lane = 2;
+  EXPECT_EQ(LimitViolation(post, p),
+            "field dst_lane = 2 must be a multiple of COLS = 4 below ROWS = 8");
+  EXPECT_EQ(LimitViolation(post, ArchParams{4, 4}),
+            "field dst_lane = 2 must be 0 when COLS >= ROWS");
+
+  Vadd vadd;
+  vadd.a = 0;
+  vadd.b = 10;
+  vadd.dst = 2;
+  vadd.n = 4;
+  EXPECT_EQ(LimitViolation(vadd, p),
+            "output rows [2, 6) overlap input a rows [0, 4) without being equal to them");
+  vadd.dst = 0;
+  EXPECT_EQ(LimitViolation(vadd, p), std::nullopt);
+
+  Pool pool;
+  EXPECT_EQ(LimitViolation(pool, p), "field in_h = 0; it must be at least 1");
+
+  Sync sync;
+  sync.queue = 3;
+  EXPECT_EQ(LimitViolation(sync, p),
+            "field queue = 3 is outside [0, 2] (0 load, 1 compute, 2 store)");
+  EXPECT_EQ(LimitViolation(Finish{}, p), std::nullopt);
+}
+
+// The spec's footprints, generated: the rows and bytes a hand-made instruction touches.
+TEST(IsaSpecFootprint, RangesOfHandMadeInstructions) {
+  const ArchParams p{8, 4};
+  LoadAcc load;
+  load.sram = 10;
+  load.dram = 100;
+  load.ny = 3;
+  load.nx = 2;
+  load.stride_y = 64;
+  load.stride_x = 16;
+  load.pad_top = 1;
+  load.lanes = 4;
+  // Inside the padding: 2 x 2 elements of 16 bytes, the last at 100 + 64 + 16.
+  EXPECT_EQ(FootprintOf(load, p),
+            (std::vector<MemoryAccess>{{Memory::kDram, false, 100, 196},
+                                       {Memory::kAccumulator, true, 10, 16}}));
+  load.pad_bottom = 2;  // all padding: no DRAM read
+  EXPECT_EQ(FootprintOf(load, p),
+            (std::vector<MemoryAccess>{{Memory::kAccumulator, true, 10, 16}}));
+
+  Gemm gemm;
+  gemm.act = 5;
+  gemm.act_outer = 10;
+  gemm.act_inner = 2;
+  gemm.acc = 20;
+  gemm.acc_outer = 4;
+  gemm.n_outer = 3;
+  gemm.n_inner = 4;
+  gemm.w = 100;
+  gemm.preload = true;
+  gemm.accumulate = true;
+  EXPECT_EQ(FootprintOf(gemm, p),
+            (std::vector<MemoryAccess>{{Memory::kScratchpad, false, 5, 32},
+                                       {Memory::kScratchpad, false, 100, 104},
+                                       {Memory::kAccumulator, false, 20, 32},
+                                       {Memory::kAccumulator, true, 20, 32}}));
+
+  Post post;  // COLS = 16 over ROWS = 8: two lane groups
+  post.acc = 3;
+  post.n = 2;
+  post.dst = 50;
+  post.dst_stride = 1;
+  post.blk_stride = 10;
+  post.n_lanes = 16;
+  post.param = 7;
+  EXPECT_EQ(FootprintOf(post, ArchParams{8, 16}),
+            (std::vector<MemoryAccess>{{Memory::kAccumulator, false, 3, 5},
+                                       {Memory::kParam, false, 7, 11},
+                                       {Memory::kScratchpad, true, 50, 62}}));
+
+  Pool pool;
+  pool.src = 0;
+  pool.in_h = pool.in_w = 3;
+  pool.dst = 20;
+  pool.out_h = pool.out_w = 2;
+  pool.kh = pool.kw = 2;
+  pool.param = 6;
+  // Average: 2 + 2·4 = 10 descriptor words, 3 rows of 4.
+  EXPECT_EQ(FootprintOf(pool, p), (std::vector<MemoryAccess>{{Memory::kScratchpad, false, 0, 9},
+                                                             {Memory::kParam, false, 6, 9},
+                                                             {Memory::kScratchpad, true, 20, 24}}));
+  EXPECT_TRUE(FootprintOf(Instruction{Sync{}}, p).empty());
+  EXPECT_TRUE(TouchesDram(Instruction{load}));
+  EXPECT_FALSE(TouchesDram(Instruction{gemm}));
+}
+
+TEST(IsaSpec, QueueOfEveryOpcodeMatchesTheOpTable) {
+  for (const OpSpec& op : kOps) {
+    const std::optional<Queue> queue = QueueOfOpcode(static_cast<Opcode>(op.opcode));
+    if (op.queue_from_field) {
+      EXPECT_EQ(queue, std::nullopt) << op.mnemonic;
+    } else {
+      EXPECT_EQ(queue, op.queue) << op.mnemonic;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qsa::isa
