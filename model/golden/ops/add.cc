@@ -50,6 +50,18 @@ struct AddParams {
   double ra64 = 0.0, rb64 = 0.0;
   std::int32_t za = 0, zb = 0, zy = 0, qmin = 0, qmax = 0;
 
+  // z_y + r_a·da + r_b·db in T, clamped to [qmin, qmax], rounded half to even. Separate
+  // statements: no compiler may fuse them into an FMA.
+  template <typename T>
+  std::int32_t AddInFloat(T ra, T rb, std::int32_t da, std::int32_t db) const {
+    const T pa = ra * static_cast<T>(da);
+    const T pb = rb * static_cast<T>(db);
+    const T sum = pa + pb;
+    T v = sum + static_cast<T>(zy);
+    v = std::clamp(v, static_cast<T>(qmin), static_cast<T>(qmax));
+    return static_cast<std::int32_t>(RoundHalfToEven(v));
+  }
+
   std::int32_t Apply(std::int32_t a, std::int32_t b) const {
     const std::int32_t da = a - za;
     const std::int32_t db = b - zb;
@@ -69,23 +81,10 @@ struct AddParams {
         const std::int64_t y = static_cast<std::int64_t>(scaled) + zy;
         return static_cast<std::int32_t>(std::clamp<std::int64_t>(y, qmin, qmax));
       }
-      case RequantMode::kFloat32Rne: {
-        // Separate statements: no compiler may fuse them into an FMA.
-        const float pa = ra32 * static_cast<float>(da);
-        const float pb = rb32 * static_cast<float>(db);
-        const float sum = pa + pb;
-        float v = sum + static_cast<float>(zy);
-        v = std::clamp(v, static_cast<float>(qmin), static_cast<float>(qmax));
-        return static_cast<std::int32_t>(RoundHalfToEven(v));
-      }
-      case RequantMode::kFloat64Rne: {
-        const double pa = ra64 * static_cast<double>(da);
-        const double pb = rb64 * static_cast<double>(db);
-        const double sum = pa + pb;
-        double v = sum + static_cast<double>(zy);
-        v = std::clamp(v, static_cast<double>(qmin), static_cast<double>(qmax));
-        return static_cast<std::int32_t>(RoundHalfToEven(v));
-      }
+      case RequantMode::kFloat32Rne:
+        return AddInFloat(ra32, rb32, da, db);
+      case RequantMode::kFloat64Rne:
+        return AddInFloat(ra64, rb64, da, db);
     }
     return 0;
   }

@@ -109,12 +109,18 @@ void PlanGeometry(const Node& node, ConvPlan& p) {
   p.win = ReadWindow(node, x.shape[2], x.shape[3], w.shape[2], w.shape[3], false);
 }
 
-ConvPlan Plan(const Node& node, const Graph& graph) {
+// The operands of a Conv node, its input and output counts checked.
+ConvPlan StartPlan(const Node& node, const Graph& graph) {
   ExpectInputs(node, 2, 3);
   ExpectOutputs(node, 1);
   ConvPlan p;
   p.x = &graph.Info(node.inputs[0]);
   p.w = &graph.Info(node.inputs[1]);
+  return p;
+}
+
+ConvPlan Plan(const Node& node, const Graph& graph) {
+  ConvPlan p = StartPlan(node, graph);
   const TensorInfo& x = *p.x;
   const TensorInfo& w = *p.w;
   if (!IsQuantizedType(x.dtype)) {
@@ -244,11 +250,7 @@ std::vector<Tensor> Run(const OpContext& ctx) {
 // ---- float32 ------------------------------------------------------------------------------------
 
 ConvPlan FloatPlan(const Node& node, const Graph& graph) {
-  ExpectInputs(node, 2, 3);
-  ExpectOutputs(node, 1);
-  ConvPlan p;
-  p.x = &graph.Info(node.inputs[0]);
-  p.w = &graph.Info(node.inputs[1]);
+  ConvPlan p = StartPlan(node, graph);
   PlanGeometry(node, p);
   CheckChannelVector(node, graph, 2, "bias", p.out_channels);
   RefuseQuantizedAttributes(node);
@@ -302,20 +304,12 @@ std::vector<Tensor> RunFloat(const OpContext& ctx) {
   return {y};
 }
 
-void InferAny(const Node& node, Graph& graph) {
-  if (FloatOperands(node, graph, 0, 1)) {
-    SetOutput(graph, node, 0, DType::kFloat32, FloatPlan(node, graph).OutShape());
-    return;
-  }
-  Infer(node, graph);
-}
-
-std::vector<Tensor> RunAny(const OpContext& ctx) {
-  return FloatOperands(ctx.node, ctx.graph, 0, 1) ? RunFloat(ctx) : Run(ctx);
+void InferFloat(const Node& node, Graph& graph) {
+  SetOutput(graph, node, 0, DType::kFloat32, FloatPlan(node, graph).OutShape());
 }
 
 }  // namespace
 
-const OpDef kConv{"Conv", InferAny, RunAny};
+const OpDef kConv = IntegerOrFloatOp<Infer, InferFloat, Run, RunFloat>("Conv");
 
 }  // namespace qsa::golden::ops

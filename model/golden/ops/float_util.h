@@ -9,12 +9,28 @@
 #include <vector>
 
 #include "model/golden/graph.h"
+#include "model/golden/op_registry.h"
 
 namespace qsa::golden::ops {
 
 // True when inputs `a` and `b` of the node are present and both float32: the node takes its
 // float path (Conv, MatMul). Otherwise the integer path decides (and refuses mixed dtypes).
 bool FloatOperands(const Node& node, const Graph& graph, std::size_t a, std::size_t b);
+
+// An operator with an integer and a float32 form (Conv, MatMul): inputs 0 and 1 decide which
+// form infers and runs (FloatOperands).
+template <void (*kInfer)(const Node&, Graph&), void (*kInferFloat)(const Node&, Graph&),
+          std::vector<Tensor> (*kRun)(const OpContext&),
+          std::vector<Tensor> (*kRunFloat)(const OpContext&)>
+constexpr OpDef IntegerOrFloatOp(std::string_view name) {
+  return {name,
+          [](const Node& node, Graph& graph) {
+            (FloatOperands(node, graph, 0, 1) ? kInferFloat : kInfer)(node, graph);
+          },
+          [](const OpContext& ctx) {
+            return (FloatOperands(ctx.node, ctx.graph, 0, 1) ? kRunFloat : kRun)(ctx);
+          }};
+}
 
 // Input i, which must be present and float32; `role` names it in the message
 // ("Gemm 'fc': input C 'c' is int32; Gemm takes float32").

@@ -44,6 +44,16 @@
 namespace qsa::golden::ops {
 namespace {
 
+// A's K (its last dimension) must equal B's (its second-to-last, or last when B is transposed).
+void CheckInnerDimensions(const Node& node, const TensorInfo& a, const TensorInfo& b,
+                          std::int64_t a_depth, std::int64_t b_depth, bool transpose_b) {
+  if (b_depth == a_depth) return;
+  Fail(node, "inner dimensions differ: A " + TensorLabel(a) + " " + ShapeToString(a.shape) +
+                 " has K = " + std::to_string(a_depth) + ", B " + TensorLabel(b) + " " +
+                 ShapeToString(b.shape) + (transpose_b ? " (transposed)" : "") +
+                 " has K = " + std::to_string(b_depth));
+}
+
 struct MatMulPlan {
   const TensorInfo* a = nullptr;
   const TensorInfo* b = nullptr;
@@ -90,12 +100,7 @@ MatMulPlan Plan(const Node& node, const Graph& graph) {
   p.depth = a.shape[ra - 1];
   const std::int64_t b_depth = p.transpose_b ? b.shape[rb - 1] : b.shape[rb - 2];
   p.cols = p.transpose_b ? b.shape[rb - 2] : b.shape[rb - 1];
-  if (b_depth != p.depth) {
-    Fail(node, "inner dimensions differ: A " + TensorLabel(a) + " " + ShapeToString(a.shape) +
-                   " has K = " + std::to_string(p.depth) + ", B " + TensorLabel(b) + " " +
-                   ShapeToString(b.shape) + (p.transpose_b ? " (transposed)" : "") +
-                   " has K = " + std::to_string(b_depth));
-  }
+  CheckInnerDimensions(node, a, b, p.depth, b_depth, p.transpose_b);
   p.a_batch = ra == 3 ? a.shape[0] : 1;
   p.b_batch = rb == 3 ? b.shape[0] : 1;
   if (p.a_batch != p.b_batch && p.a_batch != 1 && p.b_batch != 1) {
@@ -262,12 +267,7 @@ FloatMatMulPlan FloatPlan(const Node& node, const Graph& graph) {
     b_depth = p.transpose_b ? b.shape[rb - 1] : b.shape[rb - 2];
     p.cols = p.transpose_b ? b.shape[rb - 2] : b.shape[rb - 1];
   }
-  if (b_depth != p.depth) {
-    Fail(node, "inner dimensions differ: A " + TensorLabel(a) + " " + ShapeToString(a.shape) +
-                   " has K = " + std::to_string(p.depth) + ", B " + TensorLabel(b) + " " +
-                   ShapeToString(b.shape) + (p.transpose_b ? " (transposed)" : "") +
-                   " has K = " + std::to_string(b_depth));
-  }
+  CheckInnerDimensions(node, a, b, p.depth, b_depth, p.transpose_b);
   p.a_batch = ra > 2 ? Shape(a.shape.begin(), a.shape.end() - 2) : Shape{};
   p.b_batch = rb > 2 ? Shape(b.shape.begin(), b.shape.end() - 2) : Shape{};
   try {
@@ -312,20 +312,12 @@ std::vector<Tensor> RunFloat(const OpContext& ctx) {
   return {y};
 }
 
-void InferAny(const Node& node, Graph& graph) {
-  if (FloatOperands(node, graph, 0, 1)) {
-    SetOutput(graph, node, 0, DType::kFloat32, FloatPlan(node, graph).OutShape());
-    return;
-  }
-  Infer(node, graph);
-}
-
-std::vector<Tensor> RunAny(const OpContext& ctx) {
-  return FloatOperands(ctx.node, ctx.graph, 0, 1) ? RunFloat(ctx) : Run(ctx);
+void InferFloat(const Node& node, Graph& graph) {
+  SetOutput(graph, node, 0, DType::kFloat32, FloatPlan(node, graph).OutShape());
 }
 
 }  // namespace
 
-const OpDef kMatMul{"MatMul", InferAny, RunAny};
+const OpDef kMatMul = IntegerOrFloatOp<Infer, InferFloat, Run, RunFloat>("MatMul");
 
 }  // namespace qsa::golden::ops

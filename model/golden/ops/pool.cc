@@ -47,6 +47,22 @@
 namespace qsa::golden::ops {
 namespace {
 
+// The sum of the taps of output pixel (oh, ow) that fall inside the input plane, rows in
+// ascending order and columns within a row (the float path rounds after every addition).
+template <typename T>
+T WindowSum(const T* plane, const Window2d& w, std::int64_t oh, std::int64_t ow) {
+  T sum = 0;
+  for (std::int64_t kh = 0; kh < w.kernel[0]; ++kh) {
+    const std::int64_t ih = w.Start(0, oh) + kh * w.dilation[0];
+    if (ih < 0 || ih >= w.in[0]) continue;
+    for (std::int64_t kw = 0; kw < w.kernel[1]; ++kw) {
+      const std::int64_t iw = w.Start(1, ow) + kw * w.dilation[1];
+      if (iw >= 0 && iw < w.in[1]) sum += plane[ih * w.in[1] + iw];
+    }
+  }
+  return sum;
+}
+
 enum class PoolKind { kMax, kAverage, kGlobalAverage };
 
 struct PoolPlan {
@@ -267,16 +283,7 @@ std::vector<Tensor> RunAverage(const OpContext& ctx, PoolKind kind) {
       const float* plane = data.data() + pl * w.in[0] * w.in[1];
       for (std::int64_t oh = 0; oh < w.out[0]; ++oh) {
         for (std::int64_t ow = 0; ow < w.out[1]; ++ow) {
-          float sum = 0.0f;
-          for (std::int64_t kh = 0; kh < w.kernel[0]; ++kh) {
-            const std::int64_t ih = w.Start(0, oh) + kh * w.dilation[0];
-            if (ih < 0 || ih >= w.in[0]) continue;
-            for (std::int64_t kw = 0; kw < w.kernel[1]; ++kw) {
-              const std::int64_t iw = w.Start(1, ow) + kw * w.dilation[1];
-              if (iw >= 0 && iw < w.in[1]) sum += plane[ih * w.in[1] + iw];
-            }
-          }
-          out[o++] = sum / static_cast<float>(p.Count(oh, ow));
+          out[o++] = WindowSum(plane, w, oh, ow) / static_cast<float>(p.Count(oh, ow));
         }
       }
     }
@@ -298,15 +305,7 @@ std::vector<Tensor> RunAverage(const OpContext& ctx, PoolKind kind) {
     const std::int32_t* plane = xv.data() + pl * w.in[0] * w.in[1];
     for (std::int64_t oh = 0; oh < w.out[0]; ++oh) {
       for (std::int64_t ow = 0; ow < w.out[1]; ++ow) {
-        std::int32_t acc = 0;
-        for (std::int64_t kh = 0; kh < w.kernel[0]; ++kh) {
-          const std::int64_t ih = w.Start(0, oh) + kh * w.dilation[0];
-          if (ih < 0 || ih >= w.in[0]) continue;
-          for (std::int64_t kw = 0; kw < w.kernel[1]; ++kw) {
-            const std::int64_t iw = w.Start(1, ow) + kw * w.dilation[1];
-            if (iw >= 0 && iw < w.in[1]) acc += plane[ih * w.in[1] + iw];
-          }
-        }
+        const std::int32_t acc = WindowSum(plane, w, oh, ow);
         const std::int64_t n = p.Count(oh, ow);
         auto it = by_count.find(n);
         if (it == by_count.end()) {

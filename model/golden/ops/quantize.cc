@@ -177,16 +177,22 @@ QuantParams RuntimeParams(const OpContext& ctx, DType qtype, int axis) {
   return ParamsFromValues(ctx.node, ctx.In(1), ctx.HasIn(2) ? &ctx.In(2) : nullptr, qtype, axis);
 }
 
-// ---- QuantizeLinear ----------------------------------------------------------------------------
-
-void InferQuantizeLinear(const Node& node, Graph& graph) {
-  ExpectInputs(node, 1, 3);
-  ExpectOutputs(node, 1);
+// Input 0, which must be float32.
+TensorInfo FloatInput(const Node& node, const Graph& graph) {
   const TensorInfo x = Named(graph, node.inputs[0]);
   if (x.dtype != DType::kFloat32) {
     throw Error(node.Label() + ": input '" + x.name + "' is " + TypeName(x.dtype) +
                 ", expected float32");
   }
+  return x;
+}
+
+// ---- QuantizeLinear ----------------------------------------------------------------------------
+
+void InferQuantizeLinear(const Node& node, Graph& graph) {
+  ExpectInputs(node, 1, 3);
+  ExpectOutputs(node, 1);
+  const TensorInfo x = FloatInput(node, graph);
   const DType dtype = QuantizedOutputType(node, graph);
   if (!HasInput(node, 1)) {
     if (HasInput(node, 2)) {
@@ -254,11 +260,7 @@ std::vector<Tensor> RunDequantizeLinear(const OpContext& ctx) {
 void InferDynamicQuantizeLinear(const Node& node, Graph& graph) {
   ExpectInputs(node, 1, 1);
   ExpectOutputs(node, 3);
-  const TensorInfo x = Named(graph, node.inputs[0]);
-  if (x.dtype != DType::kFloat32) {
-    throw Error(node.Label() + ": input '" + x.name + "' is " + TypeName(x.dtype) +
-                ", expected float32");
-  }
+  const TensorInfo x = FloatInput(node, graph);
   if (NumElements(x.shape) == 0) {
     throw Error(node.Label() + ": input '" + x.name + "' " + ShapeToString(x.shape) +
                 " has no elements to take a range from");

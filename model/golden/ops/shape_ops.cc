@@ -168,16 +168,19 @@ Shape ReshapeTarget(const Node& node, const Shape& in) {
   return out;
 }
 
-void InferReshape(const Node& node, Graph& graph) {
+// Reshape and Flatten: the same bytes under the shape `kTarget` gives.
+template <Shape (*kTarget)(const Node&, const Shape&)>
+void InferReshaped(const Node& node, Graph& graph) {
   ExpectInputs(node, 1, 1);
   ExpectOutputs(node, 1);
   const TensorInfo in = Named(graph, node.inputs[0]);
-  const Shape out = ReshapeTarget(node, in.shape);
+  const Shape out = kTarget(node, in.shape);
   SetLayoutOutput(graph, node, in.dtype, out, ReshapeQuant(node, in.quant, in.shape, out));
 }
 
-std::vector<Tensor> RunReshape(const OpContext& ctx) {
-  return {ctx.In(0).Reshaped(ReshapeTarget(ctx.node, ctx.In(0).shape()))};
+template <Shape (*kTarget)(const Node&, const Shape&)>
+std::vector<Tensor> RunReshaped(const OpContext& ctx) {
+  return {ctx.In(0).Reshaped(kTarget(ctx.node, ctx.In(0).shape()))};
 }
 
 // ---- Flatten -----------------------------------------------------------------------------------
@@ -194,18 +197,6 @@ Shape FlattenShape(const Node& node, const Shape& in) {
   Shape out = {1, 1};
   for (std::int64_t d = 0; d < rank; ++d) out[d < axis ? 0 : 1] *= in[static_cast<std::size_t>(d)];
   return out;
-}
-
-void InferFlatten(const Node& node, Graph& graph) {
-  ExpectInputs(node, 1, 1);
-  ExpectOutputs(node, 1);
-  const TensorInfo in = Named(graph, node.inputs[0]);
-  const Shape out = FlattenShape(node, in.shape);
-  SetLayoutOutput(graph, node, in.dtype, out, ReshapeQuant(node, in.quant, in.shape, out));
-}
-
-std::vector<Tensor> RunFlatten(const OpContext& ctx) {
-  return {ctx.In(0).Reshaped(FlattenShape(ctx.node, ctx.In(0).shape()))};
 }
 
 // ---- Transpose ---------------------------------------------------------------------------------
@@ -444,9 +435,9 @@ std::vector<Tensor> RunConcat(const OpContext& ctx) {
 }  // namespace
 
 const OpDef kConcat{"Concat", InferConcat, RunConcat};
-const OpDef kFlatten{"Flatten", InferFlatten, RunFlatten};
+const OpDef kFlatten{"Flatten", InferReshaped<FlattenShape>, RunReshaped<FlattenShape>};
 const OpDef kIdentity{"Identity", InferIdentity, RunIdentity};
-const OpDef kReshape{"Reshape", InferReshape, RunReshape};
+const OpDef kReshape{"Reshape", InferReshaped<ReshapeTarget>, RunReshaped<ReshapeTarget>};
 const OpDef kTranspose{"Transpose", InferTranspose, RunTranspose};
 
 }  // namespace qsa::golden::ops
