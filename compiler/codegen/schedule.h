@@ -28,7 +28,7 @@
 namespace qsa::compiler {
 
 // A range of one memory: DRAM bytes or on-chip rows [lo, hi).
-using MemKind = model::isa::Memory;
+using MemKind = isa::Memory;
 struct MemRange {
   MemKind mem = MemKind::kDram;
   std::int64_t lo = 0;
@@ -37,7 +37,7 @@ struct MemRange {
 
 // What an instruction reads and writes, as bounding ranges per memory (conservative for strided
 // and padded accesses). Derived from the fields alone: the spec's footprint
-// (model::isa::FootprintOf).
+// (isa::FootprintOf).
 struct Accesses {
   std::vector<MemRange> reads;
   std::vector<MemRange> writes;

@@ -279,26 +279,45 @@ std::uint64_t FieldMax(const Field& f) { return (std::uint64_t{1} << f.bits) - 1
 
 // ---- C++: limits and footprints ---------------------------------------------------------------
 
-// A quantity as a C++ int64 expression over `in` (the instruction) and `p` (ArchParams).
-std::string CppQuantity(const Spec& spec, const Op& op, const nlohmann::json& q) {
-  if (q.is_number_integer()) return "std::int64_t{" + std::to_string(q.get<std::int64_t>()) + "}";
+// How one target language writes a quantity's leaves and its ceiling division; products, sums
+// and differences are written alike in C++ and SystemVerilog.
+struct QuantitySyntax {
+  std::string (*integer)(std::int64_t value);
+  std::string (*parameter)(const std::string& name);
+  std::string (*field)(const std::string& name);
+  std::string (*ceil_div)(const std::string& num, const std::string& den);
+};
+
+std::string WriteQuantity(const Spec& spec, const QuantitySyntax& syntax, const nlohmann::json& q) {
+  if (q.is_number_integer()) return syntax.integer(q.get<std::int64_t>());
   if (q.is_string()) {
     const std::string name = q.get<std::string>();
-    if (IsParameter(spec, name)) return "p." + Lower(name);
-    return "std::int64_t{in." + name + "}";
+    return IsParameter(spec, name) ? syntax.parameter(name) : syntax.field(name);
   }
   auto join = [&](const nlohmann::json& args, const std::string& op_text) {
     std::string out = "(";
     for (std::size_t i = 0; i < args.size(); ++i) {
-      out += (i ? op_text : "") + CppQuantity(spec, op, args[i]);
+      out += (i ? op_text : "") + WriteQuantity(spec, syntax, args[i]);
     }
     return out + ")";
   };
   if (q.is_array()) return join(q, " * ");
   if (q.contains("sum")) return join(q["sum"], " + ");
   if (q.contains("diff")) return join(q["diff"], " - ");
-  return "SpecCeilDiv(" + CppQuantity(spec, op, q["ceil_div"][0]) + ", " +
-         CppQuantity(spec, op, q["ceil_div"][1]) + ")";
+  return syntax.ceil_div(WriteQuantity(spec, syntax, q["ceil_div"][0]),
+                         WriteQuantity(spec, syntax, q["ceil_div"][1]));
+}
+
+// A quantity as a C++ int64 expression over `in` (the instruction) and `p` (ArchParams).
+std::string CppQuantity(const Spec& spec, const Op& /*op*/, const nlohmann::json& q) {
+  static constexpr QuantitySyntax kCpp{
+      [](std::int64_t v) { return "std::int64_t{" + std::to_string(v) + "}"; },
+      [](const std::string& name) { return "p." + Lower(name); },
+      [](const std::string& name) { return "std::int64_t{in." + name + "}"; },
+      [](const std::string& num, const std::string& den) {
+        return "SpecCeilDiv(" + num + ", " + den + ")";
+      }};
+  return WriteQuantity(spec, kCpp, q);
 }
 
 // A field or parameter bound: its C++ value.
@@ -590,24 +609,15 @@ std::string CppHeader(const Spec& spec) {
 
 // A quantity as a 64-bit SystemVerilog expression over the function's locals f_<field> and the
 // inputs rows, cols.
-std::string SvQuantity(const Spec& spec, const Op& op, const nlohmann::json& q) {
-  if (q.is_number_integer()) return "64'd" + std::to_string(q.get<std::int64_t>());
-  if (q.is_string()) {
-    const std::string name = q.get<std::string>();
-    return IsParameter(spec, name) ? Lower(name) : "f_" + name;
-  }
-  auto join = [&](const nlohmann::json& args, const std::string& op_text) {
-    std::string out = "(";
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      out += (i ? op_text : "") + SvQuantity(spec, op, args[i]);
-    }
-    return out + ")";
-  };
-  if (q.is_array()) return join(q, " * ");
-  if (q.contains("sum")) return join(q["sum"], " + ");
-  if (q.contains("diff")) return join(q["diff"], " - ");
-  const std::string b = SvQuantity(spec, op, q["ceil_div"][1]);
-  return "((" + SvQuantity(spec, op, q["ceil_div"][0]) + " + " + b + " - 64'd1) / " + b + ")";
+std::string SvQuantity(const Spec& spec, const Op& /*op*/, const nlohmann::json& q) {
+  static constexpr QuantitySyntax kSv{[](std::int64_t v) { return "64'd" + std::to_string(v); },
+                                      [](const std::string& name) { return Lower(name); },
+                                      [](const std::string& name) { return "f_" + name; },
+                                      [](const std::string& num, const std::string& den) {
+                                        return "((" + num + " + " + den + " - 64'd1) / " + den +
+                                               ")";
+                                      }};
+  return WriteQuantity(spec, kSv, q);
 }
 
 // The fields a quantity or limit names, collected into `names`.
