@@ -1,6 +1,6 @@
-// Shared by the tests of the integer compute operators (ops_conv_test.cc, ops_matmul_test.cc,
-// ops_add_test.cc, ops_pool_test.cc): seeded random data, graph building, and references that
-// are written independently of the code under test — real-number (float64) re-derivations of
+// Shared by the tests of the integer compute operators (tests/model/golden/ops/conv_test.cc,
+// matmul_test.cc, add_test.cc, pool_test.cc): seeded random data, graph building, and references
+// that are written independently of the code under test — real-number (float64) re-derivations of
 // each op and re-derivations of the four requantization formulas of model/golden/quant.h (the
 // tflite-double one on top of gemmlowp).
 #pragma once

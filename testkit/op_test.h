@@ -1,5 +1,6 @@
-// Shared by the operator tests (ops_*_test.cc): seeds of randomized tests and graphs of one node
-// built by hand, plus the check that an op's Infer refuses such a graph with a one-line message.
+// Shared by the operator tests (tests/model/golden/ops/*_test.cc): seeds of randomized tests and
+// graphs of one node built by hand, plus the check that an op's Infer refuses such a graph with a
+// one-line message.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,7 +1,8 @@
 // The accelerator's instruction set (docs/isa.md). The opcodes, fields and their bit positions are
 // defined once, in model/isa/isa.json; the build generates from it the typed instruction structs,
-// their encoders and decoders and the field tables (model/isa_generated.h, included below), the
-// SystemVerilog package rtl/qsa_isa_pkg.sv and the field tables of docs/isa.md.
+// their encoders and decoders and the field tables (model/isa/isa_generated.h in the build tree,
+// included below), the SystemVerilog package rtl/top/qsa_isa_pkg.sv and the field tables of
+// docs/isa.md.
 //
 // An instruction is a 128-bit word: bits [3:0] opcode, [4] pop_prev, [5] pop_next, [6] push_prev,
 // [7] push_next, then the instruction's fields packed upwards from bit 8; unused bits are zero.

@@ -8,7 +8,7 @@
 // recompile what did not change). Field positions are assigned here, in spec order from bit 8
 // upwards; nothing else in qsa computes them. The field limits ("limits") and memory footprints
 // ("footprint") of the spec become per-instruction C++ functions and SystemVerilog checks; their
-// vocabulary is in docs/isa.md, "The spec".
+// vocabulary is in docs/isa.md, "The spec's vocabulary".
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
