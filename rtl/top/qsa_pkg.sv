@@ -1,6 +1,7 @@
-// Constants shared by the accelerator's units that are not part of the instruction encoding
-// (those live in the generated qsa_isa_pkg): error codes of the status register and the
-// indices of the performance counters.
+// Constants and port types shared by the accelerator's units that are not part of the
+// instruction encoding (those live in the generated qsa_isa_pkg): error codes of the status
+// register, the indices of the performance counters, and the structs that group the units'
+// ports.
 /* verilator lint_off UNUSEDPARAM */
 package qsa_pkg;
 
@@ -41,6 +42,58 @@ package qsa_pkg;
   localparam int unsigned CNT_DRAM_RD_BEATS = 30;  // bus beats requested
   localparam int unsigned CNT_DRAM_WR_BEATS = 31;
   localparam int unsigned NUM_COUNTERS = 32;
+
+  // ---- Port groups ----
+  // Structs hold only what has the same width in every configuration; a memory row's data and
+  // lane mask (ROWS or COLS lanes wide) travel beside them as vectors. A packed struct's width
+  // is written out as a localparam (*_W) for the flat vectors that hold one struct per unit.
+
+  // A row address of any memory: the ISA's row fields are 16 bits and no memory has more than
+  // 65,536 rows. A memory of R rows decodes the low $clog2(R) bits; the bits above are zero for
+  // every in-bounds access (qsa_top asserts it).
+  typedef logic [15:0] row_addr_t;
+
+  // One row access of a memory port: a read (data the next cycle) or a write.
+  typedef struct packed {
+    logic      en;
+    row_addr_t addr;
+  } row_req_t;
+  localparam int unsigned ROW_REQ_W = 1 + 16;
+
+  // The row accesses of the compute unit and of each of its sub-units: scratchpad write port 1,
+  // scratchpad read ports A and B, accumulator read port 0, parameter buffer read port 0.
+  typedef struct packed {
+    row_req_t sp_wr;
+    row_req_t spa_rd;
+    row_req_t spb_rd;
+    row_req_t acc_rd;
+    row_req_t prm_rd;
+  } cu_mem_req_t;
+  localparam int unsigned CU_MEM_REQ_W = 5 * ROW_REQ_W;
+
+  // A compute sub-unit's state (post, vadd, pool): busy from the cycle after start until a
+  // one-cycle done or err pulse; err_code is valid with err.
+  typedef struct packed {
+    logic       busy;
+    logic       done;
+    logic       err;
+    logic [3:0] err_code;
+  } sub_status_t;
+  localparam int unsigned SUB_STATUS_W = 3 + 4;
+
+  // Counter events of the compute unit and its sub-units, per cycle (bytes, MACs, or 1 for a
+  // cycle the array takes an activation row); a unit drives 0 for the events it never has.
+  typedef struct packed {
+    logic [31:0] macs_issued;
+    logic [31:0] macs_useful;
+    logic [31:0] sp_rd;
+    logic [31:0] sp_wr;
+    logic [31:0] acc_rd;
+    logic [31:0] acc_wr;
+    logic [31:0] param_rd;
+    logic [31:0] array_busy;
+  } cu_ev_t;
+  localparam int unsigned CU_EV_W = 8 * 32;
 
 endpackage
 /* verilator lint_on UNUSEDPARAM */

@@ -129,13 +129,13 @@ module qsa_top #(
   logic              prm_c_re;
   logic [PrmAw-1:0]  prm_c_raddr;
   logic [AccW-1:0]   prm_c_rdata;
+  qsa_pkg::cu_mem_req_t comp_mem;
+  qsa_pkg::row_req_t acc_c_wr;
 
   // ---------------------------------------------------------------- counter events
   logic [31:0] load_ev_dram_rd, load_ev_sp_wr, load_ev_acc_wr, load_ev_param_wr, load_ev_rd_beats;
   logic [31:0] store_ev_dram_wr, store_ev_sp_rd, store_ev_acc_rd, store_ev_wr_beats;
-  logic [31:0] comp_ev_macs_issued, comp_ev_macs_useful, comp_ev_sp_rd, comp_ev_sp_wr;
-  logic [31:0] comp_ev_acc_rd, comp_ev_acc_wr, comp_ev_param_rd;
-  logic [31:0] comp_ev_array_busy;
+  qsa_pkg::cu_ev_t comp_ev;
   logic        ctl_ev_running, ctl_ev_fetch_stall;
   logic [2:0]  ctl_ev_start, ctl_ev_unit_busy, ctl_ev_stall;
   logic [11:0] ctl_ev_start_op;
@@ -273,36 +273,32 @@ module qsa_top #(
     .err_o            (comp_err),
     .err_code_o       (comp_err_code),
     .err_pc_o         (comp_err_pc),
-    .sp_we_o          (sp_c_we),
-    .sp_waddr_o       (sp_c_waddr),
+    .mem_o            (comp_mem),
     .sp_wdata_o       (sp_c_wdata),
     .sp_wmask_o       (sp_c_wmask),
     .sp_wtag_o        (sp_c_wtag),
-    .spa_re_o         (spa_re),
-    .spa_raddr_o      (spa_raddr),
     .spa_rdata_i      (spa_rdata),
-    .spb_re_o         (spb_re),
-    .spb_raddr_o      (spb_raddr),
     .spb_rdata_i      (spb_rdata),
-    .acc_we_o         (acc_c_we),
-    .acc_waddr_o      (acc_c_waddr),
+    .acc_rdata_i      (acc_c_rdata),
+    .prm_rdata_i      (prm_c_rdata),
+    .acc_wr_o         (acc_c_wr),
     .acc_wdata_o      (acc_c_wdata),
     .acc_wtag_o       (acc_c_wtag),
-    .acc_re_o         (acc_c_re),
-    .acc_raddr_o      (acc_c_raddr),
-    .acc_rdata_i      (acc_c_rdata),
-    .prm_re_o         (prm_c_re),
-    .prm_raddr_o      (prm_c_raddr),
-    .prm_rdata_i      (prm_c_rdata),
-    .ev_macs_issued_o (comp_ev_macs_issued),
-    .ev_macs_useful_o (comp_ev_macs_useful),
-    .ev_sp_rd_o       (comp_ev_sp_rd),
-    .ev_sp_wr_o       (comp_ev_sp_wr),
-    .ev_acc_rd_o      (comp_ev_acc_rd),
-    .ev_acc_wr_o      (comp_ev_acc_wr),
-    .ev_param_rd_o    (comp_ev_param_rd),
-    .ev_array_busy_o  (comp_ev_array_busy)
+    .ev_o             (comp_ev)
   );
+  // The compute unit's row accesses, each memory decoding the low bits of the row address.
+  assign sp_c_we = comp_mem.sp_wr.en;
+  assign sp_c_waddr = comp_mem.sp_wr.addr[SpAw-1:0];
+  assign spa_re = comp_mem.spa_rd.en;
+  assign spa_raddr = comp_mem.spa_rd.addr[SpAw-1:0];
+  assign spb_re = comp_mem.spb_rd.en;
+  assign spb_raddr = comp_mem.spb_rd.addr[SpAw-1:0];
+  assign acc_c_re = comp_mem.acc_rd.en;
+  assign acc_c_raddr = comp_mem.acc_rd.addr[AccAw-1:0];
+  assign prm_c_re = comp_mem.prm_rd.en;
+  assign prm_c_raddr = comp_mem.prm_rd.addr[PrmAw-1:0];
+  assign acc_c_we = acc_c_wr.en;
+  assign acc_c_waddr = acc_c_wr.addr[AccAw-1:0];
 
   qsa_store #(
     .ArrayRows(ArrayRows),
@@ -420,14 +416,14 @@ module qsa_top #(
     .store_ev_sp_rd_i       (store_ev_sp_rd),
     .store_ev_acc_rd_i      (store_ev_acc_rd),
     .store_ev_wr_beats_i    (store_ev_wr_beats),
-    .compute_ev_macs_issued_i  (comp_ev_macs_issued),
-    .compute_ev_macs_useful_i  (comp_ev_macs_useful),
-    .compute_ev_sp_rd_i        (comp_ev_sp_rd),
-    .compute_ev_sp_wr_i        (comp_ev_sp_wr),
-    .compute_ev_acc_rd_i       (comp_ev_acc_rd),
-    .compute_ev_acc_wr_i       (comp_ev_acc_wr),
-    .compute_ev_param_rd_i     (comp_ev_param_rd),
-    .compute_ev_array_busy_i   (comp_ev_array_busy != 32'd0),
+    .compute_ev_macs_issued_i  (comp_ev.macs_issued),
+    .compute_ev_macs_useful_i  (comp_ev.macs_useful),
+    .compute_ev_sp_rd_i        (comp_ev.sp_rd),
+    .compute_ev_sp_wr_i        (comp_ev.sp_wr),
+    .compute_ev_acc_rd_i       (comp_ev.acc_rd),
+    .compute_ev_acc_wr_i       (comp_ev.acc_wr),
+    .compute_ev_param_rd_i     (comp_ev.param_rd),
+    .compute_ev_array_busy_i   (comp_ev.array_busy != 32'd0),
     .cnt_sel_i,
     .cnt_value_o
   );
@@ -467,6 +463,16 @@ module qsa_top #(
                                             rd_req_valid_o |-> rd_req_addr_o < dram_size_i);
   DramWriteInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                              wr_req_valid_o |-> wr_req_addr_o < dram_size_i);
+  // Every row access is inside its memory (the row address bits above the decoded ones are 0).
+  SpRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (!comp_mem.sp_wr.en || 32'(comp_mem.sp_wr.addr) < SpRows) &&
+      (!comp_mem.spa_rd.en || 32'(comp_mem.spa_rd.addr) < SpRows) &&
+      (!comp_mem.spb_rd.en || 32'(comp_mem.spb_rd.addr) < SpRows));
+  AccRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (!comp_mem.acc_rd.en || 32'(comp_mem.acc_rd.addr) < AccRows) &&
+      (!acc_c_wr.en || 32'(acc_c_wr.addr) < AccRows));
+  PrmRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !comp_mem.prm_rd.en || 32'(comp_mem.prm_rd.addr) < ParamRows);
   StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                   !$isunknown({done_o, error_o, insn_ready_o, rd_req_valid_o,
                                                wr_req_valid_o}));
