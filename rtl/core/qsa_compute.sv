@@ -6,7 +6,7 @@
 // it is still running, and nothing is taken while it runs, so post, vadd and pool never overlap
 // anything. The memory ports are the running sub-unit's (a sub-unit counts as running from its
 // start cycle until its done or error pulse), else the gemm sequencer's. A sub-unit's error
-// makes err_o sticky with its code and pc; after it, nothing more is taken.
+// makes rsp_o.err sticky with its code and pc; after it, nothing more is taken.
 module qsa_compute #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
@@ -18,15 +18,9 @@ module qsa_compute #(
   input  logic                    rst_ni,
   // Unit interface
   input  logic                    req_valid_i,
+  input  qsa_pkg::unit_req_t      req_i,
   output logic                    req_ready_o,
-  input  logic [127:0]            req_insn_i,
-  input  logic [31:0]             req_pc_i,
-  output logic                    done_o,
-  output logic [31:0]             done_pc_o,
-  output logic                    idle_o,
-  output logic                    err_o,
-  output logic [3:0]              err_code_o,
-  output logic [31:0]             err_pc_o,
+  output qsa_pkg::unit_rsp_t      rsp_o,
   // Row accesses: scratchpad write port 1 (post, vadd, pool), scratchpad read ports 0 (A) and
   // 1 (B), accumulator read port 0 (gemm, post), parameter buffer read port 0
   output qsa_pkg::cu_mem_req_t    mem_o,
@@ -70,9 +64,8 @@ module qsa_compute #(
     .clk_i,
     .rst_ni,
     .req_valid_i     (g_valid),
+    .req_i,
     .req_ready_o     (g_ready),
-    .req_insn_i,
-    .req_pc_i,
     .done_o          (g_done),
     .done_pc_o       (g_done_pc),
     .idle_o          (g_idle),
@@ -104,20 +97,20 @@ module qsa_compute #(
   for (genvar u = 0; u < NumSub; u++) begin : gen_sub
     if (u == 0) begin : gen_post
       qsa_post #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols)) u_post (
-        .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_insn_i),
+        .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
         .acc_rdata_i, .prm_rdata_i, .ev_o(su_ev[u*EvW+:EvW]));
     end else if (u == 1) begin : gen_vadd
       qsa_vadd #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols)) u_vadd (
-        .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_insn_i),
+        .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
         .spa_rdata_i, .spb_rdata_i, .prm_rdata_i, .ev_o(su_ev[u*EvW+:EvW]));
     end else begin : gen_pool
       qsa_pool #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .SpRows(SpRows),
                  .ParamRows(ParamRows)) u_pool (
-        .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_insn_i),
+        .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
         .spa_rdata_i, .prm_rdata_i, .ev_o(su_ev[u*EvW+:EvW]));
@@ -137,7 +130,7 @@ module qsa_compute #(
   end
 
   // ---- Dispatch ----
-  assign opcode = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign opcode = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
   assign is_gemm = (opcode == qsa_isa_pkg::OP_GEMM);
   assign req_unit = {opcode == qsa_isa_pkg::OP_POOL, opcode == qsa_isa_pkg::OP_VADD,
                      opcode == qsa_isa_pkg::OP_POST};
@@ -158,7 +151,7 @@ module qsa_compute #(
 
   always_comb begin
     act_d = (act_q & ~(su_done | su_err)) | su_start;
-    other_pc_d = (|su_start) ? req_pc_i : other_pc_q;
+    other_pc_d = (|su_start) ? req_i.pc : other_pc_q;
     err_d = err_q;
     err_code_d = err_code_q;
     err_pc_d = err_pc_q;
@@ -185,12 +178,12 @@ module qsa_compute #(
     end
   end
 
-  assign done_o = g_done || (|(su_done & act_q));
-  assign done_pc_o = g_done ? g_done_pc : other_pc_q;
-  assign idle_o = g_idle && !any_active;
-  assign err_o = err_q;
-  assign err_code_o = err_code_q;
-  assign err_pc_o = err_pc_q;
+  assign rsp_o.done = g_done || (|(su_done & act_q));
+  assign rsp_o.done_pc = g_done ? g_done_pc : other_pc_q;
+  assign rsp_o.idle = g_idle && !any_active;
+  assign rsp_o.err = err_q;
+  assign rsp_o.err_code = err_code_q;
+  assign rsp_o.err_pc = err_pc_q;
 
   // ---- Memory ports: the running sub-unit's, else the gemm sequencer's ----
   always_comb begin

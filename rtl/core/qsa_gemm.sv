@@ -30,9 +30,8 @@ module qsa_gemm #(
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  logic                    req_valid_i,
+  input  qsa_pkg::unit_req_t      req_i,
   output logic                    req_ready_o,
-  input  logic [127:0]            req_insn_i,
-  input  logic [31:0]             req_pc_i,
   output logic                    done_o,
   output logic [31:0]             done_pc_o,
   output logic                    idle_o,
@@ -90,7 +89,7 @@ module qsa_gemm #(
   assign p_act = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_ACT_LSB+:qsa_isa_pkg::GEMM_ACT_BITS]);
   assign p_w = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_W_LSB+:qsa_isa_pkg::GEMM_W_BITS]);
   assign p_acc = AccAw'(p_insn_q[qsa_isa_pkg::GEMM_ACC_LSB+:qsa_isa_pkg::GEMM_ACC_BITS]);
-  assign req_preload = req_insn_i[qsa_isa_pkg::GEMM_PRELOAD_LSB];
+  assign req_preload = req_i.insn[qsa_isa_pkg::GEMM_PRELOAD_LSB];
 
   assign req_ready_o = !p_valid_q || hand;
   assign take = req_valid_i && req_ready_o;
@@ -112,7 +111,7 @@ module qsa_gemm #(
       p_pl_d = req_preload;
       p_sel_d = buf_next_q ^ req_preload;
       buf_next_d = buf_next_q ^ req_preload;
-      p_pc_d = req_pc_i;
+      p_pc_d = req_i.pc;
     end
   end
 
@@ -364,7 +363,7 @@ module qsa_gemm #(
   // Datapath registers: meaningful only while the valid bits above say so.
   always_ff @(posedge clk_i) begin
     p_sel_q <= p_sel_d;
-    if (take) p_insn_q <= req_insn_i;  // the wide word changes only when a gemm is taken
+    if (take) p_insn_q <= req_i.insn;  // the wide word changes only when a gemm is taken
     p_pc_q <= p_pc_d;
     pl_addr_q <= pl_addr_d;
     pl_col_q <= pl_col_d;

@@ -19,10 +19,10 @@
 //   3. the cycle after a row's last beat, the write stage shifts the buffer's bytes into place,
 //      applies the fill and drives the memory's write port (full row, all lanes). (The buffer
 //      still holds the row then: the next row's first beat is written at the end of that cycle.)
-// Rows are written in grid order; done_o pulses with the write of the last row.
+// Rows are written in grid order; rsp_o.done pulses with the write of the last row.
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
-// error (err_o is tied to 0).
+// error (rsp_o.err is tied to 0).
 module qsa_load #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
@@ -41,15 +41,9 @@ module qsa_load #(
   input  logic                     rst_ni,
   // Instruction interface (from control).
   input  logic                     req_valid_i,
+  input  qsa_pkg::unit_req_t       req_i,
   output logic                     req_ready_o,
-  input  logic [127:0]             req_insn_i,
-  input  logic [31:0]              req_pc_i,
-  output logic                     done_o,
-  output logic [31:0]              done_pc_o,
-  output logic                     idle_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic [31:0]              err_pc_o,
+  output qsa_pkg::unit_rsp_t       rsp_o,
   // DRAM read channel.
   output logic                     rd_req_valid_o,
   input  logic                     rd_req_ready_i,
@@ -131,7 +125,7 @@ module qsa_load #(
   logic [3:0]  req_op;
   logic        done;
 
-  assign req_op = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
   assign req_ready_o = !busy_q;
   assign take = req_valid_i && !busy_q;
 
@@ -154,20 +148,20 @@ module qsa_load #(
     if (take) begin
       busy_d = 1'b1;
       op_d = req_op;
-      pc_d = req_pc_i;
-      sram_d = req_insn_i[SramLsb+:16];
-      ny_d = req_insn_i[NyLsb+:8];
-      nx_d = req_insn_i[NxLsb+:8];
-      sy_d = 32'(req_insn_i[SyLsb+:SyBits]);
-      sx_d = 32'(req_insn_i[SxLsb+:SxBits]);
-      y_lo_d = 8'(req_insn_i[PtLsb+:2]);
-      y_hi_d = req_insn_i[NyLsb+:8] - 8'(req_insn_i[PbLsb+:2]);
-      x_lo_d = 8'(req_insn_i[PlLsb+:2]);
-      x_hi_d = req_insn_i[NxLsb+:8] - 8'(req_insn_i[PrLsb+:2]);
-      lanes_d = req_insn_i[LanesLsb+:8];
-      fill_d = req_insn_i[FillLsb+:8];
-      nbytes_d = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_insn_i[LanesLsb+:8])
-                                                     : {22'd0, req_insn_i[LanesLsb+:8], 2'b00};
+      pc_d = req_i.pc;
+      sram_d = req_i.insn[SramLsb+:16];
+      ny_d = req_i.insn[NyLsb+:8];
+      nx_d = req_i.insn[NxLsb+:8];
+      sy_d = 32'(req_i.insn[SyLsb+:SyBits]);
+      sx_d = 32'(req_i.insn[SxLsb+:SxBits]);
+      y_lo_d = 8'(req_i.insn[PtLsb+:2]);
+      y_hi_d = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
+      x_lo_d = 8'(req_i.insn[PlLsb+:2]);
+      x_hi_d = req_i.insn[NxLsb+:8] - 8'(req_i.insn[PrLsb+:2]);
+      lanes_d = req_i.insn[LanesLsb+:8];
+      fill_d = req_i.insn[FillLsb+:8];
+      nbytes_d = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
+                                                     : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
     end else if (done) begin
       busy_d = 1'b0;
     end
@@ -225,8 +219,8 @@ module qsa_load #(
       gen_d = 1'b1;
       y_d = 8'd0;
       x_d = 8'd0;
-      y_addr_d = req_insn_i[DramLsb+:32];
-      addr_d = req_insn_i[DramLsb+:32];
+      y_addr_d = req_i.insn[DramLsb+:32];
+      addr_d = req_i.insn[DramLsb+:32];
       beat_d = '0;
     end else begin
       if (rd_fire) beat_d = beat_q + Iw'(1);
@@ -351,12 +345,12 @@ module qsa_load #(
   assign prm_wmask_o = '1;
   assign prm_wtag_o = pc_q;
 
-  assign done_o = done;
-  assign done_pc_o = pc_q;
-  assign idle_o = !busy_q;
-  assign err_o = 1'b0;
-  assign err_code_o = qsa_pkg::ERR_NONE;
-  assign err_pc_o = 32'd0;
+  assign rsp_o.done = done;
+  assign rsp_o.done_pc = pc_q;
+  assign rsp_o.idle = !busy_q;
+  assign rsp_o.err = 1'b0;
+  assign rsp_o.err_code = qsa_pkg::ERR_NONE;
+  assign rsp_o.err_pc = 32'd0;
 
   assign ev_dram_rd_o = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
   assign ev_sp_wr_o = sp_we_o ? 32'(SpRowBytes) : 32'd0;
@@ -435,7 +429,7 @@ module qsa_load #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_insn_i[7:4]};
+  assign unused_insn = ^{req_i.insn[7:4]};
 
 `ifndef SYNTHESIS
   LoadOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -446,6 +440,6 @@ module qsa_load #(
   LoadRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (gen_q && elem_in) |-> (32'(nbeats) <= 32'(MaxBeats)));
   LoadOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_we_o, acc_we_o, prm_we_o, done_o}));
+      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_we_o, acc_we_o, prm_we_o, done}));
 `endif
 endmodule

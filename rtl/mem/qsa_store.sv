@@ -14,10 +14,10 @@
 //   3. the beat emitter sends the head row's BusBytes-aligned beats with byte strobes, one per
 //      cycle the DRAM accepts. Beats are sent in element order and never merged across elements,
 //      so a later element overwrites an earlier one at the same address.
-// done_o pulses once every row is sent and every beat acknowledged (wr_ack_i, one per beat).
+// rsp_o.done pulses once every row is sent and every beat acknowledged (wr_ack_i, one per beat).
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
-// error (err_o is tied to 0).
+// error (rsp_o.err is tied to 0).
 module qsa_store #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
@@ -31,15 +31,9 @@ module qsa_store #(
   input  logic                     rst_ni,
   // Instruction interface (from control).
   input  logic                     req_valid_i,
+  input  qsa_pkg::unit_req_t       req_i,
   output logic                     req_ready_o,
-  input  logic [127:0]             req_insn_i,
-  input  logic [31:0]              req_pc_i,
-  output logic                     done_o,
-  output logic [31:0]              done_pc_o,
-  output logic                     idle_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic [31:0]              err_pc_o,
+  output qsa_pkg::unit_rsp_t       rsp_o,
   // Scratchpad read port 2 and accumulator read port 1 (data the cycle after re).
   output logic                     sp_re_o,
   output logic [SpAw-1:0]          sp_raddr_o,
@@ -106,7 +100,7 @@ module qsa_store #(
   logic        req_sp;
   logic        done;
 
-  assign req_op = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
   assign req_sp = (req_op == qsa_isa_pkg::OP_STORE_SP);
   assign req_ready_o = !busy_q;
   assign take = req_valid_i && !busy_q;
@@ -125,14 +119,14 @@ module qsa_store #(
     if (take) begin
       busy_d = 1'b1;
       is_sp_d = req_sp;
-      pc_d = req_pc_i;
-      sram_d = req_insn_i[SramLsb+:16];
-      ny_d = req_insn_i[NyLsb+:8];
-      nx_d = req_insn_i[NxLsb+:8];
-      sy_d = 32'(req_insn_i[SyLsb+:SyBits]);
-      sx_d = 32'(req_insn_i[SxLsb+:SxBits]);
-      nbytes_d = req_sp ? 32'(req_insn_i[LanesLsb+:8]) : {22'd0, req_insn_i[LanesLsb+:8], 2'b00};
-      skip_d = req_sp ? 32'(req_insn_i[Lane0Lsb+:8]) : {22'd0, req_insn_i[Lane0Lsb+:8], 2'b00};
+      pc_d = req_i.pc;
+      sram_d = req_i.insn[SramLsb+:16];
+      ny_d = req_i.insn[NyLsb+:8];
+      nx_d = req_i.insn[NxLsb+:8];
+      sy_d = 32'(req_i.insn[SyLsb+:SyBits]);
+      sx_d = 32'(req_i.insn[SxLsb+:SxBits]);
+      nbytes_d = req_sp ? 32'(req_i.insn[LanesLsb+:8]) : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
+      skip_d = req_sp ? 32'(req_i.insn[Lane0Lsb+:8]) : {22'd0, req_i.insn[Lane0Lsb+:8], 2'b00};
     end else if (done) begin
       busy_d = 1'b0;
     end
@@ -169,8 +163,8 @@ module qsa_store #(
       y_d = 8'd0;
       x_d = 8'd0;
       row_d = 16'd0;
-      y_addr_d = req_insn_i[DramLsb+:32];
-      addr_d = req_insn_i[DramLsb+:32];
+      y_addr_d = req_i.insn[DramLsb+:32];
+      addr_d = req_i.insn[DramLsb+:32];
     end else if (issue) begin
       row_d = row_q + 16'd1;
       if (x_q == nx_q - 8'd1) begin
@@ -274,12 +268,12 @@ module qsa_store #(
 
   assign done = busy_q && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
 
-  assign done_o = done;
-  assign done_pc_o = pc_q;
-  assign idle_o = !busy_q;
-  assign err_o = 1'b0;
-  assign err_code_o = qsa_pkg::ERR_NONE;
-  assign err_pc_o = 32'd0;
+  assign rsp_o.done = done;
+  assign rsp_o.done_pc = pc_q;
+  assign rsp_o.idle = !busy_q;
+  assign rsp_o.err = 1'b0;
+  assign rsp_o.err_code = qsa_pkg::ERR_NONE;
+  assign rsp_o.err_pc = 32'd0;
 
   assign ev_dram_wr_o = p_valid_q ? nbytes_q : 32'd0;
   assign ev_sp_rd_o = sp_re_o ? 32'(SpRowBytes) : 32'd0;
@@ -334,7 +328,7 @@ module qsa_store #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_insn_i[127:120], req_insn_i[7:4], raddr, fifo_full};
+  assign unused_insn = ^{req_i.insn[127:120], req_i.insn[7:4], raddr, fifo_full};
 
 `ifndef SYNTHESIS
   StoreOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -344,6 +338,6 @@ module qsa_store #(
   StoreRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       p_valid_q |-> (32'(p_beats) <= 32'(MaxBeats)));
   StoreOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({wr_req_valid_o, sp_re_o, acc_re_o, done_o}));
+      !$isunknown({wr_req_valid_o, sp_re_o, acc_re_o, done}));
 `endif
 endmodule

@@ -48,6 +48,28 @@ package qsa_pkg;
   // lane mask (ROWS or COLS lanes wide) travel beside them as vectors. A packed struct's width
   // is written out as a localparam (*_W) for the flat vectors that hold one struct per unit.
 
+  // The instruction a unit is offered (control -> load, compute and store; compute -> gemm):
+  // the word and its pc. The valid/ready handshake beside it stays two plain signals: ready may
+  // depend on the word, valid on the unit's responses.
+  typedef struct packed {
+    logic [127:0] insn;
+    logic [31:0]  pc;
+  } unit_req_t;
+  localparam int unsigned UNIT_REQ_W = 128 + 32;
+
+  // What a unit reports to control: done pulses once per instruction, in order, with its pc;
+  // idle while it holds no instruction; err is sticky, with the code and pc of the instruction
+  // that raised it.
+  typedef struct packed {
+    logic        done;
+    logic [31:0] done_pc;
+    logic        idle;
+    logic        err;
+    logic [3:0]  err_code;
+    logic [31:0] err_pc;
+  } unit_rsp_t;
+  localparam int unsigned UNIT_RSP_W = 1 + 32 + 1 + 1 + 4 + 32;
+
   // A row address of any memory: the ISA's row fields are 16 bits and no memory has more than
   // 65,536 rows. A memory of R rows decodes the low $clog2(R) bits; the bits above are zero for
   // every in-bounds access (qsa_top asserts it).

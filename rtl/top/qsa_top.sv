@@ -92,14 +92,10 @@ module qsa_top #(
   output logic [31:0]           obs_prm0_tag_o
 );
   // ---------------------------------------------------------------- control <-> units
-  logic         load_req_valid, load_req_ready, load_done, load_idle, load_err;
-  logic         comp_req_valid, comp_req_ready, comp_done, comp_idle, comp_err;
-  logic         store_req_valid, store_req_ready, store_done, store_idle, store_err;
-  logic [127:0] load_req_insn, comp_req_insn, store_req_insn;
-  logic [31:0]  load_req_pc, comp_req_pc, store_req_pc;
-  logic [31:0]  load_done_pc, comp_done_pc, store_done_pc;
-  logic [31:0]  load_err_pc, comp_err_pc, store_err_pc;
-  logic [3:0]   load_err_code, comp_err_code, store_err_code;
+  qsa_pkg::unit_req_t load_req, comp_req, store_req;
+  qsa_pkg::unit_rsp_t load_rsp, comp_rsp, store_rsp;
+  logic load_req_valid, comp_req_valid, store_req_valid;
+  logic load_req_ready, comp_req_ready, store_req_ready;
 
   // ---------------------------------------------------------------- memory ports
   // Scratchpad: write 0 load, write 1 compute; read 0 compute A, read 1 compute B, read 2 store.
@@ -160,36 +156,10 @@ module qsa_top #(
     .error_o,
     .error_code_o,
     .error_pc_o,
-    .load_req_valid_o (load_req_valid),
-    .load_req_ready_i (load_req_ready),
-    .load_req_insn_o  (load_req_insn),
-    .load_req_pc_o    (load_req_pc),
-    .load_done_i      (load_done),
-    .load_done_pc_i   (load_done_pc),
-    .load_idle_i      (load_idle),
-    .load_err_i       (load_err),
-    .load_err_code_i  (load_err_code),
-    .load_err_pc_i    (load_err_pc),
-    .compute_req_valid_o (comp_req_valid),
-    .compute_req_ready_i (comp_req_ready),
-    .compute_req_insn_o  (comp_req_insn),
-    .compute_req_pc_o    (comp_req_pc),
-    .compute_done_i      (comp_done),
-    .compute_done_pc_i   (comp_done_pc),
-    .compute_idle_i      (comp_idle),
-    .compute_err_i       (comp_err),
-    .compute_err_code_i  (comp_err_code),
-    .compute_err_pc_i    (comp_err_pc),
-    .store_req_valid_o(store_req_valid),
-    .store_req_ready_i(store_req_ready),
-    .store_req_insn_o (store_req_insn),
-    .store_req_pc_o   (store_req_pc),
-    .store_done_i     (store_done),
-    .store_done_pc_i  (store_done_pc),
-    .store_idle_i     (store_idle),
-    .store_err_i      (store_err),
-    .store_err_code_i (store_err_code),
-    .store_err_pc_i   (store_err_pc),
+    .req_valid_o      ({store_req_valid, comp_req_valid, load_req_valid}),
+    .req_o            ({store_req, comp_req, load_req}),
+    .req_ready_i      ({store_req_ready, comp_req_ready, load_req_ready}),
+    .rsp_i            ({store_rsp, comp_rsp, load_rsp}),
     .dbg_head_valid_o,
     .dbg_head_pc_o,
     .dbg_head_wait_o,
@@ -215,16 +185,10 @@ module qsa_top #(
   ) u_load (
     .clk_i,
     .rst_ni,
-    .req_valid_i   (load_req_valid),
-    .req_ready_o   (load_req_ready),
-    .req_insn_i    (load_req_insn),
-    .req_pc_i      (load_req_pc),
-    .done_o        (load_done),
-    .done_pc_o     (load_done_pc),
-    .idle_o        (load_idle),
-    .err_o         (load_err),
-    .err_code_o    (load_err_code),
-    .err_pc_o      (load_err_pc),
+    .req_valid_i      (load_req_valid),
+    .req_i            (load_req),
+    .req_ready_o      (load_req_ready),
+    .rsp_o            (load_rsp),
     .rd_req_valid_o,
     .rd_req_ready_i,
     .rd_req_addr_o,
@@ -264,15 +228,9 @@ module qsa_top #(
     .clk_i,
     .rst_ni,
     .req_valid_i      (comp_req_valid),
+    .req_i            (comp_req),
     .req_ready_o      (comp_req_ready),
-    .req_insn_i       (comp_req_insn),
-    .req_pc_i         (comp_req_pc),
-    .done_o           (comp_done),
-    .done_pc_o        (comp_done_pc),
-    .idle_o           (comp_idle),
-    .err_o            (comp_err),
-    .err_code_o       (comp_err_code),
-    .err_pc_o         (comp_err_pc),
+    .rsp_o            (comp_rsp),
     .mem_o            (comp_mem),
     .sp_wdata_o       (sp_c_wdata),
     .sp_wmask_o       (sp_c_wmask),
@@ -309,16 +267,10 @@ module qsa_top #(
   ) u_store (
     .clk_i,
     .rst_ni,
-    .req_valid_i   (store_req_valid),
-    .req_ready_o   (store_req_ready),
-    .req_insn_i    (store_req_insn),
-    .req_pc_i      (store_req_pc),
-    .done_o        (store_done),
-    .done_pc_o     (store_done_pc),
-    .idle_o        (store_idle),
-    .err_o         (store_err),
-    .err_code_o    (store_err_code),
-    .err_pc_o      (store_err_pc),
+    .req_valid_i      (store_req_valid),
+    .req_i            (store_req),
+    .req_ready_o      (store_req_ready),
+    .rsp_o            (store_rsp),
     .sp_re_o       (sps_re),
     .sp_raddr_o    (sps_raddr),
     .sp_rdata_i    (sps_rdata),
