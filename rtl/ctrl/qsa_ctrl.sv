@@ -52,12 +52,7 @@ module qsa_ctrl #(
   output logic         dbg_fetch_done_o,  // finish has entered the compute queue
   output logic [2:0]   dbg_retire_o,      // an instruction of queue q completed
   // Counter events (qsa_counters).
-  output logic         ev_running_o,      // between start and the end of finish
-  output logic [2:0]   ev_start_o,        // queue q started an instruction ...
-  output logic [11:0]  ev_start_op_o,     // ... of opcode [q*4 +: 4]
-  output logic [2:0]   ev_unit_busy_o,    // unit q is not idle
-  output logic [2:0]   ev_stall_o,        // queue q has a head that cannot start
-  output logic         ev_fetch_stall_o
+  output qsa_pkg::ctrl_ev_t ev_o
 );
   // dbg_head_wait_o bits of one queue.
   localparam int unsigned WaitPopPrev = 0;    // a token from the previous queue
@@ -492,7 +487,6 @@ module qsa_ctrl #(
         dbg_head_wait_o[q*6 + WaitUnit] = unit_wait[q];
         dbg_head_wait_o[q*6 + WaitDrain] = h_finish[q] && !drained;
       end
-      ev_start_op_o[q*4 +: 4] = h_op[q*4 +: 4];
     end
   end
   assign dbg_head_valid_o = h_valid;
@@ -501,11 +495,12 @@ module qsa_ctrl #(
   assign dbg_fetch_done_o = fetch_end_q && !f_valid_q;
   assign dbg_retire_o = retire;
 
-  assign ev_running_o = run_q;
-  assign ev_start_o = start;
-  assign ev_unit_busy_o = ~unit_idle;
-  assign ev_stall_o = (run_q && !err_q) ? (h_valid & ~start) : 3'b000;
-  assign ev_fetch_stall_o = f_stall;
+  assign ev_o.running = run_q;
+  assign ev_o.start = start;
+  assign ev_o.start_op = h_op;
+  assign ev_o.unit_busy = ~unit_idle;
+  assign ev_o.stall = (run_q && !err_q) ? (h_valid & ~start) : 3'b000;
+  assign ev_o.fetch_stall = f_stall;
 
 `ifndef SYNTHESIS
   for (genvar q = 0; q < 3; q++) begin : gen_assert_queue

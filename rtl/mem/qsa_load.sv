@@ -26,16 +26,10 @@
 module qsa_load #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned ParamRows = 256,
   parameter int unsigned BusBytes = 16,
   // Read beats requested and not yet answered; also the depth of the row descriptor FIFO
   // (a power of two).
-  parameter int unsigned MaxRdOutstanding = 128,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows),
-  localparam int unsigned PrmAw = $clog2(ParamRows)
+  parameter int unsigned MaxRdOutstanding = 128
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -52,30 +46,16 @@ module qsa_load #(
   input  logic                     rd_rsp_valid_i,
   output logic                     rd_rsp_ready_o,
   input  logic [BusBytes*8-1:0]    rd_rsp_data_i,
-  // Scratchpad write port 0.
-  output logic                     sp_we_o,
-  output logic [SpAw-1:0]          sp_waddr_o,
+  // Whole-row writes, tagged with the load's pc: scratchpad write port 0, accumulator write
+  // port 0 and parameter buffer write port 0 (the last two take the same words).
+  output qsa_pkg::row_req_t        sp_wr_o,
+  output qsa_pkg::row_req_t        acc_wr_o,
+  output qsa_pkg::row_req_t        prm_wr_o,
   output logic [ArrayRows*8-1:0]   sp_wdata_o,
-  output logic [ArrayRows-1:0]     sp_wmask_o,
-  output logic [31:0]              sp_wtag_o,
-  // Accumulator write port 0.
-  output logic                     acc_we_o,
-  output logic [AccAw-1:0]         acc_waddr_o,
-  output logic [ArrayCols*32-1:0]  acc_wdata_o,
-  output logic [ArrayCols-1:0]     acc_wmask_o,
-  output logic [31:0]              acc_wtag_o,
-  // Parameter buffer write port 0.
-  output logic                     prm_we_o,
-  output logic [PrmAw-1:0]         prm_waddr_o,
-  output logic [ArrayCols*32-1:0]  prm_wdata_o,
-  output logic [ArrayCols-1:0]     prm_wmask_o,
-  output logic [31:0]              prm_wtag_o,
+  output logic [ArrayCols*32-1:0]  word_wdata_o,
+  output logic [31:0]              wtag_o,
   // Counter events (per cycle).
-  output logic [31:0]              ev_dram_rd_o,
-  output logic [31:0]              ev_sp_wr_o,
-  output logic [31:0]              ev_acc_wr_o,
-  output logic [31:0]              ev_param_wr_o,
-  output logic [31:0]              ev_rd_beats_o
+  output qsa_pkg::dma_ev_t         ev_o
 );
   localparam int unsigned SpRowBytes = ArrayRows;
   localparam int unsigned WordRowBytes = 4 * ArrayCols;
@@ -329,34 +309,28 @@ module qsa_load #(
 
   assign done = w_valid_q && w_last_q;
 
-  assign sp_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_SP);
-  assign sp_waddr_o = SpAw'(w_addr_q);
+  assign sp_wr_o.en = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_SP);
+  assign sp_wr_o.addr = w_addr_q;
+  assign acc_wr_o.en = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_ACC);
+  assign acc_wr_o.addr = w_addr_q;
+  assign prm_wr_o.en = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_PARAM);
+  assign prm_wr_o.addr = w_addr_q;
   assign sp_wdata_o = filled[ArrayRows*8-1:0];
-  assign sp_wmask_o = '1;
-  assign sp_wtag_o = pc_q;
-  assign acc_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_ACC);
-  assign acc_waddr_o = AccAw'(w_addr_q);
-  assign acc_wdata_o = filled[ArrayCols*32-1:0];
-  assign acc_wmask_o = '1;
-  assign acc_wtag_o = pc_q;
-  assign prm_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_PARAM);
-  assign prm_waddr_o = PrmAw'(w_addr_q);
-  assign prm_wdata_o = filled[ArrayCols*32-1:0];
-  assign prm_wmask_o = '1;
-  assign prm_wtag_o = pc_q;
+  assign word_wdata_o = filled[ArrayCols*32-1:0];
+  assign wtag_o = pc_q;
 
-  assign rsp_o.done = done;
-  assign rsp_o.done_pc = pc_q;
-  assign rsp_o.idle = !busy_q;
-  assign rsp_o.err = 1'b0;
-  assign rsp_o.err_code = qsa_pkg::ERR_NONE;
-  assign rsp_o.err_pc = 32'd0;
+  always_comb begin
+    rsp_o = '0;  // never an error
+    rsp_o.done = done;
+    rsp_o.done_pc = pc_q;
+    rsp_o.idle = !busy_q;
+  end
 
-  assign ev_dram_rd_o = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
-  assign ev_sp_wr_o = sp_we_o ? 32'(SpRowBytes) : 32'd0;
-  assign ev_acc_wr_o = acc_we_o ? 32'(WordRowBytes) : 32'd0;
-  assign ev_param_wr_o = prm_we_o ? 32'(WordRowBytes) : 32'd0;
-  assign ev_rd_beats_o = rd_fire ? 32'd1 : 32'd0;
+  assign ev_o.dram_bytes = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
+  assign ev_o.dram_beats = rd_fire ? 32'd1 : 32'd0;
+  assign ev_o.sp_bytes = sp_wr_o.en ? 32'(SpRowBytes) : 32'd0;
+  assign ev_o.acc_bytes = acc_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+  assign ev_o.param_bytes = prm_wr_o.en ? 32'(WordRowBytes) : 32'd0;
 
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -440,6 +414,6 @@ module qsa_load #(
   LoadRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (gen_q && elem_in) |-> (32'(nbeats) <= 32'(MaxBeats)));
   LoadOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_we_o, acc_we_o, prm_we_o, done}));
+      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_wr_o.en, acc_wr_o.en, prm_wr_o.en, done}));
 `endif
 endmodule

@@ -21,11 +21,7 @@
 module qsa_store #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned BusBytes = 16,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows)
+  parameter int unsigned BusBytes = 16
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -35,11 +31,9 @@ module qsa_store #(
   output logic                     req_ready_o,
   output qsa_pkg::unit_rsp_t       rsp_o,
   // Scratchpad read port 2 and accumulator read port 1 (data the cycle after re).
-  output logic                     sp_re_o,
-  output logic [SpAw-1:0]          sp_raddr_o,
+  output qsa_pkg::row_req_t        sp_rd_o,
   input  logic [ArrayRows*8-1:0]   sp_rdata_i,
-  output logic                     acc_re_o,
-  output logic [AccAw-1:0]         acc_raddr_o,
+  output qsa_pkg::row_req_t        acc_rd_o,
   input  logic [ArrayCols*32-1:0]  acc_rdata_i,
   // DRAM write channel.
   output logic                     wr_req_valid_o,
@@ -50,10 +44,7 @@ module qsa_store #(
   output logic [31:0]              wr_req_pc_o,
   input  logic                     wr_ack_i,
   // Counter events (per cycle).
-  output logic [31:0]              ev_dram_wr_o,
-  output logic [31:0]              ev_sp_rd_o,
-  output logic [31:0]              ev_acc_rd_o,
-  output logic [31:0]              ev_wr_beats_o
+  output qsa_pkg::dma_ev_t         ev_o
 );
   localparam int unsigned SpRowBytes = ArrayRows;
   localparam int unsigned WordRowBytes = 4 * ArrayCols;
@@ -146,10 +137,10 @@ module qsa_store #(
   // p_valid_q (stage 2) also occupies a FIFO slot.
   assign issue = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
   assign raddr = sram_q + row_q;
-  assign sp_re_o = issue && is_sp_q;
-  assign sp_raddr_o = SpAw'(raddr);
-  assign acc_re_o = issue && !is_sp_q;
-  assign acc_raddr_o = AccAw'(raddr);
+  assign sp_rd_o.en = issue && is_sp_q;
+  assign sp_rd_o.addr = raddr;
+  assign acc_rd_o.en = issue && !is_sp_q;
+  assign acc_rd_o.addr = raddr;
 
   always_comb begin
     rd_d = rd_q;
@@ -268,17 +259,18 @@ module qsa_store #(
 
   assign done = busy_q && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
 
-  assign rsp_o.done = done;
-  assign rsp_o.done_pc = pc_q;
-  assign rsp_o.idle = !busy_q;
-  assign rsp_o.err = 1'b0;
-  assign rsp_o.err_code = qsa_pkg::ERR_NONE;
-  assign rsp_o.err_pc = 32'd0;
+  always_comb begin
+    rsp_o = '0;  // never an error
+    rsp_o.done = done;
+    rsp_o.done_pc = pc_q;
+    rsp_o.idle = !busy_q;
+  end
 
-  assign ev_dram_wr_o = p_valid_q ? nbytes_q : 32'd0;
-  assign ev_sp_rd_o = sp_re_o ? 32'(SpRowBytes) : 32'd0;
-  assign ev_acc_rd_o = acc_re_o ? 32'(WordRowBytes) : 32'd0;
-  assign ev_wr_beats_o = wr_fire ? 32'd1 : 32'd0;
+  assign ev_o.dram_bytes = p_valid_q ? nbytes_q : 32'd0;
+  assign ev_o.dram_beats = wr_fire ? 32'd1 : 32'd0;
+  assign ev_o.sp_bytes = sp_rd_o.en ? 32'(SpRowBytes) : 32'd0;
+  assign ev_o.acc_bytes = acc_rd_o.en ? 32'(WordRowBytes) : 32'd0;
+  assign ev_o.param_bytes = 32'd0;  // store reads no parameter rows
 
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -328,7 +320,7 @@ module qsa_store #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_i.insn[127:120], req_i.insn[7:4], raddr, fifo_full};
+  assign unused_insn = ^{req_i.insn[127:120], req_i.insn[7:4], fifo_full};
 
 `ifndef SYNTHESIS
   StoreOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -338,6 +330,6 @@ module qsa_store #(
   StoreRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       p_valid_q |-> (32'(p_beats) <= 32'(MaxBeats)));
   StoreOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({wr_req_valid_o, sp_re_o, acc_re_o, done}));
+      !$isunknown({wr_req_valid_o, sp_rd_o.en, acc_rd_o.en, done}));
 `endif
 endmodule

@@ -117,5 +117,26 @@ package qsa_pkg;
   } cu_ev_t;
   localparam int unsigned CU_EV_W = 8 * 32;
 
+  // Counter events of a DMA unit, per cycle: DRAM bytes and bus beats (read by load, written
+  // by store) and the bytes of each memory (written by load, read by store).
+  typedef struct packed {
+    logic [31:0] dram_bytes;
+    logic [31:0] dram_beats;
+    logic [31:0] sp_bytes;
+    logic [31:0] acc_bytes;
+    logic [31:0] param_bytes;
+  } dma_ev_t;
+
+  // Counter events of control, per cycle; [q] and [q*4 +: 4] per queue q (0 load, 1 compute,
+  // 2 store).
+  typedef struct packed {
+    logic        running;      // between start and the end of finish
+    logic [2:0]  start;        // queue q started an instruction ...
+    logic [11:0] start_op;     // ... of this opcode
+    logic [2:0]  unit_busy;    // unit q is not idle
+    logic [2:0]  stall;        // queue q has a head that cannot start
+    logic        fetch_stall;  // a checked word waits for room in a full queue
+  } ctrl_ev_t;
+
 endpackage
 /* verilator lint_on UNUSEDPARAM */
