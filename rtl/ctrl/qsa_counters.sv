@@ -19,20 +19,20 @@ module qsa_counters (
   // Each counter's increment in this cycle, counter k at [k*32 +: 32]. A memory's traffic is the
   // sum over the units that access it; one cycle's events are far below 2^32.
   logic [N*32-1:0] inc;
-  logic [3:0] op;
+  logic [1:0] started;
   always_comb begin
     inc = '0;
-    op = '0;
+    started = '0;
     inc[qsa_pkg::CNT_CYCLES*32 +: 32] = 32'(ctrl_ev_i.running);
     // Instructions started per opcode 1..11; a sync may start in every queue in the same cycle.
-    for (int q = 0; q < 3; q++) begin
-      op = ctrl_ev_i.start_op[q*4 +: 4];
-      for (int k = 1; k <= 11; k++) begin
-        if (ctrl_ev_i.start[q] && op == 4'(k)) begin
-          inc[(qsa_pkg::CNT_INSN_BASE + k)*32 +: 32] =
-              inc[(qsa_pkg::CNT_INSN_BASE + k)*32 +: 32] + 32'd1;
-        end
+    for (int k = 1; k <= 11; k++) begin
+      started = '0;
+      for (int q = 0; q < 3; q++) begin
+        if (ctrl_ev_i.start[q] && ctrl_ev_i.start_op[q*4 +: 4] == 4'(k)) started = started + 2'd1;
       end
+      inc[(qsa_pkg::CNT_INSN_BASE + k)*32 +: 32] = 32'(started);
+    end
+    for (int q = 0; q < 3; q++) begin
       inc[(qsa_pkg::CNT_LOAD_BUSY + q)*32 +: 32] = 32'(ctrl_ev_i.unit_busy[q]);
       inc[(qsa_pkg::CNT_LOAD_STALL + q)*32 +: 32] = 32'(ctrl_ev_i.stall[q]);
     end

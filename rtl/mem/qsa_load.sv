@@ -93,8 +93,6 @@ module qsa_load #(
   logic [3:0]  op_q, op_d;
   logic [31:0] pc_q, pc_d;
   logic [15:0] sram_q, sram_d;
-  logic [7:0]  ny_q, ny_d, nx_q, nx_d;
-  logic [31:0] sy_q, sy_d, sx_q, sx_d;
   logic [7:0]  y_lo_q, y_lo_d, y_hi_q, y_hi_d;  // inside rows: y_lo <= y < y_hi
   logic [7:0]  x_lo_q, x_lo_d, x_hi_q, x_hi_d;
   logic [7:0]  lanes_q, lanes_d;
@@ -114,10 +112,6 @@ module qsa_load #(
     op_d = op_q;
     pc_d = pc_q;
     sram_d = sram_q;
-    ny_d = ny_q;
-    nx_d = nx_q;
-    sy_d = sy_q;
-    sx_d = sx_q;
     y_lo_d = y_lo_q;
     y_hi_d = y_hi_q;
     x_lo_d = x_lo_q;
@@ -130,10 +124,6 @@ module qsa_load #(
       op_d = req_op;
       pc_d = req_i.pc;
       sram_d = req_i.insn[SramLsb+:16];
-      ny_d = req_i.insn[NyLsb+:8];
-      nx_d = req_i.insn[NxLsb+:8];
-      sy_d = 32'(req_i.insn[SyLsb+:SyBits]);
-      sx_d = 32'(req_i.insn[SxLsb+:SxBits]);
       y_lo_d = 8'(req_i.insn[PtLsb+:2]);
       y_hi_d = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
       x_lo_d = 8'(req_i.insn[PlLsb+:2]);
@@ -148,10 +138,10 @@ module qsa_load #(
   end
 
   // ---------------------------------------------------------------- stage 1: request generator
-  logic        gen_q, gen_d;  // rows left to walk
-  logic [7:0]  y_q, y_d, x_q, x_d;
-  logic [31:0] y_addr_q, y_addr_d;  // DRAM address of the first inside element of row y
-  logic [31:0] addr_q, addr_d;  // DRAM address of the next inside element of row y
+  // The walk stays at the DRAM address of the next inside element across padding elements.
+  logic        gen_q;  // rows left to walk
+  logic [7:0]  y_q, x_q;
+  logic [31:0] addr_q;  // DRAM address of the next inside element of row y
   logic [Iw-1:0] beat_q, beat_d;  // beat of the current element being requested
   logic [Ow-1:0] out_q, out_d;  // beats requested and not yet answered
 
@@ -166,7 +156,6 @@ module qsa_load #(
   assign y_in = (y_q >= y_lo_q) && (y_q < y_hi_q);
   assign x_in = (x_q >= x_lo_q) && (x_q < x_hi_q);
   assign elem_in = y_in && x_in;
-  assign last_row = (y_q == ny_q - 8'd1) && (x_q == nx_q - 8'd1);
   assign first_beat = addr_q >> Lb;
   assign last_beat = (addr_q + nbytes_q - 32'd1) >> Lb;
   assign nbeats = Bw'(last_beat - first_beat + 32'd1);
@@ -185,38 +174,35 @@ module qsa_load #(
   assign advance = gen_q && (elem_in ? (rd_fire && 32'(beat_q) == 32'(nbeats) - 32'd1)
                                     : !desc_full);
 
+  qsa_dma_walk u_walk (
+    .clk_i,
+    .rst_ni,
+    .start_i   (take),
+    .dram_i    (req_i.insn[DramLsb+:32]),
+    .ny_i      (req_i.insn[NyLsb+:8]),
+    .nx_i      (req_i.insn[NxLsb+:8]),
+    .stride_y_i(32'(req_i.insn[SyLsb+:SyBits])),
+    .stride_x_i(32'(req_i.insn[SxLsb+:SxBits])),
+    .step_i    (advance),
+    .x_add_i   (elem_in),
+    .y_add_i   (y_in),
+    .active_o  (gen_q),
+    .y_o       (y_q),
+    .x_o       (x_q),
+    .last_o    (last_row),
+    .addr_o    (addr_q)
+  );
+
   always_comb begin
-    gen_d = gen_q;
-    y_d = y_q;
-    x_d = x_q;
-    y_addr_d = y_addr_q;
-    addr_d = addr_q;
     beat_d = beat_q;
     out_d = out_q;
     if (rd_fire) out_d = out_d + Ow'(1);
     if (rsp_fire) out_d = out_d - Ow'(1);
     if (take) begin
-      gen_d = 1'b1;
-      y_d = 8'd0;
-      x_d = 8'd0;
-      y_addr_d = req_i.insn[DramLsb+:32];
-      addr_d = req_i.insn[DramLsb+:32];
       beat_d = '0;
     end else begin
       if (rd_fire) beat_d = beat_q + Iw'(1);
-      if (advance) begin
-        beat_d = '0;
-        if (elem_in) addr_d = addr_q + sx_q;
-        if (x_q == nx_q - 8'd1) begin
-          x_d = 8'd0;
-          y_d = y_q + 8'd1;
-          if (y_in) y_addr_d = y_addr_q + sy_q;
-          addr_d = y_addr_d;
-          if (last_row) gen_d = 1'b0;
-        end else begin
-          x_d = x_q + 8'd1;
-        end
-      end
+      if (advance) beat_d = '0;
     end
   end
 
@@ -339,10 +325,6 @@ module qsa_load #(
       op_q <= 4'd0;
       pc_q <= 32'd0;
       sram_q <= 16'd0;
-      ny_q <= 8'd0;
-      nx_q <= 8'd0;
-      sy_q <= 32'd0;
-      sx_q <= 32'd0;
       y_lo_q <= 8'd0;
       y_hi_q <= 8'd0;
       x_lo_q <= 8'd0;
@@ -350,11 +332,6 @@ module qsa_load #(
       lanes_q <= 8'd0;
       fill_q <= 8'd0;
       nbytes_q <= 32'd0;
-      gen_q <= 1'b0;
-      y_q <= 8'd0;
-      x_q <= 8'd0;
-      y_addr_q <= 32'd0;
-      addr_q <= 32'd0;
       beat_q <= '0;
       out_q <= '0;
       got_q <= '0;
@@ -369,10 +346,6 @@ module qsa_load #(
       op_q <= op_d;
       pc_q <= pc_d;
       sram_q <= sram_d;
-      ny_q <= ny_d;
-      nx_q <= nx_d;
-      sy_q <= sy_d;
-      sx_q <= sx_d;
       y_lo_q <= y_lo_d;
       y_hi_q <= y_hi_d;
       x_lo_q <= x_lo_d;
@@ -380,11 +353,6 @@ module qsa_load #(
       lanes_q <= lanes_d;
       fill_q <= fill_d;
       nbytes_q <= nbytes_d;
-      gen_q <= gen_d;
-      y_q <= y_d;
-      x_q <= x_d;
-      y_addr_q <= y_addr_d;
-      addr_q <= addr_d;
       beat_q <= beat_d;
       out_q <= out_d;
       got_q <= got_d;

@@ -81,8 +81,6 @@ module qsa_store #(
   logic        is_sp_q, is_sp_d;
   logic [31:0] pc_q, pc_d;
   logic [15:0] sram_q, sram_d;
-  logic [7:0]  ny_q, ny_d, nx_q, nx_d;
-  logic [31:0] sy_q, sy_d, sx_q, sx_d;
   logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
   logic [31:0] skip_q, skip_d;  // lane0 * esize: bytes of the row before the first stored lane
 
@@ -101,10 +99,6 @@ module qsa_store #(
     is_sp_d = is_sp_q;
     pc_d = pc_q;
     sram_d = sram_q;
-    ny_d = ny_q;
-    nx_d = nx_q;
-    sy_d = sy_q;
-    sx_d = sx_q;
     nbytes_d = nbytes_q;
     skip_d = skip_q;
     if (take) begin
@@ -112,10 +106,6 @@ module qsa_store #(
       is_sp_d = req_sp;
       pc_d = req_i.pc;
       sram_d = req_i.insn[SramLsb+:16];
-      ny_d = req_i.insn[NyLsb+:8];
-      nx_d = req_i.insn[NxLsb+:8];
-      sy_d = 32'(req_i.insn[SyLsb+:SyBits]);
-      sx_d = 32'(req_i.insn[SxLsb+:SxBits]);
       nbytes_d = req_sp ? 32'(req_i.insn[LanesLsb+:8]) : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
       skip_d = req_sp ? 32'(req_i.insn[Lane0Lsb+:8]) : {22'd0, req_i.insn[Lane0Lsb+:8], 2'b00};
     end else if (done) begin
@@ -124,11 +114,11 @@ module qsa_store #(
   end
 
   // ---------------------------------------------------------------- stage 1: reader
-  logic        rd_q, rd_d;  // rows left to read
-  logic [7:0]  y_q, y_d, x_q, x_d;
+  logic        rd_q;  // rows left to read
   logic [15:0] row_q, row_d;  // y*nx + x
-  logic [31:0] y_addr_q, y_addr_d;  // DRAM address of element (y, 0)
-  logic [31:0] addr_q, addr_d;  // DRAM address of element (y, x)
+  logic [31:0] addr_q;  // DRAM address of element (y, x)
+  logic [7:0]  y_unused, x_unused;
+  logic        last_unused;
   logic        issue;
   logic [15:0] raddr;
   logic [Cw-1:0] fifo_count;
@@ -142,32 +132,31 @@ module qsa_store #(
   assign acc_rd_o.en = issue && !is_sp_q;
   assign acc_rd_o.addr = raddr;
 
+  qsa_dma_walk u_walk (
+    .clk_i,
+    .rst_ni,
+    .start_i   (take),
+    .dram_i    (req_i.insn[DramLsb+:32]),
+    .ny_i      (req_i.insn[NyLsb+:8]),
+    .nx_i      (req_i.insn[NxLsb+:8]),
+    .stride_y_i(32'(req_i.insn[SyLsb+:SyBits])),
+    .stride_x_i(32'(req_i.insn[SxLsb+:SxBits])),
+    .step_i    (issue),
+    .x_add_i   (1'b1),
+    .y_add_i   (1'b1),
+    .active_o  (rd_q),
+    .y_o       (y_unused),
+    .x_o       (x_unused),
+    .last_o    (last_unused),
+    .addr_o    (addr_q)
+  );
+
   always_comb begin
-    rd_d = rd_q;
-    y_d = y_q;
-    x_d = x_q;
     row_d = row_q;
-    y_addr_d = y_addr_q;
-    addr_d = addr_q;
     if (take) begin
-      rd_d = 1'b1;
-      y_d = 8'd0;
-      x_d = 8'd0;
       row_d = 16'd0;
-      y_addr_d = req_i.insn[DramLsb+:32];
-      addr_d = req_i.insn[DramLsb+:32];
     end else if (issue) begin
       row_d = row_q + 16'd1;
-      if (x_q == nx_q - 8'd1) begin
-        x_d = 8'd0;
-        y_d = y_q + 8'd1;
-        y_addr_d = y_addr_q + sy_q;
-        addr_d = y_addr_d;
-        if (y_q == ny_q - 8'd1) rd_d = 1'b0;
-      end else begin
-        x_d = x_q + 8'd1;
-        addr_d = addr_q + sx_q;
-      end
     end
   end
 
@@ -279,18 +268,9 @@ module qsa_store #(
       is_sp_q <= 1'b0;
       pc_q <= 32'd0;
       sram_q <= 16'd0;
-      ny_q <= 8'd0;
-      nx_q <= 8'd0;
-      sy_q <= 32'd0;
-      sx_q <= 32'd0;
       nbytes_q <= 32'd0;
       skip_q <= 32'd0;
-      rd_q <= 1'b0;
-      y_q <= 8'd0;
-      x_q <= 8'd0;
       row_q <= 16'd0;
-      y_addr_q <= 32'd0;
-      addr_q <= 32'd0;
       p_valid_q <= 1'b0;
       p_addr_q <= 32'd0;
       beat_q <= '0;
@@ -300,18 +280,9 @@ module qsa_store #(
       is_sp_q <= is_sp_d;
       pc_q <= pc_d;
       sram_q <= sram_d;
-      ny_q <= ny_d;
-      nx_q <= nx_d;
-      sy_q <= sy_d;
-      sx_q <= sx_d;
       nbytes_q <= nbytes_d;
       skip_q <= skip_d;
-      rd_q <= rd_d;
-      y_q <= y_d;
-      x_q <= x_d;
       row_q <= row_d;
-      y_addr_q <= y_addr_d;
-      addr_q <= addr_d;
       p_valid_q <= p_valid_d;
       p_addr_q <= p_addr_d;
       beat_q <= beat_d;
@@ -320,7 +291,8 @@ module qsa_store #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_i.insn[127:120], req_i.insn[7:4], fifo_full};
+  assign unused_insn = ^{req_i.insn[127:120], req_i.insn[7:4], fifo_full, y_unused, x_unused,
+                         last_unused};
 
 `ifndef SYNTHESIS
   StoreOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
