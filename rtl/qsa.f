@@ -10,6 +10,7 @@ mem/qsa_dma_walk.sv
 mem/qsa_load.sv
 mem/qsa_store.sv
 core/qsa_requant.sv
+core/qsa_delay.sv
 core/qsa_pe.sv
 core/qsa_array.sv
 core/qsa_gemm.sv

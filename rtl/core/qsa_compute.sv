@@ -36,7 +36,7 @@ module qsa_compute #(
   output logic [ArrayCols*32-1:0] acc_wdata_o,
   output logic [31:0]             acc_wtag_o,
   // Counter events
-  output qsa_pkg::cu_ev_t         ev_o
+  output qsa_pkg::unit_ev_t       ev_o
 );
   localparam int unsigned NumSub = 3;  // 0 post, 1 vadd, 2 pool
 
@@ -53,7 +53,7 @@ module qsa_compute #(
   logic g_valid, g_ready, g_done, g_idle;
   logic [31:0] g_done_pc;
   qsa_pkg::cu_mem_req_t g_mem;
-  qsa_pkg::cu_ev_t g_ev;
+  qsa_pkg::unit_ev_t g_ev;
 
   qsa_gemm #(
     .ArrayRows(ArrayRows),
@@ -82,7 +82,7 @@ module qsa_compute #(
   // ---- post, vadd, pool: one port bundle each ----
   localparam int unsigned StW = qsa_pkg::SUB_STATUS_W;
   localparam int unsigned MemW = qsa_pkg::CU_MEM_REQ_W;
-  localparam int unsigned EvW = qsa_pkg::CU_EV_W;
+  localparam int unsigned EvW = qsa_pkg::UNIT_EV_W;
   localparam int unsigned SpW = ArrayRows * 8;
   logic [NumSub-1:0] su_start, su_busy, su_done, su_err;
   // Sub-unit u's bundle, flattened: a field of width W is bits [u*W +: W].
@@ -201,21 +201,9 @@ module qsa_compute #(
   assign sp_wtag_o = other_pc_q;
 
   // ---- Counter events: the sum over the gemm sequencer and the sub-units ----
-  qsa_pkg::cu_ev_t e;
   always_comb begin
-    e = '0;
     ev_o = g_ev;
-    for (int u = 0; u < NumSub; u++) begin
-      e = su_ev[u*EvW+:EvW];
-      ev_o.macs_issued = ev_o.macs_issued + e.macs_issued;
-      ev_o.macs_useful = ev_o.macs_useful + e.macs_useful;
-      ev_o.sp_rd = ev_o.sp_rd + e.sp_rd;
-      ev_o.sp_wr = ev_o.sp_wr + e.sp_wr;
-      ev_o.acc_rd = ev_o.acc_rd + e.acc_rd;
-      ev_o.acc_wr = ev_o.acc_wr + e.acc_wr;
-      ev_o.param_rd = ev_o.param_rd + e.param_rd;
-      ev_o.array_busy = ev_o.array_busy + e.array_busy;
-    end
+    for (int u = 0; u < NumSub; u++) ev_o = qsa_pkg::EvSum(ev_o, su_ev[u*EvW+:EvW]);
   end
 
 `ifndef SYNTHESIS

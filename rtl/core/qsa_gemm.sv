@@ -43,7 +43,7 @@ module qsa_gemm #(
   output qsa_pkg::row_req_t       acc_wr_o,     // one full accumulator row
   output logic [ArrayCols*32-1:0] acc_wdata_o,
   output logic [31:0]             acc_wtag_o,   // the pc of the gemm writing
-  output qsa_pkg::cu_ev_t         ev_o
+  output qsa_pkg::unit_ev_t       ev_o
 );
   localparam int unsigned ColW = (ArrayCols > 1) ? $clog2(ArrayCols) : 1;
   localparam int unsigned PlW = $clog2(ArrayCols + 1);  // preload rows left, 0..COLS-1

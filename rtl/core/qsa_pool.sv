@@ -28,7 +28,7 @@ module qsa_pool #(
   output logic [ArrayRows-1:0]        sp_wmask_o,
   input  logic [ArrayRows*8-1:0]      spa_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
-  output qsa_pkg::cu_ev_t             ev_o
+  output qsa_pkg::unit_ev_t           ev_o
 );  localparam int unsigned ColsLog2 = $clog2(ArrayCols);
   localparam int unsigned LaneW = (ArrayCols > 1) ? ColsLog2 : 1;
 

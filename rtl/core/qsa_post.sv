@@ -21,7 +21,7 @@ module qsa_post #(
   output logic [ArrayRows-1:0]        sp_wmask_o,
   input  logic [ArrayCols*32-1:0]     acc_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
-  output qsa_pkg::cu_ev_t             ev_o
+  output qsa_pkg::unit_ev_t           ev_o
 );  localparam int unsigned RowsLog2 = $clog2(ArrayRows);
   localparam int unsigned LaneW = $clog2(ArrayCols) + 1;  // holds 0..COLS
   localparam int unsigned CIdxW = (ArrayCols > 1) ? $clog2(ArrayCols) : 1;

@@ -21,7 +21,7 @@ module qsa_vadd #(
   input  logic [ArrayRows*8-1:0]      spa_rdata_i,
   input  logic [ArrayRows*8-1:0]      spb_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
-  output qsa_pkg::cu_ev_t             ev_o
+  output qsa_pkg::unit_ev_t           ev_o
 );  // Parameter rows holding the 8 descriptor words (the descriptor starts a row).
   localparam int unsigned DescRows = (ArrayCols >= 8) ? 1 : 8 / ArrayCols;
 
@@ -68,7 +68,7 @@ module qsa_vadd #(
   assign left_shift = desc_q[48+:8];
 
   // ---- Data path, all lanes ----
-  logic [ArrayRows-1:0] legal_a, legal_b, legal_y;
+  logic [3*ArrayRows-1:0] legal;  // scaler s of lane r at [s*ArrayRows + r]
   logic [ArrayRows*32-1:0] sum;
   logic [ArrayRows*8-1:0] res;
   // Stage 1 (inputs -> sum) works when a row arrives, stage 2 (sum -> result) one cycle later;
@@ -100,8 +100,11 @@ module qsa_vadd #(
     ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
   endfunction
 
+  // Lane r's three scalers s: 0 input a and 1 input b (when a row arrives), 2 the output (a
+  // cycle later), with multiplier word 2 + 2s and shift word 3 + 2s of the descriptor.
   for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
-    logic signed [31:0] xa, xb, fa, fb, fy;
+    logic signed [31:0] xa, xb, fy;
+    logic [3*32-1:0] x, f;  // scaler s's input and output at [s*32 +: 32]
     logic [7:0] res_lane;
     always_comb begin
       xa = '0;
@@ -111,37 +114,21 @@ module qsa_vadd #(
         xb = ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
       end
     end
-    qsa_requant u_rq_a (
-      .en_i    (en_in),
-      .x_i     (xa),
-      .m_i     (desc_q[64+:32]),
-      .lsh_i   (desc_q[96+:8]),
-      .rsh_i   (desc_q[104+:8]),
-      .single_i(f_single),
-      .y_o     (fa),
-      .legal_o (legal_a[r])
-    );
-    qsa_requant u_rq_b (
-      .en_i    (en_in),
-      .x_i     (xb),
-      .m_i     (desc_q[128+:32]),
-      .lsh_i   (desc_q[160+:8]),
-      .rsh_i   (desc_q[168+:8]),
-      .single_i(f_single),
-      .y_o     (fb),
-      .legal_o (legal_b[r])
-    );
-    assign sum[r*32+:32] = fa + fb;  // wraps modulo 2^32
-    qsa_requant u_rq_y (
-      .en_i    (en_out),
-      .x_i     (sum_q[r*32+:32]),
-      .m_i     (desc_q[192+:32]),
-      .lsh_i   (desc_q[224+:8]),
-      .rsh_i   (desc_q[232+:8]),
-      .single_i(f_single),
-      .y_o     (fy),
-      .legal_o (legal_y[r])
-    );
+    assign x = {sum_q[r*32+:32], xb, xa};
+    for (genvar s = 0; s < 3; s++) begin : gen_scaler
+      qsa_requant u_rq (
+        .en_i    ((s < 2) ? en_in : en_out),
+        .x_i     (x[s*32+:32]),
+        .m_i     (desc_q[64+s*64+:32]),
+        .lsh_i   (desc_q[96+s*64+:8]),
+        .rsh_i   (desc_q[104+s*64+:8]),
+        .single_i(f_single),
+        .y_o     (f[s*32+:32]),
+        .legal_o (legal[s*ArrayRows+r])
+      );
+    end
+    assign sum[r*32+:32] = f[0+:32] + f[32+:32];  // wraps modulo 2^32
+    assign fy = f[64+:32];
     always_comb begin
       res_lane = '0;
       if (en_out) res_lane = ZeroPointClamp(fy, zy, qmin, qmax);
@@ -150,7 +137,7 @@ module qsa_vadd #(
   end
 
   logic desc_legal;
-  assign desc_legal = (left_shift <= 8'd30) && (&legal_a) && (&legal_b) && (&legal_y);
+  assign desc_legal = (left_shift <= 8'd30) && (&legal);
 
   always_comb begin
     state_d = state_q;

@@ -3,21 +3,25 @@
 // shows counter cnt_sel_i on cnt_value_o (0 for an index without a counter). clear_i (the start
 // pulse) zeroes every counter.
 module qsa_counters (
-  input  logic              clk_i,
-  input  logic              rst_ni,
-  input  logic              clear_i,
-  input  qsa_pkg::ctrl_ev_t ctrl_ev_i,
-  input  qsa_pkg::dma_ev_t  load_ev_i,
-  input  qsa_pkg::dma_ev_t  store_ev_i,
-  input  qsa_pkg::cu_ev_t   compute_ev_i,
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  input  logic               clear_i,
+  input  qsa_pkg::ctrl_ev_t  ctrl_ev_i,
+  input  qsa_pkg::unit_ev_t  load_ev_i,
+  input  qsa_pkg::unit_ev_t  store_ev_i,
+  input  qsa_pkg::unit_ev_t  compute_ev_i,
   // Read-out.
-  input  logic [5:0]        cnt_sel_i,
-  output logic [63:0]       cnt_value_o
+  input  logic [5:0]         cnt_sel_i,
+  output logic [63:0]        cnt_value_o
 );
   localparam int unsigned N = qsa_pkg::NUM_COUNTERS;
 
-  // Each counter's increment in this cycle, counter k at [k*32 +: 32]. A memory's traffic is the
-  // sum over the units that access it; one cycle's events are far below 2^32.
+  // The three units' events, summed: a memory's traffic is the sum over the units that access
+  // it.
+  qsa_pkg::unit_ev_t ev;
+  assign ev = qsa_pkg::EvSum(qsa_pkg::EvSum(load_ev_i, store_ev_i), compute_ev_i);
+
+  // Each counter's increment in this cycle, counter k at [k*32 +: 32].
   logic [N*32-1:0] inc;
   logic [1:0] started;
   always_comb begin
@@ -37,19 +41,19 @@ module qsa_counters (
       inc[(qsa_pkg::CNT_LOAD_STALL + q)*32 +: 32] = 32'(ctrl_ev_i.stall[q]);
     end
     inc[qsa_pkg::CNT_FETCH_STALL*32 +: 32] = 32'(ctrl_ev_i.fetch_stall);
-    inc[qsa_pkg::CNT_MACS_ISSUED*32 +: 32] = compute_ev_i.macs_issued;
-    inc[qsa_pkg::CNT_MACS_USEFUL*32 +: 32] = compute_ev_i.macs_useful;
-    inc[qsa_pkg::CNT_ARRAY_BUSY*32 +: 32] = 32'(compute_ev_i.array_busy != 32'd0);
-    inc[qsa_pkg::CNT_DRAM_RD*32 +: 32] = load_ev_i.dram_bytes;
-    inc[qsa_pkg::CNT_DRAM_WR*32 +: 32] = store_ev_i.dram_bytes;
-    inc[qsa_pkg::CNT_DRAM_RD_BEATS*32 +: 32] = load_ev_i.dram_beats;
-    inc[qsa_pkg::CNT_DRAM_WR_BEATS*32 +: 32] = store_ev_i.dram_beats;
-    inc[qsa_pkg::CNT_SP_RD*32 +: 32] = store_ev_i.sp_bytes + compute_ev_i.sp_rd;
-    inc[qsa_pkg::CNT_SP_WR*32 +: 32] = load_ev_i.sp_bytes + compute_ev_i.sp_wr;
-    inc[qsa_pkg::CNT_ACC_RD*32 +: 32] = store_ev_i.acc_bytes + compute_ev_i.acc_rd;
-    inc[qsa_pkg::CNT_ACC_WR*32 +: 32] = load_ev_i.acc_bytes + compute_ev_i.acc_wr;
-    inc[qsa_pkg::CNT_PARAM_RD*32 +: 32] = store_ev_i.param_bytes + compute_ev_i.param_rd;
-    inc[qsa_pkg::CNT_PARAM_WR*32 +: 32] = load_ev_i.param_bytes;
+    inc[qsa_pkg::CNT_MACS_ISSUED*32 +: 32] = ev.macs_issued;
+    inc[qsa_pkg::CNT_MACS_USEFUL*32 +: 32] = ev.macs_useful;
+    inc[qsa_pkg::CNT_ARRAY_BUSY*32 +: 32] = 32'(ev.array_busy != 32'd0);
+    inc[qsa_pkg::CNT_DRAM_RD*32 +: 32] = ev.dram_rd;
+    inc[qsa_pkg::CNT_DRAM_WR*32 +: 32] = ev.dram_wr;
+    inc[qsa_pkg::CNT_DRAM_RD_BEATS*32 +: 32] = ev.dram_rd_beats;
+    inc[qsa_pkg::CNT_DRAM_WR_BEATS*32 +: 32] = ev.dram_wr_beats;
+    inc[qsa_pkg::CNT_SP_RD*32 +: 32] = ev.sp_rd;
+    inc[qsa_pkg::CNT_SP_WR*32 +: 32] = ev.sp_wr;
+    inc[qsa_pkg::CNT_ACC_RD*32 +: 32] = ev.acc_rd;
+    inc[qsa_pkg::CNT_ACC_WR*32 +: 32] = ev.acc_wr;
+    inc[qsa_pkg::CNT_PARAM_RD*32 +: 32] = ev.param_rd;
+    inc[qsa_pkg::CNT_PARAM_WR*32 +: 32] = ev.param_wr;
   end
 
   // Counter k is its own 64-bit register, updated only in a cycle it has an event (a simulator

@@ -55,7 +55,7 @@ module qsa_load #(
   output logic [ArrayCols*32-1:0]  word_wdata_o,
   output logic [31:0]              wtag_o,
   // Counter events (per cycle).
-  output qsa_pkg::dma_ev_t         ev_o
+  output qsa_pkg::unit_ev_t        ev_o
 );
   localparam int unsigned SpRowBytes = ArrayRows;
   localparam int unsigned WordRowBytes = 4 * ArrayCols;
@@ -312,11 +312,14 @@ module qsa_load #(
     rsp_o.idle = !busy_q;
   end
 
-  assign ev_o.dram_bytes = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
-  assign ev_o.dram_beats = rd_fire ? 32'd1 : 32'd0;
-  assign ev_o.sp_bytes = sp_wr_o.en ? 32'(SpRowBytes) : 32'd0;
-  assign ev_o.acc_bytes = acc_wr_o.en ? 32'(WordRowBytes) : 32'd0;
-  assign ev_o.param_bytes = prm_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+  always_comb begin
+    ev_o = '0;
+    ev_o.dram_rd = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
+    ev_o.dram_rd_beats = rd_fire ? 32'd1 : 32'd0;
+    ev_o.sp_wr = sp_wr_o.en ? 32'(SpRowBytes) : 32'd0;
+    ev_o.acc_wr = acc_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+    ev_o.param_wr = prm_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+  end
 
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin

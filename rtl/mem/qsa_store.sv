@@ -44,7 +44,7 @@ module qsa_store #(
   output logic [31:0]              wr_req_pc_o,
   input  logic                     wr_ack_i,
   // Counter events (per cycle).
-  output qsa_pkg::dma_ev_t         ev_o
+  output qsa_pkg::unit_ev_t        ev_o
 );
   localparam int unsigned SpRowBytes = ArrayRows;
   localparam int unsigned WordRowBytes = 4 * ArrayCols;
@@ -255,11 +255,13 @@ module qsa_store #(
     rsp_o.idle = !busy_q;
   end
 
-  assign ev_o.dram_bytes = p_valid_q ? nbytes_q : 32'd0;
-  assign ev_o.dram_beats = wr_fire ? 32'd1 : 32'd0;
-  assign ev_o.sp_bytes = sp_rd_o.en ? 32'(SpRowBytes) : 32'd0;
-  assign ev_o.acc_bytes = acc_rd_o.en ? 32'(WordRowBytes) : 32'd0;
-  assign ev_o.param_bytes = 32'd0;  // store reads no parameter rows
+  always_comb begin
+    ev_o = '0;
+    ev_o.dram_wr = p_valid_q ? nbytes_q : 32'd0;
+    ev_o.dram_wr_beats = wr_fire ? 32'd1 : 32'd0;
+    ev_o.sp_rd = sp_rd_o.en ? 32'(SpRowBytes) : 32'd0;
+    ev_o.acc_rd = acc_rd_o.en ? 32'(WordRowBytes) : 32'd0;
+  end
 
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -103,29 +103,33 @@ package qsa_pkg;
   } sub_status_t;
   localparam int unsigned SUB_STATUS_W = 3 + 4;
 
-  // Counter events of the compute unit and its sub-units, per cycle (bytes, MACs, or 1 for a
-  // cycle the array takes an activation row); a unit drives 0 for the events it never has.
+  // Counter events of a unit, per cycle: the bytes it moves (DRAM and each memory, by
+  // direction), DRAM bus beats, MACs, and 1 in a cycle the array takes an activation row. A unit
+  // drives 0 for the events it never has. Every field is a 32-bit count, so the events of two
+  // units add word by word (EvSum).
   typedef struct packed {
-    logic [31:0] macs_issued;
-    logic [31:0] macs_useful;
+    logic [31:0] dram_rd;
+    logic [31:0] dram_wr;
+    logic [31:0] dram_rd_beats;
+    logic [31:0] dram_wr_beats;
     logic [31:0] sp_rd;
     logic [31:0] sp_wr;
     logic [31:0] acc_rd;
     logic [31:0] acc_wr;
     logic [31:0] param_rd;
+    logic [31:0] param_wr;
+    logic [31:0] macs_issued;
+    logic [31:0] macs_useful;
     logic [31:0] array_busy;
-  } cu_ev_t;
-  localparam int unsigned CU_EV_W = 8 * 32;
+  } unit_ev_t;
+  localparam int unsigned UNIT_EV_WORDS = 13;
+  localparam int unsigned UNIT_EV_W = UNIT_EV_WORDS * 32;
 
-  // Counter events of a DMA unit, per cycle: DRAM bytes and bus beats (read by load, written
-  // by store) and the bytes of each memory (written by load, read by store).
-  typedef struct packed {
-    logic [31:0] dram_bytes;
-    logic [31:0] dram_beats;
-    logic [31:0] sp_bytes;
-    logic [31:0] acc_bytes;
-    logic [31:0] param_bytes;
-  } dma_ev_t;
+  // The field-wise sum of two units' events (wrapping; one cycle's counts are far below 2^32).
+  function automatic logic [UNIT_EV_W-1:0] EvSum(input logic [UNIT_EV_W-1:0] a,
+                                                 input logic [UNIT_EV_W-1:0] b);
+    for (int w = 0; w < UNIT_EV_WORDS; w++) EvSum[w*32 +: 32] = a[w*32 +: 32] + b[w*32 +: 32];
+  endfunction
 
   // Counter events of control, per cycle; [q] and [q*4 +: 4] per queue q (0 load, 1 compute,
   // 2 store).

@@ -111,8 +111,8 @@ module qsa_top #(
 
   // ---------------------------------------------------------------- counter events
   qsa_pkg::ctrl_ev_t ctrl_ev;
-  qsa_pkg::dma_ev_t  load_ev, store_ev;
-  qsa_pkg::cu_ev_t   comp_ev;
+  qsa_pkg::unit_ev_t load_ev, store_ev;
+  qsa_pkg::unit_ev_t comp_ev;
 
   qsa_ctrl #(
     .ArrayRows (ArrayRows),
