@@ -103,6 +103,8 @@ module qsa_pool #(
   state_e state_q, state_d;
   assign busy = (state_q != StIdle);
   logic [7:0] oy_q, oy_d, ox_q, ox_d, ky_q, ky_d, kx_q, kx_d;
+  logic [15:0] next_pix;  // {oy, ox} of the output pixel after (oy_q, ox_q)
+  assign next_pix = (ox_q == f_out_w - 8'd1) ? {oy_q + 8'd1, 8'd0} : {oy_q, ox_q + 8'd1};
   logic pix_start_q, pix_start_d, issuing_q, issuing_d;
   logic [15:0] o_q, o_d;  // output pixel index of the taps being issued
   logic tapless_q, tapless_d;
@@ -349,11 +351,8 @@ module qsa_pool #(
           chk_last_d = last_pix || cip;
           if (last_pix || cip) begin
             issuing_d = 1'b0;
-          end else if (ox_q == f_out_w - 8'd1) begin
-            ox_d = '0;
-            oy_d = oy_q + 8'd1;
           end else begin
-            ox_d = ox_q + 8'd1;
+            {oy_d, ox_d} = next_pix;
           end
         end
         if (chk_v_q) begin
@@ -372,10 +371,11 @@ module qsa_pool #(
       default: begin  // StRun
         if (issuing_q) begin
           mem_o.spa_rd.en = 1'b1;
-          mem_o.spa_rd.addr = 16'(32'(f_src) +
-                                   32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
-                                   32'(f_in_w) +
-                                   32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
+          mem_o.spa_rd.addr = 16'(
+              32'(f_src) +
+              32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
+                  32'(f_in_w) +
+              32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
           ev_o.sp_rd = 32'(ArrayRows);
           s1_v_d = 1'b1;
           s1_first_d = pix_start_q;
@@ -399,11 +399,8 @@ module qsa_pool #(
             o_d = o_q + 16'd1;
             if (last_pix) begin
               issuing_d = 1'b0;
-            end else if (ox_q == f_out_w - 8'd1) begin
-              ox_d = '0;
-              oy_d = oy_q + 8'd1;
             end else begin
-              ox_d = ox_q + 8'd1;
+              {oy_d, ox_d} = next_pix;
             end
           end
         end

@@ -89,51 +89,47 @@ module qsa_load #(
   localparam int FillLsb = qsa_isa_pkg::LOAD_SP_FILL_LSB;
 
   // ---------------------------------------------------------------- instruction registers
-  logic        busy_q, busy_d;
-  logic [3:0]  op_q, op_d;
-  logic [31:0] pc_q, pc_d;
-  logic [15:0] sram_q, sram_d;
-  logic [7:0]  y_lo_q, y_lo_d, y_hi_q, y_hi_d;  // inside rows: y_lo <= y < y_hi
-  logic [7:0]  x_lo_q, x_lo_d, x_hi_q, x_hi_d;
-  logic [7:0]  lanes_q, lanes_d;
-  logic [7:0]  fill_q, fill_d;
-  logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
+  // The instruction being executed, registered when it is taken.
+  typedef struct packed {
+    logic        busy;
+    logic [3:0]  op;
+    logic [31:0] pc;
+    logic [15:0] sram;
+    logic [7:0]  y_lo;  // inside rows: y_lo <= y < y_hi
+    logic [7:0]  y_hi;
+    logic [7:0]  x_lo;  // inside elements of a row: x_lo <= x < x_hi
+    logic [7:0]  x_hi;
+    logic [7:0]  lanes;
+    logic [7:0]  fill;
+    logic [31:0] nbytes;  // lanes * esize
+  } cur_t;
+  cur_t cur_q, cur_d;
 
   logic        take;
   logic [3:0]  req_op;
   logic        done;
 
   assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
-  assign req_ready_o = !busy_q;
-  assign take = req_valid_i && !busy_q;
+  assign req_ready_o = !cur_q.busy;
+  assign take = req_valid_i && !cur_q.busy;
 
   always_comb begin
-    busy_d = busy_q;
-    op_d = op_q;
-    pc_d = pc_q;
-    sram_d = sram_q;
-    y_lo_d = y_lo_q;
-    y_hi_d = y_hi_q;
-    x_lo_d = x_lo_q;
-    x_hi_d = x_hi_q;
-    lanes_d = lanes_q;
-    fill_d = fill_q;
-    nbytes_d = nbytes_q;
+    cur_d = cur_q;
     if (take) begin
-      busy_d = 1'b1;
-      op_d = req_op;
-      pc_d = req_i.pc;
-      sram_d = req_i.insn[SramLsb+:16];
-      y_lo_d = 8'(req_i.insn[PtLsb+:2]);
-      y_hi_d = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
-      x_lo_d = 8'(req_i.insn[PlLsb+:2]);
-      x_hi_d = req_i.insn[NxLsb+:8] - 8'(req_i.insn[PrLsb+:2]);
-      lanes_d = req_i.insn[LanesLsb+:8];
-      fill_d = req_i.insn[FillLsb+:8];
-      nbytes_d = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
-                                                     : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
+      cur_d.busy = 1'b1;
+      cur_d.op = req_op;
+      cur_d.pc = req_i.pc;
+      cur_d.sram = req_i.insn[SramLsb+:16];
+      cur_d.y_lo = 8'(req_i.insn[PtLsb+:2]);
+      cur_d.y_hi = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
+      cur_d.x_lo = 8'(req_i.insn[PlLsb+:2]);
+      cur_d.x_hi = req_i.insn[NxLsb+:8] - 8'(req_i.insn[PrLsb+:2]);
+      cur_d.lanes = req_i.insn[LanesLsb+:8];
+      cur_d.fill = req_i.insn[FillLsb+:8];
+      cur_d.nbytes = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
+                                                          : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
     end else if (done) begin
-      busy_d = 1'b0;
+      cur_d.busy = 1'b0;
     end
   end
 
@@ -153,11 +149,11 @@ module qsa_load #(
   logic [$clog2(MaxRdOutstanding+1)-1:0] desc_count_unused;
   logic        rd_fire, rsp_fire, advance;
 
-  assign y_in = (y_q >= y_lo_q) && (y_q < y_hi_q);
-  assign x_in = (x_q >= x_lo_q) && (x_q < x_hi_q);
+  assign y_in = (y_q >= cur_q.y_lo) && (y_q < cur_q.y_hi);
+  assign x_in = (x_q >= cur_q.x_lo) && (x_q < cur_q.x_hi);
   assign elem_in = y_in && x_in;
   assign first_beat = addr_q >> Lb;
-  assign last_beat = (addr_q + nbytes_q - 32'd1) >> Lb;
+  assign last_beat = (addr_q + cur_q.nbytes - 32'd1) >> Lb;
   assign nbeats = Bw'(last_beat - first_beat + 32'd1);
 
   // A padding row needs only descriptor room; an inside row's first beat also pushes its
@@ -165,7 +161,7 @@ module qsa_load #(
   assign rd_req_valid_o = gen_q && elem_in && (out_q < Ow'(MaxRdOutstanding)) &&
                           ((beat_q != '0) || !desc_full);
   assign rd_req_addr_o = (first_beat + 32'(beat_q)) << Lb;
-  assign rd_req_pc_o = pc_q;
+  assign rd_req_pc_o = cur_q.pc;
   assign rd_fire = rd_req_valid_o && rd_req_ready_i;
   assign rsp_fire = rd_rsp_valid_i && rd_rsp_ready_o;
 
@@ -238,7 +234,7 @@ module qsa_load #(
   assign row_done = !desc_empty &&
                     (head_inside ? (rsp_fire && 32'(got_q) == 32'(head_beats) - 32'd1) : 1'b1);
   assign desc_pop = row_done;
-  assign is_sp = (op_q == qsa_isa_pkg::OP_LOAD_SP);
+  assign is_sp = (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
 
   always_comb begin
     got_d = got_q;
@@ -268,7 +264,7 @@ module qsa_load #(
     if (row_done) begin
       w_last_d = head_last;
       w_inside_d = head_inside;
-      w_addr_d = sram_q + row_q;
+      w_addr_d = cur_q.sram + row_q;
       w_off_d = head_off;
     end
   end
@@ -282,12 +278,12 @@ module qsa_load #(
       shifted = RowBits'(buf_q >> {w_off_q, 3'b000});
       for (int l = 0; l < RowBytes; l++) begin
         if (is_sp) begin
-          filled[l*8+:8] = (w_inside_q && 8'(l) < lanes_q && l < SpRowBytes) ?
-                           shifted[l*8+:8] : fill_q;
+          filled[l*8+:8] = (w_inside_q && 8'(l) < cur_q.lanes && l < SpRowBytes) ?
+                           shifted[l*8+:8] : cur_q.fill;
         end else begin
           // Word lane l/4, byte l%4.
-          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < lanes_q) ? shifted[l*8+:8] :
-                           ((l % 4 == 0) ? fill_q : {8{fill_q[7]}});
+          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < cur_q.lanes) ? shifted[l*8+:8] :
+                           ((l % 4 == 0) ? cur_q.fill : {8{cur_q.fill[7]}});
         end
       end
     end
@@ -295,26 +291,26 @@ module qsa_load #(
 
   assign done = w_valid_q && w_last_q;
 
-  assign sp_wr_o.en = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_SP);
+  assign sp_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
   assign sp_wr_o.addr = w_addr_q;
-  assign acc_wr_o.en = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_ACC);
+  assign acc_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_ACC);
   assign acc_wr_o.addr = w_addr_q;
-  assign prm_wr_o.en = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_PARAM);
+  assign prm_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_PARAM);
   assign prm_wr_o.addr = w_addr_q;
   assign sp_wdata_o = filled[ArrayRows*8-1:0];
   assign word_wdata_o = filled[ArrayCols*32-1:0];
-  assign wtag_o = pc_q;
+  assign wtag_o = cur_q.pc;
 
   always_comb begin
     rsp_o = '0;  // never an error
     rsp_o.done = done;
-    rsp_o.done_pc = pc_q;
-    rsp_o.idle = !busy_q;
+    rsp_o.done_pc = cur_q.pc;
+    rsp_o.idle = !cur_q.busy;
   end
 
   always_comb begin
     ev_o = '0;
-    ev_o.dram_rd = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
+    ev_o.dram_rd = (w_valid_q && w_inside_q) ? cur_q.nbytes : 32'd0;
     ev_o.dram_rd_beats = rd_fire ? 32'd1 : 32'd0;
     ev_o.sp_wr = sp_wr_o.en ? 32'(SpRowBytes) : 32'd0;
     ev_o.acc_wr = acc_wr_o.en ? 32'(WordRowBytes) : 32'd0;
@@ -324,17 +320,7 @@ module qsa_load #(
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q <= 1'b0;
-      op_q <= 4'd0;
-      pc_q <= 32'd0;
-      sram_q <= 16'd0;
-      y_lo_q <= 8'd0;
-      y_hi_q <= 8'd0;
-      x_lo_q <= 8'd0;
-      x_hi_q <= 8'd0;
-      lanes_q <= 8'd0;
-      fill_q <= 8'd0;
-      nbytes_q <= 32'd0;
+      cur_q <= '0;
       beat_q <= '0;
       out_q <= '0;
       got_q <= '0;
@@ -345,17 +331,7 @@ module qsa_load #(
       w_addr_q <= 16'd0;
       w_off_q <= '0;
     end else begin
-      busy_q <= busy_d;
-      op_q <= op_d;
-      pc_q <= pc_d;
-      sram_q <= sram_d;
-      y_lo_q <= y_lo_d;
-      y_hi_q <= y_hi_d;
-      x_lo_q <= x_lo_d;
-      x_hi_q <= x_hi_d;
-      lanes_q <= lanes_d;
-      fill_q <= fill_d;
-      nbytes_q <= nbytes_d;
+      cur_q <= cur_d;
       beat_q <= beat_d;
       out_q <= out_d;
       got_q <= got_d;

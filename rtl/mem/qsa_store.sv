@@ -77,12 +77,16 @@ module qsa_store #(
   localparam int Lane0Lsb = qsa_isa_pkg::STORE_SP_LANE0_LSB;
 
   // ---------------------------------------------------------------- instruction registers
-  logic        busy_q, busy_d;
-  logic        is_sp_q, is_sp_d;
-  logic [31:0] pc_q, pc_d;
-  logic [15:0] sram_q, sram_d;
-  logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
-  logic [31:0] skip_q, skip_d;  // lane0 * esize: bytes of the row before the first stored lane
+  // The instruction being executed, registered when it is taken.
+  typedef struct packed {
+    logic        busy;
+    logic        is_sp;
+    logic [31:0] pc;
+    logic [15:0] sram;
+    logic [31:0] nbytes;  // lanes * esize
+    logic [31:0] skip;    // lane0 * esize: bytes of the row before the first stored lane
+  } cur_t;
+  cur_t cur_q, cur_d;
 
   logic        take;
   logic [3:0]  req_op;
@@ -91,25 +95,21 @@ module qsa_store #(
 
   assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
   assign req_sp = (req_op == qsa_isa_pkg::OP_STORE_SP);
-  assign req_ready_o = !busy_q;
-  assign take = req_valid_i && !busy_q;
+  assign req_ready_o = !cur_q.busy;
+  assign take = req_valid_i && !cur_q.busy;
 
   always_comb begin
-    busy_d = busy_q;
-    is_sp_d = is_sp_q;
-    pc_d = pc_q;
-    sram_d = sram_q;
-    nbytes_d = nbytes_q;
-    skip_d = skip_q;
+    cur_d = cur_q;
     if (take) begin
-      busy_d = 1'b1;
-      is_sp_d = req_sp;
-      pc_d = req_i.pc;
-      sram_d = req_i.insn[SramLsb+:16];
-      nbytes_d = req_sp ? 32'(req_i.insn[LanesLsb+:8]) : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
-      skip_d = req_sp ? 32'(req_i.insn[Lane0Lsb+:8]) : {22'd0, req_i.insn[Lane0Lsb+:8], 2'b00};
+      cur_d.busy = 1'b1;
+      cur_d.is_sp = req_sp;
+      cur_d.pc = req_i.pc;
+      cur_d.sram = req_i.insn[SramLsb+:16];
+      cur_d.nbytes = req_sp ? 32'(req_i.insn[LanesLsb+:8])
+                            : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
+      cur_d.skip = req_sp ? 32'(req_i.insn[Lane0Lsb+:8]) : {22'd0, req_i.insn[Lane0Lsb+:8], 2'b00};
     end else if (done) begin
-      busy_d = 1'b0;
+      cur_d.busy = 1'b0;
     end
   end
 
@@ -126,10 +126,10 @@ module qsa_store #(
 
   // p_valid_q (stage 2) also occupies a FIFO slot.
   assign issue = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
-  assign raddr = sram_q + row_q;
-  assign sp_rd_o.en = issue && is_sp_q;
+  assign raddr = cur_q.sram + row_q;
+  assign sp_rd_o.en = issue && cur_q.is_sp;
   assign sp_rd_o.addr = raddr;
-  assign acc_rd_o.en = issue && !is_sp_q;
+  assign acc_rd_o.en = issue && !cur_q.is_sp;
   assign acc_rd_o.addr = raddr;
 
   qsa_dma_walk u_walk (
@@ -186,17 +186,17 @@ module qsa_store #(
     stream = '0;
     strobes = '0;
     if (p_valid_q) begin
-      row_data = is_sp_q ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
-      lanes_data = row_data >> {skip_q, 3'b000};
+      row_data = cur_q.is_sp ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
+      lanes_data = row_data >> {cur_q.skip, 3'b000};
       for (int b = 0; b < RowBytes; b++) begin
-        lanes_strb[b] = (32'(b) < nbytes_q);
+        lanes_strb[b] = (32'(b) < cur_q.nbytes);
         if (!lanes_strb[b]) lanes_data[b*8+:8] = 8'd0;
       end
       stream = StreamBits'(lanes_data) << {p_addr_q[Lb-1:0], 3'b000};
       strobes = StreamBytes'(lanes_strb) << p_addr_q[Lb-1:0];
     end
   end
-  assign p_last = (p_addr_q + nbytes_q - 32'd1) >> Lb;
+  assign p_last = (p_addr_q + cur_q.nbytes - 32'd1) >> Lb;
   assign p_beats = Bw'(p_last - (p_addr_q >> Lb) + 32'd1);
   assign fifo_push = p_valid_q;
   assign fifo_wdata = {p_addr_q[31:Lb], p_beats, strobes, stream};
@@ -229,7 +229,7 @@ module qsa_store #(
 
   assign wr_req_valid_o = !fifo_empty;
   assign wr_req_addr_o = {h_base + (32 - Lb)'(beat_q), Lb'(0)};
-  assign wr_req_pc_o = pc_q;
+  assign wr_req_pc_o = cur_q.pc;
   assign wr_fire = wr_req_valid_o && wr_req_ready_i;
   assign fifo_pop = wr_fire && (32'(beat_q) == 32'(h_beats) - 32'd1);
 
@@ -246,18 +246,18 @@ module qsa_store #(
     if (wr_ack_i) pending_d = pending_d - 32'd1;
   end
 
-  assign done = busy_q && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
+  assign done = cur_q.busy && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
 
   always_comb begin
     rsp_o = '0;  // never an error
     rsp_o.done = done;
-    rsp_o.done_pc = pc_q;
-    rsp_o.idle = !busy_q;
+    rsp_o.done_pc = cur_q.pc;
+    rsp_o.idle = !cur_q.busy;
   end
 
   always_comb begin
     ev_o = '0;
-    ev_o.dram_wr = p_valid_q ? nbytes_q : 32'd0;
+    ev_o.dram_wr = p_valid_q ? cur_q.nbytes : 32'd0;
     ev_o.dram_wr_beats = wr_fire ? 32'd1 : 32'd0;
     ev_o.sp_rd = sp_rd_o.en ? 32'(SpRowBytes) : 32'd0;
     ev_o.acc_rd = acc_rd_o.en ? 32'(WordRowBytes) : 32'd0;
@@ -266,24 +266,14 @@ module qsa_store #(
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q <= 1'b0;
-      is_sp_q <= 1'b0;
-      pc_q <= 32'd0;
-      sram_q <= 16'd0;
-      nbytes_q <= 32'd0;
-      skip_q <= 32'd0;
+      cur_q <= '0;
       row_q <= 16'd0;
       p_valid_q <= 1'b0;
       p_addr_q <= 32'd0;
       beat_q <= '0;
       pending_q <= 32'd0;
     end else begin
-      busy_q <= busy_d;
-      is_sp_q <= is_sp_d;
-      pc_q <= pc_d;
-      sram_q <= sram_d;
-      nbytes_q <= nbytes_d;
-      skip_q <= skip_d;
+      cur_q <= cur_d;
       row_q <= row_d;
       p_valid_q <= p_valid_d;
       p_addr_q <= p_addr_d;

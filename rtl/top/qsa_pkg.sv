@@ -108,19 +108,9 @@ package qsa_pkg;
   // drives 0 for the events it never has. Every field is a 32-bit count, so the events of two
   // units add word by word (EvSum).
   typedef struct packed {
-    logic [31:0] dram_rd;
-    logic [31:0] dram_wr;
-    logic [31:0] dram_rd_beats;
-    logic [31:0] dram_wr_beats;
-    logic [31:0] sp_rd;
-    logic [31:0] sp_wr;
-    logic [31:0] acc_rd;
-    logic [31:0] acc_wr;
-    logic [31:0] param_rd;
-    logic [31:0] param_wr;
-    logic [31:0] macs_issued;
-    logic [31:0] macs_useful;
-    logic [31:0] array_busy;
+    logic [31:0] dram_rd, dram_wr, dram_rd_beats, dram_wr_beats;  // DRAM bytes and bus beats
+    logic [31:0] sp_rd, sp_wr, acc_rd, acc_wr, param_rd, param_wr;  // bytes of each memory
+    logic [31:0] macs_issued, macs_useful, array_busy;  // the array
   } unit_ev_t;
   localparam int unsigned UNIT_EV_WORDS = 13;
   localparam int unsigned UNIT_EV_W = UNIT_EV_WORDS * 32;
