@@ -395,7 +395,7 @@ void Lower(LowerContext& ctx, const ConvProblem& p, const Plan& plan) {
         post.dst_lane = Field(cols < rows ? (mb * cols) % rows : 0, "dst_lane");
         post.n_lanes = Field(n_lanes, "n_lanes");
         post.param = Field(param_row, "param");
-        post.single_rounding = ctx.options.single_rounding;
+        post.single_rounding = golden::IsSingleRounding(ctx.options.rounding);
         step.computes.push_back({post, tag + ": bias, requantize, clamp"});
         if (!unit_last) continue;
         // Store the unit's channel blocks of ROWS channels.

@@ -230,7 +230,7 @@ void LowerPool(LowerContext& ctx, const golden::Node& node) {
           p.dil_w = Field(w.dilation[1], "dil_w");
           p.max = max;
           p.param = Field(base.param, "param");
-          p.single_rounding = ctx.options.single_rounding;
+          p.single_rounding = golden::IsSingleRounding(ctx.options.rounding);
           step.computes.push_back({p, tag + (max ? ": max pool" : ": average pool")});
           e.compute_cycles += th_a * tw_a * w.kernel[0] * w.kernel[1] + 4;
           ++e.instructions;
