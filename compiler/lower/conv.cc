@@ -337,6 +337,8 @@ ConvEmitter::TileRows ConvEmitter::TileRowsOf(const ConvSpatialTile& st) const {
   return r;
 }
 
+// Block mb of the current tile; takes the next output buffer when the block starts an output unit
+// (after the first) and, for raw output, the next accumulator buffer.
 ConvEmitter::Block ConvEmitter::BlockOf(std::int64_t mb) {
   const ConvTiling& t = plan_.tiling;
   const ConvShape& s = p_.shape;

@@ -185,8 +185,9 @@ struct HandPlanned {
   ConvConstants constants;
   std::deque<Step> steps;
 
-  explicit HandPlanned(bool streamed) {
+  explicit HandPlanned(bool streamed, bool raw = false) {
     const isa::ArchConfig arch = SmallArch();
+    p.shape.raw = raw;
     y.addr = 2048;
     p.y = &y;
     plan.tiles = {WeightTilesOfBlock(arch, p, 0), WeightTilesOfBlock(arch, p, 1)};
@@ -345,6 +346,36 @@ TEST(ConvLoweringTest, EmitterStreamsWeightChunksAndParametersPerBlock) {
   EXPECT_EQ(p2.sram, 4u);
   EXPECT_EQ(p2.dram, 8192u + 64);
   EXPECT_EQ(OfType<isa::Post>(h.steps[3].computes).at(0).param, 4u);
+}
+
+TEST(ConvLoweringTest, EmitterRawOutputStartsFromTheBiasAndStoresInt32) {
+  const HandPlanned h(false, true);
+  ASSERT_EQ(h.steps.size(), 2u);
+  EXPECT_TRUE(OfType<isa::LoadParam>(h.steps[0].loads).empty());
+  // Block b's accumulators (buffer b of 9 rows) start from its 4 bias words, in every row.
+  for (std::uint32_t b = 0; b < 2; ++b) {
+    const std::vector<isa::LoadAcc> bias = OfType<isa::LoadAcc>(h.steps[b].loads);
+    ASSERT_EQ(bias.size(), 1u);
+    EXPECT_EQ(bias[0].sram, 9u * b);
+    EXPECT_EQ(bias[0].dram, 8192u + 16 * b);
+    EXPECT_EQ(bias[0].nx, 9u);
+    EXPECT_EQ(bias[0].stride_x, 0u);
+    EXPECT_EQ(bias[0].lanes, 4u);
+    const std::vector<isa::Gemm> gemms = OfType<isa::Gemm>(h.steps[b].computes);
+    ASSERT_EQ(gemms.size(), 18u);
+    EXPECT_TRUE(gemms[0].accumulate);
+    EXPECT_EQ(gemms[0].acc, 9u * b);
+    EXPECT_TRUE(OfType<isa::Post>(h.steps[b].computes).empty());
+  }
+  // Output pixels of 6 int32 channels (24 bytes); block 1 from channel 4 (byte 16).
+  const isa::StoreAcc s1 = OfType<isa::StoreAcc>(h.steps[1].stores).at(0);
+  EXPECT_EQ(s1.sram, 9u);
+  EXPECT_EQ(s1.dram, 2048u + 16);
+  EXPECT_EQ(s1.ny, 3u);
+  EXPECT_EQ(s1.nx, 3u);
+  EXPECT_EQ(s1.stride_y, 72u);
+  EXPECT_EQ(s1.stride_x, 24u);
+  EXPECT_EQ(s1.lanes, 2u);
 }
 
 TEST(ConvLoweringTest, StridedPointwiseReadsOnlyThePixelsItUses) {
