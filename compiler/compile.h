@@ -2,13 +2,9 @@
 // lowering, tiling and scheduling of each accelerator segment → programs (docs/compiler.md).
 //
 // A compiled model is a list of steps run in order: host steps (nodes the golden model runs on
-// the host: QuantizeLinear of a float input, softmax, ...) and accelerator programs. On disk
-// (WriteCompiled) it is a folder:
-//   compiled.json        steps, host fallbacks, per-layer report, pass log (docs/file-formats.md)
-//   arch.json            the architecture configuration the programs were built for
-//   host.json            the host nodes as a graph (JSON IR), run by the golden model
-//   model.onnx|.json     a copy of the source model, the golden reference for `qsa compare`
-//   segmentN/            program.bin, manifest.json and program.s of accelerator segment N
+// the host: QuantizeLinear of a float input, softmax, ...) and accelerator programs. On disk it is
+// a folder (compiled_folder.h). The partition rules (which node runs where) are in
+// compiler/partition/partition.h.
 #pragma once
 
 #include <string>
@@ -16,6 +12,7 @@
 #include <vector>
 
 #include "compiler/lower/cost_model.h"
+#include "compiler/partition/partition.h"
 #include "model/golden/graph.h"
 #include "model/golden/quant.h"
 #include "model/isa/arch.h"
@@ -37,12 +34,6 @@ struct CompileOptions {
 // otherwise throws qsa::Error "<context>the accelerator computes in tflite-double or
 // single-rounding, not '<name>'".
 golden::RequantMode AcceleratorRounding(std::string_view name, std::string_view context = "");
-
-struct HostFallback {
-  std::string node;
-  std::string op;
-  std::string reason;
-};
 
 struct CompiledProgram {
   std::string name;                // "segment0": its folder
@@ -74,16 +65,5 @@ struct CompiledModel {
 // Compiles a validated graph. Throws qsa::Error naming the layer when it cannot be compiled
 // (e.g. no tiling fits the on-chip memories).
 CompiledModel Compile(const golden::Graph& graph, const CompileOptions& options);
-
-// The folder above; `source_model` is copied in as model.onnx or model.json. Every file is
-// written atomically; an existing folder's files are replaced.
-void WriteCompiled(const CompiledModel& model, const std::string& dir,
-                   const std::string& source_model);
-// Reads a folder WriteCompiled wrote; throws qsa::Error naming the file and the problem.
-CompiledModel ReadCompiled(const std::string& dir);
-// True when `dir` holds a compiled model (compiled.json).
-bool IsCompiledModel(const std::string& dir);
-// The source model copied into a compiled folder ("" when none is there).
-std::string CompiledSourceModel(const std::string& dir);
 
 }  // namespace qsa::compiler

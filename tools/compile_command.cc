@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "compiler/compile.h"
+#include "compiler/compiled_folder.h"
 #include "compiler/importer/load_model.h"
 #include "model/base/error.h"
 #include "tools/commands.h"

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "compiler/compiled_folder.h"
 #include "compiler/importer/load_model.h"
 #include "compiler/run_compiled.h"
 #include "model/base/error.h"

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/compiled_folder.h"
 #include "compiler/importer/load_model.h"
 #include "model/base/error.h"
 #include "model/golden/executor.h"

@@ -1,6 +1,7 @@
-// ONNX importer: the import state and passes (compiler/importer/onnx_internal.h), the layout, pool
-// and float host ops, and the public entry points. QOperator ops: onnx_qoperator.cc; QDQ patterns:
-// onnx_qdq.cc; the rules: docs/onnx-import.md.
+// ONNX importer: the import state and passes (compiler/importer/onnx_internal.h), the dispatch of
+// each node to its converter, and the public entry points. Converters of the default-domain ops:
+// convert_*.cc (convert.h); QOperator ops: onnx_qoperator.cc; QDQ patterns: onnx_qdq.cc; the
+// rules: docs/onnx-import.md.
 #include "compiler/importer/onnx_import.h"
 
 #include <onnx/onnx_pb.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "compiler/importer/convert.h"
 #include "compiler/importer/onnx_internal.h"
 #include "compiler/onnx_model/tensor.h"
 #include "model/base/error.h"
@@ -32,6 +34,8 @@ const std::string kEmpty;
 
 bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
+}  // namespace
+
 std::string TypeText(DType dtype) { return std::string(golden::DTypeName(dtype)); }
 
 std::string FloatText(double v) {
@@ -40,8 +44,6 @@ std::string FloatText(double v) {
   s << v;
   return s.str();
 }
-
-}  // namespace
 
 // ---- Small helpers shared by the converters -----------------------------------------------------
 
@@ -69,17 +71,6 @@ std::string DescribeQuant(const QuantParams& q) {
   if (!q.scales.empty()) s << "scale " << q.scales[0] << ", ";
   s << "zero point " << (q.zero_points.empty() ? 0 : q.zero_points[0]);
   return s.str();
-}
-
-std::vector<std::int64_t> PoolKernel(const Importer& im, const OnnxNode& n) {
-  const std::optional<std::vector<std::int64_t>> kernel = im.AttrInts(n, "kernel_shape");
-  if (!kernel) im.Fail(n, "missing attribute 'kernel_shape'");
-  if (kernel->size() != 2) {
-    im.Fail(n, "kernel_shape " + golden::ShapeToString(*kernel) + " has " +
-                   std::to_string(kernel->size()) +
-                   " dimensions; only 2-D pooling over NCHW tensors is supported");
-  }
-  return *kernel;
 }
 
 // ---- Importer: set-up ---------------------------------------------------------------------------
@@ -847,378 +838,11 @@ void Importer::SetWindowAttributes(const OnnxNode& n, golden::Node& node, const 
   }
 }
 
-// ---- Layout, pool and float host ops ------------------------------------------------------------
-
-golden::Node LayoutNode(Importer& im, const OnnxNode& n, const std::string& x,
-                        const std::string& out) {
-  const std::string& op = n.op();
-  golden::Node node = im.MakeNode(n, op, {x}, {out});
-  if (op == "Identity") {
-    im.CheckAttributes(n, {});
-  } else if (op == "Reshape") {
-    std::vector<std::int64_t> shape;
-    if (im.opset() < 5) {
-      im.CheckAttributes(n, {"shape"});
-      const auto attr = im.AttrInts(n, "shape");
-      if (!attr) im.Fail(n, "missing attribute 'shape'");
-      shape = *attr;
-    } else {
-      im.CheckAttributes(n, {"allowzero"});
-      shape = im.ConstantInts(n, 1, "shape");
-    }
-    node.attrs.Set("shape", shape);
-    node.attrs.Set("allowzero", im.AttrInt(n, "allowzero", 0));
-  } else if (op == "Flatten") {
-    im.CheckAttributes(n, {"axis"});
-    node.attrs.Set("axis", im.AttrInt(n, "axis", 1));
-  } else if (op == "Transpose") {
-    im.CheckAttributes(n, {"perm"});
-    std::vector<std::int64_t> perm;
-    if (auto attr = im.AttrInts(n, "perm")) {
-      perm = *attr;
-    } else {
-      const auto rank = static_cast<std::int64_t>(im.Info(x).shape.size());
-      for (std::int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
-    }
-    node.attrs.Set("perm", perm);
-  } else {
-    im.Fail(n, "not a layout op");
-  }
-  return node;
-}
-
-golden::Node PoolNode(Importer& im, const OnnxNode& n, const std::string& x,
-                      const std::string& out) {
-  const bool max = n.op() == "MaxPool";
-  if (max) {
-    im.CheckAttributes(n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
-                           "storage_order", "strides"});
-    if (n.output_count() != 1 || n.Out(0).empty()) {
-      im.Fail(n, "the Indices output is not supported");
-    }
-  } else {
-    im.CheckAttributes(
-        n, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
-  }
-  const std::vector<std::int64_t> kernel = PoolKernel(im, n);
-  golden::Node node = im.MakeNode(n, n.op(), {x}, {out});
-  node.attrs.Set("kernel_shape", kernel);
-  if (!max) node.attrs.Set("count_include_pad", im.AttrInt(n, "count_include_pad", 0));
-  im.SetWindowAttributes(n, node, im.Info(x).shape, kernel, max, true);
-  return node;
-}
+// ---- Emission ---------------------------------------------------------------------------------
 
 namespace {
 
-bool IsFloat(const Importer& im, const std::string& ir_tensor) {
-  return im.Info(ir_tensor).dtype == DType::kFloat32;
-}
-
-void ConvertLayout(Importer& im, const OnnxNode& n) {
-  const std::string x = im.Operand(n, 0, "data");
-  im.Emit(n, LayoutNode(im, n, x, n.Out(0)), {im.Info(x).dtype});
-}
-
-void ConvertConcat(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"axis"});
-  if (!im.HasAttr(n, "axis")) im.Fail(n, "missing attribute 'axis'");
-  std::vector<std::string> inputs;
-  for (std::size_t i = 0; i < n.input_count(); ++i) {
-    inputs.push_back(im.Operand(n, i, "input " + std::to_string(i)));
-  }
-  if (inputs.empty()) im.Fail(n, "has no inputs");
-  const DType dtype = im.Info(inputs[0]).dtype;
-  if (golden::IsInteger(dtype)) {
-    // ONNX concatenates stored integers; the IR's Concat would requantize an input whose
-    // parameters differ from the output's, which this Concat does not do.
-    const QuantParams* out_q = im.Quant(n.Out(0));
-    for (const std::string& in : inputs) {
-      const QuantParams& q = im.Info(in).quant;
-      const QuantParams& first = im.Info(inputs[0]).quant;
-      if (q != first || (out_q != nullptr && !q.empty() && *out_q != q)) {
-        im.Fail(n, "input '" + in + "' has " + DescribeQuant(q) +
-                       ", unlike the other inputs or the output; ONNX Concat joins stored "
-                       "integers (use QLinearConcat, or Q/DQ around a float Concat, to "
-                       "requantize)");
-      }
-    }
-  }
-  golden::Node node = im.MakeNode(n, "Concat", inputs, {n.Out(0)});
-  node.attrs.Set("axis", im.AttrInt(n, "axis", 0));
-  im.Emit(n, std::move(node), {dtype});
-}
-
-void ConvertPool(Importer& im, const OnnxNode& n) {
-  const std::string x = im.Operand(n, 0, "X");
-  if (n.op() == "AveragePool" && !IsFloat(im, x)) {
-    im.Fail(n, "input '" + x + "' is " + TypeText(im.Info(x).dtype) +
-                   "; ONNX AveragePool takes real numbers (use QLinearAveragePool or Q/DQ)");
-  }
-  im.Emit(n, PoolNode(im, n, x, n.Out(0)), {im.Info(x).dtype});
-}
-
-void ConvertGlobalAveragePool(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {});
-  const std::string x = im.Operand(n, 0, "X");
-  if (!IsFloat(im, x)) {
-    im.Fail(n, "input '" + x + "' is " + TypeText(im.Info(x).dtype) +
-                   "; ONNX GlobalAveragePool takes real numbers (use QLinearGlobalAveragePool or "
-                   "Q/DQ)");
-  }
-  im.Emit(n, im.MakeNode(n, "GlobalAveragePool", {x}, {n.Out(0)}), {DType::kFloat32});
-}
-
-// An integer clip bound: given as an integer it is a stored value already; given as a real number
-// (opset-6 attributes, or a float bound) it is quantized with the tensor's parameters.
-std::int64_t IntegerBound(Importer& im, const OnnxNode& n, const std::string& x, double value,
-                          bool is_integer, const char* which) {
-  const DType dtype = im.Info(x).dtype;
-  if (is_integer) {
-    return std::clamp<std::int64_t>(static_cast<std::int64_t>(value), golden::DTypeMin(dtype),
-                                    golden::DTypeMax(dtype));
-  }
-  const QuantParams& q = im.Info(x).quant;
-  if (q.empty() || q.per_axis()) {
-    im.Fail(n, std::string(which) + " bound " + FloatText(value) + " is a real number but '" + x +
-                   "' (" + TypeText(dtype) + ") has no per-tensor scale to quantize it with");
-  }
-  const double limit = std::numeric_limits<float>::max();
-  return golden::QuantizeValue(static_cast<float>(std::clamp(value, -limit, limit)), q.scale(0),
-                               q.zero_point(0), dtype);
-}
-
-void ConvertClip(Importer& im, const OnnxNode& n) {
-  const std::string x = im.Operand(n, 0, "input");
-  std::optional<double> bound[2];
-  bool integer_bound[2] = {false, false};
-  if (im.opset() < 11) {
-    im.CheckAttributes(n, {"min", "max"});
-    if (auto v = im.AttrFloat(n, "min")) bound[0] = *v;
-    if (auto v = im.AttrFloat(n, "max")) bound[1] = *v;
-  } else {
-    im.CheckAttributes(n, {});
-    const char* roles[2] = {"min", "max"};
-    for (std::size_t k = 0; k < 2; ++k) {
-      if (!n.Has(k + 1)) continue;
-      const std::vector<double> v = im.ConstantReals(n, k + 1, roles[k]);
-      if (v.size() != 1) {
-        im.Fail(n, std::string(roles[k]) + " '" + n.In(k + 1) + "' has " +
-                       std::to_string(v.size()) + " values; expected a scalar");
-      }
-      bound[k] = v[0];
-      const std::optional<DType> t = onnx_model::DTypeFromOnnx(im.ConstantElemType(n.In(k + 1)));
-      integer_bound[k] = !t || golden::IsInteger(*t);
-    }
-  }
-  golden::Node node = im.MakeNode(n, "Clip", {x}, {n.Out(0)});
-  const DType dtype = im.Info(x).dtype;
-  const char* names[2] = {"min", "max"};
-  for (std::size_t k = 0; k < 2; ++k) {
-    if (!bound[k]) continue;
-    if (dtype == DType::kFloat32) {
-      node.attrs.Set(names[k], *bound[k]);
-    } else {
-      node.attrs.Set(names[k], IntegerBound(im, n, x, *bound[k], integer_bound[k], names[k]));
-    }
-  }
-  im.Emit(n, std::move(node), {dtype});
-}
-
-void ConvertRelu(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {});
-  const std::string x = im.Operand(n, 0, "X");
-  const DType dtype = im.Info(x).dtype;
-  if (dtype == DType::kFloat32) {
-    im.Emit(n, im.MakeNode(n, "Relu", {x}, {n.Out(0)}), {dtype});
-    return;
-  }
-  // ONNX Relu on an integer tensor is max(q, 0) on the stored integers.
-  golden::Node node = im.MakeNode(n, "Clip", {x}, {n.Out(0)});
-  node.attrs.Set("min", std::int64_t{0});
-  im.Emit(n, std::move(node), {dtype});
-}
-
-// Add, Sub, Mul, Div on real numbers.
-void ConvertBinaryFloat(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {});
-  if (n.input_count() != 2) im.Fail(n, "expects 2 inputs");
-  const std::string a = im.Operand(n, 0, "A");
-  const std::string b = im.Operand(n, 1, "B");
-  for (const std::string& t : {a, b}) {
-    if (!IsFloat(im, t)) {
-      im.Fail(n, "input '" + t + "' is " + TypeText(im.Info(t).dtype) + "; " + n.op() +
-                     " is imported for float32 only (integer arithmetic on stored values is not "
-                     "an IR op; quantized addition is QLinearAdd or DequantizeLinear → Add → "
-                     "QuantizeLinear)");
-    }
-  }
-  im.Emit(n, im.MakeNode(n, n.op(), {a, b}, {n.Out(0)}), {DType::kFloat32});
-}
-
-// Max, Min: variadic, as in the IR.
-void ConvertVariadic(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {});
-  if (n.input_count() == 0) im.Fail(n, "has no inputs");
-  std::vector<std::string> inputs;
-  for (std::size_t i = 0; i < n.input_count(); ++i) {
-    inputs.push_back(im.Operand(n, i, "data_" + std::to_string(i)));
-    if (!IsFloat(im, inputs.back())) {
-      im.Fail(n, "input '" + inputs.back() + "' is " + TypeText(im.Info(inputs.back()).dtype) +
-                     "; " + n.op() + " is imported for float32 only");
-    }
-  }
-  im.Emit(n, im.MakeNode(n, n.op(), std::move(inputs), {n.Out(0)}), {DType::kFloat32});
-}
-
-void ConvertUnaryFloat(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {});
-  const std::string x = im.Operand(n, 0, "X");
-  im.Emit(n, im.MakeNode(n, n.op(), {x}, {n.Out(0)}), {DType::kFloat32});
-}
-
-void ConvertCast(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"to"});
-  const onnx::AttributeProto* to = im.FindAttr(n, "to");
-  if (to == nullptr) im.Fail(n, "missing attribute 'to'");
-  const auto elem = static_cast<std::int32_t>(im.AttrInt(n, "to", 0));
-  const std::optional<DType> dtype = onnx_model::DTypeFromOnnx(elem);
-  if (!dtype) {
-    im.Fail(n, "cast to " + onnx_model::OnnxTypeName(elem) +
-                   " is not supported (only UINT8, INT8, INT32 and FLOAT)");
-  }
-  const std::string x = im.Operand(n, 0, "input");
-  golden::Node node = im.MakeNode(n, "Cast", {x}, {n.Out(0)});
-  node.attrs.Set("to", TypeText(*dtype));
-  im.Emit(n, std::move(node), {*dtype});
-}
-
-void ConvertReduce(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"axes", "keepdims"});
-  if (n.input_count() > 1) im.Fail(n, "axes given as an input are not supported");
-  const std::string x = im.Operand(n, 0, "data");
-  golden::Node node = im.MakeNode(n, n.op(), {x}, {n.Out(0)});
-  if (auto axes = im.AttrInts(n, "axes")) node.attrs.Set("axes", *axes);
-  node.attrs.Set("keepdims", im.AttrInt(n, "keepdims", 1));
-  im.Emit(n, std::move(node), {im.Info(x).dtype});
-}
-
-// The data inputs of ONNX's Conv, Gemm, MatMul, BatchNormalization and Softmax
-// must be real numbers here: their quantized forms are the QOperator ops or QDQ patterns.
-void RequireFloatInputs(Importer& im, const OnnxNode& n) {
-  for (std::size_t i = 0; i < n.input_count(); ++i) {
-    if (!n.Has(i)) continue;
-    const std::string t = im.Operand(n, i, "input " + std::to_string(i));
-    if (!IsFloat(im, t)) {
-      im.Fail(n, "input '" + t + "' is " + TypeText(im.Info(t).dtype) + "; " + n.op() +
-                     " is imported for float32 only (its quantized forms are the QLinear and "
-                     "Integer ops, or DequantizeLinear → " +
-                     n.op() + " → QuantizeLinear)");
-    }
-  }
-}
-
-// Conv and MatMul on real numbers: the IR's float32 Conv and MatMul (host ops).
-void ConvertFloatConvOrMatMul(Importer& im, const OnnxNode& n) {
-  RequireFloatInputs(im, n);
-  if (n.op() == "Conv") {
-    ConvertConv(im, n, 1, 2, DType::kFloat32);
-  } else {
-    ConvertMatMul(im, n, 1, DType::kFloat32);
-  }
-}
-
-void ConvertGemm(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"alpha", "beta", "transA", "transB"});
-  RequireFloatInputs(im, n);
-  std::vector<std::string> inputs = {im.Operand(n, 0, "A"), im.Operand(n, 1, "B")};
-  if (n.Has(2)) inputs.push_back(im.Operand(n, 2, "C"));
-  golden::Node node = im.MakeNode(n, "Gemm", std::move(inputs), {n.Out(0)});
-  node.attrs.Set("alpha", static_cast<double>(im.AttrFloat(n, "alpha", 1.0f)));
-  node.attrs.Set("beta", static_cast<double>(im.AttrFloat(n, "beta", 1.0f)));
-  node.attrs.Set("transA", im.AttrInt(n, "transA", 0));
-  node.attrs.Set("transB", im.AttrInt(n, "transB", 0));
-  im.Emit(n, std::move(node), {DType::kFloat32});
-}
-
-// Inference form only: the running mean and variance are inputs, one output.
-void ConvertBatchNormalization(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"epsilon", "momentum", "spatial", "training_mode"});
-  if (im.AttrInt(n, "training_mode", 0) != 0) {
-    im.Fail(n,
-            "training_mode = 1 is not supported; only inference (with the running mean and "
-            "variance as inputs)");
-  }
-  if (im.AttrInt(n, "spatial", 1) != 1) {
-    im.Fail(n, "spatial = 0 (statistics per element, not per channel) is not supported");
-  }
-  for (std::size_t i = 1; i < n.output_count(); ++i) {
-    if (!n.Out(i).empty()) {
-      im.Fail(n, "output " + std::to_string(i) + " ('" + n.Out(i) +
-                     "') is a training output; only the inference form (one output) is supported");
-    }
-  }
-  if (n.input_count() != 5) {
-    im.Fail(n, "expects 5 inputs (X, scale, B, input_mean, input_var), has " +
-                   std::to_string(n.input_count()));
-  }
-  RequireFloatInputs(im, n);
-  const char* roles[5] = {"X", "scale", "B", "input_mean", "input_var"};
-  std::vector<std::string> inputs;
-  for (std::size_t i = 0; i < 5; ++i) inputs.push_back(im.Operand(n, i, roles[i]));
-  golden::Node node = im.MakeNode(n, "BatchNormalization", std::move(inputs), {n.Out(0)});
-  node.attrs.Set("epsilon", static_cast<double>(im.AttrFloat(n, "epsilon", 1e-5f)));
-  im.Emit(n, std::move(node), {DType::kFloat32});
-}
-
-// Opset 13 normalizes along `axis` (default −1): the IR's Softmax. Before opset 13 the input is
-// seen as a matrix [d0·…·d(axis−1), d(axis)·…·d(n−1)] (axis default 1) normalized along its rows:
-// the same as the IR's Softmax over the last axis when axis is the last dimension, else emitted
-// as Reshape → Softmax → Reshape.
-void ConvertSoftmax(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"axis"});
-  RequireFloatInputs(im, n);
-  const std::string x = im.Operand(n, 0, "input");
-  const Shape shape = im.Info(x).shape;
-  const auto rank = static_cast<std::int64_t>(shape.size());
-  std::int64_t axis = im.AttrInt(n, "axis", im.opset() >= 13 ? -1 : 1);
-  if (axis < -rank || axis >= rank) {
-    im.Fail(n, "axis " + std::to_string(axis) + " is out of range for input '" + x + "' of shape " +
-                   golden::ShapeToString(shape));
-  }
-  if (axis < 0) axis += rank;
-  if (im.opset() >= 13 || axis == rank - 1) {
-    golden::Node node = im.MakeNode(n, "Softmax", {x}, {n.Out(0)});
-    node.attrs.Set("axis", axis);
-    im.Emit(n, std::move(node), {DType::kFloat32});
-    return;
-  }
-  std::int64_t rows = 1;
-  std::int64_t cols = 1;
-  for (std::int64_t d = 0; d < rank; ++d)
-    (d < axis ? rows : cols) *= shape[static_cast<std::size_t>(d)];
-  const std::string matrix = im.NewTensorName(n.Out(0) + "_2d");
-  const std::string normalized = im.NewTensorName(n.Out(0) + "_2d_softmax");
-  golden::Node to_matrix = im.MakeNode(n, "Reshape", {x}, {matrix}, "_to_2d");
-  to_matrix.attrs.Set("shape", std::vector<std::int64_t>{rows, cols});
-  to_matrix.attrs.Set("allowzero", std::int64_t{1});
-  im.Emit(n, std::move(to_matrix), {DType::kFloat32});
-  golden::Node softmax = im.MakeNode(n, "Softmax", {matrix}, {normalized});
-  softmax.attrs.Set("axis", std::int64_t{1});
-  im.Emit(n, std::move(softmax), {DType::kFloat32});
-  golden::Node back = im.MakeNode(n, "Reshape", {normalized}, {n.Out(0)}, "_from_2d");
-  back.attrs.Set("shape", std::vector<std::int64_t>(shape.begin(), shape.end()));
-  back.attrs.Set("allowzero", std::int64_t{1});
-  im.Emit(n, std::move(back), {DType::kFloat32});
-}
-
-void ConvertLeakyRelu(Importer& im, const OnnxNode& n) {
-  im.CheckAttributes(n, {"alpha"});
-  const std::string x = im.Operand(n, 0, "X");
-  golden::Node node = im.MakeNode(n, "LeakyRelu", {x}, {n.Out(0)});
-  node.attrs.Set("alpha", static_cast<double>(im.AttrFloat(n, "alpha", 0.01f)));
-  im.Emit(n, std::move(node), {DType::kFloat32});
-}
-
+// The converters of the default-domain ops that are not QOperator ops (convert.h).
 bool ConvertCommon(Importer& im, const OnnxNode& n) {
   const std::string& op = n.op();
   if (op == "Identity" || op == "Reshape" || op == "Flatten" || op == "Transpose") {

@@ -1,5 +1,5 @@
-// Private to the ONNX importer (onnx_import.cc, onnx_qoperator.cc, onnx_qdq.cc): the import state
-// shared by the converters. docs/onnx-import.md describes the rules.
+// Private to the ONNX importer (onnx_import.cc, convert_*.cc, onnx_qoperator.cc, onnx_qdq.cc): the
+// import state shared by the converters (convert.h). docs/onnx-import.md describes the rules.
 //
 // The import runs in three passes over the ONNX nodes (which ONNX keeps in topological order):
 //   1. constants and bindings: initializers and Constant nodes become constant values; graph
@@ -225,18 +225,6 @@ bool IsDefaultDomain(const OnnxNode& n);
 // QuantizeLinear / DequantizeLinear of the default or the com.microsoft domain.
 bool IsQuantizeNode(const OnnxNode& n);
 bool IsDequantizeNode(const OnnxNode& n);
-// The 2-D kernel of a convolution from its weight shape [M, C/group, kH, kW]; refuses other
-// ranks (3-D convolution) and a kernel_shape attribute that disagrees.
-std::vector<std::int64_t> ConvKernel(const Importer& im, const OnnxNode& n,
-                                     const golden::Shape& w_shape);
-
-// One IR Conv from the node's x (input 0), w (input w_index) and optional bias, with its window
-// attributes and group; one IR MatMul from a (input 0) and b (input b_index). The output dtype is
-// the caller's (quantized, int32, or float32 for ONNX's float Conv and MatMul).
-void ConvertConv(Importer& im, const OnnxNode& n, std::size_t w_index,
-                 std::optional<std::size_t> bias_index, golden::DType out_dtype);
-void ConvertMatMul(Importer& im, const OnnxNode& n, std::size_t b_index, golden::DType out_dtype);
-
 // The scale / zero point statements of a node (empty for ops that make none).
 std::vector<QuantSpec> QuantSpecsOf(const OnnxNode& n);
 // Inputs of n in parameter positions, which must be constants: (index, role).
@@ -258,16 +246,11 @@ void EmitFusion(Importer& im, const Fusion& fusion);
 
 // ---- onnx_import.cc helpers used by the others -------------------------------------------------
 
-// Kernel attributes read by both forms: the 2-D kernel of a pool ("kernel_shape").
-std::vector<std::int64_t> PoolKernel(const Importer& im, const OnnxNode& n);
-// The IR node of an Identity, Reshape, Flatten or Transpose node n reading IR tensor x and
-// writing `out`, with n's attributes.
-golden::Node LayoutNode(Importer& im, const OnnxNode& n, const std::string& x,
-                        const std::string& out);
-// The IR node of a MaxPool or AveragePool node n reading IR tensor x and writing `out`.
-golden::Node PoolNode(Importer& im, const OnnxNode& n, const std::string& x,
-                      const std::string& out);
 // "scale 0.5, zero point 3" / "per-axis (axis 0, 8 channels)".
 std::string DescribeQuant(const golden::QuantParams& q);
+// "uint8", "float32": how messages name a dtype.
+std::string TypeText(golden::DType dtype);
+// A real number with the digits that identify its float32 value.
+std::string FloatText(double v);
 
 }  // namespace qsa::importer::onnx_internal

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/importer/convert.h"
 #include "compiler/importer/onnx_internal.h"
 #include "compiler/onnx_model/tensor.h"
 #include "model/base/error.h"

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/importer/convert.h"
 #include "compiler/importer/onnx_internal.h"
 #include "model/base/error.h"
 
@@ -66,30 +67,6 @@ void ConvertDynamicQuantizeLinear(Importer& im, const OnnxNode& n) {
 }
 
 }  // namespace
-
-// QLinearConv (x 0, w 3, B 8), ConvInteger (x 0, w 1) and float Conv (X 0, W 1, B 2): one IR
-// Conv.
-void ConvertConv(Importer& im, const OnnxNode& n, std::size_t w_index,
-                 std::optional<std::size_t> bias_index, DType out_dtype) {
-  im.CheckAttributes(n, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
-  const std::string x = im.Operand(n, 0, "x");
-  const std::string w = im.Operand(n, w_index, "w");
-  std::vector<std::string> inputs = {x, w};
-  if (bias_index && n.Has(*bias_index)) inputs.push_back(im.Operand(n, *bias_index, "B"));
-  const std::vector<std::int64_t> kernel = ConvKernel(im, n, im.Info(w).shape);
-  golden::Node node = im.MakeNode(n, "Conv", std::move(inputs), {n.Out(0)});
-  im.SetWindowAttributes(n, node, im.Info(x).shape, kernel, true, false);
-  node.attrs.Set("group", im.AttrInt(n, "group", 1));
-  im.Emit(n, std::move(node), {out_dtype});
-}
-
-// QLinearMatMul (a 0, b 3), MatMulInteger (A 0, B 1) and float MatMul (A 0, B 1): one IR MatMul.
-void ConvertMatMul(Importer& im, const OnnxNode& n, std::size_t b_index, DType out_dtype) {
-  im.CheckAttributes(n, {});
-  const std::string a = im.Operand(n, 0, "a");
-  const std::string b = im.Operand(n, b_index, "b");
-  im.Emit(n, im.MakeNode(n, "MatMul", {a, b}, {n.Out(0)}), {out_dtype});
-}
 
 namespace {
 
@@ -201,21 +178,6 @@ bool IsQuantizeNode(const OnnxNode& n) {
 
 bool IsDequantizeNode(const OnnxNode& n) {
   return n.op() == "DequantizeLinear" && (IsDefaultDomain(n) || IsMicrosoft(n));
-}
-
-std::vector<std::int64_t> ConvKernel(const Importer& im, const OnnxNode& n,
-                                     const golden::Shape& w_shape) {
-  if (w_shape.size() == 5) im.Fail(n, "3-D convolution is not supported (weight rank 5)");
-  if (w_shape.size() != 4) {
-    im.Fail(n, "weight shape " + golden::ShapeToString(w_shape) +
-                   " is not [M, C/group, kH, kW]; only 2-D convolution is supported");
-  }
-  std::vector<std::int64_t> kernel = {w_shape[2], w_shape[3]};
-  if (auto attr = im.AttrInts(n, "kernel_shape"); attr && *attr != kernel) {
-    im.Fail(n, "kernel_shape " + golden::ShapeToString(*attr) +
-                   " disagrees with the weight shape " + golden::ShapeToString(w_shape));
-  }
-  return kernel;
 }
 
 std::vector<QuantSpec> QuantSpecsOf(const OnnxNode& n) {

@@ -7,7 +7,7 @@
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
 #include "model/base/error.h"
-#include "model/golden/ops/compute_util.h"
+#include "model/golden/vector_params.h"
 
 namespace qsa::compiler {
 

@@ -43,12 +43,11 @@ struct LowerContext {
   const DramTensor& Tensor(const std::string& name) const;
 };
 
-// Why `node` cannot run on the accelerator given the DRAM layouts of its inputs, or "" when it
-// can (then LowerNode accepts it). Layout-only nodes (Reshape, Flatten, Transpose, Identity,
-// Squeeze, Unsqueeze) can when their input's bytes already have the output's order.
-std::string AcceleratorRefusal(const golden::Graph& graph, const golden::Node& node,
-                               const std::vector<Layout>& input_layouts,
-                               const isa::ArchConfig& arch);
+// Why a pool (pool.cc) or a Concat (copy.cc) cannot be lowered, or "": the op-specific part of
+// the partition rules (compiler/partition/partition.h).
+std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node);
+std::string ConcatRefusal(const golden::Graph& graph, const golden::Node& node,
+                          const std::vector<Layout>& input_layouts);
 
 // The DRAM layout the node's outputs get on the accelerator (a layout-only node's output shares
 // its input's bytes).

@@ -1,12 +1,8 @@
-// fold-batchnorm: a float32 Conv followed by an inference BatchNormalization becomes one Conv.
-// BatchNormalization computes, per channel m, y = scale[m] · (x − mean[m]) / sqrt(var[m] + eps)
-// + B[m]; on x = Σ W[m]·X + b[m] that is the Conv with
-//   factor[m] = scale[m] / sqrt(var[m] + eps)
-//   W'[m, ...] = W[m, ...] · factor[m]
-//   b'[m]      = (b[m] − mean[m]) · factor[m] + B[m]      (b = 0 without a bias)
-// computed in double (eps as the float32 the op uses) and rounded to float32 once per value.
-// The result is not bit-exact: BatchNormalization rounds after every step, the folded Conv
-// rounds W' and b' once; the difference is a few float32 ulps of each output.
+// fold-batchnorm: a float32 Conv followed by an inference BatchNormalization becomes one Conv,
+// with the weights and bias of golden::FoldBatchNorm (model/golden/batchnorm_fold.h: computed in
+// double, eps as the float32 the op uses, rounded to float32 once per value). The result is not
+// bit-exact: BatchNormalization rounds after every step, the folded Conv rounds W' and b' once;
+// the difference is a few float32 ulps of each output.
 // Applies when W, b and the four BatchNormalization parameters are constants and the Conv's
 // output is read by the BatchNormalization alone (and is not a graph output).
 #include <cmath>
@@ -17,6 +13,7 @@
 #include <vector>
 
 #include "compiler/passes/pass.h"
+#include "model/golden/batchnorm_fold.h"
 
 namespace qsa::compiler {
 
@@ -60,34 +57,21 @@ std::string Refusal(const golden::Graph& graph, const golden::Node& bn, const go
 void Fold(golden::Graph& graph, const golden::Node& bn, golden::Node& conv) {
   const golden::Tensor& w = graph.Constant(conv.inputs[1]);
   const std::int64_t channels = w.shape()[0];
-  const std::int64_t per_channel = w.size() / channels;
   const bool has_bias = conv.inputs.size() > 2 && !conv.inputs[2].empty();
-  const std::span<const float> scale = graph.Constant(bn.inputs[1]).Data<float>();
-  const std::span<const float> shift = graph.Constant(bn.inputs[2]).Data<float>();
-  const std::span<const float> mean = graph.Constant(bn.inputs[3]).Data<float>();
-  const std::span<const float> var = graph.Constant(bn.inputs[4]).Data<float>();
-  const auto eps = static_cast<double>(static_cast<float>(bn.attrs.GetFloat("epsilon", 1e-5)));
-
-  std::vector<float> weight(static_cast<std::size_t>(w.size()));
-  std::vector<float> bias(static_cast<std::size_t>(channels));
-  const std::span<const float> wv = w.Data<float>();
-  for (std::int64_t m = 0; m < channels; ++m) {
-    const auto c = static_cast<std::size_t>(m);
-    const double factor =
-        static_cast<double>(scale[c]) / std::sqrt(static_cast<double>(var[c]) + eps);
-    for (std::int64_t k = 0; k < per_channel; ++k) {
-      const auto i = static_cast<std::size_t>(m * per_channel + k);
-      weight[i] = static_cast<float>(static_cast<double>(wv[i]) * factor);
-    }
-    const double b =
-        has_bias ? static_cast<double>(graph.Constant(conv.inputs[2]).Data<float>()[c]) : 0.0;
-    bias[c] = static_cast<float>((b - static_cast<double>(mean[c])) * factor +
-                                 static_cast<double>(shift[c]));
-  }
+  golden::BatchNormParams params;
+  params.scale = graph.Constant(bn.inputs[1]).Data<float>();
+  params.offset = graph.Constant(bn.inputs[2]).Data<float>();
+  params.mean = graph.Constant(bn.inputs[3]).Data<float>();
+  params.var = graph.Constant(bn.inputs[4]).Data<float>();
+  params.epsilon = static_cast<double>(static_cast<float>(bn.attrs.GetFloat("epsilon", 1e-5)));
+  const std::span<const float> bias =
+      has_bias ? graph.Constant(conv.inputs[2]).Data<float>() : std::span<const float>{};
+  golden::FoldedBatchNorm folded = golden::FoldBatchNorm(w, 0, bias, params);
   const std::string weight_name = FreshName(graph, conv.name + "_bn_folded_weight");
-  graph.AddConstant(weight_name, golden::Tensor::FromVector(w.shape(), std::move(weight)));
+  graph.AddConstant(weight_name, std::move(folded.weight));
   const std::string bias_name = FreshName(graph, conv.name + "_bn_folded_bias");
-  graph.AddConstant(bias_name, golden::Tensor::FromVector<float>({channels}, std::move(bias)));
+  graph.AddConstant(bias_name,
+                    golden::Tensor::FromVector<float>({channels}, std::move(folded.bias)));
 
   graph.tensors.erase(conv.outputs[0]);
   conv.inputs.resize(3);

@@ -1,52 +1,43 @@
-// BatchNormalization folding (quantize_fold.h).
+// Graph preparation for quantization (fold.h); the BatchNormalization fold's arithmetic is
+// golden::FoldBatchNorm (model/golden/batchnorm_fold.h).
 #include "compiler/quantizer/fold.h"
 
-#include <cmath>
 #include <optional>
 #include <set>
 
 #include "compiler/onnx_model/graph.h"
 #include "model/base/error.h"
+#include "model/golden/batchnorm_fold.h"
 #include "model/golden/tensor.h"
 
 namespace qsa::quantizer {
 
 namespace {
 
-using golden::Tensor;
-
 bool IsDefaultDomain(const onnx::NodeProto& n) {
   return n.domain().empty() || n.domain() == "ai.onnx";
 }
 
-// f[c] and the folded bias term of a BatchNormalization with constant parameters, or nullopt.
-struct BnFactors {
-  std::vector<double> scale;   // f[c]
-  std::vector<double> offset;  // β[c] − μ[c] · f[c]
+// The parameters of a BatchNormalization that can be folded (constant float32, one per channel),
+// or nullopt. The tensors back the spans of `params`.
+struct BnValues {
+  golden::Tensor gamma, beta, mean, var;
+  golden::BatchNormParams params;
 };
 
-std::optional<BnFactors> ReadBatchNorm(const onnx_model::OnnxGraph& g, const onnx::NodeProto& bn) {
+std::optional<BnValues> ReadBatchNorm(const onnx_model::OnnxGraph& g, const onnx::NodeProto& bn) {
   if (bn.input_size() != 5 || bn.output_size() != 1) return std::nullopt;
   if (onnx_model::IntAttr(bn, "training_mode").value_or(0) != 0) return std::nullopt;
   for (int i = 1; i < 5; ++i) {
     if (!g.IsFloatInitializer(bn.input(i))) return std::nullopt;
   }
-  const double epsilon = onnx_model::FloatAttr(bn, "epsilon").value_or(1e-5f);
-  const golden::Tensor gamma = g.Value(bn.input(1));
-  const golden::Tensor beta = g.Value(bn.input(2));
-  const golden::Tensor mean = g.Value(bn.input(3));
-  const golden::Tensor var = g.Value(bn.input(4));
-  const std::int64_t channels = gamma.size();
-  for (const golden::Tensor* t : {&beta, &mean, &var}) {
-    if (t->size() != channels) return std::nullopt;
+  BnValues v{
+      g.Value(bn.input(1)), g.Value(bn.input(2)), g.Value(bn.input(3)), g.Value(bn.input(4)), {}};
+  for (const golden::Tensor* t : {&v.beta, &v.mean, &v.var}) {
+    if (t->size() != v.gamma.size()) return std::nullopt;
   }
-  BnFactors f;
-  for (std::int64_t c = 0; c < channels; ++c) {
-    const double factor = gamma.GetDouble(c) / std::sqrt(var.GetDouble(c) + epsilon);
-    f.scale.push_back(factor);
-    f.offset.push_back(beta.GetDouble(c) - mean.GetDouble(c) * factor);
-  }
-  return f;
+  v.params.epsilon = onnx_model::FloatAttr(bn, "epsilon").value_or(1e-5f);
+  return v;
 }
 
 // Where the output channels of a Conv / Gemm lie in its weight: the weight's dimension `axis`.
@@ -72,32 +63,32 @@ bool Fold(onnx_model::OnnxGraph& g, int bn_index) {
   if (g.Readers(node.output(0)).size() != 1 || g.IsGraphOutput(node.output(0))) return false;
   const bool has_bias = node.input_size() > 2 && !node.input(2).empty();
   if (has_bias && !g.IsFloatInitializer(node.input(2))) return false;
-  const std::optional<BnFactors> f = ReadBatchNorm(g, bn);
-  if (!f) return false;
+  std::optional<BnValues> bn_values = ReadBatchNorm(g, bn);
+  if (!bn_values) return false;
+  golden::BatchNormParams& params = bn_values->params;
+  params.scale = bn_values->gamma.Data<float>();
+  params.offset = bn_values->beta.Data<float>();
+  params.mean = bn_values->mean.Data<float>();
+  params.var = bn_values->var.Data<float>();
 
-  golden::Tensor w = g.Value(node.input(1));
-  const auto channels = static_cast<std::int64_t>(f->scale.size());
+  const golden::Tensor w = g.Value(node.input(1));
+  const auto channels = static_cast<std::int64_t>(params.scale.size());
   if (w.rank() <= *axis || w.shape()[static_cast<std::size_t>(*axis)] != channels) return false;
-  std::vector<double> bias(f->scale.size(), 0.0);
+  std::vector<float> bias;
   if (has_bias) {
     const golden::Tensor b = g.Value(node.input(2));
     if (b.size() != channels && b.size() != 1) return false;
     for (std::int64_t c = 0; c < channels; ++c) {
-      bias[static_cast<std::size_t>(c)] = b.GetDouble(b.size() == 1 ? 0 : c);
+      bias.push_back(b.Data<float>()[static_cast<std::size_t>(b.size() == 1 ? 0 : c)]);
     }
   }
-
-  onnx_model::ScaleChannels(w, *axis, f->scale);
-  std::vector<float> folded_bias;
-  for (std::size_t c = 0; c < bias.size(); ++c) {
-    folded_bias.push_back(static_cast<float>(bias[c] * f->scale[c] + f->offset[c]));
-  }
+  const golden::FoldedBatchNorm folded = golden::FoldBatchNorm(w, *axis, bias, params);
 
   const std::string w_name = g.OwnName(node.input(1), p, "_folded");
   const std::string b_name =
       has_bias ? g.OwnName(node.input(2), p, "_folded") : g.NewName(g.NodeName(p) + "_bias");
-  g.SetInitializer(w_name, w);
-  g.SetInitializer(b_name, golden::Tensor::FromVector<float>({channels}, folded_bias));
+  g.SetInitializer(w_name, folded.weight);
+  g.SetInitializer(b_name, golden::Tensor::FromVector<float>({channels}, folded.bias));
   const std::string old_w = node.input(1);
   const std::string old_b = has_bias ? node.input(2) : "";
   onnx::NodeProto& mutable_node = *g.proto().mutable_node(p);

@@ -24,8 +24,9 @@ struct FoldedBatchNorm {
 
 // Folds each inference-mode BatchNormalization whose input X is the output of a Conv or Gemm
 // (alpha = beta = 1) with constant float weights, read by nothing else, into that node's weights
-// and bias. Per output channel c, with the BN's scale γ, offset β, mean μ, variance σ² and
-// epsilon ε, computed in double and stored as float32:
+// and bias, as golden::FoldBatchNorm computes them (model/golden/batchnorm_fold.h): per output
+// channel c, with the BN's scale γ, offset β, mean μ, variance σ² and epsilon ε, in double and
+// stored as float32,
 //   f[c] = γ[c] / sqrt(σ²[c] + ε),   W'[c, …] = W[c, …] · f[c],   b'[c] = (b[c] − μ[c]) · f[c] +
 //   β[c]
 // (b = 0 when the node has no bias; for a Gemm, c is a column of B). The node then writes the

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "compiler/compile.h"
+#include "compiler/compiled_folder.h"
 #include "compiler/importer/load_model.h"
 #include "compiler/run_compiled.h"
 #include "model/base/error.h"

@@ -1,6 +1,7 @@
 // LowerNode's dispatch: layout-only nodes become new names for their input's bytes, each op
 // reaches its lowering, outputs are placed once, and a node without a lowering is refused.
 #include "compiler/lower/lower.h"
+#include "compiler/partition/partition.h"
 
 #include <gtest/gtest.h>
 

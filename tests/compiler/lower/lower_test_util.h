@@ -12,6 +12,7 @@
 
 #include "compiler/codegen/program_builder.h"
 #include "compiler/lower/lower.h"
+#include "compiler/partition/partition.h"
 #include "model/isa/isa.h"
 #include "model/isa/program.h"
 #include "tests/compiler/passes/pass_test_util.h"

@@ -1,0 +1,77 @@
+// The public parameters of the vector unit (model/golden/vector_params.h): what the compiler's
+// add and pool lowerings read from the golden model.
+#include "model/golden/vector_params.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "model/base/error.h"
+
+namespace qsa::golden::ops {
+namespace {
+
+TensorInfo Info(const char* name, DType dtype, float scale, std::int32_t zero_point) {
+  return TensorInfo{name, dtype, {1, 8}, QuantParams{{scale}, {zero_point}, -1}};
+}
+
+TEST(VectorParamsTest, ZeroPointAtPerTensorAndPerAxis) {
+  EXPECT_EQ(ZeroPointAt(QuantParams{}, 3), 0);
+  EXPECT_EQ(ZeroPointAt(QuantParams{{0.5f}, {7}, -1}, 3), 7);
+  EXPECT_EQ(ZeroPointAt(QuantParams{{0.1f, 0.2f}, {3, 4}, 1}, 1), 4);
+}
+
+TEST(VectorParamsTest, QuantizedAddFromScales) {
+  Node add;
+  add.name = "add";
+  add.op = "Add";
+  // twice_max = 2 · max(0.5, 0.25) = 1: ma = 0.5, mb = 0.25, my = 1 / (2^20 · 1).
+  const AddFixedPoint f = QuantizedAddFixedPoint(add, Info("a", DType::kUInt8, 0.5f, 3),
+                                                 Info("b", DType::kUInt8, 0.25f, 9),
+                                                 Info("y", DType::kUInt8, 1.0f, 128));
+  EXPECT_EQ(f.left_shift, 20);
+  EXPECT_EQ(f.ma, (FixedPointMultiplier{1 << 30, 0}));
+  EXPECT_EQ(f.mb, (FixedPointMultiplier{1 << 30, -1}));
+  EXPECT_EQ(f.my, (FixedPointMultiplier{1 << 30, -19}));
+  EXPECT_EQ(f.za, 3);
+  EXPECT_EQ(f.zb, 9);
+  EXPECT_EQ(f.zy, 128);
+  EXPECT_EQ(f.qmin, 0);
+  EXPECT_EQ(f.qmax, 255);
+}
+
+TEST(VectorParamsTest, QuantizedAddRefusesAMissingScale) {
+  Node add;
+  add.name = "add";
+  add.op = "Add";
+  TensorInfo y{"y", DType::kInt8, {1, 8}, {}};
+  EXPECT_THROW(QuantizedAddFixedPoint(add, Info("a", DType::kInt8, 0.5f, 0),
+                                      Info("b", DType::kInt8, 0.5f, 0), y),
+               Error);
+}
+
+TEST(VectorParamsTest, ReadWindowFloorAndCeil) {
+  Node pool;
+  pool.name = "pool";
+  pool.op = "MaxPool";
+  pool.attrs.Set("strides", std::vector<std::int64_t>{2, 2});
+  pool.attrs.Set("pads", std::vector<std::int64_t>{1, 1, 0, 0});
+  // (7 + 1 + 0 − 3) / 2 + 1: 3 windows rounding down, 4 rounding up (the last starts at 5 < 7).
+  const Window2d floor = ReadWindow(pool, 7, 7, 3, 3, true);
+  EXPECT_EQ(floor.out[0], 3);
+  EXPECT_EQ(floor.out[1], 3);
+  EXPECT_EQ(floor.Start(0, 0), -1);
+  EXPECT_EQ(floor.TapsInside(0, 0), 2);
+  EXPECT_EQ(floor.TapsInside(0, 1), 3);
+  pool.attrs.Set("ceil_mode", std::int64_t{1});
+  const Window2d ceil = ReadWindow(pool, 7, 7, 3, 3, true);
+  EXPECT_EQ(ceil.out[0], 4);
+  EXPECT_EQ(ceil.TapsInside(0, 3), 2);
+  EXPECT_EQ(ReadWindow(pool, 7, 7, 3, 3, false).out[0], 3);  // ceil_mode only where allowed
+  pool.attrs.Set("pads", std::vector<std::int64_t>{1, 1});
+  EXPECT_THROW(ReadWindow(pool, 7, 7, 3, 3, true), Error);
+}
+
+}  // namespace
+}  // namespace qsa::golden::ops
