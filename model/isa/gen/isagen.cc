@@ -141,7 +141,8 @@ void CheckQuantity(const Spec& spec, const Op& op, const nlohmann::json& q) {
     return;
   }
   if (q.is_object() && q.size() == 1) {
-    const auto& [key, args] = *q.items().begin();
+    const std::string key = q.begin().key();
+    const nlohmann::json& args = q.begin().value();
     const std::size_t min_args = key == "ceil_div" ? 2 : 1;
     if ((key == "sum" || key == "diff" || key == "ceil_div") && args.is_array() &&
         args.size() >= min_args && (key != "ceil_div" || args.size() == 2)) {
