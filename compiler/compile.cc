@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -116,7 +117,7 @@ CompiledProgram CompileSegment(const golden::Graph& g, const std::vector<std::si
   CompiledProgram cp;
   cp.name = "segment" + std::to_string(index);
   ProgramBuilder pb(options.arch);
-  LowerContext ctx{g, pb, LowerOptions{options.single_rounding}, {}, {}};
+  LowerContext ctx{g, pb, LowerOptions{options.rounding}, {}, {}};
   isa::Manifest io;
   std::set<std::string> produced;
   for (std::size_t i : nodes) {
@@ -199,12 +200,23 @@ golden::Graph HostGraph(const golden::Graph& g, const std::vector<bool>& accel) 
 
 }  // namespace
 
+golden::RequantMode AcceleratorRounding(std::string_view name, std::string_view context) {
+  const std::optional<golden::RequantMode> mode = golden::ParseRequantMode(name);
+  if (!mode || !golden::IsFixedPointMode(*mode)) {
+    throw Error(std::string(context) + "the accelerator computes in " +
+                golden::kRequantModes.Join(", ", " or ", golden::IsFixedPointMode) + ", not '" +
+                std::string(name) + "'");
+  }
+  return *mode;
+}
+
 CompiledModel Compile(const golden::Graph& graph, const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   isa::ValidateArchConfig(options.arch, "arch");
+  AcceleratorRounding(golden::RequantModeName(options.rounding));
   CompiledModel cm;
   cm.arch = options.arch;
-  cm.single_rounding = options.single_rounding;
+  cm.rounding = options.rounding;
   cm.inputs = graph.inputs;
   cm.outputs = graph.outputs;
 
@@ -358,7 +370,7 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
     const json j = {{"format", kFormat},
                     {"version", kVersion},
                     {"arch", {{"name", cm.arch.name}, {"hash", cm.arch.HashHex()}}},
-                    {"rounding", cm.single_rounding ? "single-rounding" : "tflite-double"},
+                    {"rounding", std::string(golden::RequantModeName(cm.rounding))},
                     {"source", source_name},
                     {"inputs", cm.inputs},
                     {"outputs", cm.outputs},
@@ -400,7 +412,11 @@ CompiledModel ReadCompiled(const std::string& dir) {
     if (cm.arch.HashHex() != j.at("arch").at("hash").get<std::string>()) {
       throw Error("'" + path + "': arch.json does not match the recorded architecture hash");
     }
-    cm.single_rounding = j.at("rounding").get<std::string>() == "single-rounding";
+    // Anything but single-rounding reads as tflite-double.
+    cm.rounding = golden::ParseRequantMode(j.at("rounding").get<std::string>()) ==
+                          golden::RequantMode::kSingleRounding
+                      ? golden::RequantMode::kSingleRounding
+                      : golden::RequantMode::kTfliteDouble;
     cm.inputs = j.at("inputs").get<std::vector<std::string>>();
     cm.outputs = j.at("outputs").get<std::vector<std::string>>();
     for (const json& s : j.at("steps")) {

@@ -12,10 +12,12 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/lower/cost_model.h"
 #include "model/golden/graph.h"
+#include "model/golden/quant.h"
 #include "model/isa/arch.h"
 #include "model/isa/program.h"
 
@@ -23,11 +25,18 @@ namespace qsa::compiler {
 
 struct CompileOptions {
   isa::ArchConfig arch;
-  bool single_rounding = false;  // TFLite single rounding (else gemmlowp's two roundings)
+  // tflite-double (gemmlowp's two roundings) or single-rounding (TFLite's one); Compile refuses
+  // the float modes.
+  golden::RequantMode rounding = golden::RequantMode::kTfliteDouble;
   // List every tensor an accelerator program computes among its outputs (for `qsa compare`
   // tensor by tensor); off, only the tensors later steps or the model's outputs need.
   bool keep_intermediates = true;
 };
+
+// The mode named `name` when the accelerator computes it (tflite-double or single-rounding);
+// otherwise throws qsa::Error "<context>the accelerator computes in tflite-double or
+// single-rounding, not '<name>'".
+golden::RequantMode AcceleratorRounding(std::string_view name, std::string_view context = "");
 
 struct HostFallback {
   std::string node;
@@ -51,7 +60,7 @@ struct CompiledStep {
 
 struct CompiledModel {
   isa::ArchConfig arch;
-  bool single_rounding = false;
+  golden::RequantMode rounding = golden::RequantMode::kTfliteDouble;
   std::vector<std::string> inputs;  // the model's inputs and outputs, in order
   std::vector<std::string> outputs;
   golden::Graph host_graph;  // every host node; inputs: what it reads from elsewhere

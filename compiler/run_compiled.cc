@@ -59,8 +59,7 @@ std::map<std::string, golden::Tensor> RunCompiled(
       std::map<std::string, golden::Tensor> in;
       for (const std::string& name : g.inputs) in[name] = take(name, "host step " + step.nodes[0]);
       golden::RunOptions options;
-      options.mode = cm.single_rounding ? golden::RequantMode::kSingleRounding
-                                        : golden::RequantMode::kTfliteDouble;
+      options.mode = cm.rounding;
       for (auto& [name, value] : golden::RunGraph(g, in, options)) env[name] = std::move(value);
       continue;
     }

@@ -6,9 +6,11 @@ top/qsa_isa_pkg.sv
 top/qsa_pkg.sv
 mem/qsa_fifo.sv
 mem/qsa_sram.sv
+mem/qsa_dma_walk.sv
 mem/qsa_load.sv
 mem/qsa_store.sv
 core/qsa_requant.sv
+core/qsa_delay.sv
 core/qsa_pe.sv
 core/qsa_array.sv
 core/qsa_gemm.sv

@@ -99,9 +99,7 @@ inline golden::Tensor RunOne(const golden::Graph& g,
   return golden::RunGraph(g, inputs, options).at(g.outputs.at(0));
 }
 
-constexpr std::array<golden::RequantMode, 4> kModes = {
-    golden::RequantMode::kTfliteDouble, golden::RequantMode::kSingleRounding,
-    golden::RequantMode::kFloat32Rne, golden::RequantMode::kFloat64Rne};
+constexpr auto kModes = golden::kRequantModes.Values();
 
 // Quantization of the weight of an accumulating op (Conv's W, MatMul's B): one scale and zero
 // point per output channel, or one for all.

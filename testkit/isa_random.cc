@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/base/enum_names.h"
 #include "model/base/error.h"
 #include "model/isa/executor.h"
 #include "model/isa/isa.h"
@@ -1509,29 +1510,19 @@ class Generator {
 
 }  // namespace
 
-std::string_view DefectKindName(DefectKind kind) {
-  switch (kind) {
-    case DefectKind::kNone:
-      return "none";
-    case DefectKind::kIllegalOpcode:
-      return "illegal-opcode";
-    case DefectKind::kReservedBit:
-      return "reserved-bit";
-    case DefectKind::kBadTokenFlag:
-      return "bad-token-flag";
-    case DefectKind::kDramOutOfBounds:
-      return "dram-out-of-bounds";
-    case DefectKind::kRowOutOfBounds:
-      return "row-out-of-bounds";
-    case DefectKind::kIllegalField:
-      return "illegal-field";
-    case DefectKind::kMissingPush:
-      return "missing-push";
-    case DefectKind::kQueueCapacity:
-      return "queue-capacity";
-  }
-  return "?";
-}
+constexpr auto kDefectKindNames = base::MakeEnumNames<DefectKind>({
+    {DefectKind::kNone, "none"},
+    {DefectKind::kIllegalOpcode, "illegal-opcode"},
+    {DefectKind::kReservedBit, "reserved-bit"},
+    {DefectKind::kBadTokenFlag, "bad-token-flag"},
+    {DefectKind::kDramOutOfBounds, "dram-out-of-bounds"},
+    {DefectKind::kRowOutOfBounds, "row-out-of-bounds"},
+    {DefectKind::kIllegalField, "illegal-field"},
+    {DefectKind::kMissingPush, "missing-push"},
+    {DefectKind::kQueueCapacity, "queue-capacity"},
+});
+
+std::string_view DefectKindName(DefectKind kind) { return kDefectKindNames.Name(kind); }
 
 bool IsDeadlockDefect(DefectKind kind) {
   return kind == DefectKind::kMissingPush || kind == DefectKind::kQueueCapacity;

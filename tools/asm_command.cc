@@ -40,14 +40,12 @@ std::string Plural(std::size_t n, const std::string& word) {
 
 CLI::App* AddAsmCommand(CLI::App& app, AsmArgs& args) {
   CLI::App* cmd = app.add_subcommand("asm", "Assemble a program text into a program for the ISA");
-  cmd->add_option("FILE", args.source, "Assembly source (.s)")->required()->type_name("FILE.s");
-  cmd->add_option("-o,--out", args.out,
-                  "OUT.bin: a bare program.bin; otherwise a program folder with program.bin, "
-                  "manifest.json and program.s")
-      ->required()
-      ->type_name("OUT");
-  cmd->add_option("--arch", args.arch, "Architecture configuration (default: the built-in one)")
-      ->type_name("FILE");
+  AddRequired(cmd, "FILE", args.source, "Assembly source (.s)", "FILE.s");
+  AddRequired(cmd, "-o,--out", args.out,
+              "OUT.bin: a bare program.bin; otherwise a program folder with program.bin, "
+              "manifest.json and program.s",
+              "OUT");
+  AddArchOption(cmd, args.arch);
   cmd->footer("Example: qsa asm examples/isa/gemm_tile.s -o gemm_tile\nSyntax: docs/assembly.md");
   return cmd;
 }
@@ -71,9 +69,8 @@ void AsmCommand(const AsmArgs& args) {
 CLI::App* AddDisasmCommand(CLI::App& app, DisasmArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "disasm", "Print a program (program.bin or a program folder) as assembly text");
-  cmd->add_option("PROGRAM", args.program, "A program folder or a program.bin file")
-      ->required()
-      ->type_name("DIR|FILE.bin");
+  AddRequired(cmd, "PROGRAM", args.program, "A program folder or a program.bin file",
+              "DIR|FILE.bin");
   cmd->add_option("-o,--out", args.out, "Write the text to this file instead of standard output")
       ->type_name("FILE.s");
   cmd->footer(

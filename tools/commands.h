@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "model/golden/quant.h"
+
 namespace qsa::tools {
 
 // qsa run MODEL [--input [NAME=]FILE.npy]... [--engine E] [--requant MODE] --out DIR
@@ -19,7 +21,7 @@ struct RunArgs {
   std::string model;
   std::vector<std::string> inputs;
   std::string engine = "golden";
-  std::string requant = "tflite-double";
+  std::string requant{golden::RequantModeName(golden::RequantMode::kTfliteDouble)};
   std::string out_dir;
   std::string arch;             // --engine isa: architecture configuration (empty: the default)
   std::string trace_isa;        // --engine isa: trace file
@@ -95,7 +97,7 @@ struct CompareArgs {
   std::string engines = "golden,isa,rtl";
   std::string golden;
   std::string arch;
-  std::string requant = "tflite-double";
+  std::string requant{golden::RequantModeName(golden::RequantMode::kTfliteDouble)};
 };
 CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args);
 void CompareCommand(const CompareArgs& args);
@@ -105,7 +107,7 @@ struct CompileArgs {
   std::string model;
   std::string out;
   std::string arch;
-  std::string requant = "tflite-double";
+  std::string requant{golden::RequantModeName(golden::RequantMode::kTfliteDouble)};
   bool outputs_only = false;
 };
 CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args);

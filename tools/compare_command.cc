@@ -25,16 +25,13 @@ namespace qsa::tools {
 CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run a program on several engines and report where their outputs first differ");
-  cmd->add_option("TARGET", args.target,
-                  "A quantized model (.onnx, .json; compiled on the fly), a folder made by qsa "
-                  "compile, or one program: a program folder (program.bin + manifest.json, or "
-                  "one .s file), a program .bin or an assembly .s")
-      ->required()
-      ->type_name("PATH");
-  cmd->add_option("-i,--input", args.inputs,
-                  "Input value; repeat for each input (default: PROGRAM/input.npy if present)")
-      ->type_name("[NAME=]FILE.npy")
-      ->allow_extra_args(false);
+  AddRequired(cmd, "TARGET", args.target,
+              "A quantized model (.onnx, .json; compiled on the fly), a folder made by qsa "
+              "compile, or one program: a program folder (program.bin + manifest.json, or "
+              "one .s file), a program .bin or an assembly .s",
+              "PATH");
+  AddInputOption(cmd, args.inputs,
+                 "Input value; repeat for each input (default: PROGRAM/input.npy if present)");
   cmd->add_option("-e,--engines", args.engines, "Comma-separated: golden, isa, rtl")
       ->type_name("LIST")
       ->capture_default_str();
@@ -42,11 +39,8 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args) {
                   "The graph the golden engine runs (default: model.json or model.onnx in the "
                   "program's folder)")
       ->type_name("MODEL");
-  cmd->add_option("--arch", args.arch, "Architecture configuration (default: the program's)")
-      ->type_name("FILE");
-  cmd->add_option("-r,--requant", args.requant, "Golden engine's requantization mode")
-      ->type_name("MODE")
-      ->capture_default_str();
+  AddArchOption(cmd, args.arch, "Architecture configuration (default: the program's)");
+  AddRequantOption(cmd, args.requant, "Golden engine's requantization mode");
   cmd->footer(
       "Prints, for every output tensor and every pair of engines, 'bit-exact' or the first\n"
       "mismatch (element index and both values). Between isa and rtl it also compares what every\n"
@@ -185,9 +179,13 @@ void CompareCompiled(const CompareArgs& args, const std::vector<std::string>& en
         "--golden is for program folders; a compiled model's golden reference is its "
         "source model");
   }
-  const std::string rounding =
-      args.requant == "single-rounding" ? "single-rounding" : "tflite-double";
-  const CompiledTarget target = LoadCompiledTarget(args.target, args.arch, rounding, args.inputs);
+  // The accelerator rounds once when --requant says single-rounding, else as tflite-double.
+  const golden::RequantMode rounding =
+      golden::ParseRequantMode(args.requant) == golden::RequantMode::kSingleRounding
+          ? golden::RequantMode::kSingleRounding
+          : golden::RequantMode::kTfliteDouble;
+  const CompiledTarget target = LoadCompiledTarget(
+      args.target, args.arch, std::string(golden::RequantModeName(rounding)), args.inputs);
   const compiler::CompiledModel& cm = target.compiled;
   std::int64_t instructions = 0;
   for (const compiler::CompiledProgram& p : cm.programs) {

@@ -6,24 +6,20 @@
 #include "model/base/error.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
+#include "tools/tool_util.h"
 
 namespace qsa::tools {
 
 CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compile", "Compile a quantized model into accelerator programs (and host steps)");
-  cmd->add_option("MODEL", args.model, "A quantized .onnx model or a .json graph")
-      ->required()
-      ->type_name("FILE");
-  cmd->add_option("-o,--out", args.out, "Output folder (replaced if it holds a compiled model)")
-      ->required()
-      ->type_name("DIR");
-  cmd->add_option("--arch", args.arch, "Architecture configuration (default: the built-in one)")
-      ->type_name("FILE");
-  cmd->add_option("-r,--requant", args.requant,
-                  "The accelerator's rounding: tflite-double or single-rounding")
-      ->type_name("MODE")
-      ->capture_default_str();
+  AddRequired(cmd, "MODEL", args.model, "A quantized .onnx model or a .json graph", "FILE");
+  AddRequired(cmd, "-o,--out", args.out, "Output folder (replaced if it holds a compiled model)",
+              "DIR");
+  AddArchOption(cmd, args.arch);
+  AddRequantOption(cmd, args.requant,
+                   "The accelerator's rounding: " +
+                       golden::kRequantModes.Join(", ", " or ", golden::IsFixedPointMode));
   cmd->add_flag("--outputs-only", args.outputs_only,
                 "List only the tensors later steps and the model's outputs need in the programs' "
                 "manifests (default: every tensor a program computes, for qsa compare)");
@@ -40,13 +36,9 @@ CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args) {
 }
 
 void CompileCommand(const CompileArgs& args) {
-  if (args.requant != "tflite-double" && args.requant != "single-rounding") {
-    throw Error("--requant: the accelerator computes in tflite-double or single-rounding, not '" +
-                args.requant + "'");
-  }
   compiler::CompileOptions options;
+  options.rounding = compiler::AcceleratorRounding(args.requant, "--requant: ");
   options.arch = isa::LoadArchConfigOrDefault(args.arch);
-  options.single_rounding = args.requant == "single-rounding";
   options.keep_intermediates = !args.outputs_only;
   const importer::LoadedModel loaded = importer::LoadModel(args.model, {});
   const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);

@@ -45,15 +45,11 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
                 "' is a folder without compiled.json; give a model file or a folder "
                 "made by qsa compile");
   }
-  if (requant != "tflite-double" && requant != "single-rounding") {
-    throw Error("the accelerator computes in tflite-double or single-rounding, not '" + requant +
-                "'");
-  }
+  compiler::CompileOptions options;
+  options.rounding = compiler::AcceleratorRounding(requant);
   t.source = path;
   t.prepared = PrepareModel(path, ParseInputSpecs(inputs));
-  compiler::CompileOptions options;
   options.arch = isa::LoadArchConfigOrDefault(arch_path);
-  options.single_rounding = requant == "single-rounding";
   t.compiled = compiler::Compile(t.prepared.loaded.graph, options);
   return t;
 }

@@ -137,7 +137,7 @@ void RunExample(const Example& example, const fs::path& base) {
   std::map<golden::RequantMode, std::map<std::string, golden::Tensor>> results;
   std::size_t width = 0;
   for (const std::string& out : graph.outputs) width = std::max(width, out.size());
-  for (golden::RequantMode mode : AllRequantModes()) {
+  for (golden::RequantMode mode : golden::kRequantModes.Values()) {
     golden::RunOptions options;
     options.mode = mode;
     results[mode] = golden::RunGraph(graph, prepared.feeds, options);
@@ -148,9 +148,9 @@ void RunExample(const Example& example, const fs::path& base) {
                 << FormatValues(value) << TopClass(value) << "\n";
     }
   }
-  const golden::RequantMode reference = AllRequantModes().front();
+  const golden::RequantMode reference = golden::kRequantModes.Values().front();
   std::cout << "  agreement with " << golden::RequantModeName(reference) << ":\n";
-  for (golden::RequantMode mode : AllRequantModes()) {
+  for (golden::RequantMode mode : golden::kRequantModes.Values()) {
     if (mode == reference) continue;
     for (const std::string& out : graph.outputs) {
       PrintAgreement(std::string(golden::RequantModeName(mode)), out, results[reference].at(out),
@@ -166,7 +166,7 @@ void RunExample(const Example& example, const fs::path& base) {
     const golden::Tensor expected = golden::ReadNpy(ort.string());
     const std::string& out = graph.outputs[0];
     std::cout << "  agreement with ONNX Runtime (" << Relative(ort, base) << "):\n";
-    for (golden::RequantMode mode : AllRequantModes()) {
+    for (golden::RequantMode mode : golden::kRequantModes.Values()) {
       const golden::Tensor& value = results[mode].at(out);
       if (value.dtype() != expected.dtype() || value.shape() != expected.shape()) {
         std::cout << "    " << Padded(std::string(golden::RequantModeName(mode))) << out
@@ -255,7 +255,9 @@ bool RunIsaExample(const IsaExample& example, const fs::path& base) {
 // simulator and the RTL: the outputs must equal the golden model's (tflite-double) bit for bit.
 bool RunCompiledExample(const Example& example) {
   const CompiledTarget target =
-      LoadCompiledTarget(example.model.string(), "", "tflite-double", {example.input.string()});
+      LoadCompiledTarget(example.model.string(), "",
+                         std::string(golden::RequantModeName(golden::RequantMode::kTfliteDouble)),
+                         {example.input.string()});
   const compiler::CompiledModel& cm = target.compiled;
   std::size_t accel_nodes = 0;
   for (const compiler::CompiledProgram& p : cm.programs) accel_nodes += p.nodes.size();

@@ -5,25 +5,24 @@
 #include "compiler/quantizer/quantize.h"
 #include "model/base/error.h"
 #include "tools/commands.h"
+#include "tools/tool_util.h"
 
 namespace qsa::tools {
 
 CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "quantize", "Quantize a float ONNX model (post-training, calibrated) into QDQ ONNX");
-  cmd->add_option("MODEL", args.model, "The float .onnx model")->required()->type_name("FILE");
-  cmd->add_option("-c,--calibration", args.calibration,
-                  "Calibration inputs: an .npz (one entry per model input) or a folder of .npy")
-      ->required()
-      ->type_name("DATA");
-  cmd->add_option("-o,--out", args.out, "The quantized QDQ .onnx to write")
-      ->required()
-      ->type_name("OUT.onnx");
+  AddRequired(cmd, "MODEL", args.model, "The float .onnx model", "FILE");
+  AddRequired(cmd, "-c,--calibration", args.calibration,
+              "Calibration inputs: an .npz (one entry per model input) or a folder of .npy",
+              "DATA");
+  AddRequired(cmd, "-o,--out", args.out, "The quantized QDQ .onnx to write", "OUT.onnx");
   cmd->add_option("--report", args.report, "Write the quantization report as JSON")
       ->type_name("FILE.json");
-  cmd->add_option("-m,--method", args.method, "Calibration: minmax, percentile, mse or kl")
+  cmd->add_option("-m,--method", args.method,
+                  "Calibration: " + quantizer::kCalibrationMethodNames.Join(", ", " or "))
       ->type_name("METHOD")
-      ->check(CLI::IsMember({"minmax", "percentile", "mse", "kl"}))
+      ->check(CLI::IsMember(Choices(quantizer::kCalibrationMethodNames)))
       ->capture_default_str();
   cmd->add_option("--percentile", args.percentile, "Percentile kept by --method percentile, in %")
       ->type_name("P")

@@ -23,21 +23,17 @@ namespace qsa::tools {
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run", "Run a model or a program on .npy inputs, write each output to DIR/<name>.npy");
-  cmd->add_option("MODEL", args.model,
-                  "A quantized .onnx model or a .json graph (with --engine isa or rtl compiled on "
-                  "the fly), a folder made by qsa compile, or an accelerator program: a program "
-                  "folder (program.bin + manifest.json), a program .bin or an assembly .s")
-      ->required()
-      ->type_name("FILE");
-  cmd->add_option("-i,--input", args.inputs, "Input value; repeat for each input")
-      ->type_name("[NAME=]FILE.npy")
-      ->allow_extra_args(false);
+  AddRequired(cmd, "MODEL", args.model,
+              "A quantized .onnx model or a .json graph (with --engine isa or rtl compiled on "
+              "the fly), a folder made by qsa compile, or an accelerator program: a program "
+              "folder (program.bin + manifest.json), a program .bin or an assembly .s",
+              "FILE");
+  AddInputOption(cmd, args.inputs, "Input value; repeat for each input");
   cmd->add_option("-e,--engine", args.engine, "Execution engine: golden, isa or rtl")
       ->type_name("ENGINE")
       ->capture_default_str();
-  cmd->add_option("--arch", args.arch,
-                  "Architecture configuration (--engine isa; default: the built-in default)")
-      ->type_name("FILE");
+  AddArchOption(cmd, args.arch,
+                "Architecture configuration (--engine isa; default: the built-in default)");
   cmd->add_option("--trace-isa", args.trace_isa,
                   "Write one line per executed instruction to FILE (--engine isa)")
       ->type_name("FILE");
@@ -51,13 +47,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
       ->type_name("N");
   cmd->add_flag("--layers", args.layers,
                 "With a compiled model on --engine rtl: cycles and array utilization per layer");
-  cmd->add_option("-r,--requant", args.requant,
-                  "tflite-double, single-rounding, float32-rne or float64-rne")
-      ->type_name("MODE")
-      ->capture_default_str();
-  cmd->add_option("-o,--out", args.out_dir, "Output folder, created if missing")
-      ->required()
-      ->type_name("DIR");
+  AddRequantOption(cmd, args.requant, golden::kRequantModes.Join(", ", " or "));
+  AddRequired(cmd, "-o,--out", args.out_dir, "Output folder, created if missing", "DIR");
   cmd->footer(
       "--input NAME=FILE.npy gives graph input NAME; FILE.npy alone is enough when one input is\n"
       "left without a value. Values for an ONNX model's parameter inputs (weights, scales, ...)\n"

@@ -143,20 +143,28 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
   return prepared;
 }
 
-const std::vector<golden::RequantMode>& AllRequantModes() {
-  static const std::vector<golden::RequantMode> kModes = {
-      golden::RequantMode::kTfliteDouble, golden::RequantMode::kSingleRounding,
-      golden::RequantMode::kFloat32Rne, golden::RequantMode::kFloat64Rne};
-  return kModes;
+CLI::Option* AddRequired(CLI::App* cmd, const std::string& name, std::string& value,
+                         const std::string& help, const std::string& type) {
+  return cmd->add_option(name, value, help)->required()->type_name(type);
+}
+
+CLI::Option* AddInputOption(CLI::App* cmd, std::vector<std::string>& inputs,
+                            const std::string& help, const std::string& type) {
+  return cmd->add_option("-i,--input", inputs, help)->type_name(type)->allow_extra_args(false);
+}
+
+CLI::Option* AddArchOption(CLI::App* cmd, std::string& arch, const std::string& help) {
+  return cmd->add_option("--arch", arch, help)->type_name("FILE");
+}
+
+CLI::Option* AddRequantOption(CLI::App* cmd, std::string& requant, const std::string& help) {
+  return cmd->add_option("-r,--requant", requant, help)->type_name("MODE")->capture_default_str();
 }
 
 golden::RequantMode ParseRequantModeOrThrow(const std::string& name) {
   if (auto mode = golden::ParseRequantMode(name)) return *mode;
-  std::string list;
-  for (golden::RequantMode mode : AllRequantModes()) {
-    list += (list.empty() ? "" : ", ") + std::string(golden::RequantModeName(mode));
-  }
-  throw Error("unknown requant mode '" + name + "' (expected one of: " + list + ")");
+  throw Error("unknown requant mode '" + name +
+              "' (expected one of: " + golden::kRequantModes.Join(", ", ", ") + ")");
 }
 
 void CheckEngine(const std::string& engine) {

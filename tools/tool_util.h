@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "compiler/importer/load_model.h"
 #include "model/golden/graph.h"
 #include "model/golden/quant.h"
@@ -67,10 +69,31 @@ struct PreparedModel {
 PreparedModel PrepareModel(const std::string& model_path, const std::vector<InputSpec>& specs,
                            bool require_all = true);
 
+// ---- Options shared by the subcommands --------------------------------------------------------
+
+// A required argument or option: cmd->add_option(name, value, help)->required()->type_name(type).
+CLI::Option* AddRequired(CLI::App* cmd, const std::string& name, std::string& value,
+                         const std::string& help, const std::string& type);
+// -i,--input: repeatable, one value per occurrence.
+CLI::Option* AddInputOption(CLI::App* cmd, std::vector<std::string>& inputs,
+                            const std::string& help, const std::string& type = "[NAME=]FILE.npy");
+// --arch FILE.
+CLI::Option* AddArchOption(
+    CLI::App* cmd, std::string& arch,
+    const std::string& help = "Architecture configuration (default: the built-in one)");
+// -r,--requant MODE, its default shown in the help.
+CLI::Option* AddRequantOption(CLI::App* cmd, std::string& requant, const std::string& help);
+
+// The names of an enum table (base::EnumNames), in order: an option's choices for CLI::IsMember.
+template <typename Names>
+std::vector<std::string> Choices(const Names& names) {
+  std::vector<std::string> out;
+  for (const auto& e : names) out.emplace_back(e.name);
+  return out;
+}
+
 // "tflite-double" → kTfliteDouble; throws qsa::Error listing the modes otherwise.
 golden::RequantMode ParseRequantModeOrThrow(const std::string& name);
-// The four modes, the default first.
-const std::vector<golden::RequantMode>& AllRequantModes();
 // Accepts "golden", "isa" and "rtl"; throws for unknown engines.
 void CheckEngine(const std::string& engine);
 

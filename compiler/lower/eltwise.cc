@@ -105,7 +105,7 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
     v.dst = Field(a_buf, "dst");
     v.n = Field(count, "n");
     v.param = Field(base.param, "param");
-    v.single_rounding = ctx.options.single_rounding;
+    v.single_rounding = golden::IsSingleRounding(ctx.options.rounding);
     step.computes.push_back({v, tag + ": quantized add"});
     MoveBytes(rows, count, left, [&](std::int64_t k, std::int64_t n, std::int64_t lanes) {
       StoreRows(step.stores, a_buf + k, y.addr + r0 * rows + k * rows, n, rows, lanes, 0,

@@ -14,6 +14,7 @@
 #include "compiler/lower/cost_model.h"
 #include "compiler/lower/layout.h"
 #include "model/golden/graph.h"
+#include "model/golden/quant.h"
 
 namespace qsa::compiler {
 
@@ -25,7 +26,8 @@ struct DramTensor {
 };
 
 struct LowerOptions {
-  bool single_rounding = false;  // TFLite single rounding instead of gemmlowp's two roundings
+  // tflite-double or single-rounding; instructions carry golden::IsSingleRounding(rounding).
+  golden::RequantMode rounding = golden::RequantMode::kTfliteDouble;
 };
 
 // What lowering needs and leaves behind: the graph, the program being built, and where each

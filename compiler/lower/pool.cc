@@ -1,13 +1,13 @@
 // MaxPool, AveragePool and GlobalAveragePool on the vector unit (docs/isa.md, "pool"): per tile
 // of output rows and channel block, the input rows the windows read (clipped to the image; the
 // instruction itself treats what lies outside as padding) are loaded, pooled and stored.
+#include "compiler/lower/pool.h"
+
 #include <algorithm>
-#include <map>
 
 #include "compiler/lower/dma.h"
 #include "compiler/lower/lower.h"
 #include "model/base/error.h"
-#include "model/golden/ops/compute_util.h"
 #include "model/golden/ops/op_util.h"
 
 namespace qsa::compiler {
@@ -20,14 +20,22 @@ constexpr std::int64_t kMaxPadField = 15;
 std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 std::uint32_t Byte(std::int64_t v) { return static_cast<std::uint32_t>(v & 0xff); }
 
-// The input range [lo, hi) that outputs [o0, o1) read along one axis, and the padding the
-// instruction must assume before lo.
-struct AxisRange {
-  std::int64_t lo = 0, hi = 0, pad = 0;
-};
-AxisRange InputRange(const golden::ops::Window2d& w, int axis, std::int64_t o0, std::int64_t o1) {
+// True when every window along both axes lies inside the input.
+bool AllWindowsFull(const golden::ops::Window2d& w) {
+  for (int a = 0; a < 2; ++a) {
+    for (std::int64_t o = 0; o < w.out[a]; ++o) {
+      if (w.TapsInside(a, o) != w.kernel[a]) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+PoolAxisRange PoolInputRange(const golden::ops::Window2d& w, int axis, std::int64_t o0,
+                             std::int64_t o1) {
   const std::int64_t first = o0 * w.stride[axis] - w.pad_begin[axis];
-  AxisRange r;
+  PoolAxisRange r;
   r.lo = std::clamp<std::int64_t>(first, 0, w.in[axis]);
   r.hi = std::clamp<std::int64_t>(
       (o1 - 1) * w.stride[axis] - w.pad_begin[axis] + (w.kernel[axis] - 1) * w.dilation[axis] + 1,
@@ -36,7 +44,7 @@ AxisRange InputRange(const golden::ops::Window2d& w, int axis, std::int64_t o0, 
   return r;
 }
 
-golden::ops::Window2d WindowOf(const golden::Graph& graph, const golden::Node& node) {
+golden::ops::Window2d PoolWindow(const golden::Graph& graph, const golden::Node& node) {
   const golden::TensorInfo& x = graph.Info(node.inputs[0]);
   if (node.op == "GlobalAveragePool") {
     golden::ops::Window2d w;
@@ -48,8 +56,6 @@ golden::ops::Window2d WindowOf(const golden::Graph& graph, const golden::Node& n
   return golden::ops::ReadWindow(node, x.shape[2], x.shape[3], k[0], k[1], true);
 }
 
-}  // namespace
-
 std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node) {
   const golden::TensorInfo& x = graph.Info(node.inputs[0]);
   if (x.dtype != golden::DType::kUInt8 && x.dtype != golden::DType::kInt8) {
@@ -57,7 +63,7 @@ std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node) {
            std::string(golden::DTypeName(x.dtype));
   }
   if (x.shape.size() != 4) return "input is not an image [N, C, H, W]";
-  const golden::ops::Window2d w = WindowOf(graph, node);
+  const golden::ops::Window2d w = PoolWindow(graph, node);
   if (w.kernel[0] > kMaxField || w.kernel[1] > kMaxField) return "window larger than 255";
   if (w.stride[0] > kMaxPadField || w.stride[1] > kMaxPadField) return "stride above 15";
   if (w.pad_begin[0] > kMaxPadField || w.pad_begin[1] > kMaxPadField) return "padding above 15";
@@ -71,28 +77,15 @@ std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node) {
   return "";
 }
 
-void LowerPool(LowerContext& ctx, const golden::Node& node) {
-  const golden::Graph& g = ctx.graph;
-  const isa::ArchConfig& arch = ctx.arch();
-  const std::int64_t rows = arch.rows;
-  const golden::TensorInfo& xi = g.Info(node.inputs[0]);
-  const golden::TensorInfo& yi = g.Info(node.outputs[0]);
+std::vector<std::int32_t> PoolDescriptor(const isa::ArchConfig& arch, const golden::Graph& graph,
+                                         const golden::Node& node, const golden::ops::Window2d& w) {
+  const golden::TensorInfo& xi = graph.Info(node.inputs[0]);
+  const golden::TensorInfo& yi = graph.Info(node.outputs[0]);
   const bool max = node.op == "MaxPool";
-  const golden::ops::Window2d w = WindowOf(g, node);
-  const std::int64_t batch = xi.shape[0], c = xi.shape[1], h = w.in[0], wd = w.in[1];
-  const std::int64_t oh = w.out[0], ow = w.out[1];
   // Windows that all lie inside the input need one table entry: count them as count_include_pad
   // (the same divisor), which the instruction reads from entry 0.
-  bool all_full = true;
-  for (int a = 0; a < 2; ++a) {
-    for (std::int64_t o = 0; o < w.out[a]; ++o) {
-      all_full = all_full && w.TapsInside(a, o) == w.kernel[a];
-    }
-  }
-  const bool ccip = node.attrs.GetInt("count_include_pad", 0) == 1 || all_full;
+  const bool ccip = node.attrs.GetInt("count_include_pad", 0) == 1 || AllWindowsFull(w);
   const bool is_signed = xi.dtype == golden::DType::kInt8;
-
-  // Descriptor: zero points, clamp, flags, then the average pool's requantizer table.
   const std::int32_t zx = golden::ops::ZeroPointAt(xi.quant, 0);
   const std::int32_t zy = max ? zx : golden::ops::ZeroPointAt(yi.quant, 0);
   const std::int32_t qmin = max ? static_cast<std::int32_t>(golden::DTypeMin(yi.dtype))
@@ -123,129 +116,172 @@ void LowerPool(LowerContext& ctx, const golden::Node& node) {
   }
   const std::int64_t param_rows = CeilDiv(static_cast<std::int64_t>(desc.size()), arch.cols);
   desc.resize(static_cast<std::size_t>(param_rows * arch.cols), 0);
+  return desc;
+}
 
-  const DramTensor& x = ctx.Tensor(node.inputs[0]);
-  const DramTensor& y = PlaceOutput(ctx, node.outputs[0], DefaultLayout(yi.shape));
-  const std::int64_t x_pixel = RowsOf(x.layout, 1)->pixel_stride;
-  const std::int64_t y_pixel = c;
-
-  // Tiles of `th` output rows by `tw` columns: the largest whose input rows fit (twice, with the
-  // output rows) in the scratchpad and the instruction's 8-bit sizes.
+PoolTiling ChoosePoolTiling(const isa::ArchConfig& arch, const golden::ops::Window2d& w,
+                            const std::string& layer) {
+  const std::int64_t oh = w.out[0], ow = w.out[1];
   const std::int64_t budget = arch.scratchpad_rows();
-  std::int64_t th = std::min(oh, kMaxField), tw = std::min(ow, kMaxField);
-  const auto in_extent = [&](int a, std::int64_t t) {
-    return std::min(w.in[a], (t - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1);
+  PoolTiling t;
+  const auto in_extent = [&](int a, std::int64_t n) {
+    return std::min(w.in[a], (n - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1);
   };
-  std::int64_t buffers = 2;  // one when two do not fit
   const auto fits = [&](std::int64_t t_h, std::int64_t t_w) {
     const std::int64_t ih = in_extent(0, t_h), iw = in_extent(1, t_w);
-    return ih <= kMaxField && iw <= kMaxField && buffers * (ih * iw + t_h * t_w) <= budget;
+    return ih <= kMaxField && iw <= kMaxField && t.buffers * (ih * iw + t_h * t_w) <= budget;
   };
   const auto shrink = [&] {
-    th = std::min(oh, kMaxField);
-    tw = std::min(ow, kMaxField);
-    while (!fits(th, tw) && th > 1) --th;
-    while (!fits(th, tw) && tw > 1) --tw;
+    t.th = std::min(oh, kMaxField);
+    t.tw = std::min(ow, kMaxField);
+    while (!fits(t.th, t.tw) && t.th > 1) --t.th;
+    while (!fits(t.th, t.tw) && t.tw > 1) --t.tw;
   };
   shrink();
-  if (!fits(th, tw)) {
-    buffers = 1;
+  if (!fits(t.th, t.tw)) {
+    t.buffers = 1;
     shrink();
   }
-  if (!fits(th, tw)) {
-    throw Error("layer '" + node.name + "' does not fit: one output pixel's window needs " +
+  if (!fits(t.th, t.tw)) {
+    throw Error("layer '" + layer + "' does not fit: one output pixel's window needs " +
                 std::to_string(in_extent(0, 1) * in_extent(1, 1) + 1) +
                 " scratchpad rows; the architecture has " + std::to_string(budget));
   }
-  const std::int64_t in_rows = in_extent(0, th) * in_extent(1, tw), out_rows = th * tw;
+  t.in_rows = in_extent(0, t.th) * in_extent(1, t.tw);
+  t.out_rows = t.th * t.tw;
+  return t;
+}
+
+void EmitPoolTile(const isa::ArchConfig& arch, const PoolLayer& layer, const PoolTile& tile,
+                  Step& step) {
+  const golden::ops::Window2d& w = layer.window;
+  const std::int64_t rows = arch.rows;
+  const std::int64_t h = w.in[0], wd = w.in[1], oh = w.out[0], ow = w.out[1];
+  const PoolTiling& t = layer.tiling;
+  const PoolAxisRange ry = PoolInputRange(w, 0, tile.oy, tile.oy + tile.th);
+  const PoolAxisRange rx = PoolInputRange(w, 1, tile.ox, tile.ox + tile.tw);
+  const std::string tag = layer.name + " n" + std::to_string(tile.n) + " y" +
+                          std::to_string(tile.oy) + " x" + std::to_string(tile.ox) + " channels " +
+                          std::to_string(tile.cb * rows) + "+";
+  const std::int64_t lanes = std::min(rows, layer.c - tile.cb * rows);
+  const std::int64_t in_buf =
+      layer.scratchpad + (tile.buffer % t.buffers) * (t.in_rows + t.out_rows);
+  const std::int64_t out_buf = in_buf + t.in_rows;
+  ImageWindow win;
+  win.dram = layer.x_addr + tile.n * h * wd * layer.x_pixel + tile.cb * rows;
+  win.height = h;
+  win.width = wd;
+  win.stride_y = wd * layer.x_pixel;
+  win.stride_x = layer.x_pixel;
+  win.y0 = ry.lo;
+  win.y1 = ry.hi;
+  win.x0 = rx.lo;
+  win.x1 = rx.hi;
+  win.lanes = lanes;
+  win.fill = layer.fill;
+  LoadWindow(step.loads, in_buf, win, tag + ": input");
+  isa::Pool p;
+  p.src = Field(in_buf, "src");
+  p.dst = Field(out_buf, "dst");
+  p.in_h = Field(ry.hi - ry.lo, "in_h");
+  p.in_w = Field(rx.hi - rx.lo, "in_w");
+  p.out_h = Field(tile.th, "out_h");
+  p.out_w = Field(tile.tw, "out_w");
+  p.kh = Field(w.kernel[0], "kh");
+  p.kw = Field(w.kernel[1], "kw");
+  p.stride_h = Field(w.stride[0], "stride_h");
+  p.stride_w = Field(w.stride[1], "stride_w");
+  p.pad_top = Field(ry.pad, "pad_top");
+  p.pad_left = Field(rx.pad, "pad_left");
+  p.dil_h = Field(w.dilation[0], "dil_h");
+  p.dil_w = Field(w.dilation[1], "dil_w");
+  p.max = layer.max;
+  p.param = Field(layer.param, "param");
+  p.single_rounding = layer.single_rounding;
+  step.computes.push_back({p, tag + (layer.max ? ": max pool" : ": average pool")});
+  const std::int64_t y_pixel = layer.c;
+  StoreGrid(step.stores, out_buf,
+            layer.y_addr + ((tile.n * oh + tile.oy) * ow + tile.ox) * y_pixel + tile.cb * rows,
+            tile.th, tile.tw, ow * y_pixel, y_pixel, lanes, 0, tag + ": output");
+}
+
+void LowerPool(LowerContext& ctx, const golden::Node& node) {
+  const golden::Graph& g = ctx.graph;
+  const isa::ArchConfig& arch = ctx.arch();
+  const std::int64_t rows = arch.rows;
+  const golden::TensorInfo& xi = g.Info(node.inputs[0]);
+  const golden::TensorInfo& yi = g.Info(node.outputs[0]);
+  PoolLayer layer;
+  layer.name = node.name;
+  layer.max = node.op == "MaxPool";
+  layer.window = PoolWindow(g, node);
+  const golden::ops::Window2d& w = layer.window;
+  layer.batch = xi.shape[0];
+  layer.c = xi.shape[1];
+  layer.fill = static_cast<std::uint8_t>(golden::ops::ZeroPointAt(xi.quant, 0) & 0xff);
+  layer.single_rounding = golden::IsSingleRounding(ctx.options.rounding);
+  const std::int64_t batch = layer.batch, c = layer.c, h = w.in[0], wd = w.in[1];
+  const std::int64_t oh = w.out[0], ow = w.out[1];
+  const std::vector<std::int32_t> desc = PoolDescriptor(arch, g, node, w);
+  const std::int64_t param_rows = static_cast<std::int64_t>(desc.size()) / arch.cols;
+
+  const DramTensor& x = ctx.Tensor(node.inputs[0]);
+  const DramTensor& y = PlaceOutput(ctx, node.outputs[0], DefaultLayout(yi.shape));
+  layer.x_addr = x.addr;
+  layer.x_pixel = RowsOf(x.layout, 1)->pixel_stride;
+  layer.y_addr = y.addr;
+  layer.tiling = ChoosePoolTiling(arch, w, node.name);
+  const PoolTiling& t = layer.tiling;
 
   ProgramBuilder& pb = ctx.program;
   pb.BeginLayer(node.name);
   const std::int64_t param_addr = pb.PutWords(desc);
-  const OnChipBase base = pb.TakeOnChip(buffers * (in_rows + out_rows), 0, param_rows, node.name);
+  const OnChipBase base =
+      pb.TakeOnChip(t.buffers * (t.in_rows + t.out_rows), 0, param_rows, node.name);
+  layer.scratchpad = base.scratchpad;
+  layer.param = base.param;
 
   LayerEstimate e;
   e.name = node.name;
   e.op = node.op;
   e.min_dram_bytes =
       batch * h * wd * c + batch * oh * ow * c + 4 * static_cast<std::int64_t>(desc.size());
-  const auto load_cost = [&](std::int64_t bytes) {
-    e.load_cycles += DmaCycles(arch, bytes);
-    e.dram_read += bytes;
-    ++e.instructions;
-  };
   bool first = true;
   std::int64_t buffer = 0;
   for (std::int64_t n = 0; n < batch; ++n) {
-    for (std::int64_t oy = 0; oy < oh; oy += th) {
-      const std::int64_t th_a = std::min(th, oh - oy);
-      const AxisRange ry = InputRange(w, 0, oy, oy + th_a);
-      for (std::int64_t ox = 0; ox < ow; ox += tw) {
-        const std::int64_t tw_a = std::min(tw, ow - ox);
-        const AxisRange rx = InputRange(w, 1, ox, ox + tw_a);
+    for (std::int64_t oy = 0; oy < oh; oy += t.th) {
+      const std::int64_t th = std::min(t.th, oh - oy);
+      const PoolAxisRange ry = PoolInputRange(w, 0, oy, oy + th);
+      for (std::int64_t ox = 0; ox < ow; ox += t.tw) {
+        const std::int64_t tw = std::min(t.tw, ow - ox);
+        const PoolAxisRange rx = PoolInputRange(w, 1, ox, ox + tw);
         ++e.tiles;
         for (std::int64_t cb = 0; cb < CeilDiv(c, rows); ++cb, ++buffer) {
           Step& step = pb.NewStep();
-          const std::string tag = node.name + " n" + std::to_string(n) + " y" + std::to_string(oy) +
-                                  " x" + std::to_string(ox) + " channels " +
-                                  std::to_string(cb * rows) + "+";
           if (first) {
             LoadParamRows(step.loads, arch, base.param, param_addr, param_rows,
                           node.name + ": pool descriptor");
-            load_cost(4 * static_cast<std::int64_t>(desc.size()));
+            e.load_cycles += DmaCycles(arch, 4 * static_cast<std::int64_t>(desc.size()));
+            e.dram_read += 4 * static_cast<std::int64_t>(desc.size());
+            ++e.instructions;
             first = false;
           }
+          EmitPoolTile(arch, layer, {n, oy, ox, th, tw, cb, buffer}, step);
           const std::int64_t lanes = std::min(rows, c - cb * rows);
-          const std::int64_t in_buf = base.scratchpad + (buffer % buffers) * (in_rows + out_rows);
-          const std::int64_t out_buf = in_buf + in_rows;
-          const std::int64_t ih = ry.hi - ry.lo, iw = rx.hi - rx.lo;
-          ImageWindow win;
-          win.dram = x.addr + n * h * wd * x_pixel + cb * rows;
-          win.height = h;
-          win.width = wd;
-          win.stride_y = wd * x_pixel;
-          win.stride_x = x_pixel;
-          win.y0 = ry.lo;
-          win.y1 = ry.hi;
-          win.x0 = rx.lo;
-          win.x1 = rx.hi;
-          win.lanes = lanes;
-          win.fill = static_cast<std::uint8_t>(zx & 0xff);
-          LoadWindow(step.loads, in_buf, win, tag + ": input");
-          load_cost(ih * iw * lanes);
-          isa::Pool p;
-          p.src = Field(in_buf, "src");
-          p.dst = Field(out_buf, "dst");
-          p.in_h = Field(ih, "in_h");
-          p.in_w = Field(iw, "in_w");
-          p.out_h = Field(th_a, "out_h");
-          p.out_w = Field(tw_a, "out_w");
-          p.kh = Field(w.kernel[0], "kh");
-          p.kw = Field(w.kernel[1], "kw");
-          p.stride_h = Field(w.stride[0], "stride_h");
-          p.stride_w = Field(w.stride[1], "stride_w");
-          p.pad_top = Field(ry.pad, "pad_top");
-          p.pad_left = Field(rx.pad, "pad_left");
-          p.dil_h = Field(w.dilation[0], "dil_h");
-          p.dil_w = Field(w.dilation[1], "dil_w");
-          p.max = max;
-          p.param = Field(base.param, "param");
-          p.single_rounding = ctx.options.single_rounding;
-          step.computes.push_back({p, tag + (max ? ": max pool" : ": average pool")});
-          e.compute_cycles += th_a * tw_a * w.kernel[0] * w.kernel[1] + 4;
-          ++e.instructions;
-          StoreGrid(step.stores, out_buf, y.addr + ((n * oh + oy) * ow + ox) * y_pixel + cb * rows,
-                    th_a, tw_a, ow * y_pixel, y_pixel, lanes, 0, tag + ": output");
-          e.store_cycles += DmaCycles(arch, th_a * tw_a * lanes);
-          e.dram_written += th_a * tw_a * lanes;
-          ++e.instructions;
+          const std::int64_t in_bytes = (ry.hi - ry.lo) * (rx.hi - rx.lo) * lanes;
+          e.load_cycles += DmaCycles(arch, in_bytes);
+          e.dram_read += in_bytes;
+          e.compute_cycles += th * tw * w.kernel[0] * w.kernel[1] + 4;
+          e.store_cycles += DmaCycles(arch, th * tw * lanes);
+          e.dram_written += th * tw * lanes;
+          e.instructions += 3;
         }
       }
     }
   }
   FinishEstimate(arch, e);
   e.plan = std::to_string(e.tiles) + (e.tiles == 1 ? " tile" : " tiles") + " of " +
-           std::to_string(th) + "x" + std::to_string(tw);
+           std::to_string(t.th) + "x" + std::to_string(t.tw);
   ctx.layers.push_back(e);
 }
 

@@ -18,9 +18,7 @@ namespace {
 
 constexpr std::string_view kName = "fold-constants";
 
-constexpr std::array<golden::RequantMode, 4> kModes = {
-    golden::RequantMode::kTfliteDouble, golden::RequantMode::kSingleRounding,
-    golden::RequantMode::kFloat32Rne, golden::RequantMode::kFloat64Rne};
+constexpr auto kModes = golden::kRequantModes.Values();
 
 bool AllInputsConstant(const golden::Graph& graph, const golden::Node& node) {
   bool any = false;

@@ -19,6 +19,7 @@
 #include "compiler/quantizer/run.h"
 #include "compiler/quantizer/smooth.h"
 #include "compiler/quantizer/writer.h"
+#include "model/base/enum_names.h"
 #include "model/base/error.h"
 #include "model/golden/npy.h"
 
@@ -101,19 +102,14 @@ struct ArgmaxMeter {
   }
 };
 
-std::string LayerKindName(LayerKind kind) {
-  switch (kind) {
-    case LayerKind::kWeighted:
-      return "weighted";
-    case LayerKind::kCompute:
-      return "compute";
-    case LayerKind::kMove:
-      return "move";
-    case LayerKind::kConcat:
-      return "concat";
-  }
-  return "?";
-}
+constexpr auto kLayerKindNames = base::MakeEnumNames<LayerKind>({
+    {LayerKind::kWeighted, "weighted"},
+    {LayerKind::kCompute, "compute"},
+    {LayerKind::kMove, "move"},
+    {LayerKind::kConcat, "concat"},
+});
+
+std::string LayerKindName(LayerKind kind) { return std::string(kLayerKindNames.Name(kind)); }
 
 // "int8 symmetric per-channel"; `type` is "int8", "int4" or "int8/int4".
 std::string WeightSchemeText(const WeightScheme& w, const std::string& type) {

@@ -14,28 +14,6 @@ using golden::DType;
 using golden::QuantParams;
 using golden::Tensor;
 
-std::string_view CalibrationMethodName(CalibrationMethod method) {
-  switch (method) {
-    case CalibrationMethod::kMinMax:
-      return "minmax";
-    case CalibrationMethod::kPercentile:
-      return "percentile";
-    case CalibrationMethod::kMse:
-      return "mse";
-    case CalibrationMethod::kKl:
-      return "kl";
-  }
-  return "?";
-}
-
-std::optional<CalibrationMethod> ParseCalibrationMethod(std::string_view name) {
-  for (CalibrationMethod m : {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile,
-                              CalibrationMethod::kMse, CalibrationMethod::kKl}) {
-    if (CalibrationMethodName(m) == name) return m;
-  }
-  return std::nullopt;
-}
-
 std::int32_t TensorScheme::qmin() const {
   if (symmetric) return symmetric_zero_point() - ((std::int32_t{1} << (bits - 1)) - 1);
   return dtype == golden::DType::kUInt8 ? 0 : -(std::int32_t{1} << (bits - 1));

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/base/enum_names.h"
 #include "model/golden/dtype.h"
 #include "model/golden/quant.h"
 #include "model/golden/tensor.h"
@@ -18,13 +19,23 @@ namespace qsa::quantizer {
 
 // How a clipping range is chosen from observed values (quantize_observer.h).
 enum class CalibrationMethod {
-  kMinMax,      // "minmax": the observed [min, max]
-  kPercentile,  // "percentile": each tail clipped at a percentile of the values
-  kMse,         // "mse": the clipping range of least mean squared quantization error
-  kKl,          // "kl": the threshold of least KL divergence (histogram-based, as TensorRT)
+  kMinMax,      // the observed [min, max]
+  kPercentile,  // each tail clipped at a percentile of the values
+  kMse,         // the clipping range of least mean squared quantization error
+  kKl,          // the threshold of least KL divergence (histogram-based, as TensorRT)
 };
-std::string_view CalibrationMethodName(CalibrationMethod method);
-std::optional<CalibrationMethod> ParseCalibrationMethod(std::string_view name);
+inline constexpr auto kCalibrationMethodNames = base::MakeEnumNames<CalibrationMethod>({
+    {CalibrationMethod::kMinMax, "minmax"},
+    {CalibrationMethod::kPercentile, "percentile"},
+    {CalibrationMethod::kMse, "mse"},
+    {CalibrationMethod::kKl, "kl"},
+});
+constexpr std::string_view CalibrationMethodName(CalibrationMethod method) {
+  return kCalibrationMethodNames.Name(method);
+}
+constexpr std::optional<CalibrationMethod> ParseCalibrationMethod(std::string_view name) {
+  return kCalibrationMethodNames.Parse(name);
+}
 
 // How the weights of Conv / Gemm / MatMul layers are quantized. Storage is always int8; 4-bit
 // weights are int8 values in [−8, 7] until the hardware packs them.

@@ -6,27 +6,6 @@
 
 namespace qsa::golden {
 
-std::string_view DTypeName(DType dtype) {
-  switch (dtype) {
-    case DType::kUInt8:
-      return "uint8";
-    case DType::kInt8:
-      return "int8";
-    case DType::kInt32:
-      return "int32";
-    case DType::kFloat32:
-      return "float32";
-  }
-  return "?";
-}
-
-std::optional<DType> ParseDType(std::string_view name) {
-  for (DType d : {DType::kUInt8, DType::kInt8, DType::kInt32, DType::kFloat32}) {
-    if (DTypeName(d) == name) return d;
-  }
-  return std::nullopt;
-}
-
 std::size_t DTypeSize(DType dtype) {
   switch (dtype) {
     case DType::kUInt8:

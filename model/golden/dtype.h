@@ -8,13 +8,20 @@
 #include <string_view>
 #include <vector>
 
+#include "model/base/enum_names.h"
+
 namespace qsa::golden {
 
 enum class DType : std::uint8_t { kUInt8, kInt8, kInt32, kFloat32 };
 
-// "uint8", "int8", "int32", "float32".
-std::string_view DTypeName(DType dtype);
-std::optional<DType> ParseDType(std::string_view name);
+inline constexpr auto kDTypeNames = base::MakeEnumNames<DType>({
+    {DType::kUInt8, "uint8"},
+    {DType::kInt8, "int8"},
+    {DType::kInt32, "int32"},
+    {DType::kFloat32, "float32"},
+});
+constexpr std::string_view DTypeName(DType dtype) { return kDTypeNames.Name(dtype); }
+constexpr std::optional<DType> ParseDType(std::string_view name) { return kDTypeNames.Parse(name); }
 std::size_t DTypeSize(DType dtype);
 bool IsInteger(DType dtype);
 // uint8 and int8: the types an activation or weight is quantized to.

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string_view>
 
+#include "model/base/enum_names.h"
 #include "model/base/error.h"
 
 namespace qsa::golden {
@@ -226,19 +227,13 @@ std::optional<DType> ParseDescr(const std::string& descr, std::string& why) {
   return std::nullopt;
 }
 
-std::string_view Descr(DType dtype) {
-  switch (dtype) {
-    case DType::kUInt8:
-      return "|u1";
-    case DType::kInt8:
-      return "|i1";
-    case DType::kInt32:
-      return "<i4";
-    case DType::kFloat32:
-      return "<f4";
-  }
-  return "?";
-}
+// The descr a file is written with.
+constexpr auto kDescrs = base::MakeEnumNames<DType>({
+    {DType::kUInt8, "|u1"},
+    {DType::kInt8, "|i1"},
+    {DType::kInt32, "<i4"},
+    {DType::kFloat32, "<f4"},
+});
 
 std::uint32_t ReadLittleEndian(std::string_view bytes, std::size_t offset, std::size_t width) {
   std::uint32_t v = 0;
@@ -262,7 +257,7 @@ std::string ShapeTuple(const Shape& shape) {
 
 // Magic, version, length and the padded header, so that the data starts 64-byte aligned.
 std::string MakeHeader(const Tensor& tensor) {
-  const std::string dict = "{'descr': '" + std::string(Descr(tensor.dtype())) +
+  const std::string dict = "{'descr': '" + std::string(kDescrs.Name(tensor.dtype())) +
                            "', 'fortran_order': False, 'shape': " + ShapeTuple(tensor.shape()) +
                            ", }";
   bool v2 = false;

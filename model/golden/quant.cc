@@ -321,28 +321,6 @@ std::int32_t MultiplyByQuantizedMultiplierSingleRounding(std::int32_t x, FixedPo
 
 // ---- Requantization ----------------------------------------------------------------------------
 
-std::string_view RequantModeName(RequantMode mode) {
-  switch (mode) {
-    case RequantMode::kTfliteDouble:
-      return "tflite-double";
-    case RequantMode::kSingleRounding:
-      return "single-rounding";
-    case RequantMode::kFloat32Rne:
-      return "float32-rne";
-    case RequantMode::kFloat64Rne:
-      return "float64-rne";
-  }
-  return "?";
-}
-
-std::optional<RequantMode> ParseRequantMode(std::string_view name) {
-  for (RequantMode mode : {RequantMode::kTfliteDouble, RequantMode::kSingleRounding,
-                           RequantMode::kFloat32Rne, RequantMode::kFloat64Rne}) {
-    if (RequantModeName(mode) == name) return mode;
-  }
-  return std::nullopt;
-}
-
 std::int32_t Requantizer::Apply(std::int32_t acc) const {
   const auto clamp = [this](std::int64_t v) {
     return static_cast<std::int32_t>(v < qmin ? qmin : (v > qmax ? qmax : v));

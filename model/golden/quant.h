@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/base/enum_names.h"
 #include "model/golden/dtype.h"
 #include "model/golden/tensor.h"
 
@@ -99,14 +100,32 @@ std::int32_t MultiplyByQuantizedMultiplierSingleRounding(std::int32_t x, FixedPo
 
 // ---- Requantization ----------------------------------------------------------------------------
 
+// How an int32 accumulator is rounded to the output: the one list of modes, named on the
+// command line (--requant), in compiled.json ("rounding") and in messages.
 enum class RequantMode {
-  kTfliteDouble,    // "tflite-double": fixed-point, gemmlowp's two roundings (default)
-  kSingleRounding,  // "single-rounding": fixed-point, one rounding
-  kFloat32Rne,      // "float32-rne": float(acc) · M32 in float32, ties to even (ONNX Runtime)
-  kFloat64Rne,      // "float64-rne": double(acc) · M64 in float64, ties to even (ONNX reference)
+  kTfliteDouble,    // fixed-point, gemmlowp's two roundings (default)
+  kSingleRounding,  // fixed-point, one rounding
+  kFloat32Rne,      // float(acc) · M32 in float32, ties to even (ONNX Runtime)
+  kFloat64Rne,      // double(acc) · M64 in float64, ties to even (ONNX reference)
 };
-std::string_view RequantModeName(RequantMode mode);
-std::optional<RequantMode> ParseRequantMode(std::string_view name);
+// The modes in the order they are listed to a user, the default first.
+inline constexpr auto kRequantModes = base::MakeEnumNames<RequantMode>({
+    {RequantMode::kTfliteDouble, "tflite-double"},
+    {RequantMode::kSingleRounding, "single-rounding"},
+    {RequantMode::kFloat32Rne, "float32-rne"},
+    {RequantMode::kFloat64Rne, "float64-rne"},
+});
+constexpr std::string_view RequantModeName(RequantMode mode) { return kRequantModes.Name(mode); }
+constexpr std::optional<RequantMode> ParseRequantMode(std::string_view name) {
+  return kRequantModes.Parse(name);
+}
+// The fixed-point modes, tflite-double and single-rounding: the ones the accelerator computes.
+constexpr bool IsFixedPointMode(RequantMode mode) {
+  return mode == RequantMode::kTfliteDouble || mode == RequantMode::kSingleRounding;
+}
+// Whether a fixed-point mode rounds once (single-rounding) or twice (tflite-double): the
+// accelerator's one-bit choice (the single_rounding field of post, vadd and pool).
+constexpr bool IsSingleRounding(RequantMode mode) { return mode == RequantMode::kSingleRounding; }
 
 // Maps one output channel's int32 accumulator to the output type:
 //   tflite-double:   q = clamp(MultiplyByQuantizedMultiplier(acc, fixed) + zero_point, qmin, qmax)

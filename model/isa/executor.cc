@@ -664,20 +664,6 @@ std::span<std::int32_t> IsaState::ParamRow(std::int64_t row) {
   return RowOf(param, row, arch.cols, Memory::kParam);
 }
 
-std::string_view MemoryName(Memory memory) {
-  switch (memory) {
-    case Memory::kDram:
-      return "DRAM";
-    case Memory::kScratchpad:
-      return "scratchpad";
-    case Memory::kAccumulator:
-      return "accumulator";
-    case Memory::kParam:
-      return "parameter buffer";
-  }
-  return "?";
-}
-
 void Execute(IsaState& state, const Instruction& instruction, std::int64_t index,
              IsaCounters& counters, std::vector<WriteRecord>* writes) {
   // Each instruction checks everything before it changes anything, counters included: first the

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/base/enum_names.h"
 #include "model/isa/arch.h"
 #include "model/isa/isa.h"
 
@@ -33,8 +34,14 @@ struct IsaState {
   std::span<std::int32_t> ParamRow(std::int64_t row);
 };
 
-// Memory (DRAM, scratchpad, accumulator, parameter buffer) comes from the spec (isa.h).
-std::string_view MemoryName(Memory memory);
+// Memory comes from the spec (isa.h); these are the names messages use.
+inline constexpr auto kMemoryNames = base::MakeEnumNames<Memory>({
+    {Memory::kDram, "DRAM"},
+    {Memory::kScratchpad, "scratchpad"},
+    {Memory::kAccumulator, "accumulator"},
+    {Memory::kParam, "parameter buffer"},
+});
+constexpr std::string_view MemoryName(Memory memory) { return kMemoryNames.Name(memory); }
 
 struct MemoryTraffic {
   std::int64_t bytes_read = 0;

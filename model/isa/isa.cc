@@ -6,18 +6,6 @@
 
 namespace qsa::isa {
 
-std::string_view QueueName(Queue queue) {
-  switch (queue) {
-    case Queue::kLoad:
-      return "load";
-    case Queue::kCompute:
-      return "compute";
-    case Queue::kStore:
-      return "store";
-  }
-  return "?";
-}
-
 void SetField(Word& w, std::string_view mnemonic, const FieldSpec& field, std::uint64_t value) {
   if (field.bits < 64 && (value >> field.bits) != 0) {
     throw Error(std::string(mnemonic) + ": field " + std::string(field.name) + " = " +

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <variant>
 
+#include "model/base/enum_names.h"
 #include "model/base/error.h"
 
 namespace qsa::isa {
@@ -29,7 +30,12 @@ struct Word {
 // The three instruction queues. Tokens flow between neighbours only: load ↔ compute ↔ store.
 enum class Queue : std::uint8_t { kLoad = 0, kCompute = 1, kStore = 2 };
 inline constexpr int kNumQueues = 3;
-std::string_view QueueName(Queue queue);
+inline constexpr auto kQueueNames = base::MakeEnumNames<Queue>({
+    {Queue::kLoad, "load"},
+    {Queue::kCompute, "compute"},
+    {Queue::kStore, "store"},
+});
+constexpr std::string_view QueueName(Queue queue) { return kQueueNames.Name(queue); }
 
 // Dependency-token flags of an instruction (the header bits [7:4]).
 struct Deps {

@@ -24,29 +24,21 @@ module qsa_array #(
   input  logic [ArrayRows*8-1:0]  wdata_i,
   output logic [ArrayCols*32-1:0] sum_o
 );
-  // Every register stage and PE lives in its own generate block and reads its neighbour's
-  // outputs by name, so a simulator sees small independent signals rather than one wide grid.
+  // Every PE lives in its own generate block and reads its neighbour's outputs by name, so a
+  // simulator sees small independent signals rather than one wide grid (so does every register
+  // stage of the skew and de-skew, in qsa_delay).
 
   // Skew: lane r passes r register stages (activation and select together) before PE (r, 0).
   for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
-    logic [9:0] lane_in, lane_out;  // {sel, act}
-    assign lane_in = {sel_i, act_i[r*9+:9]};
-    for (genvar k = 0; k < r; k++) begin : gen_stage
-      logic [9:0] stage_q, stage_d;
-      if (k == 0) begin : gen_first
-        assign stage_d = lane_in;
-      end else begin : gen_next
-        assign stage_d = gen_stage[k-1].stage_q;
-      end
-      always_ff @(posedge clk_i) begin
-        stage_q <= stage_d;
-      end
-    end
-    if (r == 0) begin : gen_direct
-      assign lane_out = lane_in;
-    end else begin : gen_delayed
-      assign lane_out = gen_stage[r-1].stage_q;
-    end
+    logic [9:0] lane_out;  // {sel, act}
+    qsa_delay #(
+      .Width(10),
+      .Depth(r)
+    ) u_skew (
+      .clk_i,
+      .d_i  ({sel_i, act_i[r*9+:9]}),
+      .q_o  (lane_out)
+    );
   end
 
   for (genvar c = 0; c < ArrayCols; c++) begin : gen_col
@@ -87,22 +79,13 @@ module qsa_array #(
     end
 
     // De-skew: column c's sum passes ArrayCols-1-c register stages.
-    localparam int unsigned Delay = ArrayCols - 1 - c;
-    for (genvar k = 0; k < Delay; k++) begin : gen_stage
-      logic [31:0] stage_q, stage_d;
-      if (k == 0) begin : gen_first
-        assign stage_d = gen_row[ArrayRows-1].psum_out;
-      end else begin : gen_next
-        assign stage_d = gen_stage[k-1].stage_q;
-      end
-      always_ff @(posedge clk_i) begin
-        stage_q <= stage_d;
-      end
-    end
-    if (Delay == 0) begin : gen_direct
-      assign sum_o[c*32+:32] = gen_row[ArrayRows-1].psum_out;
-    end else begin : gen_delayed
-      assign sum_o[c*32+:32] = gen_stage[Delay-1].stage_q;
-    end
+    qsa_delay #(
+      .Width(32),
+      .Depth(ArrayCols - 1 - c)
+    ) u_deskew (
+      .clk_i,
+      .d_i  (gen_row[ArrayRows-1].psum_out),
+      .q_o  (sum_o[c*32+:32])
+    );
   end
 endmodule

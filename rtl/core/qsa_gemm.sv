@@ -30,31 +30,20 @@ module qsa_gemm #(
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  logic                    req_valid_i,
+  input  qsa_pkg::unit_req_t      req_i,
   output logic                    req_ready_o,
-  input  logic [127:0]            req_insn_i,
-  input  logic [31:0]             req_pc_i,
   output logic                    done_o,
   output logic [31:0]             done_pc_o,
   output logic                    idle_o,
-  output logic                    spa_re_o,     // activation rows
-  output logic [SpAw-1:0]         spa_raddr_o,
+  output qsa_pkg::cu_mem_req_t    mem_o,        // reads: A activation rows, B weight preload
+                                                //   rows, acc the row before it is written
   input  logic [ArrayRows*8-1:0]  spa_rdata_i,
-  output logic                    spb_re_o,     // weight preload rows
-  output logic [SpAw-1:0]         spb_raddr_o,
   input  logic [ArrayRows*8-1:0]  spb_rdata_i,
-  output logic                    acc_re_o,     // accumulate: the row before it is written
-  output logic [AccAw-1:0]        acc_raddr_o,
   input  logic [ArrayCols*32-1:0] acc_rdata_i,
-  output logic                    acc_we_o,     // one full accumulator row
-  output logic [AccAw-1:0]        acc_waddr_o,
+  output qsa_pkg::row_req_t       acc_wr_o,     // one full accumulator row
   output logic [ArrayCols*32-1:0] acc_wdata_o,
   output logic [31:0]             acc_wtag_o,   // the pc of the gemm writing
-  output logic [31:0]             ev_macs_issued_o,
-  output logic [31:0]             ev_macs_useful_o,
-  output logic [31:0]             ev_sp_rd_o,
-  output logic [31:0]             ev_acc_rd_o,
-  output logic [31:0]             ev_acc_wr_o,
-  output logic [31:0]             ev_array_busy_o
+  output qsa_pkg::unit_ev_t       ev_o
 );
   localparam int unsigned ColW = (ArrayCols > 1) ? $clog2(ArrayCols) : 1;
   localparam int unsigned PlW = $clog2(ArrayCols + 1);  // preload rows left, 0..COLS-1
@@ -100,7 +89,7 @@ module qsa_gemm #(
   assign p_act = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_ACT_LSB+:qsa_isa_pkg::GEMM_ACT_BITS]);
   assign p_w = SpAw'(p_insn_q[qsa_isa_pkg::GEMM_W_LSB+:qsa_isa_pkg::GEMM_W_BITS]);
   assign p_acc = AccAw'(p_insn_q[qsa_isa_pkg::GEMM_ACC_LSB+:qsa_isa_pkg::GEMM_ACC_BITS]);
-  assign req_preload = req_insn_i[qsa_isa_pkg::GEMM_PRELOAD_LSB];
+  assign req_preload = req_i.insn[qsa_isa_pkg::GEMM_PRELOAD_LSB];
 
   assign req_ready_o = !p_valid_q || hand;
   assign take = req_valid_i && req_ready_o;
@@ -122,7 +111,7 @@ module qsa_gemm #(
       p_pl_d = req_preload;
       p_sel_d = buf_next_q ^ req_preload;
       buf_next_d = buf_next_q ^ req_preload;
-      p_pc_d = req_pc_i;
+      p_pc_d = req_i.pc;
     end
   end
 
@@ -130,8 +119,6 @@ module qsa_gemm #(
   assign pl_go = pl_start || (pl_cnt_q != '0);
   assign pl_row_col = pl_start ? '0 : pl_col_q;
   assign pl_row_buf = pl_start ? p_sel_q : pl_buf_q;
-  assign spb_re_o = pl_go;
-  assign spb_raddr_o = pl_start ? p_w : pl_addr_q;
 
   always_comb begin
     pl_cnt_d = pl_cnt_q;
@@ -222,8 +209,6 @@ module qsa_gemm #(
     end
   end
 
-  assign spa_re_o = issue;
-  assign spa_raddr_o = s_act_row_q;
 
   // ---- Array: activations one cycle after their read, weights one cycle after theirs ----
   logic x_sel_q, x_signed_q;
@@ -285,8 +270,6 @@ module qsa_gemm #(
   logic [31:0] w_pc_q, w_pc_d;
   logic [ArrayCols*32-1:0] prev_q;  // the row written when the next row read it
 
-  assign acc_re_o = rd_v && rd_accum;
-  assign acc_raddr_o = rd_addr;
   assign rd_byp = w_v_q && (w_addr_q == rd_addr);
 
   always_comb begin
@@ -311,8 +294,8 @@ module qsa_gemm #(
       end
     end
   end
-  assign acc_we_o = w_v_q;
-  assign acc_waddr_o = w_addr_q;
+  assign acc_wr_o.en = w_v_q;
+  assign acc_wr_o.addr = 16'(w_addr_q);
   assign acc_wtag_o = w_pc_q;
   assign done_o = w_v_q && w_last_q;
   assign done_pc_o = w_pc_q;
@@ -327,12 +310,26 @@ module qsa_gemm #(
   assign idle_o = (out_q == '0);
 
   // ---- Counter events ----
-  assign ev_macs_issued_o = issue ? 32'(ArrayRows * ArrayCols) : 32'd0;
-  assign ev_macs_useful_o = issue ? 32'(s_kn_q) : 32'd0;
-  assign ev_sp_rd_o = (issue ? 32'(ArrayRows) : 32'd0) + (pl_go ? 32'(ArrayRows) : 32'd0);
-  assign ev_acc_rd_o = acc_re_o ? 32'(4 * ArrayCols) : 32'd0;
-  assign ev_acc_wr_o = acc_we_o ? 32'(4 * ArrayCols) : 32'd0;
-  assign ev_array_busy_o = {31'd0, issue};
+  // Reads: activation rows (port A), weight preload rows (port B), accumulated rows.
+  always_comb begin
+    mem_o = '0;
+    mem_o.spa_rd.en = issue;
+    mem_o.spa_rd.addr = 16'(s_act_row_q);
+    mem_o.spb_rd.en = pl_go;
+    mem_o.spb_rd.addr = pl_start ? 16'(p_w) : 16'(pl_addr_q);
+    mem_o.acc_rd.en = rd_v && rd_accum;
+    mem_o.acc_rd.addr = 16'(rd_addr);
+  end
+
+  always_comb begin
+    ev_o = '0;
+    ev_o.macs_issued = issue ? 32'(ArrayRows * ArrayCols) : 32'd0;
+    ev_o.macs_useful = issue ? 32'(s_kn_q) : 32'd0;
+    ev_o.sp_rd = (issue ? 32'(ArrayRows) : 32'd0) + (pl_go ? 32'(ArrayRows) : 32'd0);
+    ev_o.acc_rd = (rd_v && rd_accum) ? 32'(4 * ArrayCols) : 32'd0;
+    ev_o.acc_wr = w_v_q ? 32'(4 * ArrayCols) : 32'd0;
+    ev_o.array_busy = {31'd0, issue};
+  end
 
   // ---- Registers ----
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -366,7 +363,7 @@ module qsa_gemm #(
   // Datapath registers: meaningful only while the valid bits above say so.
   always_ff @(posedge clk_i) begin
     p_sel_q <= p_sel_d;
-    if (take) p_insn_q <= req_insn_i;  // the wide word changes only when a gemm is taken
+    if (take) p_insn_q <= req_i.insn;  // the wide word changes only when a gemm is taken
     p_pc_q <= p_pc_d;
     pl_addr_q <= pl_addr_d;
     pl_col_q <= pl_col_d;

@@ -16,49 +16,20 @@ module qsa_pool #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned ParamRows = 256,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows),
-  localparam int unsigned PrmAw = $clog2(ParamRows)
+  parameter int unsigned ParamRows = 256
 ) (
-  input  logic                     clk_i,
-  input  logic                     rst_ni,
-  input  logic                     start_i,
-  input  logic [127:0]             insn_i,
-  /* verilator lint_off UNUSEDSIGNAL */  // the pc only names the instruction to the caller
-  input  logic [31:0]              pc_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     busy_o,
-  output logic                     done_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic                     sp_we_o,
-  output logic [SpAw-1:0]          sp_waddr_o,
-  output logic [ArrayRows*8-1:0]   sp_wdata_o,
-  output logic [ArrayRows-1:0]     sp_wmask_o,
-  output logic                     spa_re_o,
-  output logic [SpAw-1:0]          spa_raddr_o,
-  input  logic [ArrayRows*8-1:0]   spa_rdata_i,
-  output logic                     spb_re_o,
-  output logic [SpAw-1:0]          spb_raddr_o,
-  /* verilator lint_off UNUSEDSIGNAL */  // pool reads its taps through port A only
-  input  logic [ArrayRows*8-1:0]   spb_rdata_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     acc_re_o,
-  output logic [AccAw-1:0]         acc_raddr_o,
-  /* verilator lint_off UNUSEDSIGNAL */  // pool reads no accumulator rows
-  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     prm_re_o,
-  output logic [PrmAw-1:0]         prm_raddr_o,
-  input  logic [ArrayCols*32-1:0]  prm_rdata_i,
-  output logic [31:0]              ev_sp_rd_o,
-  output logic [31:0]              ev_sp_wr_o,
-  output logic [31:0]              ev_acc_rd_o,
-  output logic [31:0]              ev_param_rd_o
-);
-  localparam int unsigned ColsLog2 = $clog2(ArrayCols);
+  input  logic                        clk_i,
+  input  logic                        rst_ni,
+  input  logic                        start_i,
+  input  logic [127:0]                insn_i,
+  output qsa_pkg::sub_status_t        status_o,
+  output qsa_pkg::cu_mem_req_t        mem_o,
+  output logic [ArrayRows*8-1:0]      sp_wdata_o,
+  output logic [ArrayRows-1:0]        sp_wmask_o,
+  input  logic [ArrayRows*8-1:0]      spa_rdata_i,
+  input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  output qsa_pkg::unit_ev_t           ev_o
+);  localparam int unsigned ColsLog2 = $clog2(ArrayCols);
   localparam int unsigned LaneW = (ArrayCols > 1) ? ColsLog2 : 1;
 
   typedef enum logic [2:0] {
@@ -69,6 +40,8 @@ module qsa_pool #(
     StEntries,
     StRun
   } state_e;
+
+  logic busy;  // from the cycle after start until the done or err pulse
 
   // ---- Instruction fields ----
   logic [127:0] insn_q, insn_d;
@@ -128,7 +101,10 @@ module qsa_pool #(
 
   // ---- State ----
   state_e state_q, state_d;
+  assign busy = (state_q != StIdle);
   logic [7:0] oy_q, oy_d, ox_q, ox_d, ky_q, ky_d, kx_q, kx_d;
+  logic [15:0] next_pix;  // {oy, ox} of the output pixel after (oy_q, ox_q)
+  assign next_pix = (ox_q == f_out_w - 8'd1) ? {oy_q + 8'd1, 8'd0} : {oy_q, ox_q + 8'd1};
   logic pix_start_q, pix_start_d, issuing_q, issuing_d;
   logic [15:0] o_q, o_d;  // output pixel index of the taps being issued
   logic tapless_q, tapless_d;
@@ -151,7 +127,7 @@ module qsa_pool #(
   always_comb begin
     ty = '0;
     tx = '0;
-    if (busy_o) begin  // nothing to evaluate while idle
+    if (busy) begin  // nothing to evaluate while idle
       ty = axis_taps(oy_q, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
       tx = axis_taps(ox_q, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
     end
@@ -203,8 +179,8 @@ module qsa_pool #(
   logic [ArrayRows*8-1:0] res;
   // The lanes work only when a tap row arrives (s1) or an output row is written (s2).
   logic en_tap, en_out;
-  assign en_tap = busy_o && s1_v_q;
-  assign en_out = busy_o && s2_v_q;
+  assign en_tap = busy && s1_v_q;
+  assign en_out = busy && s2_v_q;
   // The output's zero point and clamp.
   function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] rq,
                                                 input logic signed [8:0] z,
@@ -288,20 +264,12 @@ module qsa_pool #(
     best_d = best_q;
     sc_m_d = sc_m_q;
     sc_sh_d = sc_sh_q;
-    done_o = 1'b0;
-    err_o = 1'b0;
-    err_code_o = qsa_pkg::ERR_NONE;
-    prm_re_o = 1'b0;
-    prm_raddr_o = '0;
-    spa_re_o = 1'b0;
-    spa_raddr_o = '0;
-    sp_we_o = 1'b0;
-    sp_waddr_o = '0;
+    status_o = '0;
+    status_o.busy = busy;
+    mem_o = '0;
     sp_wdata_o = '0;
     sp_wmask_o = '0;
-    ev_sp_rd_o = '0;
-    ev_sp_wr_o = '0;
-    ev_param_rd_o = '0;
+    ev_o = '0;
     cky = pix_start_q ? lo_y : ky_q;
     ckx = pix_start_q ? lo_x : kx_q;
     last_pix = (oy_q == f_out_h - 8'd1) && (ox_q == f_out_w - 8'd1);
@@ -336,16 +304,16 @@ module qsa_pool #(
       end
       StDesc: begin
         if (tapless_q) begin
-          err_o = 1'b1;
-          err_code_o = qsa_pkg::ERR_ILLEGAL_FIELD;
+          status_o.err = 1'b1;
+          status_o.err_code = qsa_pkg::ERR_ILLEGAL_FIELD;
           state_d = StIdle;
         end else if (32'(f_param) >= 32'(ParamRows)) begin
-          err_o = 1'b1;
-          err_code_o = qsa_pkg::ERR_PARAM_BOUNDS;
+          status_o.err = 1'b1;
+          status_o.err_code = qsa_pkg::ERR_PARAM_BOUNDS;
           state_d = StIdle;
         end else begin
-          prm_re_o = 1'b1;
-          prm_raddr_o = PrmAw'(f_param);
+          mem_o.prm_rd.en = 1'b1;
+          mem_o.prm_rd.addr = f_param;
           prm_v_d = 1'b1;
           state_d = StBounds;
         end
@@ -356,12 +324,12 @@ module qsa_pool #(
           w0_d = prm_rdata_i[31:0];
           w1_d = prm_rdata_i[63:32];
         end else if (table_end > 32'(ParamRows) * 32'(ArrayCols)) begin
-          err_o = 1'b1;
-          err_code_o = qsa_pkg::ERR_PARAM_BOUNDS;
+          status_o.err = 1'b1;
+          status_o.err_code = qsa_pkg::ERR_PARAM_BOUNDS;
           state_d = StIdle;
         end else if (32'(f_src) + 32'(iy_hi_q) * 32'(f_in_w) + 32'(ix_hi_q) >= 32'(SpRows)) begin
-          err_o = 1'b1;
-          err_code_o = qsa_pkg::ERR_SP_BOUNDS;
+          status_o.err = 1'b1;
+          status_o.err_code = qsa_pkg::ERR_SP_BOUNDS;
           state_d = StIdle;
         end else begin
           oy_d = '0;
@@ -376,24 +344,21 @@ module qsa_pool #(
         // Issue the entry of pixel (oy_q, ox_q) (only entry 0 with count_include_pad); check
         // the one that arrives.
         if (issuing_q) begin
-          prm_re_o = 1'b1;
-          prm_raddr_o = PrmAw'(entry_word >> ColsLog2);
+          mem_o.prm_rd.en = 1'b1;
+          mem_o.prm_rd.addr = 16'(entry_word >> ColsLog2);
           chk_v_d = 1'b1;
           chk_lane_d = LaneW'(entry_word);
           chk_last_d = last_pix || cip;
           if (last_pix || cip) begin
             issuing_d = 1'b0;
-          end else if (ox_q == f_out_w - 8'd1) begin
-            ox_d = '0;
-            oy_d = oy_q + 8'd1;
           end else begin
-            ox_d = ox_q + 8'd1;
+            {oy_d, ox_d} = next_pix;
           end
         end
         if (chk_v_q) begin
           if (!entry_legal) begin
-            err_o = 1'b1;
-            err_code_o = qsa_pkg::ERR_DESCRIPTOR;
+            status_o.err = 1'b1;
+            status_o.err_code = qsa_pkg::ERR_DESCRIPTOR;
             state_d = StIdle;
           end else if (chk_last_q) begin
             oy_d = '0;
@@ -405,18 +370,19 @@ module qsa_pool #(
       end
       default: begin  // StRun
         if (issuing_q) begin
-          spa_re_o = 1'b1;
-          spa_raddr_o = SpAw'(32'(f_src) +
-                              32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
-                              32'(f_in_w) +
-                              32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
-          ev_sp_rd_o = 32'(ArrayRows);
+          mem_o.spa_rd.en = 1'b1;
+          mem_o.spa_rd.addr = 16'(
+              32'(f_src) +
+              32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
+                  32'(f_in_w) +
+              32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
+          ev_o.sp_rd = 32'(ArrayRows);
           s1_v_d = 1'b1;
           s1_first_d = pix_start_q;
           s1_o_d = o_q;
           if (pix_start_q && !f_max) begin
-            prm_re_o = 1'b1;
-            prm_raddr_o = PrmAw'(entry_word >> ColsLog2);
+            mem_o.prm_rd.en = 1'b1;
+            mem_o.prm_rd.addr = 16'(entry_word >> ColsLog2);
             s1_lane_d = LaneW'(entry_word);
           end
           pix_start_d = 1'b0;
@@ -433,11 +399,8 @@ module qsa_pool #(
             o_d = o_q + 16'd1;
             if (last_pix) begin
               issuing_d = 1'b0;
-            end else if (ox_q == f_out_w - 8'd1) begin
-              ox_d = '0;
-              oy_d = oy_q + 8'd1;
             end else begin
-              ox_d = ox_q + 8'd1;
+              {oy_d, ox_d} = next_pix;
             end
           end
         end
@@ -452,14 +415,14 @@ module qsa_pool #(
           s2_o_d = s1_o_q;
         end
         if (s2_v_q) begin
-          sp_we_o = 1'b1;
-          sp_waddr_o = SpAw'(32'(f_dst) + 32'(s2_o_q));
+          mem_o.sp_wr.en = 1'b1;
+          mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(s2_o_q));
           sp_wdata_o = res;
           sp_wmask_o = '1;
-          ev_sp_wr_o = 32'(ArrayRows);
+          ev_o.sp_wr = 32'(ArrayRows);
           if (s2_o_q == out_rows - 16'd1) begin
-            ev_param_rd_o = 32'd8 + 32'd8 * entries;
-            done_o = 1'b1;
+            ev_o.param_rd = 32'd8 + 32'd8 * entries;
+            status_o.done = 1'b1;
             state_d = StIdle;
           end
         end
@@ -467,12 +430,6 @@ module qsa_pool #(
     endcase
   end
 
-  assign busy_o = (state_q != StIdle);
-  assign spb_re_o = 1'b0;
-  assign spb_raddr_o = '0;
-  assign acc_re_o = 1'b0;
-  assign acc_raddr_o = '0;
-  assign ev_acc_rd_o = '0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -9,51 +9,20 @@
 // row is read every NB cycles; with COLS <= ROWS that is one accumulator row per cycle.
 module qsa_post #(
   parameter int unsigned ArrayRows = 16,
-  parameter int unsigned ArrayCols = 16,
-  parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned ParamRows = 256,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows),
-  localparam int unsigned PrmAw = $clog2(ParamRows)
+  parameter int unsigned ArrayCols = 16
 ) (
-  input  logic                     clk_i,
-  input  logic                     rst_ni,
-  input  logic                     start_i,
-  input  logic [127:0]             insn_i,
-  /* verilator lint_off UNUSEDSIGNAL */  // the pc only names the instruction to the caller
-  input  logic [31:0]              pc_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     busy_o,
-  output logic                     done_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic                     sp_we_o,
-  output logic [SpAw-1:0]          sp_waddr_o,
-  output logic [ArrayRows*8-1:0]   sp_wdata_o,
-  output logic [ArrayRows-1:0]     sp_wmask_o,
-  output logic                     spa_re_o,
-  output logic [SpAw-1:0]          spa_raddr_o,
-  /* verilator lint_off UNUSEDSIGNAL */  // post reads no scratchpad rows
-  input  logic [ArrayRows*8-1:0]   spa_rdata_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     spb_re_o,
-  output logic [SpAw-1:0]          spb_raddr_o,
-  /* verilator lint_off UNUSEDSIGNAL */  // post reads no scratchpad rows
-  input  logic [ArrayRows*8-1:0]   spb_rdata_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     acc_re_o,
-  output logic [AccAw-1:0]         acc_raddr_o,
-  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
-  output logic                     prm_re_o,
-  output logic [PrmAw-1:0]         prm_raddr_o,
-  input  logic [ArrayCols*32-1:0]  prm_rdata_i,
-  output logic [31:0]              ev_sp_rd_o,
-  output logic [31:0]              ev_sp_wr_o,
-  output logic [31:0]              ev_acc_rd_o,
-  output logic [31:0]              ev_param_rd_o
-);
-  localparam int unsigned RowsLog2 = $clog2(ArrayRows);
+  input  logic                        clk_i,
+  input  logic                        rst_ni,
+  input  logic                        start_i,
+  input  logic [127:0]                insn_i,
+  output qsa_pkg::sub_status_t        status_o,
+  output qsa_pkg::cu_mem_req_t        mem_o,
+  output logic [ArrayRows*8-1:0]      sp_wdata_o,
+  output logic [ArrayRows-1:0]        sp_wmask_o,
+  input  logic [ArrayCols*32-1:0]     acc_rdata_i,
+  input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  output qsa_pkg::unit_ev_t           ev_o
+);  localparam int unsigned RowsLog2 = $clog2(ArrayRows);
   localparam int unsigned LaneW = $clog2(ArrayCols) + 1;  // holds 0..COLS
   localparam int unsigned CIdxW = (ArrayCols > 1) ? $clog2(ArrayCols) : 1;
 
@@ -107,8 +76,9 @@ module qsa_post #(
   logic [ArrayCols-1:0] lane_legal;
   // The lanes work only when an accumulator row arrives, and in the check cycle (the
   // requantizers' shift legality); idle lanes compute nothing.
-  logic en_lanes;
-  assign en_lanes = busy_o && (s1_v_q || state_q == StCheck);
+  logic busy, en_lanes;
+  assign busy = (state_q != StIdle);
+  assign en_lanes = busy && (s1_v_q || state_q == StCheck);
   // Zero point and clamp of one lane: fmt = {.., signed, qmax, qmin, zero point} (bytes).
   function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] rq,
                                                 input logic [24:0] fmt);
@@ -169,20 +139,12 @@ module qsa_post #(
     rb_d = rb_q;
     res_d = res_q;
     wlane = '0;
-    done_o = 1'b0;
-    err_o = 1'b0;
-    err_code_o = qsa_pkg::ERR_NONE;
-    prm_re_o = 1'b0;
-    prm_raddr_o = '0;
-    acc_re_o = 1'b0;
-    acc_raddr_o = '0;
-    sp_we_o = 1'b0;
-    sp_waddr_o = '0;
+    status_o = '0;
+    status_o.busy = busy;
+    mem_o = '0;
     sp_wdata_o = '0;
     sp_wmask_o = '0;
-    ev_acc_rd_o = '0;
-    ev_sp_wr_o = '0;
-    ev_param_rd_o = '0;
+    ev_o = '0;
 
     unique case (state_q)
       StIdle: begin
@@ -194,8 +156,8 @@ module qsa_post #(
       end
       StParam: begin
         if (pcnt_q < 3'd4) begin
-          prm_re_o = 1'b1;
-          prm_raddr_o = PrmAw'(f_param + 16'(pcnt_q));
+          mem_o.prm_rd.en = 1'b1;
+          mem_o.prm_rd.addr = f_param + 16'(pcnt_q);
           prm_v_d = 1'b1;
           prm_k_d = pcnt_q[1:0];
           pcnt_d = pcnt_q + 3'd1;
@@ -205,11 +167,11 @@ module qsa_post #(
       end
       StCheck: begin
         if (!params_legal) begin
-          err_o = 1'b1;
-          err_code_o = qsa_pkg::ERR_DESCRIPTOR;
+          status_o.err = 1'b1;
+          status_o.err_code = qsa_pkg::ERR_DESCRIPTOR;
           state_d = StIdle;
         end else begin
-          ev_param_rd_o = 32'(16 * ArrayCols);
+          ev_o.param_rd = 32'(16 * ArrayCols);
           iss_d = '0;
           pace_d = '0;
           s2_v_d = 1'b0;
@@ -222,9 +184,9 @@ module qsa_post #(
         if (pace_q != 8'd0) begin
           pace_d = pace_q - 8'd1;
         end else if (iss_q < 13'(f_n)) begin
-          acc_re_o = 1'b1;
-          acc_raddr_o = AccAw'(32'(f_acc) + 32'(iss_q));
-          ev_acc_rd_o = 32'(4 * ArrayCols);
+          mem_o.acc_rd.en = 1'b1;
+          mem_o.acc_rd.addr = 16'(32'(f_acc) + 32'(iss_q));
+          ev_o.acc_rd = 32'(4 * ArrayCols);
           s1_v_d = 1'b1;
           s1_last_d = (iss_q == 13'(f_n) - 13'd1);
           iss_d = iss_q + 13'd1;
@@ -232,8 +194,8 @@ module qsa_post #(
         end
         // Write the current block of the requantized row.
         if (s2_v_q) begin
-          sp_we_o = 1'b1;
-          sp_waddr_o = SpAw'(s2_addr_q);
+          mem_o.sp_wr.en = 1'b1;
+          mem_o.sp_wr.addr = 16'(s2_addr_q);
           for (int l = 0; l < ArrayRows; l++) begin
             // The accumulator lane written to scratchpad lane l of this block.
             wlane = 32'(l) + 32'(s2_blk_q) * 32'(ArrayRows) - 32'(f_dst_lane);
@@ -245,7 +207,7 @@ module qsa_post #(
           if (s2_blk_q == nb - 8'd1) begin
             s2_v_d = 1'b0;
             if (s2_last_q) begin
-              done_o = 1'b1;
+              status_o.done = 1'b1;
               state_d = StIdle;
             end
           end else begin
@@ -256,7 +218,7 @@ module qsa_post #(
         // The arriving accumulator row, requantized, replaces the row just finished.
         if (s1_v_q) begin
           res_d = res;
-          ev_sp_wr_o = 32'(f_n_lanes);
+          ev_o.sp_wr = 32'(f_n_lanes);
           s2_v_d = 1'b1;
           s2_last_d = s1_last_q;
           s2_blk_d = '0;
@@ -266,13 +228,6 @@ module qsa_post #(
       end
     endcase
   end
-
-  assign busy_o = (state_q != StIdle);
-  assign spa_re_o = 1'b0;
-  assign spa_raddr_o = '0;
-  assign spb_re_o = 1'b0;
-  assign spb_raddr_o = '0;
-  assign ev_sp_rd_o = '0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -24,6 +24,17 @@ module qsa_requant (
   localparam logic signed [63:0] Int32Max = 64'sd2147483647;
   localparam logic signed [63:0] Int32Min = -64'sd2147483648;
 
+  // sat32(v).
+  function automatic logic signed [31:0] Sat32(input logic signed [63:0] v);
+    if (v > Int32Max) begin
+      Sat32 = 32'sh7fffffff;
+    end else if (v < Int32Min) begin
+      Sat32 = 32'sh80000000;
+    end else begin
+      Sat32 = v[31:0];
+    end
+  endfunction
+
   // RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(sat32(x * 2^lsh), m), rsh).
   function automatic logic signed [31:0] TwoRoundings(input logic signed [31:0] x,
                                                      input logic signed [31:0] m,
@@ -37,13 +48,7 @@ module qsa_requant (
     logic        [32:0] mag;       // |srdhm|
     logic        [32:0] mag_rnd;   // (|v| + 2^(rsh-1)) >> rsh
     x_shl = 64'($signed(x)) <<< lsh;
-    if (x_shl > Int32Max) begin
-      x_sat = 32'sh7fffffff;
-    end else if (x_shl < Int32Min) begin
-      x_sat = 32'sh80000000;
-    end else begin
-      x_sat = x_shl[31:0];
-    end
+    x_sat = Sat32(x_shl);
     prod = 64'($signed(x_sat)) * 64'($signed(m));
     high_mul = (prod + 64'sd1073741824) >>> 31;
     srdhm = (high_mul > Int32Max) ? 32'sh7fffffff : high_mul[31:0];
@@ -72,13 +77,7 @@ module qsa_requant (
     total_shift = 7'(9'sd31 - Shift(lsh, rsh));
     prod = 64'($signed(x)) * 64'($signed(m));
     rounded = (prod + (64'sd1 <<< (total_shift - 7'd1))) >>> total_shift;
-    if (rounded > Int32Max) begin
-      OneRounding = 32'sh7fffffff;
-    end else if (rounded < Int32Min) begin
-      OneRounding = 32'sh80000000;
-    end else begin
-      OneRounding = rounded[31:0];
-    end
+    OneRounding = Sat32(rounded);
   endfunction
 
   // Only the selected rounding is evaluated, and nothing when en_i is low (the intermediates are

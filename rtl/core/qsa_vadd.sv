@@ -8,49 +8,21 @@
 // (dst = a or dst = b) works.
 module qsa_vadd #(
   parameter int unsigned ArrayRows = 16,
-  parameter int unsigned ArrayCols = 16,
-  parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned ParamRows = 256,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows),
-  localparam int unsigned PrmAw = $clog2(ParamRows)
+  parameter int unsigned ArrayCols = 16
 ) (
-  input  logic                     clk_i,
-  input  logic                     rst_ni,
-  input  logic                     start_i,
-  input  logic [127:0]             insn_i,
-  /* verilator lint_off UNUSEDSIGNAL */  // the pc only names the instruction to the caller
-  input  logic [31:0]              pc_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     busy_o,
-  output logic                     done_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic                     sp_we_o,
-  output logic [SpAw-1:0]          sp_waddr_o,
-  output logic [ArrayRows*8-1:0]   sp_wdata_o,
-  output logic [ArrayRows-1:0]     sp_wmask_o,
-  output logic                     spa_re_o,
-  output logic [SpAw-1:0]          spa_raddr_o,
-  input  logic [ArrayRows*8-1:0]   spa_rdata_i,
-  output logic                     spb_re_o,
-  output logic [SpAw-1:0]          spb_raddr_o,
-  input  logic [ArrayRows*8-1:0]   spb_rdata_i,
-  output logic                     acc_re_o,
-  output logic [AccAw-1:0]         acc_raddr_o,
-  /* verilator lint_off UNUSEDSIGNAL */  // vadd reads no accumulator rows
-  input  logic [ArrayCols*32-1:0]  acc_rdata_i,
-  /* verilator lint_on UNUSEDSIGNAL */
-  output logic                     prm_re_o,
-  output logic [PrmAw-1:0]         prm_raddr_o,
-  input  logic [ArrayCols*32-1:0]  prm_rdata_i,
-  output logic [31:0]              ev_sp_rd_o,
-  output logic [31:0]              ev_sp_wr_o,
-  output logic [31:0]              ev_acc_rd_o,
-  output logic [31:0]              ev_param_rd_o
-);
-  // Parameter rows holding the 8 descriptor words (the descriptor starts a row).
+  input  logic                        clk_i,
+  input  logic                        rst_ni,
+  input  logic                        start_i,
+  input  logic [127:0]                insn_i,
+  output qsa_pkg::sub_status_t        status_o,
+  output qsa_pkg::cu_mem_req_t        mem_o,
+  output logic [ArrayRows*8-1:0]      sp_wdata_o,
+  output logic [ArrayRows-1:0]        sp_wmask_o,
+  input  logic [ArrayRows*8-1:0]      spa_rdata_i,
+  input  logic [ArrayRows*8-1:0]      spb_rdata_i,
+  input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  output qsa_pkg::unit_ev_t           ev_o
+);  // Parameter rows holding the 8 descriptor words (the descriptor starts a row).
   localparam int unsigned DescRows = (ArrayCols >= 8) ? 1 : 8 / ArrayCols;
 
   typedef enum logic [1:0] {
@@ -96,14 +68,15 @@ module qsa_vadd #(
   assign left_shift = desc_q[48+:8];
 
   // ---- Data path, all lanes ----
-  logic [ArrayRows-1:0] legal_a, legal_b, legal_y;
+  logic [3*ArrayRows-1:0] legal;  // scaler s of lane r at [s*ArrayRows + r]
   logic [ArrayRows*32-1:0] sum;
   logic [ArrayRows*8-1:0] res;
   // Stage 1 (inputs -> sum) works when a row arrives, stage 2 (sum -> result) one cycle later;
   // both also in the check cycle (the requantizers' legality). Idle lanes compute nothing.
-  logic en_in, en_out;
-  assign en_in = busy_o && (s1_v_q || state_q == StCheck);
-  assign en_out = busy_o && (s2_v_q || state_q == StCheck);
+  logic busy, en_in, en_out;
+  assign busy = (state_q != StIdle);
+  assign en_in = busy && (s1_v_q || state_q == StCheck);
+  assign en_out = busy && (s2_v_q || state_q == StCheck);
   // sat32((v - z) * 2^lsh) of an input byte v (signed or not) and its zero point z.
   function automatic logic signed [31:0] ShiftedInput(input logic [7:0] v, input logic is_signed,
                                                       input logic signed [9:0] z,
@@ -127,8 +100,11 @@ module qsa_vadd #(
     ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
   endfunction
 
+  // Lane r's three scalers s: 0 input a and 1 input b (when a row arrives), 2 the output (a
+  // cycle later), with multiplier word 2 + 2s and shift word 3 + 2s of the descriptor.
   for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
-    logic signed [31:0] xa, xb, fa, fb, fy;
+    logic signed [31:0] xa, xb, fy;
+    logic [3*32-1:0] x, f;  // scaler s's input and output at [s*32 +: 32]
     logic [7:0] res_lane;
     always_comb begin
       xa = '0;
@@ -138,37 +114,21 @@ module qsa_vadd #(
         xb = ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
       end
     end
-    qsa_requant u_rq_a (
-      .en_i    (en_in),
-      .x_i     (xa),
-      .m_i     (desc_q[64+:32]),
-      .lsh_i   (desc_q[96+:8]),
-      .rsh_i   (desc_q[104+:8]),
-      .single_i(f_single),
-      .y_o     (fa),
-      .legal_o (legal_a[r])
-    );
-    qsa_requant u_rq_b (
-      .en_i    (en_in),
-      .x_i     (xb),
-      .m_i     (desc_q[128+:32]),
-      .lsh_i   (desc_q[160+:8]),
-      .rsh_i   (desc_q[168+:8]),
-      .single_i(f_single),
-      .y_o     (fb),
-      .legal_o (legal_b[r])
-    );
-    assign sum[r*32+:32] = fa + fb;  // wraps modulo 2^32
-    qsa_requant u_rq_y (
-      .en_i    (en_out),
-      .x_i     (sum_q[r*32+:32]),
-      .m_i     (desc_q[192+:32]),
-      .lsh_i   (desc_q[224+:8]),
-      .rsh_i   (desc_q[232+:8]),
-      .single_i(f_single),
-      .y_o     (fy),
-      .legal_o (legal_y[r])
-    );
+    assign x = {sum_q[r*32+:32], xb, xa};
+    for (genvar s = 0; s < 3; s++) begin : gen_scaler
+      qsa_requant u_rq (
+        .en_i    ((s < 2) ? en_in : en_out),
+        .x_i     (x[s*32+:32]),
+        .m_i     (desc_q[64+s*64+:32]),
+        .lsh_i   (desc_q[96+s*64+:8]),
+        .rsh_i   (desc_q[104+s*64+:8]),
+        .single_i(f_single),
+        .y_o     (f[s*32+:32]),
+        .legal_o (legal[s*ArrayRows+r])
+      );
+    end
+    assign sum[r*32+:32] = f[0+:32] + f[32+:32];  // wraps modulo 2^32
+    assign fy = f[64+:32];
     always_comb begin
       res_lane = '0;
       if (en_out) res_lane = ZeroPointClamp(fy, zy, qmin, qmax);
@@ -177,7 +137,7 @@ module qsa_vadd #(
   end
 
   logic desc_legal;
-  assign desc_legal = (left_shift <= 8'd30) && (&legal_a) && (&legal_b) && (&legal_y);
+  assign desc_legal = (left_shift <= 8'd30) && (&legal);
 
   always_comb begin
     state_d = state_q;
@@ -193,22 +153,12 @@ module qsa_vadd #(
     s3_v_d = s2_v_q;
     sum_d = sum_q;
     res_d = res_q;
-    done_o = 1'b0;
-    err_o = 1'b0;
-    err_code_o = qsa_pkg::ERR_NONE;
-    prm_re_o = 1'b0;
-    prm_raddr_o = '0;
-    spa_re_o = 1'b0;
-    spa_raddr_o = '0;
-    spb_re_o = 1'b0;
-    spb_raddr_o = '0;
-    sp_we_o = 1'b0;
-    sp_waddr_o = '0;
+    status_o = '0;
+    status_o.busy = busy;
+    mem_o = '0;
     sp_wdata_o = '0;
     sp_wmask_o = '0;
-    ev_sp_rd_o = '0;
-    ev_sp_wr_o = '0;
-    ev_param_rd_o = '0;
+    ev_o = '0;
 
     if (prm_v_q) begin
       for (int w = 0; w < 8; w++) begin
@@ -226,8 +176,8 @@ module qsa_vadd #(
       end
       StParam: begin
         if (pcnt_q < 4'(DescRows)) begin
-          prm_re_o = 1'b1;
-          prm_raddr_o = PrmAw'(f_param + 16'(pcnt_q));
+          mem_o.prm_rd.en = 1'b1;
+          mem_o.prm_rd.addr = f_param + 16'(pcnt_q);
           prm_v_d = 1'b1;
           prm_k_d = pcnt_q;
           pcnt_d = pcnt_q + 4'd1;
@@ -237,11 +187,11 @@ module qsa_vadd #(
       end
       StCheck: begin
         if (!desc_legal) begin
-          err_o = 1'b1;
-          err_code_o = qsa_pkg::ERR_DESCRIPTOR;
+          status_o.err = 1'b1;
+          status_o.err_code = qsa_pkg::ERR_DESCRIPTOR;
           state_d = StIdle;
         end else begin
-          ev_param_rd_o = 32'd32;
+          ev_o.param_rd = 32'd32;
           iss_d = '0;
           wr_d = '0;
           state_d = StRun;
@@ -249,36 +199,31 @@ module qsa_vadd #(
       end
       default: begin  // StRun
         if (iss_q < 17'(f_n)) begin
-          spa_re_o = 1'b1;
-          spa_raddr_o = SpAw'(32'(f_a) + 32'(iss_q));
-          spb_re_o = 1'b1;
-          spb_raddr_o = SpAw'(32'(f_b) + 32'(iss_q));
-          ev_sp_rd_o = 32'(2 * ArrayRows);
+          mem_o.spa_rd.en = 1'b1;
+          mem_o.spa_rd.addr = 16'(32'(f_a) + 32'(iss_q));
+          mem_o.spb_rd.en = 1'b1;
+          mem_o.spb_rd.addr = 16'(32'(f_b) + 32'(iss_q));
+          ev_o.sp_rd = 32'(2 * ArrayRows);
           s1_v_d = 1'b1;
           iss_d = iss_q + 17'd1;
         end
         if (s1_v_q) sum_d = sum;
         if (s2_v_q) res_d = res;
         if (s3_v_q) begin
-          sp_we_o = 1'b1;
-          sp_waddr_o = SpAw'(32'(f_dst) + 32'(wr_q));
+          mem_o.sp_wr.en = 1'b1;
+          mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(wr_q));
           sp_wdata_o = res_q;
           sp_wmask_o = '1;
-          ev_sp_wr_o = 32'(ArrayRows);
+          ev_o.sp_wr = 32'(ArrayRows);
           wr_d = wr_q + 17'd1;
           if (wr_q == 17'(f_n) - 17'd1) begin
-            done_o = 1'b1;
+            status_o.done = 1'b1;
             state_d = StIdle;
           end
         end
       end
     endcase
   end
-
-  assign busy_o = (state_q != StIdle);
-  assign acc_re_o = 1'b0;
-  assign acc_raddr_o = '0;
-  assign ev_acc_rd_o = '0;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -37,39 +37,12 @@ module qsa_ctrl #(
   output logic         error_o,
   output logic [3:0]   error_code_o,  // qsa_pkg::ERR_*
   output logic [31:0]  error_pc_o,
-  // Load unit.
-  output logic         load_req_valid_o,
-  input  logic         load_req_ready_i,
-  output logic [127:0] load_req_insn_o,
-  output logic [31:0]  load_req_pc_o,
-  input  logic         load_done_i,
-  input  logic [31:0]  load_done_pc_i,
-  input  logic         load_idle_i,
-  input  logic         load_err_i,
-  input  logic [3:0]   load_err_code_i,
-  input  logic [31:0]  load_err_pc_i,
-  // Compute unit.
-  output logic         compute_req_valid_o,
-  input  logic         compute_req_ready_i,
-  output logic [127:0] compute_req_insn_o,
-  output logic [31:0]  compute_req_pc_o,
-  input  logic         compute_done_i,
-  input  logic [31:0]  compute_done_pc_i,
-  input  logic         compute_idle_i,
-  input  logic         compute_err_i,
-  input  logic [3:0]   compute_err_code_i,
-  input  logic [31:0]  compute_err_pc_i,
-  // Store unit.
-  output logic         store_req_valid_o,
-  input  logic         store_req_ready_i,
-  output logic [127:0] store_req_insn_o,
-  output logic [31:0]  store_req_pc_o,
-  input  logic         store_done_i,
-  input  logic [31:0]  store_done_pc_i,
-  input  logic         store_idle_i,
-  input  logic         store_err_i,
-  input  logic [3:0]   store_err_code_i,
-  input  logic [31:0]  store_err_pc_i,
+  // Units, per queue q (0 load, 1 compute, 2 store), each field [q*W +: W] (W = the struct's
+  // width): the queue head offered, whether the unit takes it, and what the unit reports.
+  output logic [2:0]                       req_valid_o,
+  output logic [3*qsa_pkg::UNIT_REQ_W-1:0] req_o,
+  input  logic [2:0]                       req_ready_i,
+  input  logic [3*qsa_pkg::UNIT_RSP_W-1:0] rsp_i,
   // Debug, for hang reports; per queue q (0 load, 1 compute, 2 store).
   output logic [2:0]   dbg_head_valid_o,
   output logic [95:0]  dbg_head_pc_o,     // [q*32 +: 32]
@@ -79,12 +52,7 @@ module qsa_ctrl #(
   output logic         dbg_fetch_done_o,  // finish has entered the compute queue
   output logic [2:0]   dbg_retire_o,      // an instruction of queue q completed
   // Counter events (qsa_counters).
-  output logic         ev_running_o,      // between start and the end of finish
-  output logic [2:0]   ev_start_o,        // queue q started an instruction ...
-  output logic [11:0]  ev_start_op_o,     // ... of opcode [q*4 +: 4]
-  output logic [2:0]   ev_unit_busy_o,    // unit q is not idle
-  output logic [2:0]   ev_stall_o,        // queue q has a head that cannot start
-  output logic         ev_fetch_stall_o
+  output qsa_pkg::ctrl_ev_t ev_o
 );
   // dbg_head_wait_o bits of one queue.
   localparam int unsigned WaitPopPrev = 0;    // a token from the previous queue
@@ -111,18 +79,27 @@ module qsa_ctrl #(
   localparam logic [Tw-1:0] TokenLimit = Tw'(TokenDepth);
 
   // ---------------------------------------------------------------------------------------------
-  // Unit ports as per-queue vectors.
+  // Unit responses as per-queue vectors.
+  localparam int unsigned RspW = qsa_pkg::UNIT_RSP_W;
+  localparam int unsigned ReqW = qsa_pkg::UNIT_REQ_W;
   logic [2:0] req_ready, unit_done, unit_idle, unit_err;
   // Packed per queue: [q*32 +: 32], [q*4 +: 4].
   logic [95:0] done_pc, err_pc;
   logic [11:0] err_code;
-  assign req_ready = {store_req_ready_i, compute_req_ready_i, load_req_ready_i};
-  assign unit_done = {store_done_i, compute_done_i, load_done_i};
-  assign unit_idle = {store_idle_i, compute_idle_i, load_idle_i};
-  assign unit_err = {store_err_i, compute_err_i, load_err_i};
-  assign done_pc = {store_done_pc_i, compute_done_pc_i, load_done_pc_i};
-  assign err_pc = {store_err_pc_i, compute_err_pc_i, load_err_pc_i};
-  assign err_code = {store_err_code_i, compute_err_code_i, load_err_code_i};
+  qsa_pkg::unit_rsp_t rsp;
+  assign req_ready = req_ready_i;
+  always_comb begin
+    rsp = '0;
+    for (int q = 0; q < 3; q++) begin
+      rsp = rsp_i[q*RspW +: RspW];
+      unit_done[q] = rsp.done;
+      unit_idle[q] = rsp.idle;
+      unit_err[q] = rsp.err;
+      done_pc[q*32 +: 32] = rsp.done_pc;
+      err_pc[q*32 +: 32] = rsp.err_pc;
+      err_code[q*4 +: 4] = rsp.err_code;
+    end
+  end
 
   // ---------------------------------------------------------------------------------------------
   // Status registers.
@@ -337,15 +314,16 @@ module qsa_ctrl #(
   assign q_pop = start;
   assign fl_push = start & h_unit;
 
-  assign load_req_valid_o = req_valid[QLoad];
-  assign load_req_insn_o = h_word[QLoad*128 +: 128];
-  assign load_req_pc_o = h_pc[QLoad*32 +: 32];
-  assign compute_req_valid_o = req_valid[QCompute];
-  assign compute_req_insn_o = h_word[QCompute*128 +: 128];
-  assign compute_req_pc_o = h_pc[QCompute*32 +: 32];
-  assign store_req_valid_o = req_valid[QStore];
-  assign store_req_insn_o = h_word[QStore*128 +: 128];
-  assign store_req_pc_o = h_pc[QStore*32 +: 32];
+  assign req_valid_o = req_valid;
+  qsa_pkg::unit_req_t req;
+  always_comb begin
+    req = '0;
+    for (int q = 0; q < 3; q++) begin
+      req.insn = h_word[q*128 +: 128];
+      req.pc = h_pc[q*32 +: 32];
+      req_o[q*ReqW +: ReqW] = req;
+    end
+  end
 
   // Control's own sync / finish.
   always_comb begin
@@ -509,7 +487,6 @@ module qsa_ctrl #(
         dbg_head_wait_o[q*6 + WaitUnit] = unit_wait[q];
         dbg_head_wait_o[q*6 + WaitDrain] = h_finish[q] && !drained;
       end
-      ev_start_op_o[q*4 +: 4] = h_op[q*4 +: 4];
     end
   end
   assign dbg_head_valid_o = h_valid;
@@ -518,11 +495,12 @@ module qsa_ctrl #(
   assign dbg_fetch_done_o = fetch_end_q && !f_valid_q;
   assign dbg_retire_o = retire;
 
-  assign ev_running_o = run_q;
-  assign ev_start_o = start;
-  assign ev_unit_busy_o = ~unit_idle;
-  assign ev_stall_o = (run_q && !err_q) ? (h_valid & ~start) : 3'b000;
-  assign ev_fetch_stall_o = f_stall;
+  assign ev_o.running = run_q;
+  assign ev_o.start = start;
+  assign ev_o.start_op = h_op;
+  assign ev_o.unit_busy = ~unit_idle;
+  assign ev_o.stall = (run_q && !err_q) ? (h_valid & ~start) : 3'b000;
+  assign ev_o.fetch_stall = f_stall;
 
 `ifndef SYNTHESIS
   for (genvar q = 0; q < 3; q++) begin : gen_assert_queue

@@ -19,37 +19,25 @@
 //   3. the cycle after a row's last beat, the write stage shifts the buffer's bytes into place,
 //      applies the fill and drives the memory's write port (full row, all lanes). (The buffer
 //      still holds the row then: the next row's first beat is written at the end of that cycle.)
-// Rows are written in grid order; done_o pulses with the write of the last row.
+// Rows are written in grid order; rsp_o.done pulses with the write of the last row.
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
-// error (err_o is tied to 0).
+// error (rsp_o.err is tied to 0).
 module qsa_load #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned ParamRows = 256,
   parameter int unsigned BusBytes = 16,
   // Read beats requested and not yet answered; also the depth of the row descriptor FIFO
   // (a power of two).
-  parameter int unsigned MaxRdOutstanding = 128,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows),
-  localparam int unsigned PrmAw = $clog2(ParamRows)
+  parameter int unsigned MaxRdOutstanding = 128
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
   // Instruction interface (from control).
   input  logic                     req_valid_i,
+  input  qsa_pkg::unit_req_t       req_i,
   output logic                     req_ready_o,
-  input  logic [127:0]             req_insn_i,
-  input  logic [31:0]              req_pc_i,
-  output logic                     done_o,
-  output logic [31:0]              done_pc_o,
-  output logic                     idle_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic [31:0]              err_pc_o,
+  output qsa_pkg::unit_rsp_t       rsp_o,
   // DRAM read channel.
   output logic                     rd_req_valid_o,
   input  logic                     rd_req_ready_i,
@@ -58,30 +46,16 @@ module qsa_load #(
   input  logic                     rd_rsp_valid_i,
   output logic                     rd_rsp_ready_o,
   input  logic [BusBytes*8-1:0]    rd_rsp_data_i,
-  // Scratchpad write port 0.
-  output logic                     sp_we_o,
-  output logic [SpAw-1:0]          sp_waddr_o,
+  // Whole-row writes, tagged with the load's pc: scratchpad write port 0, accumulator write
+  // port 0 and parameter buffer write port 0 (the last two take the same words).
+  output qsa_pkg::row_req_t        sp_wr_o,
+  output qsa_pkg::row_req_t        acc_wr_o,
+  output qsa_pkg::row_req_t        prm_wr_o,
   output logic [ArrayRows*8-1:0]   sp_wdata_o,
-  output logic [ArrayRows-1:0]     sp_wmask_o,
-  output logic [31:0]              sp_wtag_o,
-  // Accumulator write port 0.
-  output logic                     acc_we_o,
-  output logic [AccAw-1:0]         acc_waddr_o,
-  output logic [ArrayCols*32-1:0]  acc_wdata_o,
-  output logic [ArrayCols-1:0]     acc_wmask_o,
-  output logic [31:0]              acc_wtag_o,
-  // Parameter buffer write port 0.
-  output logic                     prm_we_o,
-  output logic [PrmAw-1:0]         prm_waddr_o,
-  output logic [ArrayCols*32-1:0]  prm_wdata_o,
-  output logic [ArrayCols-1:0]     prm_wmask_o,
-  output logic [31:0]              prm_wtag_o,
+  output logic [ArrayCols*32-1:0]  word_wdata_o,
+  output logic [31:0]              wtag_o,
   // Counter events (per cycle).
-  output logic [31:0]              ev_dram_rd_o,
-  output logic [31:0]              ev_sp_wr_o,
-  output logic [31:0]              ev_acc_wr_o,
-  output logic [31:0]              ev_param_wr_o,
-  output logic [31:0]              ev_rd_beats_o
+  output qsa_pkg::unit_ev_t        ev_o
 );
   localparam int unsigned SpRowBytes = ArrayRows;
   localparam int unsigned WordRowBytes = 4 * ArrayCols;
@@ -115,69 +89,55 @@ module qsa_load #(
   localparam int FillLsb = qsa_isa_pkg::LOAD_SP_FILL_LSB;
 
   // ---------------------------------------------------------------- instruction registers
-  logic        busy_q, busy_d;
-  logic [3:0]  op_q, op_d;
-  logic [31:0] pc_q, pc_d;
-  logic [15:0] sram_q, sram_d;
-  logic [7:0]  ny_q, ny_d, nx_q, nx_d;
-  logic [31:0] sy_q, sy_d, sx_q, sx_d;
-  logic [7:0]  y_lo_q, y_lo_d, y_hi_q, y_hi_d;  // inside rows: y_lo <= y < y_hi
-  logic [7:0]  x_lo_q, x_lo_d, x_hi_q, x_hi_d;
-  logic [7:0]  lanes_q, lanes_d;
-  logic [7:0]  fill_q, fill_d;
-  logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
+  // The instruction being executed, registered when it is taken.
+  typedef struct packed {
+    logic        busy;
+    logic [3:0]  op;
+    logic [31:0] pc;
+    logic [15:0] sram;
+    logic [7:0]  y_lo;  // inside rows: y_lo <= y < y_hi
+    logic [7:0]  y_hi;
+    logic [7:0]  x_lo;  // inside elements of a row: x_lo <= x < x_hi
+    logic [7:0]  x_hi;
+    logic [7:0]  lanes;
+    logic [7:0]  fill;
+    logic [31:0] nbytes;  // lanes * esize
+  } cur_t;
+  cur_t cur_q, cur_d;
 
   logic        take;
   logic [3:0]  req_op;
   logic        done;
 
-  assign req_op = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
-  assign req_ready_o = !busy_q;
-  assign take = req_valid_i && !busy_q;
+  assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign req_ready_o = !cur_q.busy;
+  assign take = req_valid_i && !cur_q.busy;
 
   always_comb begin
-    busy_d = busy_q;
-    op_d = op_q;
-    pc_d = pc_q;
-    sram_d = sram_q;
-    ny_d = ny_q;
-    nx_d = nx_q;
-    sy_d = sy_q;
-    sx_d = sx_q;
-    y_lo_d = y_lo_q;
-    y_hi_d = y_hi_q;
-    x_lo_d = x_lo_q;
-    x_hi_d = x_hi_q;
-    lanes_d = lanes_q;
-    fill_d = fill_q;
-    nbytes_d = nbytes_q;
+    cur_d = cur_q;
     if (take) begin
-      busy_d = 1'b1;
-      op_d = req_op;
-      pc_d = req_pc_i;
-      sram_d = req_insn_i[SramLsb+:16];
-      ny_d = req_insn_i[NyLsb+:8];
-      nx_d = req_insn_i[NxLsb+:8];
-      sy_d = 32'(req_insn_i[SyLsb+:SyBits]);
-      sx_d = 32'(req_insn_i[SxLsb+:SxBits]);
-      y_lo_d = 8'(req_insn_i[PtLsb+:2]);
-      y_hi_d = req_insn_i[NyLsb+:8] - 8'(req_insn_i[PbLsb+:2]);
-      x_lo_d = 8'(req_insn_i[PlLsb+:2]);
-      x_hi_d = req_insn_i[NxLsb+:8] - 8'(req_insn_i[PrLsb+:2]);
-      lanes_d = req_insn_i[LanesLsb+:8];
-      fill_d = req_insn_i[FillLsb+:8];
-      nbytes_d = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_insn_i[LanesLsb+:8])
-                                                     : {22'd0, req_insn_i[LanesLsb+:8], 2'b00};
+      cur_d.busy = 1'b1;
+      cur_d.op = req_op;
+      cur_d.pc = req_i.pc;
+      cur_d.sram = req_i.insn[SramLsb+:16];
+      cur_d.y_lo = 8'(req_i.insn[PtLsb+:2]);
+      cur_d.y_hi = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
+      cur_d.x_lo = 8'(req_i.insn[PlLsb+:2]);
+      cur_d.x_hi = req_i.insn[NxLsb+:8] - 8'(req_i.insn[PrLsb+:2]);
+      cur_d.lanes = req_i.insn[LanesLsb+:8];
+      cur_d.fill = req_i.insn[FillLsb+:8];
+      cur_d.nbytes = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
+                                                          : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
     end else if (done) begin
-      busy_d = 1'b0;
+      cur_d.busy = 1'b0;
     end
   end
 
   // ---------------------------------------------------------------- stage 1: request generator
-  logic        gen_q, gen_d;  // rows left to walk
-  logic [7:0]  y_q, y_d, x_q, x_d;
-  logic [31:0] y_addr_q, y_addr_d;  // DRAM address of the first inside element of row y
-  logic [31:0] addr_q, addr_d;  // DRAM address of the next inside element of row y
+  // The walk stays at the DRAM address of the next inside element across padding elements.
+  logic        gen_q;  // rows left to walk
+  logic [7:0]  y_q, x_q;
+  logic [31:0] addr_q;  // DRAM address of the next inside element of row y
   logic [Iw-1:0] beat_q, beat_d;  // beat of the current element being requested
   logic [Ow-1:0] out_q, out_d;  // beats requested and not yet answered
 
@@ -189,12 +149,11 @@ module qsa_load #(
   logic [$clog2(MaxRdOutstanding+1)-1:0] desc_count_unused;
   logic        rd_fire, rsp_fire, advance;
 
-  assign y_in = (y_q >= y_lo_q) && (y_q < y_hi_q);
-  assign x_in = (x_q >= x_lo_q) && (x_q < x_hi_q);
+  assign y_in = (y_q >= cur_q.y_lo) && (y_q < cur_q.y_hi);
+  assign x_in = (x_q >= cur_q.x_lo) && (x_q < cur_q.x_hi);
   assign elem_in = y_in && x_in;
-  assign last_row = (y_q == ny_q - 8'd1) && (x_q == nx_q - 8'd1);
   assign first_beat = addr_q >> Lb;
-  assign last_beat = (addr_q + nbytes_q - 32'd1) >> Lb;
+  assign last_beat = (addr_q + cur_q.nbytes - 32'd1) >> Lb;
   assign nbeats = Bw'(last_beat - first_beat + 32'd1);
 
   // A padding row needs only descriptor room; an inside row's first beat also pushes its
@@ -202,7 +161,7 @@ module qsa_load #(
   assign rd_req_valid_o = gen_q && elem_in && (out_q < Ow'(MaxRdOutstanding)) &&
                           ((beat_q != '0) || !desc_full);
   assign rd_req_addr_o = (first_beat + 32'(beat_q)) << Lb;
-  assign rd_req_pc_o = pc_q;
+  assign rd_req_pc_o = cur_q.pc;
   assign rd_fire = rd_req_valid_o && rd_req_ready_i;
   assign rsp_fire = rd_rsp_valid_i && rd_rsp_ready_o;
 
@@ -211,38 +170,35 @@ module qsa_load #(
   assign advance = gen_q && (elem_in ? (rd_fire && 32'(beat_q) == 32'(nbeats) - 32'd1)
                                     : !desc_full);
 
+  qsa_dma_walk u_walk (
+    .clk_i,
+    .rst_ni,
+    .start_i   (take),
+    .dram_i    (req_i.insn[DramLsb+:32]),
+    .ny_i      (req_i.insn[NyLsb+:8]),
+    .nx_i      (req_i.insn[NxLsb+:8]),
+    .stride_y_i(32'(req_i.insn[SyLsb+:SyBits])),
+    .stride_x_i(32'(req_i.insn[SxLsb+:SxBits])),
+    .step_i    (advance),
+    .x_add_i   (elem_in),
+    .y_add_i   (y_in),
+    .active_o  (gen_q),
+    .y_o       (y_q),
+    .x_o       (x_q),
+    .last_o    (last_row),
+    .addr_o    (addr_q)
+  );
+
   always_comb begin
-    gen_d = gen_q;
-    y_d = y_q;
-    x_d = x_q;
-    y_addr_d = y_addr_q;
-    addr_d = addr_q;
     beat_d = beat_q;
     out_d = out_q;
     if (rd_fire) out_d = out_d + Ow'(1);
     if (rsp_fire) out_d = out_d - Ow'(1);
     if (take) begin
-      gen_d = 1'b1;
-      y_d = 8'd0;
-      x_d = 8'd0;
-      y_addr_d = req_insn_i[DramLsb+:32];
-      addr_d = req_insn_i[DramLsb+:32];
       beat_d = '0;
     end else begin
       if (rd_fire) beat_d = beat_q + Iw'(1);
-      if (advance) begin
-        beat_d = '0;
-        if (elem_in) addr_d = addr_q + sx_q;
-        if (x_q == nx_q - 8'd1) begin
-          x_d = 8'd0;
-          y_d = y_q + 8'd1;
-          if (y_in) y_addr_d = y_addr_q + sy_q;
-          addr_d = y_addr_d;
-          if (last_row) gen_d = 1'b0;
-        end else begin
-          x_d = x_q + 8'd1;
-        end
-      end
+      if (advance) beat_d = '0;
     end
   end
 
@@ -278,7 +234,7 @@ module qsa_load #(
   assign row_done = !desc_empty &&
                     (head_inside ? (rsp_fire && 32'(got_q) == 32'(head_beats) - 32'd1) : 1'b1);
   assign desc_pop = row_done;
-  assign is_sp = (op_q == qsa_isa_pkg::OP_LOAD_SP);
+  assign is_sp = (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
 
   always_comb begin
     got_d = got_q;
@@ -308,7 +264,7 @@ module qsa_load #(
     if (row_done) begin
       w_last_d = head_last;
       w_inside_d = head_inside;
-      w_addr_d = sram_q + row_q;
+      w_addr_d = cur_q.sram + row_q;
       w_off_d = head_off;
     end
   end
@@ -322,12 +278,12 @@ module qsa_load #(
       shifted = RowBits'(buf_q >> {w_off_q, 3'b000});
       for (int l = 0; l < RowBytes; l++) begin
         if (is_sp) begin
-          filled[l*8+:8] = (w_inside_q && 8'(l) < lanes_q && l < SpRowBytes) ?
-                           shifted[l*8+:8] : fill_q;
+          filled[l*8+:8] = (w_inside_q && 8'(l) < cur_q.lanes && l < SpRowBytes) ?
+                           shifted[l*8+:8] : cur_q.fill;
         end else begin
           // Word lane l/4, byte l%4.
-          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < lanes_q) ? shifted[l*8+:8] :
-                           ((l % 4 == 0) ? fill_q : {8{fill_q[7]}});
+          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < cur_q.lanes) ? shifted[l*8+:8] :
+                           ((l % 4 == 0) ? cur_q.fill : {8{cur_q.fill[7]}});
         end
       end
     end
@@ -335,58 +291,36 @@ module qsa_load #(
 
   assign done = w_valid_q && w_last_q;
 
-  assign sp_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_SP);
-  assign sp_waddr_o = SpAw'(w_addr_q);
+  assign sp_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
+  assign sp_wr_o.addr = w_addr_q;
+  assign acc_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_ACC);
+  assign acc_wr_o.addr = w_addr_q;
+  assign prm_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_PARAM);
+  assign prm_wr_o.addr = w_addr_q;
   assign sp_wdata_o = filled[ArrayRows*8-1:0];
-  assign sp_wmask_o = '1;
-  assign sp_wtag_o = pc_q;
-  assign acc_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_ACC);
-  assign acc_waddr_o = AccAw'(w_addr_q);
-  assign acc_wdata_o = filled[ArrayCols*32-1:0];
-  assign acc_wmask_o = '1;
-  assign acc_wtag_o = pc_q;
-  assign prm_we_o = w_valid_q && (op_q == qsa_isa_pkg::OP_LOAD_PARAM);
-  assign prm_waddr_o = PrmAw'(w_addr_q);
-  assign prm_wdata_o = filled[ArrayCols*32-1:0];
-  assign prm_wmask_o = '1;
-  assign prm_wtag_o = pc_q;
+  assign word_wdata_o = filled[ArrayCols*32-1:0];
+  assign wtag_o = cur_q.pc;
 
-  assign done_o = done;
-  assign done_pc_o = pc_q;
-  assign idle_o = !busy_q;
-  assign err_o = 1'b0;
-  assign err_code_o = qsa_pkg::ERR_NONE;
-  assign err_pc_o = 32'd0;
+  always_comb begin
+    rsp_o = '0;  // never an error
+    rsp_o.done = done;
+    rsp_o.done_pc = cur_q.pc;
+    rsp_o.idle = !cur_q.busy;
+  end
 
-  assign ev_dram_rd_o = (w_valid_q && w_inside_q) ? nbytes_q : 32'd0;
-  assign ev_sp_wr_o = sp_we_o ? 32'(SpRowBytes) : 32'd0;
-  assign ev_acc_wr_o = acc_we_o ? 32'(WordRowBytes) : 32'd0;
-  assign ev_param_wr_o = prm_we_o ? 32'(WordRowBytes) : 32'd0;
-  assign ev_rd_beats_o = rd_fire ? 32'd1 : 32'd0;
+  always_comb begin
+    ev_o = '0;
+    ev_o.dram_rd = (w_valid_q && w_inside_q) ? cur_q.nbytes : 32'd0;
+    ev_o.dram_rd_beats = rd_fire ? 32'd1 : 32'd0;
+    ev_o.sp_wr = sp_wr_o.en ? 32'(SpRowBytes) : 32'd0;
+    ev_o.acc_wr = acc_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+    ev_o.param_wr = prm_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+  end
 
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q <= 1'b0;
-      op_q <= 4'd0;
-      pc_q <= 32'd0;
-      sram_q <= 16'd0;
-      ny_q <= 8'd0;
-      nx_q <= 8'd0;
-      sy_q <= 32'd0;
-      sx_q <= 32'd0;
-      y_lo_q <= 8'd0;
-      y_hi_q <= 8'd0;
-      x_lo_q <= 8'd0;
-      x_hi_q <= 8'd0;
-      lanes_q <= 8'd0;
-      fill_q <= 8'd0;
-      nbytes_q <= 32'd0;
-      gen_q <= 1'b0;
-      y_q <= 8'd0;
-      x_q <= 8'd0;
-      y_addr_q <= 32'd0;
-      addr_q <= 32'd0;
+      cur_q <= '0;
       beat_q <= '0;
       out_q <= '0;
       got_q <= '0;
@@ -397,26 +331,7 @@ module qsa_load #(
       w_addr_q <= 16'd0;
       w_off_q <= '0;
     end else begin
-      busy_q <= busy_d;
-      op_q <= op_d;
-      pc_q <= pc_d;
-      sram_q <= sram_d;
-      ny_q <= ny_d;
-      nx_q <= nx_d;
-      sy_q <= sy_d;
-      sx_q <= sx_d;
-      y_lo_q <= y_lo_d;
-      y_hi_q <= y_hi_d;
-      x_lo_q <= x_lo_d;
-      x_hi_q <= x_hi_d;
-      lanes_q <= lanes_d;
-      fill_q <= fill_d;
-      nbytes_q <= nbytes_d;
-      gen_q <= gen_d;
-      y_q <= y_d;
-      x_q <= x_d;
-      y_addr_q <= y_addr_d;
-      addr_q <= addr_d;
+      cur_q <= cur_d;
       beat_q <= beat_d;
       out_q <= out_d;
       got_q <= got_d;
@@ -435,7 +350,7 @@ module qsa_load #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_insn_i[7:4]};
+  assign unused_insn = ^{req_i.insn[7:4]};
 
 `ifndef SYNTHESIS
   LoadOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -446,6 +361,6 @@ module qsa_load #(
   LoadRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (gen_q && elem_in) |-> (32'(nbeats) <= 32'(MaxBeats)));
   LoadOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_we_o, acc_we_o, prm_we_o, done_o}));
+      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_wr_o.en, acc_wr_o.en, prm_wr_o.en, done}));
 `endif
 endmodule

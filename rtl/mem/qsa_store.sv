@@ -14,38 +14,26 @@
 //   3. the beat emitter sends the head row's BusBytes-aligned beats with byte strobes, one per
 //      cycle the DRAM accepts. Beats are sent in element order and never merged across elements,
 //      so a later element overwrites an earlier one at the same address.
-// done_o pulses once every row is sent and every beat acknowledged (wr_ack_i, one per beat).
+// rsp_o.done pulses once every row is sent and every beat acknowledged (wr_ack_i, one per beat).
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
-// error (err_o is tied to 0).
+// error (rsp_o.err is tied to 0).
 module qsa_store #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned SpRows = 16384,
-  parameter int unsigned AccRows = 1024,
-  parameter int unsigned BusBytes = 16,
-  localparam int unsigned SpAw = $clog2(SpRows),
-  localparam int unsigned AccAw = $clog2(AccRows)
+  parameter int unsigned BusBytes = 16
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
   // Instruction interface (from control).
   input  logic                     req_valid_i,
+  input  qsa_pkg::unit_req_t       req_i,
   output logic                     req_ready_o,
-  input  logic [127:0]             req_insn_i,
-  input  logic [31:0]              req_pc_i,
-  output logic                     done_o,
-  output logic [31:0]              done_pc_o,
-  output logic                     idle_o,
-  output logic                     err_o,
-  output logic [3:0]               err_code_o,
-  output logic [31:0]              err_pc_o,
+  output qsa_pkg::unit_rsp_t       rsp_o,
   // Scratchpad read port 2 and accumulator read port 1 (data the cycle after re).
-  output logic                     sp_re_o,
-  output logic [SpAw-1:0]          sp_raddr_o,
+  output qsa_pkg::row_req_t        sp_rd_o,
   input  logic [ArrayRows*8-1:0]   sp_rdata_i,
-  output logic                     acc_re_o,
-  output logic [AccAw-1:0]         acc_raddr_o,
+  output qsa_pkg::row_req_t        acc_rd_o,
   input  logic [ArrayCols*32-1:0]  acc_rdata_i,
   // DRAM write channel.
   output logic                     wr_req_valid_o,
@@ -56,10 +44,7 @@ module qsa_store #(
   output logic [31:0]              wr_req_pc_o,
   input  logic                     wr_ack_i,
   // Counter events (per cycle).
-  output logic [31:0]              ev_dram_wr_o,
-  output logic [31:0]              ev_sp_rd_o,
-  output logic [31:0]              ev_acc_rd_o,
-  output logic [31:0]              ev_wr_beats_o
+  output qsa_pkg::unit_ev_t        ev_o
 );
   localparam int unsigned SpRowBytes = ArrayRows;
   localparam int unsigned WordRowBytes = 4 * ArrayCols;
@@ -92,58 +77,48 @@ module qsa_store #(
   localparam int Lane0Lsb = qsa_isa_pkg::STORE_SP_LANE0_LSB;
 
   // ---------------------------------------------------------------- instruction registers
-  logic        busy_q, busy_d;
-  logic        is_sp_q, is_sp_d;
-  logic [31:0] pc_q, pc_d;
-  logic [15:0] sram_q, sram_d;
-  logic [7:0]  ny_q, ny_d, nx_q, nx_d;
-  logic [31:0] sy_q, sy_d, sx_q, sx_d;
-  logic [31:0] nbytes_q, nbytes_d;  // lanes * esize
-  logic [31:0] skip_q, skip_d;  // lane0 * esize: bytes of the row before the first stored lane
+  // The instruction being executed, registered when it is taken.
+  typedef struct packed {
+    logic        busy;
+    logic        is_sp;
+    logic [31:0] pc;
+    logic [15:0] sram;
+    logic [31:0] nbytes;  // lanes * esize
+    logic [31:0] skip;    // lane0 * esize: bytes of the row before the first stored lane
+  } cur_t;
+  cur_t cur_q, cur_d;
 
   logic        take;
   logic [3:0]  req_op;
   logic        req_sp;
   logic        done;
 
-  assign req_op = req_insn_i[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
+  assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
   assign req_sp = (req_op == qsa_isa_pkg::OP_STORE_SP);
-  assign req_ready_o = !busy_q;
-  assign take = req_valid_i && !busy_q;
+  assign req_ready_o = !cur_q.busy;
+  assign take = req_valid_i && !cur_q.busy;
 
   always_comb begin
-    busy_d = busy_q;
-    is_sp_d = is_sp_q;
-    pc_d = pc_q;
-    sram_d = sram_q;
-    ny_d = ny_q;
-    nx_d = nx_q;
-    sy_d = sy_q;
-    sx_d = sx_q;
-    nbytes_d = nbytes_q;
-    skip_d = skip_q;
+    cur_d = cur_q;
     if (take) begin
-      busy_d = 1'b1;
-      is_sp_d = req_sp;
-      pc_d = req_pc_i;
-      sram_d = req_insn_i[SramLsb+:16];
-      ny_d = req_insn_i[NyLsb+:8];
-      nx_d = req_insn_i[NxLsb+:8];
-      sy_d = 32'(req_insn_i[SyLsb+:SyBits]);
-      sx_d = 32'(req_insn_i[SxLsb+:SxBits]);
-      nbytes_d = req_sp ? 32'(req_insn_i[LanesLsb+:8]) : {22'd0, req_insn_i[LanesLsb+:8], 2'b00};
-      skip_d = req_sp ? 32'(req_insn_i[Lane0Lsb+:8]) : {22'd0, req_insn_i[Lane0Lsb+:8], 2'b00};
+      cur_d.busy = 1'b1;
+      cur_d.is_sp = req_sp;
+      cur_d.pc = req_i.pc;
+      cur_d.sram = req_i.insn[SramLsb+:16];
+      cur_d.nbytes = req_sp ? 32'(req_i.insn[LanesLsb+:8])
+                            : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
+      cur_d.skip = req_sp ? 32'(req_i.insn[Lane0Lsb+:8]) : {22'd0, req_i.insn[Lane0Lsb+:8], 2'b00};
     end else if (done) begin
-      busy_d = 1'b0;
+      cur_d.busy = 1'b0;
     end
   end
 
   // ---------------------------------------------------------------- stage 1: reader
-  logic        rd_q, rd_d;  // rows left to read
-  logic [7:0]  y_q, y_d, x_q, x_d;
+  logic        rd_q;  // rows left to read
   logic [15:0] row_q, row_d;  // y*nx + x
-  logic [31:0] y_addr_q, y_addr_d;  // DRAM address of element (y, 0)
-  logic [31:0] addr_q, addr_d;  // DRAM address of element (y, x)
+  logic [31:0] addr_q;  // DRAM address of element (y, x)
+  logic [7:0]  y_unused, x_unused;
+  logic        last_unused;
   logic        issue;
   logic [15:0] raddr;
   logic [Cw-1:0] fifo_count;
@@ -151,38 +126,37 @@ module qsa_store #(
 
   // p_valid_q (stage 2) also occupies a FIFO slot.
   assign issue = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
-  assign raddr = sram_q + row_q;
-  assign sp_re_o = issue && is_sp_q;
-  assign sp_raddr_o = SpAw'(raddr);
-  assign acc_re_o = issue && !is_sp_q;
-  assign acc_raddr_o = AccAw'(raddr);
+  assign raddr = cur_q.sram + row_q;
+  assign sp_rd_o.en = issue && cur_q.is_sp;
+  assign sp_rd_o.addr = raddr;
+  assign acc_rd_o.en = issue && !cur_q.is_sp;
+  assign acc_rd_o.addr = raddr;
+
+  qsa_dma_walk u_walk (
+    .clk_i,
+    .rst_ni,
+    .start_i   (take),
+    .dram_i    (req_i.insn[DramLsb+:32]),
+    .ny_i      (req_i.insn[NyLsb+:8]),
+    .nx_i      (req_i.insn[NxLsb+:8]),
+    .stride_y_i(32'(req_i.insn[SyLsb+:SyBits])),
+    .stride_x_i(32'(req_i.insn[SxLsb+:SxBits])),
+    .step_i    (issue),
+    .x_add_i   (1'b1),
+    .y_add_i   (1'b1),
+    .active_o  (rd_q),
+    .y_o       (y_unused),
+    .x_o       (x_unused),
+    .last_o    (last_unused),
+    .addr_o    (addr_q)
+  );
 
   always_comb begin
-    rd_d = rd_q;
-    y_d = y_q;
-    x_d = x_q;
     row_d = row_q;
-    y_addr_d = y_addr_q;
-    addr_d = addr_q;
     if (take) begin
-      rd_d = 1'b1;
-      y_d = 8'd0;
-      x_d = 8'd0;
       row_d = 16'd0;
-      y_addr_d = req_insn_i[DramLsb+:32];
-      addr_d = req_insn_i[DramLsb+:32];
     end else if (issue) begin
       row_d = row_q + 16'd1;
-      if (x_q == nx_q - 8'd1) begin
-        x_d = 8'd0;
-        y_d = y_q + 8'd1;
-        y_addr_d = y_addr_q + sy_q;
-        addr_d = y_addr_d;
-        if (y_q == ny_q - 8'd1) rd_d = 1'b0;
-      end else begin
-        x_d = x_q + 8'd1;
-        addr_d = addr_q + sx_q;
-      end
     end
   end
 
@@ -212,17 +186,17 @@ module qsa_store #(
     stream = '0;
     strobes = '0;
     if (p_valid_q) begin
-      row_data = is_sp_q ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
-      lanes_data = row_data >> {skip_q, 3'b000};
+      row_data = cur_q.is_sp ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
+      lanes_data = row_data >> {cur_q.skip, 3'b000};
       for (int b = 0; b < RowBytes; b++) begin
-        lanes_strb[b] = (32'(b) < nbytes_q);
+        lanes_strb[b] = (32'(b) < cur_q.nbytes);
         if (!lanes_strb[b]) lanes_data[b*8+:8] = 8'd0;
       end
       stream = StreamBits'(lanes_data) << {p_addr_q[Lb-1:0], 3'b000};
       strobes = StreamBytes'(lanes_strb) << p_addr_q[Lb-1:0];
     end
   end
-  assign p_last = (p_addr_q + nbytes_q - 32'd1) >> Lb;
+  assign p_last = (p_addr_q + cur_q.nbytes - 32'd1) >> Lb;
   assign p_beats = Bw'(p_last - (p_addr_q >> Lb) + 32'd1);
   assign fifo_push = p_valid_q;
   assign fifo_wdata = {p_addr_q[31:Lb], p_beats, strobes, stream};
@@ -255,7 +229,7 @@ module qsa_store #(
 
   assign wr_req_valid_o = !fifo_empty;
   assign wr_req_addr_o = {h_base + (32 - Lb)'(beat_q), Lb'(0)};
-  assign wr_req_pc_o = pc_q;
+  assign wr_req_pc_o = cur_q.pc;
   assign wr_fire = wr_req_valid_o && wr_req_ready_i;
   assign fifo_pop = wr_fire && (32'(beat_q) == 32'(h_beats) - 32'd1);
 
@@ -272,60 +246,35 @@ module qsa_store #(
     if (wr_ack_i) pending_d = pending_d - 32'd1;
   end
 
-  assign done = busy_q && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
+  assign done = cur_q.busy && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
 
-  assign done_o = done;
-  assign done_pc_o = pc_q;
-  assign idle_o = !busy_q;
-  assign err_o = 1'b0;
-  assign err_code_o = qsa_pkg::ERR_NONE;
-  assign err_pc_o = 32'd0;
+  always_comb begin
+    rsp_o = '0;  // never an error
+    rsp_o.done = done;
+    rsp_o.done_pc = cur_q.pc;
+    rsp_o.idle = !cur_q.busy;
+  end
 
-  assign ev_dram_wr_o = p_valid_q ? nbytes_q : 32'd0;
-  assign ev_sp_rd_o = sp_re_o ? 32'(SpRowBytes) : 32'd0;
-  assign ev_acc_rd_o = acc_re_o ? 32'(WordRowBytes) : 32'd0;
-  assign ev_wr_beats_o = wr_fire ? 32'd1 : 32'd0;
+  always_comb begin
+    ev_o = '0;
+    ev_o.dram_wr = p_valid_q ? cur_q.nbytes : 32'd0;
+    ev_o.dram_wr_beats = wr_fire ? 32'd1 : 32'd0;
+    ev_o.sp_rd = sp_rd_o.en ? 32'(SpRowBytes) : 32'd0;
+    ev_o.acc_rd = acc_rd_o.en ? 32'(WordRowBytes) : 32'd0;
+  end
 
   // ---------------------------------------------------------------- registers
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q <= 1'b0;
-      is_sp_q <= 1'b0;
-      pc_q <= 32'd0;
-      sram_q <= 16'd0;
-      ny_q <= 8'd0;
-      nx_q <= 8'd0;
-      sy_q <= 32'd0;
-      sx_q <= 32'd0;
-      nbytes_q <= 32'd0;
-      skip_q <= 32'd0;
-      rd_q <= 1'b0;
-      y_q <= 8'd0;
-      x_q <= 8'd0;
+      cur_q <= '0;
       row_q <= 16'd0;
-      y_addr_q <= 32'd0;
-      addr_q <= 32'd0;
       p_valid_q <= 1'b0;
       p_addr_q <= 32'd0;
       beat_q <= '0;
       pending_q <= 32'd0;
     end else begin
-      busy_q <= busy_d;
-      is_sp_q <= is_sp_d;
-      pc_q <= pc_d;
-      sram_q <= sram_d;
-      ny_q <= ny_d;
-      nx_q <= nx_d;
-      sy_q <= sy_d;
-      sx_q <= sx_d;
-      nbytes_q <= nbytes_d;
-      skip_q <= skip_d;
-      rd_q <= rd_d;
-      y_q <= y_d;
-      x_q <= x_d;
+      cur_q <= cur_d;
       row_q <= row_d;
-      y_addr_q <= y_addr_d;
-      addr_q <= addr_d;
       p_valid_q <= p_valid_d;
       p_addr_q <= p_addr_d;
       beat_q <= beat_d;
@@ -334,7 +283,8 @@ module qsa_store #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_insn_i[127:120], req_insn_i[7:4], raddr, fifo_full};
+  assign unused_insn = ^{req_i.insn[127:120], req_i.insn[7:4], fifo_full, y_unused, x_unused,
+                         last_unused};
 
 `ifndef SYNTHESIS
   StoreOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -344,6 +294,6 @@ module qsa_store #(
   StoreRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       p_valid_q |-> (32'(p_beats) <= 32'(MaxBeats)));
   StoreOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({wr_req_valid_o, sp_re_o, acc_re_o, done_o}));
+      !$isunknown({wr_req_valid_o, sp_rd_o.en, acc_rd_o.en, done}));
 `endif
 endmodule

@@ -1,6 +1,7 @@
-// Constants shared by the accelerator's units that are not part of the instruction encoding
-// (those live in the generated qsa_isa_pkg): error codes of the status register and the
-// indices of the performance counters.
+// Constants and port types shared by the accelerator's units that are not part of the
+// instruction encoding (those live in the generated qsa_isa_pkg): error codes of the status
+// register, the indices of the performance counters, and the structs that group the units'
+// ports.
 /* verilator lint_off UNUSEDPARAM */
 package qsa_pkg;
 
@@ -41,6 +42,95 @@ package qsa_pkg;
   localparam int unsigned CNT_DRAM_RD_BEATS = 30;  // bus beats requested
   localparam int unsigned CNT_DRAM_WR_BEATS = 31;
   localparam int unsigned NUM_COUNTERS = 32;
+
+  // ---- Port groups ----
+  // Structs hold only what has the same width in every configuration; a memory row's data and
+  // lane mask (ROWS or COLS lanes wide) travel beside them as vectors. A packed struct's width
+  // is written out as a localparam (*_W) for the flat vectors that hold one struct per unit.
+
+  // The instruction a unit is offered (control -> load, compute and store; compute -> gemm):
+  // the word and its pc. The valid/ready handshake beside it stays two plain signals: ready may
+  // depend on the word, valid on the unit's responses.
+  typedef struct packed {
+    logic [127:0] insn;
+    logic [31:0]  pc;
+  } unit_req_t;
+  localparam int unsigned UNIT_REQ_W = 128 + 32;
+
+  // What a unit reports to control: done pulses once per instruction, in order, with its pc;
+  // idle while it holds no instruction; err is sticky, with the code and pc of the instruction
+  // that raised it.
+  typedef struct packed {
+    logic        done;
+    logic [31:0] done_pc;
+    logic        idle;
+    logic        err;
+    logic [3:0]  err_code;
+    logic [31:0] err_pc;
+  } unit_rsp_t;
+  localparam int unsigned UNIT_RSP_W = 1 + 32 + 1 + 1 + 4 + 32;
+
+  // A row address of any memory: the ISA's row fields are 16 bits and no memory has more than
+  // 65,536 rows. A memory of R rows decodes the low $clog2(R) bits; the bits above are zero for
+  // every in-bounds access (qsa_top asserts it).
+  typedef logic [15:0] row_addr_t;
+
+  // One row access of a memory port: a read (data the next cycle) or a write.
+  typedef struct packed {
+    logic      en;
+    row_addr_t addr;
+  } row_req_t;
+  localparam int unsigned ROW_REQ_W = 1 + 16;
+
+  // The row accesses of the compute unit and of each of its sub-units: scratchpad write port 1,
+  // scratchpad read ports A and B, accumulator read port 0, parameter buffer read port 0.
+  typedef struct packed {
+    row_req_t sp_wr;
+    row_req_t spa_rd;
+    row_req_t spb_rd;
+    row_req_t acc_rd;
+    row_req_t prm_rd;
+  } cu_mem_req_t;
+  localparam int unsigned CU_MEM_REQ_W = 5 * ROW_REQ_W;
+
+  // A compute sub-unit's state (post, vadd, pool): busy from the cycle after start until a
+  // one-cycle done or err pulse; err_code is valid with err.
+  typedef struct packed {
+    logic       busy;
+    logic       done;
+    logic       err;
+    logic [3:0] err_code;
+  } sub_status_t;
+  localparam int unsigned SUB_STATUS_W = 3 + 4;
+
+  // Counter events of a unit, per cycle: the bytes it moves (DRAM and each memory, by
+  // direction), DRAM bus beats, MACs, and 1 in a cycle the array takes an activation row. A unit
+  // drives 0 for the events it never has. Every field is a 32-bit count, so the events of two
+  // units add word by word (EvSum).
+  typedef struct packed {
+    logic [31:0] dram_rd, dram_wr, dram_rd_beats, dram_wr_beats;  // DRAM bytes and bus beats
+    logic [31:0] sp_rd, sp_wr, acc_rd, acc_wr, param_rd, param_wr;  // bytes of each memory
+    logic [31:0] macs_issued, macs_useful, array_busy;  // the array
+  } unit_ev_t;
+  localparam int unsigned UNIT_EV_WORDS = 13;
+  localparam int unsigned UNIT_EV_W = UNIT_EV_WORDS * 32;
+
+  // The field-wise sum of two units' events (wrapping; one cycle's counts are far below 2^32).
+  function automatic logic [UNIT_EV_W-1:0] EvSum(input logic [UNIT_EV_W-1:0] a,
+                                                 input logic [UNIT_EV_W-1:0] b);
+    for (int w = 0; w < UNIT_EV_WORDS; w++) EvSum[w*32 +: 32] = a[w*32 +: 32] + b[w*32 +: 32];
+  endfunction
+
+  // Counter events of control, per cycle; [q] and [q*4 +: 4] per queue q (0 load, 1 compute,
+  // 2 store).
+  typedef struct packed {
+    logic        running;      // between start and the end of finish
+    logic [2:0]  start;        // queue q started an instruction ...
+    logic [11:0] start_op;     // ... of this opcode
+    logic [2:0]  unit_busy;    // unit q is not idle
+    logic [2:0]  stall;        // queue q has a head that cannot start
+    logic        fetch_stall;  // a checked word waits for room in a full queue
+  } ctrl_ev_t;
 
 endpackage
 /* verilator lint_on UNUSEDPARAM */

@@ -92,53 +92,27 @@ module qsa_top #(
   output logic [31:0]           obs_prm0_tag_o
 );
   // ---------------------------------------------------------------- control <-> units
-  logic         load_req_valid, load_req_ready, load_done, load_idle, load_err;
-  logic         comp_req_valid, comp_req_ready, comp_done, comp_idle, comp_err;
-  logic         store_req_valid, store_req_ready, store_done, store_idle, store_err;
-  logic [127:0] load_req_insn, comp_req_insn, store_req_insn;
-  logic [31:0]  load_req_pc, comp_req_pc, store_req_pc;
-  logic [31:0]  load_done_pc, comp_done_pc, store_done_pc;
-  logic [31:0]  load_err_pc, comp_err_pc, store_err_pc;
-  logic [3:0]   load_err_code, comp_err_code, store_err_code;
+  qsa_pkg::unit_req_t load_req, comp_req, store_req;
+  qsa_pkg::unit_rsp_t load_rsp, comp_rsp, store_rsp;
+  logic load_req_valid, comp_req_valid, store_req_valid;
+  logic load_req_ready, comp_req_ready, store_req_ready;
 
   // ---------------------------------------------------------------- memory ports
-  // Scratchpad: write 0 load, write 1 compute; read 0 compute A, read 1 compute B, read 2 store.
-  logic              sp_l_we, sp_c_we;
-  logic [SpAw-1:0]   sp_l_waddr, sp_c_waddr;
-  logic [SpW-1:0]    sp_l_wdata, sp_c_wdata;
-  logic [ArrayRows-1:0] sp_l_wmask, sp_c_wmask;
-  logic [31:0]       sp_l_wtag, sp_c_wtag;
-  logic              spa_re, spb_re, sps_re;
-  logic [SpAw-1:0]   spa_raddr, spb_raddr, sps_raddr;
-  logic [SpW-1:0]    spa_rdata, spb_rdata, sps_rdata;
-  // Accumulator: write 0 load, write 1 compute; read 0 compute, read 1 store.
-  logic              acc_l_we, acc_c_we;
-  logic [AccAw-1:0]  acc_l_waddr, acc_c_waddr;
-  logic [AccW-1:0]   acc_l_wdata, acc_c_wdata;
-  logic [ArrayCols-1:0] acc_l_wmask, acc_c_wmask;
-  logic [31:0]       acc_l_wtag, acc_c_wtag;
-  logic              acc_c_re, acc_s_re;
-  logic [AccAw-1:0]  acc_c_raddr, acc_s_raddr;
-  logic [AccW-1:0]   acc_c_rdata, acc_s_rdata;
-  // Parameter buffer: write 0 load; read 0 compute.
-  logic              prm_l_we;
-  logic [PrmAw-1:0]  prm_l_waddr;
-  logic [AccW-1:0]   prm_l_wdata;
-  logic [ArrayCols-1:0] prm_l_wmask;
-  logic [31:0]       prm_l_wtag;
-  logic              prm_c_re;
-  logic [PrmAw-1:0]  prm_c_raddr;
-  logic [AccW-1:0]   prm_c_rdata;
+  // Row accesses, each memory decoding the low bits of the row address. Scratchpad: write 0
+  // load, write 1 compute; read 0 compute A, read 1 compute B, read 2 store. Accumulator: write
+  // 0 load, write 1 compute; read 0 compute, read 1 store. Parameter buffer: write 0 load; read 0
+  // compute.
+  qsa_pkg::row_req_t    sp_l_wr, acc_l_wr, prm_l_wr, acc_c_wr, sp_s_rd, acc_s_rd;
+  qsa_pkg::cu_mem_req_t comp_mem;
+  logic [SpW-1:0]       sp_l_wdata, sp_c_wdata, spa_rdata, spb_rdata, sp_s_rdata;
+  logic [ArrayRows-1:0] sp_c_wmask;
+  logic [AccW-1:0]      word_l_wdata, acc_c_wdata, acc_c_rdata, acc_s_rdata, prm_c_rdata;
+  logic [31:0]          load_wtag, sp_c_wtag, acc_c_wtag;
 
   // ---------------------------------------------------------------- counter events
-  logic [31:0] load_ev_dram_rd, load_ev_sp_wr, load_ev_acc_wr, load_ev_param_wr, load_ev_rd_beats;
-  logic [31:0] store_ev_dram_wr, store_ev_sp_rd, store_ev_acc_rd, store_ev_wr_beats;
-  logic [31:0] comp_ev_macs_issued, comp_ev_macs_useful, comp_ev_sp_rd, comp_ev_sp_wr;
-  logic [31:0] comp_ev_acc_rd, comp_ev_acc_wr, comp_ev_param_rd;
-  logic [31:0] comp_ev_array_busy;
-  logic        ctl_ev_running, ctl_ev_fetch_stall;
-  logic [2:0]  ctl_ev_start, ctl_ev_unit_busy, ctl_ev_stall;
-  logic [11:0] ctl_ev_start_op;
+  qsa_pkg::ctrl_ev_t ctrl_ev;
+  qsa_pkg::unit_ev_t load_ev, store_ev;
+  qsa_pkg::unit_ev_t comp_ev;
 
   qsa_ctrl #(
     .ArrayRows (ArrayRows),
@@ -160,36 +134,10 @@ module qsa_top #(
     .error_o,
     .error_code_o,
     .error_pc_o,
-    .load_req_valid_o (load_req_valid),
-    .load_req_ready_i (load_req_ready),
-    .load_req_insn_o  (load_req_insn),
-    .load_req_pc_o    (load_req_pc),
-    .load_done_i      (load_done),
-    .load_done_pc_i   (load_done_pc),
-    .load_idle_i      (load_idle),
-    .load_err_i       (load_err),
-    .load_err_code_i  (load_err_code),
-    .load_err_pc_i    (load_err_pc),
-    .compute_req_valid_o (comp_req_valid),
-    .compute_req_ready_i (comp_req_ready),
-    .compute_req_insn_o  (comp_req_insn),
-    .compute_req_pc_o    (comp_req_pc),
-    .compute_done_i      (comp_done),
-    .compute_done_pc_i   (comp_done_pc),
-    .compute_idle_i      (comp_idle),
-    .compute_err_i       (comp_err),
-    .compute_err_code_i  (comp_err_code),
-    .compute_err_pc_i    (comp_err_pc),
-    .store_req_valid_o(store_req_valid),
-    .store_req_ready_i(store_req_ready),
-    .store_req_insn_o (store_req_insn),
-    .store_req_pc_o   (store_req_pc),
-    .store_done_i     (store_done),
-    .store_done_pc_i  (store_done_pc),
-    .store_idle_i     (store_idle),
-    .store_err_i      (store_err),
-    .store_err_code_i (store_err_code),
-    .store_err_pc_i   (store_err_pc),
+    .req_valid_o      ({store_req_valid, comp_req_valid, load_req_valid}),
+    .req_o            ({store_req, comp_req, load_req}),
+    .req_ready_i      ({store_req_ready, comp_req_ready, load_req_ready}),
+    .rsp_i            ({store_rsp, comp_rsp, load_rsp}),
     .dbg_head_valid_o,
     .dbg_head_pc_o,
     .dbg_head_wait_o,
@@ -197,34 +145,20 @@ module qsa_top #(
     .dbg_fetch_stall_o,
     .dbg_fetch_done_o,
     .dbg_retire_o,
-    .ev_running_o     (ctl_ev_running),
-    .ev_start_o       (ctl_ev_start),
-    .ev_start_op_o    (ctl_ev_start_op),
-    .ev_unit_busy_o   (ctl_ev_unit_busy),
-    .ev_stall_o       (ctl_ev_stall),
-    .ev_fetch_stall_o (ctl_ev_fetch_stall)
+    .ev_o             (ctrl_ev)
   );
 
   qsa_load #(
     .ArrayRows(ArrayRows),
     .ArrayCols(ArrayCols),
-    .SpRows   (SpRows),
-    .AccRows  (AccRows),
-    .ParamRows(ParamRows),
     .BusBytes (BusBytes)
   ) u_load (
     .clk_i,
     .rst_ni,
-    .req_valid_i   (load_req_valid),
-    .req_ready_o   (load_req_ready),
-    .req_insn_i    (load_req_insn),
-    .req_pc_i      (load_req_pc),
-    .done_o        (load_done),
-    .done_pc_o     (load_done_pc),
-    .idle_o        (load_idle),
-    .err_o         (load_err),
-    .err_code_o    (load_err_code),
-    .err_pc_o      (load_err_pc),
+    .req_valid_i      (load_req_valid),
+    .req_i            (load_req),
+    .req_ready_o      (load_req_ready),
+    .rsp_o            (load_rsp),
     .rd_req_valid_o,
     .rd_req_ready_i,
     .rd_req_addr_o,
@@ -232,26 +166,13 @@ module qsa_top #(
     .rd_rsp_valid_i,
     .rd_rsp_ready_o,
     .rd_rsp_data_i,
-    .sp_we_o       (sp_l_we),
-    .sp_waddr_o    (sp_l_waddr),
-    .sp_wdata_o    (sp_l_wdata),
-    .sp_wmask_o    (sp_l_wmask),
-    .sp_wtag_o     (sp_l_wtag),
-    .acc_we_o      (acc_l_we),
-    .acc_waddr_o   (acc_l_waddr),
-    .acc_wdata_o   (acc_l_wdata),
-    .acc_wmask_o   (acc_l_wmask),
-    .acc_wtag_o    (acc_l_wtag),
-    .prm_we_o      (prm_l_we),
-    .prm_waddr_o   (prm_l_waddr),
-    .prm_wdata_o   (prm_l_wdata),
-    .prm_wmask_o   (prm_l_wmask),
-    .prm_wtag_o    (prm_l_wtag),
-    .ev_dram_rd_o  (load_ev_dram_rd),
-    .ev_sp_wr_o    (load_ev_sp_wr),
-    .ev_acc_wr_o   (load_ev_acc_wr),
-    .ev_param_wr_o (load_ev_param_wr),
-    .ev_rd_beats_o (load_ev_rd_beats)
+    .sp_wr_o          (sp_l_wr),
+    .acc_wr_o         (acc_l_wr),
+    .prm_wr_o         (prm_l_wr),
+    .sp_wdata_o       (sp_l_wdata),
+    .word_wdata_o     (word_l_wdata),
+    .wtag_o           (load_wtag),
+    .ev_o             (load_ev)
   );
 
   qsa_compute #(
@@ -264,71 +185,38 @@ module qsa_top #(
     .clk_i,
     .rst_ni,
     .req_valid_i      (comp_req_valid),
+    .req_i            (comp_req),
     .req_ready_o      (comp_req_ready),
-    .req_insn_i       (comp_req_insn),
-    .req_pc_i         (comp_req_pc),
-    .done_o           (comp_done),
-    .done_pc_o        (comp_done_pc),
-    .idle_o           (comp_idle),
-    .err_o            (comp_err),
-    .err_code_o       (comp_err_code),
-    .err_pc_o         (comp_err_pc),
-    .sp_we_o          (sp_c_we),
-    .sp_waddr_o       (sp_c_waddr),
+    .rsp_o            (comp_rsp),
+    .mem_o            (comp_mem),
     .sp_wdata_o       (sp_c_wdata),
     .sp_wmask_o       (sp_c_wmask),
     .sp_wtag_o        (sp_c_wtag),
-    .spa_re_o         (spa_re),
-    .spa_raddr_o      (spa_raddr),
     .spa_rdata_i      (spa_rdata),
-    .spb_re_o         (spb_re),
-    .spb_raddr_o      (spb_raddr),
     .spb_rdata_i      (spb_rdata),
-    .acc_we_o         (acc_c_we),
-    .acc_waddr_o      (acc_c_waddr),
+    .acc_rdata_i      (acc_c_rdata),
+    .prm_rdata_i      (prm_c_rdata),
+    .acc_wr_o         (acc_c_wr),
     .acc_wdata_o      (acc_c_wdata),
     .acc_wtag_o       (acc_c_wtag),
-    .acc_re_o         (acc_c_re),
-    .acc_raddr_o      (acc_c_raddr),
-    .acc_rdata_i      (acc_c_rdata),
-    .prm_re_o         (prm_c_re),
-    .prm_raddr_o      (prm_c_raddr),
-    .prm_rdata_i      (prm_c_rdata),
-    .ev_macs_issued_o (comp_ev_macs_issued),
-    .ev_macs_useful_o (comp_ev_macs_useful),
-    .ev_sp_rd_o       (comp_ev_sp_rd),
-    .ev_sp_wr_o       (comp_ev_sp_wr),
-    .ev_acc_rd_o      (comp_ev_acc_rd),
-    .ev_acc_wr_o      (comp_ev_acc_wr),
-    .ev_param_rd_o    (comp_ev_param_rd),
-    .ev_array_busy_o  (comp_ev_array_busy)
+    .ev_o             (comp_ev)
   );
 
   qsa_store #(
     .ArrayRows(ArrayRows),
     .ArrayCols(ArrayCols),
-    .SpRows   (SpRows),
-    .AccRows  (AccRows),
     .BusBytes (BusBytes)
   ) u_store (
     .clk_i,
     .rst_ni,
-    .req_valid_i   (store_req_valid),
-    .req_ready_o   (store_req_ready),
-    .req_insn_i    (store_req_insn),
-    .req_pc_i      (store_req_pc),
-    .done_o        (store_done),
-    .done_pc_o     (store_done_pc),
-    .idle_o        (store_idle),
-    .err_o         (store_err),
-    .err_code_o    (store_err_code),
-    .err_pc_o      (store_err_pc),
-    .sp_re_o       (sps_re),
-    .sp_raddr_o    (sps_raddr),
-    .sp_rdata_i    (sps_rdata),
-    .acc_re_o      (acc_s_re),
-    .acc_raddr_o   (acc_s_raddr),
-    .acc_rdata_i   (acc_s_rdata),
+    .req_valid_i      (store_req_valid),
+    .req_i            (store_req),
+    .req_ready_o      (store_req_ready),
+    .rsp_o            (store_rsp),
+    .sp_rd_o          (sp_s_rd),
+    .sp_rdata_i       (sp_s_rdata),
+    .acc_rd_o         (acc_s_rd),
+    .acc_rdata_i      (acc_s_rdata),
     .wr_req_valid_o,
     .wr_req_ready_i,
     .wr_req_addr_o,
@@ -336,13 +224,11 @@ module qsa_top #(
     .wr_req_strb_o,
     .wr_req_pc_o,
     .wr_ack_i,
-    .ev_dram_wr_o  (store_ev_dram_wr),
-    .ev_sp_rd_o    (store_ev_sp_rd),
-    .ev_acc_rd_o   (store_ev_acc_rd),
-    .ev_wr_beats_o (store_ev_wr_beats)
+    .ev_o             (store_ev)
   );
 
   // ---------------------------------------------------------------- memories
+  // Load writes whole rows, and so does the compute unit into the accumulator (gemm).
   qsa_sram #(
     .Rows    (SpRows),
     .Lanes   (ArrayRows),
@@ -352,13 +238,14 @@ module qsa_top #(
     .NumRead (3)
   ) u_scratchpad (
     .clk_i,
-    .we_i   ({sp_c_we, sp_l_we}),
-    .waddr_i({sp_c_waddr, sp_l_waddr}),
+    .we_i   ({comp_mem.sp_wr.en, sp_l_wr.en}),
+    .waddr_i({comp_mem.sp_wr.addr[SpAw-1:0], sp_l_wr.addr[SpAw-1:0]}),
     .wdata_i({sp_c_wdata, sp_l_wdata}),
-    .wmask_i({sp_c_wmask, sp_l_wmask}),
-    .re_i   ({sps_re, spb_re, spa_re}),
-    .raddr_i({sps_raddr, spb_raddr, spa_raddr}),
-    .rdata_o({sps_rdata, spb_rdata, spa_rdata})
+    .wmask_i({sp_c_wmask, {ArrayRows{1'b1}}}),
+    .re_i   ({sp_s_rd.en, comp_mem.spb_rd.en, comp_mem.spa_rd.en}),
+    .raddr_i({sp_s_rd.addr[SpAw-1:0], comp_mem.spb_rd.addr[SpAw-1:0],
+              comp_mem.spa_rd.addr[SpAw-1:0]}),
+    .rdata_o({sp_s_rdata, spb_rdata, spa_rdata})
   );
 
   qsa_sram #(
@@ -370,12 +257,12 @@ module qsa_top #(
     .NumRead (2)
   ) u_accumulator (
     .clk_i,
-    .we_i   ({acc_c_we, acc_l_we}),
-    .waddr_i({acc_c_waddr, acc_l_waddr}),
-    .wdata_i({acc_c_wdata, acc_l_wdata}),
-    .wmask_i({acc_c_wmask, acc_l_wmask}),
-    .re_i   ({acc_s_re, acc_c_re}),
-    .raddr_i({acc_s_raddr, acc_c_raddr}),
+    .we_i   ({acc_c_wr.en, acc_l_wr.en}),
+    .waddr_i({acc_c_wr.addr[AccAw-1:0], acc_l_wr.addr[AccAw-1:0]}),
+    .wdata_i({acc_c_wdata, word_l_wdata}),
+    .wmask_i({2*ArrayCols{1'b1}}),
+    .re_i   ({acc_s_rd.en, comp_mem.acc_rd.en}),
+    .raddr_i({acc_s_rd.addr[AccAw-1:0], comp_mem.acc_rd.addr[AccAw-1:0]}),
     .rdata_o({acc_s_rdata, acc_c_rdata})
   );
 
@@ -388,76 +275,54 @@ module qsa_top #(
     .NumRead (1)
   ) u_param (
     .clk_i,
-    .we_i   (prm_l_we),
-    .waddr_i(prm_l_waddr),
-    .wdata_i(prm_l_wdata),
-    .wmask_i(prm_l_wmask),
-    .re_i   (prm_c_re),
-    .raddr_i(prm_c_raddr),
+    .we_i   (prm_l_wr.en),
+    .waddr_i(prm_l_wr.addr[PrmAw-1:0]),
+    .wdata_i(word_l_wdata),
+    .wmask_i({ArrayCols{1'b1}}),
+    .re_i   (comp_mem.prm_rd.en),
+    .raddr_i(comp_mem.prm_rd.addr[PrmAw-1:0]),
     .rdata_o(prm_c_rdata)
   );
-
-  // The compute unit writes whole accumulator rows (gemm).
-  assign acc_c_wmask = '1;
 
   // ---------------------------------------------------------------- counters
   qsa_counters u_counters (
     .clk_i,
     .rst_ni,
-    .clear_i                (start_i),
-    .ctrl_ev_running_i      (ctl_ev_running),
-    .ctrl_ev_start_i        (ctl_ev_start),
-    .ctrl_ev_start_op_i     (ctl_ev_start_op),
-    .ctrl_ev_unit_busy_i    (ctl_ev_unit_busy),
-    .ctrl_ev_stall_i        (ctl_ev_stall),
-    .ctrl_ev_fetch_stall_i  (ctl_ev_fetch_stall),
-    .load_ev_dram_rd_i      (load_ev_dram_rd),
-    .load_ev_sp_wr_i        (load_ev_sp_wr),
-    .load_ev_acc_wr_i       (load_ev_acc_wr),
-    .load_ev_param_wr_i     (load_ev_param_wr),
-    .load_ev_rd_beats_i     (load_ev_rd_beats),
-    .store_ev_dram_wr_i     (store_ev_dram_wr),
-    .store_ev_sp_rd_i       (store_ev_sp_rd),
-    .store_ev_acc_rd_i      (store_ev_acc_rd),
-    .store_ev_wr_beats_i    (store_ev_wr_beats),
-    .compute_ev_macs_issued_i  (comp_ev_macs_issued),
-    .compute_ev_macs_useful_i  (comp_ev_macs_useful),
-    .compute_ev_sp_rd_i        (comp_ev_sp_rd),
-    .compute_ev_sp_wr_i        (comp_ev_sp_wr),
-    .compute_ev_acc_rd_i       (comp_ev_acc_rd),
-    .compute_ev_acc_wr_i       (comp_ev_acc_wr),
-    .compute_ev_param_rd_i     (comp_ev_param_rd),
-    .compute_ev_array_busy_i   (comp_ev_array_busy != 32'd0),
+    .clear_i     (start_i),
+    .ctrl_ev_i   (ctrl_ev),
+    .load_ev_i   (load_ev),
+    .store_ev_i  (store_ev),
+    .compute_ev_i(comp_ev),
     .cnt_sel_i,
     .cnt_value_o
   );
 
   // ---------------------------------------------------------------- write observation
-  assign obs_sp0_we_o = sp_l_we;
-  assign obs_sp0_addr_o = sp_l_waddr;
+  assign obs_sp0_we_o = sp_l_wr.en;
+  assign obs_sp0_addr_o = sp_l_wr.addr[SpAw-1:0];
   assign obs_sp0_data_o = sp_l_wdata;
-  assign obs_sp0_mask_o = sp_l_wmask;
-  assign obs_sp0_tag_o = sp_l_wtag;
-  assign obs_sp1_we_o = sp_c_we;
-  assign obs_sp1_addr_o = sp_c_waddr;
+  assign obs_sp0_mask_o = '1;
+  assign obs_sp0_tag_o = load_wtag;
+  assign obs_sp1_we_o = comp_mem.sp_wr.en;
+  assign obs_sp1_addr_o = comp_mem.sp_wr.addr[SpAw-1:0];
   assign obs_sp1_data_o = sp_c_wdata;
   assign obs_sp1_mask_o = sp_c_wmask;
   assign obs_sp1_tag_o = sp_c_wtag;
-  assign obs_acc0_we_o = acc_l_we;
-  assign obs_acc0_addr_o = acc_l_waddr;
-  assign obs_acc0_data_o = acc_l_wdata;
-  assign obs_acc0_mask_o = acc_l_wmask;
-  assign obs_acc0_tag_o = acc_l_wtag;
-  assign obs_acc1_we_o = acc_c_we;
-  assign obs_acc1_addr_o = acc_c_waddr;
+  assign obs_acc0_we_o = acc_l_wr.en;
+  assign obs_acc0_addr_o = acc_l_wr.addr[AccAw-1:0];
+  assign obs_acc0_data_o = word_l_wdata;
+  assign obs_acc0_mask_o = '1;
+  assign obs_acc0_tag_o = load_wtag;
+  assign obs_acc1_we_o = acc_c_wr.en;
+  assign obs_acc1_addr_o = acc_c_wr.addr[AccAw-1:0];
   assign obs_acc1_data_o = acc_c_wdata;
-  assign obs_acc1_mask_o = acc_c_wmask;
+  assign obs_acc1_mask_o = '1;
   assign obs_acc1_tag_o = acc_c_wtag;
-  assign obs_prm0_we_o = prm_l_we;
-  assign obs_prm0_addr_o = prm_l_waddr;
-  assign obs_prm0_data_o = prm_l_wdata;
-  assign obs_prm0_mask_o = prm_l_wmask;
-  assign obs_prm0_tag_o = prm_l_wtag;
+  assign obs_prm0_we_o = prm_l_wr.en;
+  assign obs_prm0_addr_o = prm_l_wr.addr[PrmAw-1:0];
+  assign obs_prm0_data_o = word_l_wdata;
+  assign obs_prm0_mask_o = '1;
+  assign obs_prm0_tag_o = load_wtag;
 
 `ifndef SYNTHESIS
   DoneAndErrorExclusive_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -467,6 +332,19 @@ module qsa_top #(
                                             rd_req_valid_o |-> rd_req_addr_o < dram_size_i);
   DramWriteInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                              wr_req_valid_o |-> wr_req_addr_o < dram_size_i);
+  // Every row access is inside its memory (the row address bits above the decoded ones are 0).
+  function automatic logic RowInBounds(input qsa_pkg::row_req_t r, input int unsigned rows);
+    RowInBounds = !r.en || 32'(r.addr) < rows;
+  endfunction
+  SpRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      RowInBounds(sp_l_wr, SpRows) && RowInBounds(comp_mem.sp_wr, SpRows) &&
+      RowInBounds(comp_mem.spa_rd, SpRows) && RowInBounds(comp_mem.spb_rd, SpRows) &&
+      RowInBounds(sp_s_rd, SpRows));
+  AccRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      RowInBounds(acc_l_wr, AccRows) && RowInBounds(acc_c_wr, AccRows) &&
+      RowInBounds(comp_mem.acc_rd, AccRows) && RowInBounds(acc_s_rd, AccRows));
+  PrmRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      RowInBounds(prm_l_wr, ParamRows) && RowInBounds(comp_mem.prm_rd, ParamRows));
   StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                   !$isunknown({done_o, error_o, insn_ready_o, rd_req_valid_o,
                                                wr_req_valid_o}));

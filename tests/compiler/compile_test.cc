@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <variant>
+
+#include <unistd.h>
 
 #include "compiler/compile.h"
 #include "compiler/importer/load_model.h"
@@ -63,7 +66,8 @@ bool CheckOnIsa(const RandomModel& m, const isa::ArchConfig& arch, bool single_r
                (single_rounding ? " single-rounding" : ""));
   CompileOptions options;
   options.arch = arch;
-  options.single_rounding = single_rounding;
+  options.rounding =
+      single_rounding ? golden::RequantMode::kSingleRounding : golden::RequantMode::kTfliteDouble;
   CompiledModel cm;
   try {
     cm = Compile(m.graph, options);
@@ -83,8 +87,7 @@ bool CheckOnIsa(const RandomModel& m, const isa::ArchConfig& arch, bool single_r
       << "host fallback: " << cm.host_fallbacks[0].node << ": " << cm.host_fallbacks[0].reason;
   EXPECT_EQ(cm.programs.size(), 1u);
   golden::RunOptions golden_options;
-  golden_options.mode =
-      single_rounding ? golden::RequantMode::kSingleRounding : golden::RequantMode::kTfliteDouble;
+  golden_options.mode = options.rounding;
   const auto golden = golden::RunGraph(m.graph, m.feeds, golden_options);
   std::map<std::string, golden::Tensor> isa;
   try {
@@ -263,6 +266,77 @@ TEST(CompileIsa, HostNodesSplitTheModelIntoSegments) {
       EXPECT_TRUE(isa.at(t) == golden.at(t)) << t << " on " << arch.name;
     }
   }
+}
+
+}  // namespace
+}  // namespace qsa::compiler
+
+namespace qsa::compiler {
+namespace {
+
+// The accelerator computes the two fixed-point modes; a float mode is refused with a message that
+// lists the accepted ones.
+TEST(CompileRounding, AcceleratorRoundingAcceptsTheFixedPointModesOnly) {
+  EXPECT_EQ(AcceleratorRounding("tflite-double"), golden::RequantMode::kTfliteDouble);
+  EXPECT_EQ(AcceleratorRounding("single-rounding"), golden::RequantMode::kSingleRounding);
+  for (const char* name : {"float32-rne", "float64-rne", "Single-Rounding", ""}) {
+    try {
+      AcceleratorRounding(name, "--requant: ");
+      ADD_FAILURE() << "accepted '" << name << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "--requant: the accelerator computes in tflite-double or single-rounding, not '" +
+                    std::string(name) + "'");
+    }
+  }
+}
+
+golden::Graph DigitsGraph() {
+  return importer::LoadModel(std::string(QSA_SOURCE_DIR) + "/examples/digits/digits_qdq.onnx", {})
+      .graph;
+}
+
+TEST(CompileRounding, CompileRefusesAFloatMode) {
+  CompileOptions options;
+  options.rounding = golden::RequantMode::kFloat32Rne;
+  try {
+    Compile(DigitsGraph(), options);
+    ADD_FAILURE() << "compiled in float32-rne";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the accelerator computes in tflite-double or single-rounding, not 'float32-rne'");
+  }
+}
+
+// The mode reaches every requantizing instruction as its single_rounding bit and survives the
+// compiled folder's round trip.
+TEST(CompileRounding, TheModeReachesTheInstructionsAndTheFolder) {
+  const golden::Graph graph = DigitsGraph();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("qsa_compile_rounding_" + std::to_string(::getpid())))
+                              .string();
+  for (golden::RequantMode mode :
+       {golden::RequantMode::kTfliteDouble, golden::RequantMode::kSingleRounding}) {
+    SCOPED_TRACE(std::string(golden::RequantModeName(mode)));
+    CompileOptions options;
+    options.rounding = mode;
+    const CompiledModel cm = Compile(graph, options);
+    EXPECT_EQ(cm.rounding, mode);
+    int posts = 0;
+    for (const CompiledProgram& p : cm.programs) {
+      for (const isa::Word& w : p.program.instructions) {
+        const isa::Instruction in = isa::Decode(w);
+        if (const auto* post = std::get_if<isa::Post>(&in)) {
+          ++posts;
+          EXPECT_EQ(post->single_rounding != 0, mode == golden::RequantMode::kSingleRounding);
+        }
+      }
+    }
+    EXPECT_GT(posts, 0);
+    WriteCompiled(cm, dir, "");
+    EXPECT_EQ(ReadCompiled(dir).rounding, mode);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

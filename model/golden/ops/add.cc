@@ -68,7 +68,7 @@ struct AddParams {
     switch (mode) {
       case RequantMode::kTfliteDouble:
       case RequantMode::kSingleRounding: {
-        const bool single = mode == RequantMode::kSingleRounding;
+        const bool single = IsSingleRounding(mode);
         const std::int32_t sa = da * (std::int32_t{1} << left_shift);
         const std::int32_t sb = db * (std::int32_t{1} << left_shift);
         const std::int32_t fa = single ? MultiplyByQuantizedMultiplierSingleRounding(sa, ma)

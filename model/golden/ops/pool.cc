@@ -243,8 +243,7 @@ struct AverageRequant {
   int pre_shift = 0;  // L_n, applied to the accumulator in the fixed-point modes
 
   std::int32_t Apply(std::int32_t acc) const {
-    const bool fixed =
-        r.mode == RequantMode::kTfliteDouble || r.mode == RequantMode::kSingleRounding;
+    const bool fixed = IsFixedPointMode(r.mode);
     // |acc| · 2^L_n <= max|x − zx| · n · 2^L_n <= INT32_MAX by the choice of L_n.
     return r.Apply(fixed ? acc * (std::int32_t{1} << pre_shift) : acc);
   }

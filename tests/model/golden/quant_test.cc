@@ -6,6 +6,7 @@
 #include <gemmlowp/fixedpoint/fixedpoint.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cfenv>
 #include <cmath>
@@ -529,6 +530,25 @@ TEST(QuantRequant, ModeNames) {
   EXPECT_EQ(ParseRequantMode("tflite"), std::nullopt);
   EXPECT_EQ(ParseRequantMode("Float32-rne"), std::nullopt);
   EXPECT_EQ(ParseRequantMode(""), std::nullopt);
+}
+
+// The list users see, the default first; the accelerator computes the two fixed-point modes and
+// rounds once only in single-rounding.
+TEST(QuantRequant, ModeListAndAcceleratorRounding) {
+  EXPECT_EQ(kRequantModes.Values(),
+            (std::array<RequantMode, 4>{RequantMode::kTfliteDouble, RequantMode::kSingleRounding,
+                                        RequantMode::kFloat32Rne, RequantMode::kFloat64Rne}));
+  EXPECT_EQ(kRequantModes.Join(", ", " or "),
+            "tflite-double, single-rounding, float32-rne or float64-rne");
+  EXPECT_EQ(kRequantModes.Join(", ", " or ", IsFixedPointMode), "tflite-double or single-rounding");
+  EXPECT_TRUE(IsFixedPointMode(RequantMode::kTfliteDouble));
+  EXPECT_TRUE(IsFixedPointMode(RequantMode::kSingleRounding));
+  EXPECT_FALSE(IsFixedPointMode(RequantMode::kFloat32Rne));
+  EXPECT_FALSE(IsFixedPointMode(RequantMode::kFloat64Rne));
+  EXPECT_FALSE(IsSingleRounding(RequantMode::kTfliteDouble));
+  EXPECT_TRUE(IsSingleRounding(RequantMode::kSingleRounding));
+  EXPECT_FALSE(IsSingleRounding(RequantMode::kFloat32Rne));
+  EXPECT_FALSE(IsSingleRounding(RequantMode::kFloat64Rne));
 }
 
 // ---- Rounding, quantize, dequantize
