@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for qsa and then runs the demo or the test suite.
 #
-#   scripts/bootstrap.sh demo   install what is missing, build, run `qsa demo`
-#   scripts/bootstrap.sh test   install what is missing, build, run every test suite
-#                               (then the unit tests again under ASan + UBSan)
+#   scripts/bootstrap.sh demo   install what is missing, build what the demo uses (the qsa tool,
+#                               the verilated default and 8x8 arrays), run `qsa demo`
+#   scripts/bootstrap.sh test   install what is missing, make the Python venv, build everything,
+#                               run every test suite (then the unit tests again under ASan + UBSan)
+#   scripts/bootstrap.sh venv   install what is missing, make the Python venv
 #
-# Installs Debian packages with apt-get (through sudo when not root) and creates a Python venv
-# for the scripts in build/venv. Nothing else is downloaded.
+# Installs Debian packages with apt-get (through sudo when not root); the test and venv commands
+# also create a Python venv for the scripts in build/venv from scripts/requirements.txt. Nothing
+# else is downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-demo}
 case "$mode" in
-  demo | test) ;;
+  demo | test | venv) ;;
   *)
-    echo "usage: scripts/bootstrap.sh demo|test" >&2
+    echo "usage: scripts/bootstrap.sh demo|test|venv" >&2
     exit 2
     ;;
 esac
 
+# What the build needs (all the demo installs) ...
 packages=(
-  build-essential cmake ninja-build pkg-config git
-  python3 python3-venv python3-pip
+  build-essential cmake ninja-build pkg-config git python3
   libeigen3-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libgemmlowp-dev libonnx-testdata libbenchmark-dev zlib1g-dev
-  verilator yosys
+  libgemmlowp-dev zlib1g-dev
+  verilator
 )
+# ... and what the test suite (ONNX's test vectors, benchmarks, synthesis) and the venv add.
+if [ "$mode" != demo ]; then
+  packages+=(python3-venv python3-pip libonnx-testdata libbenchmark-dev yosys)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -43,25 +50,36 @@ if ((${#missing[@]})); then
 fi
 
 # Python venv for scripts/ (example generation, plots); reinstalled when requirements change.
+# The demo does not use it.
 venv=build/venv
-if [ ! -f "$venv/.requirements" ] || ! cmp -s scripts/requirements.txt "$venv/.requirements"; then
-  echo "== creating the Python venv in $venv"
-  rm -rf "$venv"
-  mkdir -p build
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
-  cp scripts/requirements.txt "$venv/.requirements"
+if [ "$mode" != demo ]; then
+  if [ ! -f "$venv/.requirements" ] || ! cmp -s scripts/requirements.txt "$venv/.requirements"; then
+    echo "== creating the Python venv in $venv"
+    rm -rf "$venv"
+    mkdir -p build
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
+    cp scripts/requirements.txt "$venv/.requirements"
+  fi
+fi
+
+if [ "$mode" = venv ]; then
+  exit 0
 fi
 
 jobs=$(nproc)
-echo "== building (build/)"
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$jobs"
-
 if [ "$mode" = demo ]; then
+  # The demo runs on the default array and on the 8x8 one (examples/isa/conv3x3_s2); any other
+  # configuration is verilated on first use (sim/README.md).
+  echo "== building the qsa tool and the RTL models of the demo (build/)"
+  cmake --build --preset default -j "$jobs" --target qsa qsa_rtl_model_default qsa_rtl_model_8x8
   echo "== qsa demo"
   exec build/tools/qsa demo
 fi
+
+echo "== building (build/)"
+cmake --build --preset default -j "$jobs"
 
 echo "== tests (build/)"
 ctest --preset default -j "$jobs"

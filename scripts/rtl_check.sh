@@ -8,22 +8,20 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 mode=$1 arch=$2
 
-# Top-level parameters from the configuration (keys missing from ARCH keep the default's).
-params=$(python3 - "$here/model/isa/arch/default.json" "$arch" <<'PY'
-import json, sys
-base = json.load(open(sys.argv[1]))
-over = json.load(open(sys.argv[2]))
-for k, v in over.items():
-    if isinstance(v, dict): base[k].update(v)
-    else: base[k] = v
-rows, cols = base["array"]["rows"], base["array"]["cols"]
-m, q = base["memory"], base["queues"]
-print(f"ArrayRows={rows} ArrayCols={cols} SpRows={m['scratchpad_kib'] * 1024 // rows} "
-      f"AccRows={m['accumulator_kib'] * 1024 // (4 * cols)} ParamRows={m['param_rows']} "
-      f"SpBanks={m['scratchpad_banks']} AccBanks={m['accumulator_banks']} "
-      f"InsnDepth={q['instruction_depth']} TokenDepth={q['token_depth']}")
-PY
-)
+# qsa_top's parameters as ArchConfig derives them (model/isa/arch.h), printed by qsa_archgen:
+# $QSA_ARCHGEN, else the one in build/ (built there when missing).
+archgen=${QSA_ARCHGEN:-$here/build/model/isa/qsa_archgen}
+if [ ! -x "$archgen" ]; then
+  if [ -z "${QSA_ARCHGEN:-}" ] && [ -f "$here/build/CMakeCache.txt" ]; then
+    cmake --build "$here/build" --target qsa_archgen >&2
+  else
+    echo "rtl_check: no $archgen; configure build/ first (cmake --preset default)" >&2
+    exit 1
+  fi
+fi
+QSA_RTL_TOP_PARAMS=
+eval "$("$archgen" sh "$arch")"
+params=$QSA_RTL_TOP_PARAMS
 files=()
 while read -r line; do
   line=${line%%//*}

@@ -75,28 +75,24 @@ class FileLock {
   int fd_;
 };
 
-void BuildModel(const RtlModelParams& p, const fs::path& dir, const fs::path& log) {
+// Verilates `arch` with the project sim/rtl_model into dir/kLibraryName, given the parameters
+// qsa_archgen would write (isa::RtlParamsCMake).
+void BuildModel(const isa::ArchConfig& arch, const fs::path& dir, const fs::path& log) {
   const fs::path build = dir / "build";
   const fs::path staging = dir / "staging";
+  const fs::path params = dir / "params.cmake";
+  if (!(std::ofstream(params) << isa::RtlParamsCMake(arch))) {
+    throw Error("cannot write " + params.string());
+  }
   auto define = [](const std::string& name, const std::string& value) {
     return " -D" + name + "=" + ShellQuote(value);
   };
-  std::string configure = "cmake -S " +
-                          ShellQuote(std::string(QSA_RTL_SOURCE_DIR) + "/sim/rtl_model") + " -B " +
-                          ShellQuote(build.string()) + " -G Ninja -DCMAKE_BUILD_TYPE=Release" +
-                          define("QSA_SOURCE_DIR", QSA_RTL_SOURCE_DIR) +
-                          define("QSA_GENERATED_DIR", QSA_RTL_GENERATED_DIR) +
-                          define("QSA_OUTPUT_DIR", staging.string());
-  const std::pair<const char*, std::int64_t> values[] = {{"QSA_ROWS", p.rows},
-                                                         {"QSA_COLS", p.cols},
-                                                         {"QSA_SP_ROWS", p.sp_rows},
-                                                         {"QSA_ACC_ROWS", p.acc_rows},
-                                                         {"QSA_PARAM_ROWS", p.param_rows},
-                                                         {"QSA_SP_BANKS", p.sp_banks},
-                                                         {"QSA_ACC_BANKS", p.acc_banks},
-                                                         {"QSA_INSN_DEPTH", p.insn_depth},
-                                                         {"QSA_TOKEN_DEPTH", p.token_depth}};
-  for (const auto& [name, value] : values) configure += define(name, std::to_string(value));
+  const std::string configure =
+      "cmake -S " + ShellQuote(std::string(QSA_RTL_SOURCE_DIR) + "/sim/rtl_model") + " -B " +
+      ShellQuote(build.string()) + " -G Ninja -DCMAKE_BUILD_TYPE=Release" +
+      define("QSA_SOURCE_DIR", QSA_RTL_SOURCE_DIR) +
+      define("QSA_GENERATED_DIR", QSA_RTL_GENERATED_DIR) +
+      define("QSA_RTL_PARAMS", params.string()) + define("QSA_OUTPUT_DIR", staging.string());
   const std::string command = "{ " + configure + " && cmake --build " + ShellQuote(build.string()) +
                               "; } > " + ShellQuote(log.string()) + " 2>&1";
   if (std::system(command.c_str()) != 0) {
@@ -107,29 +103,9 @@ void BuildModel(const RtlModelParams& p, const fs::path& dir, const fs::path& lo
 
 }  // namespace
 
-RtlModelParams RtlModelParamsOf(const isa::ArchConfig& arch) {
-  return RtlModelParams{arch.rows,
-                        arch.cols,
-                        arch.scratchpad_rows(),
-                        arch.accumulator_rows(),
-                        arch.param_rows,
-                        arch.scratchpad_banks,
-                        arch.accumulator_banks,
-                        arch.instruction_queue_depth,
-                        arch.token_queue_depth};
-}
-
-RtlModelParams RtlModelParamsOf(const QsaRtlParams& p) {
-  return RtlModelParams{p.array_rows, p.array_cols, p.sp_rows,    p.acc_rows,   p.param_rows,
+isa::RtlParams RtlParamsOf(const QsaRtlParams& p) {
+  return isa::RtlParams{p.array_rows, p.array_cols, p.sp_rows,    p.acc_rows,   p.param_rows,
                         p.sp_banks,   p.acc_banks,  p.insn_depth, p.token_depth};
-}
-
-std::string RtlModelKey(const RtlModelParams& p) {
-  return "r" + std::to_string(p.rows) + "c" + std::to_string(p.cols) + "s" +
-         std::to_string(p.sp_rows) + "a" + std::to_string(p.acc_rows) + "p" +
-         std::to_string(p.param_rows) + "b" + std::to_string(p.sp_banks) + "x" +
-         std::to_string(p.acc_banks) + "q" + std::to_string(p.insn_depth) + "t" +
-         std::to_string(p.token_depth);
 }
 
 std::uint64_t RtlSourcesHash(const std::string& source_dir, const std::string& generated_dir) {
@@ -169,7 +145,7 @@ std::string RtlModelCacheDir() {
 }
 
 std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progress) {
-  const std::string key = RtlModelKey(RtlModelParamsOf(arch));
+  const std::string key = isa::RtlModelKey(isa::RtlParamsOf(arch));
   const fs::path built = fs::path(QSA_RTL_MODEL_DIR) / key / kLibraryName;
   if (fs::exists(built)) return built.string();
 
@@ -187,7 +163,7 @@ std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progr
   if (fs::exists(library)) return library.string();  // another process built it meanwhile
   progress << "verilating the " << arch.rows << "x" << arch.cols << " array (first use; cached in "
            << dir.string() << ")" << std::endl;
-  BuildModel(RtlModelParamsOf(arch), dir, dir / "build.log");
+  BuildModel(arch, dir, dir / "build.log");
   return library.string();
 }
 
@@ -215,11 +191,11 @@ const RtlModelLibrary& LoadRtlModel(const isa::ArchConfig& arch, std::ostream& p
   if (it == loaded.end()) {
     it = loaded.emplace(path, std::make_unique<RtlModelLibrary>(path)).first;
   }
-  const RtlModelParams want = RtlModelParamsOf(arch);
-  const RtlModelParams have = RtlModelParamsOf(it->second->api().params);
+  const isa::RtlParams want = isa::RtlParamsOf(arch);
+  const isa::RtlParams have = RtlParamsOf(it->second->api().params);
   if (!(want == have) || it->second->api().params.bus_bytes != QSA_RTL_BUS_BYTES) {
-    throw Error("the RTL model " + path + " was built with parameters " + RtlModelKey(have) +
-                ", not " + RtlModelKey(want) + " of architecture '" + arch.name + "'");
+    throw Error("the RTL model " + path + " was built with parameters " + isa::RtlModelKey(have) +
+                ", not " + isa::RtlModelKey(want) + " of architecture '" + arch.name + "'");
   }
   return *it->second;
 }

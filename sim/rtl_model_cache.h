@@ -14,24 +14,9 @@
 
 namespace qsa::sim {
 
-// The qsa_top parameters of a configuration.
-struct RtlModelParams {
-  std::int64_t rows = 0;
-  std::int64_t cols = 0;
-  std::int64_t sp_rows = 0;
-  std::int64_t acc_rows = 0;
-  std::int64_t param_rows = 0;
-  std::int64_t sp_banks = 0;
-  std::int64_t acc_banks = 0;
-  std::int64_t insn_depth = 0;
-  std::int64_t token_depth = 0;
-  bool operator==(const RtlModelParams& other) const = default;
-};
-RtlModelParams RtlModelParamsOf(const isa::ArchConfig& arch);
-RtlModelParams RtlModelParamsOf(const QsaRtlParams& params);
-
-// "r16c16s16384a1024p256b4x2q16t8" (the same as qsa_rtl_model_key in sim/rtl_model.cmake).
-std::string RtlModelKey(const RtlModelParams& params);
+// The parameters a loaded model library reports it was built with (the key and the parameters
+// of a configuration are isa::RtlModelKey and isa::RtlParamsOf, model/isa/arch.h).
+isa::RtlParams RtlParamsOf(const QsaRtlParams& params);
 
 // FNV-1a 64 over the names and contents of the files a model library is built from: rtl/qsa.f,
 // the files it lists, the generated ISA package, the lint waivers and the shim sources.

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "model/base/error.h"
 #include "model/base/fnv.h"
@@ -254,6 +256,72 @@ nlohmann::json ArchConfigToJson(const ArchConfig& a) {
       {"dram",
        {{"latency_cycles", a.dram_latency_cycles}, {"bytes_per_cycle", a.dram_bytes_per_cycle}}},
   };
+}
+
+RtlParams RtlParamsOf(const ArchConfig& a) {
+  return RtlParams{a.rows,
+                   a.cols,
+                   a.scratchpad_rows(),
+                   a.accumulator_rows(),
+                   a.param_rows,
+                   a.scratchpad_banks,
+                   a.accumulator_banks,
+                   a.instruction_queue_depth,
+                   a.token_queue_depth};
+}
+
+std::string RtlModelKey(const RtlParams& p) {
+  std::string key;
+  for (const RtlParamField& f : kRtlParamFields) {
+    key += f.key_letter;
+    key += std::to_string(p.*f.field);
+  }
+  return key;
+}
+
+namespace {
+
+// The variables both formats assign, in order: name and value.
+std::vector<std::pair<std::string, std::string>> RtlVariables(const ArchConfig& a,
+                                                              const std::string& list_separator) {
+  const RtlParams p = RtlParamsOf(a);
+  std::vector<std::pair<std::string, std::string>> vars = {{"QSA_RTL_KEY", RtlModelKey(p)}};
+  std::string top_params;
+  std::string defines;
+  for (const RtlParamField& f : kRtlParamFields) {
+    const std::string name = "QSA_RTL_" + std::string(f.macro);
+    const std::string value = std::to_string(p.*f.field);
+    vars.emplace_back(name, value);
+    const std::string separator = top_params.empty() ? "" : list_separator;
+    top_params += separator + std::string(f.top_name) + "=" + value;
+    defines += separator + name + "=" + value;
+  }
+  vars.emplace_back("QSA_RTL_TOP_PARAMS", top_params);
+  vars.emplace_back("QSA_RTL_DEFINES", defines);
+  return vars;
+}
+
+// The first line of both formats (a comment in CMake and in the shell).
+constexpr std::string_view kGeneratedHeader =
+    "# RTL parameters derived by ArchConfig (model/isa/arch.h), written by qsa_archgen. Do not "
+    "edit.\n";
+
+}  // namespace
+
+std::string RtlParamsCMake(const ArchConfig& a) {
+  std::string text(kGeneratedHeader);
+  for (const auto& [name, value] : RtlVariables(a, ";")) {
+    text += "set(" + name + " \"" + value + "\")\n";
+  }
+  return text;
+}
+
+std::string RtlParamsShell(const ArchConfig& a) {
+  std::string text(kGeneratedHeader);
+  for (const auto& [name, value] : RtlVariables(a, " ")) {
+    text += name + "='" + value + "'\n";
+  }
+  return text;
 }
 
 }  // namespace qsa::isa

@@ -3,6 +3,7 @@
 // estimator. Format and rules: docs/arch-config.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -63,5 +64,54 @@ void ValidateArchConfig(const ArchConfig& arch, const std::string& source);
 
 // The text of model/isa/arch/default.json (generated at configure time).
 std::string_view DefaultArchJson();
+
+// The parameters of the accelerator RTL's top module (qsa_top) for a configuration. They are
+// derived here and nowhere else: the RTL build, the model cache (sim/rtl_model_cache.h) and
+// scripts/rtl_check.sh take them from qsa_archgen (gen/archgen.cc), which prints them.
+struct RtlParams {
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  std::int64_t sp_rows = 0;   // scratchpad rows of ROWS bytes
+  std::int64_t acc_rows = 0;  // accumulator rows of COLS int32 values
+  std::int64_t param_rows = 0;
+  std::int64_t sp_banks = 0;
+  std::int64_t acc_banks = 0;
+  std::int64_t insn_depth = 0;
+  std::int64_t token_depth = 0;
+  bool operator==(const RtlParams& other) const = default;
+};
+RtlParams RtlParamsOf(const ArchConfig& arch);
+
+// One RTL parameter: its name in qsa_top, its name in the build and the model's C++ shim
+// (QSA_RTL_<macro>), its letter in the model key, and its field.
+struct RtlParamField {
+  std::string_view top_name;
+  std::string_view macro;
+  std::string_view key_letter;
+  std::int64_t RtlParams::*field;
+};
+// Every parameter, in the order of the key.
+inline constexpr std::array<RtlParamField, 9> kRtlParamFields = {{
+    {"ArrayRows", "ROWS", "r", &RtlParams::rows},
+    {"ArrayCols", "COLS", "c", &RtlParams::cols},
+    {"SpRows", "SP_ROWS", "s", &RtlParams::sp_rows},
+    {"AccRows", "ACC_ROWS", "a", &RtlParams::acc_rows},
+    {"ParamRows", "PARAM_ROWS", "p", &RtlParams::param_rows},
+    {"SpBanks", "SP_BANKS", "b", &RtlParams::sp_banks},
+    {"AccBanks", "ACC_BANKS", "x", &RtlParams::acc_banks},
+    {"InsnDepth", "INSN_DEPTH", "q", &RtlParams::insn_depth},
+    {"TokenDepth", "TOKEN_DEPTH", "t", &RtlParams::token_depth},
+}};
+
+// The name of a configuration's verilated model library: each parameter's key letter and value,
+// "r16c16s16384a1024p256b4x2q16t8" for the default.
+std::string RtlModelKey(const RtlParams& params);
+
+// The key and the RTL parameters of `arch` as CMake set() commands (QSA_RTL_KEY, QSA_RTL_<macro>,
+// QSA_RTL_TOP_PARAMS as a list of Name=value, QSA_RTL_DEFINES as a list of QSA_RTL_<macro>=value)
+// and as POSIX shell assignments of the same variables (lists separated by spaces). These are
+// qsa_archgen's outputs; docs/arch-config.md shows them.
+std::string RtlParamsCMake(const ArchConfig& arch);
+std::string RtlParamsShell(const ArchConfig& arch);
 
 }  // namespace qsa::isa

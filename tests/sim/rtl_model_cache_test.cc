@@ -19,10 +19,10 @@ isa::ArchConfig Arch(const std::string& name) {
 }
 
 TEST(RtlModelCache, KeyNamesEveryParameter) {
-  EXPECT_EQ(RtlModelKey(RtlModelParamsOf(isa::DefaultArchConfig())),
+  EXPECT_EQ(isa::RtlModelKey(isa::RtlParamsOf(isa::DefaultArchConfig())),
             "r16c16s16384a1024p256b4x2q16t8");
   // 4x4: 16 KiB scratchpad of 4-byte rows, 8 KiB accumulator of 16-byte rows.
-  EXPECT_EQ(RtlModelKey(RtlModelParamsOf(Arch("4x4"))), "r4c4s4096a512p64b4x2q16t8");
+  EXPECT_EQ(isa::RtlModelKey(isa::RtlParamsOf(Arch("4x4"))), "r4c4s4096a512p64b4x2q16t8");
 }
 
 TEST(RtlModelCache, ParamsFromTheLibraryMatchTheArch) {
@@ -37,9 +37,9 @@ TEST(RtlModelCache, ParamsFromTheLibraryMatchTheArch) {
   p.acc_banks = 2;
   p.insn_depth = 16;
   p.token_depth = 8;
-  EXPECT_EQ(RtlModelParamsOf(p), RtlModelParamsOf(arch));
+  EXPECT_EQ(RtlParamsOf(p), isa::RtlParamsOf(arch));
   p.token_depth = 4;
-  EXPECT_NE(RtlModelParamsOf(p), RtlModelParamsOf(arch));
+  EXPECT_NE(RtlParamsOf(p), isa::RtlParamsOf(arch));
 }
 
 // A source tree with the files the hash reads.

@@ -1,11 +1,19 @@
-// Architecture configuration: defaults, partial files, every refusal, the hash.
+// Architecture configuration: defaults, partial files, every refusal, the hash, the RTL parameters
+// and what qsa_archgen prints of them for CMake and the shell.
 #include "model/isa/arch.h"
 
 #include <gtest/gtest.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "model/base/error.h"
 
@@ -124,6 +132,135 @@ TEST(ArchConfig, MalformedFilesAreRefusedNamingTheKey) {
     EXPECT_EQ(std::string(e.what()).rfind("arch " + bad + ": not valid JSON", 0), 0u) << e.what();
   }
   std::filesystem::remove(bad);
+}
+
+TEST(ArchConfig, RtlParamsAndKey) {
+  const RtlParams d = RtlParamsOf(DefaultArchConfig());
+  EXPECT_EQ(d, (RtlParams{16, 16, 16384, 1024, 256, 4, 2, 16, 8}));
+  EXPECT_EQ(RtlModelKey(d), "r16c16s16384a1024p256b4x2q16t8");
+  // 8x16: 32 KiB of 8-byte scratchpad rows, 32 KiB of 64-byte accumulator rows.
+  const RtlParams a = RtlParamsOf(LoadArchConfig(ArchDir() + "/8x16.json"));
+  EXPECT_EQ(a, (RtlParams{8, 16, 4096, 512, 128, 4, 2, 16, 8}));
+  EXPECT_EQ(RtlModelKey(a), "r8c16s4096a512p128b4x2q16t8");
+  RtlParams b = a;
+  b.token_depth = 4;
+  EXPECT_EQ(RtlModelKey(b), "r8c16s4096a512p128b4x2q16t4");
+}
+
+// Runs `command` with /bin/sh and returns its standard output and error.
+std::string RunShell(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return "(popen failed)";
+  std::string out;
+  char buffer[256];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+  const int status = pclose(pipe);
+  if (status != 0) out += "\nexit_status=" + std::to_string(status) + "\n";
+  return out;
+}
+
+// NAME=VALUE lines into a map.
+std::map<std::string, std::string> Assignments(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return values;
+}
+
+// The variables qsa_archgen sets, with the values CMake or the shell reads from its output:
+// `script_of` turns the generated file and a variable name into a line printing NAME=value.
+class ArchgenOutput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("qsa_archgen_" + std::to_string(static_cast<long>(getpid())));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names = {"QSA_RTL_KEY", "QSA_RTL_TOP_PARAMS", "QSA_RTL_DEFINES"};
+    for (const RtlParamField& f : kRtlParamFields)
+      names.push_back("QSA_RTL_" + std::string(f.macro));
+    return names;
+  }
+  std::map<std::string, std::string> ReadByCMake(const ArchConfig& arch) const {
+    std::ofstream(dir_ / "params.cmake") << RtlParamsCMake(arch);
+    std::ofstream script(dir_ / "print.cmake");
+    script << "include(" << (dir_ / "params.cmake").string() << ")\n";
+    for (const std::string& name : Names()) {
+      script << "message(NOTICE \"" << name << "=${" << name << "}\")\n";
+    }
+    script.close();
+    return Assignments(RunShell("cmake -P " + (dir_ / "print.cmake").string()));
+  }
+  std::map<std::string, std::string> ReadByShell(const ArchConfig& arch) const {
+    std::ofstream(dir_ / "params.sh") << RtlParamsShell(arch);
+    std::ofstream script(dir_ / "print.sh");
+    script << "set -eu\n. " << (dir_ / "params.sh").string() << "\n";
+    for (const std::string& name : Names()) {
+      script << "printf '%s\\n' \"" << name << "=$" << name << "\"\n";
+    }
+    script.close();
+    return Assignments(RunShell("sh " + (dir_ / "print.sh").string()));
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ArchgenOutput, CMakeAndShellReadArchConfigsValues) {
+  const std::map<std::string, std::string> keys = {{"default", "r16c16s16384a1024p256b4x2q16t8"},
+                                                   {"4x4", "r4c4s4096a512p64b4x2q16t8"},
+                                                   {"8x8", "r8c8s4096a512p128b4x2q16t8"},
+                                                   {"8x16", "r8c16s4096a512p128b4x2q16t8"}};
+  for (const auto& [name, key] : keys) {
+    SCOPED_TRACE(name);
+    const ArchConfig arch = LoadArchConfig(ArchDir() + "/" + name + ".json");
+    const std::pair<const char*, std::int64_t> expected[] = {
+        {"ROWS", arch.rows},
+        {"COLS", arch.cols},
+        {"SP_ROWS", arch.scratchpad_bytes / arch.rows},
+        {"ACC_ROWS", arch.accumulator_bytes / (4 * std::int64_t{arch.cols})},
+        {"PARAM_ROWS", arch.param_rows},
+        {"SP_BANKS", arch.scratchpad_banks},
+        {"ACC_BANKS", arch.accumulator_banks},
+        {"INSN_DEPTH", arch.instruction_queue_depth},
+        {"TOKEN_DEPTH", arch.token_queue_depth}};
+    std::string top_params;
+    std::string defines;
+    for (const auto& [macro, value] : expected) {
+      for (const RtlParamField& f : kRtlParamFields) {
+        if (f.macro != macro) continue;
+        top_params += " " + std::string(f.top_name) + "=" + std::to_string(value);
+        defines += " QSA_RTL_" + std::string(macro) + "=" + std::to_string(value);
+      }
+    }
+    top_params.erase(0, 1);
+    defines.erase(0, 1);
+    for (const bool cmake : {true, false}) {
+      SCOPED_TRACE(cmake ? "cmake" : "sh");
+      const std::map<std::string, std::string> got = cmake ? ReadByCMake(arch) : ReadByShell(arch);
+      EXPECT_EQ(got.size(), Names().size());
+      EXPECT_EQ(got.count("QSA_RTL_KEY") ? got.at("QSA_RTL_KEY") : "", key);
+      for (const auto& [macro, value] : expected) {
+        const std::string var = "QSA_RTL_" + std::string(macro);
+        EXPECT_EQ(got.count(var) ? got.at(var) : "", std::to_string(value)) << var;
+      }
+      // CMake lists are separated by ';', shell lists by spaces.
+      std::string want_top = top_params;
+      std::string want_defines = defines;
+      if (cmake) {
+        std::replace(want_top.begin(), want_top.end(), ' ', ';');
+        std::replace(want_defines.begin(), want_defines.end(), ' ', ';');
+      }
+      EXPECT_EQ(got.count("QSA_RTL_TOP_PARAMS") ? got.at("QSA_RTL_TOP_PARAMS") : "", want_top);
+      EXPECT_EQ(got.count("QSA_RTL_DEFINES") ? got.at("QSA_RTL_DEFINES") : "", want_defines);
+    }
+  }
 }
 
 }  // namespace
