@@ -74,7 +74,7 @@ Queue QueueOf(const Instruction& instruction) {
   return std::visit(
       [](const auto& in) {
         using T = std::decay_t<decltype(in)>;
-        return FindOp(static_cast<std::uint64_t>(T::kOpcode))->queue;
+        return *QueueOfOpcode(T::kOpcode);  // only sync has no fixed queue (above)
       },
       instruction);
 }
