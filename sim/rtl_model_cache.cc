@@ -16,6 +16,7 @@
 #include "model/base/error.h"
 #include "model/base/fnv.h"
 #include "model/base/hex.h"
+#include "model/base/install_layout.h"
 
 namespace qsa::sim {
 namespace fs = std::filesystem;
@@ -75,9 +76,10 @@ class FileLock {
   int fd_;
 };
 
-// Verilates `arch` with the project sim/rtl_model into dir/kLibraryName, given the parameters
-// qsa_archgen would write (isa::RtlParamsCMake).
-void BuildModel(const isa::ArchConfig& arch, const fs::path& dir, const fs::path& log) {
+// Verilates `arch` with the project data/sim/rtl_model into dir/kLibraryName, given the
+// parameters qsa_archgen would write (isa::RtlParamsCMake); `data` is qsa's data folder.
+void BuildModel(const isa::ArchConfig& arch, const fs::path& data, const fs::path& dir,
+                const fs::path& log) {
   const fs::path build = dir / "build";
   const fs::path staging = dir / "staging";
   const fs::path params = dir / "params.cmake";
@@ -88,10 +90,10 @@ void BuildModel(const isa::ArchConfig& arch, const fs::path& dir, const fs::path
     return " -D" + name + "=" + ShellQuote(value);
   };
   const std::string configure =
-      "cmake -S " + ShellQuote(std::string(QSA_RTL_SOURCE_DIR) + "/sim/rtl_model") + " -B " +
+      "cmake -S " + ShellQuote((data / "sim" / "rtl_model").string()) + " -B " +
       ShellQuote(build.string()) + " -G Ninja -DCMAKE_BUILD_TYPE=Release" +
-      define("QSA_SOURCE_DIR", QSA_RTL_SOURCE_DIR) +
-      define("QSA_GENERATED_DIR", QSA_RTL_GENERATED_DIR) +
+      define("QSA_SOURCE_DIR", data.string()) +
+      define("QSA_GENERATED_DIR", (data / "generated").string()) +
       define("QSA_RTL_PARAMS", params.string()) + define("QSA_OUTPUT_DIR", staging.string());
   const std::string command = "{ " + configure + " && cmake --build " + ShellQuote(build.string()) +
                               "; } > " + ShellQuote(log.string()) + " 2>&1";
@@ -146,11 +148,13 @@ std::string RtlModelCacheDir() {
 
 std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progress) {
   const std::string key = isa::RtlModelKey(isa::RtlParamsOf(arch));
-  const fs::path built = fs::path(QSA_RTL_MODEL_DIR) / key / kLibraryName;
+  const fs::path built = base::ModelLibDir() / key / kLibraryName;
   if (fs::exists(built)) return built.string();
 
+  // The sources are in qsa's data folder (installed, or the build tree's mirror of the sources).
+  const fs::path data = base::DataPath("rtl/qsa.f").parent_path().parent_path();
   const std::string hashed =
-      key + "-" + base::HexDigits(RtlSourcesHash(QSA_RTL_SOURCE_DIR, QSA_RTL_GENERATED_DIR));
+      key + "-" + base::HexDigits(RtlSourcesHash(data.string(), (data / "generated").string()));
   const fs::path cache(RtlModelCacheDir());
   const fs::path dir = cache / hashed;
   const fs::path library = dir / kLibraryName;
@@ -163,7 +167,7 @@ std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progr
   if (fs::exists(library)) return library.string();  // another process built it meanwhile
   progress << "verilating the " << arch.rows << "x" << arch.cols << " array (first use; cached in "
            << dir.string() << ")" << std::endl;
-  BuildModel(arch, dir, dir / "build.log");
+  BuildModel(arch, data, dir, dir / "build.log");
   return library.string();
 }
 

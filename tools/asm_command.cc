@@ -51,7 +51,7 @@ CLI::App* AddAsmCommand(CLI::App& app, AsmArgs& args) {
 }
 
 void AsmCommand(const AsmArgs& args) {
-  const isa::ArchConfig arch = isa::LoadArchConfigOrDefault(args.arch);
+  const isa::ArchConfig arch = LoadArch(args.arch);
   const std::string text = ReadSource(args.source);
   const isa::Program program = isa::Assemble(text, args.source, arch);
   isa::WriteProgram(program, args.out);

@@ -39,7 +39,7 @@ CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args) {
 void CompileCommand(const CompileArgs& args) {
   compiler::CompileOptions options;
   options.rounding = compiler::AcceleratorRounding(args.requant, "--requant: ");
-  options.arch = isa::LoadArchConfigOrDefault(args.arch);
+  options.arch = LoadArch(args.arch);
   options.keep_intermediates = !args.outputs_only;
   const importer::LoadedModel loaded = importer::LoadModel(args.model, {});
   const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);

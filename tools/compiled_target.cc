@@ -27,7 +27,7 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
   if (IsCompiledTarget(path)) {
     t.compiled = compiler::ReadCompiled(path);
     if (!arch_path.empty()) {
-      const isa::ArchConfig arch = isa::LoadArchConfig(arch_path);
+      const isa::ArchConfig arch = LoadArch(arch_path);
       if (arch.Hash() != t.compiled.arch.Hash()) {
         throw Error("'" + path + "' was compiled for architecture '" + t.compiled.arch.name +
                     "', not for '" + arch.name + "' (" + arch_path + "); compile it again");
@@ -50,7 +50,7 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
   options.rounding = compiler::AcceleratorRounding(requant);
   t.source = path;
   t.prepared = PrepareModel(path, ParseInputSpecs(inputs));
-  options.arch = isa::LoadArchConfigOrDefault(arch_path);
+  options.arch = LoadArch(arch_path);
   t.compiled = compiler::Compile(t.prepared.loaded.graph, options);
   return t;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/install_layout.h"
 #include "model/golden/executor.h"
 #include "model/golden/npy.h"
 #include "model/isa/arch.h"
@@ -18,10 +19,6 @@
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
 #include "tools/tool_util.h"
-
-#ifndef QSA_EXAMPLES_DIR
-#define QSA_EXAMPLES_DIR "examples"
-#endif
 
 namespace qsa::tools {
 namespace {
@@ -294,7 +291,7 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "demo", "Run the bundled examples in all four requantization modes and compare them");
   cmd->add_option("--examples", args.examples_dir,
-                  "Examples folder (default: $QSA_EXAMPLES, else " QSA_EXAMPLES_DIR ")")
+                  "Examples folder (default: $QSA_EXAMPLES, else the examples installed with qsa)")
       ->type_name("DIR");
   cmd->footer(
       "Runs every .onnx model and .json graph in DIR/*/ that has an input.npy beside it with the\n"
@@ -315,7 +312,7 @@ void DemoCommand(const DemoArgs& args) {
   std::string dir = args.examples_dir;
   if (dir.empty()) {
     const char* env = std::getenv("QSA_EXAMPLES");
-    dir = env != nullptr && *env != '\0' ? env : QSA_EXAMPLES_DIR;
+    dir = env != nullptr && *env != '\0' ? env : base::DataPath("examples").string();
   }
   const fs::path base(dir);
   const std::vector<Example> examples = FindExamples(base);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/install_layout.h"
 #include "model/golden/npy.h"
 #include "model/isa/assembler.h"
 #include "model/isa/isa.h"
@@ -154,7 +155,7 @@ CLI::Option* AddInputOption(CLI::App* cmd, std::vector<std::string>& inputs,
 }
 
 CLI::Option* AddArchOption(CLI::App* cmd, std::string& arch, const std::string& help) {
-  return cmd->add_option("--arch", arch, help)->type_name("FILE");
+  return cmd->add_option("--arch", arch, help)->type_name("NAME|FILE");
 }
 
 CLI::Option* AddRequantOption(CLI::App* cmd, std::string& requant, const std::string& help) {
@@ -296,16 +297,45 @@ void PrintIsaSummary(const isa::ArchConfig& arch, const isa::IsaRunResult& resul
             << FormatCount(c.dram.bytes_written) << " bytes written\n";
 }
 
+std::vector<std::string> BundledArchNames() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(base::DataPath("arch"), ec)) {
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+isa::ArchConfig LoadArch(const std::string& name_or_file) {
+  namespace fs = std::filesystem;
+  if (name_or_file.empty() || name_or_file == isa::DefaultArchConfig().name) {
+    return isa::DefaultArchConfig();
+  }
+  std::error_code ec;
+  const bool is_name =
+      name_or_file.find('/') == std::string::npos && fs::path(name_or_file).extension() != ".json";
+  if (is_name && !fs::exists(name_or_file, ec)) {
+    const std::vector<std::string> names = BundledArchNames();
+    if (std::find(names.begin(), names.end(), name_or_file) == names.end()) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw Error("no architecture named '" + name_or_file + "' (bundled: " + list +
+                  "; or give a .json file)");
+    }
+    return isa::LoadArchConfig(base::DataPath("arch/" + name_or_file + ".json").string());
+  }
+  return isa::LoadArchConfig(name_or_file);
+}
+
 isa::ArchConfig ArchOfAssembly(const std::string& source) {
   std::ifstream in(source);
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string directive, name;
-    if (words >> directive >> name && directive == ".arch") {
-      if (name == isa::DefaultArchConfig().name) return isa::DefaultArchConfig();
-      return isa::LoadArchConfig((std::filesystem::path(QSA_ARCH_DIR) / (name + ".json")).string());
-    }
+    if (words >> directive >> name && directive == ".arch") return LoadArch(name);
   }
   return isa::DefaultArchConfig();
 }
@@ -333,10 +363,10 @@ ProgramTarget LoadProgramTarget(const std::string& path, const std::string& arch
   }
   if (!source.empty()) {
     const isa::ArchConfig arch =
-        arch_path.empty() ? ArchOfAssembly(source.string()) : isa::LoadArchConfig(arch_path);
+        arch_path.empty() ? ArchOfAssembly(source.string()) : LoadArch(arch_path);
     return ProgramTarget{arch, isa::AssembleFile(source.string(), arch), folder};
   }
-  const isa::ArchConfig arch = isa::LoadArchConfigOrDefault(arch_path);
+  const isa::ArchConfig arch = LoadArch(arch_path);
   isa::Program program = isa::ReadProgram(path);
   isa::CheckProgramArch(program, arch, path);
   return ProgramTarget{arch, std::move(program), folder};

@@ -77,10 +77,11 @@ CLI::Option* AddRequired(CLI::App* cmd, const std::string& name, std::string& va
 // -i,--input: repeatable, one value per occurrence.
 CLI::Option* AddInputOption(CLI::App* cmd, std::vector<std::string>& inputs,
                             const std::string& help, const std::string& type = "[NAME=]FILE.npy");
-// --arch FILE.
+// --arch NAME|FILE: a bundled architecture (BundledArchNames) or a configuration file.
 CLI::Option* AddArchOption(
     CLI::App* cmd, std::string& arch,
-    const std::string& help = "Architecture configuration (default: the built-in one)");
+    const std::string& help =
+        "Architecture: a bundled name or a configuration file (default: the built-in one)");
 // -r,--requant MODE, its default shown in the help.
 CLI::Option* AddRequantOption(CLI::App* cmd, std::string& requant, const std::string& help);
 
@@ -130,8 +131,13 @@ double ArrayUtilization(const isa::ArchConfig& arch, const isa::IsaRunResult& re
 // utilization, DRAM traffic — four lines on standard output.
 void PrintIsaSummary(const isa::ArchConfig& arch, const isa::IsaRunResult& result);
 
-// The architecture an assembly text names with `.arch NAME` (model/isa/arch/NAME.json beside the
-// built-in default), else the default.
+// The names of the bundled architectures (arch/NAME.json in qsa's data folder), sorted.
+std::vector<std::string> BundledArchNames();
+// An architecture given as `--arch`: empty or "default" → the built-in default; a bundled NAME
+// (no '/', no .json, not an existing file) → arch/NAME.json in qsa's data folder; else a file.
+isa::ArchConfig LoadArch(const std::string& name_or_file);
+
+// The architecture an assembly text names with `.arch NAME` (LoadArch), else the default.
 isa::ArchConfig ArchOfAssembly(const std::string& source);
 
 // An accelerator program given on the command line, and the configuration it runs on.
