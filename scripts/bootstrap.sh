@@ -4,7 +4,8 @@
 #   scripts/bootstrap.sh demo   install what is missing, build what the demo uses (the qsa tool,
 #                               the verilated default and 8x8 arrays), run `qsa demo`
 #   scripts/bootstrap.sh test   install what is missing, make the Python venv, build everything,
-#                               run every test suite (then the unit tests again under ASan + UBSan)
+#                               run every test suite (then the unit tests again in a Release
+#                               build and under ASan + UBSan)
 #   scripts/bootstrap.sh venv   install what is missing, make the Python venv
 #
 # Installs Debian packages with apt-get (through sudo when not root); the test and venv commands
@@ -83,6 +84,11 @@ cmake --build --preset default -j "$jobs"
 
 echo "== tests (build/)"
 ctest --preset default -j "$jobs"
+
+echo "== Release build (build-release/: -O3, without the RTL models) and its unit tests"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release-unit -j "$jobs"
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 cmake --preset asan >/dev/null

@@ -152,6 +152,16 @@ TEST_F(CompileCliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   ExpectError(Qsa({"run", Path("prog"), "--engine", "isa", "--input", x, "--arch",
                    std::string(QSA_SOURCE_DIR) + "/model/isa/arch/8x8.json", "--out", Path("o")}),
               1, {"compiled for architecture 'default'", "8x8"});
+  // --arch by bundled name: the same configuration as its file; an unknown name lists the bundled.
+  const CliResult named =
+      Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("p8"), "--arch", "8x8"});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  const nlohmann::json arch = nlohmann::json::parse(ReadText(Path("p8/arch.json")));
+  EXPECT_EQ(arch.at("name"), "8x8");
+  EXPECT_EQ(arch.at("array").at("rows"), 8);
+  ExpectError(Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("p9"), "--arch", "9x9"}), 1,
+              {"no architecture named '9x9'", "4x4, 8x16, 8x8, default"});
+  EXPECT_FALSE(fs::exists(Path("p9")));
   // A float-only model has nothing for the accelerator: every node is reported as host.
   const CliResult f = Qsa({"compile", kDigits + "digits_float.onnx", "-o", Path("float")});
   ASSERT_EQ(f.exit_code, 0) << f.err;
