@@ -156,9 +156,9 @@ TEST_F(CompileCliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   const CliResult named =
       Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("p8"), "--arch", "8x8"});
   ASSERT_EQ(named.exit_code, 0) << named.err;
-  const nlohmann::json arch = nlohmann::json::parse(ReadText(Path("p8/arch.json")));
-  EXPECT_EQ(arch.at("name"), "8x8");
-  EXPECT_EQ(arch.at("array").at("rows"), 8);
+  const nlohmann::json named_arch = nlohmann::json::parse(ReadText(Path("p8/arch.json")));
+  EXPECT_EQ(named_arch.at("name"), "8x8");
+  EXPECT_EQ(named_arch.at("array").at("rows"), 8);
   ExpectError(Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("p9"), "--arch", "9x9"}), 1,
               {"no architecture named '9x9'", "4x4, 8x16, 8x8, default"});
   EXPECT_FALSE(fs::exists(Path("p9")));
