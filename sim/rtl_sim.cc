@@ -389,7 +389,7 @@ RtlProgramRun RunProgramOnRtl(const isa::ArchConfig& arch, const isa::Program& p
   for (const auto& [name, value] : inputs) {
     const auto& ins = program.manifest.inputs;
     if (std::none_of(ins.begin(), ins.end(),
-                     [&](const isa::ManifestTensor& in) { return in.name == name; })) {
+                     [&n = name](const isa::ManifestTensor& in) { return in.name == n; })) {
       throw Error("unknown program input '" + name + "'");
     }
   }

@@ -597,7 +597,7 @@ json GraphToJson(const Graph& graph) {
     n["outputs"] = node.outputs;
     json attrs = json::object();
     for (const auto& [key, value] : node.attrs.values()) {
-      std::visit([&](const auto& v) { attrs[key] = v; }, value);
+      std::visit([&attrs, &k = key](const auto& v) { attrs[k] = v; }, value);
     }
     if (!attrs.empty()) n["attrs"] = std::move(attrs);
     if (!node.requant.empty()) {

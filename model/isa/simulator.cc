@@ -447,7 +447,7 @@ class Machine {
 }  // namespace
 
 IsaSimulator::IsaSimulator(const ArchConfig& arch, const Program& program)
-    : program_(program), decoded_(CheckProgram(arch, program)), state_(arch, program.dram_size) {
+    : decoded_(CheckProgram(arch, program)), state_(arch, program.dram_size) {
   std::copy(program.dram_image.begin(), program.dram_image.end(), state_.dram.begin());
 }
 
@@ -474,7 +474,7 @@ IsaProgramRun RunProgramOnIsa(const ArchConfig& arch, const Program& program,
   for (const auto& [name, value] : inputs) {
     const auto& ins = program.manifest.inputs;
     const bool known = std::any_of(ins.begin(), ins.end(),
-                                   [&](const ManifestTensor& in) { return in.name == name; });
+                                   [&n = name](const ManifestTensor& in) { return in.name == n; });
     if (!known) {
       throw Error("unknown program input '" + name + "'; " +
                   (declared.empty() ? std::string("the program has no inputs")

@@ -56,7 +56,6 @@ class IsaSimulator {
   IsaRunResult Run(const IsaSimOptions& options = {});
 
  private:
-  const Program& program_;
   std::vector<Instruction> decoded_;
   IsaState state_;
   bool ran_ = false;

@@ -242,6 +242,7 @@ TEST(ProgramBinary, EveryHeaderFieldIsChecked) {
       {"word width", kWordBitsAt, 4, 64, true, "instruction width is 64 bits"},
       {"reserved word", kReserved0At, 4, 1, true, "reserved header bytes are not zero"},
       {"reserved tail", kHeader - 1, 1, 1, true, "reserved header bytes are not zero"},
+      {"reserved head", kReserved1At, 1, 1, true, "reserved header bytes are not zero"},
       {"name padding", kNameAt + 9, 1, 'x', true, "reserved header bytes are not zero"},
       {"count too large", kCountAt, 8, 4, true, "truncated"},
       {"count huge", kCountAt, 8, ~std::uint64_t{0}, true, "truncated"},
