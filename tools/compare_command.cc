@@ -79,7 +79,7 @@ std::vector<std::string> ParseEngines(const std::string& list) {
 // The golden graph: --golden, else model.json / model.onnx beside the program.
 std::string GoldenModelPath(const CompareArgs& args, const ProgramTarget& target) {
   if (!args.golden.empty()) return args.golden;
-  for (const char* name : {"model.json", "model.onnx"}) {
+  for (const char* name : {"model.json", "model.onnx", "model.tflite"}) {
     const std::filesystem::path p = std::filesystem::path(target.folder) / name;
     std::error_code ec;
     if (!target.folder.empty() && std::filesystem::is_regular_file(p, ec)) return p.string();

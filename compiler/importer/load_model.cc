@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "compiler/importer/onnx_import.h"
+#include "compiler/importer/tflite_import.h"
 #include "model/base/error.h"
 #include "model/golden/graph_json.h"
 
@@ -32,7 +33,8 @@ std::string LowerExtension(const std::string& path) {
 bool IsModelPath(const std::string& path) {
   const std::string ext = LowerExtension(path);
   std::error_code ec;
-  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
+  return (ext == ".onnx" || ext == ".tflite" || ext == ".json") &&
+         !std::filesystem::is_directory(path, ec);
 }
 
 LoadedModel LoadModel(const std::string& path,
@@ -49,12 +51,14 @@ LoadedModel LoadModel(const std::string& path,
     ImportResult result = ImportOnnxFile(path, ImportOptions{provided});
     loaded.graph = std::move(result.graph);
     loaded.bound = std::move(result.bound);
+  } else if (ext == ".tflite") {
+    loaded.graph = ImportTfliteFile(path);
   } else if (ext == ".json") {
     loaded.graph = golden::ReadGraphJson(path);
   } else {
     throw Error("'" + path + "': unknown model format " +
                 (ext.empty() ? std::string("(no extension)") : "'" + ext + "'") +
-                "; qsa loads .onnx files and .json graphs (docs/ir-json.md)");
+                "; qsa loads .onnx and .tflite files and .json graphs (docs/ir-json.md)");
   }
   return loaded;
 }

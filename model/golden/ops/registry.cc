@@ -28,6 +28,7 @@ const std::vector<const OpDef*>& AllOps() {
         &ops::kMaxPool,
         &ops::kMin,
         &ops::kMul,
+        &ops::kPad,
         &ops::kQuantizeLinear,
         &ops::kReduceMax,
         &ops::kReduceMin,
@@ -38,6 +39,10 @@ const std::vector<const OpDef*>& AllOps() {
         &ops::kSoftmax,
         &ops::kSub,
         &ops::kTanh,
+        &ops::kTfliteAveragePool,
+        &ops::kTfliteMean,
+        &ops::kTfliteMul,
+        &ops::kTfliteSoftmax,
         &ops::kTranspose,
     };
     std::sort(all.begin(), all.end(),
