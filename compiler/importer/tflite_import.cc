@@ -29,6 +29,7 @@
 
 #include "flatbuffers/flatbuffers.h"
 #include "model/base/error.h"
+#include "model/golden/quant.h"
 #include "tflite_generated.h"
 
 namespace qsa::importer {
@@ -767,14 +768,10 @@ void Importer::FullyConnected(const fb::Operator* op) {
   if (ws.size() != 2) Fail("weight " + TensorLabel(w) + " must be 2-D [units, depth]");
   QuantParams wq = QuantOf(w);
   if (wq.empty()) Fail("weight " + TensorLabel(w) + " has no quantization parameters");
-  for (const std::int32_t z : wq.zero_points) {
-    if (z != 0)
-      Fail("weight " + TensorLabel(w) + " has zero point " + std::to_string(z) +
-           "; TFLite's int8 fully connected takes symmetric weights");
-  }
-  if (wq.per_axis()) {
-    if (wq.axis != 0) Fail("weight " + TensorLabel(w) + " must be quantized along dimension 0");
-    wq.axis = 1;
+  if (wq.per_axis()) Fail("per-channel weights are not supported for FULLY_CONNECTED yet");
+  if (wq.zero_points[0] != 0) {
+    Fail("weight " + TensorLabel(w) + " has zero point " + std::to_string(wq.zero_points[0]) +
+         "; TFLite's int8 fully connected takes symmetric weights");
   }
   const std::int64_t depth = ws[1];
   const Shape xs = ShapeOf(x);
@@ -807,24 +804,41 @@ void Importer::FullyConnected(const fb::Operator* op) {
     if (!graph_.IsConstant(b_name)) graph_.AddConstant(b_name, ConstantOf(b));
     inputs.push_back(b_name);
   }
+  // An int32 MatMul (the accelerator can run it) and TFLite's output stage (TfliteFcRequant).
   const Shape ys = ShapeOf(y);
   const Shape mat{numel / depth, ws[0]};
-  std::string out_name;
+  const std::string acc = names_[static_cast<std::size_t>(y)] + "@acc";
+  TensorInfo acc_info;
+  acc_info.name = acc;
+  acc_info.dtype = DType::kInt32;
+  acc_info.shape = mat;
+  graph_.tensors[acc] = acc_info;
+  Node n = MakeNode("MatMul", inputs, {acc});
+  n.attrs.Set("output_dtype", std::string("int32"));
+  AddNode(std::move(n));
+  const QuantParams xq = QuantOf(x);
+  const QuantParams yq = QuantOf(y);
+  // TFLite's GetQuantizedConvolutionMultipler: the scale product in float32, the ratio in double.
+  const float product = xq.scales[0] * wq.scales[0];
+  const double real = static_cast<double>(product) / static_cast<double>(yq.scales[0]);
   const bool reshape_out = ys != mat;
+  std::string out_name;
   if (reshape_out) {
     out_name = names_[static_cast<std::size_t>(y)] + "@rows";
     TensorInfo info;
     info.name = out_name;
     info.dtype = TypeOf(y);
     info.shape = mat;
-    info.quant = QuantOf(y);
+    info.quant = yq;
     graph_.tensors[out_name] = info;
   } else {
     out_name = Produce(y, Layout::kTrue);
   }
-  Node n = MakeNode("MatMul", inputs, {out_name});
-  SetClamp(n, act, y);
-  AddNode(std::move(n));
+  Node rq = MakeNode("TfliteFcRequant", {acc}, {out_name});
+  rq.requant = {golden::QuantizeMultiplier(real)};
+  rq.attrs.Set("output_dtype", std::string(TypeOf(y) == DType::kUInt8 ? "uint8" : "int8"));
+  SetClamp(rq, act, y);
+  AddNode(std::move(rq));
   if (reshape_out) {
     Node r = MakeNode("Reshape", {out_name}, {Produce(y, Layout::kTrue)});
     r.attrs.Set("shape", ys);
@@ -1082,7 +1096,7 @@ void Importer::Quantize(const fb::Operator* op) {
   }
   const Layout layout = PreferredLayout(x);
   const std::string xn = Get(x, layout);
-  AddNode(MakeNode("QuantizeLinear", {xn}, {Produce(y, layout)}));
+  AddNode(MakeNode("TfliteQuantize", {xn}, {Produce(y, layout)}));
 }
 
 void Importer::Dequantize(const fb::Operator* op) {

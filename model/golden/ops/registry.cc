@@ -40,8 +40,10 @@ const std::vector<const OpDef*>& AllOps() {
         &ops::kSub,
         &ops::kTanh,
         &ops::kTfliteAveragePool,
+        &ops::kTfliteFcRequant,
         &ops::kTfliteMean,
         &ops::kTfliteMul,
+        &ops::kTfliteQuantize,
         &ops::kTfliteSoftmax,
         &ops::kTranspose,
     };

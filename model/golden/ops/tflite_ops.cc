@@ -1,7 +1,7 @@
 // Operators whose integer arithmetic is TensorFlow Lite's own (its reference kernels) where no
-// other IR op computes the same integers: TfliteAveragePool, TfliteMean, TfliteMul, TfliteSoftmax;
-// and Pad (constant padding), which TFLite's PAD/PADV2 need. The TFLite importer emits them
-// (docs/tflite-import.md); they run on the host.
+// other IR op computes the same integers: TfliteAveragePool, TfliteFcRequant, TfliteMean,
+// TfliteMul, TfliteQuantize, TfliteSoftmax; and Pad (constant padding), which TFLite's PAD/PADV2
+// need. The TFLite importer emits them (docs/tflite-import.md); they run on the host.
 //
 // Pad: X any dtype, rank r; attribute pads [2r] (begins of every axis, then ends, as ONNX),
 // each >= 0; value (stored value of the padding, default 0; for an integer X an integer in its
@@ -14,6 +14,18 @@
 //   y   = acc > 0 ? (acc + n/2) / n : (acc − n/2) / n   (C++ division: round half away from 0)
 //   y   = clamp(y, clamp_min, clamp_max)
 // Y keeps X's quantization (TFLite requires equal input and output parameters).
+//
+// TfliteFcRequant (the output stage of TFLite's int8 FULLY_CONNECTED reference kernel, after an
+// int32 MatMul): X int32 accumulators, output int8/uint8 with zero point zy; node.requant = one
+// multiplier (m, s) = QuantizeMultiplier(float32(s_x · s_w) / s_y); clamp_min / clamp_max. TFLite's
+// reference kernel rescales the accumulator with its 64-bit MultiplyByQuantizedMultiplier, which
+// rounds the multiplier to 16 bits and rounds once:
+//   r = m < 0x7FFF0000 ? (m + 2^15) >> 16 : 0x7FFF,   t = 15 − s  (s <= 14)
+//   y = clamp(((int64(x) · r + 2^(t−1)) >> t) + zy, clamp_min, clamp_max)
+// (arithmetic shift: rounds half up). The conv kernels use the 32-bit two-rounding form instead.
+//
+// TfliteQuantize (TFLite QUANTIZE float32 → int8/uint8): q = clamp(round_half_away(x / s) + z),
+// the division in float32 (TfLiteRound is std::round), per tensor.
 //
 // TfliteMean (TFLite MEAN, int8/uint8, the reference kernel): attributes axes (distinct, any
 // order, negative from the end) and keepdims (1). With n the number of elements reduced,
@@ -506,8 +518,78 @@ std::vector<Tensor> SoftmaxRun(const OpContext& ctx) {
   return {Tensor::FromVector(x.shape(), std::move(out))};
 }
 
+// ---- TfliteFcRequant, TfliteQuantize
+// -------------------------------------------------------------
+
+void FcRequantInfer(const Node& node, Graph& graph) {
+  ExpectInputs(node, 1, 1);
+  ExpectOutputs(node, 1);
+  const TensorInfo& x = graph.Info(node.inputs[0]);
+  if (x.dtype != DType::kInt32) Fail(node, "X must be int32 accumulators");
+  if (node.requant.size() != 1) Fail(node, "needs one explicit requant multiplier");
+  if (node.requant[0].shift > 14 || node.requant[0].shift < -31 || node.requant[0].multiplier < 0) {
+    Fail(node, "the requant multiplier must be non-negative with shift in [-31, 14]");
+  }
+  const std::string dt = node.attrs.GetString("output_dtype", "int8");
+  const DType out = dt == "uint8" ? DType::kUInt8 : DType::kInt8;
+  ClampMin(node, out);
+  ClampMax(node, out);
+  SetOutput(graph, node, 0, out, x.shape);
+}
+
+std::vector<Tensor> FcRequantRun(const OpContext& ctx) {
+  const Tensor& x = ctx.In(0);
+  const TensorInfo& yi = ctx.OutInfo(0);
+  const FixedPointMultiplier m = ctx.node.requant[0];
+  const std::int64_t reduced =
+      m.multiplier < 0x7FFF0000 ? (std::int64_t{m.multiplier} + (1 << 15)) >> 16 : 0x7FFF;
+  const int total_shift = 15 - m.shift;
+  const std::int64_t round = std::int64_t{1} << (total_shift - 1);
+  const std::int32_t zy = yi.quant.zero_point(0);
+  const std::int32_t lo = ClampMin(ctx.node, yi.dtype);
+  const std::int32_t hi = ClampMax(ctx.node, yi.dtype);
+  Tensor y(yi.dtype, yi.shape);
+  const auto acc = x.Data<std::int32_t>();
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const std::int64_t v = ((std::int64_t{acc[i]} * reduced + round) >> total_shift) + zy;
+    y.SetInt(static_cast<std::int64_t>(i), std::clamp<std::int64_t>(v, lo, hi));
+  }
+  return {std::move(y)};
+}
+
+void TfliteQuantizeInfer(const Node& node, Graph& graph) {
+  ExpectInputs(node, 1, 1);
+  ExpectOutputs(node, 1);
+  const TensorInfo& x = graph.Info(node.inputs[0]);
+  if (x.dtype != DType::kFloat32) Fail(node, "X must be float32");
+  auto it = graph.tensors.find(node.outputs[0]);
+  if (it == graph.tensors.end() || it->second.quant.empty() || it->second.quant.per_axis() ||
+      !IsInt8Like(it->second.dtype)) {
+    Fail(node, "the output must be declared int8 or uint8 with a per-tensor scale");
+  }
+  SetOutput(graph, node, 0, it->second.dtype, x.shape);
+}
+
+std::vector<Tensor> TfliteQuantizeRun(const OpContext& ctx) {
+  const Tensor& x = ctx.In(0);
+  const TensorInfo& yi = ctx.OutInfo(0);
+  const float s = yi.quant.scale(0);
+  const std::int32_t z = yi.quant.zero_point(0);
+  Tensor y(yi.dtype, yi.shape);
+  const auto in = x.Data<float>();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const float q = std::round(in[i] / s);
+    const double v = std::clamp(static_cast<double>(q) + z, static_cast<double>(DTypeMin(yi.dtype)),
+                                static_cast<double>(DTypeMax(yi.dtype)));
+    y.SetInt(static_cast<std::int64_t>(i), static_cast<std::int64_t>(std::isnan(v) ? z : v));
+  }
+  return {std::move(y)};
+}
+
 }  // namespace
 
+const OpDef kTfliteFcRequant{"TfliteFcRequant", FcRequantInfer, FcRequantRun};
+const OpDef kTfliteQuantize{"TfliteQuantize", TfliteQuantizeInfer, TfliteQuantizeRun};
 const OpDef kPad{"Pad", PadInfer, PadRun};
 const OpDef kTfliteAveragePool{"TfliteAveragePool", AvgInfer, AvgRun};
 const OpDef kTfliteMean{"TfliteMean", MeanInfer, MeanRun};
