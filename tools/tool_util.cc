@@ -132,7 +132,8 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
                            bool require_all) {
   InputFiles files = ReadInputFiles(specs);
   PreparedModel prepared;
-  prepared.loaded = importer::LoadModel(model_path, files.named);
+  prepared.loaded = importer::LoadModel(model_path, files.named,
+                                        files.unnamed ? &files.unnamed->second : nullptr);
   const golden::Graph& graph = prepared.loaded.graph;
   std::vector<golden::TensorInfo> declared;
   for (const std::string& name : graph.inputs) declared.push_back(graph.Info(name));

@@ -38,7 +38,8 @@ bool IsModelPath(const std::string& path) {
 }
 
 LoadedModel LoadModel(const std::string& path,
-                      const std::map<std::string, golden::Tensor>& provided) {
+                      const std::map<std::string, golden::Tensor>& provided,
+                      const golden::Tensor* unnamed) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw Error("cannot open '" + path + "': " + std::strerror(errno));
@@ -48,7 +49,9 @@ LoadedModel LoadModel(const std::string& path,
   const std::string ext = LowerExtension(path);
   LoadedModel loaded;
   if (ext == ".onnx") {
-    ImportResult result = ImportOnnxFile(path, ImportOptions{provided});
+    ImportOptions options{provided, std::nullopt};
+    if (unnamed != nullptr) options.unnamed_input = *unnamed;
+    ImportResult result = ImportOnnxFile(path, options);
     loaded.graph = std::move(result.graph);
     loaded.bound = std::move(result.bound);
   } else if (ext == ".tflite") {

@@ -18,8 +18,11 @@ struct LoadedModel {
 
 // Dispatches on the extension (".onnx", ".tflite", ".json"); `provided` are the user's --input
 // values, of which parameter inputs of an ONNX model are bound as constants. Throws qsa::Error.
+// `unnamed` is the value given without a name (bound to the one input left without a value); an
+// ONNX model's symbolic input dimensions are bound from the given values.
 LoadedModel LoadModel(const std::string& path,
-                      const std::map<std::string, golden::Tensor>& provided);
+                      const std::map<std::string, golden::Tensor>& provided,
+                      const golden::Tensor* unnamed = nullptr);
 
 // True when `path` names a model file LoadModel takes: extension .onnx, .tflite or .json (any
 // case), not a folder.
