@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "compiler/compile.h"
+#include "compiler/run_compiled.h"
 #include "model/base/error.h"
 #include "model/golden/executor.h"
 #include "model/golden/npy.h"
@@ -80,6 +82,35 @@ TEST(TfliteImport, PersonDetectionScoresThePersonImageAsPerson) {
             << "\n";
   EXPECT_GT(person.GetInt(1), person.GetInt(0));
   EXPECT_GT(none.GetInt(0), none.GetInt(1));
+}
+
+// Both models compiled for the default array: the ISA simulator's outputs equal the golden
+// model's (host fallbacks: TFLite's mean, average pool, softmax and FC output stage).
+void ExpectIsaEqualsGolden(const std::string& model, const std::string& input) {
+  const golden::Graph g = ImportTfliteFile(TfliteDir() + model);
+  const std::map<std::string, Tensor> feeds = {
+      {g.inputs.at(0), golden::ReadNpy(TfliteDir() + input)}};
+  compiler::CompileOptions options;
+  options.arch = isa::DefaultArchConfig();
+  const compiler::CompiledModel cm = compiler::Compile(g, options);
+  EXPECT_GE(cm.programs.size(), 1u);
+  const auto golden = golden::RunGraph(g, feeds);
+  const auto isa = compiler::RunCompiled(cm, feeds, compiler::IsaEngine(options.arch));
+  for (const std::string& out : g.outputs) {
+    const Tensor& want = golden.at(out);
+    EXPECT_EQ(CountEqual(isa.at(out), want), want.size()) << model << " output " << out;
+  }
+}
+
+TEST(TfliteImport, PersonDetectionIsaEqualsGolden) {
+  if (!HaveSharedModels()) GTEST_SKIP() << "no shared TFLite models in " << TfliteDir();
+  ExpectIsaEqualsGolden("person_detect.tflite", "person_input.npy");
+  ExpectIsaEqualsGolden("person_detect.tflite", "no_person_input.npy");
+}
+
+TEST(TfliteImport, MobileNetV2IsaEqualsGolden) {
+  if (!HaveSharedModels()) GTEST_SKIP() << "no shared TFLite models in " << TfliteDir();
+  ExpectIsaEqualsGolden("mobilenet_v2_quantized_1x3x224x224.tflite", "mobilenet_v2_dog_input.npy");
 }
 
 // ---- refusals ----------------------------------------------------------------------------------
