@@ -305,7 +305,11 @@ isa::ArchConfig ArchOfAssembly(const std::string& source) {
     std::string directive, name;
     if (words >> directive >> name && directive == ".arch") {
       if (name == isa::DefaultArchConfig().name) return isa::DefaultArchConfig();
-      return isa::LoadArchConfig((std::filesystem::path(QSA_ARCH_DIR) / (name + ".json")).string());
+      const std::filesystem::path bundled = std::filesystem::path(QSA_ARCH_DIR) / (name + ".json");
+      std::error_code ec;
+      // A name that is not bundled: the assembler's .arch check names the mismatch.
+      if (!std::filesystem::is_regular_file(bundled, ec)) return isa::DefaultArchConfig();
+      return isa::LoadArchConfig(bundled.string());
     }
   }
   return isa::DefaultArchConfig();
