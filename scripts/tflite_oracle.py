@@ -8,6 +8,10 @@ The models are written with the Python code flatc generates from qsa's own schem
 (compiler/tflite_model/tflite.fbs), so the tests also check that schema against LiteRT's reader.
 
     build/venv/bin/python scripts/tflite_oracle.py --out DIR --seed N [--cases-per-op K]
+    build/venv/bin/python scripts/tflite_oracle.py --refusals tests/data/tflite
+
+The second form writes the small models qsa must refuse (checked in as tests/data/tflite/*.tflite;
+it needs the flatbuffers package only).
 
 tests/compiler/importer/tflite_oracle_test.cc runs it (when build/venv has LiteRT) and compares
 qsa's golden model with every output bit for bit.
@@ -431,6 +435,35 @@ CASES = {
 }
 
 
+def refusal_models(s):
+    """Models the importer refuses, each with one line naming the operator and the reason."""
+    out = {}
+    m = ModelWriter(s)  # LOGISTIC: not imported
+    x = m.tensor("x", [1, 4], INT8, 0.1, 0)
+    y = m.tensor("y", [1, 4], INT8, 1.0 / 256, -128)
+    m.op(14, [x], [y])
+    out["logistic"] = m.finish([x], [y])
+    m = ModelWriter(s)  # SVDF: not imported
+    x = m.tensor("x", [1, 4], INT8, 0.1, 0)
+    y = m.tensor("y", [1, 4], INT8, 0.1, 0)
+    m.op(27, [x], [y])
+    out["svdf"] = m.finish([x], [y])
+    m = ModelWriter(s)  # int16 activations
+    INT16 = 7
+    a = m.tensor("a", [1, 4], INT16, 0.001, 0)
+    b = m.tensor("b", [1, 4], INT16, 0.001, 0)
+    y = m.tensor("y", [1, 4], INT16, 0.002, 0)
+    m.op(0, [a, b], [y], options(s, "AddOptions", {}, "AddOptions"), version=3)
+    out["int16_add"] = m.finish([a, b], [y])
+    m = ModelWriter(s)  # per-channel FULLY_CONNECTED weights
+    x = m.tensor("x", [1, 3], INT8, 0.1, 0)
+    w = m.tensor("w", [2, 3], INT8, [0.01, 0.02], [0, 0], 0, np.ones((2, 3), np.int8))
+    y = m.tensor("y", [1, 2], INT8, 0.1, 0)
+    m.op(9, [x, w], [y], options(s, "FullyConnectedOptions", {}, "FullyConnectedOptions"), version=4)
+    out["fc_per_channel"] = m.finish([x], [y])
+    return out
+
+
 def reference(model_bytes, inputs):
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
     it = Interpreter(model_content=model_bytes,
@@ -444,12 +477,21 @@ def reference(model_bytes, inputs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--refusals", metavar="DIR")
     ap.add_argument("--cases-per-op", type=int, default=12)
     ap.add_argument("--flatc", default="flatc")
     args = ap.parse_args()
     s = load_schema(args.flatc)
+    if args.refusals:
+        os.makedirs(args.refusals, exist_ok=True)
+        for name, model in refusal_models(s).items():
+            with open(os.path.join(args.refusals, name + ".tflite"), "wb") as f:
+                f.write(model)
+        return
+    if args.out is None or args.seed is None:
+        ap.error("--out and --seed are required")
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.out, exist_ok=True)
     manifest = []

@@ -234,6 +234,9 @@ class Importer {
     std::int64_t pads[4] = {0, 0, 0, 0};
   };
   void FindFoldablePads();
+  // Names, in errors about graph input `index`, the first operator that reads it.
+  void LabelFirstReader(std::int32_t index);
+  std::string OperatorLabel(std::uint32_t k) const;
   std::int64_t PadValueOf(const fb::Operator* op, bool v2) const;
 
   const fb::Model* model_;
@@ -398,11 +401,29 @@ Tensor Importer::ConstantOf(std::int32_t index) const {
 std::vector<std::int64_t> Importer::IntsOf(std::int32_t index, const char* role) const {
   if (!IsConstant(index))
     Fail(std::string(role) + " " + TensorLabel(index) + " must be a constant");
-  const DType dtype = TypeOf(index);
-  if (dtype != DType::kInt32) Fail(std::string(role) + " " + TensorLabel(index) + " must be INT32");
-  const Tensor t = ConstantOf(index);
-  std::vector<std::int64_t> v;
-  for (std::int64_t i = 0; i < t.size(); ++i) v.push_back(t.GetInt(i));
+  const fb::TensorType type = T(index)->type();
+  if (type != fb::TensorType::INT32 && type != fb::TensorType::INT64) {
+    Fail(std::string(role) + " " + TensorLabel(index) + " must be INT32 or INT64");
+  }
+  const auto* data = model_->buffers()->Get(T(index)->buffer())->data();
+  const std::size_t width = type == fb::TensorType::INT32 ? 4 : 8;
+  std::int64_t count = 1;
+  for (std::int64_t d : ShapeOf(index)) count *= d;
+  if (data->size() != static_cast<std::size_t>(count) * width) {
+    Fail(std::string(role) + " " + TensorLabel(index) + " has " + std::to_string(data->size()) +
+         " bytes of data; its shape needs " +
+         std::to_string(static_cast<std::size_t>(count) * width));
+  }
+  std::vector<std::int64_t> v(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (width == 4) {
+      std::int32_t x = 0;
+      std::memcpy(&x, data->data() + i * 4, 4);
+      v[i] = x;
+    } else {
+      std::memcpy(&v[i], data->data() + i * 8, 8);
+    }
+  }
   return v;
 }
 
@@ -586,10 +607,13 @@ void Importer::FindFoldablePads() {
                                  r->second.second != fb::BuiltinOperator::DEPTHWISE_CONV_2D)) {
       continue;
     }
-    if (ShapeOf(in).size() != 4 || !IsConstant(op->inputs()->Get(1))) continue;
+    const std::int32_t paddings = op->inputs()->Get(1);
+    if (paddings < 0 || ShapeOf(in).size() != 4 || !IsConstant(paddings)) continue;
+    const fb::TensorType pt = T(paddings)->type();
+    if (pt != fb::TensorType::INT32 && pt != fb::TensorType::INT64) continue;
     const QuantParams qi = QuantOf(in);
     if (qi.empty() || qi.per_axis() || !(qi == QuantOf(out))) continue;
-    const std::vector<std::int64_t> p = IntsOf(op->inputs()->Get(1), "paddings");
+    const std::vector<std::int64_t> p = IntsOf(paddings, "paddings");
     if (p.size() != 8 || p[0] != 0 || p[1] != 0 || p[6] != 0 || p[7] != 0) continue;
     if (std::any_of(p.begin(), p.end(), [](std::int64_t v) { return v < 0; })) continue;
     if (PadValueOf(op, code == fb::BuiltinOperator::PADV2) != qi.zero_points[0]) continue;
@@ -600,6 +624,44 @@ void Importer::FindFoldablePads() {
     f.pads[2] = p[3];
     f.pads[3] = p[5];
     folded_pads_[out] = f;
+  }
+}
+
+std::string Importer::OperatorLabel(std::uint32_t k) const {
+  const fb::Operator* op = sg_->operators()->Get(k);
+  const std::uint32_t n_tensors = sg_->tensors() == nullptr ? 0 : sg_->tensors()->size();
+  if (op == nullptr || model_->operator_codes() == nullptr ||
+      op->opcode_index() >= model_->operator_codes()->size()) {
+    throw Error(source_ + ": operator " + std::to_string(k) + " has an invalid opcode index");
+  }
+  const fb::OperatorCode* oc = model_->operator_codes()->Get(op->opcode_index());
+  const auto code = static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
+      oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
+  std::string name = "#" + std::to_string(k);
+  if (op->outputs() != nullptr && op->outputs()->size() != 0 && op->outputs()->Get(0) >= 0 &&
+      static_cast<std::uint32_t>(op->outputs()->Get(0)) < n_tensors) {
+    name = names_[static_cast<std::size_t>(op->outputs()->Get(0))];
+  }
+  if (code == fb::BuiltinOperator::CUSTOM) {
+    return "custom operator '" +
+           (oc->custom_code() != nullptr ? oc->custom_code()->str() : std::string()) +
+           "' (operator " + std::to_string(k) + ", '" + name + "')";
+  }
+  return OpName(code) + " '" + name + "' (operator " + std::to_string(k) + ", version " +
+         std::to_string(oc->version()) + ")";
+}
+
+void Importer::LabelFirstReader(std::int32_t index) {
+  const std::uint32_t n_ops = sg_->operators() == nullptr ? 0 : sg_->operators()->size();
+  for (std::uint32_t k = 0; k < n_ops; ++k) {
+    const fb::Operator* op = sg_->operators()->Get(k);
+    if (op == nullptr || op->inputs() == nullptr) continue;
+    for (std::int32_t t : *op->inputs()) {
+      if (t == index) {
+        op_label_ = OperatorLabel(k);
+        return;
+      }
+    }
   }
 }
 
@@ -1198,7 +1260,7 @@ void Importer::ImportOperator(const fb::Operator* op, fb::BuiltinOperator code) 
     default:
       break;
   }
-  Fail("operator is not supported");
+  Fail("operator is not supported (docs/tflite-import.md lists the imported ones)");
 }
 
 Graph Importer::Run() {
@@ -1236,6 +1298,7 @@ Graph Importer::Run() {
     for (std::int32_t i : *sg_->inputs()) {
       T(i);
       if (IsConstant(i)) continue;
+      LabelFirstReader(i);
       TensorInfo info;
       info.name = names_[static_cast<std::size_t>(i)];
       info.dtype = TypeOf(i);
@@ -1246,6 +1309,7 @@ Graph Importer::Run() {
       graph_.tensors[info.name] = info;
       graph_.inputs.push_back(info.name);
       avail_[i][Layout::kTrue] = info.name;
+      op_label_.clear();
     }
   }
   FindFoldablePads();
@@ -1259,19 +1323,8 @@ Graph Importer::Run() {
     const fb::OperatorCode* oc = model_->operator_codes()->Get(op->opcode_index());
     const auto code = static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
         oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
-    std::string name = "#" + std::to_string(k);
-    if (op->outputs() != nullptr && op->outputs()->size() != 0 && op->outputs()->Get(0) >= 0 &&
-        static_cast<std::uint32_t>(op->outputs()->Get(0)) < n_tensors) {
-      name = names_[static_cast<std::size_t>(op->outputs()->Get(0))];
-    }
-    if (code == fb::BuiltinOperator::CUSTOM) {
-      op_label_ = "custom operator '" +
-                  (oc->custom_code() != nullptr ? oc->custom_code()->str() : std::string()) +
-                  "' (operator " + std::to_string(k) + ", '" + name + "')";
-      Fail("custom operators are not supported");
-    }
-    op_label_ = OpName(code) + " '" + name + "' (operator " + std::to_string(k) + ", version " +
-                std::to_string(oc->version()) + ")";
+    op_label_ = OperatorLabel(k);
+    if (code == fb::BuiltinOperator::CUSTOM) Fail("custom operators are not supported");
     ImportOperator(op, code);
   }
   op_label_.clear();

@@ -145,6 +145,34 @@ TEST(TfliteImport, RefusesATruncatedModel) {
             "m.tflite: not a TFLite model (the flatbuffer data is malformed or truncated)");
 }
 
+// Checked-in models (scripts/tflite_oracle.py --refusals tests/data/tflite): one line naming the
+// operator, its index and version, and the reason.
+TEST(TfliteImport, RefusedOperatorsAndTypesAreNamed) {
+  const std::string dir = std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/";
+  const std::map<std::string, std::string> want = {
+      {"logistic.tflite",
+       "LOGISTIC 'y' (operator 0, version 1): operator is not supported (docs/tflite-import.md "
+       "lists the imported ones)"},
+      {"svdf.tflite",
+       "SVDF 'y' (operator 0, version 1): operator is not supported (docs/tflite-import.md lists "
+       "the imported ones)"},
+      {"int16_add.tflite",
+       "ADD 'y' (operator 0, version 3): tensor 'a' has type INT16; only INT8, UINT8, INT32 and "
+       "FLOAT32 tensors are supported"},
+      {"fc_per_channel.tflite",
+       "FULLY_CONNECTED 'y' (operator 0, version 4): per-channel weights are not supported for "
+       "FULLY_CONNECTED yet"},
+  };
+  for (const auto& [file, message] : want) {
+    try {
+      ImportTfliteFile(dir + file);
+      ADD_FAILURE() << file << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), dir + file + ": " + message);
+    }
+  }
+}
+
 TEST(TfliteImport, MissingFileIsOneLine) {
   try {
     ImportTfliteFile("/nonexistent/m.tflite");
