@@ -403,6 +403,15 @@ def relu_case(s, rng, code):
     return m.finish([x], [y]), [rand_i8(rng, shape)]
 
 
+def logistic_case(s, rng):
+    shape = [1, int(rng.integers(1, 40))]
+    m = ModelWriter(s)
+    x = m.tensor("x", shape, INT8, float(np.float32(rng.uniform(0.01, 0.2))), zp(rng))
+    y = m.tensor("y", shape, INT8, 1.0 / 256, -128)
+    m.op(14, [x], [y], version=2)
+    return m.finish([x], [y]), [rand_i8(rng, shape)]
+
+
 def softmax_case(s, rng):
     shape = [int(rng.integers(1, 4)), int(rng.integers(2, 30))]
     m = ModelWriter(s)
@@ -432,17 +441,18 @@ CASES = {
     "RELU": lambda s, r: relu_case(s, r, 19),
     "RELU6": lambda s, r: relu_case(s, r, 21),
     "SOFTMAX": softmax_case,
+    "LOGISTIC": logistic_case,
 }
 
 
 def refusal_models(s):
     """Models the importer refuses, each with one line naming the operator and the reason."""
     out = {}
-    m = ModelWriter(s)  # LOGISTIC: not imported
+    m = ModelWriter(s)  # TANH: not imported
     x = m.tensor("x", [1, 4], INT8, 0.1, 0)
-    y = m.tensor("y", [1, 4], INT8, 1.0 / 256, -128)
-    m.op(14, [x], [y])
-    out["logistic"] = m.finish([x], [y])
+    y = m.tensor("y", [1, 4], INT8, 1.0 / 128, 0)
+    m.op(28, [x], [y])
+    out["tanh"] = m.finish([x], [y])
     m = ModelWriter(s)  # SVDF: not imported
     x = m.tensor("x", [1, 4], INT8, 0.1, 0)
     y = m.tensor("y", [1, 4], INT8, 0.1, 0)

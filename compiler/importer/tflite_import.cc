@@ -226,6 +226,7 @@ class Importer {
   void Dequantize(const fb::Operator* op);
   void Relu(const fb::Operator* op, fb::BuiltinOperator code);
   void Softmax(const fb::Operator* op);
+  void Logistic(const fb::Operator* op);
 
   // PAD operators folded into the convolution that reads them: pad output tensor → (pad input,
   // pads top, left, bottom, right).
@@ -1217,6 +1218,23 @@ void Importer::Softmax(const fb::Operator* op) {
   AddNode(std::move(n));
 }
 
+void Importer::Logistic(const fb::Operator* op) {
+  ExpectIo(op, 1, 1, 1);
+  const std::int32_t x = In(op, 0);
+  const std::int32_t y = Out(op, 0);
+  if (TypeOf(x) != DType::kInt8 || TypeOf(y) != DType::kInt8) {
+    Fail("only int8 → int8 logistic is supported");
+  }
+  PerTensorQuant(x, "input");
+  const QuantParams q = PerTensorQuant(y, "output");
+  if (q.scales[0] != 1.0f / 256.0f || q.zero_points[0] != -128) {
+    Fail("the output must have scale 1/256 and zero point -128 (TFLite's int8 logistic)");
+  }
+  const Layout layout = PreferredLayout(x);
+  const std::string xn = Get(x, layout);
+  AddNode(MakeNode("TfliteLogistic", {xn}, {Produce(y, layout)}));
+}
+
 void Importer::ImportOperator(const fb::Operator* op, fb::BuiltinOperator code) {
   using Op = fb::BuiltinOperator;
   switch (code) {
@@ -1257,6 +1275,8 @@ void Importer::ImportOperator(const fb::Operator* op, fb::BuiltinOperator code) 
       return Relu(op, code);
     case Op::SOFTMAX:
       return Softmax(op);
+    case Op::LOGISTIC:
+      return Logistic(op);
     default:
       break;
   }

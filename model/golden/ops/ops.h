@@ -51,6 +51,7 @@ extern const OpDef kTanh;
 extern const OpDef kPad;
 extern const OpDef kTfliteAveragePool;
 extern const OpDef kTfliteFcRequant;
+extern const OpDef kTfliteLogistic;
 extern const OpDef kTfliteMean;
 extern const OpDef kTfliteMul;
 extern const OpDef kTfliteQuantize;

@@ -41,6 +41,7 @@ const std::vector<const OpDef*>& AllOps() {
         &ops::kTanh,
         &ops::kTfliteAveragePool,
         &ops::kTfliteFcRequant,
+        &ops::kTfliteLogistic,
         &ops::kTfliteMean,
         &ops::kTfliteMul,
         &ops::kTfliteQuantize,

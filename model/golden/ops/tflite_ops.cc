@@ -1,7 +1,7 @@
 // Operators whose integer arithmetic is TensorFlow Lite's own (its reference kernels) where no
-// other IR op computes the same integers: TfliteAveragePool, TfliteFcRequant, TfliteMean,
-// TfliteMul, TfliteQuantize, TfliteSoftmax; and Pad (constant padding), which TFLite's PAD/PADV2
-// need. The TFLite importer emits them (docs/tflite-import.md); they run on the host.
+// other IR op computes the same integers: TfliteAveragePool, TfliteFcRequant, TfliteLogistic,
+// TfliteMean, TfliteMul, TfliteQuantize, TfliteSoftmax; and Pad (constant padding), which TFLite's
+// PAD/PADV2 need. The TFLite importer emits them (docs/tflite-import.md); they run on the host.
 //
 // Pad: X any dtype, rank r; attribute pads [2r] (begins of every axis, then ends, as ONNX),
 // each >= 0; value (stored value of the padding, default 0; for an integer X an integer in its
@@ -26,6 +26,12 @@
 //
 // TfliteQuantize (TFLite QUANTIZE float32 → int8/uint8): q = clamp(round_half_away(x / s) + z),
 // the division in float32 (TfLiteRound is std::round), per tensor.
+//
+// TfliteLogistic (TFLite LOGISTIC int8 → int8, output scale 1/256 and zero point −128, as TFLite
+// requires): TFLite's int8 kernels (reference and default alike) use a 256-entry table built in
+// float32, which this op builds the same way: for every stored value v,
+//   r = s_x · float(v − z_x);  f = 1 / (1 + expf(−r));  q = round_half_away(f / s_y) + z_y,
+// saturated (float32 arithmetic throughout, expf from the C library).
 //
 // TfliteMean (TFLite MEAN, int8/uint8, the reference kernel): attributes axes (distinct, any
 // order, negative from the end) and keepdims (1). With n the number of elements reduced,
@@ -586,8 +592,50 @@ std::vector<Tensor> TfliteQuantizeRun(const OpContext& ctx) {
   return {std::move(y)};
 }
 
+// ---- TfliteLogistic
+// -------------------------------------------------------------------------------
+
+QuantParams LogisticOutputQuant() {
+  QuantParams q;
+  q.scales = {1.0f / 256.0f};
+  q.zero_points = {-128};
+  return q;
+}
+
+void LogisticInfer(const Node& node, Graph& graph) {
+  ExpectInputs(node, 1, 1);
+  ExpectOutputs(node, 1);
+  const TensorInfo& x = graph.Info(node.inputs[0]);
+  if (x.dtype != DType::kInt8) Fail(node, "X must be int8, is " + std::string(DTypeName(x.dtype)));
+  if (x.quant.empty() || x.quant.per_axis()) Fail(node, "X needs a per-tensor scale");
+  SetOutput(graph, node, 0, DType::kInt8, x.shape, LogisticOutputQuant());
+  if (!(graph.Info(node.outputs[0]).quant == LogisticOutputQuant())) {
+    Fail(node, "the output must have scale 1/256 and zero point -128 (TFLite's int8 logistic)");
+  }
+}
+
+std::vector<Tensor> LogisticRun(const OpContext& ctx) {
+  const float sx = ctx.InInfo(0).quant.scale(0);
+  const std::int32_t zx = ctx.InInfo(0).quant.zero_point(0);
+  const float inverse_scale = 1.0f / (1.0f / 256.0f);
+  std::int8_t table[256];
+  for (std::int32_t v = -128; v <= 127; ++v) {
+    const float r = sx * static_cast<float>(v - zx);
+    const float f = 1.0f / (1.0f + std::exp(-r));
+    const float rescaled = std::round(f * inverse_scale);
+    const auto q = static_cast<std::int32_t>(rescaled + static_cast<float>(-128));
+    table[v + 128] = static_cast<std::int8_t>(std::clamp(q, -128, 127));
+  }
+  const Tensor& x = ctx.In(0);
+  const auto in = x.Data<std::int8_t>();
+  std::vector<std::int8_t> out(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) out[i] = table[in[i] + 128];
+  return {Tensor::FromVector(x.shape(), std::move(out))};
+}
+
 }  // namespace
 
+const OpDef kTfliteLogistic{"TfliteLogistic", LogisticInfer, LogisticRun};
 const OpDef kTfliteFcRequant{"TfliteFcRequant", FcRequantInfer, FcRequantRun};
 const OpDef kTfliteQuantize{"TfliteQuantize", TfliteQuantizeInfer, TfliteQuantizeRun};
 const OpDef kPad{"Pad", PadInfer, PadRun};

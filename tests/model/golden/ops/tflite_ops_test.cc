@@ -274,6 +274,31 @@ TEST(TfliteQuantizeTest, TiesRoundAwayFromZero) {
   ExpectRefused(OneNode("TfliteQuantize", {Info("x", DType::kFloat32, {5})}), "declared int8");
 }
 
+TEST(TfliteLogisticTest, TableOfTheFloatLogistic) {
+  const float sx = 0.05f;
+  const std::int32_t zx = 4;
+  Graph g = OneNode("TfliteLogistic", {Info("x", DType::kInt8, {256}, PerTensor(sx, zx))});
+  std::vector<std::int8_t> all;
+  for (int v = -128; v <= 127; ++v) all.push_back(static_cast<std::int8_t>(v));
+  const Tensor y = Run1(g, {{"x", Tensor::FromVector<std::int8_t>({256}, all)}});
+  std::int64_t previous = -129;
+  std::int64_t within_one = 0;
+  for (int v = -128; v <= 127; ++v) {
+    const std::int64_t q = y.GetInt(v + 128);
+    EXPECT_GE(q, previous) << "not monotonic at " << v;  // the logistic is increasing
+    previous = q;
+    const double exact = 256.0 / (1.0 + std::exp(-0.05 * (v - zx))) - 128.0;
+    within_one += std::abs(static_cast<double>(q) - std::clamp(exact, -128.0, 127.0)) <= 0.5 + 1e-3;
+  }
+  EXPECT_EQ(y.GetInt(zx + 128), 0);  // logistic(0) = 1/2 = 128/256
+  EXPECT_EQ(within_one, 256);        // each entry is the rounded float64 value
+  ExpectRefused(OneNode("TfliteLogistic", {Info("x", DType::kUInt8, {2}, PerTensor(sx, 0))}),
+                "X must be int8");
+  Graph bad_out = OneNode("TfliteLogistic", {Info("x", DType::kInt8, {2}, PerTensor(sx, 0))});
+  bad_out.tensors["y"] = Info("y", DType::kInt8, {2}, PerTensor(0.01f, 0));
+  ExpectRefused(bad_out, "scale 1/256 and zero point -128");
+}
+
 TEST(PadTest, PadsEveryAxisWithTheValue) {
   Graph g = OneNode("Pad", {Info("x", DType::kInt8, {1, 2}, PerTensor(0.1f, -3))},
                     Attrs({{"pads", std::vector<std::int64_t>{0, 1, 1, 0}}, {"value", -3.0}}));
