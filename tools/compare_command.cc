@@ -25,12 +25,11 @@ namespace qsa::tools {
 CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run a program on several engines and report where their outputs first differ");
-  AddRequired(
-      cmd, "TARGET", args.target,
-      "A quantized model (.onnx, .tflite, .json; compiled on the fly), a folder made by qsa "
-      "compile, or one program: a program folder (program.bin + manifest.json, or "
-      "one .s file), a program .bin or an assembly .s",
-      "PATH");
+  AddRequired(cmd, "TARGET", args.target,
+              "A model (.onnx, .tflite, .json; compiled on the fly), a folder made by qsa "
+              "compile, or one program: a program folder (program.bin + manifest.json, or "
+              "one .s file), a program .bin or an assembly .s",
+              "PATH");
   AddInputOption(cmd, args.inputs,
                  "Input value; repeat for each input (default: PROGRAM/input.npy if present)");
   cmd->add_option("-e,--engines", args.engines, "Comma-separated: golden, isa, rtl")

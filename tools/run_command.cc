@@ -24,12 +24,11 @@ namespace qsa::tools {
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run", "Run a model or a program on .npy inputs, write each output to DIR/<name>.npy");
-  AddRequired(
-      cmd, "MODEL", args.model,
-      "A quantized .onnx or .tflite model or a .json graph (with --engine isa or rtl compiled on "
-      "the fly), a folder made by qsa compile, or an accelerator program: a program "
-      "folder (program.bin + manifest.json), a program .bin or an assembly .s",
-      "FILE");
+  AddRequired(cmd, "MODEL", args.model,
+              "A .onnx/.tflite model or a .json graph (with --engine isa or rtl compiled on "
+              "the fly), a folder made by qsa compile, or an accelerator program: a program "
+              "folder (program.bin + manifest.json), a program .bin or an assembly .s",
+              "FILE");
   AddInputOption(cmd, args.inputs, "Input value; repeat for each input");
   cmd->add_option("-e,--engine", args.engine, "Execution engine: golden, isa or rtl")
       ->type_name("ENGINE")
