@@ -821,6 +821,10 @@ void Importer::FullyConnected(const fb::Operator* op) {
     if (o->weights_format() != fb::FullyConnectedOptionsWeightsFormat::DEFAULT) {
       Fail("weights_format SHUFFLED4x16INT8 is not supported");
     }
+    if (o->quantized_bias_type() != fb::TensorType::FLOAT32 &&
+        o->quantized_bias_type() != fb::TensorType::INT32) {
+      Fail("quantized_bias_type " + TypeName(o->quantized_bias_type()) + " is not supported");
+    }
   }
   if (!IsConstant(w) || TypeOf(w) != DType::kInt8)
     Fail("weight " + TensorLabel(w) + " must be a constant int8 tensor");
