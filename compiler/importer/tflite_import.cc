@@ -372,15 +372,25 @@ Tensor Importer::ConstantOf(std::int32_t index) const {
   if (!IsConstant(index)) Fail(TensorLabel(index) + " must be a constant");
   const fb::Buffer* b = model_->buffers()->Get(T(index)->buffer());
   const DType dtype = TypeOf(index);
-  Tensor t(dtype, ShapeOf(index));
+  const Shape shape = ShapeOf(index);
   const std::size_t elem = dtype == DType::kInt8 || dtype == DType::kUInt8 ? 1 : 4;
-  const std::size_t want = static_cast<std::size_t>(t.size()) * elem;
+  // The byte count the shape needs, checked against the data before anything is allocated.
+  std::size_t want = elem;
+  for (std::int64_t d : shape) {
+    const auto dim = static_cast<std::size_t>(d);
+    if (dim != 0 && want > b->data()->size() / dim) {
+      Fail(TensorLabel(index) + " has shape " + golden::ShapeToString(shape) + " but only " +
+           std::to_string(b->data()->size()) + " bytes of data");
+    }
+    want *= dim;
+  }
   if (b->data()->size() != want) {
     Fail(TensorLabel(index) + " has " + std::to_string(b->data()->size()) +
          " bytes of data; its "
          "shape and type need " +
          std::to_string(want));
   }
+  Tensor t(dtype, shape);
   const std::uint8_t* src = b->data()->data();
   switch (dtype) {
     case DType::kInt8:
