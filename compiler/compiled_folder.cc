@@ -76,7 +76,7 @@ bool IsCompiledModel(const std::string& dir) {
 }
 
 std::string CompiledSourceModel(const std::string& dir) {
-  for (const char* name : {"model.onnx", "model.json"}) {
+  for (const char* name : {"model.onnx", "model.tflite", "model.json"}) {
     std::error_code ec;
     const fs::path p = fs::path(dir) / name;
     if (fs::is_regular_file(p, ec)) return p.string();
@@ -120,7 +120,9 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
     std::string source_name;
     if (!source_model.empty()) {
       const std::string ext = fs::path(source_model).extension().string();
-      source_name = ext == ".json" ? "model.json" : "model.onnx";
+      source_name = ext == ".json"     ? "model.json"
+                    : ext == ".tflite" ? "model.tflite"
+                                       : "model.onnx";
       fs::copy_file(source_model, tmp / source_name, fs::copy_options::overwrite_existing, ec);
       if (ec) throw Error("cannot copy '" + source_model + "': " + ec.message());
     }

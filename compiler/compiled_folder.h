@@ -2,7 +2,7 @@
 //   compiled.json        steps, host fallbacks, per-layer report, pass log
 //   arch.json            the architecture configuration the programs were built for
 //   host.json            the host nodes as a graph (JSON IR), run by the golden model
-//   model.onnx|.json     a copy of the source model, the golden reference for `qsa compare`
+//   model.onnx|.tflite|.json  a copy of the source model, the golden reference for `qsa compare`
 //   segmentN/            program.bin, manifest.json and program.s of accelerator segment N
 #pragma once
 
@@ -12,8 +12,8 @@
 
 namespace qsa::compiler {
 
-// The folder above; `source_model` is copied in as model.onnx or model.json. Every file is
-// written atomically; an existing folder's files are replaced.
+// The folder above; `source_model` is copied in as model.onnx, model.tflite or model.json. Every
+// file is written atomically; an existing folder's files are replaced.
 void WriteCompiled(const CompiledModel& model, const std::string& dir,
                    const std::string& source_model);
 // Reads a folder WriteCompiled wrote; throws qsa::Error naming the file and the problem.

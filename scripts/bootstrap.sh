@@ -28,7 +28,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   libeigen3-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libgemmlowp-dev zlib1g-dev
+  libgemmlowp-dev zlib1g-dev libflatbuffers-dev flatbuffers-compiler
   verilator
 )
 # ... and what the test suite (ONNX's test vectors, benchmarks, synthesis) and the venv add.

@@ -51,7 +51,9 @@ CLI::App* AddAsmCommand(CLI::App& app, AsmArgs& args) {
 }
 
 void AsmCommand(const AsmArgs& args) {
-  const isa::ArchConfig arch = LoadArch(args.arch);
+  // Without --arch, a bundled architecture the source names (.arch NAME) is found by name.
+  const isa::ArchConfig arch =
+      args.arch.empty() ? ArchOfAssembly(args.source) : LoadArch(args.arch);
   const std::string text = ReadSource(args.source);
   const isa::Program program = isa::Assemble(text, args.source, arch);
   isa::WriteProgram(program, args.out);

@@ -26,7 +26,7 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run a program on several engines and report where their outputs first differ");
   AddRequired(cmd, "TARGET", args.target,
-              "A quantized model (.onnx, .json; compiled on the fly), a folder made by qsa "
+              "A model (.onnx, .tflite, .json; compiled on the fly), a folder made by qsa "
               "compile, or one program: a program folder (program.bin + manifest.json, or "
               "one .s file), a program .bin or an assembly .s",
               "PATH");
@@ -79,7 +79,7 @@ std::vector<std::string> ParseEngines(const std::string& list) {
 // The golden graph: --golden, else model.json / model.onnx beside the program.
 std::string GoldenModelPath(const CompareArgs& args, const ProgramTarget& target) {
   if (!args.golden.empty()) return args.golden;
-  for (const char* name : {"model.json", "model.onnx"}) {
+  for (const char* name : {"model.json", "model.onnx", "model.tflite"}) {
     const std::filesystem::path p = std::filesystem::path(target.folder) / name;
     std::error_code ec;
     if (!target.folder.empty() && std::filesystem::is_regular_file(p, ec)) return p.string();

@@ -14,7 +14,7 @@ namespace qsa::tools {
 CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compile", "Compile a quantized model into accelerator programs (and host steps)");
-  AddRequired(cmd, "MODEL", args.model, "A quantized .onnx model or a .json graph", "FILE");
+  AddRequired(cmd, "MODEL", args.model, "A quantized .onnx/.tflite model or .json graph", "FILE");
   AddRequired(cmd, "-o,--out", args.out, "Output folder (replaced if it holds a compiled model)",
               "DIR");
   AddArchOption(cmd, args.arch);

@@ -83,7 +83,7 @@ void PrintTensorLine(const Graph& graph, const std::string& name, std::size_t wi
 CLI::App* AddInspectCommand(CLI::App& app, InspectArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "inspect", "Print a model's graph: tensors, quantization, nodes, requantization, MACs");
-  AddRequired(cmd, "MODEL", args.model, "A quantized .onnx model or a .json graph", "FILE");
+  AddRequired(cmd, "MODEL", args.model, "A quantized .onnx/.tflite model or .json graph", "FILE");
   AddInputOption(cmd, args.inputs, "Value for an ONNX model's parameter input", "NAME=FILE.npy");
   cmd->footer("Example: qsa inspect examples/cnn3/cnn3.json");
   return cmd;

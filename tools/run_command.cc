@@ -25,7 +25,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run", "Run a model or a program on .npy inputs, write each output to DIR/<name>.npy");
   AddRequired(cmd, "MODEL", args.model,
-              "A quantized .onnx model or a .json graph (with --engine isa or rtl compiled on "
+              "A .onnx/.tflite model or a .json graph (with --engine isa or rtl compiled on "
               "the fly), a folder made by qsa compile, or an accelerator program: a program "
               "folder (program.bin + manifest.json), a program .bin or an assembly .s",
               "FILE");

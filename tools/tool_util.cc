@@ -133,7 +133,8 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
                            bool require_all) {
   InputFiles files = ReadInputFiles(specs);
   PreparedModel prepared;
-  prepared.loaded = importer::LoadModel(model_path, files.named);
+  prepared.loaded = importer::LoadModel(model_path, files.named,
+                                        files.unnamed ? &files.unnamed->second : nullptr);
   const golden::Graph& graph = prepared.loaded.graph;
   std::vector<golden::TensorInfo> declared;
   for (const std::string& name : graph.inputs) declared.push_back(graph.Info(name));
@@ -335,7 +336,14 @@ isa::ArchConfig ArchOfAssembly(const std::string& source) {
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string directive, name;
-    if (words >> directive >> name && directive == ".arch") return LoadArch(name);
+    if (words >> directive >> name && directive == ".arch") {
+      // A name that is not bundled: the assembler's .arch check names the mismatch.
+      const std::vector<std::string> names = BundledArchNames();
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        return isa::DefaultArchConfig();
+      }
+      return LoadArch(name);
+    }
   }
   return isa::DefaultArchConfig();
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "compiler/importer/onnx_import.h"
+#include "compiler/importer/tflite_import.h"
 #include "model/base/error.h"
 #include "model/golden/graph_json.h"
 
@@ -32,11 +33,13 @@ std::string LowerExtension(const std::string& path) {
 bool IsModelPath(const std::string& path) {
   const std::string ext = LowerExtension(path);
   std::error_code ec;
-  return (ext == ".onnx" || ext == ".json") && !std::filesystem::is_directory(path, ec);
+  return (ext == ".onnx" || ext == ".tflite" || ext == ".json") &&
+         !std::filesystem::is_directory(path, ec);
 }
 
 LoadedModel LoadModel(const std::string& path,
-                      const std::map<std::string, golden::Tensor>& provided) {
+                      const std::map<std::string, golden::Tensor>& provided,
+                      const golden::Tensor* unnamed) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw Error("cannot open '" + path + "': " + std::strerror(errno));
@@ -46,15 +49,19 @@ LoadedModel LoadModel(const std::string& path,
   const std::string ext = LowerExtension(path);
   LoadedModel loaded;
   if (ext == ".onnx") {
-    ImportResult result = ImportOnnxFile(path, ImportOptions{provided});
+    ImportOptions options{provided, std::nullopt};
+    if (unnamed != nullptr) options.unnamed_input = *unnamed;
+    ImportResult result = ImportOnnxFile(path, options);
     loaded.graph = std::move(result.graph);
     loaded.bound = std::move(result.bound);
+  } else if (ext == ".tflite") {
+    loaded.graph = ImportTfliteFile(path);
   } else if (ext == ".json") {
     loaded.graph = golden::ReadGraphJson(path);
   } else {
     throw Error("'" + path + "': unknown model format " +
                 (ext.empty() ? std::string("(no extension)") : "'" + ext + "'") +
-                "; qsa loads .onnx files and .json graphs (docs/ir-json.md)");
+                "; qsa loads .onnx and .tflite files and .json graphs (docs/ir-json.md)");
   }
   return loaded;
 }

@@ -664,15 +664,43 @@ golden::TensorInfo Importer::GraphInputInfo(const onnx::ValueInfoProto& input) c
   if (!type.has_shape()) {
     FailModel("graph input '" + name + "' has no shape; graph inputs need fixed shapes");
   }
+  // The value the user gives for this input, if any: it binds symbolic dimensions.
+  const Tensor* value = nullptr;
+  if (auto it = options_.bound_inputs.find(name); it != options_.bound_inputs.end()) {
+    value = &it->second;
+  } else if (options_.unnamed_input) {
+    std::size_t without_value = 0;
+    for (const auto& entry : graph_inputs_) {
+      without_value += options_.bound_inputs.count(entry.first) == 0 ? 1 : 0;
+    }
+    if (without_value == 1) value = &*options_.unnamed_input;
+  }
   Shape shape;
   for (int d = 0; d < type.shape().dim_size(); ++d) {
     const onnx::TensorShapeProto_Dimension& dim = type.shape().dim(d);
-    if (!dim.has_dim_value() || dim.dim_value() < 0) {
-      FailModel("graph input '" + name + "' has a dynamic dimension " +
-                (dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::string("(unnamed)")) +
-                " at index " + std::to_string(d) + "; graph inputs need fixed shapes");
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
+      shape.push_back(dim.dim_value());
+      continue;
     }
-    shape.push_back(dim.dim_value());
+    const std::string label =
+        dim.has_dim_param() ? "'" + dim.dim_param() + "'" : std::string("(unnamed)");
+    if (value == nullptr || value->rank() != type.shape().dim_size()) {
+      FailModel("graph input '" + name + "' has a dynamic dimension " + label + " at index " +
+                std::to_string(d) +
+                (value == nullptr ? "; give the input's value to bind it, or fix the shape"
+                                  : "; the given value has rank " + std::to_string(value->rank()) +
+                                        ", the input " + std::to_string(type.shape().dim_size())));
+    }
+    const std::int64_t size = value->shape()[static_cast<std::size_t>(d)];
+    if (dim.has_dim_param() && !dim.dim_param().empty()) {
+      auto [it, added] = symbols_.emplace(dim.dim_param(), std::make_pair(size, name));
+      if (!added && it->second.first != size) {
+        FailModel("graph input '" + name + "' binds dimension " + label + " to " +
+                  std::to_string(size) + " but graph input '" + it->second.second +
+                  "' bound it to " + std::to_string(it->second.first));
+      }
+    }
+    shape.push_back(size);
   }
   golden::TensorInfo info{name, *dtype, shape, {}};
   if (const QuantParams* q = Quant(name)) info.quant = *q;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ struct ImportOptions {
   // points, shapes) rather than as activations — as ONNX's conformance models do. Such an input
   // becomes a constant. Entries for other inputs are ignored.
   std::map<std::string, golden::Tensor> bound_inputs;
+  // The value given without a name for the one runtime input that has none in bound_inputs.
+  // Runtime input values (named or this one) bind the symbolic dimensions of their inputs, as
+  // ONNX Runtime does: a dimension with a name or none takes the value's size there, the same
+  // name everywhere the same size.
+  std::optional<golden::Tensor> unnamed_input;
 };
 
 struct ImportResult {

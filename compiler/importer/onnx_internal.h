@@ -199,6 +199,8 @@ class Importer {
   std::string source_;
   const ImportOptions& options_;
   std::int64_t opset_ = 0;
+  // Symbolic input dimensions bound so far: name → (size, the input that bound it).
+  mutable std::map<std::string, std::pair<std::int64_t, std::string>> symbols_;
 
   std::vector<OnnxNode> nodes_;
   std::map<std::string, std::size_t> producer_;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "compiler/compile.h"
 #include "compiler/importer/load_model.h"
@@ -115,6 +116,23 @@ TEST(CompileCosim, RandomAdds) { RunRandom("add", testkit::random_models::Random
 TEST(CompileCosim, RandomPools) { RunRandom("pool", testkit::random_models::RandomPool); }
 TEST(CompileCosim, RandomNetworks) { RunRandom("network", testkit::random_models::RandomNetwork); }
 TEST(CompileCosim, RandomConcats) { RunRandom("concat", testkit::random_models::RandomConcat); }
+
+// The trained int8 TFLite models of QSA_SHARED_DATA_DIR/tflite on the default array: golden ==
+// ISA == RTL on every tensor (docs/tflite-import.md gives the cycles and utilization).
+TEST(CompileCosim, TfliteModels) {
+  const std::string dir = std::string(QSA_SHARED_DATA_DIR) + "/tflite/";
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"person_detect.tflite", "person_input.npy"},
+      {"person_detect.tflite", "no_person_input.npy"},
+      {"mobilenet_v2_quantized_1x3x224x224.tflite", "mobilenet_v2_dog_input.npy"}};
+  for (const auto& [model, input] : runs) {
+    if (!std::filesystem::exists(dir + model)) GTEST_SKIP() << "no " << dir + model;
+    SCOPED_TRACE(model + " on " + input);
+    const importer::LoadedModel loaded = importer::LoadModel(dir + model, {});
+    CheckModel(loaded.graph, {{loaded.graph.inputs.at(0), golden::ReadNpy(dir + input)}},
+               isa::DefaultArchConfig(), false, 0);
+  }
+}
 
 // The digits and tiny CNN examples in both ONNX forms, a few images each.
 TEST(CompileCosim, Examples) {

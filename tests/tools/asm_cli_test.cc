@@ -79,7 +79,15 @@ TEST_F(AsmCliTest, ArchIsRecordedAndAMismatchIsRefused) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find(".arch 4x4 " + arch.HashHex() + "\n"), std::string::npos) << text.out;
   const std::string again = WriteText("again.s", text.out);
-  ExpectError(Qsa({"asm", again, "-o", Path("wrong")}), 1,
+  // A bundled architecture named in the source is found by name, without --arch.
+  const CliResult by_name = Qsa({"asm", again, "-o", Path("by_name")});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
+  EXPECT_NE(by_name.out.find("architecture '4x4' (hash " + arch.HashHex() + ")"),
+            std::string::npos);
+  EXPECT_EQ(ReadText(Path("by_name/program.bin")), ReadText(Path("small/program.bin")));
+  ExpectError(Qsa({"asm", again, "-o", Path("wrong"), "--arch",
+                   QSA_SOURCE_DIR "/model/isa/arch/default.json"}),
+              1,
               again + ":2:11: the program is written for architecture '4x4' (hash " +
                   arch.HashHex() + ") but is being assembled for 'default' (hash " +
                   isa::DefaultArchConfig().HashHex() + ")");

@@ -47,4 +47,14 @@ extern const OpDef kSigmoid;
 extern const OpDef kSoftmax;
 extern const OpDef kTanh;
 
+// TensorFlow Lite's own integer arithmetic, and constant padding: tflite_ops.cc.
+extern const OpDef kPad;
+extern const OpDef kTfliteAveragePool;
+extern const OpDef kTfliteFcRequant;
+extern const OpDef kTfliteLogistic;
+extern const OpDef kTfliteMean;
+extern const OpDef kTfliteMul;
+extern const OpDef kTfliteQuantize;
+extern const OpDef kTfliteSoftmax;
+
 }  // namespace qsa::golden::ops

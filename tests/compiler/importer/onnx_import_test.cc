@@ -19,6 +19,7 @@
 #include "model/base/error.h"
 #include "model/golden/executor.h"
 #include "model/golden/graph.h"
+#include "model/golden/npy.h"
 #include "model/golden/quant.h"
 #include "model/golden/tensor.h"
 
@@ -1083,6 +1084,90 @@ TEST(OnnxImportErrorTest, UnsupportedElementTypeAndDynamicShape) {
       ->set_dim_param("N");
   dynamic.Node("Relu", {"x"}, {"y"}, "r");
   ExpectImportError(dynamic, {"graph input 'x'", "dynamic dimension 'N'"});
+}
+
+void SetDimParam(onnx::ModelProto& m, int input, int dim, const std::string& param) {
+  m.mutable_graph()
+      ->mutable_input(input)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(dim)
+      ->set_dim_param(param);
+}
+
+// Symbolic input dimensions are bound from the values given, as ONNX Runtime binds them.
+TEST(OnnxImportTest, SymbolicDimensionsAreBoundFromTheGivenInputs) {
+  Builder b;
+  b.Input("x", kFloat, {1, 2}).Input("y", kFloat, {1, 2}).Output("z", kFloat);
+  SetDimParam(b.model(), 0, 0, "N");
+  SetDimParam(b.model(), 1, 0, "N");
+  b.Node("Add", {"x", "y"}, {"z"}, "add");
+  ExpectImportError(b, {"graph input 'x'", "dynamic dimension 'N' at index 0", "give the input"});
+
+  ImportOptions both;
+  both.bound_inputs["x"] = F({3, 2}, {1, 2, 3, 4, 5, 6});
+  both.bound_inputs["y"] = F({3, 2}, {10, 20, 30, 40, 50, 60});
+  const ImportResult r = b.Import(both);
+  EXPECT_EQ(r.graph.Info("x").shape, (golden::Shape{3, 2}));
+  EXPECT_EQ(r.graph.Info("y").shape, (golden::Shape{3, 2}));
+  EXPECT_TRUE(r.bound.empty());
+  const auto out =
+      golden::RunGraph(r.graph, {{"x", both.bound_inputs["x"]}, {"y", both.bound_inputs["y"]}});
+  EXPECT_EQ(Reals(out.at("z")), (std::vector<double>{11, 22, 33, 44, 55, 66}));
+
+  ImportOptions clash = both;
+  clash.bound_inputs["y"] = F({4, 2}, std::vector<float>(8, 1.0f));
+  ExpectImportError(b, {"binds dimension 'N' to 4", "graph input 'x' bound it to 3"}, clash);
+
+  // One value without a name binds the one input left without a value.
+  Builder one;
+  one.Input("x", kFloat, {1, 3}).Output("y", kFloat);
+  SetDimParam(one.model(), 0, 0, "batch");
+  one.Node("Relu", {"x"}, {"y"}, "r");
+  ImportOptions unnamed;
+  unnamed.unnamed_input = F({2, 3}, {-1, 2, -3, 4, -5, 6});
+  const ImportResult u = one.Import(unnamed);
+  EXPECT_EQ(u.graph.Info("x").shape, (golden::Shape{2, 3}));
+  ImportOptions bad_rank;
+  bad_rank.unnamed_input = F({6}, {-1, 2, -3, 4, -5, 6});
+  ExpectImportError(one, {"dynamic dimension 'batch'", "the given value has rank 1, the input 2"},
+                    bad_rank);
+}
+
+// The model `qsa quantize` writes from a float model with a symbolic batch runs on a batch: each
+// sample's logits equal those of the fixed-shape model on that sample alone.
+TEST(OnnxImportTest, QuantizedModelWithSymbolicBatchRunsOnABatch) {
+  const std::string path = std::string(QSA_SOURCE_DIR) + "/examples/digits/digits_qdq.onnx";
+  std::ifstream f(path, std::ios::binary);
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromIstream(&f)) << path;
+  const Tensor images =
+      golden::ReadNpy(std::string(QSA_SOURCE_DIR) + "/examples/digits/test_images.npy");
+  constexpr std::int64_t kBatch = 5;
+  const auto all = images.Data<float>();
+  std::vector<float> first(all.begin(), all.begin() + kBatch * 64);
+  const Tensor batch = Tensor::FromVector<float>({kBatch, 1, 8, 8}, first);
+  const ImportResult fixed = ImportOnnxBytes(model.SerializeAsString(), "fixed.onnx");
+  SetDimParam(model, 0, 0, "N");
+  for (auto& out : *model.mutable_graph()->mutable_output()) {
+    out.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_param("N");
+  }
+  ImportOptions options;
+  options.unnamed_input = batch;
+  const ImportResult sym = ImportOnnxBytes(model.SerializeAsString(), "sym.onnx", options);
+  const std::string in = sym.graph.inputs.at(0);
+  const std::string out = sym.graph.outputs.at(0);
+  const Tensor logits = golden::RunGraph(sym.graph, {{in, batch}}).at(out);
+  ASSERT_EQ(logits.shape(), (golden::Shape{kBatch, 10}));
+  for (std::int64_t i = 0; i < kBatch; ++i) {
+    std::vector<float> one(all.begin() + i * 64, all.begin() + (i + 1) * 64);
+    const Tensor single =
+        golden::RunGraph(fixed.graph, {{in, Tensor::FromVector<float>({1, 1, 8, 8}, one)}}).at(out);
+    for (std::int64_t k = 0; k < 10; ++k) {
+      EXPECT_EQ(logits.GetDouble(i * 10 + k), single.GetDouble(k)) << "sample " << i;
+    }
+  }
 }
 
 TEST(OnnxImportErrorTest, MissingInputAndNewerOpset) {
