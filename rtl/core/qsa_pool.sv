@@ -9,14 +9,17 @@
 //   3. Average pooling: the requantizer entry of every output pixel is read and its shifts checked
 //      (ERR_DESCRIPTOR), one pixel per cycle (one read in all with count_include_pad).
 //   4. Main pass: one tap row read per cycle (port A), taps of a pixel back to back, pixels back
-//      to back; a pixel's sum / maximum is complete the cycle after its last tap arrives and is
-//      written then (its requantizer entry is read alongside its first tap).
+//      to back; a pixel's sum / maximum is complete the cycle after its last tap arrives. A maximum
+//      is written then; a sum goes through ROWS lanes of the shared requantizer (rq_*,
+//      qsa_compute) and is written L = qsa_pkg::RQ_LATENCY cycles later (its requantizer entry is
+//      read alongside its first tap).
 // Requires COLS >= 2 (a table entry's two words share a parameter row).
 module qsa_pool #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
-  parameter int unsigned ParamRows = 256
+  parameter int unsigned ParamRows = 256,
+  parameter int unsigned RqLanes = 48
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -28,6 +31,13 @@ module qsa_pool #(
   output logic [ArrayRows-1:0]        sp_wmask_o,
   input  logic [ArrayRows*8-1:0]      spa_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  // The shared requantizer: lane inputs (0 when not valid) and results
+  output logic [RqLanes-1:0]          rq_v_o,
+  output logic [RqLanes*32-1:0]       rq_x_o,
+  output logic [RqLanes*32-1:0]       rq_m_o,
+  output logic [RqLanes*10-1:0]       rq_sh_o,  // {rsh, lsh}, 5 bits each
+  output logic                        rq_single_o,
+  input  logic [RqLanes*32-1:0]       rq_y_i,
   output qsa_pkg::unit_ev_t           ev_o
 );  localparam int unsigned ColsLog2 = $clog2(ArrayCols);
   localparam int unsigned LaneW = (ArrayCols > 1) ? ColsLog2 : 1;
@@ -119,7 +129,8 @@ module qsa_pool #(
   logic [15:0] s2_o_q, s2_o_d;
   logic [ArrayRows*32-1:0] acc_q, acc_d;
   logic [ArrayRows*9-1:0] best_q, best_d;
-  logic [31:0] sc_m_q, sc_m_d, sc_sh_q, sc_sh_d;
+  logic [31:0] sc_m_q, sc_m_d;
+  logic [9:0] sc_sh_q, sc_sh_d;  // {rsh, lsh} of the pixel's entry, 5 bits each (checked <= 31)
 
   // Windows of the current output row oy_q and column ox_q.
   logic [23:0] ty, tx;
@@ -158,20 +169,8 @@ module qsa_pool #(
   // Shift legality of the parameter word pair arriving at lane chk_lane_q.
   logic entry_legal;
   logic [15:0] chk_sh;
-  /* verilator lint_off UNUSEDSIGNAL */  // only the legality of this instance is used
-  logic signed [31:0] chk_y;
-  /* verilator lint_on UNUSEDSIGNAL */
   assign chk_sh = prm_rdata_i[(32'(chk_lane_q)+32'd1)*32+:16];
-  qsa_requant u_rq_chk (
-    .en_i    (chk_v_q),  // only legal_o is used, when a pair arrives
-    .x_i     (32'sd0),
-    .m_i     (32'sd0),
-    .lsh_i   (chk_sh[7:0]),
-    .rsh_i   (chk_sh[15:8]),
-    .single_i(f_single),
-    .y_o     (chk_y),
-    .legal_o (entry_legal)
-  );
+  assign entry_legal = qsa_pkg::RqShiftsLegal(chk_sh[7:0], chk_sh[15:8], f_single);
 
   // ---- Per-lane accumulation and output ----
   logic [ArrayRows*32-1:0] acc_next;
@@ -192,15 +191,22 @@ module qsa_pool #(
     ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
   endfunction
 
+  // Average pooling: the sums of a pixel enter the shared requantizer in its s2 cycle and come
+  // back Lat cycles later (rq_v_q[Lat-1]) with the pixel's index. Maximum pooling writes in s2.
+  localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
+  logic [Lat-1:0] rq_v_q, rq_v_d;
+  logic [Lat*16-1:0] rq_o_q, rq_o_d;
+  logic wr_v;
+  logic [15:0] wr_o;
+  assign rq_v_d = {rq_v_q[Lat-2:0], en_out && !f_max};
+  assign rq_o_d = {rq_o_q[(Lat-1)*16-1:0], s2_o_q};
+  assign wr_v = busy && (f_max ? s2_v_q : rq_v_q[Lat-1]);
+  assign wr_o = f_max ? s2_o_q : rq_o_q[(Lat-1)*16+:16];
+
   for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
     logic signed [8:0] v;
-    logic signed [31:0] rq;
-    logic [7:0] res_lane;
     logic [31:0] acc_lane;
     logic [8:0] best_lane;
-    /* verilator lint_off UNUSEDSIGNAL */  // entries were checked before the main pass
-    logic legal;
-    /* verilator lint_on UNUSEDSIGNAL */
     assign v = is_signed ? 9'($signed(spa_rdata_i[r*8+:8])) : {1'b0, spa_rdata_i[r*8+:8]};
     always_comb begin
       acc_lane = '0;
@@ -212,21 +218,39 @@ module qsa_pool #(
     end
     assign acc_next[r*32+:32] = acc_lane;
     assign best_next[r*9+:9] = best_lane;
-    qsa_requant u_rq (
-      .en_i    (en_out && !f_max),
-      .x_i     (acc_q[r*32+:32]),
-      .m_i     (sc_m_q),
-      .lsh_i   (sc_sh_q[7:0]),
-      .rsh_i   (sc_sh_q[15:8]),
-      .single_i(f_single),
-      .y_o     (rq),
-      .legal_o (legal)
-    );
-    always_comb begin
-      res_lane = '0;
-      if (en_out) res_lane = f_max ? best_q[r*9+:8] : ZeroPointClamp(rq, zy, qmin, qmax);
+  end
+
+  always_comb begin
+    rq_v_o = '0;
+    rq_x_o = '0;
+    rq_m_o = '0;
+    rq_sh_o = '0;
+    rq_single_o = 1'b0;
+    res = '0;
+    if (en_out && !f_max) begin
+      rq_single_o = f_single;
+      for (int r = 0; r < ArrayRows; r++) begin
+        rq_v_o[r] = 1'b1;
+        rq_x_o[r*32+:32] = acc_q[r*32+:32];
+        rq_m_o[r*32+:32] = sc_m_q;
+        rq_sh_o[r*10+:10] = sc_sh_q;
+      end
     end
-    assign res[r*8+:8] = res_lane;
+    if (wr_v) begin
+      for (int r = 0; r < ArrayRows; r++) begin
+        res[r*8+:8] = f_max ? best_q[r*9+:8] : ZeroPointClamp(rq_y_i[r*32+:32], zy, qmin, qmax);
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rq_v_q <= '0;
+      rq_o_q <= '0;
+    end else begin
+      rq_v_q <= rq_v_d;
+      rq_o_q <= rq_o_d;
+    end
   end
 
   logic [15:0] out_rows;
@@ -409,18 +433,19 @@ module qsa_pool #(
           best_d = best_next;
           if (s1_first_q) begin
             sc_m_d = prm_rdata_i[32'(s1_lane_q)*32+:32];
-            sc_sh_d = prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+:32];
+            sc_sh_d = {prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+8+:5],
+                       prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+:5]};
           end
           s2_v_d = s1_last_q;
           s2_o_d = s1_o_q;
         end
-        if (s2_v_q) begin
+        if (wr_v) begin
           mem_o.sp_wr.en = 1'b1;
-          mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(s2_o_q));
+          mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(wr_o));
           sp_wdata_o = res;
           sp_wmask_o = '1;
           ev_o.sp_wr = 32'(ArrayRows);
-          if (s2_o_q == out_rows - 16'd1) begin
+          if (wr_o == out_rows - 16'd1) begin
             ev_o.param_rd = 32'd8 + 32'd8 * entries;
             status_o.done = 1'b1;
             state_d = StIdle;
