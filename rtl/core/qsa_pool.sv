@@ -9,10 +9,13 @@
 //   3. Average pooling: the requantizer entry of every output pixel is read and its shifts checked
 //      (ERR_DESCRIPTOR), one pixel per cycle (one read in all with count_include_pad).
 //   4. Main pass: one tap row read per cycle (port A), taps of a pixel back to back, pixels back
-//      to back; a pixel's sum / maximum is complete the cycle after its last tap arrives. A maximum
+//      to back; a tap's input row and column are registered in the cycle it is issued and its
+//      read goes out the cycle after; a pixel's sum / maximum is complete the cycle after its last tap arrives. A maximum
 //      is written then; a sum goes through ROWS lanes of the shared requantizer (rq_*,
 //      qsa_compute) and is written L = qsa_pkg::RQ_LATENCY cycles later (its requantizer entry is
 //      read alongside its first tap).
+// The windows of the current output row and column are registered (computed from the next ones),
+// so the window arithmetic, the tap sequencing and the read address are three register stages.
 // Requires COLS >= 2 (a table entry's two words share a parameter row).
 module qsa_pool #(
   parameter int unsigned ArrayRows = 16,
@@ -127,20 +130,39 @@ module qsa_pool #(
   logic [15:0] s1_o_q, s1_o_d;
   logic s2_v_q, s2_v_d;
   logic [15:0] s2_o_q, s2_o_d;
+  // The read stage of a tap: its input row and column, registered in the cycle it is issued.
+  logic rd_v_q, rd_v_d, rd_first_q, rd_first_d, rd_last_q, rd_last_d;
+  logic [13:0] rd_iy_q, rd_iy_d, rd_ix_q, rd_ix_d;
+  logic [15:0] rd_o_q, rd_o_d, rd_entry_row_q, rd_entry_row_d;
+  logic [LaneW-1:0] rd_lane_q, rd_lane_d;
   logic [ArrayRows*32-1:0] acc_q, acc_d;
   logic [ArrayRows*9-1:0] best_q, best_d;
   logic [31:0] sc_m_q, sc_m_d;
   logic [9:0] sc_sh_q, sc_sh_d;  // {rsh, lsh} of the pixel's entry, 5 bits each (checked <= 31)
 
-  // Windows of the current output row oy_q and column ox_q.
-  logic [23:0] ty, tx;
+  // Windows of the current output row oy_q and column ox_q, registered: computed from the next
+  // output row and column (oy_d, ox_d), so the window arithmetic (a multiply and a divide by the
+  // dilation) ends in registers. They are valid (win_v_q) from the second busy cycle on.
+  logic [23:0] ty, tx, ty_d, tx_d;
+  logic win_v_q;
   logic [7:0] lo_y, hi_y, lo_x, hi_x, th, tw;
   always_comb begin
-    ty = '0;
-    tx = '0;
+    ty_d = '0;
+    tx_d = '0;
     if (busy) begin  // nothing to evaluate while idle
-      ty = axis_taps(oy_q, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
-      tx = axis_taps(ox_q, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+      ty_d = axis_taps(oy_d, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
+      tx_d = axis_taps(ox_d, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+    end
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ty <= '0;
+      tx <= '0;
+      win_v_q <= 1'b0;
+    end else begin
+      ty <= ty_d;
+      tx <= tx_d;
+      win_v_q <= busy;
     end
   end
   assign lo_y = ty[7:0];
@@ -284,6 +306,14 @@ module qsa_pool #(
     s1_lane_d = s1_lane_q;
     s2_v_d = 1'b0;
     s2_o_d = s2_o_q;
+    rd_v_d = 1'b0;
+    rd_first_d = 1'b0;
+    rd_last_d = 1'b0;
+    rd_iy_d = rd_iy_q;
+    rd_ix_d = rd_ix_q;
+    rd_o_d = rd_o_q;
+    rd_entry_row_d = rd_entry_row_q;
+    rd_lane_d = rd_lane_q;
     acc_d = acc_q;
     best_d = best_q;
     sc_m_d = sc_m_q;
@@ -311,19 +341,22 @@ module qsa_pool #(
         end
       end
       StGeo: begin
-        // Output row oy_q and column ox_q (both = the pass index) when in range.
-        if (oy_q < f_out_h) begin
-          if (hi_y == lo_y) tapless_d = 1'b1;
-          if (ty[23:16] > iy_hi_q) iy_hi_d = ty[23:16];
-        end
-        if (ox_q < f_out_w) begin
-          if (hi_x == lo_x) tapless_d = 1'b1;
-          if (tx[23:16] > ix_hi_q) ix_hi_d = tx[23:16];
-        end
-        oy_d = oy_q + 8'd1;
-        ox_d = ox_q + 8'd1;
-        if (oy_q >= f_out_h - 8'd1 && ox_q >= f_out_w - 8'd1) begin
-          state_d = StDesc;
+        // Output row oy_q and column ox_q (both = the pass index) when in range, once their
+        // windows are registered (from the second cycle).
+        if (win_v_q) begin
+          if (oy_q < f_out_h) begin
+            if (hi_y == lo_y) tapless_d = 1'b1;
+            if (ty[23:16] > iy_hi_q) iy_hi_d = ty[23:16];
+          end
+          if (ox_q < f_out_w) begin
+            if (hi_x == lo_x) tapless_d = 1'b1;
+            if (tx[23:16] > ix_hi_q) ix_hi_d = tx[23:16];
+          end
+          oy_d = oy_q + 8'd1;
+          ox_d = ox_q + 8'd1;
+          if (oy_q >= f_out_h - 8'd1 && ox_q >= f_out_w - 8'd1) begin
+            state_d = StDesc;
+          end
         end
       end
       StDesc: begin
@@ -393,22 +426,31 @@ module qsa_pool #(
         end
       end
       default: begin  // StRun
-        if (issuing_q) begin
+        // A tap's read, one cycle after its input position was registered: the row, and with
+        // the first tap of an average pixel its requantizer entry.
+        if (rd_v_q) begin
           mem_o.spa_rd.en = 1'b1;
-          mem_o.spa_rd.addr = 16'(
-              32'(f_src) +
-              32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
-                  32'(f_in_w) +
-              32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
+          mem_o.spa_rd.addr = 16'(32'(f_src) + 32'(rd_iy_q) * 32'(f_in_w) + 32'(rd_ix_q));
           ev_o.sp_rd = 32'(ArrayRows);
           s1_v_d = 1'b1;
-          s1_first_d = pix_start_q;
-          s1_o_d = o_q;
-          if (pix_start_q && !f_max) begin
+          s1_first_d = rd_first_q;
+          s1_last_d = rd_last_q;
+          s1_o_d = rd_o_q;
+          if (rd_first_q && !f_max) begin
             mem_o.prm_rd.en = 1'b1;
-            mem_o.prm_rd.addr = 16'(entry_word >> ColsLog2);
-            s1_lane_d = LaneW'(entry_word);
+            mem_o.prm_rd.addr = rd_entry_row_q;
+            s1_lane_d = rd_lane_q;
           end
+        end
+        // The next tap: its input position (registered for the read), then the tap after it.
+        if (issuing_q) begin
+          rd_v_d = 1'b1;
+          rd_iy_d = 14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h));
+          rd_ix_d = 14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w));
+          rd_first_d = pix_start_q;
+          rd_o_d = o_q;
+          rd_entry_row_d = 16'(entry_word >> ColsLog2);
+          rd_lane_d = LaneW'(entry_word);
           pix_start_d = 1'b0;
           if (ckx < hi_x - 8'd1) begin
             kx_d = ckx + 8'd1;
@@ -418,7 +460,7 @@ module qsa_pool #(
             ky_d = cky + 8'd1;
           end else begin
             // Last tap of this pixel.
-            s1_last_d = 1'b1;
+            rd_last_d = 1'b1;
             pix_start_d = 1'b1;
             o_d = o_q + 16'd1;
             if (last_pix) begin
@@ -483,6 +525,14 @@ module qsa_pool #(
       s1_o_q <= '0;
       s2_v_q <= 1'b0;
       s2_o_q <= '0;
+      rd_v_q <= 1'b0;
+      rd_first_q <= 1'b0;
+      rd_last_q <= 1'b0;
+      rd_iy_q <= '0;
+      rd_ix_q <= '0;
+      rd_o_q <= '0;
+      rd_entry_row_q <= '0;
+      rd_lane_q <= '0;
       acc_q <= '0;
       best_q <= '0;
       sc_m_q <= '0;
@@ -513,6 +563,14 @@ module qsa_pool #(
       s1_o_q <= s1_o_d;
       s2_v_q <= s2_v_d;
       s2_o_q <= s2_o_d;
+      rd_v_q <= rd_v_d;
+      rd_first_q <= rd_first_d;
+      rd_last_q <= rd_last_d;
+      rd_iy_q <= rd_iy_d;
+      rd_ix_q <= rd_ix_d;
+      rd_o_q <= rd_o_d;
+      rd_entry_row_q <= rd_entry_row_d;
+      rd_lane_q <= rd_lane_d;
       acc_q <= acc_d;
       best_q <= best_d;
       sc_m_q <= sc_m_d;
