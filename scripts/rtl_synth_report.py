@@ -33,9 +33,11 @@ def base_name(mod):
 
 
 def cells_report(path, xilinx):
+    # Yosys 0.23 writes the hierarchy as text after "modules" in `stat -json`; read that object.
     with open(path) as f:
-        stat = json.load(f)
-    mods = stat["modules"]
+        text = f.read()
+    start = text.index("{", text.index('"modules"'))
+    mods, _ = json.JSONDecoder().raw_decode(text[start:])
     by_base = {m: base_name(m) for m in mods}
     # Own cells (excluding submodule instances) and children of each module definition.
     own = {}
@@ -117,6 +119,8 @@ def cells_report(path, xilinx):
             line += "".join(f"{g.get(c, 0):>9,}" for c in cols)
         print(line)
     print(f"  total: {total:,} cells")
+    if total == 0:
+        sys.exit("rtl_synth_report: no cells in " + path)
     if xilinx:
         print("  design: " + ", ".join(f"{c} {design.get(c, 0):,}" for c in cols))
         other = {t: n for t, n in design.items() if t not in cols}
@@ -241,6 +245,8 @@ def depth_report(path, top):
         return names.get(path[-1], f"bit {path[-1]}")
 
     ranked = sorted(groups.items(), key=lambda kv: kv[1][0], reverse=True)
+    if not ranked:
+        sys.exit("rtl_synth_report: no register-to-register path in " + path)
     deepest = ranked[0][1][0] if ranked else (0, 0, 0, 0)
     print(f"  deepest register-to-register path: {deepest[0]} LUT levels "
           f"(+{deepest[1]} CARRY4, {deepest[2]} MUXF, {deepest[3]} DSP48E1 on it)")
