@@ -138,6 +138,23 @@ def is_seq(cell):
     return False
 
 
+def comb_weight(cell):
+    """(LUT, CARRY4, MUXF, DSP48E1) levels a combinational cell adds; None for a cell that ends
+    and starts paths (flip-flops, shift registers, block RAM, registered DSP48E1, black boxes)."""
+    t = cell["type"]
+    if LUT_RE.match(t) or re.match(r"^RAM(32|64|128|256)", t):  # LUTs, LUT RAM reads
+        return (1, 0, 0, 0)
+    if t == "CARRY4":
+        return (0, 1, 0, 0)
+    if t.startswith("MUXF"):
+        return (0, 0, 1, 0)
+    if t == "DSP48E1":
+        return None if is_seq(cell) else (0, 0, 0, 1)
+    if t in ("INV", "BUF", "BUFG", "GND", "VCC"):  # inverters fold into the LUTs they feed
+        return (0, 0, 0, 0)
+    return None
+
+
 def depth_report(path, top):
     with open(path) as f:
         net = json.load(f)
@@ -169,29 +186,20 @@ def depth_report(path, top):
                if isinstance(b, int)]
         outs = [b for p, bits in conns.items() if dirs.get(p) == "output" for b in bits
                 if isinstance(b, int)]
-        if is_seq(c) or t in mods or t.startswith("\\") or t == "qsa_sram" or not dirs:
+        w = comb_weight(c)
+        if w is None:  # a register, a memory or a black box: its outputs start paths
             for b in outs:
                 starts.add(b)
             # The end point is named after the register it loads (its Q net).
-            label = names.get(outs[0], cname) if outs else cname
             if t.startswith("FD"):
                 q = conns.get("Q", [None])[0]
                 label = names.get(q, cname) if isinstance(q, int) else cname
-            elif not t.startswith(("SRL", "RAMB", "DSP")):
-                label = t + " " + cname
+            else:
+                label = names.get(outs[0], cname) if outs else cname
+                label = re.sub(r"\[\d+\]$", "", label) + " (" + t + ")"
             for b in ins:
                 ends.append((b, label))
             continue
-        if LUT_RE.match(t) or t.startswith("RAM"):
-            w = (1, 0, 0, 0)
-        elif t == "CARRY4":
-            w = (0, 1, 0, 0)
-        elif t.startswith("MUXF"):
-            w = (0, 0, 1, 0)
-        elif t == "DSP48E1":
-            w = (0, 0, 0, 1)
-        else:  # GND, VCC, buffers
-            w = (0, 0, 0, 0)
         for b in outs:
             driver[b] = (w, ins, cname)
     sys.setrecursionlimit(100000)
@@ -217,7 +225,7 @@ def depth_report(path, top):
                     memo[memo_guard] = ((0, 0, 0, 0), None)
                 stack.extend(pending)
                 continue
-            best = ((0, 0, 0, 0), None)
+            best = ((0, 0, 0, 0), ins[0] if ins else None)
             for i in ins:
                 d = memo[i][0]
                 if d > best[0]:
@@ -256,8 +264,9 @@ def depth_report(path, top):
         mod = key.rsplit(".", 1)[0] if "." in key else "(top)"
         if mod not in per_mod or d > per_mod[mod][0]:
             per_mod[mod] = (d, key, b)
-    print("  deepest path into each instance (LUT levels, CARRY4, MUXF, DSP48E1; end point <- start):")
-    for mod, (d, key, b) in sorted(per_mod.items(), key=lambda kv: kv[1][0], reverse=True):
+    print("  deepest path into each instance, the 30 deepest (LUT levels, CARRY4, MUXF, DSP48E1;"
+          " end point <- start point):")
+    for mod, (d, key, b) in sorted(per_mod.items(), key=lambda kv: kv[1][0], reverse=True)[:30]:
         print(f"    {d[0]:>3} {d[1]:>3} {d[2]:>3} {d[3]:>3}  {mod:<48} {key.split('.')[-1]} <- "
               f"{start_name(b)}")
 
