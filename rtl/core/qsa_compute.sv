@@ -135,24 +135,29 @@ module qsa_compute #(
     end
   end
 
-  // ---- The shared requantizer: RqLanes pipelined lanes; a sub-unit drives its lanes' inputs
-  // only while it runs (and 0 otherwise), so the inputs are the sub-units' OR ----
+  // ---- The shared requantizer: RqLanes pipelined lanes, driven by the running sub-unit (sel;
+  // a sub-unit raises its lanes' valid bits only while it runs) ----
   logic [RqLanes-1:0] rq_v;
   logic [RqLanes*32-1:0] rq_x, rq_m;
   logic [RqLanes*10-1:0] rq_sh;
   logic rq_single;
   always_comb begin
-    rq_v = '0;
-    rq_x = '0;
-    rq_m = '0;
-    rq_sh = '0;
-    rq_single = 1'b0;
-    for (int u = 0; u < NumSub; u++) begin
-      rq_v = rq_v | su_rq_v[u*RqLanes+:RqLanes];
-      rq_x = rq_x | su_rq_x[u*RqLanes*32+:RqLanes*32];
-      rq_m = rq_m | su_rq_m[u*RqLanes*32+:RqLanes*32];
-      rq_sh = rq_sh | su_rq_sh[u*RqLanes*10+:RqLanes*10];
-      rq_single = rq_single | su_rq_single[u];
+    rq_v = su_rq_v[0+:RqLanes] | su_rq_v[RqLanes+:RqLanes] | su_rq_v[2*RqLanes+:RqLanes];
+    if (act_q[1]) begin
+      rq_x = su_rq_x[RqLanes*32+:RqLanes*32];
+      rq_m = su_rq_m[RqLanes*32+:RqLanes*32];
+      rq_sh = su_rq_sh[RqLanes*10+:RqLanes*10];
+      rq_single = su_rq_single[1];
+    end else if (act_q[2]) begin
+      rq_x = su_rq_x[2*RqLanes*32+:RqLanes*32];
+      rq_m = su_rq_m[2*RqLanes*32+:RqLanes*32];
+      rq_sh = su_rq_sh[2*RqLanes*10+:RqLanes*10];
+      rq_single = su_rq_single[2];
+    end else begin
+      rq_x = su_rq_x[0+:RqLanes*32];
+      rq_m = su_rq_m[0+:RqLanes*32];
+      rq_sh = su_rq_sh[0+:RqLanes*10];
+      rq_single = su_rq_single[0];
     end
   end
   for (genvar l = 0; l < RqLanes; l++) begin : gen_rq
@@ -272,8 +277,9 @@ module qsa_compute #(
   // A sub-unit is busy only while it counts as running here.
   SubUnitBusyHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (su_busy & ~act_q) == '0);
-  // Only the running sub-unit drives the requantizer.
-  RqOneDriverHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      $onehot0({|su_rq_v[2*RqLanes+:RqLanes], |su_rq_v[RqLanes+:RqLanes], |su_rq_v[0+:RqLanes]}));
+  // Only a running sub-unit drives the requantizer.
+  RqDriverRunsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      ({|su_rq_v[2*RqLanes+:RqLanes], |su_rq_v[RqLanes+:RqLanes], |su_rq_v[0+:RqLanes]} &
+       ~act_q) == '0);
 `endif
 endmodule

@@ -23,12 +23,13 @@ module qsa_pe (
   logic [8:0] act_q;
   logic sel_q;
   logic [31:0] psum_q, psum_d;
-  logic signed [7:0] w;
-  logic signed [16:0] prod;
+  logic [7:0] w;
 
+  // Written as a 32-bit product of the sign-extended operands: a simulator multiplies in one
+  // machine word without narrowing the product, and synthesis (Yosys wreduce) trims the
+  // sign-extension bits back to a 9 x 8 multiplier.
   assign w = sel_i ? w1_q : w0_q;
-  assign prod = $signed(act_i) * w;
-  assign psum_d = psum_i + 32'(prod);
+  assign psum_d = psum_i + 32'($signed(act_i)) * 32'($signed(w));
 
   // The weight registers change only when loaded (a simulator skips them otherwise).
   always_ff @(posedge clk_i) begin

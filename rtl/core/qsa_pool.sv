@@ -242,22 +242,14 @@ module qsa_pool #(
     assign best_next[r*9+:9] = best_lane;
   end
 
+  // The lanes take the pixel's sums and its scaler (registers) in its s2 cycle.
+  assign rq_v_o = RqLanes'({ArrayRows{en_out && !f_max}});
+  assign rq_x_o = (RqLanes * 32)'(acc_q);
+  assign rq_m_o = (RqLanes * 32)'({ArrayRows{sc_m_q}});
+  assign rq_sh_o = (RqLanes * 10)'({ArrayRows{sc_sh_q}});
+  assign rq_single_o = f_single;
   always_comb begin
-    rq_v_o = '0;
-    rq_x_o = '0;
-    rq_m_o = '0;
-    rq_sh_o = '0;
-    rq_single_o = 1'b0;
     res = '0;
-    if (en_out && !f_max) begin
-      rq_single_o = f_single;
-      for (int r = 0; r < ArrayRows; r++) begin
-        rq_v_o[r] = 1'b1;
-        rq_x_o[r*32+:32] = acc_q[r*32+:32];
-        rq_m_o[r*32+:32] = sc_m_q;
-        rq_sh_o[r*10+:10] = sc_sh_q;
-      end
-    end
     if (wr_v) begin
       for (int r = 0; r < ArrayRows; r++) begin
         res[r*8+:8] = f_max ? best_q[r*9+:8] : ZeroPointClamp(rq_y_i[r*32+:32], zy, qmin, qmax);

@@ -88,7 +88,7 @@ module qsa_post #(
   // Stage b: the arriving row plus bias (registered); then the shared requantizer; the results
   // arrive Lat cycles later (rq_v_q[Lat-1]) with their row's last flag.
   logic sb_v_q, sb_v_d, sb_last_q, sb_last_d;
-  logic [ArrayCols*32-1:0] sum_q, sum_d;
+  logic [ArrayCols*32-1:0] sum_q;
   logic [Lat-1:0] rq_v_q, rq_v_d, rq_last_q, rq_last_d;
   logic rq_done;
   assign rq_done = rq_v_q[Lat-1];
@@ -104,30 +104,21 @@ module qsa_post #(
     ZeroPointClamp = (y_lo > qmax) ? qmax[7:0] : y_lo[7:0];
   endfunction
 
-  // The lanes compute only in the cycles that carry a row.
+  // The biased row, the multipliers and the shifts are registers; the lanes take them in the
+  // cycles sb_v_q marks (and the other lanes stay idle).
+  assign rq_v_o = RqLanes'({ArrayCols{busy && sb_v_q}});
+  assign rq_x_o = (RqLanes * 32)'(sum_q);
+  assign rq_m_o = (RqLanes * 32)'(mult_q);
+  logic [ArrayCols*10-1:0] shf_lanes;
+  assign rq_sh_o = (RqLanes * 10)'(shf_lanes);
+  assign rq_single_o = f_single;
+  always_comb begin
+    for (int c = 0; c < ArrayCols; c++) shf_lanes[c*10+:10] = {shf_q[c*32+8+:5], shf_q[c*32+:5]};
+  end
+
   logic [ArrayCols*8-1:0] res;
   always_comb begin
-    sum_d = sum_q;
-    rq_v_o = '0;
-    rq_x_o = '0;
-    rq_m_o = '0;
-    rq_sh_o = '0;
-    rq_single_o = 1'b0;
     res = '0;
-    if (busy && s1_v_q) begin
-      for (int c = 0; c < ArrayCols; c++) begin
-        sum_d[c*32+:32] = acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps mod 2^32
-      end
-    end
-    if (busy && sb_v_q) begin
-      rq_single_o = f_single;
-      for (int c = 0; c < ArrayCols; c++) begin
-        rq_v_o[c] = 1'b1;
-        rq_x_o[c*32+:32] = sum_q[c*32+:32];
-        rq_m_o[c*32+:32] = mult_q[c*32+:32];
-        rq_sh_o[c*10+:10] = {shf_q[c*32+8+:5], shf_q[c*32+:5]};
-      end
-    end
     if (busy && rq_done) begin
       for (int c = 0; c < ArrayCols; c++) begin
         res[c*8+:8] = ZeroPointClamp(rq_y_i[c*32+:32], fmt_q[c*32+:25]);
@@ -303,9 +294,13 @@ module qsa_post #(
     end
   end
 
-  // The biased row: changes only when a row arrives.
+  // The biased row: loads only when a row arrives (a simulator skips it otherwise).
   always_ff @(posedge clk_i) begin
-    sum_q <= sum_d;
+    if (busy && s1_v_q) begin
+      for (int c = 0; c < ArrayCols; c++) begin
+        sum_q[c*32+:32] <= acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps mod 2^32
+      end
+    end
   end
 
   // Parameter rows arriving: the four parameter registers change only then.

@@ -19,8 +19,8 @@
 //   2: p = a * m                                     4: (v + 2^(s-1) - c) >> s, sat32
 // y_o is meaningful only for legal shifts (qsa_pkg::RqShiftsLegal): lsh, rsh <= 31 and, in single
 // rounding, lsh - rsh in [-31, 30]; the units check them before they requantize. A stage computes
-// only when it holds a valid value (an idle lane costs a simulator nothing); the data registers
-// have no reset.
+// only when the stage before holds a valid value (an idle lane costs a simulator almost nothing);
+// the data registers have no reset.
 module qsa_requant (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -33,91 +33,64 @@ module qsa_requant (
   output logic               valid_o,
   output logic signed [31:0] y_o
 );
-  // ---- Stage 1: the multiplicand and the rounding shift ----
-  logic v1_q;
-  logic signed [31:0] a_q, a_d, m1_q, m1_d;
-  logic [5:0] s1_q, s1_d;
-  logic single1_q, single1_d;
-  always_comb begin
+  // The stages' arithmetic, as functions of the previous stage's registers.
+  // Stage 1: the multiplicand, sat32(x * 2^lsh) (two roundings) or x.
+  function automatic logic signed [31:0] Multiplicand(input logic signed [31:0] x,
+                                                      input logic [4:0] lsh, input logic single);
     logic signed [62:0] x_shl;  // x * 2^lsh, exact
-    a_d = a_q;
-    m1_d = m1_q;
-    s1_d = s1_q;
-    single1_d = single1_q;
-    x_shl = '0;
-    if (valid_i) begin
-      x_shl = 63'(x_i) <<< lsh_i;
-      if (single_i) begin
-        a_d = x_i;
-        s1_d = 6'(6'd31 - 6'(lsh_i) + 6'(rsh_i));
-      end else begin
-        // sat32: the bits above bit 31 must all equal bit 31.
-        if (x_shl[62:31] == '0 || x_shl[62:31] == '1) begin
-          a_d = x_shl[31:0];
-        end else begin
-          a_d = x_i[31] ? 32'sh80000000 : 32'sh7fffffff;
-        end
-        s1_d = {1'b0, rsh_i};
-      end
-      m1_d = m_i;
-      single1_d = single_i;
+    x_shl = 63'(x) <<< lsh;
+    if (single) begin
+      Multiplicand = x;
+    end else if (x_shl[62:31] == '0 || x_shl[62:31] == '1) begin  // sat32
+      Multiplicand = x_shl[31:0];
+    end else begin
+      Multiplicand = x[31] ? 32'sh80000000 : 32'sh7fffffff;
     end
-  end
+  endfunction
 
-  // ---- Stage 2: the product ----
-  logic v2_q;
-  logic signed [63:0] p_q, p_d;
-  logic [5:0] s2_q;
-  logic single2_q;
-  always_comb begin
-    p_d = p_q;
-    if (v1_q) p_d = 64'(a_q) * 64'(m1_q);
-  end
+  // Stage 1: the rounding shift, rsh (two roundings) or 31 - (lsh - rsh).
+  function automatic logic [5:0] RoundShift(input logic [4:0] lsh, input logic [4:0] rsh,
+                                           input logic single);
+    RoundShift = single ? 6'(6'd31 - 6'(lsh) + 6'(rsh)) : {1'b0, rsh};
+  endfunction
 
-  // ---- Stage 3: the value to round ----
-  logic v3_q;
-  logic signed [63:0] v_q, v_d;
-  logic [5:0] s3_q;
-  logic c_q, c_d;
-  always_comb begin
+  // Stage 3: the value to round, SRDHM = sat32(floor((p + 2^30) / 2^31)) (two roundings) or p,
+  // and bit 64 the correction c = [v < 0] (s > 0) of RoundingDivideByPOT.
+  function automatic logic [64:0] ToRound(input logic signed [63:0] p, input logic [5:0] s,
+                                          input logic single);
     logic signed [32:0] h;  // floor((p + 2^30) / 2^31), in [-2^31, 2^31]
     logic signed [31:0] srdhm;
-    v_d = v_q;
-    c_d = c_q;
-    h = '0;
-    srdhm = '0;
-    if (v2_q) begin
-      if (single2_q) begin
-        v_d = p_q;
-        c_d = 1'b0;
-      end else begin
-        h = $signed(p_q[63:31]) + $signed({32'd0, p_q[30]});
-        srdhm = (h == 33'sh080000000) ? 32'sh7fffffff : h[31:0];
-        v_d = 64'(srdhm);
-        c_d = srdhm[31] && (s2_q != 6'd0);
-      end
+    h = $signed(p[63:31]) + $signed({32'd0, p[30]});
+    srdhm = (h == 33'sh080000000) ? 32'sh7fffffff : h[31:0];
+    if (single) begin
+      ToRound = {1'b0, p};
+    end else begin
+      ToRound = {srdhm[31] && (s != 6'd0), 64'(srdhm)};
     end
-  end
+  endfunction
 
-  // ---- Stage 4: round, shift, saturate ----
-  logic v4_q;
-  logic signed [31:0] y_q, y_d;
-  always_comb begin
-    logic [63:0] nudge;  // 2^(s-1) - c, 0 for s = 0
+  // Stage 4: sat32((v + 2^(s-1) - c) >> s), no rounding term for s = 0.
+  function automatic logic signed [31:0] Round(input logic signed [63:0] v, input logic [5:0] s,
+                                               input logic c);
+    logic [63:0] nudge;
     logic signed [63:0] r;
-    y_d = y_q;
-    nudge = '0;
-    r = '0;
-    if (v3_q) begin
-      if (s3_q != 6'd0) nudge = (64'd1 << (s3_q - 6'd1)) - 64'(c_q);
-      r = (v_q + $signed(nudge)) >>> s3_q;
-      if (r[63:31] == '0 || r[63:31] == '1) begin
-        y_d = r[31:0];
-      end else begin
-        y_d = r[63] ? 32'sh80000000 : 32'sh7fffffff;
-      end
+    nudge = (s != 6'd0) ? (64'd1 << (s - 6'd1)) - 64'(c) : 64'd0;
+    r = (v + $signed(nudge)) >>> s;
+    if (r[63:31] == '0 || r[63:31] == '1) begin
+      Round = r[31:0];
+    end else begin
+      Round = r[63] ? 32'sh80000000 : 32'sh7fffffff;
     end
-  end
+  endfunction
+
+  logic v1_q, v2_q, v3_q, v4_q;
+  logic signed [31:0] a_q, m1_q;    // stage 1: multiplicand, multiplier
+  logic signed [63:0] p_q;          // stage 2: product
+  logic signed [63:0] v_q;          // stage 3: value to round
+  logic c_q;                        // ... and its correction
+  logic [5:0] s1_q, s2_q, s3_q;     // the rounding shift, per stage
+  logic single1_q, single2_q;
+  logic signed [31:0] y_q;          // stage 4: result
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -133,18 +106,25 @@ module qsa_requant (
     end
   end
 
+  // Each stage's registers load only when the stage before holds a valid value, so an idle lane
+  // costs a simulator four tests per cycle.
   always_ff @(posedge clk_i) begin
-    a_q <= a_d;
-    m1_q <= m1_d;
-    s1_q <= s1_d;
-    single1_q <= single1_d;
-    p_q <= p_d;
-    s2_q <= s1_q;
-    single2_q <= single1_q;
-    v_q <= v_d;
-    s3_q <= s2_q;
-    c_q <= c_d;
-    y_q <= y_d;
+    if (valid_i) begin
+      a_q <= Multiplicand(x_i, lsh_i, single_i);
+      m1_q <= m_i;
+      s1_q <= RoundShift(lsh_i, rsh_i, single_i);
+      single1_q <= single_i;
+    end
+    if (v1_q) begin
+      p_q <= 64'(a_q) * 64'(m1_q);
+      s2_q <= s1_q;
+      single2_q <= single1_q;
+    end
+    if (v2_q) begin
+      {c_q, v_q} <= ToRound(p_q, s2_q, single2_q);
+      s3_q <= s2_q;
+    end
+    if (v3_q) y_q <= Round(v_q, s3_q, c_q);
   end
 
   assign valid_o = v4_q;

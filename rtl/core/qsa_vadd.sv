@@ -86,7 +86,7 @@ module qsa_vadd #(
   // the sums (ss), the output scaler's results (py, Lat cycles).
   logic sx_v_q, ss_v_q;
   logic [Lat-1:0] pa_v_q, py_v_q;
-  logic [2*R*32-1:0] xin_q, xin_d;  // sat32((v - z) * 2^left_shift) of lanes a, then lanes b
+  logic [2*R*32-1:0] xin_q;  // sat32((v - z) * 2^left_shift) of lanes a, then lanes b
   // sat32((v - z) * 2^lsh) of an input byte v (signed or not) and its zero point z.
   function automatic logic signed [31:0] ShiftedInput(input logic [7:0] v, input logic is_signed,
                                                       input logic signed [9:0] z,
@@ -112,42 +112,18 @@ module qsa_vadd #(
 
   // Lane groups of the shared requantizer: s = 0 input a (lanes [0, R)), 1 input b ([R, 2R)),
   // 2 the output ([2R, 3R)), with multiplier word 2 + 2s and shift word 3 + 2s of the
-  // descriptor. Each stage computes only in a cycle that carries a row.
+  // descriptor. The lanes read registers: the shifted inputs, the sums, and each lane's scaler
+  // (rqm_q, rqsh_q, set in the check cycle). Each stage computes only in a cycle that carries a
+  // row.
+  logic [3*R*32-1:0] rqm_q;
+  logic [3*R*10-1:0] rqsh_q;
   logic [R*32-1:0] sum;
   logic [R*8-1:0] res;
   always_comb begin
-    xin_d = xin_q;
     sum = '0;
     res = '0;
-    rq_v_o = '0;
-    rq_x_o = '0;
-    rq_m_o = '0;
-    rq_sh_o = '0;
-    rq_single_o = busy && (sx_v_q || ss_v_q) && f_single;
-    if (busy && s1_v_q) begin
-      for (int r = 0; r < R; r++) begin
-        xin_d[r*32+:32] = ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
-        xin_d[(R+r)*32+:32] = ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
-      end
-    end
-    if (busy && sx_v_q) begin
-      for (int l = 0; l < 2 * R; l++) begin
-        rq_v_o[l] = 1'b1;
-        rq_x_o[l*32+:32] = xin_q[l*32+:32];
-        rq_m_o[l*32+:32] = desc_q[64+(l/R)*64+:32];
-        rq_sh_o[l*10+:10] = {desc_q[104+(l/R)*64+:5], desc_q[96+(l/R)*64+:5]};
-      end
-    end
     if (busy && pa_v_q[Lat-1]) begin
       for (int r = 0; r < R; r++) sum[r*32+:32] = rq_y_i[r*32+:32] + rq_y_i[(R+r)*32+:32];
-    end
-    if (busy && ss_v_q) begin
-      for (int r = 0; r < R; r++) begin
-        rq_v_o[2*R+r] = 1'b1;
-        rq_x_o[(2*R+r)*32+:32] = sum_q[r*32+:32];
-        rq_m_o[(2*R+r)*32+:32] = desc_q[192+:32];
-        rq_sh_o[(2*R+r)*10+:10] = {desc_q[232+:5], desc_q[224+:5]};
-      end
     end
     if (busy && py_v_q[Lat-1]) begin
       for (int r = 0; r < R; r++) begin
@@ -155,6 +131,11 @@ module qsa_vadd #(
       end
     end
   end
+  assign rq_v_o = RqLanes'({{R{busy && ss_v_q}}, {2 * R{busy && sx_v_q}}});
+  assign rq_x_o = (RqLanes * 32)'({sum_q, xin_q});
+  assign rq_m_o = (RqLanes * 32)'(rqm_q);
+  assign rq_sh_o = (RqLanes * 10)'(rqsh_q);
+  assign rq_single_o = f_single;
 
   logic desc_legal;
   assign desc_legal = (left_shift <= 8'd30) &&
@@ -176,9 +157,21 @@ module qsa_vadd #(
     end
   end
 
-  // The data registers change only in the cycles that carry a row.
+  // The data registers load only in the cycles that carry a row (a simulator skips them
+  // otherwise), each lane's scaler in the check cycle.
   always_ff @(posedge clk_i) begin
-    xin_q <= xin_d;
+    if (busy && s1_v_q) begin
+      for (int r = 0; r < R; r++) begin
+        xin_q[r*32+:32] <= ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
+        xin_q[(R+r)*32+:32] <= ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
+      end
+    end
+    if (state_q == StCheck) begin
+      for (int l = 0; l < 3 * R; l++) begin
+        rqm_q[l*32+:32] <= desc_q[64+(l/R)*64+:32];
+        rqsh_q[l*10+:10] <= {desc_q[104+(l/R)*64+:5], desc_q[96+(l/R)*64+:5]};
+      end
+    end
   end
 
   always_comb begin
