@@ -24,12 +24,14 @@ module qsa_pe (
   logic sel_q;
   logic [31:0] psum_q, psum_d;
   logic [7:0] w;
+  logic [16:0] prod;
 
-  // Written as a 32-bit product of the sign-extended operands: a simulator multiplies in one
-  // machine word without narrowing the product, and synthesis (Yosys wreduce) trims the
-  // sign-extension bits back to a 9 x 8 multiplier.
+  // A 32-bit product of the sign-extended operands (one machine multiply in a simulator), of
+  // which the 17 bits that carry the 9 x 8 product are kept and sign-extended to the sum: the
+  // unused product bits let synthesis trim the multiplier to 9 x 8 -> 17 bits.
   assign w = sel_i ? w1_q : w0_q;
-  assign psum_d = psum_i + 32'($signed(act_i)) * 32'($signed(w));
+  assign prod = 17'(32'($signed(act_i)) * 32'($signed(w)));
+  assign psum_d = psum_i + 32'($signed(prod));
 
   // The weight registers change only when loaded (a simulator skips them otherwise).
   always_ff @(posedge clk_i) begin
