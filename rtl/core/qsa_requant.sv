@@ -54,14 +54,15 @@ module qsa_requant (
     RoundShift = single ? 6'(6'd31 - 6'(lsh) + 6'(rsh)) : {1'b0, rsh};
   endfunction
 
-  // Stage 3: the value to round, SRDHM = sat32(floor((p + 2^30) / 2^31)) (two roundings) or p,
+  // Stage 3: the value to round, SRDHM = floor((p + 2^30) / 2^31) saturated above (two roundings;
+// only a = m = -2^31 reaches 2^31, and the test holds for any p, which the formal check uses) or p,
   // and bit 64 the correction c = [v < 0] (s > 0) of RoundingDivideByPOT.
   function automatic logic [64:0] ToRound(input logic signed [63:0] p, input logic [5:0] s,
                                           input logic single);
     logic signed [32:0] h;  // floor((p + 2^30) / 2^31), in [-2^31, 2^31]
     logic signed [31:0] srdhm;
     h = $signed(p[63:31]) + $signed({32'd0, p[30]});
-    srdhm = (h == 33'sh080000000) ? 32'sh7fffffff : h[31:0];
+    srdhm = (h > 33'sd2147483647) ? 32'sh7fffffff : h[31:0];
     if (single) begin
       ToRound = {1'b0, p};
     end else begin
