@@ -45,16 +45,16 @@ module qsa_array #(
     logic col_load;
     assign col_load = wload_i && (wcol_i == ColW'(c));
     for (genvar r = 0; r < ArrayRows; r++) begin : gen_row
-      logic [31:0] act_in;  // the 9-bit activation, sign-extended
+      logic [8:0] act_in;  // the 9-bit signed activation
       logic sel_in;
       logic [31:0] psum_in, psum_out;
       /* verilator lint_off UNUSEDSIGNAL */  // the last column's are dropped at the right edge
-      logic [31:0] act_out;
+      logic [8:0] act_out;
       logic sel_out;
       /* verilator lint_on UNUSEDSIGNAL */
       if (c == 0) begin : gen_left
         assign sel_in = gen_lane[r].lane_out[9];
-        assign act_in = 32'($signed(gen_lane[r].lane_out[8:0]));
+        assign act_in = gen_lane[r].lane_out[8:0];
       end else begin : gen_inner
         assign act_in = gen_col[c-1].gen_row[r].act_out;
         assign sel_in = gen_col[c-1].gen_row[r].sel_out;

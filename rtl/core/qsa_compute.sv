@@ -39,6 +39,9 @@ module qsa_compute #(
   output qsa_pkg::unit_ev_t       ev_o
 );
   localparam int unsigned NumSub = 3;  // 0 post, 1 vadd, 2 pool
+  // The shared requantizer's lanes: post uses COLS, vadd 3 * ROWS (both inputs' scalers and the
+  // output's), pool ROWS.
+  localparam int unsigned RqLanes = (ArrayCols > 3 * ArrayRows) ? ArrayCols : 3 * ArrayRows;
 
   logic [3:0] opcode;
   logic is_gemm, other_ok, any_active, err_now;
@@ -92,29 +95,87 @@ module qsa_compute #(
   logic [NumSub*SpW-1:0] su_sp_wdata;
   logic [NumSub*ArrayRows-1:0] su_sp_wmask;
   logic [NumSub*EvW-1:0] su_ev;
+  // Requantizer lane inputs of each sub-unit (0 unless it drives them) and the lanes' results.
+  logic [NumSub*RqLanes-1:0] su_rq_v;
+  logic [NumSub*RqLanes*32-1:0] su_rq_x, su_rq_m;
+  logic [NumSub*RqLanes*10-1:0] su_rq_sh;
+  logic [NumSub-1:0] su_rq_single;
+  logic [RqLanes*32-1:0] rq_y;
 
   // The sub-units by index u; each connects to its bundle's slices.
   for (genvar u = 0; u < NumSub; u++) begin : gen_sub
     if (u == 0) begin : gen_post
-      qsa_post #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols)) u_post (
+      qsa_post #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes)) u_post (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
-        .acc_rdata_i, .prm_rdata_i, .ev_o(su_ev[u*EvW+:EvW]));
+        .acc_rdata_i, .prm_rdata_i, .rq_v_o(su_rq_v[u*RqLanes+:RqLanes]),
+        .rq_x_o(su_rq_x[u*RqLanes*32+:RqLanes*32]), .rq_m_o(su_rq_m[u*RqLanes*32+:RqLanes*32]),
+        .rq_sh_o(su_rq_sh[u*RqLanes*10+:RqLanes*10]), .rq_single_o(su_rq_single[u]),
+        .rq_y_i(rq_y), .ev_o(su_ev[u*EvW+:EvW]));
     end else if (u == 1) begin : gen_vadd
-      qsa_vadd #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols)) u_vadd (
+      qsa_vadd #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes)) u_vadd (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
-        .spa_rdata_i, .spb_rdata_i, .prm_rdata_i, .ev_o(su_ev[u*EvW+:EvW]));
+        .spa_rdata_i, .spb_rdata_i, .prm_rdata_i, .rq_v_o(su_rq_v[u*RqLanes+:RqLanes]),
+        .rq_x_o(su_rq_x[u*RqLanes*32+:RqLanes*32]), .rq_m_o(su_rq_m[u*RqLanes*32+:RqLanes*32]),
+        .rq_sh_o(su_rq_sh[u*RqLanes*10+:RqLanes*10]), .rq_single_o(su_rq_single[u]),
+        .rq_y_i(rq_y), .ev_o(su_ev[u*EvW+:EvW]));
     end else begin : gen_pool
       qsa_pool #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .SpRows(SpRows),
-                 .ParamRows(ParamRows)) u_pool (
+                 .ParamRows(ParamRows), .RqLanes(RqLanes)) u_pool (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
-        .spa_rdata_i, .prm_rdata_i, .ev_o(su_ev[u*EvW+:EvW]));
+        .spa_rdata_i, .prm_rdata_i, .rq_v_o(su_rq_v[u*RqLanes+:RqLanes]),
+        .rq_x_o(su_rq_x[u*RqLanes*32+:RqLanes*32]), .rq_m_o(su_rq_m[u*RqLanes*32+:RqLanes*32]),
+        .rq_sh_o(su_rq_sh[u*RqLanes*10+:RqLanes*10]), .rq_single_o(su_rq_single[u]),
+        .rq_y_i(rq_y), .ev_o(su_ev[u*EvW+:EvW]));
     end
+  end
+
+  // ---- The shared requantizer: RqLanes pipelined lanes, driven by the running sub-unit (sel;
+  // a sub-unit raises its lanes' valid bits only while it runs) ----
+  logic [RqLanes-1:0] rq_v;
+  logic [RqLanes*32-1:0] rq_x, rq_m;
+  logic [RqLanes*10-1:0] rq_sh;
+  logic rq_single;
+  always_comb begin
+    rq_v = su_rq_v[0+:RqLanes] | su_rq_v[RqLanes+:RqLanes] | su_rq_v[2*RqLanes+:RqLanes];
+    if (act_q[1]) begin
+      rq_x = su_rq_x[RqLanes*32+:RqLanes*32];
+      rq_m = su_rq_m[RqLanes*32+:RqLanes*32];
+      rq_sh = su_rq_sh[RqLanes*10+:RqLanes*10];
+      rq_single = su_rq_single[1];
+    end else if (act_q[2]) begin
+      rq_x = su_rq_x[2*RqLanes*32+:RqLanes*32];
+      rq_m = su_rq_m[2*RqLanes*32+:RqLanes*32];
+      rq_sh = su_rq_sh[2*RqLanes*10+:RqLanes*10];
+      rq_single = su_rq_single[2];
+    end else begin
+      rq_x = su_rq_x[0+:RqLanes*32];
+      rq_m = su_rq_m[0+:RqLanes*32];
+      rq_sh = su_rq_sh[0+:RqLanes*10];
+      rq_single = su_rq_single[0];
+    end
+  end
+  for (genvar l = 0; l < RqLanes; l++) begin : gen_rq
+    /* verilator lint_off UNUSEDSIGNAL */  // the sub-units track their own pipeline stages
+    logic valid;
+    /* verilator lint_on UNUSEDSIGNAL */
+    qsa_requant u_rq (
+      .clk_i,
+      .rst_ni,
+      .valid_i (rq_v[l]),
+      .x_i     (rq_x[l*32+:32]),
+      .m_i     (rq_m[l*32+:32]),
+      .lsh_i   (rq_sh[l*10+:5]),
+      .rsh_i   (rq_sh[l*10+5+:5]),
+      .single_i(rq_single),
+      .valid_o (valid),
+      .y_o     (rq_y[l*32+:32])
+    );
   end
 
   qsa_pkg::sub_status_t st;
@@ -216,5 +277,9 @@ module qsa_compute #(
   // A sub-unit is busy only while it counts as running here.
   SubUnitBusyHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (su_busy & ~act_q) == '0);
+  // Only a running sub-unit drives the requantizer.
+  RqDriverRunsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      ({|su_rq_v[2*RqLanes+:RqLanes], |su_rq_v[RqLanes+:RqLanes], |su_rq_v[0+:RqLanes]} &
+       ~act_q) == '0);
 `endif
 endmodule

@@ -9,14 +9,20 @@
 //   3. Average pooling: the requantizer entry of every output pixel is read and its shifts checked
 //      (ERR_DESCRIPTOR), one pixel per cycle (one read in all with count_include_pad).
 //   4. Main pass: one tap row read per cycle (port A), taps of a pixel back to back, pixels back
-//      to back; a pixel's sum / maximum is complete the cycle after its last tap arrives and is
-//      written then (its requantizer entry is read alongside its first tap).
+//      to back; a tap's input row and column are registered in the cycle it is issued and its
+//      read goes out the cycle after; a pixel's sum / maximum is complete the cycle after its last tap arrives. A maximum
+//      is written then; a sum goes through ROWS lanes of the shared requantizer (rq_*,
+//      qsa_compute) and is written L = qsa_pkg::RQ_LATENCY cycles later (its requantizer entry is
+//      read alongside its first tap).
+// The windows of the current output row and column are registered (computed from the next ones),
+// so the window arithmetic, the tap sequencing and the read address are three register stages.
 // Requires COLS >= 2 (a table entry's two words share a parameter row).
 module qsa_pool #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
-  parameter int unsigned ParamRows = 256
+  parameter int unsigned ParamRows = 256,
+  parameter int unsigned RqLanes = 48
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -28,6 +34,13 @@ module qsa_pool #(
   output logic [ArrayRows-1:0]        sp_wmask_o,
   input  logic [ArrayRows*8-1:0]      spa_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  // The shared requantizer: lane inputs (0 when not valid) and results
+  output logic [RqLanes-1:0]          rq_v_o,
+  output logic [RqLanes*32-1:0]       rq_x_o,
+  output logic [RqLanes*32-1:0]       rq_m_o,
+  output logic [RqLanes*10-1:0]       rq_sh_o,  // {rsh, lsh}, 5 bits each
+  output logic                        rq_single_o,
+  input  logic [RqLanes*32-1:0]       rq_y_i,
   output qsa_pkg::unit_ev_t           ev_o
 );  localparam int unsigned ColsLog2 = $clog2(ArrayCols);
   localparam int unsigned LaneW = (ArrayCols > 1) ? ColsLog2 : 1;
@@ -117,19 +130,39 @@ module qsa_pool #(
   logic [15:0] s1_o_q, s1_o_d;
   logic s2_v_q, s2_v_d;
   logic [15:0] s2_o_q, s2_o_d;
+  // The read stage of a tap: its input row and column, registered in the cycle it is issued.
+  logic rd_v_q, rd_v_d, rd_first_q, rd_first_d, rd_last_q, rd_last_d;
+  logic [13:0] rd_iy_q, rd_iy_d, rd_ix_q, rd_ix_d;
+  logic [15:0] rd_o_q, rd_o_d, rd_entry_row_q, rd_entry_row_d;
+  logic [LaneW-1:0] rd_lane_q, rd_lane_d;
   logic [ArrayRows*32-1:0] acc_q, acc_d;
   logic [ArrayRows*9-1:0] best_q, best_d;
-  logic [31:0] sc_m_q, sc_m_d, sc_sh_q, sc_sh_d;
+  logic [31:0] sc_m_q, sc_m_d;
+  logic [9:0] sc_sh_q, sc_sh_d;  // {rsh, lsh} of the pixel's entry, 5 bits each (checked <= 31)
 
-  // Windows of the current output row oy_q and column ox_q.
-  logic [23:0] ty, tx;
+  // Windows of the current output row oy_q and column ox_q, registered: computed from the next
+  // output row and column (oy_d, ox_d), so the window arithmetic (a multiply and a divide by the
+  // dilation) ends in registers. They are valid (win_v_q) from the second busy cycle on.
+  logic [23:0] ty, tx, ty_d, tx_d;
+  logic win_v_q;
   logic [7:0] lo_y, hi_y, lo_x, hi_x, th, tw;
   always_comb begin
-    ty = '0;
-    tx = '0;
+    ty_d = '0;
+    tx_d = '0;
     if (busy) begin  // nothing to evaluate while idle
-      ty = axis_taps(oy_q, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
-      tx = axis_taps(ox_q, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+      ty_d = axis_taps(oy_d, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
+      tx_d = axis_taps(ox_d, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
+    end
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ty <= '0;
+      tx <= '0;
+      win_v_q <= 1'b0;
+    end else begin
+      ty <= ty_d;
+      tx <= tx_d;
+      win_v_q <= busy;
     end
   end
   assign lo_y = ty[7:0];
@@ -158,20 +191,8 @@ module qsa_pool #(
   // Shift legality of the parameter word pair arriving at lane chk_lane_q.
   logic entry_legal;
   logic [15:0] chk_sh;
-  /* verilator lint_off UNUSEDSIGNAL */  // only the legality of this instance is used
-  logic signed [31:0] chk_y;
-  /* verilator lint_on UNUSEDSIGNAL */
   assign chk_sh = prm_rdata_i[(32'(chk_lane_q)+32'd1)*32+:16];
-  qsa_requant u_rq_chk (
-    .en_i    (chk_v_q),  // only legal_o is used, when a pair arrives
-    .x_i     (32'sd0),
-    .m_i     (32'sd0),
-    .lsh_i   (chk_sh[7:0]),
-    .rsh_i   (chk_sh[15:8]),
-    .single_i(f_single),
-    .y_o     (chk_y),
-    .legal_o (entry_legal)
-  );
+  assign entry_legal = qsa_pkg::RqShiftsLegal(chk_sh[7:0], chk_sh[15:8], f_single);
 
   // ---- Per-lane accumulation and output ----
   logic [ArrayRows*32-1:0] acc_next;
@@ -192,15 +213,22 @@ module qsa_pool #(
     ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
   endfunction
 
+  // Average pooling: the sums of a pixel enter the shared requantizer in its s2 cycle and come
+  // back Lat cycles later (rq_v_q[Lat-1]) with the pixel's index. Maximum pooling writes in s2.
+  localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
+  logic [Lat-1:0] rq_v_q, rq_v_d;
+  logic [Lat*16-1:0] rq_o_q, rq_o_d;
+  logic wr_v;
+  logic [15:0] wr_o;
+  assign rq_v_d = {rq_v_q[Lat-2:0], en_out && !f_max};
+  assign rq_o_d = {rq_o_q[(Lat-1)*16-1:0], s2_o_q};
+  assign wr_v = busy && (f_max ? s2_v_q : rq_v_q[Lat-1]);
+  assign wr_o = f_max ? s2_o_q : rq_o_q[(Lat-1)*16+:16];
+
   for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
     logic signed [8:0] v;
-    logic signed [31:0] rq;
-    logic [7:0] res_lane;
     logic [31:0] acc_lane;
     logic [8:0] best_lane;
-    /* verilator lint_off UNUSEDSIGNAL */  // entries were checked before the main pass
-    logic legal;
-    /* verilator lint_on UNUSEDSIGNAL */
     assign v = is_signed ? 9'($signed(spa_rdata_i[r*8+:8])) : {1'b0, spa_rdata_i[r*8+:8]};
     always_comb begin
       acc_lane = '0;
@@ -212,21 +240,31 @@ module qsa_pool #(
     end
     assign acc_next[r*32+:32] = acc_lane;
     assign best_next[r*9+:9] = best_lane;
-    qsa_requant u_rq (
-      .en_i    (en_out && !f_max),
-      .x_i     (acc_q[r*32+:32]),
-      .m_i     (sc_m_q),
-      .lsh_i   (sc_sh_q[7:0]),
-      .rsh_i   (sc_sh_q[15:8]),
-      .single_i(f_single),
-      .y_o     (rq),
-      .legal_o (legal)
-    );
-    always_comb begin
-      res_lane = '0;
-      if (en_out) res_lane = f_max ? best_q[r*9+:8] : ZeroPointClamp(rq, zy, qmin, qmax);
+  end
+
+  // The lanes take the pixel's sums and its scaler (registers) in its s2 cycle.
+  assign rq_v_o = RqLanes'({ArrayRows{en_out && !f_max}});
+  assign rq_x_o = (RqLanes * 32)'(acc_q);
+  assign rq_m_o = (RqLanes * 32)'({ArrayRows{sc_m_q}});
+  assign rq_sh_o = (RqLanes * 10)'({ArrayRows{sc_sh_q}});
+  assign rq_single_o = f_single;
+  always_comb begin
+    res = '0;
+    if (wr_v) begin
+      for (int r = 0; r < ArrayRows; r++) begin
+        res[r*8+:8] = f_max ? best_q[r*9+:8] : ZeroPointClamp(rq_y_i[r*32+:32], zy, qmin, qmax);
+      end
     end
-    assign res[r*8+:8] = res_lane;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rq_v_q <= '0;
+      rq_o_q <= '0;
+    end else begin
+      rq_v_q <= rq_v_d;
+      rq_o_q <= rq_o_d;
+    end
   end
 
   logic [15:0] out_rows;
@@ -260,6 +298,14 @@ module qsa_pool #(
     s1_lane_d = s1_lane_q;
     s2_v_d = 1'b0;
     s2_o_d = s2_o_q;
+    rd_v_d = 1'b0;
+    rd_first_d = 1'b0;
+    rd_last_d = 1'b0;
+    rd_iy_d = rd_iy_q;
+    rd_ix_d = rd_ix_q;
+    rd_o_d = rd_o_q;
+    rd_entry_row_d = rd_entry_row_q;
+    rd_lane_d = rd_lane_q;
     acc_d = acc_q;
     best_d = best_q;
     sc_m_d = sc_m_q;
@@ -287,19 +333,22 @@ module qsa_pool #(
         end
       end
       StGeo: begin
-        // Output row oy_q and column ox_q (both = the pass index) when in range.
-        if (oy_q < f_out_h) begin
-          if (hi_y == lo_y) tapless_d = 1'b1;
-          if (ty[23:16] > iy_hi_q) iy_hi_d = ty[23:16];
-        end
-        if (ox_q < f_out_w) begin
-          if (hi_x == lo_x) tapless_d = 1'b1;
-          if (tx[23:16] > ix_hi_q) ix_hi_d = tx[23:16];
-        end
-        oy_d = oy_q + 8'd1;
-        ox_d = ox_q + 8'd1;
-        if (oy_q >= f_out_h - 8'd1 && ox_q >= f_out_w - 8'd1) begin
-          state_d = StDesc;
+        // Output row oy_q and column ox_q (both = the pass index) when in range, once their
+        // windows are registered (from the second cycle).
+        if (win_v_q) begin
+          if (oy_q < f_out_h) begin
+            if (hi_y == lo_y) tapless_d = 1'b1;
+            if (ty[23:16] > iy_hi_q) iy_hi_d = ty[23:16];
+          end
+          if (ox_q < f_out_w) begin
+            if (hi_x == lo_x) tapless_d = 1'b1;
+            if (tx[23:16] > ix_hi_q) ix_hi_d = tx[23:16];
+          end
+          oy_d = oy_q + 8'd1;
+          ox_d = ox_q + 8'd1;
+          if (oy_q >= f_out_h - 8'd1 && ox_q >= f_out_w - 8'd1) begin
+            state_d = StDesc;
+          end
         end
       end
       StDesc: begin
@@ -369,22 +418,31 @@ module qsa_pool #(
         end
       end
       default: begin  // StRun
-        if (issuing_q) begin
+        // A tap's read, one cycle after its input position was registered: the row, and with
+        // the first tap of an average pixel its requantizer entry.
+        if (rd_v_q) begin
           mem_o.spa_rd.en = 1'b1;
-          mem_o.spa_rd.addr = 16'(
-              32'(f_src) +
-              32'(14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h))) *
-                  32'(f_in_w) +
-              32'(14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w))));
+          mem_o.spa_rd.addr = 16'(32'(f_src) + 32'(rd_iy_q) * 32'(f_in_w) + 32'(rd_ix_q));
           ev_o.sp_rd = 32'(ArrayRows);
           s1_v_d = 1'b1;
-          s1_first_d = pix_start_q;
-          s1_o_d = o_q;
-          if (pix_start_q && !f_max) begin
+          s1_first_d = rd_first_q;
+          s1_last_d = rd_last_q;
+          s1_o_d = rd_o_q;
+          if (rd_first_q && !f_max) begin
             mem_o.prm_rd.en = 1'b1;
-            mem_o.prm_rd.addr = 16'(entry_word >> ColsLog2);
-            s1_lane_d = LaneW'(entry_word);
+            mem_o.prm_rd.addr = rd_entry_row_q;
+            s1_lane_d = rd_lane_q;
           end
+        end
+        // The next tap: its input position (registered for the read), then the tap after it.
+        if (issuing_q) begin
+          rd_v_d = 1'b1;
+          rd_iy_d = 14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h));
+          rd_ix_d = 14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w));
+          rd_first_d = pix_start_q;
+          rd_o_d = o_q;
+          rd_entry_row_d = 16'(entry_word >> ColsLog2);
+          rd_lane_d = LaneW'(entry_word);
           pix_start_d = 1'b0;
           if (ckx < hi_x - 8'd1) begin
             kx_d = ckx + 8'd1;
@@ -394,7 +452,7 @@ module qsa_pool #(
             ky_d = cky + 8'd1;
           end else begin
             // Last tap of this pixel.
-            s1_last_d = 1'b1;
+            rd_last_d = 1'b1;
             pix_start_d = 1'b1;
             o_d = o_q + 16'd1;
             if (last_pix) begin
@@ -409,18 +467,19 @@ module qsa_pool #(
           best_d = best_next;
           if (s1_first_q) begin
             sc_m_d = prm_rdata_i[32'(s1_lane_q)*32+:32];
-            sc_sh_d = prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+:32];
+            sc_sh_d = {prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+8+:5],
+                       prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+:5]};
           end
           s2_v_d = s1_last_q;
           s2_o_d = s1_o_q;
         end
-        if (s2_v_q) begin
+        if (wr_v) begin
           mem_o.sp_wr.en = 1'b1;
-          mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(s2_o_q));
+          mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(wr_o));
           sp_wdata_o = res;
           sp_wmask_o = '1;
           ev_o.sp_wr = 32'(ArrayRows);
-          if (s2_o_q == out_rows - 16'd1) begin
+          if (wr_o == out_rows - 16'd1) begin
             ev_o.param_rd = 32'd8 + 32'd8 * entries;
             status_o.done = 1'b1;
             state_d = StIdle;
@@ -458,6 +517,14 @@ module qsa_pool #(
       s1_o_q <= '0;
       s2_v_q <= 1'b0;
       s2_o_q <= '0;
+      rd_v_q <= 1'b0;
+      rd_first_q <= 1'b0;
+      rd_last_q <= 1'b0;
+      rd_iy_q <= '0;
+      rd_ix_q <= '0;
+      rd_o_q <= '0;
+      rd_entry_row_q <= '0;
+      rd_lane_q <= '0;
       acc_q <= '0;
       best_q <= '0;
       sc_m_q <= '0;
@@ -488,6 +555,14 @@ module qsa_pool #(
       s1_o_q <= s1_o_d;
       s2_v_q <= s2_v_d;
       s2_o_q <= s2_o_d;
+      rd_v_q <= rd_v_d;
+      rd_first_q <= rd_first_d;
+      rd_last_q <= rd_last_d;
+      rd_iy_q <= rd_iy_d;
+      rd_ix_q <= rd_ix_d;
+      rd_o_q <= rd_o_d;
+      rd_entry_row_q <= rd_entry_row_d;
+      rd_lane_q <= rd_lane_d;
       acc_q <= acc_d;
       best_q <= best_d;
       sc_m_q <= sc_m_d;

@@ -4,12 +4,15 @@
 // Schedule: the four parameter rows (bias, multiplier, shifts, format) are read first (cycles 1-5
 // after start), then the shifts of the lanes below n_lanes are checked (cycle 6; an illegal one
 // ends the instruction with ERR_DESCRIPTOR before any write). Then accumulator rows stream: read
-// in cycle t, all COLS lanes requantized in t+1 (registered), written in t+2. An accumulator row
-// fills NB = COLS > ROWS ? ceil(n_lanes / ROWS) : 1 scratchpad rows, one write per cycle, so a
-// row is read every NB cycles; with COLS <= ROWS that is one accumulator row per cycle.
+// in cycle t, bias added in t+1 (registered), the COLS lanes of the shared requantizer (rq_*,
+// qsa_compute) take the row in t+2 and return it in t+2+L (L = qsa_pkg::RQ_LATENCY), zero point
+// and clamp then (registered), written from t+3+L. An accumulator row fills NB = COLS > ROWS ?
+// ceil(n_lanes / ROWS) : 1 scratchpad rows, one write per cycle, so a row is read every NB
+// cycles; with COLS <= ROWS that is one accumulator row per cycle.
 module qsa_post #(
   parameter int unsigned ArrayRows = 16,
-  parameter int unsigned ArrayCols = 16
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned RqLanes = 48
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -21,6 +24,13 @@ module qsa_post #(
   output logic [ArrayRows-1:0]        sp_wmask_o,
   input  logic [ArrayCols*32-1:0]     acc_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  // The shared requantizer: lane inputs (0 when not valid) and results
+  output logic [RqLanes-1:0]          rq_v_o,
+  output logic [RqLanes*32-1:0]       rq_x_o,
+  output logic [RqLanes*32-1:0]       rq_m_o,
+  output logic [RqLanes*10-1:0]       rq_sh_o,  // {rsh, lsh}, 5 bits each
+  output logic                        rq_single_o,
+  input  logic [RqLanes*32-1:0]       rq_y_i,
   output qsa_pkg::unit_ev_t           ev_o
 );  localparam int unsigned RowsLog2 = $clog2(ArrayRows);
   localparam int unsigned LaneW = $clog2(ArrayCols) + 1;  // holds 0..COLS
@@ -72,13 +82,16 @@ module qsa_post #(
   logic [31:0] wlane;
 
   // ---- Requantization of all lanes of the arriving accumulator row ----
-  logic [ArrayCols*8-1:0] res;
-  logic [ArrayCols-1:0] lane_legal;
-  // The lanes work only when an accumulator row arrives, and in the check cycle (the
-  // requantizers' shift legality); idle lanes compute nothing.
-  logic busy, en_lanes;
+  localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
+  logic busy;
   assign busy = (state_q != StIdle);
-  assign en_lanes = busy && (s1_v_q || state_q == StCheck);
+  // Stage b: the arriving row plus bias (registered); then the shared requantizer; the results
+  // arrive Lat cycles later (rq_v_q[Lat-1]) with their row's last flag.
+  logic sb_v_q, sb_v_d, sb_last_q, sb_last_d;
+  logic [ArrayCols*32-1:0] sum_q;
+  logic [Lat-1:0] rq_v_q, rq_v_d, rq_last_q, rq_last_d;
+  logic rq_done;
+  assign rq_done = rq_v_q[Lat-1];
   // Zero point and clamp of one lane: fmt = {.., signed, qmax, qmin, zero point} (bytes).
   function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] rq,
                                                 input logic [24:0] fmt);
@@ -91,33 +104,41 @@ module qsa_post #(
     ZeroPointClamp = (y_lo > qmax) ? qmax[7:0] : y_lo[7:0];
   endfunction
 
-  for (genvar c = 0; c < ArrayCols; c++) begin : gen_lane
-    logic signed [31:0] v, rq;
-    logic [7:0] res_lane;
-    assign v = en_lanes ? acc_rdata_i[c*32+:32] + bias_q[c*32+:32] : 32'd0;  // wraps mod 2^32
-    qsa_requant u_rq (
-      .en_i    (en_lanes),
-      .x_i     (v),
-      .m_i     (mult_q[c*32+:32]),
-      .lsh_i   (shf_q[c*32+:8]),
-      .rsh_i   (shf_q[c*32+8+:8]),
-      .single_i(f_single),
-      .y_o     (rq),
-      .legal_o (lane_legal[c])
-    );
-    always_comb begin
-      res_lane = '0;
-      if (en_lanes) res_lane = ZeroPointClamp(rq, fmt_q[c*32+:25]);
-    end
-    assign res[c*8+:8] = res_lane;
+  // The biased row, the multipliers and the shifts are registers; the lanes take them in the
+  // cycles sb_v_q marks (and the other lanes stay idle).
+  assign rq_v_o = RqLanes'({ArrayCols{busy && sb_v_q}});
+  assign rq_x_o = (RqLanes * 32)'(sum_q);
+  assign rq_m_o = (RqLanes * 32)'(mult_q);
+  logic [ArrayCols*10-1:0] shf_lanes;
+  assign rq_sh_o = (RqLanes * 10)'(shf_lanes);
+  assign rq_single_o = f_single;
+  always_comb begin
+    for (int c = 0; c < ArrayCols; c++) shf_lanes[c*10+:10] = {shf_q[c*32+8+:5], shf_q[c*32+:5]};
   end
+
+  logic [ArrayCols*8-1:0] res;
+  always_comb begin
+    res = '0;
+    if (busy && rq_done) begin
+      for (int c = 0; c < ArrayCols; c++) begin
+        res[c*8+:8] = ZeroPointClamp(rq_y_i[c*32+:32], fmt_q[c*32+:25]);
+      end
+    end
+  end
+  assign sb_v_d = busy && s1_v_q;
+  assign sb_last_d = s1_last_q;
+  assign rq_v_d = {rq_v_q[Lat-2:0], busy && sb_v_q};
+  assign rq_last_d = {rq_last_q[Lat-2:0], sb_last_q};
 
   // Only the lanes below n_lanes must have legal shifts.
   logic params_legal;
   always_comb begin
     params_legal = 1'b1;
     for (int c = 0; c < ArrayCols; c++) begin
-      if (LaneW'(c) < LaneW'(f_n_lanes) && !lane_legal[c]) params_legal = 1'b0;
+      if (LaneW'(c) < LaneW'(f_n_lanes) &&
+          !qsa_pkg::RqShiftsLegal(shf_q[c*32+:8], shf_q[c*32+8+:8], f_single)) begin
+        params_legal = 1'b0;
+      end
     end
   end
 
@@ -215,12 +236,12 @@ module qsa_post #(
             s2_addr_d = s2_addr_q + 32'(f_blk_stride);
           end
         end
-        // The arriving accumulator row, requantized, replaces the row just finished.
-        if (s1_v_q) begin
+        // The requantized row arriving replaces the row just finished.
+        if (rq_done) begin
           res_d = res;
           ev_o.sp_wr = 32'(f_n_lanes);
           s2_v_d = 1'b1;
-          s2_last_d = s1_last_q;
+          s2_last_d = rq_last_q[Lat-1];
           s2_blk_d = '0;
           s2_addr_d = rb_q;
           rb_d = rb_q + 32'(f_dst_stride);
@@ -246,6 +267,10 @@ module qsa_post #(
       s2_addr_q <= '0;
       rb_q <= '0;
       res_q <= '0;
+      sb_v_q <= 1'b0;
+      sb_last_q <= 1'b0;
+      rq_v_q <= '0;
+      rq_last_q <= '0;
     end else begin
       state_q <= state_d;
       insn_q <= insn_d;
@@ -262,6 +287,19 @@ module qsa_post #(
       s2_addr_q <= s2_addr_d;
       rb_q <= rb_d;
       res_q <= res_d;
+      sb_v_q <= sb_v_d;
+      sb_last_q <= sb_last_d;
+      rq_v_q <= rq_v_d;
+      rq_last_q <= rq_last_d;
+    end
+  end
+
+  // The biased row: loads only when a row arrives (a simulator skips it otherwise).
+  always_ff @(posedge clk_i) begin
+    if (busy && s1_v_q) begin
+      for (int c = 0; c < ArrayCols; c++) begin
+        sum_q[c*32+:32] <= acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps mod 2^32
+      end
     end
   end
 

@@ -1,99 +1,133 @@
-// Requantization primitive Rq(x, m, lsh, rsh, single_rounding) of docs/isa.md, combinational.
+// One lane of the requantizer: Rq(x, m, lsh, rsh, single_rounding) of docs/isa.md, pipelined,
+// one 32 x 32 product for both roundings. The compute unit holds RqLanes of them, shared by post,
+// vadd and pool (qsa_compute); the unit that runs drives their inputs.
 //
 // Two roundings (gemmlowp / TFLite):
 //   RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(sat32(x * 2^lsh), m), rsh)
-//   - SRDHM(a, b) = floor((a * b + 2^30) / 2^31): nearest, ties toward +inf; the one overflow
-//     (a = b = INT32_MIN, result 2^31) saturates to INT32_MAX.
-//   - RoundingDivideByPOT(v, e) = sign(v) * floor((|v| + 2^(e-1)) / 2^e): ties away from zero.
 // One rounding (TFLite single rounding), shift = lsh - rsh in [-31, 30]:
 //   sat32(floor((x * m + 2^(30 - shift)) / 2^(31 - shift)))
-// All products are exact: |x * 2^lsh| < 2^62, |x * m| <= 2^62, rounding terms <= 2^61, so 64-bit
-// signed intermediates never overflow. y_o is meaningful only when legal_o is set: lsh, rsh <= 31
-// and, in single rounding, lsh - rsh in [-31, 30].
+// Both are one product p = a * m and one rounding shift of a value v by s bits,
+//   r = (v + 2^(s-1) - c) >> s (arithmetic; no rounding term when s = 0), y = sat32(r):
+//   two roundings: a = sat32(x * 2^lsh), v = SRDHM = sat32(floor((p + 2^30) / 2^31)) (saturates
+//                  only for a = m = -2^31), s = rsh, c = [v < 0] (RoundingDivideByPOT's ties away
+//                  from zero), and sat32 changes nothing;
+//   one rounding:  a = x, v = p, s = 31 - shift in [1, 62], c = 0.
+// |p| <= 2^62 and the rounding term is below 2^62, so the 64-bit sum never overflows.
+//
+// Pipeline (Latency = 4): inputs in cycle t (with valid_i), y_o in cycle t + 4 (with valid_o).
+//   1: a = sat32(x << lsh) or x, the shift s         3: v and c (SRDHM's rounding)
+//   2: p = a * m                                     4: (v + 2^(s-1) - c) >> s, sat32
+// y_o is meaningful only for legal shifts (qsa_pkg::RqShiftsLegal): lsh, rsh <= 31 and, in single
+// rounding, lsh - rsh in [-31, 30]; the units check them before they requantize. A stage computes
+// only when the stage before holds a valid value (an idle lane costs a simulator almost nothing);
+// the data registers have no reset.
 module qsa_requant (
-  input  logic               en_i,  // compute; else y_o = 0, legal_o = 0 (idle units cost no
-                                    // simulation time)
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  input  logic               valid_i,
   input  logic signed [31:0] x_i,
   input  logic signed [31:0] m_i,
-  input  logic        [7:0]  lsh_i,
-  input  logic        [7:0]  rsh_i,
+  input  logic        [4:0]  lsh_i,
+  input  logic        [4:0]  rsh_i,
   input  logic               single_i,
-  output logic signed [31:0] y_o,
-  output logic               legal_o
+  output logic               valid_o,
+  output logic signed [31:0] y_o
 );
-  localparam logic signed [63:0] Int32Max = 64'sd2147483647;
-  localparam logic signed [63:0] Int32Min = -64'sd2147483648;
-
-  // sat32(v).
-  function automatic logic signed [31:0] Sat32(input logic signed [63:0] v);
-    if (v > Int32Max) begin
-      Sat32 = 32'sh7fffffff;
-    end else if (v < Int32Min) begin
-      Sat32 = 32'sh80000000;
+  // The stages' arithmetic, as functions of the previous stage's registers.
+  // Stage 1: the multiplicand, sat32(x * 2^lsh) (two roundings) or x.
+  function automatic logic signed [31:0] Multiplicand(input logic signed [31:0] x,
+                                                      input logic [4:0] lsh, input logic single);
+    logic signed [62:0] x_shl;  // x * 2^lsh, exact
+    x_shl = 63'(x) <<< lsh;
+    if (single) begin
+      Multiplicand = x;
+    end else if (x_shl[62:31] == '0 || x_shl[62:31] == '1) begin  // sat32
+      Multiplicand = x_shl[31:0];
     end else begin
-      Sat32 = v[31:0];
+      Multiplicand = x[31] ? 32'sh80000000 : 32'sh7fffffff;
     end
   endfunction
 
-  // RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(sat32(x * 2^lsh), m), rsh).
-  function automatic logic signed [31:0] TwoRoundings(input logic signed [31:0] x,
-                                                     input logic signed [31:0] m,
-                                                     input logic [4:0] lsh,
-                                                     input logic [4:0] rsh);
-    logic signed [63:0] x_shl;     // x * 2^lsh, |.| < 2^62
-    logic signed [31:0] x_sat;     // sat32(x * 2^lsh)
-    logic signed [63:0] prod;      // x_sat * m
-    logic signed [63:0] high_mul;  // floor((prod + 2^30) / 2^31), in [-2^31, 2^31]
+  // Stage 1: the rounding shift, rsh (two roundings) or 31 - (lsh - rsh).
+  function automatic logic [5:0] RoundShift(input logic [4:0] lsh, input logic [4:0] rsh,
+                                           input logic single);
+    RoundShift = single ? 6'(6'd31 - 6'(lsh) + 6'(rsh)) : {1'b0, rsh};
+  endfunction
+
+  // Stage 3: the value to round, SRDHM = floor((p + 2^30) / 2^31) saturated above (two roundings;
+// only a = m = -2^31 reaches 2^31, and the test holds for any p, which the formal check uses) or p,
+  // and bit 64 the correction c = [v < 0] (s > 0) of RoundingDivideByPOT.
+  function automatic logic [64:0] ToRound(input logic signed [63:0] p, input logic [5:0] s,
+                                          input logic single);
+    logic signed [32:0] h;  // floor((p + 2^30) / 2^31), in [-2^31, 2^31]
     logic signed [31:0] srdhm;
-    logic        [32:0] mag;       // |srdhm|
-    logic        [32:0] mag_rnd;   // (|v| + 2^(rsh-1)) >> rsh
-    x_shl = 64'($signed(x)) <<< lsh;
-    x_sat = Sat32(x_shl);
-    prod = 64'($signed(x_sat)) * 64'($signed(m));
-    high_mul = (prod + 64'sd1073741824) >>> 31;
-    srdhm = (high_mul > Int32Max) ? 32'sh7fffffff : high_mul[31:0];
-    mag = srdhm[31] ? 33'(34'sd0 - 34'(srdhm)) : {1'b0, srdhm};
-    if (rsh == 5'd0) begin
-      mag_rnd = mag;
+    h = $signed(p[63:31]) + $signed({32'd0, p[30]});
+    srdhm = (h > 33'sd2147483647) ? 32'sh7fffffff : h[31:0];
+    if (single) begin
+      ToRound = {1'b0, p};
     end else begin
-      mag_rnd = (mag + (33'd1 << (rsh - 5'd1))) >> rsh;
+      ToRound = {srdhm[31] && (s != 6'd0), 64'(srdhm)};
     end
-    TwoRoundings = srdhm[31] ? 32'(33'd0 - mag_rnd) : mag_rnd[31:0];
   endfunction
 
-  // lsh - rsh for shifts <= 31.
-  function automatic logic signed [8:0] Shift(input logic [4:0] lsh, input logic [4:0] rsh);
-    Shift = $signed({4'b0000, lsh}) - $signed({4'b0000, rsh});
+  // Stage 4: sat32((v + 2^(s-1) - c) >> s), no rounding term for s = 0.
+  function automatic logic signed [31:0] Round(input logic signed [63:0] v, input logic [5:0] s,
+                                               input logic c);
+    logic [63:0] nudge;
+    logic signed [63:0] r;
+    nudge = (s != 6'd0) ? (64'd1 << (s - 6'd1)) - 64'(c) : 64'd0;
+    r = (v + $signed(nudge)) >>> s;
+    if (r[63:31] == '0 || r[63:31] == '1) begin
+      Round = r[31:0];
+    end else begin
+      Round = r[63] ? 32'sh80000000 : 32'sh7fffffff;
+    end
   endfunction
 
-  // sat32(floor((x * m + 2^(30 - shift)) / 2^(31 - shift))), shift = lsh - rsh in [-31, 30].
-  function automatic logic signed [31:0] OneRounding(input logic signed [31:0] x,
-                                                    input logic signed [31:0] m,
-                                                    input logic [4:0] lsh,
-                                                    input logic [4:0] rsh);
-    logic        [6:0]  total_shift;  // 31 - shift, in [1, 62]
-    logic signed [63:0] prod;         // x * m
-    logic signed [63:0] rounded;
-    total_shift = 7'(9'sd31 - Shift(lsh, rsh));
-    prod = 64'($signed(x)) * 64'($signed(m));
-    rounded = (prod + (64'sd1 <<< (total_shift - 7'd1))) >>> total_shift;
-    OneRounding = Sat32(rounded);
-  endfunction
+  logic v1_q, v2_q, v3_q, v4_q;
+  logic signed [31:0] a_q, m1_q;    // stage 1: multiplicand, multiplier
+  logic signed [63:0] p_q;          // stage 2: product
+  logic signed [63:0] v_q;          // stage 3: value to round
+  logic c_q;                        // ... and its correction
+  logic [5:0] s1_q, s2_q, s3_q;     // the rounding shift, per stage
+  logic single1_q, single2_q;
+  logic signed [31:0] y_q;          // stage 4: result
 
-  // Only the selected rounding is evaluated, and nothing when en_i is low (the intermediates are
-  // the functions' own, so an idle instance costs two assignments).
-  always_comb begin
-    y_o = '0;
-    legal_o = 1'b0;
-    if (en_i) begin
-      legal_o = (lsh_i <= 8'd31) && (rsh_i <= 8'd31) &&
-                (!single_i || (Shift(lsh_i[4:0], rsh_i[4:0]) >= -9'sd31 &&
-                               Shift(lsh_i[4:0], rsh_i[4:0]) <= 9'sd30));
-      if (single_i) begin
-        y_o = OneRounding(x_i, m_i, lsh_i[4:0], rsh_i[4:0]);
-      end else begin
-        y_o = TwoRoundings(x_i, m_i, lsh_i[4:0], rsh_i[4:0]);
-      end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      v1_q <= 1'b0;
+      v2_q <= 1'b0;
+      v3_q <= 1'b0;
+      v4_q <= 1'b0;
+    end else begin
+      v1_q <= valid_i;
+      v2_q <= v1_q;
+      v3_q <= v2_q;
+      v4_q <= v3_q;
     end
   end
+
+  // Each stage's registers load only when the stage before holds a valid value, so an idle lane
+  // costs a simulator four tests per cycle.
+  always_ff @(posedge clk_i) begin
+    if (valid_i) begin
+      a_q <= Multiplicand(x_i, lsh_i, single_i);
+      m1_q <= m_i;
+      s1_q <= RoundShift(lsh_i, rsh_i, single_i);
+      single1_q <= single_i;
+    end
+    if (v1_q) begin
+      p_q <= 64'(a_q) * 64'(m1_q);
+      s2_q <= s1_q;
+      single2_q <= single1_q;
+    end
+    if (v2_q) begin
+      {c_q, v_q} <= ToRound(p_q, s2_q, single2_q);
+      s3_q <= s2_q;
+    end
+    if (v3_q) y_q <= Round(v_q, s3_q, c_q);
+  end
+
+  assign valid_o = v4_q;
+  assign y_o = y_q;
 endmodule

@@ -2,13 +2,16 @@
 //
 // Schedule: the 8-word descriptor is read first (ceil(8 / COLS) parameter rows), then checked
 // (left_shift <= 30, the three scalers' shifts; ERR_DESCRIPTOR before any write). Then one row
-// per cycle through a four-stage pipeline: rows a + i and b + i read in cycle t (ports A and B),
-// fa + fb of all ROWS lanes in t+1, the output scaler, zero point and clamp in t+2, the write of
-// dst + i in t+3. Row i is read before it is written and no later read touches it, so in place
-// (dst = a or dst = b) works.
+// per cycle through a pipeline over the shared requantizer (rq_*, qsa_compute; latency
+// L = qsa_pkg::RQ_LATENCY): rows a + i and b + i read in cycle t (ports A and B), both inputs
+// shifted in t+1 (registered), scaled by lanes [0, 2 ROWS) from t+2, fa + fb in t+2+L
+// (registered), scaled by the output's lanes [2 ROWS, 3 ROWS) from t+3+L, zero point and clamp
+// in t+3+2L (registered), the write of dst + i in t+4+2L. Row i is read before it is written and
+// no later read touches it, so in place (dst = a or dst = b) works.
 module qsa_vadd #(
   parameter int unsigned ArrayRows = 16,
-  parameter int unsigned ArrayCols = 16
+  parameter int unsigned ArrayCols = 16,
+  parameter int unsigned RqLanes = 48  // at least 3 * ArrayRows
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -21,6 +24,13 @@ module qsa_vadd #(
   input  logic [ArrayRows*8-1:0]      spa_rdata_i,
   input  logic [ArrayRows*8-1:0]      spb_rdata_i,
   input  logic [ArrayCols*32-1:0]     prm_rdata_i,
+  // The shared requantizer: lane inputs (0 when not valid) and results
+  output logic [RqLanes-1:0]          rq_v_o,
+  output logic [RqLanes*32-1:0]       rq_x_o,
+  output logic [RqLanes*32-1:0]       rq_m_o,
+  output logic [RqLanes*10-1:0]       rq_sh_o,  // {rsh, lsh}, 5 bits each
+  output logic                        rq_single_o,
+  input  logic [RqLanes*32-1:0]       rq_y_i,
   output qsa_pkg::unit_ev_t           ev_o
 );  // Parameter rows holding the 8 descriptor words (the descriptor starts a row).
   localparam int unsigned DescRows = (ArrayCols >= 8) ? 1 : 8 / ArrayCols;
@@ -49,7 +59,7 @@ module qsa_vadd #(
   logic [255:0] desc_q, desc_d;
   logic [16:0] iss_q, iss_d;  // rows requested
   logic [16:0] wr_q, wr_d;  // rows written
-  logic s1_v_q, s1_v_d, s2_v_q, s2_v_d, s3_v_q, s3_v_d;
+  logic s1_v_q, s1_v_d, s3_v_q, s3_v_d;  // rows arriving; rows being written
   logic [ArrayRows*32-1:0] sum_q, sum_d;  // wrap32(fa + fb)
   logic [ArrayRows*8-1:0] res_q, res_d;
 
@@ -68,15 +78,15 @@ module qsa_vadd #(
   assign left_shift = desc_q[48+:8];
 
   // ---- Data path, all lanes ----
-  logic [3*ArrayRows-1:0] legal;  // scaler s of lane r at [s*ArrayRows + r]
-  logic [ArrayRows*32-1:0] sum;
-  logic [ArrayRows*8-1:0] res;
-  // Stage 1 (inputs -> sum) works when a row arrives, stage 2 (sum -> result) one cycle later;
-  // both also in the check cycle (the requantizers' legality). Idle lanes compute nothing.
-  logic busy, en_in, en_out;
+  localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
+  localparam int unsigned R = ArrayRows;
+  logic busy;
   assign busy = (state_q != StIdle);
-  assign en_in = busy && (s1_v_q || state_q == StCheck);
-  assign en_out = busy && (s2_v_q || state_q == StCheck);
+  // Valid bits of the stages: shifted inputs (sx), the input scalers' results (pa, Lat cycles),
+  // the sums (ss), the output scaler's results (py, Lat cycles).
+  logic sx_v_q, ss_v_q;
+  logic [Lat-1:0] pa_v_q, py_v_q;
+  logic [2*R*32-1:0] xin_q;  // sat32((v - z) * 2^left_shift) of lanes a, then lanes b
   // sat32((v - z) * 2^lsh) of an input byte v (signed or not) and its zero point z.
   function automatic logic signed [31:0] ShiftedInput(input logic [7:0] v, input logic is_signed,
                                                       input logic signed [9:0] z,
@@ -100,44 +110,69 @@ module qsa_vadd #(
     ZeroPointClamp = (y_lo > 33'(hi)) ? hi[7:0] : y_lo[7:0];
   endfunction
 
-  // Lane r's three scalers s: 0 input a and 1 input b (when a row arrives), 2 the output (a
-  // cycle later), with multiplier word 2 + 2s and shift word 3 + 2s of the descriptor.
-  for (genvar r = 0; r < ArrayRows; r++) begin : gen_lane
-    logic signed [31:0] xa, xb, fy;
-    logic [3*32-1:0] x, f;  // scaler s's input and output at [s*32 +: 32]
-    logic [7:0] res_lane;
-    always_comb begin
-      xa = '0;
-      xb = '0;
-      if (en_in) begin
-        xa = ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
-        xb = ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
+  // Lane groups of the shared requantizer: s = 0 input a (lanes [0, R)), 1 input b ([R, 2R)),
+  // 2 the output ([2R, 3R)), with multiplier word 2 + 2s and shift word 3 + 2s of the
+  // descriptor. The lanes read registers: the shifted inputs, the sums, and each lane's scaler
+  // (rqm_q, rqsh_q, set in the check cycle). Each stage computes only in a cycle that carries a
+  // row.
+  logic [3*R*32-1:0] rqm_q;
+  logic [3*R*10-1:0] rqsh_q;
+  logic [R*32-1:0] sum;
+  logic [R*8-1:0] res;
+  always_comb begin
+    sum = '0;
+    res = '0;
+    if (busy && pa_v_q[Lat-1]) begin
+      for (int r = 0; r < R; r++) sum[r*32+:32] = rq_y_i[r*32+:32] + rq_y_i[(R+r)*32+:32];
+    end
+    if (busy && py_v_q[Lat-1]) begin
+      for (int r = 0; r < R; r++) begin
+        res[r*8+:8] = ZeroPointClamp(rq_y_i[(2*R+r)*32+:32], zy, qmin, qmax);
       end
     end
-    assign x = {sum_q[r*32+:32], xb, xa};
-    for (genvar s = 0; s < 3; s++) begin : gen_scaler
-      qsa_requant u_rq (
-        .en_i    ((s < 2) ? en_in : en_out),
-        .x_i     (x[s*32+:32]),
-        .m_i     (desc_q[64+s*64+:32]),
-        .lsh_i   (desc_q[96+s*64+:8]),
-        .rsh_i   (desc_q[104+s*64+:8]),
-        .single_i(f_single),
-        .y_o     (f[s*32+:32]),
-        .legal_o (legal[s*ArrayRows+r])
-      );
-    end
-    assign sum[r*32+:32] = f[0+:32] + f[32+:32];  // wraps modulo 2^32
-    assign fy = f[64+:32];
-    always_comb begin
-      res_lane = '0;
-      if (en_out) res_lane = ZeroPointClamp(fy, zy, qmin, qmax);
-    end
-    assign res[r*8+:8] = res_lane;
   end
+  assign rq_v_o = RqLanes'({{R{busy && ss_v_q}}, {2 * R{busy && sx_v_q}}});
+  assign rq_x_o = (RqLanes * 32)'({sum_q, xin_q});
+  assign rq_m_o = (RqLanes * 32)'(rqm_q);
+  assign rq_sh_o = (RqLanes * 10)'(rqsh_q);
+  assign rq_single_o = f_single;
 
   logic desc_legal;
-  assign desc_legal = (left_shift <= 8'd30) && (&legal);
+  assign desc_legal = (left_shift <= 8'd30) &&
+                      qsa_pkg::RqShiftsLegal(desc_q[96+:8], desc_q[104+:8], f_single) &&
+                      qsa_pkg::RqShiftsLegal(desc_q[160+:8], desc_q[168+:8], f_single) &&
+                      qsa_pkg::RqShiftsLegal(desc_q[224+:8], desc_q[232+:8], f_single);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sx_v_q <= 1'b0;
+      ss_v_q <= 1'b0;
+      pa_v_q <= '0;
+      py_v_q <= '0;
+    end else begin
+      sx_v_q <= busy && s1_v_q;
+      pa_v_q <= {pa_v_q[Lat-2:0], busy && sx_v_q};
+      ss_v_q <= busy && pa_v_q[Lat-1];
+      py_v_q <= {py_v_q[Lat-2:0], busy && ss_v_q};
+    end
+  end
+
+  // The data registers load only in the cycles that carry a row (a simulator skips them
+  // otherwise), each lane's scaler in the check cycle.
+  always_ff @(posedge clk_i) begin
+    if (busy && s1_v_q) begin
+      for (int r = 0; r < R; r++) begin
+        xin_q[r*32+:32] <= ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
+        xin_q[(R+r)*32+:32] <= ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
+      end
+    end
+    if (state_q == StCheck) begin
+      for (int l = 0; l < 3 * R; l++) begin
+        rqm_q[l*32+:32] <= desc_q[64+(l/R)*64+:32];
+        rqsh_q[l*10+:10] <= {desc_q[104+(l/R)*64+:5], desc_q[96+(l/R)*64+:5]};
+      end
+    end
+  end
 
   always_comb begin
     state_d = state_q;
@@ -149,8 +184,7 @@ module qsa_vadd #(
     iss_d = iss_q;
     wr_d = wr_q;
     s1_v_d = 1'b0;
-    s2_v_d = s1_v_q;
-    s3_v_d = s2_v_q;
+    s3_v_d = busy && py_v_q[Lat-1];
     sum_d = sum_q;
     res_d = res_q;
     status_o = '0;
@@ -207,8 +241,8 @@ module qsa_vadd #(
           s1_v_d = 1'b1;
           iss_d = iss_q + 17'd1;
         end
-        if (s1_v_q) sum_d = sum;
-        if (s2_v_q) res_d = res;
+        if (pa_v_q[Lat-1]) sum_d = sum;
+        if (py_v_q[Lat-1]) res_d = res;
         if (s3_v_q) begin
           mem_o.sp_wr.en = 1'b1;
           mem_o.sp_wr.addr = 16'(32'(f_dst) + 32'(wr_q));
@@ -236,7 +270,6 @@ module qsa_vadd #(
       iss_q <= '0;
       wr_q <= '0;
       s1_v_q <= 1'b0;
-      s2_v_q <= 1'b0;
       s3_v_q <= 1'b0;
       sum_q <= '0;
       res_q <= '0;
@@ -250,7 +283,6 @@ module qsa_vadd #(
       iss_q <= iss_d;
       wr_q <= wr_d;
       s1_v_q <= s1_v_d;
-      s2_v_q <= s2_v_d;
       s3_v_q <= s3_v_d;
       sum_q <= sum_d;
       res_q <= res_d;

@@ -4,9 +4,11 @@
 // head to its unit, executes sync and finish itself, and keeps the status (done, error).
 //
 // Fetch: a word taken from the stream waits one cycle in a fetch register, where it is checked;
-// from there it enters the queue of its opcode (a sync: the queue it names) unless that queue is
-// full. One word per cycle when nothing stalls. An illegal word stops the accelerator at once;
-// fetch ends with the finish word.
+// the verdict and the target queue are registered with the word in a check register, and from
+// there the word enters the queue of its opcode (a sync: the queue it names) unless that queue is
+// full. One word per cycle when nothing stalls; the checker's arithmetic ends in registers, never
+// at insn_ready_o or a queue's push. An illegal word stops the accelerator when it reaches the
+// check register; fetch ends with the finish word.
 //
 // Tokens: per token queue, `avail` tokens are visible and `reserved` are promised by started,
 // not yet completed instructions. A head may start when every token it pops is available and
@@ -129,7 +131,15 @@ module qsa_ctrl #(
   logic f_ok, chk_ok;
   logic [3:0] f_err_code, chk_err_code;
   logic [1:0] f_queue;
-  logic f_illegal, f_push, f_stall, f_accept;
+  logic f_adv, f_accept;
+  // The check register: a checked word, its verdict and its queue.
+  logic c_valid_q, c_valid_d;
+  logic [31:0] c_pc_q;
+  logic [127:0] c_word_q;
+  logic c_ok_q;
+  logic [3:0] c_err_code_q;
+  logic [1:0] c_queue_q;
+  logic c_illegal, c_push, c_stall;
 
   qsa_check #(
     .ArrayRows(ArrayRows),
@@ -163,7 +173,7 @@ module qsa_ctrl #(
   logic [2:0] q_push, q_pop, q_empty, q_full;
   logic [3*EntryW-1:0] q_head;  // [q*EntryW +: EntryW]
   logic [EntryW-1:0] f_entry;
-  assign f_entry = {f_pc_q, f_word_q};
+  assign f_entry = {c_pc_q, c_word_q};
 
   for (genvar q = 0; q < 3; q++) begin : gen_queue
     logic [$clog2(InsnDepth+1)-1:0] count_unused;
@@ -183,13 +193,14 @@ module qsa_ctrl #(
     );
   end
 
-  assign f_illegal = run_q && !err_q && f_valid_q && !f_ok;
-  assign f_push = run_q && !err_q && f_valid_q && f_ok && !q_full[f_queue];
-  assign f_stall = run_q && !err_q && f_valid_q && f_ok && q_full[f_queue];
-  assign insn_ready_o = run_q && !err_q && !fetch_end_q && (!f_valid_q || f_push);
+  assign c_illegal = run_q && !err_q && c_valid_q && !c_ok_q;
+  assign c_push = run_q && !err_q && c_valid_q && c_ok_q && !q_full[c_queue_q];
+  assign c_stall = run_q && !err_q && c_valid_q && c_ok_q && q_full[c_queue_q];
+  assign f_adv = run_q && !err_q && f_valid_q && (!c_valid_q || c_push);
+  assign insn_ready_o = run_q && !err_q && !fetch_end_q && (!f_valid_q || f_adv);
   assign f_accept = insn_valid_i && insn_ready_o;
   always_comb begin
-    for (int q = 0; q < 3; q++) q_push[q] = f_push && (f_queue == 2'(q));
+    for (int q = 0; q < 3; q++) q_push[q] = c_push && (c_queue_q == 2'(q));
   end
 
   always_comb begin
@@ -197,7 +208,12 @@ module qsa_ctrl #(
     fetch_end_d = fetch_end_q;
     f_valid_d = f_valid_q;
     f_pc_d = f_pc_q;
-    if (f_push) f_valid_d = 1'b0;
+    c_valid_d = c_valid_q;
+    if (c_push) c_valid_d = 1'b0;
+    if (f_adv) begin
+      f_valid_d = 1'b0;
+      c_valid_d = 1'b1;
+    end
     if (f_accept) begin
       f_valid_d = 1'b1;
       f_pc_d = fetch_pc_q;
@@ -211,6 +227,7 @@ module qsa_ctrl #(
       fetch_pc_d = '0;
       fetch_end_d = 1'b0;
       f_valid_d = 1'b0;
+      c_valid_d = 1'b0;
     end
   end
 
@@ -369,7 +386,7 @@ module qsa_ctrl #(
 
   // ---------------------------------------------------------------------------------------------
   // Status: run from start to the end of finish or the first error (first wins, sticky).
-  assign stop = err_q || f_illegal || (unit_err != '0);
+  assign stop = err_q || c_illegal || (unit_err != '0);
   always_comb begin
     run_d = run_q;
     done_d = done_q;
@@ -381,10 +398,10 @@ module qsa_ctrl #(
       done_d = 1'b1;
     end
     if (!err_q) begin
-      if (f_illegal) begin
+      if (c_illegal) begin
         err_d = 1'b1;
-        err_code_d = f_err_code;
-        err_pc_d = f_pc_q;
+        err_code_d = c_err_code_q;
+        err_pc_d = c_pc_q;
       end else begin
         for (int q = 2; q >= 0; q--) begin
           if (unit_err[q]) begin
@@ -415,6 +432,7 @@ module qsa_ctrl #(
       fetch_end_q <= 1'b0;
       f_valid_q <= 1'b0;
       f_pc_q <= '0;
+      c_valid_q <= 1'b0;
       avail_q <= '0;
       resv_q <= '0;
       self_q <= '0;
@@ -443,6 +461,7 @@ module qsa_ctrl #(
       fetch_end_q <= fetch_end_d;
       f_valid_q <= f_valid_d;
       f_pc_q <= f_pc_d;
+      c_valid_q <= c_valid_d;
       self_q <= self_d;
       self_push_prev_q <= self_push_prev_d;
       self_push_next_q <= self_push_next_d;
@@ -468,6 +487,23 @@ module qsa_ctrl #(
     end
   end
 
+  // The check register: loaded only when a word moves there from the fetch register.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      c_pc_q <= '0;
+      c_word_q <= '0;
+      c_ok_q <= 1'b1;
+      c_err_code_q <= qsa_pkg::ERR_NONE;
+      c_queue_q <= '0;
+    end else if (f_adv) begin
+      c_pc_q <= f_pc_q;
+      c_word_q <= f_word_q;
+      c_ok_q <= f_ok;
+      c_err_code_q <= f_err_code;
+      c_queue_q <= f_queue;
+    end
+  end
+
   assign done_o = done_q;
   assign error_o = err_q;
   assign error_code_o = err_code_q;
@@ -490,9 +526,9 @@ module qsa_ctrl #(
     end
   end
   assign dbg_head_valid_o = h_valid;
-  assign dbg_fetch_pc_o = f_valid_q ? f_pc_q : fetch_pc_q;
-  assign dbg_fetch_stall_o = f_stall;
-  assign dbg_fetch_done_o = fetch_end_q && !f_valid_q;
+  assign dbg_fetch_pc_o = c_valid_q ? c_pc_q : (f_valid_q ? f_pc_q : fetch_pc_q);
+  assign dbg_fetch_stall_o = c_stall;
+  assign dbg_fetch_done_o = fetch_end_q && !f_valid_q && !c_valid_q;
   assign dbg_retire_o = retire;
 
   assign ev_o.running = run_q;
@@ -500,7 +536,7 @@ module qsa_ctrl #(
   assign ev_o.start_op = h_op;
   assign ev_o.unit_busy = ~unit_idle;
   assign ev_o.stall = (run_q && !err_q) ? (h_valid & ~start) : 3'b000;
-  assign ev_o.fetch_stall = f_stall;
+  assign ev_o.fetch_stall = c_stall;
 
 `ifndef SYNTHESIS
   for (genvar q = 0; q < 3; q++) begin : gen_assert_queue

@@ -132,5 +132,15 @@ package qsa_pkg;
     logic        fetch_stall;  // a checked word waits for room in a full queue
   } ctrl_ev_t;
 
+  // The shared requantizer (max(COLS, 3 * ROWS) qsa_requant lanes in qsa_compute): its latency in
+  // cycles, and the legality of a scaler's shifts: lsh, rsh <= 31 and, in single rounding, lsh - rsh in [-31, 30].
+  localparam int unsigned RQ_LATENCY = 4;
+  function automatic logic RqShiftsLegal(input logic [7:0] lsh, input logic [7:0] rsh,
+                                         input logic single);
+    RqShiftsLegal = (lsh <= 8'd31) && (rsh <= 8'd31) &&
+                    (!single || ({1'b0, lsh} + 9'd31 >= {1'b0, rsh} &&
+                                 {1'b0, lsh} <= {1'b0, rsh} + 9'd30));
+  endfunction
+
 endpackage
 /* verilator lint_on UNUSEDPARAM */
