@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "model/base/error.h"
+#include "model/base/temp_files.h"
+#include "model/base/read_file.h"
 #include "model/golden/graph_json.h"
 #include "model/golden/npy.h"
 
@@ -61,11 +63,7 @@ LayerEstimate EstimateFromJson(const json& j) {
 }
 
 std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read '" + path + "'");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return base::ReadRegularFile(path, base::kMaxTextFileBytes);
 }
 
 }  // namespace
@@ -87,6 +85,7 @@ std::string CompiledSourceModel(const std::string& dir) {
 void WriteCompiled(const CompiledModel& cm, const std::string& dir,
                    const std::string& source_model) {
   std::error_code ec;
+  if (dir.empty()) throw Error("the output folder name is empty");
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) throw Error("'" + dir + "' exists and is not a folder");
     if (!IsCompiledModel(dir) && !fs::is_empty(dir, ec)) {
@@ -99,6 +98,7 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) throw Error("cannot create '" + tmp.string() + "': " + ec.message());
+  base::TempPath guard(tmp.string(), true);  // removed on SIGINT/SIGTERM
   try {
     json steps = json::array();
     for (const CompiledStep& s : cm.steps) {
@@ -109,8 +109,7 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
         json layers = json::array();
         for (const LayerEstimate& e : p.layers) layers.push_back(EstimateToJson(e));
         steps.push_back({{"program", p.name}, {"nodes", p.nodes}, {"layers", layers}});
-        isa::WriteProgram(p.program, (tmp / p.name).string());
-        golden::WriteFileAtomically((tmp / p.name / "program.s").string(), {p.listing});
+        isa::WriteProgram(p.program, (tmp / p.name).string(), p.listing);
       }
     }
     json fallbacks = json::array();
@@ -146,7 +145,11 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
   }
   fs::remove_all(target, ec);
   fs::rename(tmp, target, ec);
-  if (ec) throw Error("cannot move the compiled model into '" + dir + "': " + ec.message());
+  if (ec) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw Error("cannot move the compiled model into '" + dir + "': " + ec.message());
+  }
 }
 
 CompiledModel ReadCompiled(const std::string& dir) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 #include "model/isa/assembler.h"
 #include "model/isa/isa.h"
@@ -297,7 +298,7 @@ void PrintIsaSummary(const isa::ArchConfig& arch, const isa::IsaRunResult& resul
 }
 
 isa::ArchConfig ArchOfAssembly(const std::string& source) {
-  std::ifstream in(source);
+  std::istringstream in(base::ReadRegularFile(source, base::kMaxTextFileBytes));
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream words(line);

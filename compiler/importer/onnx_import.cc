@@ -18,6 +18,7 @@
 #include "compiler/importer/onnx_internal.h"
 #include "compiler/onnx_model/tensor.h"
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/op_registry.h"
 
 namespace qsa::importer {
@@ -973,11 +974,7 @@ ImportResult ImportOnnxBytes(std::string_view bytes, std::string_view source,
 }
 
 ImportResult ImportOnnxFile(const std::string& path, const ImportOptions& options) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(path + ": cannot open file");
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) throw Error(path + ": cannot read file");
-  return ImportOnnxBytes(bytes, path, options);
+  return ImportOnnxBytes(base::ReadRegularFile(path), path, options);
 }
 
 }  // namespace qsa::importer

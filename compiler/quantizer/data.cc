@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 
 namespace qsa::quantizer {
@@ -36,12 +37,7 @@ constexpr std::uint32_t kAbsent32 = 0xffffffff;
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + Quoted(path) + ": " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (!in.good() && !in.eof()) throw Error("cannot read " + Quoted(path));
-  return s.str();
+  return base::ReadRegularFile(path);
 }
 
 // Little-endian reads that fail, naming the archive, instead of running past its end.

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 #include "model/golden/op_registry.h"
 
@@ -518,14 +519,10 @@ Graph GraphFromJson(const json& root, const std::string& base_dir) {
 }
 
 Graph ReadGraphJson(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  const std::string text = base::ReadRegularFile(path, base::kMaxTextFileBytes);
   json root;
   try {
-    root = json::parse(buffer.str(), DuplicateKeyCheck());
+    root = json::parse(text, DuplicateKeyCheck());
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     const std::size_t bracket = what.find("] ");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/base/fnv.h"
 #include "model/base/hex.h"
 
@@ -217,11 +218,16 @@ ArchConfig ParseArchConfig(const nlohmann::json& j, const std::string& source) {
 }
 
 ArchConfig LoadArchConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("arch " + path + ": cannot open the file");
+  const std::string text = [&] {
+    try {
+      return base::ReadRegularFile(path, base::kMaxTextFileBytes);
+    } catch (const Error& e) {
+      throw Error(std::string("arch: ") + e.what());
+    }
+  }();
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error("arch " + path + ": not valid JSON (" + e.what() + ")");
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/base/hex.h"
 #include "model/golden/npy.h"
 
@@ -172,11 +173,16 @@ class Assembler {
   Program Run(std::string_view text) {
     program_.arch_name = arch_.name;
     program_.arch_hash = arch_.Hash();
+    // Lines end in LF, CRLF or a lone CR.
     for (std::size_t pos = 0; pos < text.size();) {
-      const std::size_t newline = std::min(text.find('\n', pos), text.size());
+      const std::size_t newline = std::min(text.find_first_of("\r\n", pos), text.size());
       ++line_;
       const std::vector<Token> tokens = Tokenize(text.substr(pos, newline - pos));
       pos = newline + 1;
+      if (newline < text.size() && text[newline] == '\r' && pos < text.size() &&
+          text[pos] == '\n') {
+        ++pos;
+      }
       if (tokens.empty()) continue;
       if (!tokens[0].quoted && tokens[0].text[0] == '.') {
         Directive(tokens);
@@ -723,7 +729,7 @@ class Assembler {
       if (c_end > program_.dram_size) {
         const std::string bound =
             dram_size_line_ == 0
-                ? "the " + std::to_string(kMaxDramSize) + " bytes the ISA addresses"
+                ? DramLimitText()
                 : ".dram_size " + std::to_string(program_.dram_size) + " (line " +
                       std::to_string(dram_size_line_) + ")";
         FailAt(c->line, c->column,
@@ -832,12 +838,7 @@ Program Assemble(std::string_view text, const std::string& source_path, const Ar
 }
 
 Program AssembleFile(const std::string& path, const ArchConfig& arch) {
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path, ec)) throw Error("cannot open '" + path + "' for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Assemble(text.str(), path, arch);
+  return Assemble(base::ReadRegularFile(path, base::kMaxTextFileBytes), path, arch);
 }
 
 std::string DisassembleWord(const isa::Word& word) {

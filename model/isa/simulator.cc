@@ -12,7 +12,6 @@ namespace qsa::isa {
 namespace {
 
 // Programs address DRAM with 32-bit fields; a program may not claim more.
-constexpr std::uint64_t kMaxDramSize = std::uint64_t{1} << 32;
 // Cycles from the last row entering the post-processor, vector unit or pooling unit to its
 // result being written (docs/isa.md, "Timing model").
 constexpr std::int64_t kVectorLatency = 4;
@@ -132,7 +131,7 @@ std::vector<Instruction> CheckProgram(const ArchConfig& arch, const Program& pro
   }
   if (program.dram_size > kMaxDramSize) {
     throw Error("the program's DRAM of " + std::to_string(program.dram_size) +
-                " bytes exceeds the 4 GiB that 32-bit addresses reach");
+                " bytes is above " + DramLimitText());
   }
   if (program.dram_image.size() > program.dram_size) {
     throw Error("the program's DRAM image of " + std::to_string(program.dram_image.size()) +

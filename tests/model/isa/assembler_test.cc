@@ -332,9 +332,9 @@ TEST(Assembler, ImageAndManifestErrorsPointAtTheirDirective) {
   ExpectAsmError(".input x 0 uint8 2,0\nfinish\n", "1:20", "value 0 is out of range (1..");
   ExpectAsmError(".input x 0 uint8 2 scale=abc\n", "1:26", "'abc' is not a number");
   ExpectAsmError(".dram_size 0x100000001\n", "1:12", ".dram_size 0x100000001 is out of range");
-  ExpectAsmError("finish\n.data 0xfffffffe i32 1\n", "2:1",
-                 ".data bytes [0xfffffffe, 0x100000002) lie outside the 4294967296 bytes the ISA "
-                 "addresses");
+  ExpectAsmError("finish\n.data 0xffffffe i32 1\n", "2:1",
+                 ".data bytes [0xffffffe, 0x10000002) lie outside the DRAM limit of 268435456 "
+                 "bytes (256 MiB)");
   ExpectAsmError(".input x 0 int8 65536,65536,65536\n", "1:1",
                  "tensor 'x': shape [65536,65536,65536] is too large");
   ExpectAsmError(".input x 0 uint8 2 layout=nhwc\n", "1:20", "unknown option 'layout'");
