@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/json_text.h"
 #include "model/base/read_file.h"
 #include "model/golden/npy.h"
 #include "model/golden/op_registry.h"
@@ -426,32 +427,6 @@ Node ParseNode(const json& n, const std::string& where) {
 }
 
 // Rejects duplicate keys while parsing (nlohmann would silently keep the last one).
-class DuplicateKeyCheck {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys_.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        keys_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        const std::string key = parsed.get<std::string>();
-        if (!keys_.back().insert(key).second) {
-          throw Error("malformed JSON: key \"" + key + "\" appears twice in one object");
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  }
-
- private:
-  std::vector<std::set<std::string>> keys_;
-};
 
 }  // namespace
 
@@ -519,24 +494,17 @@ Graph GraphFromJson(const json& root, const std::string& base_dir) {
 }
 
 Graph ReadGraphJson(const std::string& path) {
-  const std::string text = base::ReadRegularFile(path, base::kMaxTextFileBytes);
-  json root;
-  try {
-    root = json::parse(text, DuplicateKeyCheck());
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    const std::size_t bracket = what.find("] ");
-    if (bracket != std::string::npos) what = what.substr(bracket + 2);
-    throw Error("'" + path + "': malformed JSON: " + what);
-  } catch (const Error& e) {
-    throw Error("'" + path + "': " + e.what());
-  }
   const std::size_t slash = path.rfind('/');
   const std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  return ParseGraphJson(base::ReadRegularFile(path, base::kMaxTextFileBytes), path, base_dir);
+}
+
+Graph ParseGraphJson(std::string_view text, const std::string& path, const std::string& base_dir) {
+  const json root = base::ParseJsonText(text, base::QuotePath(path));
   try {
     return GraphFromJson(root, base_dir);
   } catch (const Error& e) {
-    throw Error("'" + path + "': " + e.what());
+    throw Error(base::QuotePath(path) + ": " + e.what());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/base/error.h"
+#include "model/base/json_text.h"
 #include "model/base/read_file.h"
 #include "model/base/fnv.h"
 #include "model/base/hex.h"
@@ -225,13 +226,11 @@ ArchConfig LoadArchConfig(const std::string& path) {
       throw Error(std::string("arch: ") + e.what());
     }
   }();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("arch " + path + ": not valid JSON (" + e.what() + ")");
-  }
-  return ParseArchConfig(j, path);
+  return ParseArchConfigText(text, path);
+}
+
+ArchConfig ParseArchConfigText(std::string_view text, const std::string& source) {
+  return ParseArchConfig(base::ParseJsonText(text, "arch " + base::QuotePath(source)), source);
 }
 
 const ArchConfig& DefaultArchConfig() {

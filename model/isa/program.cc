@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "model/base/error.h"
+#include "model/base/json_text.h"
 #include "model/base/read_file.h"
 #include "model/base/hex.h"
 #include "model/golden/npy.h"
@@ -647,14 +648,12 @@ Program ReadProgram(const std::string& path) {
   }
   Program program = DecodeProgramBinary(ReadBinaryFile(bin_path), bin_path);
   const std::vector<std::uint8_t> manifest_bytes = ReadBinaryFile(manifest_path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(AsText(manifest_bytes));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(Quoted(manifest_path) + ": malformed JSON: " + e.what());
-  }
-  ReadManifestJson(j, manifest_path, program);
+  ReadManifestText(AsText(manifest_bytes), manifest_path, program);
   return program;
+}
+
+void ReadManifestText(std::string_view text, const std::string& source, Program& program) {
+  ReadManifestJson(base::ParseJsonText(text, Quoted(source)), source, program);
 }
 
 void CheckProgramArch(const Program& program, const ArchConfig& arch, const std::string& source) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,8 @@ Program DecodeProgramBinary(std::span<const std::uint8_t> bytes, const std::stri
 // checked when both are read).
 nlohmann::json ManifestToJson(const Program& program);
 void ReadManifestJson(const nlohmann::json& j, const std::string& source, Program& program);
+// The same from the text of manifest.json.
+void ReadManifestText(std::string_view text, const std::string& source, Program& program);
 
 // Checks one manifest tensor: a non-empty name, dtype uint8, int8 or int32, dimensions >= 1,
 // dram_perm empty or a permutation of the axes, quantization counts and zero-point ranges, and
