@@ -9,11 +9,14 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "model/base/error.h"
+#include "model/base/text.h"
 #include "model/base/json_text.h"
 #include "model/base/read_file.h"
 #include "model/golden/npy.h"
@@ -39,7 +42,8 @@ bool IsIdentifier(const std::string& s) {
 // "nodes[2]" + "attrs" → "nodes[2].attrs"; a key that is not an identifier is quoted:
 // tensors["conv1/w:0"].
 std::string Key(const std::string& parent, const std::string& key) {
-  if (!IsIdentifier(key)) return parent + "[" + json(key).dump() + "]";
+  if (!IsIdentifier(key)) return parent + "[\"" + base::Printable(key) + "\"]";
+  if (key.size() > base::kMaxEchoedChars) return parent + "." + base::Printable(key);
   return parent.empty() ? key : parent + "." + key;
 }
 std::string Index(const std::string& parent, std::size_t i) {
@@ -390,6 +394,45 @@ FixedPointMultiplier ParseRequantEntry(const json& v, const std::string& where) 
   return FixedPointMultiplier{static_cast<std::int32_t>(m), static_cast<int>(s)};
 }
 
+// The attributes each op reads (model/golden/ops/; ONNX's names where the op comes from ONNX). A
+// JSON node giving any other is refused, so that a misspelt attribute ("stride") is not silently
+// left at its default.
+const std::vector<std::string_view>& KnownAttributes(const std::string& op) {
+  using List = std::vector<std::string_view>;
+  static const List kRequant = {"output_dtype", "clamp_min", "clamp_max"};
+  static const List kWindow = {"auto_pad", "ceil_mode", "count_include_pad", "dilations",
+                               "kernel_shape", "pads", "storage_order", "strides",
+                               "output_dtype", "clamp_min", "clamp_max"};
+  static const std::map<std::string, List, std::less<>> kByOp = {
+      {"Add", {"left_shift", "output_dtype", "clamp_min", "clamp_max"}},
+      {"AveragePool", kWindow},
+      {"BatchNormalization", {"epsilon", "momentum", "training_mode"}},
+      {"Cast", {"to", "saturate"}},
+      {"Clip", {"min", "max", "output_dtype", "clamp_min", "clamp_max"}},
+      {"Concat", {"axis", "output_dtype"}},
+      {"Conv",
+       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", "output_dtype",
+        "clamp_min", "clamp_max", "x_zero_point_folded"}},
+      {"DequantizeLinear", {"axis"}},
+      {"Flatten", {"axis"}},
+      {"Gemm", {"alpha", "beta", "transA", "transB"}},
+      {"GlobalAveragePool", kRequant},
+      {"LeakyRelu", {"alpha"}},
+      {"MatMul",
+       {"transpose_b", "output_dtype", "clamp_min", "clamp_max", "x_zero_point_folded"}},
+      {"MaxPool", kWindow},
+      {"QuantizeLinear", {"axis", "output_dtype", "saturate"}},
+      {"ReduceMax", {"axes", "keepdims", "noop_with_empty_axes"}},
+      {"ReduceMin", {"axes", "keepdims", "noop_with_empty_axes"}},
+      {"Reshape", {"shape", "allowzero"}},
+      {"Softmax", {"axis"}},
+      {"Transpose", {"perm"}},
+  };
+  static const List kNone;
+  const auto it = kByOp.find(op);
+  return it == kByOp.end() ? kNone : it->second;
+}
+
 Node ParseNode(const json& n, const std::string& where) {
   CheckObject(n, where, {"name", "op", "inputs", "outputs", "attrs", "requant", "comment"});
   Node node;
@@ -399,7 +442,7 @@ Node ParseNode(const json& n, const std::string& where) {
   if (FindOp(node.op) == nullptr) {
     std::string known;
     for (const OpDef* def : AllOps()) known += (known.empty() ? "" : ", ") + std::string(def->name);
-    Fail(Key(where, "op"), "unknown op \"" + node.op + "\" (known ops: " + known + ")");
+    Fail(Key(where, "op"), "unknown op " + base::Quote(node.op) + " (known ops: " + known + ")");
   }
   node.inputs = GetStrings(Require(n, where, "inputs"), Key(where, "inputs"));
   node.outputs = GetStrings(Require(n, where, "outputs"), Key(where, "outputs"));
@@ -410,7 +453,14 @@ Node ParseNode(const json& n, const std::string& where) {
   if (const json* attrs = Find(n, "attrs")) {
     const std::string w = Key(where, "attrs");
     if (!attrs->is_object()) Expected(w, "an object", *attrs);
+    const std::vector<std::string_view>& known = KnownAttributes(node.op);
     for (const auto& item : attrs->items()) {
+      if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
+        std::string list;
+        for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        Fail(Key(w, item.key()), node.Label() + " has no attribute " + base::Quote(item.key()) +
+                                     (list.empty() ? " (it takes none)" : " (attributes: " + list + ")"));
+      }
       node.attrs.Set(item.key(), ParseAttr(item.value(), Key(w, item.key())));
     }
   }

@@ -539,7 +539,8 @@ class Assembler {
   void ZeroDirective(const std::vector<Token>& tokens) {
     ExpectArgs(tokens, 2, 2, ".zero ADDR BYTES");
     const std::uint64_t addr = Address(tokens[1]);
-    const std::uint64_t count = Unsigned(tokens[2], std::uint64_t{1} << 32, ".zero size");
+    // Checked against the DRAM limit before the bytes are allocated.
+    const std::uint64_t count = Unsigned(tokens[2], kMaxDramSize - addr, ".zero size");
     AddChunk(tokens[0], addr, std::vector<std::uint8_t>(count, 0), ".zero");
   }
 

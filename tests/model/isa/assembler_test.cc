@@ -502,3 +502,47 @@ TEST(Assembler, GemmTileExampleAssembles) {
 
 }  // namespace
 }  // namespace qsa::isa
+
+namespace qsa::isa {
+namespace {
+
+// Issue #19: tiny sources that declared huge DRAM are refused before anything is allocated.
+TEST(AssemblerLimits, HugeDeclaredSizesAreRefusedBeforeAllocation) {
+  ExpectAsmError(".zero 0 0xffffffff\nfinish\n", "1:9", ".zero size 0xffffffff is out of range");
+  ExpectAsmError(".zero 16 0x10000000\nfinish\n", "1:10",
+                 ".zero size 0x10000000 is out of range (0..268435440)");
+  ExpectAsmError(".data 0xfffffff0 u8 1 2 3\nfinish\n", "1:7",
+                 "address 0xfffffff0 is out of range (0..268435456)");
+  ExpectAsmError(".dram_size 0x100000000\nfinish\n", "1:12",
+                 ".dram_size 0x100000000 is out of range (0..268435456)");
+  // At the limit the program is fine.
+  const Program p = Assemble(".dram_size 0x10000000\nfinish\n", "t.s");
+  EXPECT_EQ(p.dram_size, kMaxDramSize);
+}
+
+// Issue #19: LF, CRLF and lone CR all end lines; line numbers count each ending once.
+TEST(AssemblerLineEndings, LfCrlfAndCrAreAllLineEnds) {
+  const std::string lf = ".data 0 u8 1 2\nsync\nfinish\n";
+  std::string crlf, cr;
+  for (char c : lf) {
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    cr += c == '\n' ? '\r' : c;
+  }
+  const Program a = Assemble(lf, "t.s");
+  for (const std::string& text : {crlf, cr}) {
+    const Program b = Assemble(text, "t.s");
+    EXPECT_EQ(EncodeProgramBinary(a), EncodeProgramBinary(b));
+    EXPECT_EQ(b.instructions.size(), 2u);
+  }
+  ExpectAsmError("finish\r\n\r\n.bogus\r\n", "3:1", "unknown directive '.bogus'");
+  ExpectAsmError("finish\r\r.bogus\r", "3:1", "unknown directive '.bogus'");
+}
+
+// Issue #19: `.npy 0 /dev/zero` is refused at once instead of reading without end.
+TEST(AssemblerLimits, NpyFromADeviceIsRefused) {
+  ExpectAsmError(".npy 0 /dev/zero\nfinish\n", "1:8",
+                 "cannot read '/dev/zero': it is a character device, not a regular file");
+}
+
+}  // namespace
+}  // namespace qsa::isa
