@@ -611,8 +611,8 @@ json GraphToJson(const Graph& graph) {
     n["inputs"] = node.inputs;
     n["outputs"] = node.outputs;
     json attrs = json::object();
-    for (const auto& [key, value] : node.attrs.values()) {
-      std::visit([&](const auto& v) { attrs[key] = v; }, value);
+    for (const auto& entry : node.attrs.values()) {
+      std::visit([&](const auto& v) { attrs[entry.first] = v; }, entry.second);
     }
     if (!attrs.empty()) n["attrs"] = std::move(attrs);
     if (!node.requant.empty()) {
