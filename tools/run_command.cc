@@ -47,7 +47,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
       ->type_name("FILE.fst");
   cmd->add_option("--dram-seed", args.dram_seed,
                   "Random DRAM latency jitter and back-pressure from this seed (--engine rtl)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(IntegerAtLeast(0));
   cmd->add_flag("--layers", args.layers,
                 "With a compiled model on --engine rtl: cycles and array utilization per layer");
   AddRequantOption(cmd, args.requant, golden::kRequantModes.Join(", ", " or "));

@@ -18,6 +18,7 @@
 #include "compiler/importer/onnx_internal.h"
 #include "compiler/onnx_model/tensor.h"
 #include "model/base/error.h"
+#include "model/base/text.h"
 #include "model/base/read_file.h"
 #include "model/golden/op_registry.h"
 
@@ -138,6 +139,9 @@ void Importer::IndexGraph() {
   }
   for (const onnx::ValueInfoProto& info : onnx_graph_.value_info())
     value_info_[info.name()] = &info;
+  if (onnx_graph_.output_size() == 0) {
+    FailModel("the graph declares no outputs; a model needs at least one");
+  }
   for (const onnx::ValueInfoProto& output : onnx_graph_.output()) {
     graph_outputs_.insert(output.name());
     used_names_.insert(output.name());
@@ -166,7 +170,13 @@ void Importer::IndexGraph() {
     }
     n.name = candidate;
     node_names_.insert(candidate);
-    n.label = proto.op_type() + " '" + n.name + "'";
+    n.label = base::Printable(proto.op_type()) + " " + base::Quote(n.name);
+    std::set<std::string> attribute_names;
+    for (const onnx::AttributeProto& attr : proto.attribute()) {
+      if (!attribute_names.insert(attr.name()).second) {
+        Fail(n, "attribute " + base::Quote(attr.name()) + " is given twice");
+      }
+    }
     for (const std::string& out : proto.output()) {
       if (out.empty()) continue;
       used_names_.insert(out);
@@ -774,6 +784,7 @@ void Importer::Emit(const OnnxNode& n, golden::Node node, const std::vector<DTyp
   }
   try {
     def->infer(node, graph_);
+    for (const std::string& out : node.outputs) golden::CheckOutputShape(node, graph_.Info(out));
   } catch (const Error& e) {
     Relabel(n, node.Label(), e.what());
   }

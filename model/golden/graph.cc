@@ -125,6 +125,7 @@ void Graph::Validate() {
     }
     for (const std::string& out : node.outputs) {
       if (!HasTensor(out)) throw Error(node.Label() + ": op did not define output '" + out + "'");
+      CheckOutputShape(node, Info(out));
       tensors[out].name = out;
       defined.insert(out);
     }
@@ -133,6 +134,14 @@ void Graph::Validate() {
     if (defined.count(output) == 0) {
       throw Error("graph output '" + output + "' is not produced by any node or input");
     }
+  }
+}
+
+void CheckOutputShape(const Node& node, const TensorInfo& info) {
+  try {
+    NumElements(info.shape);
+  } catch (const Error& e) {
+    throw Error(node.Label() + ": output '" + info.name + "': " + e.what());
   }
 }
 

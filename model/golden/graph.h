@@ -52,6 +52,12 @@ class Attributes {
   std::map<std::string, AttrValue> values_;
 };
 
+struct Node;
+struct TensorInfo;
+// Throws qsa::Error naming `node` when the shape it inferred for `info` is negative or larger
+// than kMaxTensorElements.
+void CheckOutputShape(const Node& node, const TensorInfo& info);
+
 struct Node {
   std::string name;
   std::string op;                    // an OpDef name: "Conv", "MatMul", "Add", ...
