@@ -17,8 +17,8 @@
 
 #include "model/base/error.h"
 #include "model/base/json_text.h"
-#include "model/base/temp_files.h"
 #include "model/base/read_file.h"
+#include "model/base/temp_files.h"
 #include "model/golden/graph_json.h"
 #include "model/golden/npy.h"
 
@@ -226,8 +226,8 @@ CompiledModel ReadCompiled(const std::string& dir) {
                   " (this qsa reads version " + std::to_string(kVersion) + ")");
     }
     static const std::set<std::string> kKeys = {
-        "format", "version", "arch",          "rounding", "source",         "inputs",
-        "outputs", "steps",  "host_fallback", "passes",   "compile_seconds"};
+        "format",  "version", "arch",          "rounding", "source",         "inputs",
+        "outputs", "steps",   "host_fallback", "passes",   "compile_seconds"};
     for (const auto& item : j.items()) {
       if (kKeys.count(item.key()) == 0) throw Error("unknown key " + base::Quote(item.key()));
     }
@@ -269,8 +269,8 @@ CompiledModel ReadCompiled(const std::string& dir) {
       cm.steps.push_back(std::move(step));
     }
     for (const Reader& f : root.At("host_fallback").Items()) {
-      cm.host_fallbacks.push_back({f.At("node").String(), f.At("op").String(),
-                                   f.At("reason").String()});
+      cm.host_fallbacks.push_back(
+          {f.At("node").String(), f.At("op").String(), f.At("reason").String()});
     }
     cm.pass_log = root.At("passes").Strings();
     cm.compile_seconds = root.At("compile_seconds").Number();

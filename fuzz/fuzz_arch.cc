@@ -5,8 +5,7 @@
 #include "model/isa/arch.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  qsa::fuzz::Run([&] {
-    qsa::isa::ParseArchConfigText(qsa::fuzz::AsText(data, size), "fuzz.json");
-  });
+  qsa::fuzz::Run(
+      [&] { qsa::isa::ParseArchConfigText(qsa::fuzz::AsText(data, size), "fuzz.json"); });
   return 0;
 }

@@ -22,6 +22,8 @@ std::string MakeFolder() {
   std::ofstream(std::string(dir) + "/host.json")
       << R"({"qsa_graph": 1, "inputs": ["x"], "outputs": ["x"],)"
       << R"( "tensors": {"x": {"dtype": "uint8", "shape": [1]}}, "nodes": []})";
+  static const std::string removed_at_exit = dir;
+  std::atexit([] { std::filesystem::remove_all(removed_at_exit); });
   return dir;
 }
 

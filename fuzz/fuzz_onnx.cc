@@ -3,6 +3,7 @@
 #include "fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  qsa::fuzz::Run([&] { qsa::importer::ImportOnnxBytes(qsa::fuzz::AsText(data, size), "fuzz.onnx"); });
+  qsa::fuzz::Run(
+      [&] { qsa::importer::ImportOnnxBytes(qsa::fuzz::AsText(data, size), "fuzz.onnx"); });
   return 0;
 }

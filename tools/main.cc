@@ -20,7 +20,7 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
 // The longest error line printed; the libraries already cut the names and values they echo.
-constexpr std::size_t kMaxMessageChars = 4000;
+constexpr std::size_t kMaxMessageChars = 1000;
 
 int ReportError(const std::string& message) {
   // One line: line breaks become spaces, other control bytes (a NUL from a file) are escaped.
@@ -29,10 +29,12 @@ int ReportError(const std::string& message) {
   std::string text;
   for (const char c : line) {
     const auto u = static_cast<unsigned char>(c);
-    text += (u < 0x20 || u == 0x7f) ? qsa::base::Printable(std::string_view(&c, 1)) : std::string(1, c);
+    text +=
+        (u < 0x20 || u == 0x7f) ? qsa::base::Printable(std::string_view(&c, 1)) : std::string(1, c);
   }
   if (text.size() > kMaxMessageChars) {
-    text = text.substr(0, kMaxMessageChars) + "... (" + std::to_string(text.size()) + " characters)";
+    text =
+        text.substr(0, kMaxMessageChars) + "... (" + std::to_string(text.size()) + " characters)";
   }
   std::cerr << "qsa: error: " << text << std::endl;
   return kExitError;

@@ -169,8 +169,8 @@ void RunIsa(const RunArgs& args) {
   if (!args.trace_isa.empty()) options.trace = &trace;
   isa::IsaProgramRun run;
   try {
-    run = NamingProgram(args.model,
-                        [&] { return isa::RunProgramOnIsa(arch, program, inputs.values, options); });
+    run = NamingProgram(
+        args.model, [&] { return isa::RunProgramOnIsa(arch, program, inputs.values, options); });
   } catch (const Error&) {
     // The trace up to the failing instruction is how the cause is found, so it is the one output
     // written when the program fails; the run's error is the one to report even if the trace
@@ -209,8 +209,9 @@ void RunRtl(const RunArgs& args) {
     options.dram_jitter = 16;
     options.dram_backpressure = 0.25;
   }
-  const sim::RtlProgramRun run = NamingProgram(
-      args.model, [&] { return sim::RunProgramOnRtl(arch, target.program, inputs.values, options); });
+  const sim::RtlProgramRun run = NamingProgram(args.model, [&] {
+    return sim::RunProgramOnRtl(arch, target.program, inputs.values, options);
+  });
   std::vector<std::string> names;
   for (const isa::ManifestTensor& out : target.program.manifest.outputs) {
     names.push_back(out.name);

@@ -18,8 +18,8 @@
 #include "compiler/importer/onnx_internal.h"
 #include "compiler/onnx_model/tensor.h"
 #include "model/base/error.h"
-#include "model/base/text.h"
 #include "model/base/read_file.h"
+#include "model/base/text.h"
 #include "model/golden/op_registry.h"
 
 namespace qsa::importer {
@@ -904,8 +904,8 @@ void Importer::EmitNode(const OnnxNode& n) {
     if (ConvertQOperator(*this, n)) return;
     if (IsDefaultDomain(domain) && ConvertCommon(*this, n)) return;
   }
-  std::string message = source_ + ": node '" + n.name + "' (" + n.op() + "): op is not supported";
-  if (!IsDefaultDomain(domain)) message += " (domain '" + domain + "')";
+  std::string message = source_ + ": " + n.label + ": op is not supported";
+  if (!IsDefaultDomain(domain)) message += " (domain " + base::Quote(domain) + ")";
   throw Error(message);
 }
 

@@ -36,9 +36,7 @@ constexpr std::uint32_t kAbsent32 = 0xffffffff;
 
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
-std::string ReadWholeFile(const std::string& path) {
-  return base::ReadRegularFile(path);
-}
+std::string ReadWholeFile(const std::string& path) { return base::ReadRegularFile(path); }
 
 // Little-endian reads that fail, naming the archive, instead of running past its end.
 class ZipReader {

@@ -438,9 +438,7 @@ QuantizeResult Pipeline::Run() {
   return QuantizeResult{q.model.SerializeAsString(), std::move(report_)};
 }
 
-std::string ReadModelFile(const std::string& path) {
-  return base::ReadRegularFile(path);
-}
+std::string ReadModelFile(const std::string& path) { return base::ReadRegularFile(path); }
 
 }  // namespace
 

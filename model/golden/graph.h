@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/base/text.h"
 #include "model/golden/dtype.h"
 #include "model/golden/quant.h"
 #include "model/golden/tensor.h"
@@ -69,7 +70,7 @@ struct Node {
   std::vector<FixedPointMultiplier> requant;
 
   // "Conv 'conv1'" — how error messages name a node.
-  std::string Label() const { return op + " '" + name + "'"; }
+  std::string Label() const { return base::Printable(op) + " " + base::Quote(name); }
 };
 
 class Graph {

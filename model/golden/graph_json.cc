@@ -16,9 +16,9 @@
 #include <string_view>
 
 #include "model/base/error.h"
-#include "model/base/text.h"
 #include "model/base/json_text.h"
 #include "model/base/read_file.h"
+#include "model/base/text.h"
 #include "model/golden/npy.h"
 #include "model/golden/op_registry.h"
 
@@ -400,8 +400,8 @@ FixedPointMultiplier ParseRequantEntry(const json& v, const std::string& where) 
 const std::vector<std::string_view>& KnownAttributes(const std::string& op) {
   using List = std::vector<std::string_view>;
   static const List kRequant = {"output_dtype", "clamp_min", "clamp_max"};
-  static const List kWindow = {"auto_pad", "ceil_mode", "count_include_pad", "dilations",
-                               "kernel_shape", "pads", "storage_order", "strides",
+  static const List kWindow = {"auto_pad",     "ceil_mode", "count_include_pad", "dilations",
+                               "kernel_shape", "pads",      "storage_order",     "strides",
                                "output_dtype", "clamp_min", "clamp_max"};
   static const std::map<std::string, List, std::less<>> kByOp = {
       {"Add", {"left_shift", "output_dtype", "clamp_min", "clamp_max"}},
@@ -418,8 +418,7 @@ const std::vector<std::string_view>& KnownAttributes(const std::string& op) {
       {"Gemm", {"alpha", "beta", "transA", "transB"}},
       {"GlobalAveragePool", kRequant},
       {"LeakyRelu", {"alpha"}},
-      {"MatMul",
-       {"transpose_b", "output_dtype", "clamp_min", "clamp_max", "x_zero_point_folded"}},
+      {"MatMul", {"transpose_b", "output_dtype", "clamp_min", "clamp_max", "x_zero_point_folded"}},
       {"MaxPool", kWindow},
       {"QuantizeLinear", {"axis", "output_dtype", "saturate"}},
       {"ReduceMax", {"axes", "keepdims", "noop_with_empty_axes"}},
@@ -458,8 +457,9 @@ Node ParseNode(const json& n, const std::string& where) {
       if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
         std::string list;
         for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        Fail(Key(w, item.key()), node.Label() + " has no attribute " + base::Quote(item.key()) +
-                                     (list.empty() ? " (it takes none)" : " (attributes: " + list + ")"));
+        Fail(Key(w, item.key()),
+             node.Label() + " has no attribute " + base::Quote(item.key()) +
+                 (list.empty() ? " (it takes none)" : " (attributes: " + list + ")"));
       }
       node.attrs.Set(item.key(), ParseAttr(item.value(), Key(w, item.key())));
     }

@@ -15,8 +15,7 @@ namespace qsa::golden {
 Graph GraphFromJson(const nlohmann::json& json, const std::string& base_dir);
 Graph ReadGraphJson(const std::string& path);
 // The same from the text of a file; `source` names it in messages.
-Graph ParseGraphJson(std::string_view text, const std::string& source,
-                     const std::string& base_dir);
+Graph ParseGraphJson(std::string_view text, const std::string& source, const std::string& base_dir);
 // Serializes a graph so that GraphFromJson(GraphToJson(g)) reproduces it (constants inline).
 nlohmann::json GraphToJson(const Graph& graph);
 

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "model/base/error.h"
-#include "model/base/json_text.h"
-#include "model/base/read_file.h"
 #include "model/base/fnv.h"
 #include "model/base/hex.h"
+#include "model/base/json_text.h"
+#include "model/base/read_file.h"
 
 namespace qsa::isa {
 namespace {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "model/base/error.h"
-#include "model/base/read_file.h"
 #include "model/base/hex.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 
 namespace qsa::isa {
@@ -728,11 +728,10 @@ class Assembler {
     for (const Chunk* c : sorted) {
       const std::uint64_t c_end = c->addr + c->bytes.size();
       if (c_end > program_.dram_size) {
-        const std::string bound =
-            dram_size_line_ == 0
-                ? DramLimitText()
-                : ".dram_size " + std::to_string(program_.dram_size) + " (line " +
-                      std::to_string(dram_size_line_) + ")";
+        const std::string bound = dram_size_line_ == 0
+                                      ? DramLimitText()
+                                      : ".dram_size " + std::to_string(program_.dram_size) +
+                                            " (line " + std::to_string(dram_size_line_) + ")";
         FailAt(c->line, c->column,
                c->what + " bytes [" + base::HexPrefixed(c->addr) + ", " + base::HexPrefixed(c_end) +
                    ") lie outside " + bound);

@@ -14,9 +14,9 @@
 #include <string_view>
 
 #include "model/base/error.h"
+#include "model/base/hex.h"
 #include "model/base/json_text.h"
 #include "model/base/read_file.h"
-#include "model/base/hex.h"
 #include "model/golden/npy.h"
 
 namespace qsa::isa {
@@ -413,8 +413,7 @@ void CheckManifest(const Program& program, const std::string& source) {
 std::vector<std::uint8_t> EncodeProgramBinary(const Program& program) {
   if (program.instructions.empty()) throw Error("a program needs at least one instruction");
   if (program.dram_size > kMaxDramSize) {
-    throw Error("dram_size " + std::to_string(program.dram_size) + " is above " +
-                DramLimitText());
+    throw Error("dram_size " + std::to_string(program.dram_size) + " is above " + DramLimitText());
   }
   if (program.dram_image.size() > program.dram_size) {
     throw Error("the DRAM image (" + std::to_string(program.dram_image.size()) +

@@ -100,8 +100,7 @@ void CheckManifest(const Program& program, const std::string& source);
 // Writes DIR/program.bin and DIR/manifest.json (and DIR/program.s when `listing` is not empty),
 // creating DIR, all or nothing (temporary files renamed into place once all are written; a DIR
 // this call created is removed again on an error), or only FILE when `path` ends in ".bin".
-void WriteProgram(const Program& program, const std::string& path,
-                  const std::string& listing = "");
+void WriteProgram(const Program& program, const std::string& path, const std::string& listing = "");
 // Reads a program directory or a bare .bin file; throws qsa::Error naming the file and problem.
 Program ReadProgram(const std::string& path);
 

@@ -130,8 +130,8 @@ std::vector<Instruction> CheckProgram(const ArchConfig& arch, const Program& pro
     }
   }
   if (program.dram_size > kMaxDramSize) {
-    throw Error("the program's DRAM of " + std::to_string(program.dram_size) +
-                " bytes is above " + DramLimitText());
+    throw Error("the program's DRAM of " + std::to_string(program.dram_size) + " bytes is above " +
+                DramLimitText());
   }
   if (program.dram_image.size() > program.dram_size) {
     throw Error("the program's DRAM image of " + std::to_string(program.dram_image.size()) +
