@@ -280,7 +280,11 @@ CompiledModel ReadCompiled(const std::string& dir) {
     if (what.find(dir) != std::string::npos || what.rfind("arch ", 0) == 0) throw;
     throw Error(quoted + ": " + what);
   }
-  cm.host_graph = golden::ReadGraphJson((fs::path(dir) / "host.json").string());
+  // host.json holds the host steps' nodes; a model that runs wholly on the accelerator has an
+  // empty one (no outputs), which is not a graph to read.
+  const bool any_host =
+      std::any_of(cm.steps.begin(), cm.steps.end(), [](const CompiledStep& s) { return s.host; });
+  if (any_host) cm.host_graph = golden::ReadGraphJson((fs::path(dir) / "host.json").string());
   for (const CompiledStep& s : cm.steps) {
     if (!s.host) continue;
     for (const std::string& n : s.nodes) {

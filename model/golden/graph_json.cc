@@ -495,7 +495,6 @@ Graph GraphFromJson(const json& root, const std::string& base_dir) {
   if (const json* c = Find(root, "comment")) GetString(*c, "comment");
   graph.inputs = GetStrings(Require(root, "", "inputs"), "inputs");
   graph.outputs = GetStrings(Require(root, "", "outputs"), "outputs");
-  if (graph.outputs.empty()) Fail("outputs", "the graph has no outputs; it needs at least one");
   if (graph.outputs.empty()) Fail("outputs", "a graph needs at least one output");
 
   const json& tensors = Require(root, "", "tensors");

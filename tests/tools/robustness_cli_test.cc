@@ -179,6 +179,47 @@ TEST_F(RobustnessCliTest, LongNamesAreCutAndControlBytesEscaped) {
   EXPECT_EQ(nul.err.find('\0'), std::string::npos);
 }
 
+// A model without outputs is refused instead of exiting 0 having printed nothing.
+TEST_F(RobustnessCliTest, AModelWithoutOutputsIsRefused) {
+  nlohmann::json j = nlohmann::json::parse(ReadText(kCnn3));
+  j["outputs"] = nlohmann::json::array();
+  const std::string model = WriteText("none.json", j.dump());
+  ExpectError(Qsa({"run", model, "--input", kCnn3Input, "--out", Path("o")}), 1,
+              {"'" + model + "': outputs: a graph needs at least one output"});
+  EXPECT_FALSE(fs::exists(Path("o")));
+}
+
+// compiled.json: type errors name the key path; enumerated strings are validated.
+TEST_F(RobustnessCliTest, CompiledDescriptionErrorsNameTheKeyPath) {
+  ASSERT_EQ(Qsa({"compile", kCnn3, "-o", Path("c")}).exit_code, 0);
+  const std::string json_path = Path("c/compiled.json");
+  const nlohmann::json good = nlohmann::json::parse(ReadText(json_path));
+  const auto run_with = [&](const nlohmann::json& j) {
+    WriteText("c/compiled.json", j.dump(2));
+    return Qsa({"run", Path("c"), "--engine", "isa", "--input", kCnn3Input, "--out", Path("o")});
+  };
+  nlohmann::json j = good;
+  j["rounding"] = "banana";
+  ExpectError(run_with(j), 1,
+              {"'" + json_path +
+               "': rounding: 'banana' is not an accelerator rounding (expected "
+               "tflite-double or single-rounding)"});
+  j = good;
+  j["steps"][0]["layers"][0]["macs"] = "many";
+  ExpectError(run_with(j), 1,
+              {"'" + json_path + "': steps[0].layers[0].macs: expected an integer"});
+  j = good;
+  j["steps"][0].erase("nodes");
+  ExpectError(run_with(j), 1, {"'" + json_path + "': steps[0]: missing key \"nodes\""});
+  j = good;
+  j["extra"] = 1;
+  ExpectError(run_with(j), 1, {"'" + json_path + "': unknown key 'extra'"});
+  EXPECT_FALSE(fs::exists(Path("o")));
+  // The untouched description runs (a model wholly on the accelerator has an empty host.json).
+  const CliResult ok = run_with(good);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 TEST_F(RobustnessCliTest, InstructionErrorsNameTheProgramFile) {
   // A load whose DRAM address lies outside the program's DRAM: the error names the file.
   WriteText("oob.s",
