@@ -470,7 +470,8 @@ IsaProgramRun RunProgramOnIsa(const ArchConfig& arch, const Program& program,
     }
     WriteTensorToDram(in, it->second, simulator.state().dram);
   }
-  for (const auto& [name, value] : inputs) {
+  for (const auto& entry : inputs) {
+    const std::string& name = entry.first;
     const auto& ins = program.manifest.inputs;
     const bool known = std::any_of(ins.begin(), ins.end(),
                                    [&](const ManifestTensor& in) { return in.name == name; });
