@@ -72,14 +72,15 @@ for t in "${targets[@]}"; do
   if ((jobs > 1)); then args+=(-fork="$jobs"); fi
   if "$bin" "${args[@]}" "$corpus" >"$log" 2>&1; then result=ok; else result=FAILED; status=1; fi
   seconds=$(($(date +%s) - start))
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  runs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
+  ft=$(grep -ao 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
   files=$(find "$corpus" -type f | wc -l)
   printf '%-12s %-6s executions %s, coverage %s edges, %s features, corpus %s files, %ss\n' \
     "$t" "$result" "${runs:-?}" "${cov:-?}" "${ft:-?}" "$files" "$seconds"
   if [ "$result" = FAILED ]; then
-    grep -E 'ERROR|SUMMARY|escaped exception|Test unit written' "$log" | head -5 | sed 's/^/    /'
+    grep -aE 'ERROR|error|SUMMARY|escaped exception|Test unit written' "$log" | head -5 |
+      sed 's/^/    /' || true
   fi
   if [ "$mode" = smoke ]; then rm -rf "$corpus"; trap - EXIT; fi
 done

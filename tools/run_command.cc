@@ -19,6 +19,7 @@
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
 #include "tools/output_stage.h"
+#include "tools/progress.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
@@ -49,6 +50,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
                   "Random DRAM latency jitter and back-pressure from this seed (--engine rtl)")
       ->type_name("N")
       ->check(IntegerAtLeast(0));
+  cmd->add_flag("-q,--quiet", args.quiet,
+                "No progress line (shown on a terminal for --engine isa runs past 2 seconds)");
   cmd->add_flag("--layers", args.layers,
                 "With a compiled model on --engine rtl: cycles and array utilization per layer");
   AddRequantOption(cmd, args.requant, golden::kRequantModes.Join(", ", " or "));
@@ -167,6 +170,11 @@ void RunIsa(const RunArgs& args) {
   std::ostringstream trace;
   isa::IsaSimOptions options;
   if (!args.trace_isa.empty()) options.trace = &trace;
+  ProgressLine progress(args.quiet);
+  options.progress = [&progress](std::int64_t instructions, std::int64_t cycles) {
+    progress.Update("isa: " + FormatCount(instructions) + " instructions, " + FormatCount(cycles) +
+                    " cycles");
+  };
   isa::IsaProgramRun run;
   try {
     run = NamingProgram(
@@ -184,6 +192,7 @@ void RunIsa(const RunArgs& args) {
     throw;
   }
 
+  progress.Clear();
   std::vector<std::string> names;
   for (const isa::ManifestTensor& out : program.manifest.outputs) names.push_back(out.name);
   OutputStage stage;

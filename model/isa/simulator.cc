@@ -192,6 +192,9 @@ class Machine {
       const std::optional<Choice> next = PickNext();
       if (!next) throw Error(DeadlockMessage());
       finished = Step(next->queue, next->start, result);
+      if (options_.progress && ++retired_ % IsaSimOptions::kProgressEvery == 0) {
+        options_.progress(retired_, units_[static_cast<int>(Queue::kCompute)].last_end);
+      }
     }
     result.timing.cycles = units_[static_cast<int>(Queue::kCompute)].last_end;
     return result;
@@ -439,6 +442,7 @@ class Machine {
   std::array<Unit, kNumQueues> units_{};
   std::int64_t port_free_ = 0;
   std::int64_t pc_ = 0;
+  std::int64_t retired_ = 0;  // instructions retired, for options_.progress
   std::int64_t last_fetch_ = 0;
   std::vector<WriteRecord> scratch_writes_;
 };
