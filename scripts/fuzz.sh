@@ -15,7 +15,7 @@
 # Each target runs under AddressSanitizer + UndefinedBehaviorSanitizer with leak detection, a 10 s
 # per-input timeout (a hang) and a 2 GiB memory limit. A crash, leak, timeout or out-of-memory
 # stops the target and leaves the reproducer as build-fuzz/fuzz-artifacts/TARGET/crash-* (etc.);
-# the script then exits 1. One summary line per target: executions, coverage (edges), features,
+# the script then exits 1. libFuzzer's output is in build-fuzz/fuzz-artifacts/TARGET.MODE.log. One summary line per target: executions, coverage (edges), features,
 # corpus size, seconds. Minimize a grown corpus back into the repository with
 #   build-fuzz/fuzz/qsa_fuzz_TARGET -merge=1 fuzz/corpus/TARGET build-fuzz/fuzz-corpus/TARGET
 # Run it at low priority on a shared machine: nice -n 19 scripts/fuzz.sh --time 300.
@@ -65,7 +65,7 @@ for t in "${targets[@]}"; do
     cp -n "$root/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null || true
     if [ "$mode" = time ]; then limit=(-max_total_time="$amount"); else limit=(-runs="$amount"); fi
   fi
-  log=$build/fuzz-artifacts/$t.log
+  log=$build/fuzz-artifacts/$t.$mode.log
   start=$(date +%s)
   args=("${limit[@]}" -dict="$root/fuzz/dict/$t.dict" -timeout=10 -rss_limit_mb=2048
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/")
