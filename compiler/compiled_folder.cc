@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "model/base/error.h"
+#include "model/base/json_text.h"
+#include "model/base/read_file.h"
+#include "model/base/temp_files.h"
 #include "model/golden/graph_json.h"
 #include "model/golden/npy.h"
 
@@ -42,30 +48,82 @@ json EstimateToJson(const LayerEstimate& e) {
           {"instructions", e.instructions}};
 }
 
-LayerEstimate EstimateFromJson(const json& j) {
+// Typed access to compiled.json that names the key path of what is missing or mistyped
+// ("steps[2].layers[0].macs: expected an integer").
+class Reader {
+ public:
+  Reader(const json& j, std::string where) : j_(j), where_(std::move(where)) {}
+
+  const std::string& where() const { return where_; }
+  Reader At(const std::string& key) const {
+    if (!j_.is_object()) Fail(where_, "expected an object");
+    const auto it = j_.find(key);
+    if (it == j_.end()) Fail(where_, "missing key \"" + key + "\"");
+    return Reader(*it, Sub(key));
+  }
+  bool Has(const std::string& key) const { return j_.is_object() && j_.contains(key); }
+  std::vector<Reader> Items() const {
+    if (!j_.is_array()) Fail(where_, "expected an array");
+    std::vector<Reader> items;
+    for (std::size_t i = 0; i < j_.size(); ++i) {
+      items.emplace_back(j_[i], where_ + "[" + std::to_string(i) + "]");
+    }
+    return items;
+  }
+  std::string String() const {
+    if (!j_.is_string()) Fail(where_, "expected a string");
+    return j_.get<std::string>();
+  }
+  std::int64_t Int() const {
+    if (!j_.is_number_integer()) Fail(where_, "expected an integer");
+    if (j_.is_number_unsigned() &&
+        j_.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      Fail(where_, "integer out of range");
+    }
+    return j_.get<std::int64_t>();
+  }
+  double Number() const {
+    if (!j_.is_number()) Fail(where_, "expected a number");
+    return j_.get<double>();
+  }
+  std::vector<std::string> Strings() const {
+    std::vector<std::string> out;
+    for (const Reader& item : Items()) out.push_back(item.String());
+    return out;
+  }
+
+  [[noreturn]] static void Fail(const std::string& where, const std::string& problem) {
+    throw Error(where + ": " + problem);
+  }
+
+ private:
+  std::string Sub(const std::string& key) const {
+    return where_.empty() ? key : where_ + "." + key;
+  }
+  const json& j_;
+  std::string where_;
+};
+
+LayerEstimate EstimateFromJson(const Reader& j) {
   LayerEstimate e;
-  e.name = j.at("name").get<std::string>();
-  e.op = j.at("op").get<std::string>();
-  e.macs = j.at("macs").get<std::int64_t>();
-  e.tiles = j.at("tiles").get<std::int64_t>();
-  e.plan = j.at("plan").get<std::string>();
-  e.cycles = j.at("cycles").get<std::int64_t>();
-  e.compute_cycles = j.at("compute_cycles").get<std::int64_t>();
-  e.load_cycles = j.at("load_cycles").get<std::int64_t>();
-  e.store_cycles = j.at("store_cycles").get<std::int64_t>();
-  e.dram_read = j.at("dram_read").get<std::int64_t>();
-  e.dram_written = j.at("dram_written").get<std::int64_t>();
-  e.min_dram_bytes = j.at("min_dram_bytes").get<std::int64_t>();
-  e.instructions = j.at("instructions").get<std::int64_t>();
+  e.name = j.At("name").String();
+  e.op = j.At("op").String();
+  e.macs = j.At("macs").Int();
+  e.tiles = j.At("tiles").Int();
+  e.plan = j.At("plan").String();
+  e.cycles = j.At("cycles").Int();
+  e.compute_cycles = j.At("compute_cycles").Int();
+  e.load_cycles = j.At("load_cycles").Int();
+  e.store_cycles = j.At("store_cycles").Int();
+  e.dram_read = j.At("dram_read").Int();
+  e.dram_written = j.At("dram_written").Int();
+  e.min_dram_bytes = j.At("min_dram_bytes").Int();
+  e.instructions = j.At("instructions").Int();
   return e;
 }
 
 std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read '" + path + "'");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return base::ReadRegularFile(path, base::kMaxTextFileBytes);
 }
 
 }  // namespace
@@ -87,6 +145,7 @@ std::string CompiledSourceModel(const std::string& dir) {
 void WriteCompiled(const CompiledModel& cm, const std::string& dir,
                    const std::string& source_model) {
   std::error_code ec;
+  if (dir.empty()) throw Error("the output folder name is empty");
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) throw Error("'" + dir + "' exists and is not a folder");
     if (!IsCompiledModel(dir) && !fs::is_empty(dir, ec)) {
@@ -99,6 +158,7 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) throw Error("cannot create '" + tmp.string() + "': " + ec.message());
+  base::TempPath guard(tmp.string(), true);  // removed on SIGINT/SIGTERM
   try {
     json steps = json::array();
     for (const CompiledStep& s : cm.steps) {
@@ -109,8 +169,7 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
         json layers = json::array();
         for (const LayerEstimate& e : p.layers) layers.push_back(EstimateToJson(e));
         steps.push_back({{"program", p.name}, {"nodes", p.nodes}, {"layers", layers}});
-        isa::WriteProgram(p.program, (tmp / p.name).string());
-        golden::WriteFileAtomically((tmp / p.name / "program.s").string(), {p.listing});
+        isa::WriteProgram(p.program, (tmp / p.name).string(), p.listing);
       }
     }
     json fallbacks = json::array();
@@ -148,49 +207,61 @@ void WriteCompiled(const CompiledModel& cm, const std::string& dir,
   }
   fs::remove_all(target, ec);
   fs::rename(tmp, target, ec);
-  if (ec) throw Error("cannot move the compiled model into '" + dir + "': " + ec.message());
+  if (ec) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    throw Error("cannot move the compiled model into '" + dir + "': " + ec.message());
+  }
 }
 
 CompiledModel ReadCompiled(const std::string& dir) {
   const std::string path = (fs::path(dir) / "compiled.json").string();
-  json j;
-  try {
-    j = json::parse(ReadText(path));
-  } catch (const json::exception& e) {
-    throw Error("'" + path + "': malformed JSON: " + e.what());
-  }
+  const std::string quoted = base::QuotePath(path);
+  const json j = base::ParseJsonText(ReadText(path), quoted);
   CompiledModel cm;
   try {
-    if (j.at("format").get<std::string>() != kFormat) {
-      throw Error("'" + path + "': not a compiled qsa model");
+    const Reader root(j, "");
+    if (!j.is_object()) Reader::Fail("the top level", "expected an object");
+    if (root.At("format").String() != kFormat) throw Error("not a compiled qsa model");
+    if (root.At("version").Int() != kVersion) {
+      throw Error("unsupported version " + base::Printable(j.at("version").dump()) +
+                  " (this qsa reads version " + std::to_string(kVersion) + ")");
     }
-    if (j.at("version").get<int>() != kVersion) {
-      throw Error("'" + path + "': unsupported version " + j.at("version").dump());
+    static const std::set<std::string> kKeys = {
+        "format",  "version", "arch",          "rounding", "source",         "inputs",
+        "outputs", "steps",   "host_fallback", "passes",   "compile_seconds"};
+    for (const auto& item : j.items()) {
+      if (kKeys.count(item.key()) == 0) throw Error("unknown key " + base::Quote(item.key()));
     }
     cm.arch = isa::LoadArchConfig((fs::path(dir) / "arch.json").string());
-    if (cm.arch.HashHex() != j.at("arch").at("hash").get<std::string>()) {
-      throw Error("'" + path + "': arch.json does not match the recorded architecture hash");
+    if (cm.arch.HashHex() != root.At("arch").At("hash").String()) {
+      throw Error("arch.json does not match the recorded architecture hash");
     }
-    // Anything but single-rounding reads as tflite-double.
-    cm.rounding = golden::ParseRequantMode(j.at("rounding").get<std::string>()) ==
-                          golden::RequantMode::kSingleRounding
-                      ? golden::RequantMode::kSingleRounding
-                      : golden::RequantMode::kTfliteDouble;
-    cm.inputs = j.at("inputs").get<std::vector<std::string>>();
-    cm.outputs = j.at("outputs").get<std::vector<std::string>>();
-    for (const json& s : j.at("steps")) {
+    // The accelerator implements the two fixed-point modes; anything else is refused.
+    const Reader rounding = root.At("rounding");
+    const std::optional<golden::RequantMode> mode = golden::ParseRequantMode(rounding.String());
+    if (!mode || !golden::IsFixedPointMode(*mode)) {
+      Reader::Fail(rounding.where(),
+                   base::Quote(rounding.String()) + " is not an accelerator rounding (expected " +
+                       golden::kRequantModes.Join(", ", " or ", golden::IsFixedPointMode) + ")");
+    }
+    cm.rounding = *mode;
+    cm.inputs = root.At("inputs").Strings();
+    cm.outputs = root.At("outputs").Strings();
+    for (const Reader& s : root.At("steps").Items()) {
       CompiledStep step;
-      if (s.contains("host")) {
+      if (s.Has("host")) {
         step.host = true;
-        step.nodes = s.at("host").get<std::vector<std::string>>();
+        step.nodes = s.At("host").Strings();
       } else {
         CompiledProgram p;
-        p.name = s.at("program").get<std::string>();
+        const Reader name = s.At("program");
+        p.name = name.String();
         if (p.name.empty() || p.name.find('/') != std::string::npos || p.name[0] == '.') {
-          throw Error("'" + path + "': bad program folder name '" + p.name + "'");
+          Reader::Fail(name.where(), "bad program folder name " + base::Quote(p.name));
         }
-        p.nodes = s.at("nodes").get<std::vector<std::string>>();
-        for (const json& l : s.at("layers")) p.layers.push_back(EstimateFromJson(l));
+        p.nodes = s.At("nodes").Strings();
+        for (const Reader& l : s.At("layers").Items()) p.layers.push_back(EstimateFromJson(l));
         p.program = isa::ReadProgram((fs::path(dir) / p.name).string());
         isa::CheckProgramArch(p.program, cm.arch, (fs::path(dir) / p.name).string());
         step.program = static_cast<int>(cm.programs.size());
@@ -199,16 +270,23 @@ CompiledModel ReadCompiled(const std::string& dir) {
       }
       cm.steps.push_back(std::move(step));
     }
-    for (const json& f : j.at("host_fallback")) {
-      cm.host_fallbacks.push_back({f.at("node").get<std::string>(), f.at("op").get<std::string>(),
-                                   f.at("reason").get<std::string>()});
+    for (const Reader& f : root.At("host_fallback").Items()) {
+      cm.host_fallbacks.push_back(
+          {f.At("node").String(), f.At("op").String(), f.At("reason").String()});
     }
-    cm.pass_log = j.at("passes").get<std::vector<std::string>>();
-    cm.compile_seconds = j.at("compile_seconds").get<double>();
-  } catch (const json::exception& e) {
-    throw Error("'" + path + "': " + e.what());
+    cm.pass_log = root.At("passes").Strings();
+    cm.compile_seconds = root.At("compile_seconds").Number();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    // Errors from the files compiled.json refers to already name them.
+    if (what.find(dir) != std::string::npos || what.rfind("arch ", 0) == 0) throw;
+    throw Error(quoted + ": " + what);
   }
-  cm.host_graph = golden::ReadGraphJson((fs::path(dir) / "host.json").string());
+  // host.json holds the host steps' nodes; a model that runs wholly on the accelerator has an
+  // empty one (no outputs), which is not a graph to read.
+  const bool any_host =
+      std::any_of(cm.steps.begin(), cm.steps.end(), [](const CompiledStep& s) { return s.host; });
+  if (any_host) cm.host_graph = golden::ReadGraphJson((fs::path(dir) / "host.json").string());
   for (const CompiledStep& s : cm.steps) {
     if (!s.host) continue;
     for (const std::string& n : s.nodes) {

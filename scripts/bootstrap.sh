@@ -31,9 +31,12 @@ packages=(
   libgemmlowp-dev zlib1g-dev libflatbuffers-dev flatbuffers-compiler
   verilator
 )
-# ... and what the test suite (ONNX's test vectors, benchmarks, synthesis) and the venv add.
+# ... and what the test suite (ONNX's test vectors, benchmarks, synthesis, fuzzing) and the venv
+# add.
 if [ "$mode" != demo ]; then
   packages+=(python3-venv python3-pip libonnx-testdata libbenchmark-dev yosys)
+  # clang with libFuzzer and the sanitizer runtimes: the fuzz preset (docs/robustness.md).
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -282,7 +282,7 @@ RtlSimulator::RtlSimulator(const isa::ArchConfig& arch, const isa::Program& prog
     if (program.dram_size > isa::kMaxDramSize || program.dram_image.size() > program.dram_size) {
       throw Error("the program's DRAM image of " + std::to_string(program.dram_image.size()) +
                   " bytes does not fit its DRAM of " + std::to_string(program.dram_size) +
-                  " bytes (at most 4 GiB)");
+                  " bytes (at most " + std::to_string(isa::kMaxDramSize >> 20) + " MiB)");
     }
     dram_.assign(program.dram_size, 0);
     std::copy(program.dram_image.begin(), program.dram_image.end(), dram_.begin());

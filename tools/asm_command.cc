@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 #include "model/isa/arch.h"
 #include "model/isa/assembler.h"
@@ -19,12 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string ReadSource(const std::string& path) {
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path, ec)) throw Error("cannot open '" + path + "' for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return base::ReadRegularFile(path, base::kMaxTextFileBytes);
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -56,8 +52,7 @@ void AsmCommand(const AsmArgs& args) {
       args.arch.empty() ? ArchOfAssembly(args.source) : LoadArch(args.arch);
   const std::string text = ReadSource(args.source);
   const isa::Program program = isa::Assemble(text, args.source, arch);
-  isa::WriteProgram(program, args.out);
-  if (!EndsWith(args.out, ".bin")) golden::WriteFileAtomically(args.out + "/program.s", {text});
+  isa::WriteProgram(program, args.out, EndsWith(args.out, ".bin") ? "" : text);
   const isa::Manifest& m = program.manifest;
   std::cout << "assembled " << args.source << " -> " << args.out << ": "
             << Plural(program.instructions.size(), "instruction") << ", DRAM image "

@@ -29,6 +29,7 @@ struct RunArgs {
   std::string trace;            // --engine rtl: FST waveform file
   std::int64_t dram_seed = -1;  // --engine rtl: DRAM jitter/back-pressure seed (< 0: none)
   bool layers = false;          // compiled model on the rtl engine: per-layer cycles
+  bool quiet = false;           // no progress line on a terminal
 };
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
 void RunCommand(const RunArgs& args);

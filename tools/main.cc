@@ -6,6 +6,8 @@
 #include <string>
 
 #include "model/base/error.h"
+#include "model/base/temp_files.h"
+#include "model/base/text.h"
 #include "tools/commands.h"
 
 #ifndef QSA_VERSION
@@ -17,11 +19,24 @@ namespace {
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
-int ReportError(std::string message) {
-  for (char& c : message) {
-    if (c == '\n' || c == '\r') c = ' ';
+// The longest error line printed; the libraries already cut the names and values they echo.
+constexpr std::size_t kMaxMessageChars = 1000;
+
+int ReportError(const std::string& message) {
+  // One line: line breaks become spaces, other control bytes (a NUL from a file) are escaped.
+  std::string line;
+  for (char c : message) line += (c == '\n' || c == '\r') ? std::string(" ") : std::string(1, c);
+  std::string text;
+  for (const char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    text +=
+        (u < 0x20 || u == 0x7f) ? qsa::base::Printable(std::string_view(&c, 1)) : std::string(1, c);
   }
-  std::cerr << "qsa: error: " << message << std::endl;
+  if (text.size() > kMaxMessageChars) {
+    text =
+        text.substr(0, kMaxMessageChars) + "... (" + std::to_string(text.size()) + " characters)";
+  }
+  std::cerr << "qsa: error: " << text << std::endl;
   return kExitError;
 }
 
@@ -29,6 +44,7 @@ int ReportError(std::string message) {
 
 int main(int argc, char** argv) {
   using namespace qsa::tools;
+  qsa::base::InstallTempCleanupOnSignals();
 
   CLI::App app("qsa: tools for quantized (integer) neural-network accelerators.", "qsa");
   app.set_version_flag("--version", "qsa " QSA_VERSION, "Print the version and exit");

@@ -2,6 +2,7 @@
 // (compiler/quantize.h, docs/quantization.md).
 #include <iostream>
 
+#include "compiler/quantizer/mixed.h"
 #include "compiler/quantizer/quantize.h"
 #include "model/base/error.h"
 #include "tools/commands.h"
@@ -26,7 +27,7 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args) {
       ->capture_default_str();
   cmd->add_option("--percentile", args.percentile, "Percentile kept by --method percentile, in %")
       ->type_name("P")
-      ->check(CLI::Range(50.0, 100.0))
+      ->check(FiniteIn(50.0, 100.0))
       ->capture_default_str();
   cmd->add_option("--weight-bits", args.weight_bits,
                   "Weight bits: 8, or 4 (int8 storage in [-8,7])")
@@ -52,11 +53,11 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args) {
   cmd->add_option("--smoothquant", args.smoothquant,
                   "SmoothQuant strength alpha for MatMul/Gemm inputs with outlier channels")
       ->type_name("ALPHA")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(FiniteIn(0.0, 1.0));
   cmd->add_option("--outlier-threshold", args.outlier_threshold,
                   "Magnitude above which an input channel is an outlier")
       ->type_name("T")
-      ->check(CLI::PositiveNumber)
+      ->check(FiniteAbove(0.0))
       ->capture_default_str();
   cmd->add_option("--weight-budget", args.weight_budget,
                   "Mixed precision: 8 or 4 weight bits per layer within this weight size")
@@ -65,7 +66,7 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args) {
                 "Measure each layer's sensitivity (output SQNR with only it quantized)");
   cmd->add_option("--samples", args.samples, "Use at most N calibration samples")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(IntegerAtLeast(1));
   cmd->footer(
       "DATA: an .npz whose entries are named after the model's inputs (any name for a model with\n"
       "one input), or a folder of .npy batches (NAME.npy or NAME.<k>.npy for input NAME; any name\n"
@@ -81,6 +82,8 @@ CLI::App* AddQuantizeCommand(CLI::App& app, QuantizeArgs& args) {
 }
 
 void QuantizeCommand(const QuantizeArgs& args) {
+  // The budget's syntax and range are checked before anything is read.
+  if (!args.weight_budget.empty()) quantizer::ParseBudget(args.weight_budget, 100.0);
   quantizer::QuantizeOptions options;
   options.method = *quantizer::ParseCalibrationMethod(args.method);
   options.percentile = args.percentile;

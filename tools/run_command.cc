@@ -9,6 +9,7 @@
 #include "compiler/compiled_folder.h"
 #include "compiler/importer/load_model.h"
 #include "model/base/error.h"
+#include "model/base/text.h"
 #include "model/golden/executor.h"
 #include "model/golden/npy.h"
 #include "model/isa/arch.h"
@@ -17,6 +18,8 @@
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
+#include "tools/output_stage.h"
+#include "tools/progress.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
@@ -45,7 +48,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
       ->type_name("FILE.fst");
   cmd->add_option("--dram-seed", args.dram_seed,
                   "Random DRAM latency jitter and back-pressure from this seed (--engine rtl)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(IntegerAtLeast(0));
+  cmd->add_flag("-q,--quiet", args.quiet,
+                "No progress line (shown on a terminal for --engine isa runs past 2 seconds)");
   cmd->add_flag("--layers", args.layers,
                 "With a compiled model on --engine rtl: cycles and array utilization per layer");
   AddRequantOption(cmd, args.requant, golden::kRequantModes.Join(", ", " or "));
@@ -78,47 +84,42 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
 
 namespace {
 
-// Writes each of `names` (in order) from `values` to DIR/<sanitized name>.npy, each file
-// atomically, and prints one line per output. Names that sanitize alike get "_2", "_3", ...
-void WriteOutputs(const std::vector<std::string>& names,
-                  const std::map<std::string, golden::Tensor>& values, const std::string& out_dir) {
-  std::vector<std::pair<std::string, std::string>> files;  // output name → path
+// Stages each of `names` (in order) from `values` as DIR/<sanitized name>.npy and returns the line
+// to print for each once the outputs are written. Names that sanitize alike get "_2", "_3", ...
+std::vector<std::string> StageOutputs(const std::vector<std::string>& names,
+                                      const std::map<std::string, golden::Tensor>& values,
+                                      const std::string& out_dir, OutputStage& stage) {
+  stage.AddFolder(out_dir);
   std::set<std::string> used;
   const std::filesystem::path dir(out_dir);
+  std::vector<std::string> lines;
   for (const std::string& name : names) {
     const std::string base = SanitizeFileName(name);
     std::string file = base + ".npy";
     for (int k = 2; used.count(file) != 0; ++k) file = base + "_" + std::to_string(k) + ".npy";
     used.insert(file);
-    files.emplace_back(name, (dir / file).string());
-  }
-
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-    throw Error("cannot create output folder '" + out_dir +
-                "': a file of that name exists and is not a folder");
-  }
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    throw Error("cannot create output folder '" + out_dir + "': " + ec.message());
-  }
-
-  std::vector<std::string> written;
-  for (const auto& [name, path] : files) {
+    const std::string path = (dir / file).string();
     const golden::Tensor& value = values.at(name);
-    try {
-      golden::WriteNpy(path, value);
-    } catch (const Error& e) {
-      std::string message = "output '" + name + "' failed: " + e.what();
-      if (!written.empty()) {
-        message += " (already written:";
-        for (const std::string& w : written) message += " " + w;
-        message += ")";
-      }
-      throw Error(message);
-    }
-    written.push_back(path);
-    std::cout << name << "  " << value.Describe() << "  " << path << "\n";
+    stage.AddFile(path, golden::EncodeNpy(value));
+    lines.push_back(name + "  " + value.Describe() + "  " + path);
+  }
+  return lines;
+}
+
+void PrintLines(const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) std::cout << line << "\n";
+}
+
+// Runs `body`, naming the program file in any error that does not already name it.
+template <typename F>
+auto NamingProgram(const std::string& path, F&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::string quoted = base::QuotePath(path);
+    if (what.find(path) != std::string::npos) throw;
+    throw Error(quoted + ": " + what);
   }
 }
 
@@ -131,7 +132,11 @@ void RunGolden(const RunArgs& args) {
   options.mode = ParseRequantModeOrThrow(args.requant);
   PreparedModel prepared = PrepareModel(args.model, ParseInputSpecs(args.inputs));
   const golden::Graph& graph = prepared.loaded.graph;
-  WriteOutputs(graph.outputs, golden::RunGraph(graph, prepared.feeds, options), args.out_dir);
+  OutputStage stage;
+  const std::vector<std::string> lines = StageOutputs(
+      graph.outputs, golden::RunGraph(graph, prepared.feeds, options), args.out_dir, stage);
+  stage.Commit();
+  PrintLines(lines);
 }
 
 nlohmann::json IsaReport(const RunArgs& args, const isa::ArchConfig& arch,
@@ -165,30 +170,40 @@ void RunIsa(const RunArgs& args) {
   std::ostringstream trace;
   isa::IsaSimOptions options;
   if (!args.trace_isa.empty()) options.trace = &trace;
-  auto write_trace = [&] {
-    if (!args.trace_isa.empty()) golden::WriteFileAtomically(args.trace_isa, {trace.str()});
+  ProgressLine progress(args.quiet);
+  options.progress = [&progress](std::int64_t instructions, std::int64_t cycles) {
+    progress.Update("isa: " + FormatCount(instructions) + " instructions, " + FormatCount(cycles) +
+                    " cycles");
   };
   isa::IsaProgramRun run;
   try {
-    run = isa::RunProgramOnIsa(arch, program, inputs.values, options);
+    run = NamingProgram(
+        args.model, [&] { return isa::RunProgramOnIsa(arch, program, inputs.values, options); });
   } catch (const Error&) {
-    // The trace up to the failing instruction helps find the cause; the run's error is the one
-    // to report even if the trace cannot be written.
-    try {
-      write_trace();
-    } catch (const Error&) {
+    // The trace up to the failing instruction is how the cause is found, so it is the one output
+    // written when the program fails; the run's error is the one to report even if the trace
+    // cannot be written.
+    if (!args.trace_isa.empty()) {
+      try {
+        golden::WriteFileAtomically(args.trace_isa, {trace.str()});
+      } catch (const Error&) {
+      }
     }
     throw;
   }
 
+  progress.Clear();
   std::vector<std::string> names;
   for (const isa::ManifestTensor& out : program.manifest.outputs) names.push_back(out.name);
-  WriteOutputs(names, run.outputs, args.out_dir);  // creates DIR, where the trace may go
-  write_trace();
-  PrintIsaSummary(arch, run.result);
+  OutputStage stage;
+  const std::vector<std::string> lines = StageOutputs(names, run.outputs, args.out_dir, stage);
+  if (!args.trace_isa.empty()) stage.AddFile(args.trace_isa, trace.str());
   if (!args.report.empty()) {
-    golden::WriteFileAtomically(args.report, {IsaReport(args, arch, run.result).dump(2), "\n"});
+    stage.AddFile(args.report, IsaReport(args, arch, run.result).dump(2) + "\n");
   }
+  stage.Commit();
+  PrintLines(lines);
+  PrintIsaSummary(arch, run.result);
 }
 
 void RunRtl(const RunArgs& args) {
@@ -203,16 +218,30 @@ void RunRtl(const RunArgs& args) {
     options.dram_jitter = 16;
     options.dram_backpressure = 0.25;
   }
-  const sim::RtlProgramRun run = sim::RunProgramOnRtl(arch, target.program, inputs.values, options);
+  const sim::RtlProgramRun run = NamingProgram(args.model, [&] {
+    return sim::RunProgramOnRtl(arch, target.program, inputs.values, options);
+  });
   std::vector<std::string> names;
   for (const isa::ManifestTensor& out : target.program.manifest.outputs) {
     names.push_back(out.name);
   }
-  WriteOutputs(names, run.outputs, args.out_dir);
+  OutputStage stage;
+  const std::vector<std::string> lines = StageOutputs(names, run.outputs, args.out_dir, stage);
   const sim::RtlRunResult& r = run.result;
   const double utilization = static_cast<double>(r.counters.macs_useful) /
                              (static_cast<double>(arch.rows) * arch.cols *
                               static_cast<double>(std::max<std::int64_t>(r.cycles, 1)));
+  if (!args.report.empty()) {
+    nlohmann::json report = sim::RtlRunResultToJson(r);
+    report["engine"] = "rtl";
+    report["program"] = args.model;
+    report["arch"] = {{"name", arch.name}, {"hash", arch.HashHex()}};
+    report["clock_mhz"] = arch.clock_mhz;
+    report["array_utilization"] = utilization;
+    stage.AddFile(args.report, report.dump(2) + "\n");
+  }
+  stage.Commit();
+  PrintLines(lines);
   std::cout << "rtl: " << FormatCount(r.cycles) << " cycles ("
             << FormatFloat(static_cast<double>(r.cycles) / arch.clock_mhz) << " us at "
             << arch.clock_mhz << " MHz), busy load " << FormatCount(r.busy[0]) << " compute "
@@ -223,15 +252,6 @@ void RunRtl(const RunArgs& args) {
             << "DRAM " << FormatCount(r.counters.dram.bytes_read) << " bytes read, "
             << FormatCount(r.counters.dram.bytes_written) << " written ("
             << FormatCount(r.dram_read_beats + r.dram_write_beats) << " bus beats)\n";
-  if (!args.report.empty()) {
-    nlohmann::json report = sim::RtlRunResultToJson(r);
-    report["engine"] = "rtl";
-    report["program"] = args.model;
-    report["arch"] = {{"name", arch.name}, {"hash", arch.HashHex()}};
-    report["clock_mhz"] = arch.clock_mhz;
-    report["array_utilization"] = utilization;
-    golden::WriteFileAtomically(args.report, {report.dump(2), "\n"});
-  }
 }
 
 // A model file given with --engine isa/rtl, or a compiled folder: compiled (on the fly) and run
@@ -257,9 +277,9 @@ void RunCompiledModel(const RunArgs& args) {
       LoadCompiledTarget(args.model, args.arch, args.requant, args.inputs);
   EngineTotals totals;
   const std::map<std::string, golden::Tensor> values = RunCompiledOn(args.engine, target, &totals);
-  WriteOutputs(target.compiled.outputs, values, args.out_dir);
-  std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
-  if (args.layers) PrintLayerSpans(target.compiled.arch, totals);
+  OutputStage stage;
+  const std::vector<std::string> lines =
+      StageOutputs(target.compiled.outputs, values, args.out_dir, stage);
   if (!args.report.empty()) {
     nlohmann::json report = {
         {"engine", args.engine},
@@ -275,8 +295,12 @@ void RunCompiledModel(const RunArgs& args) {
       layers.push_back({{"name", l.name}, {"macs", l.macs}, {"cycles", l.cycles}});
     }
     report["layers"] = layers;
-    golden::WriteFileAtomically(args.report, {report.dump(2), "\n"});
+    stage.AddFile(args.report, report.dump(2) + "\n");
   }
+  stage.Commit();
+  PrintLines(lines);
+  std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
+  if (args.layers) PrintLayerSpans(target.compiled.arch, totals);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "tools/tool_util.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +13,8 @@
 
 #include "model/base/error.h"
 #include "model/base/install_layout.h"
+#include "model/base/read_file.h"
+#include "model/base/text.h"
 #include "model/golden/npy.h"
 #include "model/isa/assembler.h"
 #include "model/isa/isa.h"
@@ -143,6 +147,47 @@ PreparedModel PrepareModel(const std::string& model_path, const std::vector<Inpu
   prepared.feeds = std::move(assigned.values);
   prepared.feed_files = std::move(assigned.files);
   return prepared;
+}
+
+CLI::Validator FiniteIn(double lo, double hi) {
+  const std::string range = "[" + FormatFloat(lo) + ", " + FormatFloat(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < lo ||
+            v > hi) {
+          return base::Quote(text) + " is not a number in " + range;
+        }
+        return "";
+      },
+      "NUMBER in " + range);
+}
+
+CLI::Validator FiniteAbove(double lo) {
+  return CLI::Validator(
+      [lo](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v <= lo) {
+          return base::Quote(text) + " is not a finite number above " + FormatFloat(lo);
+        }
+        return "";
+      },
+      "NUMBER > " + FormatFloat(lo));
+}
+
+CLI::Validator IntegerAtLeast(std::int64_t lo) {
+  return CLI::Validator(
+      [lo](std::string& text) -> std::string {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < lo) {
+          return base::Quote(text) + " is not an integer of at least " + std::to_string(lo);
+        }
+        return "";
+      },
+      "INTEGER >= " + std::to_string(lo));
 }
 
 CLI::Option* AddRequired(CLI::App* cmd, const std::string& name, std::string& value,
@@ -331,7 +376,7 @@ isa::ArchConfig LoadArch(const std::string& name_or_file) {
 }
 
 isa::ArchConfig ArchOfAssembly(const std::string& source) {
-  std::ifstream in(source);
+  std::istringstream in(base::ReadRegularFile(source, base::kMaxTextFileBytes));
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream words(line);

@@ -85,6 +85,14 @@ CLI::Option* AddArchOption(
 // -r,--requant MODE, its default shown in the help.
 CLI::Option* AddRequantOption(CLI::App* cmd, std::string& requant, const std::string& help);
 
+// Option checks whose messages state the real range: a finite number in [lo, hi]; an integer of
+// at least `lo`. NaN, infinities and text are refused ("--percentile: 'nan' is not a number in
+// [50, 100]").
+CLI::Validator FiniteIn(double lo, double hi);
+CLI::Validator IntegerAtLeast(std::int64_t lo);
+// A finite number above `lo` (exclusive).
+CLI::Validator FiniteAbove(double lo);
+
 // The names of an enum table (base::EnumNames), in order: an option's choices for CLI::IsMember.
 template <typename Names>
 std::vector<std::string> Choices(const Names& names) {

@@ -37,7 +37,7 @@ std::int64_t ProgramBuilder::AllocDram(std::int64_t bytes) {
   const std::int64_t addr = AlignUp(dram_end_, kDramAlign);
   dram_end_ = addr + std::max<std::int64_t>(bytes, 1);
   if (dram_end_ > static_cast<std::int64_t>(isa::kMaxDramSize)) {
-    throw Error("the program's DRAM would exceed the 4 GiB the ISA addresses");
+    throw Error("the program's DRAM would exceed " + isa::DramLimitText());
   }
   return addr;
 }

@@ -18,6 +18,8 @@
 #include "compiler/importer/onnx_internal.h"
 #include "compiler/onnx_model/tensor.h"
 #include "model/base/error.h"
+#include "model/base/read_file.h"
+#include "model/base/text.h"
 #include "model/golden/op_registry.h"
 
 namespace qsa::importer {
@@ -137,6 +139,9 @@ void Importer::IndexGraph() {
   }
   for (const onnx::ValueInfoProto& info : onnx_graph_.value_info())
     value_info_[info.name()] = &info;
+  if (onnx_graph_.output_size() == 0) {
+    FailModel("the graph declares no outputs; a model needs at least one");
+  }
   for (const onnx::ValueInfoProto& output : onnx_graph_.output()) {
     graph_outputs_.insert(output.name());
     used_names_.insert(output.name());
@@ -165,7 +170,13 @@ void Importer::IndexGraph() {
     }
     n.name = candidate;
     node_names_.insert(candidate);
-    n.label = proto.op_type() + " '" + n.name + "'";
+    n.label = base::Printable(proto.op_type()) + " " + base::Quote(n.name);
+    std::set<std::string> attribute_names;
+    for (const onnx::AttributeProto& attr : proto.attribute()) {
+      if (!attribute_names.insert(attr.name()).second) {
+        Fail(n, "attribute " + base::Quote(attr.name()) + " is given twice");
+      }
+    }
     for (const std::string& out : proto.output()) {
       if (out.empty()) continue;
       used_names_.insert(out);
@@ -801,6 +812,7 @@ void Importer::Emit(const OnnxNode& n, golden::Node node, const std::vector<DTyp
   }
   try {
     def->infer(node, graph_);
+    for (const std::string& out : node.outputs) golden::CheckOutputShape(node, graph_.Info(out));
   } catch (const Error& e) {
     Relabel(n, node.Label(), e.what());
   }
@@ -920,8 +932,8 @@ void Importer::EmitNode(const OnnxNode& n) {
     if (ConvertQOperator(*this, n)) return;
     if (IsDefaultDomain(domain) && ConvertCommon(*this, n)) return;
   }
-  std::string message = source_ + ": node '" + n.name + "' (" + n.op() + "): op is not supported";
-  if (!IsDefaultDomain(domain)) message += " (domain '" + domain + "')";
+  std::string message = source_ + ": " + n.label + ": op is not supported";
+  if (!IsDefaultDomain(domain)) message += " (domain " + base::Quote(domain) + ")";
   throw Error(message);
 }
 
@@ -1001,11 +1013,7 @@ ImportResult ImportOnnxBytes(std::string_view bytes, std::string_view source,
 }
 
 ImportResult ImportOnnxFile(const std::string& path, const ImportOptions& options) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(path + ": cannot open file");
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) throw Error(path + ": cannot read file");
-  return ImportOnnxBytes(bytes, path, options);
+  return ImportOnnxBytes(base::ReadRegularFile(path), path, options);
 }
 
 }  // namespace qsa::importer

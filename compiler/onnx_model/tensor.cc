@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 
 namespace qsa::onnx_model {
 namespace {
@@ -208,12 +209,7 @@ std::vector<std::int64_t> Int64sFromProto(const onnx::TensorProto& proto) {
 }
 
 onnx::TensorProto ReadTensorProtoFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(path + ": cannot open file");
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) throw Error(path + ": cannot read file");
-  const std::string data = bytes.str();
+  const std::string data = base::ReadRegularFile(path);
   if (data.empty()) throw Error(path + ": file is empty, expected a serialized onnx.TensorProto");
   onnx::TensorProto proto;
   if (!proto.ParseFromString(data)) {

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 
 namespace qsa::quantizer {
@@ -35,14 +36,7 @@ constexpr std::uint32_t kAbsent32 = 0xffffffff;
 
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + Quoted(path) + ": " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (!in.good() && !in.eof()) throw Error("cannot read " + Quoted(path));
-  return s.str();
-}
+std::string ReadWholeFile(const std::string& path) { return base::ReadRegularFile(path); }
 
 // Little-endian reads that fail, naming the archive, instead of running past its end.
 class ZipReader {
@@ -143,7 +137,18 @@ std::vector<ZipEntry> ReadCentralDirectory(const ZipReader& zip) {
   return entries;
 }
 
+// Deflate expands at most about 1032:1; an entry that claims more, or more than the input-file
+// limit, is refused before its buffer is allocated.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
 std::string Inflate(const ZipReader& zip, const ZipEntry& entry, std::string_view data) {
+  if (entry.uncompressed > base::kMaxInputFileBytes ||
+      entry.uncompressed > (entry.compressed + 1) * kMaxDeflateRatio) {
+    zip.Fail("entry " + Quoted(entry.name) + " claims " + std::to_string(entry.uncompressed) +
+             " bytes when inflated, more than its " + std::to_string(entry.compressed) +
+             " compressed bytes can hold or above the limit of " +
+             base::ByteLimitText(base::kMaxInputFileBytes));
+  }
   std::string out(static_cast<std::size_t>(entry.uncompressed), '\0');
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) zip.Fail("zlib initialization failed");
@@ -186,8 +191,9 @@ std::string WithoutNpy(const std::string& name) {
              : name;
 }
 
-CalibrationData ReadNpz(const std::string& path) {
-  const std::string bytes = ReadWholeFile(path);
+}  // namespace
+
+CalibrationData ParseNpz(std::string_view bytes, const std::string& path) {
   const ZipReader zip(bytes, path);
   CalibrationData data{path, {}};
   for (const ZipEntry& entry : ReadCentralDirectory(zip)) {
@@ -199,6 +205,10 @@ CalibrationData ReadNpz(const std::string& path) {
   if (data.arrays.empty()) throw Error(Quoted(path) + ": the archive holds no arrays");
   return data;
 }
+
+namespace {
+
+CalibrationData ReadNpz(const std::string& path) { return ParseNpz(ReadWholeFile(path), path); }
 
 CalibrationData ReadFolder(const std::string& path) {
   std::vector<fs::path> files;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/golden/dtype.h"
@@ -29,6 +30,8 @@ struct CalibrationData {
 // entries) or a folder, of which every *.npy file is read, in name order. The arrays must be .npy
 // data qsa reads (model/golden/npy.h). Throws qsa::Error naming the path and entry.
 CalibrationData ReadCalibrationData(const std::string& path);
+// The arrays of an .npz archive given as bytes; `source` names it in messages.
+CalibrationData ParseNpz(std::string_view bytes, const std::string& source);
 
 // A model input as the model declares it; dimension −1 is dynamic.
 struct ModelInput {

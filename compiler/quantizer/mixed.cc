@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/base/error.h"
+#include "model/base/text.h"
 
 namespace qsa::quantizer {
 
@@ -127,9 +128,17 @@ double ParseBudget(const std::string& text, double cost_all8) {
     factor = 1024.0 * 1024.0;
   }
   if (end == begin || factor == 0.0 || !std::isfinite(value) || value < 0.0) {
-    throw Error("budget '" + text +
-                "' is not a size (bytes, e.g. 12000, 12kB, 12KiB) or a percentage of the "
+    throw Error("budget " + base::Quote(text) +
+                " is not a size (bytes, e.g. 12000, 12kB, 12KiB) or a percentage of the "
                 "all-8-bit size (e.g. 60%)");
+  }
+  if (unit == "%" && value > 100.0) {
+    throw Error("budget " + base::Quote(text) + " is above 100% of the all-8-bit size");
+  }
+  if (unit != "%" && value * factor > kMaxWeightBudgetBytes) {
+    throw Error("budget " + base::Quote(text) + " is above the largest budget, " +
+                std::to_string(static_cast<std::int64_t>(kMaxWeightBudgetBytes)) +
+                " bytes (1 TiB)");
   }
   return value * factor;
 }

@@ -61,5 +61,7 @@ BitAssignment AssignBitWidths(const std::vector<LayerSensitivity>& layers,
 // A budget given as text: a number of bytes ("12000", "12kB" = 12000, "12KiB" = 12288) or a
 // percentage of the all-8-bit cost ("60%"). Throws qsa::Error on anything else.
 double ParseBudget(const std::string& text, double cost_all8);
+// The largest budget in bytes ParseBudget accepts (1 TiB; a percentage may be at most 100).
+inline constexpr double kMaxWeightBudgetBytes = 1099511627776.0;
 
 }  // namespace qsa::quantizer

@@ -21,6 +21,7 @@
 #include "compiler/quantizer/writer.h"
 #include "model/base/enum_names.h"
 #include "model/base/error.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 
 namespace qsa::quantizer {
@@ -437,13 +438,7 @@ QuantizeResult Pipeline::Run() {
   return QuantizeResult{q.model.SerializeAsString(), std::move(report_)};
 }
 
-std::string ReadModelFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string ReadModelFile(const std::string& path) { return base::ReadRegularFile(path); }
 
 }  // namespace
 
@@ -459,10 +454,12 @@ QuantizeReport QuantizeFile(const std::string& model_path, const std::string& da
   const std::string bytes = ReadModelFile(model_path);
   const CalibrationData data = ReadCalibrationData(data_path);
   QuantizeResult result = QuantizeModel(bytes, model_path, data, options);
-  golden::WriteFileAtomically(out_path, {result.model});
+  // Both files or neither: a report that cannot be written leaves no model behind.
+  std::vector<std::pair<std::string, std::string>> files = {{out_path, std::move(result.model)}};
   if (!report_path.empty()) {
-    golden::WriteFileAtomically(report_path, {ReportToJson(result.report).dump(2), "\n"});
+    files.emplace_back(report_path, ReportToJson(result.report).dump(2) + "\n");
   }
+  golden::WriteFilesAtomically(files);
   return std::move(result.report);
 }
 

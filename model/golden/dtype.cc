@@ -52,9 +52,17 @@ std::int64_t DTypeMax(DType dtype) {
 
 std::int64_t NumElements(const Shape& shape) {
   std::int64_t n = 1;
+  bool too_many = false;
   for (std::int64_t d : shape) {
     if (d < 0) throw Error("negative dimension in shape " + ShapeToString(shape));
-    n *= d;
+    if (d == 0) return 0;
+    // n <= kMaxTensorElements here, so the comparison cannot overflow.
+    if (d > kMaxTensorElements / n) too_many = true;
+    if (!too_many) n *= d;
+  }
+  if (too_many || n > kMaxTensorElements) {
+    throw Error("shape " + ShapeToString(shape) + " has more than " +
+                std::to_string(kMaxTensorElements) + " elements (the limit)");
   }
   return n;
 }

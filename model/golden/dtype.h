@@ -71,7 +71,12 @@ constexpr DType DTypeOf<float>() {
 
 using Shape = std::vector<std::int64_t>;
 
-// Product of the dimensions (1 for a scalar); throws qsa::Error on a negative dimension.
+// The most elements a tensor may have (2^31): every shape a file declares or an op infers is
+// checked against it, in overflow-free 64-bit arithmetic, before anything is allocated.
+inline constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 31;
+
+// Product of the dimensions (1 for a scalar); throws qsa::Error on a negative dimension or a
+// product above kMaxTensorElements.
 std::int64_t NumElements(const Shape& shape);
 // "[1,3,224,224]".
 std::string ShapeToString(const Shape& shape);

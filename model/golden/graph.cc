@@ -3,6 +3,7 @@
 #include <set>
 
 #include "model/base/error.h"
+#include "model/base/text.h"
 #include "model/golden/op_registry.h"
 
 namespace qsa::golden {
@@ -12,9 +13,9 @@ template <typename T>
 const T& Get(const std::map<std::string, AttrValue>& values, const std::string& name,
              const char* type_name) {
   auto it = values.find(name);
-  if (it == values.end()) throw Error("missing attribute '" + name + "'");
+  if (it == values.end()) throw Error("missing attribute " + base::Quote(name));
   if (const T* v = std::get_if<T>(&it->second)) return *v;
-  throw Error("attribute '" + name + "' is not " + type_name);
+  throw Error("attribute " + base::Quote(name) + " is not " + type_name);
 }
 
 }  // namespace
@@ -60,19 +61,19 @@ std::vector<double> Attributes::GetFloats(const std::string& name) const {
 
 const TensorInfo& Graph::Info(const std::string& tensor) const {
   auto it = tensors.find(tensor);
-  if (it == tensors.end()) throw Error("unknown tensor '" + tensor + "'");
+  if (it == tensors.end()) throw Error("unknown tensor " + base::Quote(tensor));
   return it->second;
 }
 
 TensorInfo& Graph::MutableInfo(const std::string& tensor) {
   auto it = tensors.find(tensor);
-  if (it == tensors.end()) throw Error("unknown tensor '" + tensor + "'");
+  if (it == tensors.end()) throw Error("unknown tensor " + base::Quote(tensor));
   return it->second;
 }
 
 const Tensor& Graph::Constant(const std::string& tensor) const {
   auto it = constants.find(tensor);
-  if (it == constants.end()) throw Error("tensor '" + tensor + "' is not a constant");
+  if (it == constants.end()) throw Error("tensor " + base::Quote(tensor) + " is not a constant");
   return it->second;
 }
 
@@ -86,34 +87,36 @@ void Graph::Validate() {
   for (const auto& [tensor, value] : constants) {
     const TensorInfo& info = Info(tensor);
     if (info.dtype != value.dtype() || info.shape != value.shape()) {
-      throw Error("constant '" + tensor + "' is " + value.Describe() + " but declared " +
+      throw Error("constant " + base::Quote(tensor) + " is " + value.Describe() + " but declared " +
                   std::string(DTypeName(info.dtype)) + ShapeToString(info.shape));
     }
     defined.insert(tensor);
   }
   for (const std::string& input : inputs) {
-    if (!HasTensor(input)) throw Error("graph input '" + input + "' has no dtype and shape");
-    if (IsConstant(input)) throw Error("graph input '" + input + "' is also a constant");
-    if (!defined.insert(input).second) throw Error("graph input '" + input + "' listed twice");
+    if (!HasTensor(input))
+      throw Error("graph input " + base::Quote(input) + " has no dtype and shape");
+    if (IsConstant(input)) throw Error("graph input " + base::Quote(input) + " is also a constant");
+    if (!defined.insert(input).second)
+      throw Error("graph input " + base::Quote(input) + " listed twice");
     NumElements(Info(input).shape);
   }
   std::set<std::string> node_names;
   for (const Node& node : nodes) {
     if (!node_names.insert(node.name).second) {
-      throw Error("two nodes are named '" + node.name + "'");
+      throw Error("two nodes are named " + base::Quote(node.name));
     }
     const OpDef* def = FindOp(node.op);
-    if (def == nullptr) throw Error(node.Label() + ": unknown op '" + node.op + "'");
+    if (def == nullptr) throw Error(node.Label() + ": unknown op " + base::Quote(node.op));
     for (const std::string& in : node.inputs) {
       if (!in.empty() && defined.count(in) == 0) {
-        throw Error(node.Label() + ": input '" + in +
-                    "' is not a graph input, a constant or an earlier node's output");
+        throw Error(node.Label() + ": input " + base::Quote(in) +
+                    " is not a graph input, a constant or an earlier node's output");
       }
     }
     for (const std::string& out : node.outputs) {
       if (out.empty()) throw Error(node.Label() + ": empty output name");
       if (defined.count(out) != 0) {
-        throw Error(node.Label() + ": output '" + out + "' is already defined");
+        throw Error(node.Label() + ": output " + base::Quote(out) + " is already defined");
       }
     }
     try {
@@ -124,15 +127,25 @@ void Graph::Validate() {
       throw Error(node.Label() + ": " + what);
     }
     for (const std::string& out : node.outputs) {
-      if (!HasTensor(out)) throw Error(node.Label() + ": op did not define output '" + out + "'");
+      if (!HasTensor(out))
+        throw Error(node.Label() + ": op did not define output " + base::Quote(out));
+      CheckOutputShape(node, Info(out));
       tensors[out].name = out;
       defined.insert(out);
     }
   }
   for (const std::string& output : outputs) {
     if (defined.count(output) == 0) {
-      throw Error("graph output '" + output + "' is not produced by any node or input");
+      throw Error("graph output " + base::Quote(output) + " is not produced by any node or input");
     }
+  }
+}
+
+void CheckOutputShape(const Node& node, const TensorInfo& info) {
+  try {
+    NumElements(info.shape);
+  } catch (const Error& e) {
+    throw Error(node.Label() + ": output " + base::Quote(info.name) + ": " + e.what());
   }
 }
 

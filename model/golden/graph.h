@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/base/text.h"
 #include "model/golden/dtype.h"
 #include "model/golden/quant.h"
 #include "model/golden/tensor.h"
@@ -52,6 +53,12 @@ class Attributes {
   std::map<std::string, AttrValue> values_;
 };
 
+struct Node;
+struct TensorInfo;
+// Throws qsa::Error naming `node` when the shape it inferred for `info` is negative or larger
+// than kMaxTensorElements.
+void CheckOutputShape(const Node& node, const TensorInfo& info);
+
 struct Node {
   std::string name;
   std::string op;                    // an OpDef name: "Conv", "MatMul", "Add", ...
@@ -63,7 +70,7 @@ struct Node {
   std::vector<FixedPointMultiplier> requant;
 
   // "Conv 'conv1'" — how error messages name a node.
-  std::string Label() const { return op + " '" + name + "'"; }
+  std::string Label() const { return base::Printable(op) + " " + base::Quote(name); }
 };
 
 class Graph {

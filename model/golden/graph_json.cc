@@ -9,11 +9,16 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "model/base/error.h"
+#include "model/base/json_text.h"
+#include "model/base/read_file.h"
+#include "model/base/text.h"
 #include "model/golden/npy.h"
 #include "model/golden/op_registry.h"
 
@@ -37,7 +42,8 @@ bool IsIdentifier(const std::string& s) {
 // "nodes[2]" + "attrs" → "nodes[2].attrs"; a key that is not an identifier is quoted:
 // tensors["conv1/w:0"].
 std::string Key(const std::string& parent, const std::string& key) {
-  if (!IsIdentifier(key)) return parent + "[" + json(key).dump() + "]";
+  if (!IsIdentifier(key)) return parent + "[\"" + base::Printable(key) + "\"]";
+  if (key.size() > base::kMaxEchoedChars) return parent + "." + base::Printable(key);
   return parent.empty() ? key : parent + "." + key;
 }
 std::string Index(const std::string& parent, std::size_t i) {
@@ -388,6 +394,44 @@ FixedPointMultiplier ParseRequantEntry(const json& v, const std::string& where) 
   return FixedPointMultiplier{static_cast<std::int32_t>(m), static_cast<int>(s)};
 }
 
+// The attributes each op reads (model/golden/ops/; ONNX's names where the op comes from ONNX). A
+// JSON node giving any other is refused, so that a misspelt attribute ("stride") is not silently
+// left at its default.
+const std::vector<std::string_view>& KnownAttributes(const std::string& op) {
+  using List = std::vector<std::string_view>;
+  static const List kRequant = {"output_dtype", "clamp_min", "clamp_max"};
+  static const List kWindow = {"auto_pad",     "ceil_mode", "count_include_pad", "dilations",
+                               "kernel_shape", "pads",      "storage_order",     "strides",
+                               "output_dtype", "clamp_min", "clamp_max"};
+  static const std::map<std::string, List, std::less<>> kByOp = {
+      {"Add", {"left_shift", "output_dtype", "clamp_min", "clamp_max"}},
+      {"AveragePool", kWindow},
+      {"BatchNormalization", {"epsilon", "momentum", "training_mode"}},
+      {"Cast", {"to", "saturate"}},
+      {"Clip", {"min", "max", "output_dtype", "clamp_min", "clamp_max"}},
+      {"Concat", {"axis", "output_dtype"}},
+      {"Conv",
+       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", "output_dtype",
+        "clamp_min", "clamp_max", "x_zero_point_folded"}},
+      {"DequantizeLinear", {"axis"}},
+      {"Flatten", {"axis"}},
+      {"Gemm", {"alpha", "beta", "transA", "transB"}},
+      {"GlobalAveragePool", kRequant},
+      {"LeakyRelu", {"alpha"}},
+      {"MatMul", {"transpose_b", "output_dtype", "clamp_min", "clamp_max", "x_zero_point_folded"}},
+      {"MaxPool", kWindow},
+      {"QuantizeLinear", {"axis", "output_dtype", "saturate"}},
+      {"ReduceMax", {"axes", "keepdims", "noop_with_empty_axes"}},
+      {"ReduceMin", {"axes", "keepdims", "noop_with_empty_axes"}},
+      {"Reshape", {"shape", "allowzero"}},
+      {"Softmax", {"axis"}},
+      {"Transpose", {"perm"}},
+  };
+  static const List kNone;
+  const auto it = kByOp.find(op);
+  return it == kByOp.end() ? kNone : it->second;
+}
+
 Node ParseNode(const json& n, const std::string& where) {
   CheckObject(n, where, {"name", "op", "inputs", "outputs", "attrs", "requant", "comment"});
   Node node;
@@ -397,7 +441,7 @@ Node ParseNode(const json& n, const std::string& where) {
   if (FindOp(node.op) == nullptr) {
     std::string known;
     for (const OpDef* def : AllOps()) known += (known.empty() ? "" : ", ") + std::string(def->name);
-    Fail(Key(where, "op"), "unknown op \"" + node.op + "\" (known ops: " + known + ")");
+    Fail(Key(where, "op"), "unknown op " + base::Quote(node.op) + " (known ops: " + known + ")");
   }
   node.inputs = GetStrings(Require(n, where, "inputs"), Key(where, "inputs"));
   node.outputs = GetStrings(Require(n, where, "outputs"), Key(where, "outputs"));
@@ -408,7 +452,15 @@ Node ParseNode(const json& n, const std::string& where) {
   if (const json* attrs = Find(n, "attrs")) {
     const std::string w = Key(where, "attrs");
     if (!attrs->is_object()) Expected(w, "an object", *attrs);
+    const std::vector<std::string_view>& known = KnownAttributes(node.op);
     for (const auto& item : attrs->items()) {
+      if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
+        std::string list;
+        for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        Fail(Key(w, item.key()),
+             node.Label() + " has no attribute " + base::Quote(item.key()) +
+                 (list.empty() ? " (it takes none)" : " (attributes: " + list + ")"));
+      }
       node.attrs.Set(item.key(), ParseAttr(item.value(), Key(w, item.key())));
     }
   }
@@ -425,32 +477,6 @@ Node ParseNode(const json& n, const std::string& where) {
 }
 
 // Rejects duplicate keys while parsing (nlohmann would silently keep the last one).
-class DuplicateKeyCheck {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys_.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        keys_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        const std::string key = parsed.get<std::string>();
-        if (!keys_.back().insert(key).second) {
-          throw Error("malformed JSON: key \"" + key + "\" appears twice in one object");
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  }
-
- private:
-  std::vector<std::set<std::string>> keys_;
-};
 
 }  // namespace
 
@@ -518,28 +544,17 @@ Graph GraphFromJson(const json& root, const std::string& base_dir) {
 }
 
 Graph ReadGraphJson(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error("cannot read '" + path + "': " + std::strerror(errno));
-  json root;
-  try {
-    root = json::parse(buffer.str(), DuplicateKeyCheck());
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    const std::size_t bracket = what.find("] ");
-    if (bracket != std::string::npos) what = what.substr(bracket + 2);
-    throw Error("'" + path + "': malformed JSON: " + what);
-  } catch (const Error& e) {
-    throw Error("'" + path + "': " + e.what());
-  }
   const std::size_t slash = path.rfind('/');
   const std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  return ParseGraphJson(base::ReadRegularFile(path, base::kMaxTextFileBytes), path, base_dir);
+}
+
+Graph ParseGraphJson(std::string_view text, const std::string& path, const std::string& base_dir) {
+  const json root = base::ParseJsonText(text, base::QuotePath(path));
   try {
     return GraphFromJson(root, base_dir);
   } catch (const Error& e) {
-    throw Error("'" + path + "': " + e.what());
+    throw Error(base::QuotePath(path) + ": " + e.what());
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,8 @@ namespace qsa::golden {
 // Throws qsa::Error naming the JSON path of the offending field ("nodes[2].attrs.strides").
 Graph GraphFromJson(const nlohmann::json& json, const std::string& base_dir);
 Graph ReadGraphJson(const std::string& path);
+// The same from the text of a file; `source` names it in messages.
+Graph ParseGraphJson(std::string_view text, const std::string& source, const std::string& base_dir);
 // Serializes a graph so that GraphFromJson(GraphToJson(g)) reproduces it (constants inline).
 nlohmann::json GraphToJson(const Graph& graph);
 

@@ -18,6 +18,9 @@
 
 #include "model/base/enum_names.h"
 #include "model/base/error.h"
+#include "model/base/read_file.h"
+#include "model/base/temp_files.h"
+#include "model/base/text.h"
 
 namespace qsa::golden {
 namespace {
@@ -27,38 +30,10 @@ constexpr std::size_t kPreludeV1 = 10;  // magic, 2 version bytes, uint16 header
 constexpr std::size_t kPreludeV2 = 12;  // magic, 2 version bytes, uint32 header length
 constexpr std::size_t kAlignment = 64;
 
-std::string Quoted(const std::string& path) { return "'" + path + "'"; }
+std::string Quoted(const std::string& path) { return base::QuotePath(path); }
 
 [[noreturn]] void Fail(const std::string& path, const std::string& problem) {
   throw Error(Quoted(path) + ": " + problem);
-}
-
-// ---- Reading the whole file ---------------------------------------------------------------------
-
-std::string ReadFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open " + Quoted(path) + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    const int err = S_ISDIR(st.st_mode) ? EISDIR : errno;
-    ::close(fd);
-    throw Error("cannot read " + Quoted(path) + ": " + std::strerror(err));
-  }
-  std::string bytes;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throw Error("cannot read " + Quoted(path) + ": " + std::strerror(err));
-    }
-    bytes.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return bytes;
 }
 
 // ---- The header dict ----------------------------------------------------------------------------
@@ -296,7 +271,7 @@ bool WriteAll(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-Tensor ReadNpy(const std::string& path) { return ParseNpy(ReadFile(path), path); }
+Tensor ReadNpy(const std::string& path) { return ParseNpy(base::ReadRegularFile(path), path); }
 
 Tensor ParseNpy(std::string_view view, const std::string& path) {
   if (view.size() < kPreludeV1 || view.substr(0, kMagic.size()) != kMagic) {
@@ -382,6 +357,13 @@ Tensor ParseNpy(std::string_view view, const std::string& path) {
   return tensor;
 }
 
+std::string EncodeNpy(const Tensor& tensor) {
+  const std::span<const std::uint8_t> data = tensor.Bytes();
+  std::string bytes = MakeHeader(tensor);
+  bytes.append(reinterpret_cast<const char*>(data.data()), data.size());
+  return bytes;
+}
+
 void WriteNpy(const std::string& path, const Tensor& tensor) {
   const std::string header = MakeHeader(tensor);
   const std::span<const std::uint8_t> data = tensor.Bytes();
@@ -390,31 +372,76 @@ void WriteNpy(const std::string& path, const Tensor& tensor) {
 }
 
 void WriteFileAtomically(const std::string& path, std::initializer_list<std::string_view> parts) {
+  std::string content;
+  for (std::string_view part : parts) content += part;
+  WriteFilesAtomically({{path, std::move(content)}});
+}
+
+namespace {
+
+// A written temporary file beside its target, registered for removal on a fatal signal.
+struct StagedFile {
+  std::string target;
+  std::string temp;
+  base::TempPath guard;
+};
+
+// Writes `content` to a fresh temporary file beside `path`; throws naming `path`.
+StagedFile WriteTemp(const std::string& path, std::string_view content) {
   const std::size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (base.empty()) throw Error("cannot write " + Quoted(path) + ": it names a folder");
-  std::string temp = dir + "." + base + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw Error("cannot write " + Quoted(path) + ": " + std::strerror(errno));
+  if (base.empty() || base == "." || base == "..") {
+    throw Error("cannot write " + base::QuotePath(path) + ": it names a folder");
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw Error("cannot write " + base::QuotePath(path) + ": a folder of that name exists");
+  }
+  StagedFile staged;
+  staged.target = path;
+  staged.temp = dir + "." + base + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(staged.temp.data());
+  if (fd < 0) throw Error("cannot write " + base::QuotePath(path) + ": " + std::strerror(errno));
+  staged.guard.Register(staged.temp, false);
 
   // mkstemp creates the file 0600; give it the permissions a plain create would.
   const mode_t mask = ::umask(0);
   ::umask(mask);
   bool ok = ::fchmod(fd, static_cast<mode_t>(0666 & ~mask)) == 0;
-  for (std::string_view part : parts) ok = ok && WriteAll(fd, part.data(), part.size());
+  ok = ok && WriteAll(fd, content.data(), content.size());
   int err = ok ? 0 : errno;
   if (::close(fd) != 0 && ok) {
     ok = false;
     err = errno;
   }
-  if (ok && ::rename(temp.c_str(), path.c_str()) != 0) {
-    ok = false;
-    err = errno;
-  }
   if (!ok) {
-    ::unlink(temp.c_str());
-    throw Error("cannot write " + Quoted(path) + ": " + std::strerror(err));
+    ::unlink(staged.temp.c_str());
+    throw Error("cannot write " + base::QuotePath(path) + ": " + std::strerror(err));
+  }
+  return staged;
+}
+
+}  // namespace
+
+void WriteFilesAtomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<StagedFile> staged;
+  const auto remove_temps = [&staged](std::size_t from) {
+    for (std::size_t i = from; i < staged.size(); ++i) ::unlink(staged[i].temp.c_str());
+  };
+  try {
+    for (const auto& [path, content] : files) staged.push_back(WriteTemp(path, content));
+  } catch (...) {
+    remove_temps(0);
+    throw;
+  }
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    if (::rename(staged[i].temp.c_str(), staged[i].target.c_str()) != 0) {
+      const int err = errno;
+      remove_temps(i);
+      throw Error("cannot write " + base::QuotePath(staged[i].target) + ": " + std::strerror(err));
+    }
+    staged[i].guard.Release();
   }
 }
 

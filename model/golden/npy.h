@@ -6,6 +6,8 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "model/golden/tensor.h"
 
@@ -20,5 +22,12 @@ Tensor ParseNpy(std::string_view bytes, const std::string& source);
 void WriteNpy(const std::string& path, const Tensor& tensor);
 // Writes the concatenated `parts` to `path` the same atomic way (any file format).
 void WriteFileAtomically(const std::string& path, std::initializer_list<std::string_view> parts);
+// Writes several files (path, content) all or nothing: every content goes to a temporary file
+// beside its target first; only when all are written are they renamed into place. On an error no
+// target is touched and no temporary file is left (also on SIGINT/SIGTERM, base/temp_files.h).
+// A path naming an existing folder is refused before anything is written.
+void WriteFilesAtomically(const std::vector<std::pair<std::string, std::string>>& files);
+// The bytes of a .npy file holding `tensor` (what WriteNpy writes).
+std::string EncodeNpy(const Tensor& tensor);
 
 }  // namespace qsa::golden

@@ -11,6 +11,8 @@
 #include "model/base/error.h"
 #include "model/base/fnv.h"
 #include "model/base/hex.h"
+#include "model/base/json_text.h"
+#include "model/base/read_file.h"
 
 namespace qsa::isa {
 namespace {
@@ -217,15 +219,18 @@ ArchConfig ParseArchConfig(const nlohmann::json& j, const std::string& source) {
 }
 
 ArchConfig LoadArchConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("arch " + path + ": cannot open the file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("arch " + path + ": not valid JSON (" + e.what() + ")");
-  }
-  return ParseArchConfig(j, path);
+  const std::string text = [&] {
+    try {
+      return base::ReadRegularFile(path, base::kMaxTextFileBytes);
+    } catch (const Error& e) {
+      throw Error(std::string("arch: ") + e.what());
+    }
+  }();
+  return ParseArchConfigText(text, path);
+}
+
+ArchConfig ParseArchConfigText(std::string_view text, const std::string& source) {
+  return ParseArchConfig(base::ParseJsonText(text, "arch " + base::QuotePath(source)), source);
 }
 
 const ArchConfig& DefaultArchConfig() {

@@ -51,6 +51,8 @@ struct ArchConfig {
 // the key and the rule broken ("arch 8x8.json: array.rows is 0; must be a power of two in
 // 1..128").
 ArchConfig ParseArchConfig(const nlohmann::json& j, const std::string& source);
+// The same from the text of a file.
+ArchConfig ParseArchConfigText(std::string_view text, const std::string& source);
 // Reads and parses a JSON file.
 ArchConfig LoadArchConfig(const std::string& path);
 // The built-in default configuration (model/isa/arch/default.json, compiled in).

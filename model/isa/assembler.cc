@@ -14,6 +14,7 @@
 
 #include "model/base/error.h"
 #include "model/base/hex.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 
 namespace qsa::isa {
@@ -172,11 +173,16 @@ class Assembler {
   Program Run(std::string_view text) {
     program_.arch_name = arch_.name;
     program_.arch_hash = arch_.Hash();
+    // Lines end in LF, CRLF or a lone CR.
     for (std::size_t pos = 0; pos < text.size();) {
-      const std::size_t newline = std::min(text.find('\n', pos), text.size());
+      const std::size_t newline = std::min(text.find_first_of("\r\n", pos), text.size());
       ++line_;
       const std::vector<Token> tokens = Tokenize(text.substr(pos, newline - pos));
       pos = newline + 1;
+      if (newline < text.size() && text[newline] == '\r' && pos < text.size() &&
+          text[pos] == '\n') {
+        ++pos;
+      }
       if (tokens.empty()) continue;
       if (!tokens[0].quoted && tokens[0].text[0] == '.') {
         Directive(tokens);
@@ -533,7 +539,8 @@ class Assembler {
   void ZeroDirective(const std::vector<Token>& tokens) {
     ExpectArgs(tokens, 2, 2, ".zero ADDR BYTES");
     const std::uint64_t addr = Address(tokens[1]);
-    const std::uint64_t count = Unsigned(tokens[2], std::uint64_t{1} << 32, ".zero size");
+    // Checked against the DRAM limit before the bytes are allocated.
+    const std::uint64_t count = Unsigned(tokens[2], kMaxDramSize - addr, ".zero size");
     AddChunk(tokens[0], addr, std::vector<std::uint8_t>(count, 0), ".zero");
   }
 
@@ -721,11 +728,10 @@ class Assembler {
     for (const Chunk* c : sorted) {
       const std::uint64_t c_end = c->addr + c->bytes.size();
       if (c_end > program_.dram_size) {
-        const std::string bound =
-            dram_size_line_ == 0
-                ? "the " + std::to_string(kMaxDramSize) + " bytes the ISA addresses"
-                : ".dram_size " + std::to_string(program_.dram_size) + " (line " +
-                      std::to_string(dram_size_line_) + ")";
+        const std::string bound = dram_size_line_ == 0
+                                      ? DramLimitText()
+                                      : ".dram_size " + std::to_string(program_.dram_size) +
+                                            " (line " + std::to_string(dram_size_line_) + ")";
         FailAt(c->line, c->column,
                c->what + " bytes [" + base::HexPrefixed(c->addr) + ", " + base::HexPrefixed(c_end) +
                    ") lie outside " + bound);
@@ -832,12 +838,7 @@ Program Assemble(std::string_view text, const std::string& source_path, const Ar
 }
 
 Program AssembleFile(const std::string& path, const ArchConfig& arch) {
-  std::error_code ec;
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path, ec)) throw Error("cannot open '" + path + "' for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Assemble(text.str(), path, arch);
+  return Assemble(base::ReadRegularFile(path, base::kMaxTextFileBytes), path, arch);
 }
 
 std::string DisassembleWord(const isa::Word& word) {

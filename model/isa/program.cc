@@ -15,6 +15,8 @@
 
 #include "model/base/error.h"
 #include "model/base/hex.h"
+#include "model/base/json_text.h"
+#include "model/base/read_file.h"
 #include "model/golden/npy.h"
 
 namespace qsa::isa {
@@ -94,16 +96,8 @@ bool AllZero(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> ReadBinaryFile(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    throw Error("cannot read " + Quoted(path) + ": " + std::strerror(EISDIR));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + Quoted(path) + ": " + std::strerror(errno));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read " + Quoted(path) + ": " + std::strerror(errno));
-  return bytes;
+  const std::string text = base::ReadRegularFile(path);
+  return std::vector<std::uint8_t>(text.begin(), text.end());
 }
 
 std::string_view AsText(std::span<const std::uint8_t> bytes) {
@@ -419,8 +413,7 @@ void CheckManifest(const Program& program, const std::string& source) {
 std::vector<std::uint8_t> EncodeProgramBinary(const Program& program) {
   if (program.instructions.empty()) throw Error("a program needs at least one instruction");
   if (program.dram_size > kMaxDramSize) {
-    throw Error("dram_size " + std::to_string(program.dram_size) + " is above the " +
-                std::to_string(kMaxDramSize) + " bytes the ISA addresses");
+    throw Error("dram_size " + std::to_string(program.dram_size) + " is above " + DramLimitText());
   }
   if (program.dram_image.size() > program.dram_size) {
     throw Error("the DRAM image (" + std::to_string(program.dram_image.size()) +
@@ -517,8 +510,7 @@ Program DecodeProgramBinary(std::span<const std::uint8_t> bytes, const std::stri
   Program p;
   p.dram_size = Get64(bytes, kOffDramSize);
   if (p.dram_size > kMaxDramSize) {
-    fail("dram_size " + std::to_string(p.dram_size) + " is above the " +
-         std::to_string(kMaxDramSize) + " bytes the ISA addresses");
+    fail("dram_size " + std::to_string(p.dram_size) + " is above " + DramLimitText());
   }
   if (image_size > p.dram_size) {
     fail("the DRAM image (" + std::to_string(image_size) + " bytes) is larger than dram_size " +
@@ -611,7 +603,7 @@ void ReadManifestJson(const nlohmann::json& j, const std::string& source, Progra
   program.manifest = std::move(checked.manifest);
 }
 
-void WriteProgram(const Program& program, const std::string& path) {
+void WriteProgram(const Program& program, const std::string& path, const std::string& listing) {
   const std::vector<std::uint8_t> bin = EncodeProgramBinary(program);
   const std::string_view bin_text = AsText(bin);
   const bool bare = path.size() >= 4 && path.compare(path.size() - 4, 4, ".bin") == 0;
@@ -622,13 +614,21 @@ void WriteProgram(const Program& program, const std::string& path) {
   CheckManifest(program, path + "/manifest.json");
   const std::string manifest = ManifestToJson(program).dump(2) + "\n";
   std::error_code ec;
+  const bool existed = fs::exists(path, ec);
   fs::create_directories(path, ec);
   if (ec || !fs::is_directory(path)) {
     throw Error("cannot create program folder " + Quoted(path) + ": " +
                 (ec ? ec.message() : std::string(std::strerror(ENOTDIR))));
   }
-  golden::WriteFileAtomically(path + "/program.bin", {bin_text});
-  golden::WriteFileAtomically(path + "/manifest.json", {manifest});
+  std::vector<std::pair<std::string, std::string>> files = {
+      {path + "/program.bin", std::string(bin_text)}, {path + "/manifest.json", manifest}};
+  if (!listing.empty()) files.emplace_back(path + "/program.s", listing);
+  try {
+    golden::WriteFilesAtomically(files);
+  } catch (...) {
+    if (!existed) fs::remove_all(path, ec);
+    throw;
+  }
 }
 
 Program ReadProgram(const std::string& path) {
@@ -647,14 +647,12 @@ Program ReadProgram(const std::string& path) {
   }
   Program program = DecodeProgramBinary(ReadBinaryFile(bin_path), bin_path);
   const std::vector<std::uint8_t> manifest_bytes = ReadBinaryFile(manifest_path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(AsText(manifest_bytes));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(Quoted(manifest_path) + ": malformed JSON: " + e.what());
-  }
-  ReadManifestJson(j, manifest_path, program);
+  ReadManifestText(AsText(manifest_bytes), manifest_path, program);
   return program;
+}
+
+void ReadManifestText(std::string_view text, const std::string& source, Program& program) {
+  ReadManifestJson(base::ParseJsonText(text, Quoted(source)), source, program);
 }
 
 void CheckProgramArch(const Program& program, const ArchConfig& arch, const std::string& source) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,8 +25,15 @@
 namespace qsa::isa {
 
 inline constexpr std::uint32_t kProgramFormatVersion = 1;
-// The largest dram_size: DRAM addresses in instructions are 32-bit.
-inline constexpr std::uint64_t kMaxDramSize = std::uint64_t{1} << 32;
+// The largest dram_size a program may have. DRAM addresses in instructions are 32-bit, but the
+// simulators (ISA and RTL) allocate the whole DRAM, so qsa bounds it well below 4 GiB; every
+// reader, the assembler and the compiler check it before allocating (docs/robustness.md).
+inline constexpr std::uint64_t kMaxDramSize = std::uint64_t{256} << 20;
+// "the DRAM limit of 268435456 bytes (256 MiB)", for messages.
+inline std::string DramLimitText() {
+  return "the DRAM limit of " + std::to_string(kMaxDramSize) + " bytes (" +
+         std::to_string(kMaxDramSize >> 20) + " MiB)";
+}
 
 // A tensor the host writes into DRAM before a run (input) or reads after it (output).
 struct ManifestTensor {
@@ -77,6 +85,8 @@ Program DecodeProgramBinary(std::span<const std::uint8_t> bytes, const std::stri
 // checked when both are read).
 nlohmann::json ManifestToJson(const Program& program);
 void ReadManifestJson(const nlohmann::json& j, const std::string& source, Program& program);
+// The same from the text of manifest.json.
+void ReadManifestText(std::string_view text, const std::string& source, Program& program);
 
 // Checks one manifest tensor: a non-empty name, dtype uint8, int8 or int32, dimensions >= 1,
 // dram_perm empty or a permutation of the axes, quantization counts and zero-point ranges, and
@@ -87,9 +97,10 @@ void CheckManifestTensor(const ManifestTensor& tensor, std::uint64_t dram_size);
 // Throws qsa::Error naming `source`.
 void CheckManifest(const Program& program, const std::string& source);
 
-// Writes DIR/program.bin and DIR/manifest.json (creating DIR), each atomically (temporary file
-// and rename), or only FILE when `path` ends in ".bin".
-void WriteProgram(const Program& program, const std::string& path);
+// Writes DIR/program.bin and DIR/manifest.json (and DIR/program.s when `listing` is not empty),
+// creating DIR, all or nothing (temporary files renamed into place once all are written; a DIR
+// this call created is removed again on an error), or only FILE when `path` ends in ".bin".
+void WriteProgram(const Program& program, const std::string& path, const std::string& listing = "");
 // Reads a program directory or a bare .bin file; throws qsa::Error naming the file and problem.
 Program ReadProgram(const std::string& path);
 

@@ -12,7 +12,6 @@ namespace qsa::isa {
 namespace {
 
 // Programs address DRAM with 32-bit fields; a program may not claim more.
-constexpr std::uint64_t kMaxDramSize = std::uint64_t{1} << 32;
 // Cycles from the last row entering the post-processor, vector unit or pooling unit to its
 // result being written (docs/isa.md, "Timing model").
 constexpr std::int64_t kVectorLatency = 4;
@@ -131,8 +130,8 @@ std::vector<Instruction> CheckProgram(const ArchConfig& arch, const Program& pro
     }
   }
   if (program.dram_size > kMaxDramSize) {
-    throw Error("the program's DRAM of " + std::to_string(program.dram_size) +
-                " bytes exceeds the 4 GiB that 32-bit addresses reach");
+    throw Error("the program's DRAM of " + std::to_string(program.dram_size) + " bytes is above " +
+                DramLimitText());
   }
   if (program.dram_image.size() > program.dram_size) {
     throw Error("the program's DRAM image of " + std::to_string(program.dram_image.size()) +
@@ -193,6 +192,9 @@ class Machine {
       const std::optional<Choice> next = PickNext();
       if (!next) throw Error(DeadlockMessage());
       finished = Step(next->queue, next->start, result);
+      if (options_.progress && ++retired_ % IsaSimOptions::kProgressEvery == 0) {
+        options_.progress(retired_, units_[static_cast<int>(Queue::kCompute)].last_end);
+      }
     }
     result.timing.cycles = units_[static_cast<int>(Queue::kCompute)].last_end;
     return result;
@@ -440,6 +442,7 @@ class Machine {
   std::array<Unit, kNumQueues> units_{};
   std::int64_t port_free_ = 0;
   std::int64_t pc_ = 0;
+  std::int64_t retired_ = 0;  // instructions retired, for options_.progress
   std::int64_t last_fetch_ = 0;
   std::vector<WriteRecord> scratch_writes_;
 };
@@ -471,7 +474,8 @@ IsaProgramRun RunProgramOnIsa(const ArchConfig& arch, const Program& program,
     }
     WriteTensorToDram(in, it->second, simulator.state().dram);
   }
-  for (const auto& [name, value] : inputs) {
+  for (const auto& entry : inputs) {
+    const std::string& name = entry.first;
     const auto& ins = program.manifest.inputs;
     const bool known = std::any_of(ins.begin(), ins.end(),
                                    [&n = name](const ManifestTensor& in) { return in.name == n; });

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -26,6 +27,10 @@ struct IsaSimOptions {
   std::ostream* trace = nullptr;
   // Keep every WriteRecord in the result (for locating the first differing instruction).
   bool record_writes = false;
+  // When set, called every kProgressEvery retired instructions with the instructions retired so
+  // far and the estimated cycle of the last one (for a progress display).
+  std::function<void(std::int64_t instructions, std::int64_t cycles)> progress;
+  static constexpr std::int64_t kProgressEvery = 1 << 16;
 };
 
 struct IsaTiming {

@@ -342,6 +342,19 @@ Window2d ReadWindow(const Node& node, std::int64_t in_h, std::int64_t in_w, std:
       Fail(node, "dilations must be >= 1, got " + std::to_string(dilations[i]));
     }
     if (pads[i] < 0 || pads[i + 2] < 0) Fail(node, "pads must be non-negative");
+    // Bounded so that the geometry below cannot overflow 64 bits.
+    for (const auto& [name, value] : {std::pair<const char*, std::int64_t>{"strides", strides[i]},
+                                      {"dilations", dilations[i]},
+                                      {"pads", pads[i]},
+                                      {"pads", pads[i + 2]}}) {
+      if (value > kMaxTensorElements) {
+        Fail(node, std::string(name) + " value " + std::to_string(value) +
+                       " is out of range (at most " + std::to_string(kMaxTensorElements) + ")");
+      }
+    }
+    if (kernel[a] > kMaxTensorElements || in[a] > kMaxTensorElements) {
+      Fail(node, "the input or kernel " + std::string(axis_name[a]) + " is out of range");
+    }
     w.in[a] = in[a];
     w.kernel[a] = kernel[a];
     w.stride[a] = strides[i];
@@ -361,6 +374,11 @@ Window2d ReadWindow(const Node& node, std::int64_t in_h, std::int64_t in_w, std:
       if ((w.out[a] - 1) * w.stride[a] >= w.in[a] + w.pad_begin[a]) --w.out[a];
     } else {
       w.out[a] = (span - extent) / w.stride[a] + 1;
+    }
+    if (w.out[a] > kMaxTensorElements) {
+      Fail(node, "pads [" + std::to_string(pads[i]) + ", " + std::to_string(pads[i + 2]) +
+                     "] give an output " + axis_name[a] + " of " + std::to_string(w.out[a]) +
+                     ", above the limit of " + std::to_string(kMaxTensorElements));
     }
   }
   return w;

@@ -963,14 +963,14 @@ TEST(OnnxImportErrorTest, UnsupportedOpNamesNodeAndType) {
   Builder b;
   b.Input("x", kFloat, {2}).Output("y", kFloat);
   b.Node("Hardmax", {"x"}, {"y"}, "n3");
-  ExpectImportError(b, {"test.onnx", "node 'n3' (Hardmax): op is not supported"});
+  ExpectImportError(b, {"test.onnx", "Hardmax 'n3': op is not supported"});
 }
 
 TEST(OnnxImportErrorTest, UnnamedNodeIsNamedAfterItsOutput) {
   Builder b;
   b.Input("x", kFloat, {2}).Output("probs", kFloat);
   b.Node("Hardmax", {"x"}, {"probs"});
-  ExpectImportError(b, {"node 'probs' (Hardmax)"});
+  ExpectImportError(b, {"Hardmax 'probs'"});
 }
 
 TEST(OnnxImportErrorTest, UnknownAutoPadIsRefused) {
@@ -1049,7 +1049,64 @@ TEST(OnnxImportErrorTest, EmptyAndMissingFiles) {
     ImportOnnxFile(path);
     ADD_FAILURE() << "a missing file was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), path + ": cannot open file");
+    EXPECT_EQ(std::string(e.what()), "cannot open '" + path + "': No such file or directory");
+  }
+}
+
+// Issue #19: a conv whose pads overflow the output shape is blamed on that node and attribute,
+// not on the GlobalAveragePool after it.
+TEST(OnnxImportErrorTest, ShapeOverflowNamesTheNodeAndItsPads) {
+  Builder b(10);
+  b.Input("x", kUInt8, {1, 1, 3, 3}).Output("p", kUInt8);
+  b.Params("x", {0.5f}, U8({}, {2}))
+      .Init("w", I8({1, 1, 1, 1}, {1}))
+      .Params("w", {0.5f}, I8({}, {0}))
+      .Params("y", {1.0f}, U8({}, {5}));
+  onnx::NodeProto& conv =
+      b.Node("QLinearConv", {"x", "x_s", "x_z", "w", "w_s", "w_z", "y_s", "y_z"}, {"y"}, "conv1");
+  const std::int64_t big = std::int64_t{1} << 30;
+  SetAttr(conv, "pads", std::vector<std::int64_t>{big, big, big, big});
+  b.Node("QLinearGlobalAveragePool", {"y", "y_s", "y_z", "y_s", "y_z"}, {"p"}, "gap",
+         "com.microsoft");
+  b.Microsoft();
+  ExpectImportError(b, {"test.onnx: QLinearConv 'conv1': pads [1073741824, 1073741824] give an "
+                        "output height of 2147483651, above the limit of 2147483648"});
+}
+
+// Issue #19: an attribute given twice is refused, naming the node.
+TEST(OnnxImportErrorTest, AttributeGivenTwiceIsRefused) {
+  Builder b(13);
+  b.Input("x", kUInt8, {1, 1, 4, 4}).Output("y", kUInt8);
+  onnx::NodeProto& pool = b.Node("MaxPool", {"x"}, {"y"}, "pool1");
+  SetAttr(pool, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  SetAttr(pool, "kernel_shape", std::vector<std::int64_t>{3, 3});
+  ExpectImportError(b, {"test.onnx: MaxPool 'pool1': attribute 'kernel_shape' is given twice"});
+}
+
+// Issue #19: a model with no outputs is refused instead of running to nothing.
+TEST(OnnxImportErrorTest, ModelWithoutOutputsIsRefused) {
+  Builder b(13);
+  b.Input("x", kUInt8, {1, 4});
+  b.Node("Identity", {"x"}, {"y"}, "id");
+  ExpectImportError(b, {"test.onnx: the graph declares no outputs; a model needs at least one"});
+}
+
+// Issue #19: a node name of 100,000 characters with a NUL byte is cut and escaped.
+TEST(OnnxImportErrorTest, LongAndBinaryNodeNamesAreCutAndEscaped) {
+  Builder b(13);
+  b.Input("x", kUInt8, {1, 4}).Output("y", kUInt8);
+  std::string name(100000, 'n');
+  name[3] = '\0';
+  b.Node("Bogus", {"x"}, {"y"}, name);
+  try {
+    b.Import();
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_LT(what.size(), 1000u);
+    EXPECT_EQ(what.find('\0'), std::string::npos);
+    EXPECT_NE(what.find("Bogus 'nnn\\x00nnnn"), std::string::npos) << what;
+    EXPECT_NE(what.find("... (100000 characters)'"), std::string::npos) << what;
   }
 }
 

@@ -164,7 +164,7 @@ TEST(OnnxTensorTest, ReadsTensorProtoFiles) {
     ReadTensorProtoFile(empty);
     ADD_FAILURE() << "a missing file was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), empty + ": cannot open file");
+    EXPECT_EQ(std::string(e.what()), "cannot open '" + empty + "': No such file or directory");
   }
 }
 

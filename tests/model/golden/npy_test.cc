@@ -257,7 +257,7 @@ TEST_F(NpyTest, RefusesBadFilesNamingFileAndProblem) {
   ExpectRefused("huge.npy", {"shorter"});
   ExpectRefused("missing.npy", {"cannot open", "No such file or directory"});
   fs::create_directory(dir_ / "folder.npy");
-  ExpectRefused("folder.npy", {"Is a directory"});
+  ExpectRefused("folder.npy", {"it is a folder, not a regular file"});
 }
 
 TEST_F(NpyTest, WriteReplacesAnExistingFile) {
@@ -307,6 +307,44 @@ TEST_F(NpyTest, WriteFailuresNameThePathAndLeaveNothing) {
     EXPECT_THROW(WriteNpy(Path("ro/a.npy"), t), Error);
     fs::permissions(dir_ / "ro", fs::perms::owner_all);
   }
+}
+
+}  // namespace
+}  // namespace qsa::golden
+
+namespace qsa::golden {
+namespace {
+
+// Issue #19: devices, FIFOs and links to them are refused without reading (no unbounded read).
+TEST_F(NpyTest, RefusesDevicesFifosAndLinksToThemWithoutReading) {
+  EXPECT_THROW(
+      {
+        try {
+          ReadNpy("/dev/zero");
+        } catch (const Error& e) {
+          EXPECT_STREQ(e.what(),
+                       "cannot read '/dev/zero': it is a character device, not a regular file");
+          throw;
+        }
+      },
+      Error);
+  fs::create_symlink("/dev/zero", dir_ / "zero.npy");
+  ExpectRefused("zero.npy", {"it is a character device, not a regular file"});
+  ASSERT_EQ(::mkfifo(Path("fifo.npy").c_str(), 0600), 0);
+  ExpectRefused("fifo.npy", {"it is a FIFO, not a regular file"});
+}
+
+// Issue #19: several files are written all or nothing; a path that cannot be written (in /proc,
+// or naming a folder) leaves neither the other files nor a temporary behind.
+TEST_F(NpyTest, WriteFilesAtomicallyWritesAllOrNothing) {
+  fs::create_directory(dir_ / "folder");
+  for (const std::string& bad : {std::string("/proc/qsa-report.json"), Path("folder")}) {
+    EXPECT_THROW(WriteFilesAtomically({{Path("a.txt"), "a"}, {bad, "b"}}), Error) << bad;
+    EXPECT_EQ(Files(), std::vector<std::string>{"folder"}) << bad;
+  }
+  WriteFilesAtomically({{Path("a.txt"), "a"}, {Path("b.txt"), "bb"}});
+  EXPECT_EQ(Files(), (std::vector<std::string>{"a.txt", "b.txt", "folder"}));
+  EXPECT_EQ(ReadBytes("b.txt"), "bb");
 }
 
 }  // namespace

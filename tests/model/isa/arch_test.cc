@@ -129,7 +129,7 @@ TEST(ArchConfig, MalformedFilesAreRefusedNamingTheKey) {
     LoadArchConfig(bad);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("arch " + bad + ": not valid JSON", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("arch '" + bad + "': malformed JSON", 0), 0u) << e.what();
   }
   std::filesystem::remove(bad);
 }

@@ -332,9 +332,9 @@ TEST(Assembler, ImageAndManifestErrorsPointAtTheirDirective) {
   ExpectAsmError(".input x 0 uint8 2,0\nfinish\n", "1:20", "value 0 is out of range (1..");
   ExpectAsmError(".input x 0 uint8 2 scale=abc\n", "1:26", "'abc' is not a number");
   ExpectAsmError(".dram_size 0x100000001\n", "1:12", ".dram_size 0x100000001 is out of range");
-  ExpectAsmError("finish\n.data 0xfffffffe i32 1\n", "2:1",
-                 ".data bytes [0xfffffffe, 0x100000002) lie outside the 4294967296 bytes the ISA "
-                 "addresses");
+  ExpectAsmError("finish\n.data 0xffffffe i32 1\n", "2:1",
+                 ".data bytes [0xffffffe, 0x10000002) lie outside the DRAM limit of 268435456 "
+                 "bytes (256 MiB)");
   ExpectAsmError(".input x 0 int8 65536,65536,65536\n", "1:1",
                  "tensor 'x': shape [65536,65536,65536] is too large");
   ExpectAsmError(".input x 0 uint8 2 layout=nhwc\n", "1:20", "unknown option 'layout'");
@@ -498,6 +498,50 @@ TEST(Assembler, GemmTileExampleAssembles) {
     EXPECT_EQ(p.dram_image[0x2c0 + 4 * c + 2], 0xff);
   }
   ExpectRoundTrip(p);
+}
+
+}  // namespace
+}  // namespace qsa::isa
+
+namespace qsa::isa {
+namespace {
+
+// Issue #19: tiny sources that declared huge DRAM are refused before anything is allocated.
+TEST(AssemblerLimits, HugeDeclaredSizesAreRefusedBeforeAllocation) {
+  ExpectAsmError(".zero 0 0xffffffff\nfinish\n", "1:9", ".zero size 0xffffffff is out of range");
+  ExpectAsmError(".zero 16 0x10000000\nfinish\n", "1:10",
+                 ".zero size 0x10000000 is out of range (0..268435440)");
+  ExpectAsmError(".data 0xfffffff0 u8 1 2 3\nfinish\n", "1:7",
+                 "address 0xfffffff0 is out of range (0..268435456)");
+  ExpectAsmError(".dram_size 0x100000000\nfinish\n", "1:12",
+                 ".dram_size 0x100000000 is out of range (0..268435456)");
+  // At the limit the program is fine.
+  const Program p = Assemble(".dram_size 0x10000000\nfinish\n", "t.s");
+  EXPECT_EQ(p.dram_size, kMaxDramSize);
+}
+
+// Issue #19: LF, CRLF and lone CR all end lines; line numbers count each ending once.
+TEST(AssemblerLineEndings, LfCrlfAndCrAreAllLineEnds) {
+  const std::string lf = ".data 0 u8 1 2\nsync\nfinish\n";
+  std::string crlf, cr;
+  for (char c : lf) {
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    cr += c == '\n' ? '\r' : c;
+  }
+  const Program a = Assemble(lf, "t.s");
+  for (const std::string& text : {crlf, cr}) {
+    const Program b = Assemble(text, "t.s");
+    EXPECT_EQ(EncodeProgramBinary(a), EncodeProgramBinary(b));
+    EXPECT_EQ(b.instructions.size(), 2u);
+  }
+  ExpectAsmError("finish\r\n\r\n.bogus\r\n", "3:1", "unknown directive '.bogus'");
+  ExpectAsmError("finish\r\r.bogus\r", "3:1", "unknown directive '.bogus'");
+}
+
+// Issue #19: `.npy 0 /dev/zero` is refused at once instead of reading without end.
+TEST(AssemblerLimits, NpyFromADeviceIsRefused) {
+  ExpectAsmError(".npy 0 /dev/zero\nfinish\n", "1:8",
+                 "cannot read '/dev/zero': it is a character device, not a regular file");
 }
 
 }  // namespace

@@ -216,7 +216,7 @@ TEST(ProgramBinary, EncoderRefusesWhatTheDecoderWouldRefuse) {
   EXPECT_ERROR(EncodeProgramBinary(p), "larger than the program's DRAM of 39 bytes");
   p = SampleProgram();
   p.dram_size = (std::uint64_t{1} << 32) + 1;
-  EXPECT_ERROR(EncodeProgramBinary(p), "is above the 4294967296 bytes the ISA addresses");
+  EXPECT_ERROR(EncodeProgramBinary(p), "is above the DRAM limit of 268435456 bytes (256 MiB)");
   p = SampleProgram();
   p.arch_name = std::string(33, 'n');
   EXPECT_ERROR(EncodeProgramBinary(p), "longer than 32 bytes");
@@ -253,7 +253,9 @@ TEST(ProgramBinary, EveryHeaderFieldIsChecked) {
       {"dram_size below image", kDramSizeAt, 8, 39, true,
        "DRAM image (40 bytes) is larger than dram_size 39"},
       {"dram_size above 4 GiB", kDramSizeAt, 8, (std::uint64_t{1} << 32) + 1, true,
-       "dram_size 4294967297 is above the 4294967296 bytes the ISA addresses"},
+       "dram_size 4294967297 is above the DRAM limit of 268435456 bytes (256 MiB)"},
+      {"dram_size above the limit", kDramSizeAt, 8, (std::uint64_t{256} << 20) + 1, true,
+       "dram_size 268435457 is above the DRAM limit"},
       {"checksum", kCrcAt, 4, 12345, false, "checksum mismatch"},
       {"hash without reseal", kHashAt, 1, 0x5a, false, "checksum mismatch"},
       {"dram_size without reseal", kDramSizeAt, 8, 8192, false, "checksum mismatch"},
