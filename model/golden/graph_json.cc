@@ -426,6 +426,12 @@ const std::vector<std::string_view>& KnownAttributes(const std::string& op) {
       {"Reshape", {"shape", "allowzero"}},
       {"Softmax", {"axis"}},
       {"Transpose", {"perm"}},
+      {"Pad", {"pads", "value"}},
+      {"TfliteAveragePool", kWindow},
+      {"TfliteFcRequant", kRequant},
+      {"TfliteMean", {"axes", "keepdims"}},
+      {"TfliteMul", {"clamp_min", "clamp_max"}},
+      {"TfliteSoftmax", {"beta"}},
   };
   static const List kNone;
   const auto it = kByOp.find(op);
