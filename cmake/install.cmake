@@ -50,6 +50,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_STRIP_FILES ON)
 # A new architecture is verilated on first use: that needs Verilator, CMake, Ninja and a compiler.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "verilator, cmake, ninja-build, g++")
 include(CPack)
