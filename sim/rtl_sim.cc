@@ -378,21 +378,7 @@ RtlProgramRun RunProgramOnRtl(const isa::ArchConfig& arch, const isa::Program& p
                               const std::map<std::string, golden::Tensor>& inputs,
                               const RtlOptions& options) {
   RtlSimulator simulator(arch, program, options);
-  for (const isa::ManifestTensor& in : program.manifest.inputs) {
-    const auto it = inputs.find(in.name);
-    if (it == inputs.end()) {
-      throw Error("no value for program input '" + in.name + "' (" +
-                  std::string(golden::DTypeName(in.dtype)) + golden::ShapeToString(in.shape) + ")");
-    }
-    isa::WriteTensorToDram(in, it->second, simulator.dram());
-  }
-  for (const auto& [name, value] : inputs) {
-    const auto& ins = program.manifest.inputs;
-    if (std::none_of(ins.begin(), ins.end(),
-                     [&n = name](const isa::ManifestTensor& in) { return in.name == n; })) {
-      throw Error("unknown program input '" + name + "'");
-    }
-  }
+  isa::WriteProgramInputs(program, inputs, simulator.dram());
   RtlProgramRun run;
   run.result = simulator.Run();
   for (const isa::ManifestTensor& out : program.manifest.outputs) {

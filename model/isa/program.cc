@@ -664,6 +664,30 @@ void CheckProgramArch(const Program& program, const ArchConfig& arch, const std:
               arch.HashHex() + "); pass the matching --arch");
 }
 
+void WriteProgramInputs(const Program& program, const std::map<std::string, golden::Tensor>& inputs,
+                        std::span<std::uint8_t> dram) {
+  std::string declared;
+  for (const ManifestTensor& in : program.manifest.inputs) {
+    declared += (declared.empty() ? "" : ", ") + in.name;
+    const auto it = inputs.find(in.name);
+    if (it == inputs.end()) {
+      throw Error("no value for program input '" + in.name + "' (" +
+                  std::string(golden::DTypeName(in.dtype)) + golden::ShapeToString(in.shape) + ")");
+    }
+    WriteTensorToDram(in, it->second, dram);
+  }
+  const auto& ins = program.manifest.inputs;
+  for (const auto& entry : inputs) {
+    const std::string& name = entry.first;
+    if (std::none_of(ins.begin(), ins.end(),
+                     [&name](const ManifestTensor& in) { return in.name == name; })) {
+      throw Error("unknown program input '" + name + "'; " +
+                  (declared.empty() ? std::string("the program has no inputs")
+                                    : "the program's inputs are: " + declared));
+    }
+  }
+}
+
 void WriteTensorToDram(const ManifestTensor& where, const golden::Tensor& value,
                        std::span<std::uint8_t> dram) {
   CheckHostTensor(where, value.dtype(), value.shape(), dram.size());

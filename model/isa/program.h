@@ -115,4 +115,10 @@ void WriteTensorToDram(const ManifestTensor& where, const golden::Tensor& value,
                        std::span<std::uint8_t> dram);
 golden::Tensor ReadTensorFromDram(const ManifestTensor& where, std::span<const std::uint8_t> dram);
 
+// Writes every manifest input of `program` from `inputs` (by name) into `dram`. Throws
+// qsa::Error naming a manifest input without a value, or a given input the program does not
+// declare (listing the ones it does).
+void WriteProgramInputs(const Program& program, const std::map<std::string, golden::Tensor>& inputs,
+                        std::span<std::uint8_t> dram);
+
 }  // namespace qsa::isa

@@ -464,27 +464,7 @@ IsaProgramRun RunProgramOnIsa(const ArchConfig& arch, const Program& program,
                               const std::map<std::string, golden::Tensor>& inputs,
                               const IsaSimOptions& options) {
   IsaSimulator simulator(arch, program);
-  std::string declared;
-  for (const ManifestTensor& in : program.manifest.inputs) {
-    declared += (declared.empty() ? "" : ", ") + in.name;
-    const auto it = inputs.find(in.name);
-    if (it == inputs.end()) {
-      throw Error("no value for program input '" + in.name + "' (" +
-                  std::string(golden::DTypeName(in.dtype)) + golden::ShapeToString(in.shape) + ")");
-    }
-    WriteTensorToDram(in, it->second, simulator.state().dram);
-  }
-  for (const auto& entry : inputs) {
-    const std::string& name = entry.first;
-    const auto& ins = program.manifest.inputs;
-    const bool known = std::any_of(ins.begin(), ins.end(),
-                                   [&n = name](const ManifestTensor& in) { return in.name == n; });
-    if (!known) {
-      throw Error("unknown program input '" + name + "'; " +
-                  (declared.empty() ? std::string("the program has no inputs")
-                                    : "the program's inputs are: " + declared));
-    }
-  }
+  WriteProgramInputs(program, inputs, simulator.state().dram);
   IsaProgramRun run;
   run.result = simulator.Run(options);
   for (const ManifestTensor& out : program.manifest.outputs) {
