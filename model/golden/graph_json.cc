@@ -9,9 +9,9 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string_view>
 
@@ -394,50 +394,8 @@ FixedPointMultiplier ParseRequantEntry(const json& v, const std::string& where) 
   return FixedPointMultiplier{static_cast<std::int32_t>(m), static_cast<int>(s)};
 }
 
-// The attributes each op reads (model/golden/ops/; ONNX's names where the op comes from ONNX). A
-// JSON node giving any other is refused, so that a misspelt attribute ("stride") is not silently
-// left at its default.
-const std::vector<std::string_view>& KnownAttributes(const std::string& op) {
-  using List = std::vector<std::string_view>;
-  static const List kRequant = {"output_dtype", "clamp_min", "clamp_max"};
-  static const List kWindow = {"auto_pad",     "ceil_mode", "count_include_pad", "dilations",
-                               "kernel_shape", "pads",      "storage_order",     "strides",
-                               "output_dtype", "clamp_min", "clamp_max"};
-  static const std::map<std::string, List, std::less<>> kByOp = {
-      {"Add", {"left_shift", "output_dtype", "clamp_min", "clamp_max"}},
-      {"AveragePool", kWindow},
-      {"BatchNormalization", {"epsilon", "momentum", "training_mode"}},
-      {"Cast", {"to", "saturate"}},
-      {"Clip", {"min", "max", "output_dtype", "clamp_min", "clamp_max"}},
-      {"Concat", {"axis", "output_dtype"}},
-      {"Conv",
-       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", "output_dtype",
-        "clamp_min", "clamp_max", "x_zero_point_folded"}},
-      {"DequantizeLinear", {"axis"}},
-      {"Flatten", {"axis"}},
-      {"Gemm", {"alpha", "beta", "transA", "transB"}},
-      {"GlobalAveragePool", kRequant},
-      {"LeakyRelu", {"alpha"}},
-      {"MatMul", {"transpose_b", "output_dtype", "clamp_min", "clamp_max", "x_zero_point_folded"}},
-      {"MaxPool", kWindow},
-      {"QuantizeLinear", {"axis", "output_dtype", "saturate"}},
-      {"ReduceMax", {"axes", "keepdims", "noop_with_empty_axes"}},
-      {"ReduceMin", {"axes", "keepdims", "noop_with_empty_axes"}},
-      {"Reshape", {"shape", "allowzero"}},
-      {"Softmax", {"axis"}},
-      {"Transpose", {"perm"}},
-      {"Pad", {"pads", "value"}},
-      {"TfliteAveragePool", kWindow},
-      {"TfliteFcRequant", kRequant},
-      {"TfliteMean", {"axes", "keepdims"}},
-      {"TfliteMul", {"clamp_min", "clamp_max"}},
-      {"TfliteSoftmax", {"beta"}},
-  };
-  static const List kNone;
-  const auto it = kByOp.find(op);
-  return it == kByOp.end() ? kNone : it->second;
-}
-
+// A node's attributes must be among those its op declares (OpDef::attributes), so that a misspelt
+// attribute ("stride") is not silently left at its default.
 Node ParseNode(const json& n, const std::string& where) {
   CheckObject(n, where, {"name", "op", "inputs", "outputs", "attrs", "requant", "comment"});
   Node node;
@@ -458,7 +416,7 @@ Node ParseNode(const json& n, const std::string& where) {
   if (const json* attrs = Find(n, "attrs")) {
     const std::string w = Key(where, "attrs");
     if (!attrs->is_object()) Expected(w, "an object", *attrs);
-    const std::vector<std::string_view>& known = KnownAttributes(node.op);
+    const std::span<const std::string_view> known = FindOp(node.op)->attributes;
     for (const auto& item : attrs->items()) {
       if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
         std::string list;

@@ -3,6 +3,7 @@
 // docs/adding-an-op.md explains how to add one.
 #pragma once
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct OpDef {
   void (*infer)(const Node& node, Graph& graph);
   // Computes the outputs from the inputs; shapes and dtypes are those Infer established.
   std::vector<Tensor> (*run)(const OpContext& ctx);
+  // The attributes a node of this op may carry; the JSON IR reader refuses any other (the
+  // ONNX and TFLite importers produce only these).
+  std::span<const std::string_view> attributes = {};
 };
 
 // nullptr when no op has that name.

@@ -218,6 +218,7 @@ AddFixedPoint QuantizedAddFixedPoint(const Node& node, const TensorInfo& a, cons
   return {p.left_shift, p.ma, p.mb, p.my, p.za, p.zb, p.zy, p.qmin, p.qmax};
 }
 
-const OpDef kAdd{"Add", Infer, Run};
+constexpr std::string_view kAddAttrs[] = {"left_shift", "output_dtype", "clamp_min", "clamp_max"};
+const OpDef kAdd{"Add", Infer, Run, kAddAttrs};
 
 }  // namespace qsa::golden::ops

@@ -104,6 +104,7 @@ std::vector<Tensor> Run(const OpContext& ctx) {
 
 }  // namespace
 
-const OpDef kClip{"Clip", Infer, Run};
+constexpr std::string_view kClipAttrs[] = {"min", "max", "output_dtype", "clamp_min", "clamp_max"};
+const OpDef kClip{"Clip", Infer, Run, kClipAttrs};
 
 }  // namespace qsa::golden::ops

@@ -310,6 +310,9 @@ void InferFloat(const Node& node, Graph& graph) {
 
 }  // namespace
 
-const OpDef kConv = IntegerOrFloatOp<Infer, InferFloat, Run, RunFloat>("Conv");
+constexpr std::string_view kConvAttrs[] = {
+    "auto_pad", "dilations",    "group",     "kernel_shape", "pads",
+    "strides",  "output_dtype", "clamp_min", "clamp_max",    "x_zero_point_folded"};
+const OpDef kConv = IntegerOrFloatOp<Infer, InferFloat, Run, RunFloat>("Conv", kConvAttrs);
 
 }  // namespace qsa::golden::ops

@@ -260,11 +260,16 @@ std::vector<Tensor> RunLeakyRelu(const OpContext& ctx) {
 
 }  // namespace
 
-const OpDef kBatchNormalization{"BatchNormalization", InferBatchNorm, RunBatchNorm};
-const OpDef kGemm{"Gemm", InferGemm, RunGemm};
-const OpDef kLeakyRelu{"LeakyRelu", InferLeakyRelu, RunLeakyRelu};
+constexpr std::string_view kBatchNormAttrs[] = {"epsilon", "momentum", "training_mode"};
+constexpr std::string_view kGemmAttrs[] = {"alpha", "beta", "transA", "transB"};
+constexpr std::string_view kAlphaAttrs[] = {"alpha"};
+constexpr std::string_view kAxisAttrs[] = {"axis"};
+const OpDef kBatchNormalization{"BatchNormalization", InferBatchNorm, RunBatchNorm,
+                                kBatchNormAttrs};
+const OpDef kGemm{"Gemm", InferGemm, RunGemm, kGemmAttrs};
+const OpDef kLeakyRelu{"LeakyRelu", InferLeakyRelu, RunLeakyRelu, kAlphaAttrs};
 const OpDef kSigmoid{"Sigmoid", InferUnaryFloat, RunSigmoid};
-const OpDef kSoftmax{"Softmax", InferSoftmax, RunSoftmax};
+const OpDef kSoftmax{"Softmax", InferSoftmax, RunSoftmax, kAxisAttrs};
 const OpDef kTanh{"Tanh", InferUnaryFloat, RunTanh};
 
 }  // namespace qsa::golden::ops

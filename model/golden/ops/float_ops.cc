@@ -274,13 +274,15 @@ std::vector<Tensor> RunCast(const OpContext& ctx) {
 
 }  // namespace
 
-const OpDef kCast{"Cast", InferCast, RunCast};
+constexpr std::string_view kCastAttrs[] = {"to", "saturate"};
+constexpr std::string_view kReduceAttrs[] = {"axes", "keepdims", "noop_with_empty_axes"};
+const OpDef kCast{"Cast", InferCast, RunCast, kCastAttrs};
 const OpDef kDiv{"Div", InferBinary, RunDiv};
 const OpDef kMax{"Max", InferVariadic, RunMax};
 const OpDef kMin{"Min", InferVariadic, RunMin};
 const OpDef kMul{"Mul", InferBinary, RunMul};
-const OpDef kReduceMax{"ReduceMax", InferReduce, RunReduceMax};
-const OpDef kReduceMin{"ReduceMin", InferReduce, RunReduceMin};
+const OpDef kReduceMax{"ReduceMax", InferReduce, RunReduceMax, kReduceAttrs};
+const OpDef kReduceMin{"ReduceMin", InferReduce, RunReduceMin, kReduceAttrs};
 const OpDef kRelu{"Relu", InferUnary, RunRelu};
 const OpDef kRound{"Round", InferUnary, RunRound};
 const OpDef kSub{"Sub", InferBinary, RunSub};

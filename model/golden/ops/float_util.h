@@ -22,14 +22,16 @@ bool FloatOperands(const Node& node, const Graph& graph, std::size_t a, std::siz
 template <void (*kInfer)(const Node&, Graph&), void (*kInferFloat)(const Node&, Graph&),
           std::vector<Tensor> (*kRun)(const OpContext&),
           std::vector<Tensor> (*kRunFloat)(const OpContext&)>
-constexpr OpDef IntegerOrFloatOp(std::string_view name) {
+constexpr OpDef IntegerOrFloatOp(std::string_view name,
+                                 std::span<const std::string_view> attributes) {
   return {name,
           [](const Node& node, Graph& graph) {
             (FloatOperands(node, graph, 0, 1) ? kInferFloat : kInfer)(node, graph);
           },
           [](const OpContext& ctx) {
             return (FloatOperands(ctx.node, ctx.graph, 0, 1) ? kRunFloat : kRun)(ctx);
-          }};
+          },
+          attributes};
 }
 
 // Input i, which must be present and float32; `role` names it in the message

@@ -318,6 +318,8 @@ void InferFloat(const Node& node, Graph& graph) {
 
 }  // namespace
 
-const OpDef kMatMul = IntegerOrFloatOp<Infer, InferFloat, Run, RunFloat>("MatMul");
+constexpr std::string_view kMatMulAttrs[] = {"transpose_b", "output_dtype", "clamp_min",
+                                             "clamp_max", "x_zero_point_folded"};
+const OpDef kMatMul = IntegerOrFloatOp<Infer, InferFloat, Run, RunFloat>("MatMul", kMatMulAttrs);
 
 }  // namespace qsa::golden::ops

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/golden/graph.h"
@@ -10,6 +11,13 @@
 #include "model/golden/quant.h"
 
 namespace qsa::golden::ops {
+
+// The attribute lists shared by several ops (OpDef::attributes): the fused requantization of an
+// integer output, and the window of a pooling op with that requantization.
+inline constexpr std::string_view kRequantAttrs[] = {"output_dtype", "clamp_min", "clamp_max"};
+inline constexpr std::string_view kWindowAttrs[] = {
+    "auto_pad",      "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads",
+    "storage_order", "strides",   "output_dtype",      "clamp_min", "clamp_max"};
 
 // Throws "<label>: expects between lo and hi inputs" unless lo <= present count <= hi, and checks
 // that the first `lo` inputs are not absent.

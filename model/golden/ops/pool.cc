@@ -335,8 +335,9 @@ std::vector<Tensor> RunGlobalAveragePool(const OpContext& ctx) {
 
 }  // namespace
 
-const OpDef kMaxPool{"MaxPool", InferMax, RunMax};
-const OpDef kAveragePool{"AveragePool", InferAveragePool, RunAveragePool};
-const OpDef kGlobalAveragePool{"GlobalAveragePool", InferGlobalAveragePool, RunGlobalAveragePool};
+const OpDef kMaxPool{"MaxPool", InferMax, RunMax, kWindowAttrs};
+const OpDef kAveragePool{"AveragePool", InferAveragePool, RunAveragePool, kWindowAttrs};
+const OpDef kGlobalAveragePool{"GlobalAveragePool", InferGlobalAveragePool, RunGlobalAveragePool,
+                               kRequantAttrs};
 
 }  // namespace qsa::golden::ops

@@ -302,9 +302,13 @@ std::vector<Tensor> RunDynamicQuantizeLinear(const OpContext& ctx) {
 
 }  // namespace
 
-const OpDef kDequantizeLinear{"DequantizeLinear", InferDequantizeLinear, RunDequantizeLinear};
+constexpr std::string_view kDequantizeAttrs[] = {"axis"};
+constexpr std::string_view kQuantizeAttrs[] = {"axis", "output_dtype", "saturate"};
+const OpDef kDequantizeLinear{"DequantizeLinear", InferDequantizeLinear, RunDequantizeLinear,
+                              kDequantizeAttrs};
 const OpDef kDynamicQuantizeLinear{"DynamicQuantizeLinear", InferDynamicQuantizeLinear,
                                    RunDynamicQuantizeLinear};
-const OpDef kQuantizeLinear{"QuantizeLinear", InferQuantizeLinear, RunQuantizeLinear};
+const OpDef kQuantizeLinear{"QuantizeLinear", InferQuantizeLinear, RunQuantizeLinear,
+                            kQuantizeAttrs};
 
 }  // namespace qsa::golden::ops

@@ -434,10 +434,16 @@ std::vector<Tensor> RunConcat(const OpContext& ctx) {
 
 }  // namespace
 
-const OpDef kConcat{"Concat", InferConcat, RunConcat};
-const OpDef kFlatten{"Flatten", InferReshaped<FlattenShape>, RunReshaped<FlattenShape>};
+constexpr std::string_view kConcatAttrs[] = {"axis", "output_dtype"};
+constexpr std::string_view kFlattenAttrs[] = {"axis"};
+constexpr std::string_view kReshapeAttrs[] = {"shape", "allowzero"};
+constexpr std::string_view kTransposeAttrs[] = {"perm"};
+const OpDef kConcat{"Concat", InferConcat, RunConcat, kConcatAttrs};
+const OpDef kFlatten{"Flatten", InferReshaped<FlattenShape>, RunReshaped<FlattenShape>,
+                     kFlattenAttrs};
 const OpDef kIdentity{"Identity", InferIdentity, RunIdentity};
-const OpDef kReshape{"Reshape", InferReshaped<ReshapeTarget>, RunReshaped<ReshapeTarget>};
-const OpDef kTranspose{"Transpose", InferTranspose, RunTranspose};
+const OpDef kReshape{"Reshape", InferReshaped<ReshapeTarget>, RunReshaped<ReshapeTarget>,
+                     kReshapeAttrs};
+const OpDef kTranspose{"Transpose", InferTranspose, RunTranspose, kTransposeAttrs};
 
 }  // namespace qsa::golden::ops

@@ -635,13 +635,17 @@ std::vector<Tensor> LogisticRun(const OpContext& ctx) {
 
 }  // namespace
 
+constexpr std::string_view kPadAttrs[] = {"pads", "value"};
+constexpr std::string_view kMeanAttrs[] = {"axes", "keepdims"};
+constexpr std::string_view kMulAttrs[] = {"clamp_min", "clamp_max"};
+constexpr std::string_view kSoftmaxAttrs[] = {"beta"};
 const OpDef kTfliteLogistic{"TfliteLogistic", LogisticInfer, LogisticRun};
-const OpDef kTfliteFcRequant{"TfliteFcRequant", FcRequantInfer, FcRequantRun};
+const OpDef kTfliteFcRequant{"TfliteFcRequant", FcRequantInfer, FcRequantRun, kRequantAttrs};
 const OpDef kTfliteQuantize{"TfliteQuantize", TfliteQuantizeInfer, TfliteQuantizeRun};
-const OpDef kPad{"Pad", PadInfer, PadRun};
-const OpDef kTfliteAveragePool{"TfliteAveragePool", AvgInfer, AvgRun};
-const OpDef kTfliteMean{"TfliteMean", MeanInfer, MeanRun};
-const OpDef kTfliteMul{"TfliteMul", MulInfer, MulRun};
-const OpDef kTfliteSoftmax{"TfliteSoftmax", SoftmaxInfer, SoftmaxRun};
+const OpDef kPad{"Pad", PadInfer, PadRun, kPadAttrs};
+const OpDef kTfliteAveragePool{"TfliteAveragePool", AvgInfer, AvgRun, kWindowAttrs};
+const OpDef kTfliteMean{"TfliteMean", MeanInfer, MeanRun, kMeanAttrs};
+const OpDef kTfliteMul{"TfliteMul", MulInfer, MulRun, kMulAttrs};
+const OpDef kTfliteSoftmax{"TfliteSoftmax", SoftmaxInfer, SoftmaxRun, kSoftmaxAttrs};
 
 }  // namespace qsa::golden::ops
