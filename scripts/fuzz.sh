@@ -10,7 +10,7 @@
 #                    runs)
 #   --build DIR      the build folder (default build-fuzz)
 #   --jobs J         libFuzzer workers per target (default 1)
-#   TARGET           npy graph_json arch program assembler onnx calibration compiled (default: all)
+#   TARGET           npy graph_json arch program assembler onnx tflite calibration compiled (default: all)
 #
 # Each target runs under AddressSanitizer + UndefinedBehaviorSanitizer with leak detection, a 10 s
 # per-input timeout (a hang) and a 2 GiB memory limit. A crash, leak, timeout or out-of-memory
@@ -40,7 +40,7 @@ while (($#)); do
   esac
 done
 if ((${#targets[@]} == 0)); then
-  targets=(npy graph_json arch program assembler onnx calibration compiled)
+  targets=(npy graph_json arch program assembler onnx tflite calibration compiled)
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

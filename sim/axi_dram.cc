@@ -1,0 +1,259 @@
+#include "sim/axi_dram.h"
+
+#include <algorithm>
+#include <string>
+
+#include "model/base/error.h"
+
+namespace qsa::sim {
+
+AxiDram::AxiDram(std::vector<std::uint8_t> dram, const DramOptions& options,
+                 const AxiLimits& limits)
+    : dram_(std::move(dram)),
+      options_(options),
+      limits_(limits),
+      rng_(options.seed.value_or(0)),
+      credit_(options.bytes_per_cycle) {
+  if (options_.latency_cycles < 1) {
+    throw Error("DRAM latency_cycles is " + std::to_string(options_.latency_cycles) +
+                "; must be at least 1");
+  }
+  if (options_.bytes_per_cycle < 1) {
+    throw Error("DRAM bytes_per_cycle is " + std::to_string(options_.bytes_per_cycle) +
+                "; must be at least 1");
+  }
+  if (options_.max_jitter < 0 || options_.backpressure < 0.0 || options_.backpressure >= 1.0) {
+    throw Error("DRAM jitter must be >= 0 and back-pressure in [0, 1)");
+  }
+  if (limits_.max_reads < 1 || limits_.max_writes < 1) {
+    throw Error("AXI port: at least one outstanding read and one write burst");
+  }
+}
+
+void AxiDram::Fail(const char* channel, const std::string& what) const {
+  throw Error(std::string("AXI ") + channel + ": cycle " + std::to_string(cycle_) + ": " + what);
+}
+
+bool AxiDram::RandomStall() {
+  if (!options_.seed || options_.backpressure <= 0.0) return false;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < options_.backpressure;
+}
+
+std::int64_t AxiDram::Due() {
+  std::int64_t due = cycle_ + options_.latency_cycles;
+  if (options_.seed && options_.max_jitter > 0) {
+    due += std::uniform_int_distribution<std::int64_t>(0, options_.max_jitter)(rng_);
+  }
+  return due;
+}
+
+bool AxiDram::InRange(const AxiAddress& a) const {
+  const std::uint64_t end = std::uint64_t{a.addr} + (std::uint64_t{a.len} + 1) * kBusBytes;
+  return end <= dram_.size();
+}
+
+void AxiDram::CheckAddress(const char* channel, const AxiAddress& a) const {
+  if (a.burst != kAxiBurstIncr) {
+    Fail(channel, "burst type " + std::to_string(a.burst) + " (only INCR, 1, is supported)");
+  }
+  if (a.size != kAxiFullSize) {
+    Fail(channel, "size " + std::to_string(a.size) + " (beats are the full " +
+                      std::to_string(kBusBytes) + "-byte bus, size " +
+                      std::to_string(kAxiFullSize) + ")");
+  }
+  if (a.addr % kBusBytes != 0) {
+    Fail(channel, "address " + std::to_string(a.addr) + " is not a multiple of " +
+                      std::to_string(kBusBytes));
+  }
+  const std::uint32_t bytes = (std::uint32_t{a.len} + 1) * kBusBytes;
+  if ((a.addr & 0xFFFu) + bytes > 0x1000u) {
+    Fail(channel, "a burst of " + std::to_string(a.len + 1) + " beats at " +
+                      std::to_string(a.addr) + " crosses a 4 KiB boundary");
+  }
+}
+
+// A VALID, once raised, stays until its handshake, with the payload unchanged (AXI4 A3.2.1).
+void AxiDram::CheckStable(const AxiMasterOut& m) const {
+  if (!last_) return;
+  const AxiMasterOut& p = *last_;
+  if (p.ar_valid && !last_slave_.ar_ready) {
+    if (!m.ar_valid) Fail("AR", "ARVALID dropped before ARREADY");
+    if (!(m.ar == p.ar)) Fail("AR", "the address changed while ARVALID waited for ARREADY");
+  }
+  if (p.aw_valid && !last_slave_.aw_ready) {
+    if (!m.aw_valid) Fail("AW", "AWVALID dropped before AWREADY");
+    if (!(m.aw == p.aw)) Fail("AW", "the address changed while AWVALID waited for AWREADY");
+  }
+  if (p.w_valid && !last_slave_.w_ready) {
+    if (!m.w_valid) Fail("W", "WVALID dropped before WREADY");
+    if (m.w_data != p.w_data || m.w_strb != p.w_strb || m.w_last != p.w_last) {
+      Fail("W", "the data, strobes or WLAST changed while WVALID waited for WREADY");
+    }
+  }
+}
+
+int AxiDram::NextRead() const {
+  if (sending_ >= 0) return sending_;
+  int best = -1;
+  for (std::size_t i = 0; i < reads_.size(); ++i) {
+    const ReadBurst& r = reads_[i];
+    if (r.due > cycle_) continue;
+    bool older_same_id = false;
+    for (std::size_t j = 0; j < reads_.size(); ++j) {
+      if (reads_[j].id == r.id && reads_[j].order < r.order) older_same_id = true;
+    }
+    if (older_same_id) continue;
+    if (best < 0 || r.order < reads_[static_cast<std::size_t>(best)].order) {
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
+int AxiDram::NextResponse() const {
+  int best = -1;
+  for (std::size_t i = 0; i < responses_.size(); ++i) {
+    const Response& r = responses_[i];
+    if (b_offered_ && r.order == *b_offered_) return static_cast<int>(i);
+    if (r.due > cycle_) continue;
+    bool older_same_id = false;
+    for (const Response& o : responses_) {
+      if (o.id == r.id && o.order < r.order) older_same_id = true;
+    }
+    if (older_same_id || b_offered_) continue;
+    if (best < 0 || r.order < responses_[static_cast<std::size_t>(best)].order) {
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
+AxiSlaveOut AxiDram::Drive() {
+  AxiSlaveOut s;
+  const bool port_free = credit_ > 0;
+  // A beat once offered stays offered until taken (RVALID may not drop), bandwidth or not.
+  s.ar_ready = static_cast<int>(reads_.size()) < limits_.max_reads && !RandomStall();
+  s.aw_ready =
+      static_cast<int>(writes_.size() + responses_.size()) < limits_.max_writes && !RandomStall();
+  s.w_ready = !writes_.empty() && port_free && !RandomStall();
+  const int r = port_free || r_offered_ ? NextRead() : -1;
+  if (r >= 0) {
+    const ReadBurst& burst = reads_[static_cast<std::size_t>(r)];
+    const std::size_t beat = r == sending_ ? sent_beats_ : 0;
+    s.r_valid = true;
+    s.r_id = burst.id;
+    s.r_data = burst.beats[beat];
+    s.r_resp = burst.resp;
+    s.r_last = beat + 1 == burst.beats.size();
+  }
+  const int b = NextResponse();
+  if (b >= 0) {
+    s.b_valid = true;
+    s.b_id = responses_[static_cast<std::size_t>(b)].id;
+    s.b_resp = responses_[static_cast<std::size_t>(b)].resp;
+  }
+  return s;
+}
+
+std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut& m) {
+  CheckStable(m);
+  std::optional<DramWrite> written;
+
+  // R: the beat driven this cycle, taken when RREADY; a burst once offered is the one R serves
+  // until its last beat, and an offered beat stays offered.
+  r_offered_ = s.r_valid && !m.r_ready;
+  if (s.r_valid) {
+    const int r = NextRead();
+    if (sending_ < 0) {
+      for (const ReadBurst& other : reads_) {
+        if (other.order < reads_[static_cast<std::size_t>(r)].order) {
+          ++stats_.reordered_bursts;
+          break;
+        }
+      }
+    }
+    sending_ = r;
+    if (m.r_ready) {
+      ++sent_beats_;
+      ++stats_.read_beats;
+      credit_ -= kBusBytes;
+      if (s.r_last) {
+        reads_.erase(reads_.begin() + r);
+        sending_ = -1;
+        sent_beats_ = 0;
+      }
+    }
+  }
+  // B: likewise, a response once offered stays offered until BREADY.
+  const int b = s.b_valid ? NextResponse() : -1;
+  b_offered_.reset();
+  if (b >= 0) {
+    if (m.b_ready) {
+      responses_.erase(responses_.begin() + b);
+    } else {
+      b_offered_ = responses_[static_cast<std::size_t>(b)].order;
+    }
+  }
+  // AR
+  if (m.ar_valid) CheckAddress("AR", m.ar);
+  if (s.ar_ready && m.ar_valid) {
+    ReadBurst burst;
+    burst.id = m.ar.id;
+    burst.due = Due();
+    burst.order = accepted_++;
+    burst.resp = InRange(m.ar) ? kAxiRespOkay : kAxiRespDecErr;
+    burst.beats.resize(std::size_t{m.ar.len} + 1);
+    if (burst.resp == kAxiRespOkay) {
+      for (std::size_t k = 0; k < burst.beats.size(); ++k) {
+        const std::size_t base = m.ar.addr + k * kBusBytes;
+        std::copy_n(dram_.begin() + static_cast<std::ptrdiff_t>(base), kBusBytes,
+                    burst.beats[k].begin());
+      }
+    }
+    reads_.push_back(std::move(burst));
+    ++stats_.read_bursts;
+    stats_.max_reads_in_flight =
+        std::max(stats_.max_reads_in_flight, static_cast<int>(reads_.size()));
+  }
+  // W: a beat of the oldest burst whose address was accepted.
+  if (m.w_valid && s.w_ready) {
+    WriteBurst& w = writes_.front();
+    const bool last = w.beats_taken == w.aw.len;
+    if (m.w_last != last) {
+      Fail("W", std::string("WLAST ") + (m.w_last ? "on" : "missing on") + " beat " +
+                    std::to_string(w.beats_taken + 1) + " of a " + std::to_string(w.aw.len + 1) +
+                    "-beat burst (ID " + std::to_string(w.aw.id) + ")");
+    }
+    const std::uint32_t addr = w.aw.addr + static_cast<std::uint32_t>(w.beats_taken) * kBusBytes;
+    if (w.in_range) {
+      for (std::size_t k = 0; k < kBusBytes; ++k) {
+        if (((m.w_strb >> k) & 1u) != 0) dram_[addr + k] = m.w_data[k];
+      }
+      written = DramWrite{addr, m.w_data, m.w_strb};
+    }
+    ++w.beats_taken;
+    ++stats_.write_beats;
+    credit_ -= kBusBytes;
+    if (last) {
+      responses_.push_back(
+          Response{w.aw.id, Due(), accepted_++, w.in_range ? kAxiRespOkay : kAxiRespDecErr});
+      writes_.pop_front();
+    }
+  }
+  // AW
+  if (m.aw_valid) CheckAddress("AW", m.aw);
+  if (s.aw_ready && m.aw_valid) {
+    writes_.push_back(WriteBurst{m.aw, 0, InRange(m.aw)});
+    ++stats_.write_bursts;
+    stats_.max_writes_in_flight =
+        std::max(stats_.max_writes_in_flight, static_cast<int>(writes_.size() + responses_.size()));
+  }
+
+  credit_ = std::min<std::int64_t>(credit_ + options_.bytes_per_cycle, options_.bytes_per_cycle);
+  last_ = m;
+  last_slave_ = s;
+  ++cycle_;
+  return written;
+}
+
+}  // namespace qsa::sim
