@@ -291,6 +291,11 @@ Shape Importer::ShapeOf(std::int32_t index) const {
       s.push_back(d);
     }
   }
+  try {
+    golden::NumElements(s);
+  } catch (const Error& e) {
+    Fail(TensorLabel(index) + ": " + e.what());
+  }
   return s;
 }
 
@@ -418,8 +423,7 @@ std::vector<std::int64_t> Importer::IntsOf(std::int32_t index, const char* role)
   }
   const auto* data = model_->buffers()->Get(T(index)->buffer())->data();
   const std::size_t width = type == fb::TensorType::INT32 ? 4 : 8;
-  std::int64_t count = 1;
-  for (std::int64_t d : ShapeOf(index)) count *= d;
+  const std::int64_t count = golden::NumElements(ShapeOf(index));
   if (data->size() != static_cast<std::size_t>(count) * width) {
     Fail(std::string(role) + " " + TensorLabel(index) + " has " + std::to_string(data->size()) +
          " bytes of data; its shape needs " +
@@ -852,8 +856,7 @@ void Importer::FullyConnected(const fb::Operator* op) {
   }
   const std::int64_t depth = ws[1];
   const Shape xs = ShapeOf(x);
-  std::int64_t numel = 1;
-  for (std::int64_t d : xs) numel *= d;
+  const std::int64_t numel = golden::NumElements(xs);
   if (depth == 0 || numel % depth != 0) {
     Fail("input shape " + golden::ShapeToString(xs) + " does not split into rows of " +
          std::to_string(depth));

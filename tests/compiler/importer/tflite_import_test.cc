@@ -136,6 +136,22 @@ TEST(TfliteImport, RefusesWhatIsNotATfliteModel) {
             "m.tflite: not a TFLite model (the flatbuffer data is malformed or truncated)");
 }
 
+// A model whose TRANSPOSE permutation declares 1836213616×917504×1048596×15 elements (found by
+// fuzzing: the element count overflowed 64 bits before it was checked).
+TEST(TfliteImport, RefusesAShapeWithTooManyElements) {
+  const std::string path = std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/huge_shape.tflite";
+  try {
+    ImportTfliteFile(path);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "TRANSPOSE 'y' (operator 0, version 2): tensor 'perm': shape "
+                  "[1836213616,917504,1048596,15] has more than 2147483648 elements (the limit)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TfliteImport, RefusesATruncatedModel) {
   if (!HaveSharedModels()) GTEST_SKIP() << "no shared TFLite models in " << TfliteDir();
   std::ifstream f(TfliteDir() + "person_detect.tflite", std::ios::binary);
