@@ -160,6 +160,20 @@ class Importer {
     throw Error(source_ + ": " + (op_label_.empty() ? "" : op_label_ + ": ") + message);
   }
 
+  // The operator's code table, nullptr when its index is out of range; its builtin code (the
+  // larger of the deprecated int8 field and the int32 one, as TFLite reads them).
+  const fb::OperatorCode* CodeTableOf(const fb::Operator* op) const {
+    if (op == nullptr || model_->operator_codes() == nullptr ||
+        op->opcode_index() >= model_->operator_codes()->size()) {
+      return nullptr;
+    }
+    return model_->operator_codes()->Get(op->opcode_index());
+  }
+  static fb::BuiltinOperator BuiltinOf(const fb::OperatorCode* oc) {
+    return static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
+        oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
+  }
+
   // ---- tensors ----
   const fb::Tensor* T(std::int32_t index) const;
   std::string TensorLabel(std::int32_t index) const {
@@ -591,14 +605,9 @@ void Importer::FindFoldablePads() {
   const auto* ops = sg_->operators();
   if (ops == nullptr) return;
   for (const fb::Operator* op : *ops) {
-    if (op == nullptr || op->inputs() == nullptr) continue;
-    if (model_->operator_codes() == nullptr ||
-        op->opcode_index() >= model_->operator_codes()->size()) {
-      continue;
-    }
-    const fb::OperatorCode* oc = model_->operator_codes()->Get(op->opcode_index());
-    const auto code = static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
-        oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
+    const fb::OperatorCode* oc = CodeTableOf(op);
+    if (oc == nullptr || op->inputs() == nullptr) continue;
+    const fb::BuiltinOperator code = BuiltinOf(oc);
     for (std::uint32_t i = 0; i < op->inputs()->size(); ++i) {
       const std::int32_t t = op->inputs()->Get(i);
       ++readers[t];
@@ -606,13 +615,12 @@ void Importer::FindFoldablePads() {
     }
   }
   for (const fb::Operator* op : *ops) {
-    if (op == nullptr || op->inputs() == nullptr || op->outputs() == nullptr ||
+    const fb::OperatorCode* oc = CodeTableOf(op);
+    if (oc == nullptr || op->inputs() == nullptr || op->outputs() == nullptr ||
         op->outputs()->size() != 1 || op->inputs()->size() < 2) {
       continue;
     }
-    const fb::OperatorCode* oc = model_->operator_codes()->Get(op->opcode_index());
-    const auto code = static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
-        oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
+    const fb::BuiltinOperator code = BuiltinOf(oc);
     if (code != fb::BuiltinOperator::PAD && code != fb::BuiltinOperator::PADV2) continue;
     const std::int32_t out = op->outputs()->Get(0);
     const std::int32_t in = op->inputs()->Get(0);
@@ -645,13 +653,11 @@ void Importer::FindFoldablePads() {
 std::string Importer::OperatorLabel(std::uint32_t k) const {
   const fb::Operator* op = sg_->operators()->Get(k);
   const std::uint32_t n_tensors = sg_->tensors() == nullptr ? 0 : sg_->tensors()->size();
-  if (op == nullptr || model_->operator_codes() == nullptr ||
-      op->opcode_index() >= model_->operator_codes()->size()) {
+  const fb::OperatorCode* oc = CodeTableOf(op);
+  if (oc == nullptr) {
     throw Error(source_ + ": operator " + std::to_string(k) + " has an invalid opcode index");
   }
-  const fb::OperatorCode* oc = model_->operator_codes()->Get(op->opcode_index());
-  const auto code = static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
-      oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
+  const fb::BuiltinOperator code = BuiltinOf(oc);
   std::string name = "#" + std::to_string(k);
   if (op->outputs() != nullptr && op->outputs()->size() != 0 && op->outputs()->Get(0) >= 0 &&
       static_cast<std::uint32_t>(op->outputs()->Get(0)) < n_tensors) {
@@ -1353,14 +1359,8 @@ Graph Importer::Run() {
   const std::uint32_t n_ops = sg_->operators() == nullptr ? 0 : sg_->operators()->size();
   for (std::uint32_t k = 0; k < n_ops; ++k) {
     const fb::Operator* op = sg_->operators()->Get(k);
-    if (op == nullptr || model_->operator_codes() == nullptr ||
-        op->opcode_index() >= model_->operator_codes()->size()) {
-      throw Error(source_ + ": operator " + std::to_string(k) + " has an invalid opcode index");
-    }
-    const fb::OperatorCode* oc = model_->operator_codes()->Get(op->opcode_index());
-    const auto code = static_cast<fb::BuiltinOperator>(std::max<std::int32_t>(
-        oc->deprecated_builtin_code(), static_cast<std::int32_t>(oc->builtin_code())));
-    op_label_ = OperatorLabel(k);
+    op_label_ = OperatorLabel(k);  // throws for an invalid opcode index
+    const fb::BuiltinOperator code = BuiltinOf(CodeTableOf(op));
     if (code == fb::BuiltinOperator::CUSTOM) Fail("custom operators are not supported");
     ImportOperator(op, code);
   }

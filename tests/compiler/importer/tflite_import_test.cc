@@ -152,6 +152,21 @@ TEST(TfliteImport, RefusesAShapeWithTooManyElements) {
   }
 }
 
+// A PAD whose operator names an opcode past the end of the code table (found by fuzzing: the pad
+// folding looked the code up before the index was checked).
+TEST(TfliteImport, RefusesAnOpcodeIndexOutOfRange) {
+  const std::string path =
+      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/bad_opcode_index.tflite";
+  try {
+    ImportTfliteFile(path);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(": operator 0 has an invalid opcode index"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TfliteImport, RefusesATruncatedModel) {
   if (!HaveSharedModels()) GTEST_SKIP() << "no shared TFLite models in " << TfliteDir();
   std::ifstream f(TfliteDir() + "person_detect.tflite", std::ios::binary);
