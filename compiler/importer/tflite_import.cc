@@ -328,7 +328,12 @@ QuantParams Importer::QuantOf(std::int32_t index) const {
       Fail(TensorLabel(index) + " has " + std::to_string(n) + " scales but " +
            std::to_string(p->zero_point()->size()) + " zero points");
     }
-    for (std::int64_t z : *p->zero_point()) {
+    // The verifier checks a vector's length field, not the alignment of its 8-byte elements:
+    // read them bytewise.
+    for (std::uint32_t i = 0; i < p->zero_point()->size(); ++i) {
+      std::int64_t z = 0;
+      std::memcpy(&z, p->zero_point()->Data() + std::size_t{i} * sizeof z, sizeof z);
+      z = flatbuffers::EndianScalar(z);
       if (z < std::numeric_limits<std::int32_t>::min() ||
           z > std::numeric_limits<std::int32_t>::max()) {
         Fail(TensorLabel(index) + " has zero point " + std::to_string(z) + " outside int32");
