@@ -299,13 +299,21 @@ void AccumulateRow(std::int32_t* dst, const std::int32_t* src, std::int64_t coun
   for (; i < count; ++i) dst[i] += w * src[i * stride];
 }
 
+namespace {
+// Floor of n / d for d > 0, also for negative n.
+std::int64_t FloorDiv(std::int64_t n, std::int64_t d) {
+  return n / d - ((n % d != 0 && n < 0) ? 1 : 0);
+}
+}  // namespace
+
+// The taps k in [0, kernel) with 0 <= s + k·d < in form one run k_lo .. k_hi: counted in constant
+// time, since kernels, pads and dilations come from files and can be huge.
 std::int64_t Window2d::TapsInside(int a, std::int64_t o) const {
-  std::int64_t count = 0;
-  for (std::int64_t k = 0; k < kernel[a]; ++k) {
-    const std::int64_t p = Start(a, o) + k * dilation[a];
-    if (p >= 0 && p < in[a]) ++count;
-  }
-  return count;
+  const std::int64_t s = Start(a, o);
+  const std::int64_t d = dilation[a];
+  const std::int64_t k_lo = std::max<std::int64_t>(0, -FloorDiv(s, d));  // ceil(-s / d)
+  const std::int64_t k_hi = std::min<std::int64_t>(kernel[a] - 1, FloorDiv(in[a] - 1 - s, d));
+  return std::max<std::int64_t>(0, k_hi - k_lo + 1);
 }
 
 Window2d ReadWindow(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,

@@ -182,6 +182,22 @@ TEST(TfliteImport, ReadsUnalignedZeroPoints) {
   }
 }
 
+// A MAX_POOL_2D with no channels and an output 620,756,992 columns wide (found by fuzzing: the
+// window check visited every output column, tap by tap, for minutes).
+TEST(TfliteImport, AnEmptyPoolWithAHugeWindowIsRefusedAtOnce) {
+  const std::string path =
+      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/empty_pool_wide_output.tflite";
+  try {
+    ImportTfliteFile(path);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is declared [1,4,9,10] but the op produces "
+                                         "[1,0,265,620756992]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TfliteImport, RefusesATruncatedModel) {
   if (!HaveSharedModels()) GTEST_SKIP() << "no shared TFLite models in " << TfliteDir();
   std::ifstream f(TfliteDir() + "person_detect.tflite", std::ios::binary);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <random>
 #include <vector>
 
 #include "model/base/error.h"
@@ -71,6 +73,43 @@ TEST(VectorParamsTest, ReadWindowFloorAndCeil) {
   EXPECT_EQ(ReadWindow(pool, 7, 7, 3, 3, false).out[0], 3);  // ceil_mode only where allowed
   pool.attrs.Set("pads", std::vector<std::int64_t>{1, 1});
   EXPECT_THROW(ReadWindow(pool, 7, 7, 3, 3, true), Error);
+}
+
+// TapsInside counts in constant time; here against the tap-by-tap count, on random geometry
+// including windows that start and end in the padding and dilations that skip the input.
+TEST(VectorParamsTest, TapsInsideEqualsCountingEveryTap) {
+  const std::uint64_t seed = 20261207;
+  std::printf("[   SEED   ] %llu\n", static_cast<unsigned long long>(seed));
+  std::mt19937_64 rng(seed);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    Window2d w;
+    w.in[0] = pick(1, 12);
+    w.kernel[0] = pick(1, 9);
+    w.stride[0] = pick(1, 4);
+    w.dilation[0] = pick(1, 7);
+    w.pad_begin[0] = pick(0, 20);
+    for (std::int64_t o = 0; o < 12; ++o) {
+      std::int64_t count = 0;
+      for (std::int64_t k = 0; k < w.kernel[0]; ++k) {
+        const std::int64_t p = w.Start(0, o) + k * w.dilation[0];
+        if (p >= 0 && p < w.in[0]) ++count;
+      }
+      ASSERT_EQ(w.TapsInside(0, o), count)
+          << "in " << w.in[0] << " kernel " << w.kernel[0] << " stride " << w.stride[0]
+          << " dilation " << w.dilation[0] << " pad " << w.pad_begin[0] << " output " << o;
+    }
+  }
+  // A kernel of 2^30 taps is counted at once.
+  Window2d huge;
+  huge.in[1] = 5;
+  huge.kernel[1] = std::int64_t{1} << 30;
+  huge.pad_begin[1] = 3;
+  EXPECT_EQ(huge.TapsInside(1, 0), 5);
+  EXPECT_EQ(huge.TapsInside(1, 6), 2);  // starts at 3: taps 3 and 4
+  EXPECT_EQ(huge.TapsInside(1, 8), 0);  // starts at 5, past the input
 }
 
 }  // namespace
