@@ -201,7 +201,13 @@ class Importer {
   }
   Shape StoredShape(std::int32_t index, Layout layout) const {
     Shape s = ShapeOf(index);
-    if (layout == Layout::kNchw) s = Permute(s, {kToNchw.begin(), kToNchw.end()});
+    if (layout == Layout::kNchw) {
+      if (s.size() != kToNchw.size()) {
+        Fail(TensorLabel(index) + " has shape " + golden::ShapeToString(s) +
+             "; this operator takes and gives images of 4 dimensions (N, H, W, C)");
+      }
+      s = Permute(s, {kToNchw.begin(), kToNchw.end()});
+    }
     return s;
   }
   void AddNode(Node node) { graph_.nodes.push_back(std::move(node)); }
@@ -467,7 +473,10 @@ std::string Importer::Get(std::int32_t index, Layout layout) {
   const std::string name = NameIn(index, layout);
   if (IsConstant(index)) {
     Tensor value = ConstantOf(index);
-    if (layout == Layout::kNchw) value = TransposeTensor(value, {kToNchw.begin(), kToNchw.end()});
+    if (layout == Layout::kNchw) {
+      StoredShape(index, layout);  // refuses a constant that is not 4-D
+      value = TransposeTensor(value, {kToNchw.begin(), kToNchw.end()});
+    }
     QuantParams q = QuantOf(index);
     if (q.per_axis() && layout == Layout::kNchw)
       q.axis = static_cast<int>(

@@ -198,6 +198,23 @@ TEST(TfliteImport, AnEmptyPoolWithAHugeWindowIsRefusedAtOnce) {
   }
 }
 
+// A CONV_2D whose output tensor has no dimensions (found by fuzzing: its NCHW shape was read
+// past the end of the shape).
+TEST(TfliteImport, RefusesAConvolutionWhoseOutputIsNotAnImage) {
+  const std::string path =
+      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/conv_output_not_4d.tflite";
+  try {
+    ImportTfliteFile(path);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("CONV_2D 'y' (operator 0, version 3): tensor 'y' has "
+                                         "shape []; this operator takes and gives images of 4 "
+                                         "dimensions (N, H, W, C)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TfliteImport, RefusesATruncatedModel) {
   if (!HaveSharedModels()) GTEST_SKIP() << "no shared TFLite models in " << TfliteDir();
   std::ifstream f(TfliteDir() + "person_detect.tflite", std::ios::binary);
