@@ -150,11 +150,11 @@ void CheckOutputQuantIsInput(const Node& node, const Graph& graph) {
 
 void InferMax(const Node& node, Graph& graph) {
   const PoolPlan p = Plan(node, graph, PoolKind::kMax);
-  CheckWindows(node, p);
   if (!node.requant.empty()) Fail(node, "explicit requant given but MaxPool does not requantize");
   CheckActivationQuant(node, *p.x, "input");
   CheckOutputQuantIsInput(node, graph);
   SetOutput(graph, node, 0, p.x->dtype, p.OutShape(), p.x->quant);
+  CheckWindows(node, p);  // last: it visits every output row and column
 }
 
 template <typename T>
