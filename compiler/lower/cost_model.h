@@ -4,9 +4,11 @@
 //
 // Per layer: compute cycles are the rows each gemm streams (at least COLS when it preloads its
 // weight tile) plus the array's fill and drain (ROWS + COLS) and the post-processing rows of each
-// output tile; the load and store queues each take one instruction at a time, paying the DRAM
-// latency and ceil(bytes / bytes_per_cycle) per instruction. The three queues overlap, so the
-// layer takes the longest of the three plus one DRAM latency to start.
+// output tile, plus COLS rows per weight tile when the input, weights and outputs cannot sit in
+// separate scratchpad banks (each preload then delays the activation stream by its rows); the load
+// and store queues each take one instruction at a time, paying the DRAM latency and ceil(bytes /
+// bytes_per_cycle) per instruction. The three queues overlap, so the layer takes the longest of the
+// three plus one DRAM latency to start.
 #pragma once
 
 #include <cstdint>
@@ -89,6 +91,11 @@ struct ConvTiling {
     return in_rows * in_buffers + w_rows + out_rows * out_buffers;
   }
 };
+
+// The scratchpad groups a tiling reads in the same cycles, to be placed in separate banks: the
+// input buffers (gemm activations), the weights (their preload runs while the previous gemm
+// streams) and the output buffers (the store reads one while the gemms read the input).
+std::vector<std::int64_t> ConvScratchpadGroups(const ConvTiling& tiling);
 
 // Input rows of a grid tile of `th` output rows (and likewise columns).
 std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_t stride,

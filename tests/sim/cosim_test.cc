@@ -262,7 +262,8 @@ TEST(CosimGemm, DoubleBufferedGemmIsExactAndKeepsTheArrayBusy) {
         static_cast<double>(rtl.counters.macs_useful) /
         (static_cast<double>(arch.rows * arch.cols) * static_cast<double>(rtl.cycles));
     std::cout << name << " GEMM " << shape.m << "x" << shape.k << "x" << shape.n << ": "
-              << rtl.cycles << " cycles, utilization " << utilization << "\n";
+              << rtl.cycles << " cycles, utilization " << utilization << ", bank stalls "
+              << rtl.bank_stall << "\n";
     EXPECT_GT(utilization, 0.5) << name;
   }
 }
