@@ -254,10 +254,10 @@ ConvConstants ConvConstantsOf(const isa::ArchConfig& arch, const ConvProblem& p,
 
 ConvRegions ConvRegionsOf(const ConvTiling& t, const OnChipBase& base) {
   ConvRegions r;
-  if (base.groups.size() == 3) {  // TakeOnChipApart with ConvScratchpadGroups
+  if (base.groups.size() == 2) {  // TakeOnChipApart with ConvScratchpadGroups
     r.input = base.groups[0];
     r.weights = base.groups[1];
-    r.output = base.groups[2];
+    r.output = r.weights + t.w_rows;
   } else {
     r.input = base.scratchpad;
     r.weights = r.input + t.in_rows * t.in_buffers;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <sstream>
 
-#include "compiler/codegen/program_builder.h"
 #include "model/base/error.h"
 
 namespace qsa::compiler {
@@ -171,8 +170,6 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     }
   }
   e.tiles = static_cast<std::int64_t>(tiles.size());
-  // Operands in one bank: every weight tile's preload holds up the activation stream.
-  const std::int64_t conflict = ScratchpadGroupsApart(arch, ConvScratchpadGroups(t)) ? 0 : cols;
   for (const auto& [pixels, inside] : tiles) {
     for (std::int64_t cb = 0; cb < b.cb; ++cb) {
       load(inside * std::min(rows, s.c - cb * rows));
@@ -185,7 +182,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
         }
       }
       if (!s.raw && !t.params_resident) load(16 * cols);
-      e.compute_cycles += n_tiles * (std::max(pixels, cols) + conflict) + rows + cols;
+      e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
       instructions += n_tiles;
       const std::int64_t lanes = std::min(cols, s.m - mb * cols);
       if (s.raw) {
@@ -216,7 +213,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
 }
 
 std::vector<std::int64_t> ConvScratchpadGroups(const ConvTiling& t) {
-  return {t.in_rows * t.in_buffers, t.w_rows, t.out_rows * t.out_buffers};
+  return {t.in_rows * t.in_buffers, t.w_rows + t.out_rows * t.out_buffers};
 }
 
 ConvTiling ChooseConvTiling(const isa::ArchConfig& arch, const ConvShape& s,

@@ -4,8 +4,10 @@
 //
 // Per layer: compute cycles are the rows each gemm streams (at least COLS when it preloads its
 // weight tile) plus the array's fill and drain (ROWS + COLS) and the post-processing rows of each
-// output tile, plus COLS rows per weight tile when the input, weights and outputs cannot sit in
-// separate scratchpad banks (each preload then delays the activation stream by its rows); the load
+// output tile (bank conflicts are not charged: the lowering places a convolution's input apart
+// from its weights where the two fit in separate banks, and where they do not, a preload delays
+// the stream only while the stream reads the bank the weights share; charging that steered the
+// tiler to smaller tiles that cost more in DRAM traffic than the conflicts did); the load
 // and store queues each take one instruction at a time, paying the DRAM latency and ceil(bytes /
 // bytes_per_cycle) per instruction. The three queues overlap, so the layer takes the longest of the
 // three plus one DRAM latency to start.
@@ -93,8 +95,10 @@ struct ConvTiling {
 };
 
 // The scratchpad groups a tiling reads in the same cycles, to be placed in separate banks: the
-// input buffers (gemm activations), the weights (their preload runs while the previous gemm
-// streams) and the output buffers (the store reads one while the gemms read the input).
+// input buffers (gemm activations), then the weights (their preload runs while the previous gemm
+// streams) followed by the output buffers. Outputs and inputs apart also spare the store, which
+// reads one output buffer while the gemms stream the input; outputs and weights meet only during
+// a preload's COLS rows.
 std::vector<std::int64_t> ConvScratchpadGroups(const ConvTiling& tiling);
 
 // Input rows of a grid tile of `th` output rows (and likewise columns).

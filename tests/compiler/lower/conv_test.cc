@@ -182,11 +182,11 @@ TEST(ConvLoweringTest, RegionsInSeparateBanksComeFromTheGroups) {
   t.in_buffers = 2;
   t.w_rows = 144;
   t.out_rows = 50;
-  EXPECT_EQ(ConvScratchpadGroups(t), (std::vector<std::int64_t>{196, 144, 100}));
-  const ConvRegions r = ConvRegionsOf(t, {0, 20, 30, {4096, 8192, 12288}});
+  EXPECT_EQ(ConvScratchpadGroups(t), (std::vector<std::int64_t>{196, 144 + 100}));
+  const ConvRegions r = ConvRegionsOf(t, {0, 20, 30, {4096, 8192}});
   EXPECT_EQ(r.input, 4096);
   EXPECT_EQ(r.weights, 8192);
-  EXPECT_EQ(r.output, 12288);
+  EXPECT_EQ(r.output, 8192 + 144);
   EXPECT_EQ(r.acc, 20);
 }
 
