@@ -65,7 +65,7 @@ module qsa_sram #(
   assign rgnt_o = rgnt;
 
   // The banks, each driven by its granted clients.
-  logic [Banks*RowBits-1:0] bank_rdata;
+  logic [RowBits-1:0] bank_rdata[Banks];
   for (genvar b = 0; b < Banks; b++) begin : gen_bank
     logic we, re;
     logic [Rw-1:0] waddr, raddr;
@@ -106,7 +106,7 @@ module qsa_sram #(
       .wmask_i(wmask),
       .re_i   (re),
       .raddr_i(raddr),
-      .rdata_o(bank_rdata[b*RowBits+:RowBits])
+      .rdata_o(bank_rdata[b])
     );
   end
 
@@ -115,18 +115,17 @@ module qsa_sram #(
   for (genvar p = 0; p < NumRead; p++) begin : gen_read
     logic [ReadLatency*Bw-1:0] bank_q;
     always_ff @(posedge clk_i) begin
-      bank_q[0+:Bw] <= BankOf(raddr_i[p*Aw+:Aw]);
+      if (re_i[p]) bank_q[0+:Bw] <= BankOf(raddr_i[p*Aw+:Aw]);
       for (int s = 1; s < ReadLatency; s++) bank_q[s*Bw+:Bw] <= bank_q[(s-1)*Bw+:Bw];
     end
     if (Banks > 1) begin : gen_mux
-      assign rdata_o[p*RowBits+:RowBits] =
-          bank_rdata[32'(bank_q[(ReadLatency-1)*Bw+:Bw])*RowBits+:RowBits];
+      assign rdata_o[p*RowBits+:RowBits] = bank_rdata[bank_q[(ReadLatency-1)*Bw+:Bw]];
     end else begin : gen_one
       /* verilator lint_off UNUSEDSIGNAL */  // one bank: nothing to select
       logic [ReadLatency*Bw-1:0] bank_unused;
       /* verilator lint_on UNUSEDSIGNAL */
       assign bank_unused = bank_q;
-      assign rdata_o[p*RowBits+:RowBits] = bank_rdata[0+:RowBits];
+      assign rdata_o[p*RowBits+:RowBits] = bank_rdata[0];
     end
   end
 
