@@ -5,6 +5,7 @@
 top/qsa_isa_pkg.sv
 top/qsa_pkg.sv
 mem/qsa_fifo.sv
+mem/qsa_sram_macro.sv
 mem/qsa_sram.sv
 mem/qsa_dma_walk.sv
 mem/qsa_load.sv

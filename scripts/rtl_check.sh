@@ -43,7 +43,7 @@ case "$mode" in
     {
       for f in "${files[@]}"; do
         case "$f" in
-          */qsa_sram.sv) echo "read_verilog -sv -lib $f" ;;
+          */qsa_sram_macro.sv) echo "read_verilog -sv -lib $f" ;;
           *) echo "read_verilog -sv $f" ;;
         esac
       done

@@ -11,10 +11,11 @@
 #            (scripts/rtl_synth_report.py says how levels are counted)
 #   all      both (the default)
 #
-# The SRAMs (qsa_sram: scratchpad, accumulator, parameter buffer) are black boxes standing for
-# memory macros in both runs: their multi-port behavioural model is no memory a macro compiler or
-# an FPGA offers, so they are counted by size, not mapped. Everything else is synthesized as
-# written. OUT_DIR keeps the logs and netlists (default: a temporary directory, removed).
+# The SRAM macros (qsa_sram_macro: one simple dual-port 1R1W bank each; the scratchpad and the
+# accumulator are banks of them behind qsa_sram's arbitration, which is synthesized) are black
+# boxes in both runs, standing for what a memory compiler or an FPGA block RAM provides; they are
+# listed per memory (depth x width x ports x count) with the RAMB36E1 each needs. Everything else
+# is synthesized as written. OUT_DIR keeps the logs and netlists (default: a temporary directory, removed).
 # Slow: minutes for 4x4, tens of minutes for 16x16 (run it with `nice`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +53,7 @@ fi
 read_design() {
   for f in "${files[@]}"; do
     case "$f" in
-      */qsa_sram.sv) echo "read_verilog -sv -lib $f" ;;
+      */qsa_sram_macro.sv) echo "read_verilog -sv -lib $f" ;;
       *) echo "read_verilog -sv $f" ;;
     esac
   done
@@ -61,16 +62,31 @@ read_design() {
   echo " qsa_top"
 }
 
-# The SRAM macros the black boxes stand for (bits), and the RAMB36E1 (36 Kib) their capacity
-# alone needs: a lower bound, reached only by 1R1W banks of a width that fills the BRAMs.
+# The SRAM macros the black boxes stand for, per memory: depth x width, ports, count, and the
+# RAMB36E1 one macro takes in simple dual-port mode (the cheapest of the 72x512 .. 1x32768
+# aspect ratios, tiled). Not in the cell counts above.
+bram36() {  # depth width
+  local best=0 w d n
+  for a in 72:512 36:1024 18:2048 9:4096 4:8192 2:16384 1:32768; do
+    w=${a%%:*} d=${a#*:}
+    n=$(((($2 + w - 1) / w) * (($1 + d - 1) / d)))
+    if [ "$best" -eq 0 ] || [ "$n" -lt "$best" ]; then best=$n; fi
+  done
+  echo "$best"
+}
 sram_note() {
-  local rows=$QSA_RTL_ROWS cols=$QSA_RTL_COLS
-  local sp=$((QSA_RTL_SP_ROWS * rows * 8)) acc=$((QSA_RTL_ACC_ROWS * cols * 32))
-  local prm=$((QSA_RTL_PARAM_ROWS * cols * 32))
-  local b36=$(((sp + 36863) / 36864 + (acc + 36863) / 36864 + (prm + 36863) / 36864))
-  echo "  SRAM black boxes: scratchpad $((sp / 8192)) KiB (2W 3R), accumulator $((acc / 8192)) KiB" \
-    "(2W 2R), parameters $((prm / 8192)) KiB (1W 1R); by capacity at least $b36 RAMB36E1 once" \
-    "banked into 1R1W macros (not counted above)"
+  local rows=$QSA_RTL_ROWS cols=$QSA_RTL_COLS total=0 line name depth width count b
+  echo "  SRAM macros (1R1W, black boxes):"
+  for line in "scratchpad $((QSA_RTL_SP_ROWS / QSA_RTL_SP_BANKS)) $((rows * 8)) $QSA_RTL_SP_BANKS" \
+    "accumulator $((QSA_RTL_ACC_ROWS / QSA_RTL_ACC_BANKS)) $((cols * 32)) $QSA_RTL_ACC_BANKS" \
+    "parameters $QSA_RTL_PARAM_ROWS $((cols * 32)) 1"; do
+    read -r name depth width count <<<"$line"
+    b=$(bram36 "$depth" "$width")
+    total=$((total + b * count))
+    printf '    %-12s %6d x %4d bits x %d: %d KiB, %d RAMB36E1 each\n' "$name" "$depth" "$width" \
+      "$count" $((depth * width * count / 8192)) "$b"
+  done
+  echo "    $total RAMB36E1 in all"
 }
 
 t0=$(date +%s)
@@ -84,6 +100,7 @@ if [ "$mode" = generic ] || [ "$mode" = all ]; then
   yosys -q -l "$work/generic.log" -s "$work/generic.ys" >/dev/null
   echo "generic cells (yosys synth), per module:"
   python3 "$here/scripts/rtl_synth_report.py" cells "$work/generic_stat.json"
+  sram_note
   echo "  generic synthesis: $(($(date +%s) - t0)) s"
 fi
 if [ "$mode" = xilinx ] || [ "$mode" = all ]; then

@@ -41,6 +41,7 @@ enum Counter : std::uint32_t {
   kCntArrayBusy = 29,
   kCntDramRdBeats = 30,
   kCntDramWrBeats = 31,
+  kCntBankStall = 32,
 };
 constexpr std::uint32_t kNumOpcodes = 11;
 
@@ -266,6 +267,7 @@ void ReadCounters(const QsaRtlModelApi& api, QsaRtlModel* m, RtlRunResult& r) {
   r.array_busy = get(kCntArrayBusy);
   r.dram_read_beats = get(kCntDramRdBeats);
   r.dram_write_beats = get(kCntDramWrBeats);
+  r.bank_stall = get(kCntBankStall);
 }
 
 }  // namespace
@@ -392,6 +394,7 @@ nlohmann::json RtlRunResultToJson(const RtlRunResult& result) {
   same.counters = result.counters;
   same.timing.cycles = result.cycles;
   same.timing.busy = result.busy;
+  same.timing.bank_stall_cycles = result.bank_stall;
   nlohmann::json j = isa::IsaRunResultToJson(same);
   nlohmann::json stall = nlohmann::json::object();
   for (int q = 0; q < isa::kNumQueues; ++q) {

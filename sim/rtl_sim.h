@@ -45,6 +45,9 @@ struct RtlRunResult {
   std::int64_t array_busy = 0;
   std::int64_t dram_read_beats = 0;
   std::int64_t dram_write_beats = 0;
+  // Cycles a client waited for a memory bank another client of higher priority used (one per
+  // waiting client; the CNT_BANK_STALL counter).
+  std::int64_t bank_stall = 0;
   std::int64_t simulated_cycles = 0;  // harness clock cycles after reset
   // With record_writes: sorted by instruction, then memory (the ISA simulator's order when
   // instructions run in program order).
@@ -90,8 +93,9 @@ RtlProgramRun RunProgramOnRtl(const isa::ArchConfig& arch, const isa::Program& p
                               const std::map<std::string, golden::Tensor>& inputs,
                               const RtlOptions& options = {});
 
-// The keys of isa::IsaRunResultToJson ("cycles", "busy_cycles", "instructions", ...) plus
-// "stall_cycles", "fetch_stall_cycles", "array_busy_cycles" and "dram_beats".
+// The keys of isa::IsaRunResultToJson ("cycles", "busy_cycles", "bank_stall_cycles",
+// "instructions", ...; bank_stall_cycles is the CNT_BANK_STALL counter) plus "stall_cycles",
+// "fetch_stall_cycles", "array_busy_cycles" and "dram_beats".
 nlohmann::json RtlRunResultToJson(const RtlRunResult& result);
 
 }  // namespace qsa::sim

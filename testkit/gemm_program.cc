@@ -76,7 +76,16 @@ isa::Program MakeGemmProgram(const isa::ArchConfig& arch, const GemmProgramShape
                                                    {}});
 
   std::vector<Instruction> code;
-  const std::int64_t w_base = a_rows;  // weight buffers after A
+  // Weight buffers from the first scratchpad bank after A's, so that a weight preload never
+  // shares a bank with the activation rows streaming at the same time; the two accumulator
+  // buffers in different banks, so that the store of one never waits for the gemms of the other
+  // (when they fit; else right after A and one after the other).
+  const std::int64_t sp_bank = arch.scratchpad_rows() / arch.scratchpad_banks;
+  const std::int64_t acc_bank = arch.accumulator_rows() / arch.accumulator_banks;
+  const std::int64_t a_end = (a_rows + sp_bank - 1) / sp_bank * sp_bank;
+  const std::int64_t w_base = a_end + 2 * w_rows <= arch.scratchpad_rows() ? a_end : a_rows;
+  const std::int64_t c_step =
+      2 * acc_bank <= arch.accumulator_rows() && shape.m <= acc_bank ? acc_bank : shape.m;
   auto load_tiles = [&](std::int64_t j, isa::Deps deps) {
     // All k-tiles of column block j: k_tiles·COLS rows, contiguous in DRAM.
     const std::int64_t n_rows = L.k_tiles * cols;
@@ -116,7 +125,7 @@ isa::Program MakeGemmProgram(const isa::ArchConfig& arch, const GemmProgramShape
       g.act = U32(t * shape.m);
       g.act_outer = 16;
       g.act_inner = 1;
-      g.acc = U32((j % 2) * shape.m);
+      g.acc = U32((j % 2) * c_step);
       g.acc_outer = 16;
       g.n_outer = U32(shape.m / 16);
       g.n_inner = 16;
@@ -137,7 +146,7 @@ isa::Program MakeGemmProgram(const isa::ArchConfig& arch, const GemmProgramShape
     }
     StoreAcc s;
     s.deps = isa::Deps{true, false, j + 2 < L.n_blocks, false};
-    s.sram = U32((j % 2) * shape.m);
+    s.sram = U32((j % 2) * c_step);
     s.dram = U32(L.c + j * cols * 4);
     s.ny = U32(shape.m / 16);
     s.nx = 16;

@@ -57,9 +57,11 @@ CompiledTarget LoadCompiledTarget(const std::string& path, const std::string& ar
 
 namespace {
 
-void AddRun(EngineTotals& sum, std::int64_t cycles, const isa::IsaCounters& c) {
+void AddRun(EngineTotals& sum, std::int64_t cycles, std::int64_t bank_stall,
+            const isa::IsaCounters& c) {
   ++sum.programs;
   sum.cycles += cycles;
+  sum.bank_stall += bank_stall;
   sum.macs_useful += c.macs_useful;
   sum.macs_issued += c.macs_issued;
   sum.dram_read += c.dram.bytes_read;
@@ -79,7 +81,7 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
   if (engine == "isa") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
       isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in);
-      AddRun(sum, r.result.timing.cycles, r.result.counters);
+      AddRun(sum, r.result.timing.cycles, r.result.timing.bank_stall_cycles, r.result.counters);
       return r.outputs;
     };
   } else if (engine == "rtl") {
@@ -98,7 +100,7 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
         sum.layers.push_back(span);
         previous_end = end;
       }
-      AddRun(sum, r.result.cycles, r.result.counters);
+      AddRun(sum, r.result.cycles, r.result.bank_stall, r.result.counters);
       return r.outputs;
     };
   } else {

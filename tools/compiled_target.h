@@ -49,6 +49,7 @@ struct EngineTotals {
   std::int64_t dram_read = 0;
   std::int64_t dram_written = 0;
   std::int64_t instructions = 0;
+  std::int64_t bank_stall = 0;  // cycles clients waited for a memory bank (isa: its estimate)
 };
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.

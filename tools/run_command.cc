@@ -286,6 +286,7 @@ void RunCompiledModel(const RunArgs& args) {
         {"model", args.model},
         {"programs", totals.programs},
         {"cycles", totals.cycles},
+        {"bank_stall_cycles", totals.bank_stall},
         {"instructions", totals.instructions},
         {"macs_useful", totals.macs_useful},
         {"macs_issued", totals.macs_issued},

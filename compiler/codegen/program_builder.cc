@@ -85,6 +85,44 @@ OnChipBase ProgramBuilder::TakeOnChip(std::int64_t scratchpad_rows, std::int64_t
   return base;
 }
 
+bool ScratchpadGroupsApart(const isa::ArchConfig& arch, const std::vector<std::int64_t>& rows) {
+  const std::int64_t bank = arch.scratchpad_rows() / arch.scratchpad_banks;
+  std::int64_t banks = 0;
+  for (std::int64_t r : rows) banks += (r + bank - 1) / bank;
+  return banks <= arch.scratchpad_banks;
+}
+
+OnChipBase ProgramBuilder::TakeOnChipApart(const std::vector<std::int64_t>& scratchpad_groups,
+                                           std::int64_t accumulator_rows, std::int64_t param_rows,
+                                           const std::string& layer) {
+  std::int64_t total = 0;
+  for (std::int64_t r : scratchpad_groups) total += r;
+  if (!ScratchpadGroupsApart(arch_, scratchpad_groups)) {
+    OnChipBase base = TakeOnChip(total, accumulator_rows, param_rows, layer);
+    std::int64_t at = base.scratchpad;
+    for (std::int64_t r : scratchpad_groups) {
+      base.groups.push_back(at);
+      at += r;
+    }
+    return base;
+  }
+  OnChipBase base = TakeOnChip(0, accumulator_rows, param_rows, layer);
+  const std::int64_t bank = arch_.scratchpad_rows() / arch_.scratchpad_banks;
+  std::int64_t banks = 0;
+  for (std::int64_t r : scratchpad_groups) banks += (r + bank - 1) / bank;
+  // The first whole bank at or after the cursor, from bank 0 when the groups do not fit there.
+  std::int64_t first = (cursor_.scratchpad + bank - 1) / bank;
+  if (first + banks > arch_.scratchpad_banks) first = 0;
+  std::int64_t b = first;
+  for (std::int64_t r : scratchpad_groups) {
+    base.groups.push_back(b * bank);
+    b += (r + bank - 1) / bank;
+  }
+  base.scratchpad = base.groups.empty() ? first * bank : base.groups.front();
+  cursor_.scratchpad = b * bank;
+  return base;
+}
+
 int ProgramBuilder::BeginLayer(const std::string& name) {
   layers_.push_back(name);
   return static_cast<int>(layers_.size()) - 1;

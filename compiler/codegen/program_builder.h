@@ -31,12 +31,18 @@ struct Step {
   std::vector<LoweredOp> stores;
 };
 
-// On-chip regions of one layer: first rows of its scratchpad, accumulator and parameter rows.
+// On-chip regions of one layer: first rows of its scratchpad, accumulator and parameter rows;
+// with TakeOnChipApart, the first row of each scratchpad group (`scratchpad` is group 0's).
 struct OnChipBase {
   std::int64_t scratchpad = 0;
   std::int64_t accumulator = 0;
   std::int64_t param = 0;
+  std::vector<std::int64_t> groups;
 };
+
+// Whether scratchpad groups of these rows fit in separate banks: each group in its own whole
+// banks (ceil(rows / bank rows) of them), no bank shared by two groups.
+bool ScratchpadGroupsApart(const isa::ArchConfig& arch, const std::vector<std::int64_t>& rows);
 
 class ProgramBuilder {
  public:
@@ -55,6 +61,13 @@ class ProgramBuilder {
   // memory, wrapping to row 0 when a layer's rows do not fit before the end, so that the loads
   // of a layer need not wait for the previous layer to finish with its rows. Throws qsa::Error
   // when a request exceeds a memory.
+  // The same, the scratchpad rows as groups read in the same cycles (e.g. a convolution's input,
+  // weights and output): when ScratchpadGroupsApart, each group starts a bank and no two share
+  // one (a memory bank serves one read per cycle: docs/rtl.md, "Memories"), the layer's banks
+  // following the previous layer's; else the groups follow each other as with TakeOnChip.
+  OnChipBase TakeOnChipApart(const std::vector<std::int64_t>& scratchpad_groups,
+                             std::int64_t accumulator_rows, std::int64_t param_rows,
+                             const std::string& layer);
   OnChipBase TakeOnChip(std::int64_t scratchpad_rows, std::int64_t accumulator_rows,
                         std::int64_t param_rows, const std::string& layer);
 

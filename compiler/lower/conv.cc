@@ -254,9 +254,15 @@ ConvConstants ConvConstantsOf(const isa::ArchConfig& arch, const ConvProblem& p,
 
 ConvRegions ConvRegionsOf(const ConvTiling& t, const OnChipBase& base) {
   ConvRegions r;
-  r.input = base.scratchpad;
-  r.weights = r.input + t.in_rows * t.in_buffers;
-  r.output = r.weights + t.w_rows;
+  if (base.groups.size() == 2) {  // TakeOnChipApart with ConvScratchpadGroups
+    r.input = base.groups[0];
+    r.weights = base.groups[1];
+    r.output = r.weights + t.w_rows;
+  } else {
+    r.input = base.scratchpad;
+    r.weights = r.input + t.in_rows * t.in_buffers;
+    r.output = r.weights + t.w_rows;
+  }
   r.acc = base.accumulator;
   r.param = base.param;
   return r;
@@ -622,7 +628,8 @@ void EmitConv(LowerContext& ctx, const ConvProblem& p, const ConvPlan& plan) {
   const std::int64_t w_addr = pb.PutBytes(constants.weights);
   const std::int64_t param_addr = pb.PutWords(constants.params);
   const ConvTiling& t = plan.tiling;
-  const OnChipBase base = pb.TakeOnChip(t.ScratchpadRows(), t.acc_rows, t.param_rows, p.name);
+  const OnChipBase base =
+      pb.TakeOnChipApart(ConvScratchpadGroups(t), t.acc_rows, t.param_rows, p.name);
   ConvEmitter emitter(ctx.arch(), p, plan, constants, w_addr, param_addr, base,
                       golden::IsSingleRounding(ctx.options.rounding));
   for (const ConvSpatialTile& st : SpatialTilesOf(p.shape, t)) {

@@ -118,6 +118,8 @@ struct ConvRegions {
   std::int64_t acc = 0;                             // accumulator rows
   std::int64_t param = 0;                           // parameter rows
 };
+// From base.groups when it holds the two groups of ConvScratchpadGroups (TakeOnChipApart),
+// else one after the other from base.scratchpad.
 ConvRegions ConvRegionsOf(const ConvTiling& tiling, const OnChipBase& base);
 
 // One output tile: a grid tile of th × tw pixels at (n, oy, ox), or (flat) `count` consecutive

@@ -212,6 +212,10 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
   return e;
 }
 
+std::vector<std::int64_t> ConvScratchpadGroups(const ConvTiling& t) {
+  return {t.in_rows * t.in_buffers, t.w_rows + t.out_rows * t.out_buffers};
+}
+
 ConvTiling ChooseConvTiling(const isa::ArchConfig& arch, const ConvShape& s,
                             const std::string& layer) {
   const Blocks b = BlocksOf(arch, s);

@@ -4,9 +4,13 @@
 //
 // Per layer: compute cycles are the rows each gemm streams (at least COLS when it preloads its
 // weight tile) plus the array's fill and drain (ROWS + COLS) and the post-processing rows of each
-// output tile; the load and store queues each take one instruction at a time, paying the DRAM
-// latency and ceil(bytes / bytes_per_cycle) per instruction. The three queues overlap, so the
-// layer takes the longest of the three plus one DRAM latency to start.
+// output tile (bank conflicts are not charged: the lowering places a convolution's input apart
+// from its weights where the two fit in separate banks, and where they do not, a preload delays
+// the stream only while the stream reads the bank the weights share; charging that steered the
+// tiler to smaller tiles that cost more in DRAM traffic than the conflicts did); the load
+// and store queues each take one instruction at a time, paying the DRAM latency and ceil(bytes /
+// bytes_per_cycle) per instruction. The three queues overlap, so the layer takes the longest of the
+// three plus one DRAM latency to start.
 #pragma once
 
 #include <cstdint>
@@ -89,6 +93,13 @@ struct ConvTiling {
     return in_rows * in_buffers + w_rows + out_rows * out_buffers;
   }
 };
+
+// The scratchpad groups a tiling reads in the same cycles, to be placed in separate banks: the
+// input buffers (gemm activations), then the weights (their preload runs while the previous gemm
+// streams) followed by the output buffers. Outputs and inputs apart also spare the store, which
+// reads one output buffer while the gemms stream the input; outputs and weights meet only during
+// a preload's COLS rows.
+std::vector<std::int64_t> ConvScratchpadGroups(const ConvTiling& tiling);
 
 // Input rows of a grid tile of `th` output rows (and likewise columns).
 std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_t stride,

@@ -67,9 +67,12 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
   const std::int64_t run = std::min(tile, total_rows);
 
   ProgramBuilder& pb = ctx.program;
+  const bool apart = ScratchpadGroupsApart(arch, {2 * run, 2 * run});
   pb.BeginLayer(node.name);
   const std::int64_t param_addr = pb.PutWords(desc);
-  const OnChipBase base = pb.TakeOnChip(4 * run, 0, param_rows, node.name);
+  // Both A buffers in one group and both B buffers in another: vadd reads A and B in the same
+  // cycle, so they go to separate scratchpad banks where they fit (else B's row waits a cycle).
+  const OnChipBase base = pb.TakeOnChipApart({2 * run, 2 * run}, 0, param_rows, node.name);
 
   LayerEstimate e;
   e.name = node.name;
@@ -88,8 +91,8 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
                     node.name + ": add descriptor");
       e.load_cycles += DmaCycles(arch, 4 * static_cast<std::int64_t>(desc.size()));
     }
-    const std::int64_t a_buf = base.scratchpad + (buffer % 2) * 2 * run;
-    const std::int64_t b_buf = a_buf + run;
+    const std::int64_t a_buf = base.groups[0] + (buffer % 2) * run;
+    const std::int64_t b_buf = base.groups[1] + (buffer % 2) * run;
     // Row k of the tile holds bytes r0·ROWS + k·ROWS ..; each load or store moves `n` rows of
     // `lanes` bytes from row `k`.
     const auto load = [&](std::int64_t buf, std::int64_t addr, const std::string& what) {
@@ -113,7 +116,7 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
     });
     e.load_cycles += 2 * DmaCycles(arch, moved);
     e.store_cycles += DmaCycles(arch, moved);
-    e.compute_cycles += count + 4;
+    e.compute_cycles += (apart ? count : 2 * count) + 4;
     e.dram_read += 2 * moved;
     e.dram_written += moved;
     e.instructions += 4;

@@ -26,6 +26,9 @@ struct ArchConfig {
   std::int64_t scratchpad_bytes = 256 * 1024;
   std::int64_t accumulator_bytes = 64 * 1024;
   std::int64_t param_rows = 256;
+  // SRAM banks (simple dual-port macros: one read and one write per cycle each) of the
+  // scratchpad and the accumulator; the high row bits select the bank (docs/rtl.md, "Memories").
+  // Not part of the architecture hash: banks change cycles, never results.
   int scratchpad_banks = 4;
   int accumulator_banks = 2;
   // Instruction queue and token queue depths.
@@ -38,6 +41,10 @@ struct ArchConfig {
 
   std::int64_t scratchpad_rows() const { return scratchpad_bytes / rows; }
   std::int64_t accumulator_rows() const { return accumulator_bytes / (4 * std::int64_t{cols}); }
+  // The bank of scratchpad row r: r / (rows / banks).
+  std::int64_t scratchpad_bank(std::int64_t r) const {
+    return r / (scratchpad_rows() / scratchpad_banks);
+  }
 
   // FNV-1a 64 over the fields a program's meaning depends on (array shape, widths, memory
   // sizes); a program file records it and refuses to run on a configuration with another hash.

@@ -152,6 +152,9 @@ struct Unit {
   std::int64_t issue_free = 0;  // when the unit can take its next instruction
   std::int64_t last_end = 0;    // when its last instruction completed (completion is in order)
   bool last_was_gemm = false;
+  // The compute unit's last gemm: its activation stream's first row and its rows.
+  std::int64_t gemm_act = 0;
+  std::int64_t gemm_rows = 0;
 };
 
 // What an executed instruction costs (docs/isa.md, "Timing model").
@@ -159,6 +162,7 @@ struct Cost {
   std::int64_t busy = 0;         // cycles the unit is occupied
   std::int64_t latency = 0;      // cycles after that until the result is complete
   std::int64_t port_cycles = 0;  // cycles the DRAM port is occupied
+  std::int64_t bank_stall = 0;   // cycles of `busy` lost to reads that share a bank
 };
 
 // Runs a checked program: fetch into the instruction queues, the token protocol, the choice of
@@ -307,14 +311,20 @@ class Machine {
             [&](const StoreAcc& x) { return store(x); },
             [&](const Gemm& x) {
               const std::int64_t rows = std::int64_t{x.n_outer} * x.n_inner;
-              return Cost{std::max(rows, x.preload ? std::int64_t{arch.cols} : 0),
-                          std::int64_t{arch.rows} + arch.cols, 0};
+              const std::int64_t stall = PreloadBankStall(x);
+              return Cost{std::max(rows, x.preload ? std::int64_t{arch.cols} : 0) + stall,
+                          std::int64_t{arch.rows} + arch.cols, 0, stall};
             },
             [](const Post& x) {
               return Cost{x.n, kVectorLatency, 0};
             },
-            [](const Vadd& x) {
-              return Cost{x.n, kVectorLatency, 0};
+            [&](const Vadd& x) {
+              // Rows a + i and b + i in one bank: b + i is read one cycle earlier, alone.
+              std::int64_t stall = 0;
+              for (std::int64_t i = 0; i < x.n; ++i) {
+                if (arch.scratchpad_bank(x.a + i) == arch.scratchpad_bank(x.b + i)) ++stall;
+              }
+              return Cost{x.n + stall, kVectorLatency, 0, stall};
             },
             [&](const Pool&) {
               const std::int64_t taps =
@@ -328,6 +338,22 @@ class Machine {
               return Cost{1, 0, 0};
             }},
         in);
+  }
+
+  // The activation rows a gemm's weight preload delays (the preload reads first): the preload's
+  // COLS rows run while the previous gemm streams when gemms follow each other, else alongside
+  // this gemm's own first rows. Estimated from the streams' first rows.
+  std::int64_t PreloadBankStall(const Gemm& x) const {
+    if (!x.preload) return 0;
+    const ArchConfig& arch = state_.arch;
+    const Unit& unit = units_[static_cast<int>(Queue::kCompute)];
+    const std::int64_t w_bank = arch.scratchpad_bank(x.w);
+    if (unit.last_was_gemm) {
+      return arch.scratchpad_bank(unit.gemm_act) == w_bank
+                 ? std::min<std::int64_t>(arch.cols, unit.gemm_rows)
+                 : 0;
+    }
+    return arch.scratchpad_bank(x.act) == w_bank ? std::int64_t{arch.cols} - 1 : 0;
   }
 
   // Starts (at `start`, from EstimatedStart), executes and completes the head of queue q; true
@@ -350,6 +376,11 @@ class Machine {
     unit.issue_free = start + cost.busy;
     unit.last_end = end;
     unit.last_was_gemm = std::holds_alternative<Gemm>(in);
+    if (const Gemm* g = std::get_if<Gemm>(&in)) {
+      unit.gemm_act = g->act;
+      unit.gemm_rows = std::int64_t{g->n_outer} * g->n_inner;
+    }
+    result.timing.bank_stall_cycles += cost.bank_stall;
     if (IsDataTransfer(in)) port_free_ = std::max(port_free_, start + cost.port_cycles);
     result.timing.busy[static_cast<std::size_t>(q)] += cost.busy;
     for (int link : use.pushes) tokens_[link].Push(end);
@@ -489,6 +520,7 @@ nlohmann::json IsaRunResultToJson(const IsaRunResult& result) {
   };
   return {{"cycles", result.timing.cycles},
           {"busy_cycles", busy},
+          {"bank_stall_cycles", result.timing.bank_stall_cycles},
           {"instructions", instructions},
           {"instructions_total", c.instructions},
           {"macs_issued", c.macs_issued},

@@ -36,6 +36,9 @@ struct IsaSimOptions {
 struct IsaTiming {
   std::int64_t cycles = 0;                      // estimated cycles until finish retires
   std::array<std::int64_t, kNumQueues> busy{};  // cycles each queue's unit was busy
+  // Cycles the compute unit waits because two of its reads of one cycle share a scratchpad bank
+  // (docs/isa.md, "Timing model"): exact for vadd, estimated for a gemm's weight preload.
+  std::int64_t bank_stall_cycles = 0;
 };
 
 struct IsaRunResult {

@@ -4,15 +4,18 @@
 // Ordering: gemms pipeline (the next is taken while the previous one's rows are still in the
 // array; they complete in order). Any other instruction is taken only when nothing taken before
 // it is still running, and nothing is taken while it runs, so post, vadd and pool never overlap
-// anything. The memory ports are the running sub-unit's (a sub-unit counts as running from its
-// start cycle until its done or error pulse), else the gemm sequencer's. A sub-unit's error
+// anything. The memory ports are the running sub-unit's (a sub-unit counts as running from the
+// cycle after its start until its done or error pulse), else the gemm sequencer's. Gemm and
+// vadd resolve a scratchpad bank shared by ports A and B themselves (B first), so the memories
+// grant every request of this unit: it comes first in each bank's arbitration. A sub-unit's error
 // makes rsp_o.err sticky with its code and pc; after it, nothing more is taken.
 module qsa_compute #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
   parameter int unsigned AccRows = 1024,
-  parameter int unsigned ParamRows = 256
+  parameter int unsigned ParamRows = 256,
+  parameter int unsigned SpBanks = 1
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -45,7 +48,7 @@ module qsa_compute #(
 
   logic [3:0] opcode;
   logic is_gemm, other_ok, any_active, err_now;
-  logic [NumSub-1:0] req_unit, sel;
+  logic [NumSub-1:0] req_unit;
   logic [NumSub-1:0] act_q, act_d;
   logic [31:0] other_pc_q, other_pc_d;
   logic err_q, err_d;
@@ -62,7 +65,8 @@ module qsa_compute #(
     .ArrayRows(ArrayRows),
     .ArrayCols(ArrayCols),
     .SpRows   (SpRows),
-    .AccRows  (AccRows)
+    .AccRows  (AccRows),
+    .SpBanks  (SpBanks)
   ) u_gemm (
     .clk_i,
     .rst_ni,
@@ -114,7 +118,8 @@ module qsa_compute #(
         .rq_sh_o(su_rq_sh[u*RqLanes*10+:RqLanes*10]), .rq_single_o(su_rq_single[u]),
         .rq_y_i(rq_y), .ev_o(su_ev[u*EvW+:EvW]));
     end else if (u == 1) begin : gen_vadd
-      qsa_vadd #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes)) u_vadd (
+      qsa_vadd #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes),
+                 .SpRows(SpRows), .SpBanks(SpBanks)) u_vadd (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
@@ -135,7 +140,7 @@ module qsa_compute #(
     end
   end
 
-  // ---- The shared requantizer: RqLanes pipelined lanes, driven by the running sub-unit (sel;
+  // ---- The shared requantizer: RqLanes pipelined lanes, driven by the running sub-unit (act_q;
   // a sub-unit raises its lanes' valid bits only while it runs) ----
   logic [RqLanes-1:0] rq_v;
   logic [RqLanes*32-1:0] rq_x, rq_m;
@@ -200,7 +205,6 @@ module qsa_compute #(
   assign req_ready_o = is_gemm ? (!any_active && !err_q && g_ready) : other_ok;
   assign g_valid = req_valid_i && is_gemm && !any_active && !err_q;
   assign su_start = (req_valid_i && !is_gemm && other_ok) ? req_unit : '0;
-  assign sel = act_q | su_start;
   assign err_now = |(su_err & act_q);
 
   always_comb begin
@@ -246,13 +250,16 @@ module qsa_compute #(
   assign rsp_o.err_code = err_code_q;
   assign rsp_o.err_pc = err_pc_q;
 
-  // ---- Memory ports: the running sub-unit's, else the gemm sequencer's ----
+  // ---- Memory ports: the running sub-unit's, else the gemm sequencer's. A sub-unit accesses no
+  // memory in its start cycle (the gemm sequencer is idle then and accesses none either), so the
+  // ports do not depend on this cycle's request, nor the memories' grants to load and store on
+  // it. ----
   always_comb begin
     mem_o = g_mem;
     sp_wdata_o = '0;
     sp_wmask_o = '0;
     for (int u = 0; u < NumSub; u++) begin
-      if (sel[u]) begin
+      if (act_q[u]) begin
         mem_o = su_mem[u*MemW+:MemW];
         sp_wdata_o = su_sp_wdata[u*SpW+:SpW];
         sp_wmask_o = su_sp_wmask[u*ArrayRows+:ArrayRows];

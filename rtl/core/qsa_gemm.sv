@@ -14,9 +14,15 @@
 // row, possibly of the previous gemm), takes the written value instead of the stale read.
 // done_o pulses with a gemm's last write; gemms complete in order.
 //
+// Banks. Ports A and B reach one of SpBanks scratchpad banks each (qsa_sram: the high row bits);
+// a bank serves one read per cycle. When the activation row and the preload row of a cycle lie in
+// the same bank, the preload reads and the activation row waits one cycle (a bubble in the
+// stream, counted as a bank stall): a preload, once begun, then still advances one row per cycle,
+// so the stream that follows it never overtakes it.
+//
 // Timing: a gemm taken in cycle a (to an idle unit) reads its first row in a + 2, with or without
 // a preload, and writes row k (k = 0 .. n-1) in a + 2 + ROWS + COLS + k; gemms taken back to back
-// stream with no bubble (one gemm per cycle when n = 1). A preload waits only while the buffer it
+// stream with no bubble (one gemm per cycle when n = 1) unless a bank conflict delays a row. A preload waits only while the buffer it
 // fills is still used by rows of the gemm before the previous one. Units see only legal words: the
 // controller has checked every field and bound, so this unit never reports an error.
 module qsa_gemm #(
@@ -24,6 +30,7 @@ module qsa_gemm #(
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
   parameter int unsigned AccRows = 1024,
+  parameter int unsigned SpBanks = 1,
   localparam int unsigned SpAw = $clog2(SpRows),
   localparam int unsigned AccAw = $clog2(AccRows)
 ) (
@@ -65,11 +72,11 @@ module qsa_gemm #(
   logic req_preload;
   logic [31:0] p_pc_q, p_pc_d;
   logic buf_next_q, buf_next_d;  // the buffer holding the newest taken gemm's tile
-  logic take, hand, pl_start, s_last, issue;
+  logic take, hand, pl_start, s_last, issue, conflict;
 
   // Preload engine and per-buffer busy counters.
   logic [PlW-1:0] pl_cnt_q, pl_cnt_d;
-  logic [SpAw-1:0] pl_addr_q, pl_addr_d;
+  logic [SpAw-1:0] pl_addr_q, pl_addr_d, pl_row;  // pl_row: the row the preload reads now
   logic [ColW-1:0] pl_col_q, pl_col_d, pl_row_col;
   logic pl_buf_q, pl_buf_d, pl_go, pl_row_buf;
   logic [2*BufW-1:0] bcnt_q, bcnt_d;  // buffer b: bits [b*BufW +: BufW]
@@ -94,9 +101,13 @@ module qsa_gemm #(
   assign req_ready_o = !p_valid_q || hand;
   assign take = req_valid_i && req_ready_o;
   assign pl_start = p_valid_q && p_pl_q && (pl_cnt_q == '0) && (bcnt_q[p_sel_q*BufW+:BufW] == '0);
-  assign s_last = s_valid_q && (s_i_q == s_last_i_q) && (s_j_q == s_last_j_q);
+  assign s_last = issue && (s_i_q == s_last_i_q) && (s_j_q == s_last_j_q);
   assign hand = p_valid_q && (!p_pl_q || pl_start) && (!s_valid_q || s_last);
-  assign issue = s_valid_q;
+  // The activation row waits while the preload reads its bank.
+  assign pl_row = pl_start ? p_w : pl_addr_q;
+  assign conflict = s_valid_q && pl_go &&
+                    qsa_pkg::SameBank(32'(s_act_row_q), 32'(pl_row), SpRows, SpBanks);
+  assign issue = s_valid_q && !conflict;
 
   always_comb begin
     p_valid_d = p_valid_q;
@@ -193,7 +204,7 @@ module qsa_gemm #(
                16'(p_insn_q[qsa_isa_pkg::GEMM_N_LANES_LSB+:8]);
     end else if (s_last) begin
       s_valid_d = 1'b0;
-    end else if (s_valid_q) begin
+    end else if (issue) begin
       if (s_j_q == s_last_j_q) begin
         s_j_d = 8'd0;
         s_i_d = s_i_q + 8'd1;
@@ -316,7 +327,7 @@ module qsa_gemm #(
     mem_o.spa_rd.en = issue;
     mem_o.spa_rd.addr = 16'(s_act_row_q);
     mem_o.spb_rd.en = pl_go;
-    mem_o.spb_rd.addr = pl_start ? 16'(p_w) : 16'(pl_addr_q);
+    mem_o.spb_rd.addr = 16'(pl_row);
     mem_o.acc_rd.en = rd_v && rd_accum;
     mem_o.acc_rd.addr = 16'(rd_addr);
   end
@@ -329,6 +340,7 @@ module qsa_gemm #(
     ev_o.acc_rd = (rd_v && rd_accum) ? 32'(4 * ArrayCols) : 32'd0;
     ev_o.acc_wr = w_v_q ? 32'(4 * ArrayCols) : 32'd0;
     ev_o.array_busy = {31'd0, issue};
+    ev_o.bank_stall = {31'd0, conflict};
   end
 
   // ---- Registers ----

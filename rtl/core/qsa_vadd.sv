@@ -8,10 +8,17 @@
 // (registered), scaled by the output's lanes [2 ROWS, 3 ROWS) from t+3+L, zero point and clamp
 // in t+3+2L (registered), the write of dst + i in t+4+2L. Row i is read before it is written and
 // no later read touches it, so in place (dst = a or dst = b) works.
+//
+// Banks. Ports A and B reach one of SpBanks scratchpad banks each (qsa_sram: the high row bits);
+// a bank serves one read per cycle. When rows a + i and b + i lie in the same bank, row b + i is
+// read alone one cycle earlier (a bank stall) and held: its shifted input is registered when it
+// arrives, and row a + i's read in the next cycle completes the row as above.
 module qsa_vadd #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned RqLanes = 48  // at least 3 * ArrayRows
+  parameter int unsigned RqLanes = 48,  // at least 3 * ArrayRows
+  parameter int unsigned SpRows = 16384,
+  parameter int unsigned SpBanks = 1
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -60,6 +67,9 @@ module qsa_vadd #(
   logic [16:0] iss_q, iss_d;  // rows requested
   logic [16:0] wr_q, wr_d;  // rows written
   logic s1_v_q, s1_v_d, s3_v_q, s3_v_d;  // rows arriving; rows being written
+  logic hb_q, hb_d;  // row b + iss_q was read alone (A and B share its bank)
+  logic b1_v_q, b1_v_d;  // that lone B row arrives
+  logic s1_held_q, s1_held_d;  // the arriving row's B input arrived one cycle earlier
   logic [ArrayRows*32-1:0] sum_q, sum_d;  // wrap32(fa + fb)
   logic [ArrayRows*8-1:0] res_q, res_d;
 
@@ -163,6 +173,10 @@ module qsa_vadd #(
     if (busy && s1_v_q) begin
       for (int r = 0; r < R; r++) begin
         xin_q[r*32+:32] <= ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
+      end
+    end
+    if (busy && ((s1_v_q && !s1_held_q) || b1_v_q)) begin
+      for (int r = 0; r < R; r++) begin
         xin_q[(R+r)*32+:32] <= ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
       end
     end
@@ -184,6 +198,9 @@ module qsa_vadd #(
     iss_d = iss_q;
     wr_d = wr_q;
     s1_v_d = 1'b0;
+    hb_d = hb_q;
+    b1_v_d = 1'b0;
+    s1_held_d = 1'b0;
     s3_v_d = busy && py_v_q[Lat-1];
     sum_d = sum_q;
     res_d = res_q;
@@ -228,18 +245,31 @@ module qsa_vadd #(
           ev_o.param_rd = 32'd32;
           iss_d = '0;
           wr_d = '0;
+          hb_d = 1'b0;
           state_d = StRun;
         end
       end
       default: begin  // StRun
         if (iss_q < 17'(f_n)) begin
-          mem_o.spa_rd.en = 1'b1;
-          mem_o.spa_rd.addr = 16'(32'(f_a) + 32'(iss_q));
-          mem_o.spb_rd.en = 1'b1;
           mem_o.spb_rd.addr = 16'(32'(f_b) + 32'(iss_q));
-          ev_o.sp_rd = 32'(2 * ArrayRows);
-          s1_v_d = 1'b1;
-          iss_d = iss_q + 17'd1;
+          if (!hb_q && qsa_pkg::SameBank(32'(f_a) + 32'(iss_q), 32'(f_b) + 32'(iss_q), SpRows,
+                                         SpBanks)) begin
+            // Row b + i alone; row a + i waits for the next cycle.
+            mem_o.spb_rd.en = 1'b1;
+            ev_o.sp_rd = 32'(ArrayRows);
+            ev_o.bank_stall = 32'd1;
+            hb_d = 1'b1;
+            b1_v_d = 1'b1;
+          end else begin
+            mem_o.spa_rd.en = 1'b1;
+            mem_o.spa_rd.addr = 16'(32'(f_a) + 32'(iss_q));
+            mem_o.spb_rd.en = !hb_q;
+            ev_o.sp_rd = hb_q ? 32'(ArrayRows) : 32'(2 * ArrayRows);
+            hb_d = 1'b0;
+            s1_v_d = 1'b1;
+            s1_held_d = hb_q;
+            iss_d = iss_q + 17'd1;
+          end
         end
         if (pa_v_q[Lat-1]) sum_d = sum;
         if (py_v_q[Lat-1]) res_d = res;
@@ -270,6 +300,9 @@ module qsa_vadd #(
       iss_q <= '0;
       wr_q <= '0;
       s1_v_q <= 1'b0;
+      hb_q <= 1'b0;
+      b1_v_q <= 1'b0;
+      s1_held_q <= 1'b0;
       s3_v_q <= 1'b0;
       sum_q <= '0;
       res_q <= '0;
@@ -283,6 +316,9 @@ module qsa_vadd #(
       iss_q <= iss_d;
       wr_q <= wr_d;
       s1_v_q <= s1_v_d;
+      hb_q <= hb_d;
+      b1_v_q <= b1_v_d;
+      s1_held_q <= s1_held_d;
       s3_v_q <= s3_v_d;
       sum_q <= sum_d;
       res_q <= res_d;

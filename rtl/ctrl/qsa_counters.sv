@@ -54,6 +54,7 @@ module qsa_counters (
     inc[qsa_pkg::CNT_ACC_WR*32 +: 32] = ev.acc_wr;
     inc[qsa_pkg::CNT_PARAM_RD*32 +: 32] = ev.param_rd;
     inc[qsa_pkg::CNT_PARAM_WR*32 +: 32] = ev.param_wr;
+    inc[qsa_pkg::CNT_BANK_STALL*32 +: 32] = ev.bank_stall;
   end
 
   // Counter k is its own 64-bit register, updated only in a cycle it has an event (a simulator

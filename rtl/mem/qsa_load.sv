@@ -19,6 +19,8 @@
 //   3. the cycle after a row's last beat, the write stage shifts the buffer's bytes into place,
 //      applies the fill and drives the memory's write port (full row, all lanes). (The buffer
 //      still holds the row then: the next row's first beat is written at the end of that cycle.)
+//      The memory grants the write (wr_gnt_i) unless the compute unit writes the same bank in
+//      that cycle; until then the write stage holds its row and the collector takes no beat.
 // Rows are written in grid order; rsp_o.done pulses with the write of the last row.
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
@@ -54,6 +56,7 @@ module qsa_load #(
   output logic [ArrayRows*8-1:0]   sp_wdata_o,
   output logic [ArrayCols*32-1:0]  word_wdata_o,
   output logic [31:0]              wtag_o,
+  input  logic                     wr_gnt_i,  // the row write (sp_wr_o, acc_wr_o, prm_wr_o) done
   // Counter events (per cycle).
   output qsa_pkg::unit_ev_t        ev_o
 );
@@ -225,13 +228,14 @@ module qsa_load #(
   logic [BufBits-1:0] buf_q;  // beat b at [b*BeatBits +: BeatBits]
   logic [15:0]       row_q, row_d;  // rows passed to the write stage
   logic              row_done;
+  logic              w_stall;  // the write stage's row waits for its bank (stage 3)
   logic [RowBits-1:0] shifted;
   logic [RowBits-1:0] filled;
   logic              is_sp;
 
   assign {head_last, head_inside, head_off, head_beats} = desc_rdata;
-  assign rd_rsp_ready_o = !desc_empty && head_inside;
-  assign row_done = !desc_empty &&
+  assign rd_rsp_ready_o = !desc_empty && head_inside && !w_stall;
+  assign row_done = !desc_empty && !w_stall &&
                     (head_inside ? (rsp_fire && 32'(got_q) == 32'(head_beats) - 32'd1) : 1'b1);
   assign desc_pop = row_done;
   assign is_sp = (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
@@ -256,7 +260,7 @@ module qsa_load #(
   logic [Lb-1:0]      w_off_q, w_off_d;
 
   always_comb begin
-    w_valid_d = row_done;
+    w_valid_d = row_done || w_stall;
     w_last_d = w_last_q;
     w_inside_d = w_inside_q;
     w_addr_d = w_addr_q;
@@ -289,7 +293,8 @@ module qsa_load #(
     end
   end
 
-  assign done = w_valid_q && w_last_q;
+  assign w_stall = w_valid_q && !wr_gnt_i;
+  assign done = w_valid_q && w_last_q && !w_stall;
 
   assign sp_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
   assign sp_wr_o.addr = w_addr_q;
@@ -310,11 +315,12 @@ module qsa_load #(
 
   always_comb begin
     ev_o = '0;
-    ev_o.dram_rd = (w_valid_q && w_inside_q) ? cur_q.nbytes : 32'd0;
+    ev_o.dram_rd = (w_valid_q && !w_stall && w_inside_q) ? cur_q.nbytes : 32'd0;
     ev_o.dram_rd_beats = rd_fire ? 32'd1 : 32'd0;
-    ev_o.sp_wr = sp_wr_o.en ? 32'(SpRowBytes) : 32'd0;
-    ev_o.acc_wr = acc_wr_o.en ? 32'(WordRowBytes) : 32'd0;
-    ev_o.param_wr = prm_wr_o.en ? 32'(WordRowBytes) : 32'd0;
+    ev_o.sp_wr = (sp_wr_o.en && !w_stall) ? 32'(SpRowBytes) : 32'd0;
+    ev_o.acc_wr = (acc_wr_o.en && !w_stall) ? 32'(WordRowBytes) : 32'd0;
+    ev_o.param_wr = (prm_wr_o.en && !w_stall) ? 32'(WordRowBytes) : 32'd0;
+    ev_o.bank_stall = 32'(w_stall);
   end
 
   // ---------------------------------------------------------------- registers

@@ -7,7 +7,8 @@
 //
 // Three stages, one row per cycle in steady state:
 //   1. the reader walks the grid and reads one row per cycle from the memory's read port while
-//      the row FIFO has room for it (data arrive the next cycle);
+//      the row FIFO has room for it (data arrive the next cycle); a read the memory does not
+//      grant (rd_gnt_i: the compute unit reads the same bank) is asked again the next cycle;
 //   2. when the data arrive, the lane range is cut out and shifted to the element's byte offset
 //      within its first bus beat, and the row is pushed into the row FIFO with its beat address
 //      and beat count;
@@ -32,6 +33,7 @@ module qsa_store #(
   output qsa_pkg::unit_rsp_t       rsp_o,
   // Scratchpad read port 2 and accumulator read port 1 (data the cycle after re).
   output qsa_pkg::row_req_t        sp_rd_o,
+  input  logic                     rd_gnt_i,  // the read asked on sp_rd_o or acc_rd_o is done
   input  logic [ArrayRows*8-1:0]   sp_rdata_i,
   output qsa_pkg::row_req_t        acc_rd_o,
   input  logic [ArrayCols*32-1:0]  acc_rdata_i,
@@ -119,17 +121,19 @@ module qsa_store #(
   logic [31:0] addr_q;  // DRAM address of element (y, x)
   logic [7:0]  y_unused, x_unused;
   logic        last_unused;
-  logic        issue;
+  logic        issue, want;
   logic [15:0] raddr;
   logic [Cw-1:0] fifo_count;
   logic        p_valid_q, p_valid_d;
 
   // p_valid_q (stage 2) also occupies a FIFO slot.
-  assign issue = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
+  // A read waits while the compute unit reads the same bank (rd_gnt_i low).
+  assign want = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
+  assign issue = want && rd_gnt_i;
   assign raddr = cur_q.sram + row_q;
-  assign sp_rd_o.en = issue && cur_q.is_sp;
+  assign sp_rd_o.en = want && cur_q.is_sp;
   assign sp_rd_o.addr = raddr;
-  assign acc_rd_o.en = issue && !cur_q.is_sp;
+  assign acc_rd_o.en = want && !cur_q.is_sp;
   assign acc_rd_o.addr = raddr;
 
   qsa_dma_walk u_walk (
@@ -259,8 +263,9 @@ module qsa_store #(
     ev_o = '0;
     ev_o.dram_wr = p_valid_q ? cur_q.nbytes : 32'd0;
     ev_o.dram_wr_beats = wr_fire ? 32'd1 : 32'd0;
-    ev_o.sp_rd = sp_rd_o.en ? 32'(SpRowBytes) : 32'd0;
-    ev_o.acc_rd = acc_rd_o.en ? 32'(WordRowBytes) : 32'd0;
+    ev_o.sp_rd = (issue && cur_q.is_sp) ? 32'(SpRowBytes) : 32'd0;
+    ev_o.acc_rd = (issue && !cur_q.is_sp) ? 32'(WordRowBytes) : 32'd0;
+    ev_o.bank_stall = 32'(want && !rd_gnt_i);
   end
 
   // ---------------------------------------------------------------- registers

@@ -41,7 +41,8 @@ package qsa_pkg;
   localparam int unsigned CNT_ARRAY_BUSY = 29;  // cycles an activation row enters the array
   localparam int unsigned CNT_DRAM_RD_BEATS = 30;  // bus beats requested
   localparam int unsigned CNT_DRAM_WR_BEATS = 31;
-  localparam int unsigned NUM_COUNTERS = 32;
+  localparam int unsigned CNT_BANK_STALL = 32;  // client-cycles waiting for a memory bank
+  localparam int unsigned NUM_COUNTERS = 33;
 
   // ---- Port groups ----
   // Structs hold only what has the same width in every configuration; a memory row's data and
@@ -111,9 +112,17 @@ package qsa_pkg;
     logic [31:0] dram_rd, dram_wr, dram_rd_beats, dram_wr_beats;  // DRAM bytes and bus beats
     logic [31:0] sp_rd, sp_wr, acc_rd, acc_wr, param_rd, param_wr;  // bytes of each memory
     logic [31:0] macs_issued, macs_useful, array_busy;  // the array
+    logic [31:0] bank_stall;  // the unit's clients waiting for a memory bank, one per client
   } unit_ev_t;
-  localparam int unsigned UNIT_EV_WORDS = 13;
+  localparam int unsigned UNIT_EV_WORDS = 14;
   localparam int unsigned UNIT_EV_W = UNIT_EV_WORDS * 32;
+
+  // Whether rows a and b of a memory of `rows` rows in `banks` banks (powers of two) lie in one
+  // bank: the bank is the row's high bits (qsa_sram).
+  function automatic logic SameBank(input logic [31:0] a, input logic [31:0] b,
+                                    input int unsigned rows, input int unsigned banks);
+    SameBank = (a / (rows / banks)) == (b / (rows / banks));
+  endfunction
 
   // The field-wise sum of two units' events (wrapping; one cycle's counts are far below 2^32).
   function automatic logic [UNIT_EV_W-1:0] EvSum(input logic [UNIT_EV_W-1:0] a,

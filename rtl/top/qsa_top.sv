@@ -14,6 +14,9 @@ module qsa_top #(
   parameter int unsigned ParamRows = 256,
   parameter int unsigned SpBanks = 4,
   parameter int unsigned AccBanks = 2,
+  // Cycles from a memory read to its data. Only 1 is built: the consumers (gemm accumulate bypass,
+  // post, vadd, pool, store) expect the data the cycle after the read.
+  localparam int unsigned ReadLatency = 1,
   parameter int unsigned InsnDepth = 16,
   parameter int unsigned TokenDepth = 8,
   parameter int unsigned BusBytes = 16,
@@ -98,16 +101,25 @@ module qsa_top #(
   logic load_req_ready, comp_req_ready, store_req_ready;
 
   // ---------------------------------------------------------------- memory ports
-  // Row accesses, each memory decoding the low bits of the row address. Scratchpad: write 0
-  // load, write 1 compute; read 0 compute A, read 1 compute B, read 2 store. Accumulator: write
-  // 0 load, write 1 compute; read 0 compute, read 1 store. Parameter buffer: write 0 load; read 0
-  // compute.
+  // Row accesses, each memory built from banks of 1R1W macros selected by the high row bits
+  // (qsa_sram). The clients in each bank's priority order, first first: scratchpad writes:
+  // compute, load; reads: compute B, compute A, store. Accumulator writes: compute, load; reads:
+  // compute, store. Parameter buffer: one bank, write load, read compute. The compute unit never
+  // waits (it resolves A against B itself); the load and store units wait for a bank the compute
+  // unit uses in the same cycle.
   qsa_pkg::row_req_t    sp_l_wr, acc_l_wr, prm_l_wr, acc_c_wr, sp_s_rd, acc_s_rd;
   qsa_pkg::cu_mem_req_t comp_mem;
   logic [SpW-1:0]       sp_l_wdata, sp_c_wdata, spa_rdata, spb_rdata, sp_s_rdata;
   logic [ArrayRows-1:0] sp_c_wmask;
   logic [AccW-1:0]      word_l_wdata, acc_c_wdata, acc_c_rdata, acc_s_rdata, prm_c_rdata;
   logic [31:0]          load_wtag, sp_c_wtag, acc_c_wtag;
+  logic [1:0]           sp_wgnt, acc_wgnt, acc_rgnt;
+  logic [2:0]           sp_rgnt;
+  logic                 load_wgnt, store_rgnt;
+  logic                 prm_wgnt_unused, prm_rgnt_unused;
+  // The load's row write and the store's row read are done when their memory grants them.
+  assign load_wgnt = (sp_l_wr.en && sp_wgnt[1]) || (acc_l_wr.en && acc_wgnt[1]) || prm_l_wr.en;
+  assign store_rgnt = (sp_s_rd.en && sp_rgnt[2]) || (acc_s_rd.en && acc_rgnt[1]);
 
   // ---------------------------------------------------------------- counter events
   qsa_pkg::ctrl_ev_t ctrl_ev;
@@ -172,6 +184,7 @@ module qsa_top #(
     .sp_wdata_o       (sp_l_wdata),
     .word_wdata_o     (word_l_wdata),
     .wtag_o           (load_wtag),
+    .wr_gnt_i         (load_wgnt),
     .ev_o             (load_ev)
   );
 
@@ -180,7 +193,8 @@ module qsa_top #(
     .ArrayCols(ArrayCols),
     .SpRows   (SpRows),
     .AccRows  (AccRows),
-    .ParamRows(ParamRows)
+    .ParamRows(ParamRows),
+    .SpBanks  (SpBanks)
   ) u_compute (
     .clk_i,
     .rst_ni,
@@ -214,6 +228,7 @@ module qsa_top #(
     .req_ready_o      (store_req_ready),
     .rsp_o            (store_rsp),
     .sp_rd_o          (sp_s_rd),
+    .rd_gnt_i         (store_rgnt),
     .sp_rdata_i       (sp_s_rdata),
     .acc_rd_o         (acc_s_rd),
     .acc_rdata_i      (acc_s_rdata),
@@ -228,59 +243,69 @@ module qsa_top #(
   );
 
   // ---------------------------------------------------------------- memories
-  // Load writes whole rows, and so does the compute unit into the accumulator (gemm).
+  // Client p of each kind is bits [p*W +: W]; client 0 comes first in every bank. Load writes
+  // whole rows, and so does the compute unit into the accumulator (gemm).
   qsa_sram #(
-    .Rows    (SpRows),
-    .Lanes   (ArrayRows),
-    .LaneBits(8),
-    .Banks   (SpBanks),
-    .NumWrite(2),
-    .NumRead (3)
+    .Rows       (SpRows),
+    .Lanes      (ArrayRows),
+    .LaneBits   (8),
+    .Banks      (SpBanks),
+    .NumWrite   (2),
+    .NumRead    (3),
+    .ReadLatency(ReadLatency)
   ) u_scratchpad (
     .clk_i,
-    .we_i   ({comp_mem.sp_wr.en, sp_l_wr.en}),
-    .waddr_i({comp_mem.sp_wr.addr[SpAw-1:0], sp_l_wr.addr[SpAw-1:0]}),
-    .wdata_i({sp_c_wdata, sp_l_wdata}),
-    .wmask_i({sp_c_wmask, {ArrayRows{1'b1}}}),
-    .re_i   ({sp_s_rd.en, comp_mem.spb_rd.en, comp_mem.spa_rd.en}),
-    .raddr_i({sp_s_rd.addr[SpAw-1:0], comp_mem.spb_rd.addr[SpAw-1:0],
-              comp_mem.spa_rd.addr[SpAw-1:0]}),
-    .rdata_o({sp_s_rdata, spb_rdata, spa_rdata})
+    .we_i   ({sp_l_wr.en, comp_mem.sp_wr.en}),
+    .waddr_i({sp_l_wr.addr[SpAw-1:0], comp_mem.sp_wr.addr[SpAw-1:0]}),
+    .wdata_i({sp_l_wdata, sp_c_wdata}),
+    .wmask_i({{ArrayRows{1'b1}}, sp_c_wmask}),
+    .wgnt_o (sp_wgnt),
+    .re_i   ({sp_s_rd.en, comp_mem.spa_rd.en, comp_mem.spb_rd.en}),
+    .raddr_i({sp_s_rd.addr[SpAw-1:0], comp_mem.spa_rd.addr[SpAw-1:0],
+              comp_mem.spb_rd.addr[SpAw-1:0]}),
+    .rgnt_o (sp_rgnt),
+    .rdata_o({sp_s_rdata, spa_rdata, spb_rdata})
   );
 
   qsa_sram #(
-    .Rows    (AccRows),
-    .Lanes   (ArrayCols),
-    .LaneBits(32),
-    .Banks   (AccBanks),
-    .NumWrite(2),
-    .NumRead (2)
+    .Rows       (AccRows),
+    .Lanes      (ArrayCols),
+    .LaneBits   (32),
+    .Banks      (AccBanks),
+    .NumWrite   (2),
+    .NumRead    (2),
+    .ReadLatency(ReadLatency)
   ) u_accumulator (
     .clk_i,
-    .we_i   ({acc_c_wr.en, acc_l_wr.en}),
-    .waddr_i({acc_c_wr.addr[AccAw-1:0], acc_l_wr.addr[AccAw-1:0]}),
-    .wdata_i({acc_c_wdata, word_l_wdata}),
+    .we_i   ({acc_l_wr.en, acc_c_wr.en}),
+    .waddr_i({acc_l_wr.addr[AccAw-1:0], acc_c_wr.addr[AccAw-1:0]}),
+    .wdata_i({word_l_wdata, acc_c_wdata}),
     .wmask_i({2*ArrayCols{1'b1}}),
+    .wgnt_o (acc_wgnt),
     .re_i   ({acc_s_rd.en, comp_mem.acc_rd.en}),
     .raddr_i({acc_s_rd.addr[AccAw-1:0], comp_mem.acc_rd.addr[AccAw-1:0]}),
+    .rgnt_o (acc_rgnt),
     .rdata_o({acc_s_rdata, acc_c_rdata})
   );
 
   qsa_sram #(
-    .Rows    (ParamRows),
-    .Lanes   (ArrayCols),
-    .LaneBits(32),
-    .Banks   (1),
-    .NumWrite(1),
-    .NumRead (1)
+    .Rows       (ParamRows),
+    .Lanes      (ArrayCols),
+    .LaneBits   (32),
+    .Banks      (1),
+    .NumWrite   (1),
+    .NumRead    (1),
+    .ReadLatency(ReadLatency)
   ) u_param (
     .clk_i,
     .we_i   (prm_l_wr.en),
     .waddr_i(prm_l_wr.addr[PrmAw-1:0]),
     .wdata_i(word_l_wdata),
     .wmask_i({ArrayCols{1'b1}}),
+    .wgnt_o (prm_wgnt_unused),
     .re_i   (comp_mem.prm_rd.en),
     .raddr_i(comp_mem.prm_rd.addr[PrmAw-1:0]),
+    .rgnt_o (prm_rgnt_unused),
     .rdata_o(prm_c_rdata)
   );
 
@@ -298,7 +323,7 @@ module qsa_top #(
   );
 
   // ---------------------------------------------------------------- write observation
-  assign obs_sp0_we_o = sp_l_wr.en;
+  assign obs_sp0_we_o = sp_l_wr.en && sp_wgnt[1];
   assign obs_sp0_addr_o = sp_l_wr.addr[SpAw-1:0];
   assign obs_sp0_data_o = sp_l_wdata;
   assign obs_sp0_mask_o = '1;
@@ -308,7 +333,7 @@ module qsa_top #(
   assign obs_sp1_data_o = sp_c_wdata;
   assign obs_sp1_mask_o = sp_c_wmask;
   assign obs_sp1_tag_o = sp_c_wtag;
-  assign obs_acc0_we_o = acc_l_wr.en;
+  assign obs_acc0_we_o = acc_l_wr.en && acc_wgnt[1];
   assign obs_acc0_addr_o = acc_l_wr.addr[AccAw-1:0];
   assign obs_acc0_data_o = word_l_wdata;
   assign obs_acc0_mask_o = '1;
@@ -345,6 +370,11 @@ module qsa_top #(
       RowInBounds(comp_mem.acc_rd, AccRows) && RowInBounds(acc_s_rd, AccRows));
   PrmRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       RowInBounds(prm_l_wr, ParamRows) && RowInBounds(comp_mem.prm_rd, ParamRows));
+  // The compute unit's requests are never refused (it comes first; A and B never share a bank).
+  ComputeBanksGrantedHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (!comp_mem.sp_wr.en || sp_wgnt[0]) && (!comp_mem.spb_rd.en || sp_rgnt[0]) &&
+      (!comp_mem.spa_rd.en || sp_rgnt[1]) && (!acc_c_wr.en || acc_wgnt[0]) &&
+      (!comp_mem.acc_rd.en || acc_rgnt[0]));
   StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                   !$isunknown({done_o, error_o, insn_ready_o, rd_req_valid_o,
                                                wr_req_valid_o}));

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -262,8 +263,175 @@ TEST(CosimGemm, DoubleBufferedGemmIsExactAndKeepsTheArrayBusy) {
         static_cast<double>(rtl.counters.macs_useful) /
         (static_cast<double>(arch.rows * arch.cols) * static_cast<double>(rtl.cycles));
     std::cout << name << " GEMM " << shape.m << "x" << shape.k << "x" << shape.n << ": "
-              << rtl.cycles << " cycles, utilization " << utilization << "\n";
+              << rtl.cycles << " cycles, utilization " << utilization << ", bank stalls "
+              << rtl.bank_stall << "\n";
     EXPECT_GT(utilization, 0.5) << name;
+  }
+}
+
+// ---- Bank conflicts (docs/rtl.md, "Memories") ----------------------------------------------
+// On 4x4 the scratchpad is 4 banks of 1024 rows and the accumulator 2 banks of 256 rows. Each
+// program below makes clients meet in one bank; the results must stay exact (only cycles change)
+// and the RTL's bank-stall counter must equal the ISA simulator's where that one is exact.
+
+// `.data ADDR TYPE v0 v1 ...` with `count` values (k * 37 + seed) wrapped into the type's range.
+std::string DataLines(std::int64_t addr, const std::string& type, std::int64_t count, int seed) {
+  std::ostringstream s;
+  const std::int64_t size = type == "i32" ? 4 : 1;
+  for (std::int64_t k = 0; k < count; k += 16, addr += 16 * size) {
+    s << ".data 0x" << std::hex << addr << std::dec << " " << type;
+    for (std::int64_t j = k; j < std::min(count, k + 16); ++j) {
+      const std::int64_t v = j * 37 + seed;
+      s << " " << (type == "u8" ? v % 256 : type == "i8" ? v % 256 - 128 : v * 1009 - 40000);
+    }
+    s << "\n";
+  }
+  return s.str();
+}
+
+struct BankRun {
+  std::int64_t rtl_stall = 0;
+  std::int64_t isa_stall = 0;
+};
+
+// Cosimulates `text` on 4x4 (exact or the test fails) and returns both bank-stall figures.
+BankRun RunBankProgram(const std::string& text) {
+  const ArchConfig arch = Arch("4x4");
+  const Program program = isa::Assemble(text, "bank_test.s", arch);
+  EXPECT_EQ(Cosimulate(arch, program, {}), "");
+  isa::IsaSimulator sim(arch, program);
+  BankRun r;
+  r.isa_stall = sim.Run().timing.bank_stall_cycles;
+  r.rtl_stall = RunRtl(arch, program, {}).bank_stall;
+  std::cout << "bank stalls: ISA " << r.isa_stall << ", RTL " << r.rtl_stall << "\n";
+  return r;
+}
+
+// vadd: rows a + i and b + i in one bank take two cycles. A at rows 1020..1027 (banks 0 and 1),
+// B at 0..7 (bank 0): rows 0..3 share bank 0, an exact count of 4 in both engines.
+TEST(CosimBanks, VaddOperandsInOneBankAreReadInTwoCycles) {
+  const std::string descriptor = ".data 0x100 i32 " + std::to_string(3 | 5 << 8 | 7 << 16) + " " +
+                                 std::to_string(255 << 8 | 20 << 16) +
+                                 " 1518500250 256 1073741824 0 1431655765 " +
+                                 std::to_string(19 << 8) + "\n";
+  for (const auto& [a, stalls] : {std::pair{1020, 4}, std::pair{1024, 0}}) {
+    const std::string text =
+        ".dram_size 0x300\n"
+        "load.sp sram=" +
+        std::to_string(a) +
+        " dram=0x0 ny=1 nx=8 stride_x=4 lanes=4\n"
+        "load.sp sram=0 dram=0x40 ny=1 nx=8 stride_x=4 lanes=4\n"
+        "load.param sram=0 dram=0x100 ny=1 nx=2 stride_x=16 lanes=4 "
+        "push_next\n"
+        "vadd a=" +
+        std::to_string(a) +
+        " b=0 dst=2048 n=8 param=0 pop_prev push_next\n"
+        "store.sp sram=2048 dram=0x200 ny=1 nx=8 stride_x=4 lanes=4 "
+        "pop_prev\n"
+        "finish\n" +
+        DataLines(0, "u8", 32, 1) + DataLines(0x40, "u8", 32, 2) + descriptor;
+    const BankRun r = RunBankProgram(text);
+    EXPECT_EQ(r.isa_stall, stalls) << "a = " << a;
+    EXPECT_EQ(r.rtl_stall, stalls) << "a = " << a;
+  }
+}
+
+// gemm on an idle unit: the preload reads weight rows w..w+3 while the stream would start; in
+// the activations' bank the stream waits for the last COLS - 1 = 3 of them (exact in both).
+TEST(CosimBanks, PreloadInTheStreamsBankDelaysTheStream) {
+  for (const auto& [w, stalls] : {std::pair{8, 3}, std::pair{1024, 0}}) {
+    const std::string text =
+        ".dram_size 0x400\n"
+        "load.sp sram=0 dram=0x0 ny=1 nx=8 stride_x=4 lanes=4\n"
+        "load.sp sram=" +
+        std::to_string(w) +
+        " dram=0x40 ny=1 nx=4 stride_x=4 lanes=4 push_next\n"
+        "gemm act=0 act_outer=0 act_inner=1 acc=0 acc_outer=0 n_outer=1 "
+        "n_inner=8 w=" +
+        std::to_string(w) +
+        " k_lanes=4 n_lanes=4 preload act_signed pop_prev push_next\n"
+        "store.acc sram=0 dram=0x100 ny=1 nx=8 stride_x=16 lanes=4 "
+        "pop_prev\n"
+        "finish\n" +
+        DataLines(0, "i8", 32, 3) + DataLines(0x40, "i8", 16, 4);
+    const BankRun r = RunBankProgram(text);
+    EXPECT_EQ(r.isa_stall, stalls) << "w = " << w;
+    EXPECT_EQ(r.rtl_stall, stalls) << "w = " << w;
+  }
+}
+
+// Back-to-back gemms: the second one's preload runs while the first streams; with its weights
+// in the first one's activation bank the stream takes bubbles (the ISA simulator estimates
+// COLS of them; the RTL counts the bubbles it takes).
+TEST(CosimBanks, PreloadDuringThePreviousGemmsStreamTakesBubbles) {
+  for (const auto& [w2, conflict] : {std::pair{16, true}, std::pair{1040, false}}) {
+    const std::string text =
+        ".dram_size 0x1000\n"
+        "load.sp sram=0 dram=0x0 ny=1 nx=64 stride_x=4 lanes=4\n"
+        "load.sp sram=1024 dram=0x100 ny=1 nx=4 stride_x=4 lanes=4\n"
+        "load.sp sram=" +
+        std::to_string(w2) +
+        " dram=0x110 ny=1 nx=4 stride_x=4 lanes=4 push_next\n"
+        "gemm act=0 act_outer=0 act_inner=1 acc=0 acc_outer=0 n_outer=1 "
+        "n_inner=64 w=1024 k_lanes=4 n_lanes=4 preload pop_prev\n"
+        "gemm act=0 act_outer=0 act_inner=1 acc=64 acc_outer=0 n_outer=1 "
+        "n_inner=64 w=" +
+        std::to_string(w2) +
+        " k_lanes=4 n_lanes=4 preload push_next\n"
+        "store.acc sram=0 dram=0x200 ny=1 nx=128 stride_x=16 lanes=4 "
+        "pop_prev\n"
+        "finish\n" +
+        DataLines(0, "u8", 256, 5) + DataLines(0x100, "i8", 32, 6);
+    const ArchConfig arch = Arch("4x4");
+    const BankRun r = RunBankProgram(text);
+    EXPECT_EQ(r.isa_stall, conflict ? arch.cols : 0) << "w2 = " << w2;
+    if (conflict) {
+      EXPECT_GT(r.rtl_stall, 0) << "w2 = " << w2;
+      EXPECT_LE(r.rtl_stall, arch.cols) << "w2 = " << w2;
+    } else {
+      EXPECT_EQ(r.rtl_stall, 0) << "w2 = " << w2;
+    }
+  }
+}
+
+// The DMA yields to the compute unit: while a long gemm streams from scratchpad bank 0 and writes
+// accumulator rows 0..191 (bank 0), a store reads scratchpad rows of bank 0 and a load writes
+// accumulator rows 200..215 (bank 0). Both wait for bubbles (the ISA simulator does not model DMA
+// conflicts: 0 there); with the DMA's rows in other banks nobody waits.
+TEST(CosimBanks, LoadAndStoreWaitForTheComputeUnitsBank) {
+  for (const auto& [sp_row, acc_row, conflict] :
+       {std::tuple{200, 200, true}, std::tuple{2048, 300, false}}) {
+    const std::string text =
+        ".dram_size 0x2000\n"
+        "load.sp sram=0 dram=0x0 ny=1 nx=64 stride_x=4 lanes=4\n"
+        "load.sp sram=1024 dram=0x100 ny=1 nx=4 stride_x=4 lanes=4\n"
+        "load.sp sram=" +
+        std::to_string(sp_row) +
+        " dram=0x200 ny=1 nx=16 stride_x=4 lanes=4 push_next\n"
+        "load.acc sram=" +
+        std::to_string(acc_row) +
+        " dram=0x300 ny=1 nx=16 stride_x=16 lanes=4 push_next\n"
+        "sync queue=1 pop_prev push_next\n"
+        "gemm act=0 act_outer=0 act_inner=1 acc=0 acc_outer=64 n_outer=3 n_inner=64 w=1024 "
+        "k_lanes=4 n_lanes=4 preload\n"
+        "sync queue=1 pop_prev push_next\n"
+        "store.sp sram=" +
+        std::to_string(sp_row) +
+        " dram=0x400 ny=1 nx=16 stride_x=4 lanes=4 pop_prev\n"
+        "store.acc sram=0 dram=0x1000 ny=1 nx=192 stride_x=16 lanes=4 pop_prev\n"
+        "store.acc sram=" +
+        std::to_string(acc_row) +
+        " dram=0x800 ny=1 nx=16 stride_x=16 lanes=4\n"
+        "finish\n" +
+        DataLines(0, "u8", 256, 7) + DataLines(0x100, "i8", 16, 8) + DataLines(0x200, "u8", 64, 9) +
+        DataLines(0x300, "i32", 64, 10);
+    const BankRun r = RunBankProgram(text);
+    EXPECT_EQ(r.isa_stall, 0);
+    if (conflict) {
+      EXPECT_GT(r.rtl_stall, 0);
+    } else {
+      EXPECT_EQ(r.rtl_stall, 0);
+    }
   }
 }
 

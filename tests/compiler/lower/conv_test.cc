@@ -168,12 +168,26 @@ TEST(ConvLoweringTest, RegionsFollowEachOtherInTheScratchpad) {
   t.in_rows = 98;
   t.in_buffers = 2;
   t.w_rows = 144;
-  const ConvRegions r = ConvRegionsOf(t, {10, 20, 30});
+  const ConvRegions r = ConvRegionsOf(t, {10, 20, 30, {}});
   EXPECT_EQ(r.input, 10);
   EXPECT_EQ(r.weights, 10 + 196);
   EXPECT_EQ(r.output, 10 + 196 + 144);
   EXPECT_EQ(r.acc, 20);
   EXPECT_EQ(r.param, 30);
+}
+
+TEST(ConvLoweringTest, RegionsInSeparateBanksComeFromTheGroups) {
+  ConvTiling t;
+  t.in_rows = 98;
+  t.in_buffers = 2;
+  t.w_rows = 144;
+  t.out_rows = 50;
+  EXPECT_EQ(ConvScratchpadGroups(t), (std::vector<std::int64_t>{196, 144 + 100}));
+  const ConvRegions r = ConvRegionsOf(t, {0, 20, 30, {4096, 8192}});
+  EXPECT_EQ(r.input, 4096);
+  EXPECT_EQ(r.weights, 8192);
+  EXPECT_EQ(r.output, 8192 + 144);
+  EXPECT_EQ(r.acc, 20);
 }
 
 // The strided convolution with a tiling chosen by hand: one 3×3 tile, weights and parameters
@@ -203,7 +217,7 @@ struct HandPlanned {
     t.acc_rows = 9;
     t.param_rows = 8;
     constants = ConvConstantsOf(arch, p, plan);
-    ConvEmitter emitter(arch, p, plan, constants, 4096, 8192, {0, 0, 0}, false);
+    ConvEmitter emitter(arch, p, plan, constants, 4096, 8192, {0, 0, 0, {}}, false);
     emitter.Emit({0, 0, 0, 3, 3, 0, 0}, [this]() -> Step& { return steps.emplace_back(); });
   }
 };

@@ -44,13 +44,13 @@ TEST(EltwiseLoweringTest, OneTileWithAPartialLastRow) {
   EXPECT_EQ(loads[1].dram, 20u);
   EXPECT_EQ(loads[1].nx, 1u);
   EXPECT_EQ(loads[1].lanes, 2u);
-  EXPECT_EQ(loads[2].sram, 6u);  // b after a's 6 rows
+  EXPECT_EQ(loads[2].sram, 256u);  // b in the next scratchpad bank (4 banks of 256 rows)
   EXPECT_EQ(loads[2].dram, 64u);
   EXPECT_EQ(loads[3].dram, 84u);
   const std::vector<isa::Vadd> adds = OfType<isa::Vadd>(l.code);
   ASSERT_EQ(adds.size(), 1u);
   EXPECT_EQ(adds[0].a, 0u);
-  EXPECT_EQ(adds[0].b, 6u);
+  EXPECT_EQ(adds[0].b, 256u);
   EXPECT_EQ(adds[0].dst, 0u);
   EXPECT_EQ(adds[0].n, 6u);
   EXPECT_EQ(adds[0].param, 0u);
@@ -69,21 +69,21 @@ TEST(EltwiseLoweringTest, OneTileWithAPartialLastRow) {
 
 TEST(EltwiseLoweringTest, SmallScratchpadTilesAlternateBuffers) {
   isa::ArchConfig arch = SmallArch();
-  arch.scratchpad_bytes = 64;  // 16 rows: tiles of 4 rows, two buffers of (a, b)
+  arch.scratchpad_bytes = 64;  // 16 rows: tiles of 4 rows, a's two buffers, then b's (a bank of 8)
   const Lowered l = LowerGraph(AddGraph(), arch);
   const std::vector<isa::Vadd> adds = OfType<isa::Vadd>(l.code);
   ASSERT_EQ(adds.size(), 2u);
   EXPECT_EQ(adds[0].a, 0u);
-  EXPECT_EQ(adds[0].b, 4u);
+  EXPECT_EQ(adds[0].b, 8u);
   EXPECT_EQ(adds[0].n, 4u);
-  EXPECT_EQ(adds[1].a, 8u);
+  EXPECT_EQ(adds[1].a, 4u);
   EXPECT_EQ(adds[1].b, 12u);
   EXPECT_EQ(adds[1].n, 2u);  // bytes 16..21: one full row and 2 bytes
   const std::vector<isa::StoreSp> stores = OfType<isa::StoreSp>(l.code);
   ASSERT_EQ(stores.size(), 3u);
-  EXPECT_EQ(stores[1].sram, 8u);
+  EXPECT_EQ(stores[1].sram, 4u);
   EXPECT_EQ(stores[1].dram, 128u + 16);
-  EXPECT_EQ(stores[2].sram, 9u);
+  EXPECT_EQ(stores[2].sram, 5u);
   EXPECT_EQ(stores[2].dram, 128u + 20);
   EXPECT_EQ(stores[2].lanes, 2u);
   EXPECT_EQ(l.layers.at(0).plan, "2 tiles of 4 rows");

@@ -80,6 +80,29 @@ TEST(LowerTest, OutputsArePlacedOnce) {
   EXPECT_THROW(ctx.Tensor("missing"), Error);
 }
 
+// Groups read in the same cycles start separate scratchpad banks (1024 rows, 4 banks of 256),
+// the next layer's after the previous layer's; groups that cannot be apart follow each other.
+TEST(LowerTest, ScratchpadGroupsTakeSeparateBanks) {
+  const isa::ArchConfig arch = SmallArch();
+  EXPECT_TRUE(ScratchpadGroupsApart(arch, {100, 256, 1}));
+  EXPECT_TRUE(ScratchpadGroupsApart(arch, {300, 256, 256}));
+  EXPECT_FALSE(ScratchpadGroupsApart(arch, {300, 256, 257}));
+  ProgramBuilder pb(arch);
+  const OnChipBase a = pb.TakeOnChipApart({100, 20}, 8, 4, "a");
+  EXPECT_EQ(a.groups, (std::vector<std::int64_t>{0, 256}));
+  EXPECT_EQ(a.scratchpad, 0);
+  EXPECT_EQ(a.accumulator, 0);
+  EXPECT_EQ(a.param, 0);
+  // Three banks do not fit after bank 1: from bank 0 again.
+  const OnChipBase b = pb.TakeOnChipApart({300, 10}, 8, 4, "b");
+  EXPECT_EQ(b.groups, (std::vector<std::int64_t>{0, 512}));
+  EXPECT_EQ(b.accumulator, 8);
+  // Five banks: one after the other, from row 0 (768 + 1000 rows do not fit).
+  const OnChipBase c = pb.TakeOnChipApart({500, 300, 200}, 0, 0, "c");
+  EXPECT_EQ(c.groups, (std::vector<std::int64_t>{0, 500, 800}));
+  EXPECT_EQ(c.scratchpad, 0);
+}
+
 TEST(LowerTest, ANodeWithoutALoweringIsRefused) {
   Graph g;
   g.name = "softmax";

@@ -340,9 +340,11 @@ TEST(IsaSimTiming, LoadOverlapsComputeThroughTokens) {
   // #0 the weight tile (4 rows), #1 and #2 two activation tiles of 4 rows, each announced to
   // compute with a token; each load is 16 bytes: 4 port cycles + 10 latency.
   //   #0 [0, 14), #1 [4, 18) → token at 18, #2 [8, 22) → token at 22.
-  //   #3 gemm waits for the token: [18, 18 + 4 + 8) = [18, 30).
-  //   #4 gemm: array free at 22, token at 22 → [22, 34): it overlaps the first gemm's drain.
-  //   finish at 34.
+  //   #3 gemm waits for the token; its preload reads weight rows 0..3 in the bank of its
+  //   activation rows (bank 0 of 4), so the stream waits COLS - 1 = 3 cycles:
+  //   [18, 18 + 4 + 3 + 8) = [18, 33).
+  //   #4 gemm: array free at 25 → [25, 37): it overlaps the first gemm's drain.
+  //   finish at 37.
   const Traced traced = RunTraced(
       arch,
       MakeProgram(arch, {LoadRows(0, 0, 4, 4), LoadRows(4, 16, 4, 4, "push_next"),
@@ -350,19 +352,21 @@ TEST(IsaSimTiming, LoadOverlapsComputeThroughTokens) {
                          GemmRows(8, 4, 4, false, "pop_prev"), Finish{}}));
   EXPECT_EQ(Schedule(traced),
             (std::vector<std::string>{"#0 load load.sp [0, 14)", "#1 load load.sp [4, 18)",
-                                      "#2 load load.sp [8, 22)", "#3 compute gemm [18, 30)",
-                                      "#4 compute gemm [22, 34)", "#5 compute finish [34, 35)"}));
-  EXPECT_EQ(traced.result.timing.cycles, 35);
-  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 4 + 1, 0}));
+                                      "#2 load load.sp [8, 22)", "#3 compute gemm [18, 33)",
+                                      "#4 compute gemm [25, 37)", "#5 compute finish [37, 38)"}));
+  EXPECT_EQ(traced.result.timing.cycles, 38);
+  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 3 + 4 + 1, 0}));
+  EXPECT_EQ(traced.result.timing.bank_stall_cycles, 3);
 }
 
 TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
   const ArchConfig arch = TestArch();
   // #0: 12 rows, 48 bytes: [0, 12 + 10) = [0, 22), token at 22.
-  // #1 gemm with preload: busy max(2 rows, COLS = 4) = 4: [22, 22 + 4 + 8) = [22, 34).
-  // #2 gemm: array free at 26: busy 3 → [26, 37).
-  // #3 post of 5 rows waits for the drain: [37, 37 + 5 + 4) = [37, 46).
-  // #4 gemm after a post waits for it: [46, 46 + 1 + 8) = [46, 55).
+  // #1 gemm with preload: busy max(2 rows, COLS = 4) = 4, plus 3 bank stalls (weights and
+  // activations in bank 0): [22, 22 + 7 + 8) = [22, 37).
+  // #2 gemm: array free at 29: busy 3 → [29, 40).
+  // #3 post of 5 rows waits for the drain: [40, 40 + 5 + 4) = [40, 49).
+  // #4 gemm after a post waits for it: [49, 49 + 1 + 8) = [49, 58).
   Post post;
   post.acc = 0;
   post.n = 5;
@@ -374,10 +378,10 @@ TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
       MakeProgram(arch, {LoadRows(0, 0, 12, 4, "push_next"), GemmRows(4, 0, 2, true, "pop_prev"),
                          GemmRows(6, 2, 3, false), post, GemmRows(4, 8, 1, false), Finish{}}));
   EXPECT_EQ(Schedule(traced),
-            (std::vector<std::string>{"#0 load load.sp [0, 22)", "#1 compute gemm [22, 34)",
-                                      "#2 compute gemm [26, 37)", "#3 compute post [37, 46)",
-                                      "#4 compute gemm [46, 55)", "#5 compute finish [55, 56)"}));
-  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 3 + 5 + 1 + 1, 0}));
+            (std::vector<std::string>{"#0 load load.sp [0, 22)", "#1 compute gemm [22, 37)",
+                                      "#2 compute gemm [29, 40)", "#3 compute post [40, 49)",
+                                      "#4 compute gemm [49, 58)", "#5 compute finish [58, 59)"}));
+  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 3 + 3 + 5 + 1 + 1, 0}));
 }
 
 TEST(IsaSimTiming, LoadAndStoreShareTheDramPort) {
@@ -407,14 +411,29 @@ TEST(IsaSimTiming, VectorUnitsTakeARowOrTapPerCyclePlusFourOfLatency) {
   padded.dst = 9;
   padded.kh = padded.kw = 3;
   padded.pad_top = padded.pad_left = 1;
-  Vadd vadd;  // 3 rows
+  Vadd vadd;  // 3 rows, A in bank 0 and B in bank 1 (4 banks of 1024 rows)
   vadd.a = 0;
-  vadd.b = 3;
+  vadd.b = 1024;
   vadd.dst = 12;
   vadd.n = 3;
   EXPECT_EQ(ScheduleOf(arch, {pool, padded, vadd, Finish{}}),
             (std::vector<std::string>{"#0 compute pool [0, 8)", "#1 compute pool [8, 16)",
                                       "#2 compute vadd [16, 23)", "#3 compute finish [23, 24)"}));
+}
+
+// A vadd whose rows a + i and b + i share a bank reads b + i one cycle earlier: two cycles for
+// those rows. Rows 1022..1025 of A sit in banks 0, 0, 1, 1; B's rows 0..3 in bank 0.
+TEST(IsaSimTiming, VaddRowsInOneBankTakeTwoCycles) {
+  const ArchConfig arch = TestArch();
+  Vadd vadd;
+  vadd.a = 1022;
+  vadd.b = 0;
+  vadd.dst = 2048;
+  vadd.n = 4;
+  const Traced traced = RunTraced(arch, MakeProgram(arch, {vadd, Finish{}}));
+  EXPECT_EQ(Schedule(traced),
+            (std::vector<std::string>{"#0 compute vadd [0, 10)", "#1 compute finish [10, 11)"}));
+  EXPECT_EQ(traced.result.timing.bank_stall_cycles, 2);
 }
 
 // ---------------------------------------------------------------------------------------------
