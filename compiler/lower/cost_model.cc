@@ -184,11 +184,15 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       if (!s.raw && !t.params_resident) load(16 * cols);
       e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
       instructions += n_tiles;
+      e.gemm_rows += n_tiles * pixels;
+      e.weight_preloads += n_tiles;
+      e.accumulate_rows += (s.raw ? n_tiles : std::max<std::int64_t>(n_tiles - 1, 0)) * pixels;
       const std::int64_t lanes = std::min(cols, s.m - mb * cols);
       if (s.raw) {
         store(pixels * lanes * 4);
       } else {
         e.compute_cycles += pixels + 4;
+        e.post_rows += pixels;
         ++instructions;
         store(pixels * lanes);
       }

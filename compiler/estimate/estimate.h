@@ -1,0 +1,148 @@
+// Latency and energy estimates from one set of architectural events (docs/estimation.md):
+//   analytic  the compiler's cost model (compiler/lower/cost_model.h), no simulation;
+//   isa       the ISA simulator's exact event counts and its timing model, per layer
+//             (LayerProfiler observes each executed instruction);
+//   rtl       the RTL's measured cycles (its event counters equal the ISA simulator's).
+// Energy = Σ events × pJ per event (energy.h), per layer and per component.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/compile.h"
+#include "compiler/estimate/energy.h"
+#include "compiler/lower/cost_model.h"
+#include "model/isa/arch.h"
+#include "model/isa/program.h"
+#include "model/isa/simulator.h"
+
+namespace qsa::estimate {
+
+// The events energy is counted from.
+struct Events {
+  std::int64_t cycles = 0;
+  std::int64_t instructions = 0;
+  std::int64_t macs_issued = 0;  // ROWS · COLS per activation row streamed
+  std::int64_t macs_useful = 0;
+  std::int64_t accumulates = 0;  // int32 values added into accumulator rows already written
+  std::int64_t requants = 0;     // values post writes
+  std::int64_t vadds = 0;        // values vadd writes
+  std::int64_t pool_taps = 0;    // values pool reads
+  isa::MemoryTraffic scratchpad, accumulator, param, dram;
+  Events& operator+=(const Events& other);
+  bool operator==(const Events& other) const = default;
+};
+
+// Energy by component, pJ.
+struct Energy {
+  double array = 0;   // MACs and accumulation
+  double vector = 0;  // post, vadd, pool arithmetic
+  double scratchpad = 0, accumulator = 0, param = 0;
+  double dram = 0;
+  double control = 0;  // instruction fetch, check and issue
+  double leakage = 0;
+  double Total() const;
+  Energy& operator+=(const Energy& other);
+};
+inline constexpr std::array<std::string_view, 8> kEnergyComponents = {
+    "array", "vector",  "scratchpad", "accumulator", "parameter_buffer",
+    "dram",  "control", "leakage"};
+std::array<double, 8> Components(const Energy& e);
+
+Energy EnergyOf(const Events& events, const EventEnergies& pj);
+
+// The analytic events of one layer from its cost-model estimate (the on-chip traffic rules of
+// docs/isa.md "Counters" applied to the tiling's rows).
+Events AnalyticEvents(const isa::ArchConfig& arch, const compiler::LayerEstimate& e);
+
+// The events of one executed instruction (its counters' difference, split by what it does).
+Events InstructionEvents(const isa::InstructionRun& run);
+
+// What limits a layer: "compute" (the array), "vector" (post/vadd/pool unit), "dram".
+std::string BoundOf(const compiler::LayerEstimate& e);
+
+struct LayerRow {
+  std::string program;  // "segment0"
+  std::string name;
+  std::string op;
+  std::int64_t macs = 0;
+  std::int64_t cycles = 0;
+  std::int64_t compute_cycles = 0, load_cycles = 0, store_cycles = 0;
+  double utilization = 0;  // macs / (cycles · ROWS · COLS)
+  std::string bound;
+  Events events;
+  Energy energy;
+  Energy fp32;  // with --fp32
+};
+
+struct EstimateReport {
+  std::string source;  // how the figures were obtained: "analytic", "isa", "rtl"
+  isa::ArchConfig arch;
+  EnergyTable table;
+  bool fp32 = false;
+  std::vector<LayerRow> layers;
+  // Totals over the layers.
+  Events events;
+  Energy energy;
+  Energy fp32_energy;
+};
+
+// The analytic estimate of a compiled model (every accelerator program's layers, in order).
+EstimateReport EstimateCompiled(const compiler::CompiledModel& model, const EnergyTable& table,
+                                bool fp32);
+// Fills in a report's totals, utilization and energies from its layers' events and cycles.
+void FinishReport(EstimateReport& report);
+
+// {"source", "arch", "energy_table", "cycles", "time_us", "energy_pj", "energy_by_component",
+//  "events", "layers": [{"name", "op", "macs", "cycles", "utilization", "bound", "dram_read",
+//  "dram_written", "energy_pj", "energy_by_component", "events"...}]} (docs/estimation.md).
+nlohmann::json ReportToJson(const EstimateReport& report);
+// One line per layer, the columns of the JSON's layers.
+std::string ReportToCsv(const EstimateReport& report);
+
+// Collects per-layer events and cycles of one program's ISA run: attach Observer() to
+// IsaSimOptions::observe. Instructions outside the manifest's layer ranges (tokens, finish) count
+// to the layer before them (the first layer when there is none).
+class LayerProfiler {
+ public:
+  LayerProfiler(const isa::ArchConfig& arch, const isa::Program& program, std::string name);
+  std::function<void(const isa::InstructionRun&)> Observer();
+  // One row per layer. A layer's cycles run from the previous layer's completion to the
+  // completion of its own last instruction, so they add up to the program's cycles.
+  std::vector<LayerRow> Layers() const;
+  // Per-instruction slices for a timeline (with `keep_slices`).
+  struct Slice {
+    std::int64_t index = 0;
+    isa::Queue queue = isa::Queue::kLoad;
+    std::int64_t start = 0, end = 0;
+    std::int64_t dram_bytes = 0;
+    int layer = 0;
+    std::string_view mnemonic;
+  };
+  void KeepSlices() { keep_slices_ = true; }
+  const std::vector<Slice>& slices() const { return slices_; }
+  const std::vector<std::string>& layer_names() const { return names_; }
+
+ private:
+  std::string program_name_;
+  std::vector<std::string> names_;
+  std::vector<int> layer_of_;
+  std::vector<Events> events_;
+  std::vector<std::int64_t> end_;
+  bool keep_slices_ = false;
+  std::vector<Slice> slices_;
+};
+
+// A Chrome/Perfetto trace (JSON object format) of profiled runs: one process per program with
+// tracks for layers, the load, compute and store queues (one slice per instruction) and a DRAM
+// bandwidth counter (bytes per cycle, averaged over windows). Times in µs at the arch clock;
+// `offsets` shift each program after the previous one.
+nlohmann::json TimelineJson(const isa::ArchConfig& arch,
+                            const std::vector<const LayerProfiler*>& programs);
+
+}  // namespace qsa::estimate
