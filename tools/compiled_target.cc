@@ -78,7 +78,12 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
   compiler::ProgramEngine run;
   if (engine == "isa") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
-      isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in);
+      auto profile = std::make_unique<estimate::LayerProfiler>(arch, p.program, p.name);
+      if (sum.keep_slices) profile->KeepSlices();
+      isa::IsaSimOptions options;
+      options.observe = profile->Observer();
+      isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in, options);
+      sum.profiles.push_back(std::move(profile));
       AddRun(sum, r.result.timing.cycles, r.result.counters);
       return r.outputs;
     };

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "compiler/compile.h"
+#include "compiler/estimate/estimate.h"
 #include "model/golden/tensor.h"
 #include "model/isa/arch.h"
 #include "tools/tool_util.h"
@@ -49,6 +51,10 @@ struct EngineTotals {
   std::int64_t dram_read = 0;
   std::int64_t dram_written = 0;
   std::int64_t instructions = 0;
+  // isa: each program's per-layer events and cycles (with per-instruction slices when
+  // keep_slices is set before the run).
+  std::vector<std::unique_ptr<estimate::LayerProfiler>> profiles;
+  bool keep_slices = false;
 };
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.
