@@ -51,17 +51,16 @@ TEST(EstimateCosim, IsaEventsEqualRtlCountersAndAnalyticAgrees) {
 
     std::vector<std::unique_ptr<estimate::LayerProfiler>> profiles;
     std::vector<RtlRunResult> rtl;
-    compiler::RunCompiled(cm, feeds,
-                          [&](const compiler::CompiledProgram& p,
-                              const std::map<std::string, golden::Tensor>& in) {
-                            profiles.push_back(
-                                std::make_unique<estimate::LayerProfiler>(cm.arch, p.program, p.name));
-                            isa::IsaSimOptions o;
-                            o.observe = profiles.back()->Observer();
-                            auto outputs = isa::RunProgramOnIsa(cm.arch, p.program, in, o).outputs;
-                            rtl.push_back(RunProgramOnRtl(cm.arch, p.program, in).result);
-                            return outputs;
-                          });
+    compiler::RunCompiled(
+        cm, feeds,
+        [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
+          profiles.push_back(std::make_unique<estimate::LayerProfiler>(cm.arch, p.program, p.name));
+          isa::IsaSimOptions o;
+          o.observe = profiles.back()->Observer();
+          auto outputs = isa::RunProgramOnIsa(cm.arch, p.program, in, o).outputs;
+          rtl.push_back(RunProgramOnRtl(cm.arch, p.program, in).result);
+          return outputs;
+        });
     ASSERT_EQ(profiles.size(), rtl.size());
     ASSERT_EQ(profiles.size(), cm.programs.size());
 

@@ -78,8 +78,7 @@ TEST(EnergyTable, MalformedFilesAreOneClearError) {
   EXPECT_NE(ErrorOf(Replace(kTable, "\"int8_add\": 0.0625", "\"int8_add\": NaN"))
                 .find("energy t.json: malformed JSON"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(Replace(kTable, "\"int8_add\": 0.0625", "\"int8_add\": 1e999")),
-            "(no error)");
+  EXPECT_NE(ErrorOf(Replace(kTable, "\"int8_add\": 0.0625", "\"int8_add\": 1e999")), "(no error)");
   EXPECT_EQ(ErrorOf(Replace(kTable, "\"reference_bytes\": 8192", "\"reference_bytes\": 0")),
             "energy t.json: sram.reference_bytes is 0; must be above 0");
   EXPECT_EQ(ErrorOf(Replace(kTable, "\"qsa-energy\"", "\"other\"")),
