@@ -49,7 +49,9 @@ json EstimateToJson(const LayerEstimate& e) {
           {"gemm_rows", e.gemm_rows},
           {"weight_preloads", e.weight_preloads},
           {"accumulate_rows", e.accumulate_rows},
-          {"post_rows", e.post_rows}};
+          {"post_rows", e.post_rows},
+          {"posts", e.posts},
+          {"param_bytes", e.param_bytes}};
 }
 
 // Typed access to compiled.json that names the key path of what is missing or mistyped
@@ -128,6 +130,8 @@ LayerEstimate EstimateFromJson(const Reader& j) {
   if (j.Has("weight_preloads")) e.weight_preloads = j.At("weight_preloads").Int();
   if (j.Has("accumulate_rows")) e.accumulate_rows = j.At("accumulate_rows").Int();
   if (j.Has("post_rows")) e.post_rows = j.At("post_rows").Int();
+  if (j.Has("posts")) e.posts = j.At("posts").Int();
+  if (j.Has("param_bytes")) e.param_bytes = j.At("param_bytes").Int();
   return e;
 }
 

@@ -131,6 +131,9 @@ Events AnalyticEvents(const isa::ArchConfig& arch, const compiler::LayerEstimate
     ev.scratchpad.bytes_read += e.gemm_rows * rows + e.weight_preloads * cols * rows;
     ev.accumulator.bytes_written = e.gemm_rows * 4 * cols;
     ev.accumulator.bytes_read = (e.accumulate_rows + e.post_rows) * 4 * cols;
+    // Parameters go to the parameter buffer, not the scratchpad; each post reads 4 rows.
+    ev.scratchpad.bytes_written -= e.param_bytes;
+    ev.param = {e.posts * 16 * cols, e.param_bytes};
     if (e.post_rows > 0) {
       ev.requants = e.dram_written;
       ev.scratchpad.bytes_written += e.dram_written;

@@ -149,7 +149,10 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     ++instructions;
   };
   if (t.weights_resident) load(weight_bytes);
-  if (!s.raw && t.params_resident) load(16 * cols * b.mb);
+  if (!s.raw && t.params_resident) {
+    load(16 * cols * b.mb);
+    e.param_bytes += 16 * cols * b.mb;
+  }
 
   // Spatial tiles: (pixels, interior input pixels).
   std::vector<std::pair<std::int64_t, std::int64_t>> tiles;
@@ -181,7 +184,10 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
           load(std::min(t.chunk, n_tiles - done) * cols * rows);
         }
       }
-      if (!s.raw && !t.params_resident) load(16 * cols);
+      if (!s.raw && !t.params_resident) {
+        load(16 * cols);
+        e.param_bytes += 16 * cols;
+      }
       e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
       instructions += n_tiles;
       e.gemm_rows += n_tiles * pixels;
@@ -193,6 +199,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       } else {
         e.compute_cycles += pixels + 4;
         e.post_rows += pixels;
+        ++e.posts;
         ++instructions;
         store(pixels * lanes);
       }

@@ -37,6 +37,8 @@ struct LayerEstimate {
   std::int64_t weight_preloads = 0;  // weight tiles preloaded (COLS scratchpad rows each)
   std::int64_t accumulate_rows = 0;  // streamed rows added to an accumulator row already written
   std::int64_t post_rows = 0;        // accumulator rows requantized by post
+  std::int64_t posts = 0;            // post instructions (each reads 4 parameter rows)
+  std::int64_t param_bytes = 0;      // of dram_read: loaded into the parameter buffer
   std::string plan;                  // "4 tiles of 14x56, weights resident"
 };
 
