@@ -47,7 +47,8 @@ namespace {
 
 double NanoJoules(double pj) { return pj / 1000.0; }
 
-void PrintReport(const estimate::EstimateReport& r, bool table, double seconds) {
+void PrintReport(const estimate::EstimateReport& r, bool table, double seconds, double load_seconds,
+                 double compile_seconds) {
   if (table) {
     std::printf("%-28s %-17s %13s %11s %6s %-7s %12s %10s %9s %9s %9s %9s %9s %9s\n", "layer", "op",
                 "MACs", "cycles", "util%", "bound", "DRAM bytes", "energy nJ", "array", "vector",
@@ -94,7 +95,12 @@ void PrintReport(const estimate::EstimateReport& r, bool table, double seconds) 
                                                      : 0.0)
               << " %)\n";
   }
-  std::cout << "estimated in " << FormatFloat(seconds) << " s\n";
+  std::cout << "estimated in " << FormatFloat(seconds) << " s";
+  if (load_seconds > 0) {
+    std::cout << " (loading the model " << FormatFloat(load_seconds) << " s, compiling "
+              << FormatFloat(compile_seconds) << " s)";
+  }
+  std::cout << "\n";
 }
 
 }  // namespace
@@ -106,6 +112,7 @@ void EstimateCommand(const EstimateArgs& args) {
   const estimate::EnergyTable table = estimate::LoadEnergyTableOrDefault(args.energy);
   OutputStage stage;
   compiler::CompiledModel compiled;
+  double load_seconds = 0;
   if (IsCompiledTarget(args.model)) {
     compiled = compiler::ReadCompiled(args.model);
     if (!args.arch.empty()) {
@@ -122,6 +129,7 @@ void EstimateCommand(const EstimateArgs& args) {
     options.arch = LoadArch(args.arch);
     options.keep_intermediates = false;
     const importer::LoadedModel loaded = importer::LoadModel(args.model, {});
+    load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     compiled = compiler::Compile(loaded.graph, options);
   }
   const estimate::EstimateReport report = estimate::EstimateCompiled(compiled, table, args.fp32);
@@ -134,7 +142,7 @@ void EstimateCommand(const EstimateArgs& args) {
   stage.Commit();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  PrintReport(report, !args.quiet, seconds);
+  PrintReport(report, !args.quiet, seconds, load_seconds, compiled.compile_seconds);
 }
 
 }  // namespace qsa::tools
