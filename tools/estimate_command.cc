@@ -9,6 +9,8 @@
 #include "compiler/estimate/estimate.h"
 #include "compiler/importer/load_model.h"
 #include "model/base/error.h"
+#include "model/base/read_file.h"
+#include "model/base/text.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
 #include "tools/output_stage.h"
@@ -22,6 +24,10 @@ CLI::App* AddEstimateCommand(CLI::App& app, EstimateArgs& args) {
   cmd->add_option("MODEL", args.model,
                   "A quantized .onnx/.tflite model or .json graph, or a folder made by qsa compile")
       ->type_name("FILE");
+  cmd->add_option("--topology", args.topology,
+                  "Estimate the layers of a SCALE-Sim topology CSV (convolutions or GEMMs) "
+                  "instead of a model")
+      ->type_name("FILE.csv");
   AddArchOption(cmd, args.arch);
   cmd->add_option("--energy", args.energy,
                   "Energy table (JSON; default: the built-in 45 nm table, share/qsa/energy)")
@@ -107,12 +113,35 @@ void PrintReport(const estimate::EstimateReport& r, bool table, double seconds, 
 
 void EstimateCommand(const EstimateArgs& args) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (args.model.empty())
-    throw Error("give a MODEL or a compiled folder (see 'qsa estimate --help')");
+  if (args.model.empty() == args.topology.empty()) {
+    throw Error(args.model.empty()
+                    ? "give a MODEL, a compiled folder or --topology FILE.csv (see 'qsa estimate "
+                      "--help')"
+                    : "give a MODEL or --topology FILE.csv, not both");
+  }
   const estimate::EnergyTable table = estimate::LoadEnergyTableOrDefault(args.energy);
   OutputStage stage;
   compiler::CompiledModel compiled;
   double load_seconds = 0;
+  if (!args.topology.empty()) {
+    const std::vector<estimate::TopologyLayer> layers =
+        estimate::ParseTopologyCsv(base::ReadRegularFile(args.topology, base::kMaxTextFileBytes),
+                                   base::QuotePath(args.topology));
+    compiled.arch = LoadArch(args.arch);
+    const estimate::EstimateReport report =
+        estimate::EstimateTopology(compiled.arch, layers, table, args.fp32);
+    if (!args.json.empty()) {
+      nlohmann::json j = estimate::ReportToJson(report);
+      j["topology"] = args.topology;
+      stage.AddFile(args.json, j.dump(2) + "\n");
+    }
+    if (!args.csv.empty()) stage.AddFile(args.csv, estimate::ReportToCsv(report));
+    stage.Commit();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    PrintReport(report, !args.quiet, seconds, 0, 0);
+    return;
+  }
   if (IsCompiledTarget(args.model)) {
     compiled = compiler::ReadCompiled(args.model);
     if (!args.arch.empty()) {

@@ -222,6 +222,133 @@ EstimateReport EstimateCompiled(const compiler::CompiledModel& model, const Ener
   return r;
 }
 
+namespace {
+
+std::string Trim(std::string_view text) {
+  std::size_t a = 0, b = text.size();
+  while (a < b && (text[a] == ' ' || text[a] == '\t' || text[a] == '\r')) ++a;
+  while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r')) --b;
+  return std::string(text.substr(a, b - a));
+}
+
+std::vector<std::string> SplitCsvLine(std::string_view line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= line.size(); ++i) {
+    if (i == line.size() || line[i] == ',') {
+      fields.push_back(Trim(line.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  while (!fields.empty() && fields.back().empty()) fields.pop_back();  // the trailing comma
+  return fields;
+}
+
+// The largest dimension a topology field may have (bounds the tiling search's work).
+constexpr std::int64_t kMaxTopologyDim = 65536;
+
+}  // namespace
+
+std::vector<TopologyLayer> ParseTopologyCsv(std::string_view text, const std::string& source) {
+  std::vector<TopologyLayer> layers;
+  bool gemm = false;
+  bool header = true;
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    const std::vector<std::string> f = SplitCsvLine(line);
+    if (f.empty()) continue;
+    const std::string where = source + " line " + std::to_string(line_no);
+    if (header) {
+      header = false;
+      if (f.size() == 4 && f[1] == "M" && f[2] == "N" && f[3] == "K") {
+        gemm = true;
+      } else if (f.size() != 8) {
+        throw Error(where +
+                    ": expected SCALE-Sim's header 'Layer name, IFMAP Height, IFMAP Width, "
+                    "Filter Height, Filter Width, Channels, Num Filter, Strides,' or 'Layer "
+                    "Name, M, N, K,'");
+      }
+      continue;
+    }
+    const std::size_t want = gemm ? 4 : 8;
+    if (f.size() != want) {
+      throw Error(where + ": " + std::to_string(f.size()) + " fields; a " +
+                  (gemm ? "GEMM" : "convolution") + " line has " + std::to_string(want));
+    }
+    std::vector<std::int64_t> v;
+    for (std::size_t k = 1; k < f.size(); ++k) {
+      std::int64_t x = 0;
+      bool ok = !f[k].empty() && f[k].size() <= 6;
+      for (char c : f[k]) ok = ok && c >= '0' && c <= '9';
+      if (ok) x = std::stoll(f[k]);
+      if (!ok || x < 1 || x > kMaxTopologyDim) {
+        throw Error(where + ": field " + std::to_string(k + 1) + " is '" + f[k].substr(0, 20) +
+                    "'; must be an integer in 1.." + std::to_string(kMaxTopologyDim));
+      }
+      v.push_back(x);
+    }
+    TopologyLayer l;
+    l.name = f[0].empty() ? "layer" + std::to_string(layers.size()) : f[0];
+    if (gemm) {
+      l.ifmap_h = v[0];   // M pixels
+      l.filters = v[1];   // N
+      l.channels = v[2];  // K
+    } else {
+      l.ifmap_h = v[0];
+      l.ifmap_w = v[1];
+      l.filter_h = v[2];
+      l.filter_w = v[3];
+      l.channels = v[4];
+      l.filters = v[5];
+      l.stride = v[6];
+      if (l.filter_h > l.ifmap_h || l.filter_w > l.ifmap_w) {
+        throw Error(where + ": the filter (" + std::to_string(l.filter_h) + "x" +
+                    std::to_string(l.filter_w) + ") is larger than the input (" +
+                    std::to_string(l.ifmap_h) + "x" + std::to_string(l.ifmap_w) + ")");
+      }
+    }
+    layers.push_back(std::move(l));
+  }
+  if (layers.empty()) throw Error(source + ": no layers");
+  return layers;
+}
+
+EstimateReport EstimateTopology(const isa::ArchConfig& arch,
+                                const std::vector<TopologyLayer>& layers, const EnergyTable& table,
+                                bool fp32) {
+  compiler::CompiledModel model;
+  model.arch = arch;
+  compiler::CompiledProgram program;
+  program.name = "topology";
+  for (const TopologyLayer& l : layers) {
+    compiler::ConvShape s;
+    s.c = l.channels;
+    s.h = l.ifmap_h;
+    s.w = l.ifmap_w;
+    s.m = l.filters;
+    s.kh = l.filter_h;
+    s.kw = l.filter_w;
+    s.sh = s.sw = l.stride;
+    s.oh = (l.ifmap_h - l.filter_h) / l.stride + 1;
+    s.ow = (l.ifmap_w - l.filter_w) / l.stride + 1;
+    // Dense weights: every (tap, channel block) tile of every output block is nonzero.
+    const std::int64_t cb = (s.c + arch.rows - 1) / arch.rows;
+    const std::int64_t mb = (s.m + arch.cols - 1) / arch.cols;
+    s.tiles_per_block.assign(static_cast<std::size_t>(mb), s.kh * s.kw * cb);
+    const compiler::ConvTiling tiling = compiler::ChooseConvTiling(arch, s, l.name);
+    compiler::LayerEstimate e = compiler::EstimateConv(arch, s, tiling);
+    e.name = l.name;
+    program.layers.push_back(std::move(e));
+  }
+  model.programs.push_back(std::move(program));
+  return EstimateCompiled(model, table, fp32);
+}
+
 json ReportToJson(const EstimateReport& r) {
   json j;
   j["source"] = r.source;

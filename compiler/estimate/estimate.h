@@ -105,6 +105,23 @@ nlohmann::json ReportToJson(const EstimateReport& report);
 // One line per layer, the columns of the JSON's layers.
 std::string ReportToCsv(const EstimateReport& report);
 
+// One layer of a SCALE-Sim topology file: a convolution ("Layer name, IFMAP Height, IFMAP
+// Width, Filter Height, Filter Width, Channels, Num Filter, Strides,") or a GEMM ("Layer Name, M,
+// N, K,": an M × K by K × N product, run as a 1×1 convolution of M pixels, K channels, N
+// filters). Convolutions are unpadded, as SCALE-Sim's: (IFMAP − Filter) / Stride + 1 outputs.
+struct TopologyLayer {
+  std::string name;
+  std::int64_t ifmap_h = 1, ifmap_w = 1, filter_h = 1, filter_w = 1, channels = 1, filters = 1;
+  std::int64_t stride = 1;
+};
+// Parses the text of a topology CSV; throws qsa::Error naming `source`, the line and the field.
+std::vector<TopologyLayer> ParseTopologyCsv(std::string_view text, const std::string& source);
+// Each layer tiled by the compiler's cost model on `arch` (the cheapest tiling that fits) and
+// estimated like a compiled model's layer (program "topology").
+EstimateReport EstimateTopology(const isa::ArchConfig& arch,
+                                const std::vector<TopologyLayer>& layers, const EnergyTable& table,
+                                bool fp32);
+
 // Collects per-layer events and cycles of one program's ISA run: attach Observer() to
 // IsaSimOptions::observe. Instructions outside the manifest's layer ranges (tokens, finish) count
 // to the layer before them (the first layer when there is none).

@@ -102,11 +102,29 @@ TEST_F(EstimateCliTest, AnEnergyFileOverridesTheTable) {
               {"missing.json"});
   ExpectError(Qsa({"estimate", Path("nothing.onnx")}), 1, {"nothing.onnx"});
   ExpectError(Qsa({"estimate"}), 1, {"give a MODEL"});
+  ExpectError(Qsa({"estimate", kDigits + "digits_qdq.onnx", "--topology", Path("t.csv")}), 1,
+              {"not both"});
   // All or nothing: a failing output leaves no file behind.
   ExpectError(Qsa({"estimate", kDigits + "digits_qdq.onnx", "--json", Path("j.json"), "--csv",
                    Path("no/such/dir/x.csv")}),
               1, {"x.csv"});
   EXPECT_FALSE(std::filesystem::exists(Path("j.json")));
+}
+
+TEST_F(EstimateCliTest, ReadsASCALESimTopology) {
+  WriteText("t.csv",
+            "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num "
+            "Filter, Strides,\nConv2, 56, 56, 3, 3, 64, 64, 1,\nFC, 1, 1, 1, 1, 512, 1000, 1,\n");
+  const CliResult r = Qsa({"estimate", "--topology", Path("t.csv"), "--json", Path("t.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json j = ReadJson("t.json");
+  ASSERT_EQ(j["layers"].size(), 2u);
+  EXPECT_EQ(j["layers"][0]["name"], "Conv2");
+  EXPECT_EQ(j["layers"][0]["macs"], 54 * 54 * 64 * 64 * 9);
+  EXPECT_EQ(j["layers"][1]["macs"], 512 * 1000);
+  WriteText("bad.csv", "Layer Name, M, N, K,\ng, 1, 2,\n");
+  ExpectError(Qsa({"estimate", "--topology", Path("bad.csv")}), 1,
+              {"bad.csv", "line 2: 3 fields; a GEMM line has 4"});
 }
 
 TEST_F(EstimateCliTest, IsaRunReportsEnergyPerLayerAndWritesATimeline) {
