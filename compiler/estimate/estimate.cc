@@ -244,8 +244,12 @@ std::vector<std::string> SplitCsvLine(std::string_view line) {
   return fields;
 }
 
-// The largest dimension a topology field may have (bounds the tiling search's work).
-constexpr std::int64_t kMaxTopologyDim = 65536;
+// The largest value of a topology field (bounds the tiling search's work): image sides, filters
+// and strides up to 2048, channels and filters up to 65536, a GEMM's M up to 2^20 rows.
+std::int64_t TopologyLimit(bool gemm, std::size_t field) {
+  if (gemm) return field == 1 ? std::int64_t{1} << 20 : 65536;
+  return field == 5 || field == 6 ? 65536 : 2048;
+}
 
 }  // namespace
 
@@ -283,12 +287,13 @@ std::vector<TopologyLayer> ParseTopologyCsv(std::string_view text, const std::st
     std::vector<std::int64_t> v;
     for (std::size_t k = 1; k < f.size(); ++k) {
       std::int64_t x = 0;
-      bool ok = !f[k].empty() && f[k].size() <= 6;
+      const std::int64_t limit = TopologyLimit(gemm, k);
+      bool ok = !f[k].empty() && f[k].size() <= 8;
       for (char c : f[k]) ok = ok && c >= '0' && c <= '9';
       if (ok) x = std::stoll(f[k]);
-      if (!ok || x < 1 || x > kMaxTopologyDim) {
+      if (!ok || x < 1 || x > limit) {
         throw Error(where + ": field " + std::to_string(k + 1) + " is '" + f[k].substr(0, 20) +
-                    "'; must be an integer in 1.." + std::to_string(kMaxTopologyDim));
+                    "'; must be an integer in 1.." + std::to_string(limit));
       }
       v.push_back(x);
     }

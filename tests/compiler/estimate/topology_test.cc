@@ -48,6 +48,9 @@ TEST(Topology, BadFilesAreOneClearError) {
   EXPECT_EQ(ErrorOf("Layer Name, M, N, K,\ng1, 512, 2,\n"),
             "t.csv line 2: 3 fields; a GEMM line has 4");
   EXPECT_EQ(ErrorOf("Layer Name, M, N, K,\n"), "t.csv: no layers");
+  EXPECT_EQ(ErrorOf("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
+                    "Channels, Num Filter, Strides,\nc, 4096, 2, 1, 1, 1, 1, 1,\n"),
+            "t.csv line 2: field 2 is '4096'; must be an integer in 1..2048");
   EXPECT_NE(ErrorOf("a,b,c\n").find("t.csv line 1: expected SCALE-Sim's header"),
             std::string::npos);
   EXPECT_EQ(ErrorOf("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
