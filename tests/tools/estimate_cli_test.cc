@@ -111,6 +111,29 @@ TEST_F(EstimateCliTest, AnEnergyFileOverridesTheTable) {
   EXPECT_FALSE(std::filesystem::exists(Path("j.json")));
 }
 
+TEST_F(EstimateCliTest, OneProgramOnIsaGetsEnergyAndATimeline) {
+  const std::string isa = std::string(QSA_SOURCE_DIR) + "/examples/isa/";
+  const CliResult r =
+      Qsa({"run", isa + "gemm_tile.s", "--engine", "isa", "--input", isa + "gemm_tile_input.npy",
+           "--out", Path("o"), "--report", Path("r.json"), "--timeline", Path("t.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json report = ReadJson("r.json");
+  ASSERT_EQ(report["layers"].size(), 1u);
+  EXPECT_EQ(report["layers"][0]["name"], "conv1x1");
+  EXPECT_EQ(report["layers"][0]["macs"], 4096);
+  EXPECT_EQ(report["layers"][0]["cycles"], report["cycles"]);
+  EXPECT_GT(report["energy_pj"].get<double>(), 0);
+  std::int64_t slices = 0;
+  const nlohmann::json trace = ReadJson("t.json");
+  for (const nlohmann::json& e : trace["traceEvents"]) {
+    if (e["ph"] == "X" && e["tid"] != 0) ++slices;
+  }
+  EXPECT_EQ(slices, 7);
+  ExpectError(Qsa({"run", isa + "gemm_tile.s", "--engine", "rtl", "--input",
+                   isa + "gemm_tile_input.npy", "--out", Path("o2"), "--energy", Path("e.json")}),
+              1, {"--energy needs --engine isa"});
+}
+
 TEST_F(EstimateCliTest, ReadsASCALESimTopology) {
   WriteText("t.csv",
             "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num "
