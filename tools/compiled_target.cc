@@ -78,7 +78,7 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
   compiler::ProgramEngine run;
   if (engine == "isa") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
-      auto profile = std::make_unique<estimate::LayerProfiler>(arch, p.program, p.name);
+      auto profile = std::make_unique<estimate::LayerProfiler>(p.program, p.name);
       if (sum.keep_slices) profile->KeepSlices();
       isa::IsaSimOptions options;
       options.observe = profile->Observer();
@@ -90,6 +90,10 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
   } else if (engine == "rtl") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
       sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in);
+      if (sum.keep_slices) {
+        sum.rtl_timelines.push_back(
+            estimate::RtlTimeline(p.program, p.name, r.result.retire_cycles));
+      }
       std::int64_t previous_end = 0;
       for (const isa::LayerRange& range : p.program.manifest.layers) {
         std::int64_t end = previous_end;

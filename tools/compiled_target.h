@@ -55,6 +55,8 @@ struct EngineTotals {
   // keep_slices is set before the run).
   std::vector<std::unique_ptr<estimate::LayerProfiler>> profiles;
   bool keep_slices = false;
+  // rtl with keep_slices: each program's timeline from its retire cycles.
+  std::vector<estimate::ProgramTimeline> rtl_timelines;
 };
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.

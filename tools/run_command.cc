@@ -58,7 +58,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
                 "layer");
   cmd->add_option("--timeline", args.timeline,
                   "Write a Chrome/Perfetto trace of the run: layers, the load, compute and store "
-                  "queues, DRAM bandwidth (--engine isa)")
+                  "queues, DRAM bandwidth (--engine isa or rtl)")
       ->type_name("FILE.json");
   cmd->add_option("--energy", args.energy,
                   "Energy table for the --report's per-layer energy (--engine isa; default: the "
@@ -206,7 +206,7 @@ void RunIsa(const RunArgs& args) {
   std::ostringstream trace;
   isa::IsaSimOptions options;
   if (!args.trace_isa.empty()) options.trace = &trace;
-  estimate::LayerProfiler profile(arch, program, "program");
+  estimate::LayerProfiler profile(program, "program");
   if (!args.timeline.empty()) profile.KeepSlices();
   options.observe = profile.Observer();
   ProgressLine progress(args.quiet);
@@ -243,7 +243,7 @@ void RunIsa(const RunArgs& args) {
     stage.AddFile(args.report, report.dump(2) + "\n");
   }
   if (!args.timeline.empty()) {
-    stage.AddFile(args.timeline, estimate::TimelineJson(arch, {&profile}).dump() + "\n");
+    stage.AddFile(args.timeline, estimate::TimelineJson(arch, {profile.Timeline()}).dump() + "\n");
   }
   stage.Commit();
   PrintLines(lines);
@@ -252,10 +252,7 @@ void RunIsa(const RunArgs& args) {
 
 void RunRtl(const RunArgs& args) {
   if (!args.trace_isa.empty()) throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
-  if (!args.timeline.empty() || !args.energy.empty()) {
-    throw Error(std::string(args.timeline.empty() ? "--energy" : "--timeline") +
-                " needs --engine isa");
-  }
+  if (!args.energy.empty()) throw Error("--energy needs --engine isa");
   const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
   const isa::ArchConfig& arch = target.arch;
   const AssignedInputs inputs = ProgramInputs(args, target.program);
@@ -279,6 +276,13 @@ void RunRtl(const RunArgs& args) {
   const double utilization = static_cast<double>(r.counters.macs_useful) /
                              (static_cast<double>(arch.rows) * arch.cols *
                               static_cast<double>(std::max<std::int64_t>(r.cycles, 1)));
+  if (!args.timeline.empty()) {
+    stage.AddFile(args.timeline,
+                  estimate::TimelineJson(
+                      arch, {estimate::RtlTimeline(target.program, "program", r.retire_cycles)})
+                          .dump() +
+                      "\n");
+  }
   if (!args.report.empty()) {
     nlohmann::json report = sim::RtlRunResultToJson(r);
     report["engine"] = "rtl";
@@ -308,10 +312,7 @@ void RunCompiledModel(const RunArgs& args) {
   if (args.layers && args.engine == "golden") {
     throw Error("--layers needs --engine isa or rtl (per-layer cycles of the accelerator)");
   }
-  if (args.engine != "isa" && (!args.timeline.empty() || !args.energy.empty())) {
-    throw Error(std::string(args.timeline.empty() ? "--energy" : "--timeline") +
-                " needs --engine isa");
-  }
+  if (args.engine != "isa" && !args.energy.empty()) throw Error("--energy needs --engine isa");
   if (!args.trace_isa.empty() || !args.trace.empty() || args.dram_seed >= 0) {
     throw Error(
         "--trace-isa, --trace and --dram-seed take one program: run a program folder of "
@@ -360,8 +361,10 @@ void RunCompiledModel(const RunArgs& args) {
     stage.AddFile(args.report, report.dump(2) + "\n");
   }
   if (!args.timeline.empty()) {
+    std::vector<estimate::ProgramTimeline> timelines = std::move(totals.rtl_timelines);
+    for (const estimate::LayerProfiler* p : profiles) timelines.push_back(p->Timeline());
     stage.AddFile(args.timeline,
-                  estimate::TimelineJson(target.compiled.arch, profiles).dump() + "\n");
+                  estimate::TimelineJson(target.compiled.arch, timelines).dump() + "\n");
   }
   stage.Commit();
   PrintLines(lines);
@@ -379,10 +382,7 @@ void RunCommand(const RunArgs& args) {
   }
   if (args.layers)
     throw Error("--layers takes a compiled model (a folder from qsa compile) or a model file");
-  if (args.engine != "isa" && (!args.timeline.empty() || !args.energy.empty())) {
-    throw Error(std::string(args.timeline.empty() ? "--energy" : "--timeline") +
-                " needs --engine isa");
-  }
+  if (args.engine != "isa" && !args.energy.empty()) throw Error("--energy needs --engine isa");
   if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
     throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
                 " needs --engine rtl");

@@ -437,14 +437,12 @@ std::string ReportToCsv(const EstimateReport& r) {
   return out.str();
 }
 
-LayerProfiler::LayerProfiler(const isa::ArchConfig& arch, const isa::Program& program,
-                             std::string name)
-    : program_name_(std::move(name)) {
-  (void)arch;
+namespace {
+
+// The layer of each instruction: its manifest range, or the range before it.
+std::vector<int> LayerOfInstructions(const isa::Program& program) {
   const std::size_t n = program.instructions.size();
-  layer_of_.assign(n, 0);
-  for (const isa::LayerRange& l : program.manifest.layers) names_.push_back(l.name);
-  if (names_.empty()) names_.push_back(program_name_);
+  std::vector<int> layer_of(n, 0);
   int current = 0;
   std::size_t next = 0;
   const auto& ranges = program.manifest.layers;
@@ -453,11 +451,38 @@ LayerProfiler::LayerProfiler(const isa::ArchConfig& arch, const isa::Program& pr
       current = static_cast<int>(next);
       ++next;
     }
-    layer_of_[i] = current;
+    layer_of[i] = current;
   }
-  events_.assign(names_.size(), Events{});
-  end_.assign(names_.size(), 0);
+  return layer_of;
 }
+
+std::vector<std::string> LayerNames(const isa::Program& program, const std::string& fallback) {
+  std::vector<std::string> names;
+  for (const isa::LayerRange& l : program.manifest.layers) names.push_back(l.name);
+  if (names.empty()) names.push_back(fallback);
+  return names;
+}
+
+// Cycles per layer from each layer's completion (a running maximum, so they add up).
+std::vector<std::int64_t> PartitionCycles(const std::vector<std::int64_t>& ends) {
+  std::vector<std::int64_t> cycles;
+  std::int64_t done = 0;
+  for (std::int64_t e : ends) {
+    const std::int64_t end = std::max(done, e);
+    cycles.push_back(end - done);
+    done = end;
+  }
+  return cycles;
+}
+
+}  // namespace
+
+LayerProfiler::LayerProfiler(const isa::Program& program, std::string name)
+    : program_name_(std::move(name)),
+      names_(LayerNames(program, program_name_)),
+      layer_of_(LayerOfInstructions(program)),
+      events_(names_.size()),
+      end_(names_.size(), 0) {}
 
 std::function<void(const isa::InstructionRun&)> LayerProfiler::Observer() {
   return [this](const isa::InstructionRun& run) {
@@ -476,22 +501,49 @@ std::function<void(const isa::InstructionRun&)> LayerProfiler::Observer() {
 
 std::vector<LayerRow> LayerProfiler::Layers() const {
   std::vector<LayerRow> rows;
-  std::int64_t done = 0;
+  const std::vector<std::int64_t> cycles = PartitionCycles(end_);
   for (std::size_t k = 0; k < names_.size(); ++k) {
     LayerRow row;
     row.program = program_name_;
     row.name = names_[k];
     row.events = events_[k];
     row.macs = row.events.macs_useful;
-    const std::int64_t end = std::max(done, end_[k]);
-    row.cycles = end - done;
-    done = end;
+    row.cycles = cycles[k];
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
-json TimelineJson(const isa::ArchConfig& arch, const std::vector<const LayerProfiler*>& programs) {
+ProgramTimeline LayerProfiler::Timeline() const {
+  return {program_name_, names_, PartitionCycles(end_), slices_};
+}
+
+ProgramTimeline RtlTimeline(const isa::Program& program, const std::string& name,
+                            const std::vector<std::int64_t>& retire_cycles) {
+  ProgramTimeline t;
+  t.program = name;
+  t.layer_names = LayerNames(program, name);
+  const std::vector<int> layer_of = LayerOfInstructions(program);
+  std::vector<std::int64_t> ends(t.layer_names.size(), 0);
+  std::array<std::int64_t, isa::kNumQueues> last{};
+  const std::size_t n = std::min(program.instructions.size(), retire_cycles.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t retire = retire_cycles[i];
+    if (retire < 0) continue;
+    const isa::Instruction in = isa::Decode(program.instructions[i]);
+    const isa::Queue q = isa::QueueOf(in);
+    const int layer = layer_of[i];
+    t.slices.push_back({static_cast<std::int64_t>(i), q,
+                        std::min(last[static_cast<std::size_t>(q)], retire), retire, -1, layer,
+                        isa::MnemonicOf(in)});
+    last[static_cast<std::size_t>(q)] = retire;
+    ends[static_cast<std::size_t>(layer)] = std::max(ends[static_cast<std::size_t>(layer)], retire);
+  }
+  t.layer_cycles = PartitionCycles(ends);
+  return t;
+}
+
+json TimelineJson(const isa::ArchConfig& arch, const std::vector<ProgramTimeline>& programs) {
   json events = json::array();
   const double us_per_cycle = 1.0 / arch.clock_mhz;
   const auto us = [&](std::int64_t cycle) { return static_cast<double>(cycle) * us_per_cycle; };
@@ -502,40 +554,40 @@ json TimelineJson(const isa::ArchConfig& arch, const std::vector<const LayerProf
   };
   std::int64_t offset = 0;
   int pid = 0;
-  for (const LayerProfiler* p : programs) {
+  for (const ProgramTimeline& p : programs) {
     ++pid;
-    const std::vector<LayerRow> layers = p->Layers();
-    meta(pid, -1, "process_name", layers.empty() ? "program" : layers.front().program);
+    meta(pid, -1, "process_name", p.program);
     meta(pid, 0, "thread_name", "layers");
     meta(pid, 1, "thread_name", "load queue");
     meta(pid, 2, "thread_name", "compute queue");
     meta(pid, 3, "thread_name", "store queue");
-    std::int64_t t = 0, end = 0;
-    for (const LayerRow& l : layers) {
+    std::int64_t end = 0;
+    for (std::size_t k = 0; k < p.layer_names.size(); ++k) {
+      const std::int64_t cycles = p.layer_cycles[k];
       events.push_back({{"ph", "X"},
                         {"pid", pid},
                         {"tid", 0},
-                        {"name", l.name},
-                        {"ts", us(offset + t)},
-                        {"dur", us(l.cycles)},
-                        {"args", {{"cycles", l.cycles}, {"macs", l.macs}}}});
-      t += l.cycles;
+                        {"name", p.layer_names[k]},
+                        {"ts", us(offset + end)},
+                        {"dur", us(cycles)},
+                        {"args", {{"cycles", cycles}}}});
+      end += cycles;
     }
-    // DRAM bytes per cycle, averaged over windows of about 1/500 of the program.
-    end = t;
     const std::int64_t window = std::max<std::int64_t>(64, end / 500);
     std::map<std::int64_t, double> bytes;  // window -> bytes
-    for (const LayerProfiler::Slice& s : p->slices()) {
+    bool known = false;
+    for (const TimelineSlice& s : p.slices) {
+      json args = {{"instruction", s.index},
+                   {"layer", p.layer_names[static_cast<std::size_t>(s.layer)]}};
+      if (s.dram_bytes >= 0) args["dram_bytes"] = s.dram_bytes;
       events.push_back({{"ph", "X"},
                         {"pid", pid},
                         {"tid", static_cast<int>(s.queue) + 1},
                         {"name", std::string(s.mnemonic)},
                         {"ts", us(offset + s.start)},
                         {"dur", us(std::max<std::int64_t>(s.end - s.start, 1))},
-                        {"args",
-                         {{"instruction", s.index},
-                          {"layer", p->layer_names()[static_cast<std::size_t>(s.layer)]},
-                          {"dram_bytes", s.dram_bytes}}}});
+                        {"args", args}});
+      if (s.dram_bytes >= 0) known = true;
       if (s.dram_bytes > 0) {
         // Spread over the instruction's cycles.
         const std::int64_t length = std::max<std::int64_t>(s.end - s.start, 1);
@@ -547,7 +599,7 @@ json TimelineJson(const isa::ArchConfig& arch, const std::vector<const LayerProf
         }
       }
     }
-    for (std::int64_t w = 0; w * window <= end; ++w) {
+    for (std::int64_t w = 0; known && w * window <= end; ++w) {
       const auto it = bytes.find(w);
       const double rate = it == bytes.end() ? 0.0 : it->second / static_cast<double>(window);
       events.push_back({{"ph", "C"},

@@ -122,28 +122,36 @@ EstimateReport EstimateTopology(const isa::ArchConfig& arch,
                                 const std::vector<TopologyLayer>& layers, const EnergyTable& table,
                                 bool fp32);
 
+// One program's timeline: its layers (name and cycles, in order, partitioning the run) and one
+// slice per executed instruction.
+struct TimelineSlice {
+  std::int64_t index = 0;
+  isa::Queue queue = isa::Queue::kLoad;
+  std::int64_t start = 0, end = 0;
+  std::int64_t dram_bytes = 0;  // -1: not known (the RTL's timeline)
+  int layer = 0;
+  std::string_view mnemonic;
+};
+struct ProgramTimeline {
+  std::string program;
+  std::vector<std::string> layer_names;
+  std::vector<std::int64_t> layer_cycles;
+  std::vector<TimelineSlice> slices;
+};
+
 // Collects per-layer events and cycles of one program's ISA run: attach Observer() to
 // IsaSimOptions::observe. Instructions outside the manifest's layer ranges (tokens, finish) count
 // to the layer before them (the first layer when there is none).
 class LayerProfiler {
  public:
-  LayerProfiler(const isa::ArchConfig& arch, const isa::Program& program, std::string name);
+  LayerProfiler(const isa::Program& program, std::string name);
   std::function<void(const isa::InstructionRun&)> Observer();
   // One row per layer. A layer's cycles run from the previous layer's completion to the
   // completion of its own last instruction, so they add up to the program's cycles.
   std::vector<LayerRow> Layers() const;
-  // Per-instruction slices for a timeline (with `keep_slices`).
-  struct Slice {
-    std::int64_t index = 0;
-    isa::Queue queue = isa::Queue::kLoad;
-    std::int64_t start = 0, end = 0;
-    std::int64_t dram_bytes = 0;
-    int layer = 0;
-    std::string_view mnemonic;
-  };
+  // Keep a slice per instruction for Timeline().
   void KeepSlices() { keep_slices_ = true; }
-  const std::vector<Slice>& slices() const { return slices_; }
-  const std::vector<std::string>& layer_names() const { return names_; }
+  ProgramTimeline Timeline() const;
 
  private:
   std::string program_name_;
@@ -152,14 +160,22 @@ class LayerProfiler {
   std::vector<Events> events_;
   std::vector<std::int64_t> end_;
   bool keep_slices_ = false;
-  std::vector<Slice> slices_;
+  std::vector<TimelineSlice> slices_;
 };
 
-// A Chrome/Perfetto trace (JSON object format) of profiled runs: one process per program with
-// tracks for layers, the load, compute and store queues (one slice per instruction) and a DRAM
-// bandwidth counter (bytes per cycle, averaged over windows). Times in µs at the arch clock;
-// `offsets` shift each program after the previous one.
+// The timeline of an RTL run from the cycle each instruction retired (in program order; -1: did
+// not, as the final finish): an instruction's slice runs from the previous retirement in its
+// queue (or the start) to its own, so it includes the time it waited at the queue's head; the
+// layers end at their last retirement. DRAM bytes per instruction are not known.
+ProgramTimeline RtlTimeline(const isa::Program& program, const std::string& name,
+                            const std::vector<std::int64_t>& retire_cycles);
+
+// A Chrome/Perfetto trace (JSON object format) of programs run one after the other: one process
+// per program with tracks for layers, the load, compute and store queues (one slice per
+// instruction) and, when the DRAM bytes are known, a DRAM bandwidth counter (bytes per cycle,
+// averaged over windows of 1/500 of the program, at least 64 cycles). Times in µs at the arch
+// clock.
 nlohmann::json TimelineJson(const isa::ArchConfig& arch,
-                            const std::vector<const LayerProfiler*>& programs);
+                            const std::vector<ProgramTimeline>& programs);
 
 }  // namespace qsa::estimate

@@ -54,7 +54,7 @@ TEST(EstimateCosim, IsaEventsEqualRtlCountersAndAnalyticAgrees) {
     compiler::RunCompiled(
         cm, feeds,
         [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
-          profiles.push_back(std::make_unique<estimate::LayerProfiler>(cm.arch, p.program, p.name));
+          profiles.push_back(std::make_unique<estimate::LayerProfiler>(p.program, p.name));
           isa::IsaSimOptions o;
           o.observe = profiles.back()->Observer();
           auto outputs = isa::RunProgramOnIsa(cm.arch, p.program, in, o).outputs;

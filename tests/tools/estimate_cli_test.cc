@@ -177,8 +177,22 @@ TEST_F(EstimateCliTest, IsaRunReportsEnergyPerLayerAndWritesATimeline) {
   EXPECT_EQ(layers, 5);
   EXPECT_EQ(slices, report["instructions"].get<std::int64_t>());
   EXPECT_GT(counters, 0);
-  ExpectError(Qsa({"run", Path("prog"), "--engine", "rtl", "--input", kDigits + "input.npy",
-                   "--out", Path("o2"), "--timeline", Path("t2.json")}),
+  // The RTL's timeline: one slice per retired instruction.
+  ASSERT_EQ(Qsa({"run", Path("prog"), "--engine", "rtl", "--input", kDigits + "input.npy", "--out",
+                 Path("o2"), "--timeline", Path("t2.json")})
+                .exit_code,
+            0);
+  const nlohmann::json rtl = ReadJson("t2.json");
+  std::int64_t rtl_slices = 0, rtl_layers = 0;
+  for (const nlohmann::json& e : rtl["traceEvents"]) {
+    if (e["ph"] == "X" && e["tid"] == 0) ++rtl_layers;
+    if (e["ph"] == "X" && e["tid"] != 0) ++rtl_slices;
+    EXPECT_NE(e["ph"], "C");  // no DRAM bytes per instruction from the RTL
+  }
+  EXPECT_EQ(rtl_layers, 5);
+  EXPECT_EQ(rtl_slices, report["instructions"].get<std::int64_t>());
+  ExpectError(Qsa({"run", Path("prog"), "--engine", "golden", "--input", kDigits + "input.npy",
+                   "--out", Path("o3"), "--timeline", Path("t3.json")}),
               1, {"--timeline needs --engine isa"});
 }
 

@@ -103,7 +103,7 @@ TEST(Energy, HandCheckedProgram) {
   const isa::ArchConfig& arch = isa::DefaultArchConfig();
   const isa::Program program =
       isa::AssembleFile(std::string(QSA_SOURCE_DIR) + "/examples/isa/gemm_tile.s", arch);
-  LayerProfiler profile(arch, program, "gemm_tile");
+  LayerProfiler profile(program, "gemm_tile");
   isa::IsaSimOptions options;
   options.observe = profile.Observer();
   isa::IsaSimulator sim(arch, program);
