@@ -57,6 +57,10 @@ struct EngineTotals {
   bool keep_slices = false;
   // rtl with keep_slices: each program's timeline from its retire cycles.
   std::vector<estimate::ProgramTimeline> rtl_timelines;
+  // rtl with rtl_events: each layer's events (from an ISA-simulator run of the same program: the
+  // RTL's counters equal the ISA simulator's) with the RTL's measured cycles.
+  bool rtl_events = false;
+  std::vector<estimate::LayerRow> rtl_rows;
 };
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.

@@ -312,7 +312,9 @@ void RunCompiledModel(const RunArgs& args) {
   if (args.layers && args.engine == "golden") {
     throw Error("--layers needs --engine isa or rtl (per-layer cycles of the accelerator)");
   }
-  if (args.engine != "isa" && !args.energy.empty()) throw Error("--energy needs --engine isa");
+  if (args.engine == "golden" && !args.energy.empty()) {
+    throw Error("--energy needs --engine isa or rtl");
+  }
   if (!args.trace_isa.empty() || !args.trace.empty() || args.dram_seed >= 0) {
     throw Error(
         "--trace-isa, --trace and --dram-seed take one program: run a program folder of "
@@ -329,6 +331,7 @@ void RunCompiledModel(const RunArgs& args) {
       LoadCompiledTarget(args.model, args.arch, args.requant, args.inputs);
   EngineTotals totals;
   totals.keep_slices = !args.timeline.empty();
+  totals.rtl_events = args.engine == "rtl" && !args.report.empty();
   const std::map<std::string, golden::Tensor> values = RunCompiledOn(args.engine, target, &totals);
   std::vector<const estimate::LayerProfiler*> profiles;
   for (const auto& p : totals.profiles) profiles.push_back(p.get());
@@ -358,6 +361,15 @@ void RunCompiledModel(const RunArgs& args) {
     }
     report["layers"] = layers;
     if (args.engine == "isa") AddEnergy(report, profiled);
+    if (args.engine == "rtl") {
+      estimate::EstimateReport measured;
+      measured.source = "rtl";
+      measured.arch = target.compiled.arch;
+      measured.table = estimate::LoadEnergyTableOrDefault(args.energy);
+      measured.layers = std::move(totals.rtl_rows);
+      estimate::FinishReport(measured);
+      AddEnergy(report, measured);
+    }
     stage.AddFile(args.report, report.dump(2) + "\n");
   }
   if (!args.timeline.empty()) {

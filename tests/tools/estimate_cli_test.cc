@@ -190,6 +190,25 @@ TEST_F(EstimateCliTest, IsaRunReportsEnergyPerLayerAndWritesATimeline) {
     EXPECT_NE(e["ph"], "C");  // no DRAM bytes per instruction from the RTL
   }
   EXPECT_EQ(rtl_layers, 5);
+  // The RTL's report: its measured cycles per layer and the energy of the same events.
+  ASSERT_EQ(Qsa({"run", Path("prog"), "--engine", "rtl", "--input", kDigits + "input.npy", "--out",
+                 Path("o4"), "--report", Path("r4.json")})
+                .exit_code,
+            0);
+  const nlohmann::json measured = ReadJson("r4.json");
+  ASSERT_EQ(measured["layers"].size(), 5u);
+  std::int64_t rtl_cycles = 0;
+  for (std::size_t k = 0; k < 5; ++k) {
+    const nlohmann::json& l = measured["layers"][k];
+    rtl_cycles += l["cycles"].get<std::int64_t>();
+    // Same events as the ISA run: only leakage (per cycle) differs.
+    const nlohmann::json& s = report["layers"][k];
+    EXPECT_EQ(l["events"]["macs_issued"], s["events"]["macs_issued"]);
+    EXPECT_EQ(l["energy_by_component"]["dram"], s["energy_by_component"]["dram"]);
+    EXPECT_EQ(l["energy_by_component"]["array"], s["energy_by_component"]["array"]);
+  }
+  EXPECT_LE(rtl_cycles, measured["cycles"].get<std::int64_t>());
+  EXPECT_GT(measured["energy_pj"].get<double>(), 0);
   EXPECT_EQ(rtl_slices, report["instructions"].get<std::int64_t>());
   ExpectError(Qsa({"run", Path("prog"), "--engine", "golden", "--input", kDigits + "input.npy",
                    "--out", Path("o3"), "--timeline", Path("t3.json")}),
