@@ -2,6 +2,7 @@
 # and what it reads at run time, in the layout of model/base/install_layout.h:
 #   bin/qsa
 #   share/qsa/arch/*.json            the bundled architectures (`--arch NAME`, `.arch NAME`)
+#   share/qsa/energy/default.json    the built-in energy table, a template for `--energy FILE`
 #   share/qsa/rtl/                   the RTL sources, rtl/qsa.f and the lint waivers
 #   share/qsa/generated/rtl/         the generated ISA package
 #   share/qsa/sim/                   the project that verilates a new architecture on first use
@@ -12,6 +13,8 @@
 
 install(DIRECTORY ${QSA_ARCH_DIR}/ DESTINATION ${QSA_INSTALL_DATADIR}/arch
         FILES_MATCHING PATTERN "*.json")
+install(FILES ${PROJECT_SOURCE_DIR}/compiler/estimate/energy/default.json
+        DESTINATION ${QSA_INSTALL_DATADIR}/energy)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/rtl/ DESTINATION ${QSA_INSTALL_DATADIR}/rtl
         FILES_MATCHING PATTERN "*.sv" PATTERN "*.f" PATTERN "*.vlt" PATTERN "README.md")
 install(FILES ${QSA_GENERATED_DIR}/rtl/qsa_isa_pkg.sv

@@ -45,7 +45,13 @@ json EstimateToJson(const LayerEstimate& e) {
           {"dram_read", e.dram_read},
           {"dram_written", e.dram_written},
           {"min_dram_bytes", e.min_dram_bytes},
-          {"instructions", e.instructions}};
+          {"instructions", e.instructions},
+          {"gemm_rows", e.gemm_rows},
+          {"weight_preloads", e.weight_preloads},
+          {"accumulate_rows", e.accumulate_rows},
+          {"post_rows", e.post_rows},
+          {"posts", e.posts},
+          {"param_bytes", e.param_bytes}};
 }
 
 // Typed access to compiled.json that names the key path of what is missing or mistyped
@@ -119,6 +125,13 @@ LayerEstimate EstimateFromJson(const Reader& j) {
   e.dram_written = j.At("dram_written").Int();
   e.min_dram_bytes = j.At("min_dram_bytes").Int();
   e.instructions = j.At("instructions").Int();
+  // The array's events (absent from folders compiled before the estimator: zero).
+  if (j.Has("gemm_rows")) e.gemm_rows = j.At("gemm_rows").Int();
+  if (j.Has("weight_preloads")) e.weight_preloads = j.At("weight_preloads").Int();
+  if (j.Has("accumulate_rows")) e.accumulate_rows = j.At("accumulate_rows").Int();
+  if (j.Has("post_rows")) e.post_rows = j.At("post_rows").Int();
+  if (j.Has("posts")) e.posts = j.At("posts").Int();
+  if (j.Has("param_bytes")) e.param_bytes = j.At("param_bytes").Int();
   return e;
 }
 

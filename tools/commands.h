@@ -16,7 +16,7 @@ namespace qsa::tools {
 
 // qsa run MODEL [--input [NAME=]FILE.npy]... [--engine E] [--requant MODE] --out DIR
 // qsa run PROGRAM --engine isa [--arch FILE] [--input ...] --out DIR [--trace-isa FILE]
-//         [--report FILE.json]
+//         [--report FILE.json] [--timeline FILE.json] [--energy FILE]
 struct RunArgs {
   std::string model;
   std::vector<std::string> inputs;
@@ -29,6 +29,8 @@ struct RunArgs {
   std::string trace;            // --engine rtl: FST waveform file
   std::int64_t dram_seed = -1;  // --engine rtl: DRAM jitter/back-pressure seed (< 0: none)
   bool layers = false;          // compiled model on the rtl engine: per-layer cycles
+  std::string timeline;         // --engine isa: Chrome/Perfetto trace file
+  std::string energy;           // --engine isa: energy table for the report (empty: built-in)
   bool quiet = false;           // no progress line on a terminal
 };
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
@@ -113,5 +115,22 @@ struct CompileArgs {
 };
 CLI::App* AddCompileCommand(CLI::App& app, CompileArgs& args);
 void CompileCommand(const CompileArgs& args);
+
+// qsa estimate MODEL|COMPILED [--arch NAME|FILE] [--energy FILE] [--json FILE] [--csv FILE]
+//              [--fp32] [--requant MODE]
+// qsa estimate --topology FILE.csv [--arch ...] [...]
+struct EstimateArgs {
+  std::string model;
+  std::string topology;
+  std::string arch;
+  std::string energy;
+  std::string json;
+  std::string csv;
+  bool fp32 = false;
+  bool quiet = false;  // no table
+  std::string requant{golden::RequantModeName(golden::RequantMode::kTfliteDouble)};
+};
+CLI::App* AddEstimateCommand(CLI::App& app, EstimateArgs& args);
+void EstimateCommand(const EstimateArgs& args);
 
 }  // namespace qsa::tools

@@ -80,13 +80,23 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
   compiler::ProgramEngine run;
   if (engine == "isa") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
-      isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in);
+      auto profile = std::make_unique<estimate::LayerProfiler>(p.program, p.name);
+      if (sum.keep_slices) profile->KeepSlices();
+      isa::IsaSimOptions options;
+      options.observe = profile->Observer();
+      isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in, options);
+      sum.profiles.push_back(std::move(profile));
       AddRun(sum, r.result.timing.cycles, r.result.timing.bank_stall_cycles, r.result.counters);
       return r.outputs;
     };
   } else if (engine == "rtl") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
       sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in);
+      if (sum.keep_slices) {
+        sum.rtl_timelines.push_back(
+            estimate::RtlTimeline(p.program, p.name, r.result.retire_cycles));
+      }
+      const std::size_t first_span = sum.layers.size();
       std::int64_t previous_end = 0;
       for (const isa::LayerRange& range : p.program.manifest.layers) {
         std::int64_t end = previous_end;
@@ -99,6 +109,19 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
         }
         sum.layers.push_back(span);
         previous_end = end;
+      }
+      if (sum.rtl_events) {
+        estimate::LayerProfiler profile(p.program, p.name);
+        isa::IsaSimOptions options;
+        options.observe = profile.Observer();
+        isa::RunProgramOnIsa(arch, p.program, in, options);
+        std::vector<estimate::LayerRow> rows = profile.Layers();
+        const std::size_t spans = sum.layers.size() - first_span;
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+          rows[k].cycles =
+              spans == rows.size() ? sum.layers[first_span + k].cycles : r.result.cycles;
+          sum.rtl_rows.push_back(std::move(rows[k]));
+        }
       }
       AddRun(sum, r.result.cycles, r.result.bank_stall, r.result.counters);
       return r.outputs;

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "compiler/compile.h"
+#include "compiler/estimate/estimate.h"
 #include "model/golden/tensor.h"
 #include "model/isa/arch.h"
 #include "tools/tool_util.h"
@@ -50,6 +52,16 @@ struct EngineTotals {
   std::int64_t dram_written = 0;
   std::int64_t instructions = 0;
   std::int64_t bank_stall = 0;  // cycles clients waited for a memory bank (isa: its estimate)
+  // isa: each program's per-layer events and cycles (with per-instruction slices when
+  // keep_slices is set before the run).
+  std::vector<std::unique_ptr<estimate::LayerProfiler>> profiles;
+  bool keep_slices = false;
+  // rtl with keep_slices: each program's timeline from its retire cycles.
+  std::vector<estimate::ProgramTimeline> rtl_timelines;
+  // rtl with rtl_events: each layer's events (from an ISA-simulator run of the same program: the
+  // RTL's counters equal the ISA simulator's) with the RTL's measured cycles.
+  bool rtl_events = false;
+  std::vector<estimate::LayerRow> rtl_rows;
 };
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.

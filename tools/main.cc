@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   DisasmArgs disasm_args;
   CompareArgs compare_args;
   CompileArgs compile_args;
+  EstimateArgs estimate_args;
   CLI::App* compile = AddCompileCommand(app, compile_args);
   CLI::App* run = AddRunCommand(app, run_args);
   CLI::App* inspect = AddInspectCommand(app, inspect_args);
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   CLI::App* assemble = AddAsmCommand(app, asm_args);
   CLI::App* disassemble = AddDisasmCommand(app, disasm_args);
   CLI::App* compare = AddCompareCommand(app, compare_args);
+  CLI::App* estimate = AddEstimateCommand(app, estimate_args);
 
   try {
     app.parse(argc, argv);
@@ -76,9 +78,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (app.get_subcommands().empty() && argc > 1 && argv[1][0] != '-') {
-      ReportError(std::string("unknown command '") + argv[1] +
-                  "' (commands: compile, run, compare, inspect, demo, quantize, asm, disasm; see "
-                  "'qsa --help')");
+      ReportError(
+          std::string("unknown command '") + argv[1] +
+          "' (commands: compile, estimate, run, compare, inspect, demo, quantize, asm, disasm; see "
+          "'qsa --help')");
       return kExitUsage;
     }
     std::string hint = "qsa --help";
@@ -96,6 +99,7 @@ int main(int argc, char** argv) {
     if (assemble->parsed()) AsmCommand(asm_args);
     if (disassemble->parsed()) DisasmCommand(disasm_args);
     if (compare->parsed()) CompareCommand(compare_args);
+    if (estimate->parsed()) EstimateCommand(estimate_args);
   } catch (const qsa::Error& e) {
     return ReportError(e.what());
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "compiler/compiled_folder.h"
+#include "compiler/estimate/estimate.h"
 #include "compiler/importer/load_model.h"
 #include "model/base/error.h"
 #include "model/base/text.h"
@@ -53,7 +54,16 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress line (shown on a terminal for --engine isa runs past 2 seconds)");
   cmd->add_flag("--layers", args.layers,
-                "With a compiled model on --engine rtl: cycles and array utilization per layer");
+                "With a compiled model on --engine isa or rtl: cycles and array utilization per "
+                "layer");
+  cmd->add_option("--timeline", args.timeline,
+                  "Write a Chrome/Perfetto trace of the run: layers, the load, compute and store "
+                  "queues, DRAM bandwidth (--engine isa or rtl)")
+      ->type_name("FILE.json");
+  cmd->add_option("--energy", args.energy,
+                  "Energy table for the --report's per-layer energy (--engine isa; default: the "
+                  "built-in one)")
+      ->type_name("FILE");
   AddRequantOption(cmd, args.requant, golden::kRequantModes.Join(", ", " or "));
   AddRequired(cmd, "-o,--out", args.out_dir, "Output folder, created if missing", "DIR");
   cmd->footer(
@@ -124,8 +134,10 @@ auto NamingProgram(const std::string& path, F&& body) {
 }
 
 void RunGolden(const RunArgs& args) {
-  if (!args.trace_isa.empty() || !args.report.empty()) {
-    throw Error(std::string(args.trace_isa.empty() ? "--report" : "--trace-isa") +
+  if (!args.trace_isa.empty() || !args.report.empty() || !args.timeline.empty()) {
+    throw Error(std::string(!args.trace_isa.empty() ? "--trace-isa"
+                            : !args.report.empty()  ? "--report"
+                                                    : "--timeline") +
                 " needs --engine isa (the golden engine runs a model, not a program)");
   }
   golden::RunOptions options;
@@ -137,6 +149,30 @@ void RunGolden(const RunArgs& args) {
       graph.outputs, golden::RunGraph(graph, prepared.feeds, options), args.out_dir, stage);
   stage.Commit();
   PrintLines(lines);
+}
+
+// The per-layer events, cycles and energy of profiled ISA runs (docs/estimation.md).
+estimate::EstimateReport ProfiledReport(
+    const RunArgs& args, const isa::ArchConfig& arch,
+    const std::vector<const estimate::LayerProfiler*>& profiles) {
+  estimate::EstimateReport r;
+  r.source = "isa";
+  r.arch = arch;
+  r.table = estimate::LoadEnergyTableOrDefault(args.energy);
+  for (const estimate::LayerProfiler* p : profiles) {
+    for (estimate::LayerRow& row : p->Layers()) r.layers.push_back(std::move(row));
+  }
+  estimate::FinishReport(r);
+  return r;
+}
+
+// Adds the per-layer figures and the energy of `r` to a run report.
+void AddEnergy(nlohmann::json& report, const estimate::EstimateReport& r) {
+  const nlohmann::json j = estimate::ReportToJson(r);
+  for (const char* key : {"energy_table", "energy_pj", "energy_by_component", "memories"}) {
+    report[key] = j[key];
+  }
+  report["layers"] = j["layers"];
 }
 
 nlohmann::json IsaReport(const RunArgs& args, const isa::ArchConfig& arch,
@@ -170,6 +206,9 @@ void RunIsa(const RunArgs& args) {
   std::ostringstream trace;
   isa::IsaSimOptions options;
   if (!args.trace_isa.empty()) options.trace = &trace;
+  estimate::LayerProfiler profile(program, "program");
+  if (!args.timeline.empty()) profile.KeepSlices();
+  options.observe = profile.Observer();
   ProgressLine progress(args.quiet);
   options.progress = [&progress](std::int64_t instructions, std::int64_t cycles) {
     progress.Update("isa: " + FormatCount(instructions) + " instructions, " + FormatCount(cycles) +
@@ -199,7 +238,12 @@ void RunIsa(const RunArgs& args) {
   const std::vector<std::string> lines = StageOutputs(names, run.outputs, args.out_dir, stage);
   if (!args.trace_isa.empty()) stage.AddFile(args.trace_isa, trace.str());
   if (!args.report.empty()) {
-    stage.AddFile(args.report, IsaReport(args, arch, run.result).dump(2) + "\n");
+    nlohmann::json report = IsaReport(args, arch, run.result);
+    AddEnergy(report, ProfiledReport(args, arch, {&profile}));
+    stage.AddFile(args.report, report.dump(2) + "\n");
+  }
+  if (!args.timeline.empty()) {
+    stage.AddFile(args.timeline, estimate::TimelineJson(arch, {profile.Timeline()}).dump() + "\n");
   }
   stage.Commit();
   PrintLines(lines);
@@ -208,6 +252,7 @@ void RunIsa(const RunArgs& args) {
 
 void RunRtl(const RunArgs& args) {
   if (!args.trace_isa.empty()) throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
+  if (!args.energy.empty()) throw Error("--energy needs --engine isa");
   const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
   const isa::ArchConfig& arch = target.arch;
   const AssignedInputs inputs = ProgramInputs(args, target.program);
@@ -231,6 +276,13 @@ void RunRtl(const RunArgs& args) {
   const double utilization = static_cast<double>(r.counters.macs_useful) /
                              (static_cast<double>(arch.rows) * arch.cols *
                               static_cast<double>(std::max<std::int64_t>(r.cycles, 1)));
+  if (!args.timeline.empty()) {
+    stage.AddFile(args.timeline,
+                  estimate::TimelineJson(
+                      arch, {estimate::RtlTimeline(target.program, "program", r.retire_cycles)})
+                          .dump() +
+                      "\n");
+  }
   if (!args.report.empty()) {
     nlohmann::json report = sim::RtlRunResultToJson(r);
     report["engine"] = "rtl";
@@ -257,9 +309,11 @@ void RunRtl(const RunArgs& args) {
 // A model file given with --engine isa/rtl, or a compiled folder: compiled (on the fly) and run
 // step by step; writes the model's outputs.
 void RunCompiledModel(const RunArgs& args) {
-  if (args.layers && args.engine != "rtl") {
-    throw Error(
-        "--layers needs --engine rtl (per-layer cycles come from the RTL's retire signals)");
+  if (args.layers && args.engine == "golden") {
+    throw Error("--layers needs --engine isa or rtl (per-layer cycles of the accelerator)");
+  }
+  if (args.engine == "golden" && !args.energy.empty()) {
+    throw Error("--energy needs --engine isa or rtl");
   }
   if (!args.trace_isa.empty() || !args.trace.empty() || args.dram_seed >= 0) {
     throw Error(
@@ -276,7 +330,18 @@ void RunCompiledModel(const RunArgs& args) {
   const CompiledTarget target =
       LoadCompiledTarget(args.model, args.arch, args.requant, args.inputs);
   EngineTotals totals;
+  totals.keep_slices = !args.timeline.empty();
+  totals.rtl_events = args.engine == "rtl" && !args.report.empty();
   const std::map<std::string, golden::Tensor> values = RunCompiledOn(args.engine, target, &totals);
+  std::vector<const estimate::LayerProfiler*> profiles;
+  for (const auto& p : totals.profiles) profiles.push_back(p.get());
+  estimate::EstimateReport profiled;
+  if (args.engine == "isa") {
+    profiled = ProfiledReport(args, target.compiled.arch, profiles);
+    for (const estimate::LayerRow& l : profiled.layers) {
+      totals.layers.push_back(LayerSpan{l.name, l.macs, l.cycles});
+    }
+  }
   OutputStage stage;
   const std::vector<std::string> lines =
       StageOutputs(target.compiled.outputs, values, args.out_dir, stage);
@@ -296,7 +361,23 @@ void RunCompiledModel(const RunArgs& args) {
       layers.push_back({{"name", l.name}, {"macs", l.macs}, {"cycles", l.cycles}});
     }
     report["layers"] = layers;
+    if (args.engine == "isa") AddEnergy(report, profiled);
+    if (args.engine == "rtl") {
+      estimate::EstimateReport measured;
+      measured.source = "rtl";
+      measured.arch = target.compiled.arch;
+      measured.table = estimate::LoadEnergyTableOrDefault(args.energy);
+      measured.layers = std::move(totals.rtl_rows);
+      estimate::FinishReport(measured);
+      AddEnergy(report, measured);
+    }
     stage.AddFile(args.report, report.dump(2) + "\n");
+  }
+  if (!args.timeline.empty()) {
+    std::vector<estimate::ProgramTimeline> timelines = std::move(totals.rtl_timelines);
+    for (const estimate::LayerProfiler* p : profiles) timelines.push_back(p->Timeline());
+    stage.AddFile(args.timeline,
+                  estimate::TimelineJson(target.compiled.arch, timelines).dump() + "\n");
   }
   stage.Commit();
   PrintLines(lines);
@@ -314,6 +395,7 @@ void RunCommand(const RunArgs& args) {
   }
   if (args.layers)
     throw Error("--layers takes a compiled model (a folder from qsa compile) or a model file");
+  if (args.engine != "isa" && !args.energy.empty()) throw Error("--energy needs --engine isa");
   if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
     throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
                 " needs --engine rtl");

@@ -149,7 +149,10 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     ++instructions;
   };
   if (t.weights_resident) load(weight_bytes);
-  if (!s.raw && t.params_resident) load(16 * cols * b.mb);
+  if (!s.raw && t.params_resident) {
+    load(16 * cols * b.mb);
+    e.param_bytes += 16 * cols * b.mb;
+  }
 
   // Spatial tiles: (pixels, interior input pixels).
   std::vector<std::pair<std::int64_t, std::int64_t>> tiles;
@@ -181,14 +184,22 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
           load(std::min(t.chunk, n_tiles - done) * cols * rows);
         }
       }
-      if (!s.raw && !t.params_resident) load(16 * cols);
+      if (!s.raw && !t.params_resident) {
+        load(16 * cols);
+        e.param_bytes += 16 * cols;
+      }
       e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
       instructions += n_tiles;
+      e.gemm_rows += n_tiles * pixels;
+      e.weight_preloads += n_tiles;
+      e.accumulate_rows += (s.raw ? n_tiles : std::max<std::int64_t>(n_tiles - 1, 0)) * pixels;
       const std::int64_t lanes = std::min(cols, s.m - mb * cols);
       if (s.raw) {
         store(pixels * lanes * 4);
       } else {
         e.compute_cycles += pixels + 4;
+        e.post_rows += pixels;
+        ++e.posts;
         ++instructions;
         store(pixels * lanes);
       }

@@ -35,7 +35,15 @@ struct LayerEstimate {
   std::int64_t dram_written = 0;    // bytes
   std::int64_t min_dram_bytes = 0;  // each input, weight and output byte moved once
   std::int64_t instructions = 0;    // before tokens and syncs
-  std::string plan;                 // "4 tiles of 14x56, weights resident"
+  // On-chip events of the array (convolutions; zero for the vector-unit layers), for the
+  // estimator's energy (compiler/estimate/estimate.h).
+  std::int64_t gemm_rows = 0;        // activation rows streamed through the array
+  std::int64_t weight_preloads = 0;  // weight tiles preloaded (COLS scratchpad rows each)
+  std::int64_t accumulate_rows = 0;  // streamed rows added to an accumulator row already written
+  std::int64_t post_rows = 0;        // accumulator rows requantized by post
+  std::int64_t posts = 0;            // post instructions (each reads 4 parameter rows)
+  std::int64_t param_bytes = 0;      // of dram_read: loaded into the parameter buffer
+  std::string plan;                  // "4 tiles of 14x56, weights resident"
 };
 
 // DRAM cost of one DMA instruction moving `bytes` (0 for padding-only loads: no latency).

@@ -384,6 +384,9 @@ class Machine {
     if (IsDataTransfer(in)) port_free_ = std::max(port_free_, start + cost.port_cycles);
     result.timing.busy[static_cast<std::size_t>(q)] += cost.busy;
     for (int link : use.pushes) tokens_[link].Push(end);
+    if (options_.observe) {
+      options_.observe(InstructionRun{head.index, q, start, end, &in, &before, &result.counters});
+    }
 
     if (options_.trace != nullptr) {
       Trace(head.index, q, start, end, std::span(*writes).subspan(first_write));

@@ -21,6 +21,18 @@
 
 namespace qsa::isa {
 
+// One executed instruction, as IsaSimOptions::observe sees it: its index, queue, estimated start
+// and end cycle, and the counters before and after it (their difference is its events).
+struct InstructionRun {
+  std::int64_t index = 0;
+  Queue queue = Queue::kLoad;
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  const Instruction* instruction = nullptr;
+  const IsaCounters* before = nullptr;
+  const IsaCounters* after = nullptr;
+};
+
 struct IsaSimOptions {
   // When set, one line per executed instruction: index, queue, mnemonic, estimated start and end
   // cycle, and what it wrote where (docs/isa.md, "Trace").
@@ -31,6 +43,8 @@ struct IsaSimOptions {
   // far and the estimated cycle of the last one (for a progress display).
   std::function<void(std::int64_t instructions, std::int64_t cycles)> progress;
   static constexpr std::int64_t kProgressEvery = 1 << 16;
+  // When set, called after each executed instruction (per-layer counts, timelines).
+  std::function<void(const InstructionRun&)> observe;
 };
 
 struct IsaTiming {

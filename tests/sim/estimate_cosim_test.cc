@@ -1,0 +1,117 @@
+// The estimator's three sources on the bundled examples: the ISA simulator's per-layer events add
+// up to exactly the RTL's event counters, and the analytic (cost-model) estimate agrees with the
+// ISA simulator per layer within the tolerances docs/estimation.md states.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "compiler/compile.h"
+#include "compiler/estimate/estimate.h"
+#include "compiler/importer/load_model.h"
+#include "compiler/run_compiled.h"
+#include "model/golden/npy.h"
+#include "sim/rtl_sim.h"
+
+namespace qsa::sim {
+namespace {
+
+struct Example {
+  const char* model;
+  const char* input;
+};
+
+const Example kExamples[] = {
+    {"examples/digits/digits_qdq.onnx", "examples/digits/input.npy"},
+    {"examples/cnn3/cnn3.json", "examples/cnn3/input.npy"},
+    {"examples/tinycnn/tinycnn_qdq.onnx", "examples/tinycnn/input.npy"},
+};
+
+std::string Source(const char* path) { return std::string(QSA_SOURCE_DIR) + "/" + path; }
+
+// Per layer, analytic against the ISA simulator (docs/estimation.md, "Validation").
+constexpr double kDramTolerance = 0.05;
+constexpr double kEnergyTolerance = 0.05;
+constexpr double kOnChipTolerance = 0.25;
+
+double RelativeDifference(double a, double b) {
+  return std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1.0});
+}
+
+TEST(EstimateCosim, IsaEventsEqualRtlCountersAndAnalyticAgrees) {
+  for (const Example& ex : kExamples) {
+    SCOPED_TRACE(ex.model);
+    const importer::LoadedModel loaded = importer::LoadModel(Source(ex.model), {});
+    compiler::CompileOptions options;
+    options.arch = isa::DefaultArchConfig();
+    const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);
+    const std::map<std::string, golden::Tensor> feeds = {
+        {loaded.graph.inputs.at(0), golden::ReadNpy(Source(ex.input))}};
+
+    std::vector<std::unique_ptr<estimate::LayerProfiler>> profiles;
+    std::vector<RtlRunResult> rtl;
+    compiler::RunCompiled(
+        cm, feeds,
+        [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
+          profiles.push_back(std::make_unique<estimate::LayerProfiler>(p.program, p.name));
+          isa::IsaSimOptions o;
+          o.observe = profiles.back()->Observer();
+          auto outputs = isa::RunProgramOnIsa(cm.arch, p.program, in, o).outputs;
+          rtl.push_back(RunProgramOnRtl(cm.arch, p.program, in).result);
+          return outputs;
+        });
+    ASSERT_EQ(profiles.size(), rtl.size());
+    ASSERT_EQ(profiles.size(), cm.programs.size());
+
+    estimate::EstimateReport isa_report;
+    isa_report.arch = cm.arch;
+    isa_report.table = estimate::DefaultEnergyTable();
+    for (std::size_t k = 0; k < profiles.size(); ++k) {
+      // Exact: the ISA simulator's events, summed over the layers, are the RTL's counters.
+      estimate::Events sum;
+      for (const estimate::LayerRow& l : profiles[k]->Layers()) {
+        sum += l.events;
+        isa_report.layers.push_back(l);
+      }
+      const isa::IsaCounters& c = rtl[k].counters;
+      EXPECT_EQ(sum.instructions, c.instructions);
+      EXPECT_EQ(sum.macs_issued, c.macs_issued);
+      EXPECT_EQ(sum.macs_useful, c.macs_useful);
+      EXPECT_EQ(sum.scratchpad, c.scratchpad);
+      EXPECT_EQ(sum.accumulator, c.accumulator);
+      EXPECT_EQ(sum.param, c.param);
+      EXPECT_EQ(sum.dram, c.dram);
+    }
+    estimate::FinishReport(isa_report);
+    const estimate::EstimateReport analytic =
+        estimate::EstimateCompiled(cm, estimate::DefaultEnergyTable(), false);
+    ASSERT_EQ(analytic.layers.size(), isa_report.layers.size());
+    for (std::size_t i = 0; i < analytic.layers.size(); ++i) {
+      const estimate::LayerRow& a = analytic.layers[i];
+      const estimate::LayerRow& s = isa_report.layers[i];
+      SCOPED_TRACE(a.name);
+      EXPECT_EQ(a.name, s.name);
+      std::printf("%-36s %-18s cycles %8lld %8lld  energy %12.1f %12.1f pJ  dram %8lld %8lld\n",
+                  ex.model, a.name.c_str(), static_cast<long long>(a.cycles),
+                  static_cast<long long>(s.cycles), a.energy.Total(), s.energy.Total(),
+                  static_cast<long long>(a.events.dram.bytes_read + a.events.dram.bytes_written),
+                  static_cast<long long>(s.events.dram.bytes_read + s.events.dram.bytes_written));
+      EXPECT_EQ(a.events.dram.bytes_written, s.events.dram.bytes_written);
+      EXPECT_LE(RelativeDifference(static_cast<double>(a.events.dram.bytes_read),
+                                   static_cast<double>(s.events.dram.bytes_read)),
+                kDramTolerance);
+      EXPECT_LE(RelativeDifference(a.energy.Total(), s.energy.Total()), kEnergyTolerance);
+      // The on-chip part alone (no DRAM, no leakage): the array, vector unit, memories, control.
+      const auto on_chip = [](const estimate::Energy& e) {
+        return e.array + e.vector + e.scratchpad + e.accumulator + e.param + e.control;
+      };
+      std::printf("    on-chip %12.1f %12.1f pJ (%.1f %%)\n", on_chip(a.energy), on_chip(s.energy),
+                  100.0 * RelativeDifference(on_chip(a.energy), on_chip(s.energy)));
+      EXPECT_LE(RelativeDifference(on_chip(a.energy), on_chip(s.energy)), kOnChipTolerance);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qsa::sim
