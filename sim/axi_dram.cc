@@ -14,17 +14,7 @@ AxiDram::AxiDram(std::vector<std::uint8_t> dram, const DramOptions& options,
       limits_(limits),
       rng_(options.seed.value_or(0)),
       credit_(options.bytes_per_cycle) {
-  if (options_.latency_cycles < 1) {
-    throw Error("DRAM latency_cycles is " + std::to_string(options_.latency_cycles) +
-                "; must be at least 1");
-  }
-  if (options_.bytes_per_cycle < 1) {
-    throw Error("DRAM bytes_per_cycle is " + std::to_string(options_.bytes_per_cycle) +
-                "; must be at least 1");
-  }
-  if (options_.max_jitter < 0 || options_.backpressure < 0.0 || options_.backpressure >= 1.0) {
-    throw Error("DRAM jitter must be >= 0 and back-pressure in [0, 1)");
-  }
+  CheckDramOptions(options_);
   if (limits_.max_reads < 1 || limits_.max_writes < 1) {
     throw Error("AXI port: at least one outstanding read and one write burst");
   }

@@ -6,22 +6,26 @@
 
 namespace qsa::sim {
 
+void CheckDramOptions(const DramOptions& options) {
+  if (options.latency_cycles < 1) {
+    throw Error("DRAM latency_cycles is " + std::to_string(options.latency_cycles) +
+                "; must be at least 1");
+  }
+  if (options.bytes_per_cycle < 1) {
+    throw Error("DRAM bytes_per_cycle is " + std::to_string(options.bytes_per_cycle) +
+                "; must be at least 1");
+  }
+  if (options.max_jitter < 0 || options.backpressure < 0.0 || options.backpressure >= 1.0) {
+    throw Error("DRAM jitter must be >= 0 and back-pressure in [0, 1)");
+  }
+}
+
 DramModel::DramModel(std::vector<std::uint8_t> dram, const DramOptions& options)
     : dram_(std::move(dram)),
       options_(options),
       rng_(options.seed.value_or(0)),
       credit_(options.bytes_per_cycle) {
-  if (options_.latency_cycles < 1) {
-    throw Error("DRAM latency_cycles is " + std::to_string(options_.latency_cycles) +
-                "; must be at least 1");
-  }
-  if (options_.bytes_per_cycle < 1) {
-    throw Error("DRAM bytes_per_cycle is " + std::to_string(options_.bytes_per_cycle) +
-                "; must be at least 1");
-  }
-  if (options_.max_jitter < 0 || options_.backpressure < 0.0 || options_.backpressure >= 1.0) {
-    throw Error("DRAM jitter must be >= 0 and back-pressure in [0, 1)");
-  }
+  CheckDramOptions(options_);
 }
 
 bool DramModel::RandomStall() {

@@ -25,6 +25,10 @@ struct DramOptions {
   double backpressure = 0.0;
 };
 
+// Throws qsa::Error for options no DRAM can have (latency or bandwidth below 1, negative jitter,
+// back-pressure outside [0, 1)).
+void CheckDramOptions(const DramOptions& options);
+
 // What the DRAM drives during a cycle; it depends only on the DRAM's state (not on the
 // accelerator's outputs of the same cycle).
 struct DramDrive {

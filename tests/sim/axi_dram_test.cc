@@ -16,18 +16,8 @@
 namespace qsa::sim {
 namespace {
 
-std::vector<std::uint8_t> Counting(std::size_t size) {
-  std::vector<std::uint8_t> bytes(size);
-  std::iota(bytes.begin(), bytes.end(), std::uint8_t{1});
-  return bytes;
-}
-
-DramOptions Timing(int latency, int bytes_per_cycle = kBusBytes) {
-  DramOptions options;
-  options.latency_cycles = latency;
-  options.bytes_per_cycle = bytes_per_cycle;
-  return options;
-}
+using sim_test::Counting;
+using sim_test::Timing;
 
 AxiAddress Burst(std::uint32_t id, std::uint32_t addr, int beats) {
   AxiAddress a;

@@ -124,6 +124,16 @@ std::string ErrorOf(std::string_view bytes) {
   return "";
 }
 
+// Importing tests/data/tflite/NAME fails with a message that contains `expected`.
+void ExpectFileError(const std::string& name, const std::string& expected) {
+  try {
+    ImportTfliteFile(std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/" + name);
+    ADD_FAILURE() << name << ": no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
+
 TEST(TfliteImport, RefusesWhatIsNotATfliteModel) {
   EXPECT_EQ(ErrorOf(""), "m.tflite: the file is empty; expected a TFLite model");
   EXPECT_EQ(ErrorOf("not a model at all"),
@@ -139,80 +149,39 @@ TEST(TfliteImport, RefusesWhatIsNotATfliteModel) {
 // A model whose TRANSPOSE permutation declares 1836213616×917504×1048596×15 elements (found by
 // fuzzing: the element count overflowed 64 bits before it was checked).
 TEST(TfliteImport, RefusesAShapeWithTooManyElements) {
-  const std::string path = std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/huge_shape.tflite";
-  try {
-    ImportTfliteFile(path);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(
+  ExpectFileError("huge_shape.tflite",
                   "TRANSPOSE 'y' (operator 0, version 2): tensor 'perm': shape "
-                  "[1836213616,917504,1048596,15] has more than 2147483648 elements (the limit)"),
-              std::string::npos)
-        << e.what();
-  }
+                  "[1836213616,917504,1048596,15] has more than 2147483648 elements (the limit)");
 }
 
 // A PAD whose operator names an opcode past the end of the code table (found by fuzzing: the pad
 // folding looked the code up before the index was checked).
 TEST(TfliteImport, RefusesAnOpcodeIndexOutOfRange) {
-  const std::string path =
-      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/bad_opcode_index.tflite";
-  try {
-    ImportTfliteFile(path);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(": operator 0 has an invalid opcode index"),
-              std::string::npos)
-        << e.what();
-  }
+  ExpectFileError("bad_opcode_index.tflite", ": operator 0 has an invalid opcode index");
 }
 
 // A tensor whose int64 zero points start at an address that is not a multiple of 8 (found by
 // fuzzing: reading them through the flatbuffer vector was a misaligned load); they are read
 // bytewise, and the model is refused later for what is really wrong with it.
 TEST(TfliteImport, ReadsUnalignedZeroPoints) {
-  const std::string path =
-      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/unaligned_zero_points.tflite";
-  try {
-    ImportTfliteFile(path);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("tensor index 16 is out of range"), std::string::npos)
-        << e.what();
-  }
+  ExpectFileError("unaligned_zero_points.tflite", "tensor index 16 is out of range");
 }
 
 // A MAX_POOL_2D with no channels and an output 620,756,992 columns wide (found by fuzzing: the
 // window check visited every output column, tap by tap, for minutes).
 TEST(TfliteImport, AnEmptyPoolWithAHugeWindowIsRefusedAtOnce) {
-  const std::string path =
-      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/empty_pool_wide_output.tflite";
-  try {
-    ImportTfliteFile(path);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("is declared [1,4,9,10] but the op produces "
-                                         "[1,0,265,620756992]"),
-              std::string::npos)
-        << e.what();
-  }
+  ExpectFileError("empty_pool_wide_output.tflite",
+                  "is declared [1,4,9,10] but the op produces "
+                  "[1,0,265,620756992]");
 }
 
 // A CONV_2D whose output tensor has no dimensions (found by fuzzing: its NCHW shape was read
 // past the end of the shape).
 TEST(TfliteImport, RefusesAConvolutionWhoseOutputIsNotAnImage) {
-  const std::string path =
-      std::string(QSA_SOURCE_DIR) + "/tests/data/tflite/conv_output_not_4d.tflite";
-  try {
-    ImportTfliteFile(path);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("CONV_2D 'y' (operator 0, version 3): tensor 'y' has "
-                                         "shape []; this operator takes and gives images of 4 "
-                                         "dimensions (N, H, W, C)"),
-              std::string::npos)
-        << e.what();
-  }
+  ExpectFileError("conv_output_not_4d.tflite",
+                  "CONV_2D 'y' (operator 0, version 3): tensor 'y' has "
+                  "shape []; this operator takes and gives images of 4 "
+                  "dimensions (N, H, W, C)");
 }
 
 TEST(TfliteImport, RefusesATruncatedModel) {
