@@ -310,7 +310,6 @@ class Machine {
     const TokenUse& use = TokensAt(head.index);
     for (int link : use.pops) start = std::max(start, tokens_[link].front());
     for (int link : use.pushes) start = std::max(start, tokens_[link].RoomCycle());
-    if (IsDataTransfer(in)) start = std::max(start, port_free_);
     if (std::holds_alternative<Finish>(in)) {
       start = std::max({start, units_[static_cast<int>(Queue::kLoad)].last_end,
                         units_[static_cast<int>(Queue::kStore)].last_end});
@@ -434,7 +433,16 @@ class Machine {
     const std::size_t first_write = keep_writes ? writes->size() : 0;
     const IsaCounters before = result.counters;
     Execute(state_, in, head.index, result.counters, keep_writes ? writes : nullptr);
-    const Cost cost = CostOf(in, before, result.counters);
+    Cost cost = CostOf(in, before, result.counters);
+    if (IsDataTransfer(in) && cost.port_cycles > 0) {
+      // The port serves a read and a write beat alike: a transfer that starts while another
+      // still holds the port shares it half and half until that one's beats are done.
+      const std::int64_t ahead = std::max<std::int64_t>(port_free_ - start, 0);
+      const std::int64_t shared =
+          std::min(2 * cost.port_cycles, cost.port_cycles + CeilDiv(ahead, 2));
+      cost.busy = std::max(cost.busy, shared);
+      port_free_ = std::max(port_free_, start) + cost.port_cycles;
+    }
 
     Unit& unit = units_[static_cast<int>(q)];
     const std::int64_t end = std::max(start + cost.busy + cost.latency, unit.last_end);
@@ -446,7 +454,6 @@ class Machine {
       unit.gemm_rows = std::int64_t{g->n_outer} * g->n_inner;
     }
     result.timing.bank_stall_cycles += cost.bank_stall;
-    if (IsDataTransfer(in)) port_free_ = std::max(port_free_, start + cost.port_cycles);
     result.timing.busy[static_cast<std::size_t>(q)] += cost.busy;
     for (int link : use.pushes) tokens_[link].Push(end);
     if (options_.observe) {
