@@ -9,8 +9,9 @@
 // the stream only while the stream reads the bank the weights share; charging that steered the
 // tiler to smaller tiles that cost more in DRAM traffic than the conflicts did); the load
 // and store queues each take one instruction at a time, paying the DRAM latency and ceil(bytes /
-// bytes_per_cycle) per instruction. The three queues overlap, so the layer takes the longest of the
-// three plus one DRAM latency to start.
+// bytes_per_cycle) per instruction. The three queues overlap: the tiler compares the longest of
+// the three (steady_cycles); the layer's estimate adds the fill before the first compute
+// instruction, the compute instructions' fixed latencies and the drain after the last one.
 #pragma once
 
 #include <cstdint>
