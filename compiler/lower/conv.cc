@@ -683,9 +683,19 @@ LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Conv
       // One load per image row inside the window (its padding columns are loads of their own,
       // of a few rows each), each row's pixels in their own beats: an element of c bytes at
       // stride c touches (c + 15) / 16 beats on average. The store's rows likewise.
-      const std::int64_t pad_loads = (s.pl > 0 ? s.pl + 3 : 0) + (s.pr > 0 ? s.pr + 3 : 0);
-      e.load_cycles += inside * (arch.dram_latency_cycles + CeilDiv(s.w * (s.c + 15), 16) +
-                                 kLoadTail + pad_loads);
+      // A window whose padding fits the load's 2-bit fields is one load (compiler/lower/dma.cc).
+      const std::int64_t beats = CeilDiv(inside * s.w * (s.c + 15), 16);
+      const std::int64_t pad_right = k.width - s.pl - s.w;
+      const std::int64_t pad_top = std::max<std::int64_t>(0, s.pt - r0);
+      const std::int64_t pad_bottom = std::max<std::int64_t>(0, r1 - s.pt - s.h);
+      if (inside > 0 && s.pl <= 3 && pad_right <= 3 && pad_top <= 3 && pad_bottom <= 3) {
+        e.load_cycles += arch.dram_latency_cycles + std::max(beats, count) + kLoadTail;
+      } else {
+        const std::int64_t pad_loads =
+            (s.pl > 0 ? s.pl + 3 : 0) + (pad_right > 0 ? pad_right + 3 : 0);
+        e.load_cycles += inside * (arch.dram_latency_cycles + CeilDiv(s.w * (s.c + 15), 16) +
+                                   kLoadTail + pad_loads);
+      }
       e.dram_read += inside * s.w * s.c;
       e.drain_cycles = std::max(DmaCycles(arch, count * s.c), count) + kStoreTail;
       e.store_cycles += e.drain_cycles;
