@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <sstream>
 
-#include "compiler/lower/dma.h"
 #include "model/base/error.h"
 
 namespace qsa::compiler {
@@ -14,6 +13,13 @@ constexpr std::int64_t kMaxGrid = 255;
 constexpr std::int64_t kMaxPostRows = 4095;
 
 std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// The DMA instructions a run of `rows` rows takes: as many as compiler/lower/dma.cc's Runs
+// gives (grids of up to 255 × 255 rows, then the rest), counted without building them.
+std::int64_t GridCount(std::int64_t rows) {
+  if (rows <= kMaxGrid) return 1;
+  return CeilDiv(rows / kMaxGrid, kMaxGrid) + (rows % kMaxGrid != 0 ? 1 : 0);
+}
 
 struct Blocks {
   std::int64_t cb = 1, mb = 1, spb = 1, total_tiles = 0, max_tiles = 0;
@@ -148,8 +154,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
   // A run of `rows` rows is split into grids of at most 255 × 255 (compiler/lower/dma.h), each
   // a load of its own that pays the latency.
   const auto load = [&](std::int64_t bytes, std::int64_t run_rows = 1) {
-    const std::int64_t parts = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(Runs(std::max<std::int64_t>(run_rows, 1)).size()));
+    const std::int64_t parts = GridCount(run_rows);
     const std::int64_t c = DmaCycles(arch, bytes) + (bytes > 0 ? kLoadTail : 0) +
                            (parts - 1) * (arch.dram_latency_cycles + kLoadTail);
     e.load_cycles += c;
