@@ -680,9 +680,25 @@ LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Conv
       StoreRows(step.stores, row, dst + (n * k.hp + r0) * k.width * s.c, count, s.c, s.c, 0, tag);
       const std::int64_t inside = std::max<std::int64_t>(
           0, std::min(r1 - s.pt, s.h) - std::max(r0 - s.pt, std::int64_t{0}));
-      e.load_cycles += DmaCycles(arch, inside * s.w * s.c);
+      // One load per image row inside the window (its padding columns are loads of their own,
+      // of a few rows each), each row's pixels in their own beats: an element of c bytes at
+      // stride c touches (c + 15) / 16 beats on average. The store's rows likewise.
+      // A window whose padding fits the load's 2-bit fields is one load (compiler/lower/dma.cc).
+      const std::int64_t beats = CeilDiv(inside * s.w * (s.c + 15), 16);
+      const std::int64_t pad_right = k.width - s.pl - s.w;
+      const std::int64_t pad_top = std::max<std::int64_t>(0, s.pt - r0);
+      const std::int64_t pad_bottom = std::max<std::int64_t>(0, r1 - s.pt - s.h);
+      if (inside > 0 && s.pl <= 3 && pad_right <= 3 && pad_top <= 3 && pad_bottom <= 3) {
+        e.load_cycles += arch.dram_latency_cycles + std::max(beats, count) + kLoadTail;
+      } else {
+        const std::int64_t pad_loads =
+            (s.pl > 0 ? s.pl + 3 : 0) + (pad_right > 0 ? pad_right + 3 : 0);
+        e.load_cycles += inside * (arch.dram_latency_cycles + CeilDiv(s.w * (s.c + 15), 16) +
+                                   kLoadTail + pad_loads);
+      }
       e.dram_read += inside * s.w * s.c;
-      e.store_cycles += std::max(DmaCycles(arch, count * s.c), count);
+      e.drain_cycles = std::max(DmaCycles(arch, count * s.c), count) + kStoreTail;
+      e.store_cycles += e.drain_cycles;
       e.dram_written += count * s.c;
       e.instructions += 2;
       ++e.tiles;
@@ -704,7 +720,7 @@ void LowerChoosingPacking(LowerContext& ctx, ConvProblem& p) {
       ConvPlan packed = PlanConv(arch, q);
       // The copy moves one padded row per cycle at best, loads and stores overlapping.
       const std::int64_t copy = p.shape.batch * k->hp * k->width + 2 * arch.dram_latency_cycles;
-      if (packed.estimate.cycles + copy < plan.estimate.cycles) {
+      if (packed.estimate.steady_cycles + copy < plan.estimate.steady_cycles) {
         std::int64_t dst = 0;
         ctx.layers.push_back(EmitPaddedCopy(ctx, p, *k, dst));
         q.x_addr = dst;

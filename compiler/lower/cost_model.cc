@@ -14,6 +14,13 @@ constexpr std::int64_t kMaxPostRows = 4095;
 
 std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
+// The DMA instructions a run of `rows` rows takes: as many as compiler/lower/dma.cc's Runs
+// gives (grids of up to 255 × 255 rows, then the rest), counted without building them.
+std::int64_t GridCount(std::int64_t rows) {
+  if (rows <= kMaxGrid) return 1;
+  return CeilDiv(rows / kMaxGrid, kMaxGrid) + (rows % kMaxGrid != 0 ? 1 : 0);
+}
+
 struct Blocks {
   std::int64_t cb = 1, mb = 1, spb = 1, total_tiles = 0, max_tiles = 0;
 };
@@ -91,7 +98,7 @@ bool Fits(const isa::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) 
 // Better: fewer cycles, then fewer DRAM bytes, then fewer on-chip rows.
 bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b,
             const ConvTiling& tb) {
-  if (a.cycles != b.cycles) return a.cycles < b.cycles;
+  if (a.steady_cycles != b.steady_cycles) return a.steady_cycles < b.steady_cycles;
   const std::int64_t da = a.dram_read + a.dram_written, db = b.dram_read + b.dram_written;
   if (da != db) return da < db;
   return ta.ScratchpadRows() < tb.ScratchpadRows();
@@ -105,7 +112,11 @@ std::int64_t DmaCycles(const isa::ArchConfig& arch, std::int64_t bytes) {
 }
 
 void FinishEstimate(const isa::ArchConfig& arch, LayerEstimate& e) {
-  e.cycles = std::max({e.compute_cycles, e.load_cycles, e.store_cycles}) + arch.dram_latency_cycles;
+  e.steady_cycles = std::max({e.compute_cycles, e.load_cycles, e.store_cycles});
+  const std::int64_t drain = e.drain_cycles > 0 ? e.drain_cycles : arch.dram_latency_cycles;
+  e.cycles = std::max({e.fill_cycles + e.compute_cycles + e.compute_latency_cycles,
+                       e.load_cycles + e.tail_compute_cycles, e.store_cycles}) +
+             drain;
 }
 
 std::int64_t WindowExtent(std::int64_t outputs, std::int64_t kernel, std::int64_t stride,
@@ -138,17 +149,28 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
   e.min_dram_bytes = input_bytes + weight_bytes + s.batch * s.oh * s.ow * s.m * out_bytes_per +
                      (s.raw ? 0 : 16 * cols * b.mb);
   std::int64_t instructions = 0;
-  const auto load = [&](std::int64_t bytes) {
-    e.load_cycles += DmaCycles(arch, bytes);
+  // The loads before the first gemm can start are the fill; the last store the drain.
+  bool computing = false;
+  // A run of `rows` rows is split into grids of at most 255 × 255 (compiler/lower/dma.h), each
+  // a load of its own that pays the latency.
+  const auto load = [&](std::int64_t bytes, std::int64_t run_rows = 1) {
+    const std::int64_t parts = GridCount(run_rows);
+    const std::int64_t c = DmaCycles(arch, bytes) + (bytes > 0 ? kLoadTail : 0) +
+                           (parts - 1) * (arch.dram_latency_cycles + kLoadTail);
+    e.load_cycles += c;
+    if (!computing) e.fill_cycles += c;
+    e.tail_compute_cycles = 0;
     e.dram_read += bytes;
     ++instructions;
   };
   const auto store = [&](std::int64_t bytes) {
-    e.store_cycles += DmaCycles(arch, bytes);
+    const std::int64_t c = DmaCycles(arch, bytes) + kStoreTail;
+    e.store_cycles += c;
+    e.drain_cycles = c;
     e.dram_written += bytes;
     ++instructions;
   };
-  if (t.weights_resident) load(weight_bytes);
+  if (t.weights_resident) load(weight_bytes, b.total_tiles * cols);
   if (!s.raw && t.params_resident) {
     load(16 * cols * b.mb);
     e.param_bytes += 16 * cols * b.mb;
@@ -179,16 +201,24 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     }
     for (std::int64_t mb = 0; mb < b.mb; ++mb) {
       const std::int64_t n_tiles = s.tiles_per_block[static_cast<std::size_t>(mb)];
-      if (!t.weights_resident) {
-        for (std::int64_t done = 0; done < n_tiles; done += t.chunk) {
-          load(std::min(t.chunk, n_tiles - done) * cols * rows);
-        }
-      }
       if (!s.raw && !t.params_resident) {
         load(16 * cols);
         e.param_bytes += 16 * cols;
       }
+      if (!t.weights_resident) {
+        for (std::int64_t done = 0; done < n_tiles; done += t.chunk) {
+          load(std::min(t.chunk, n_tiles - done) * cols * rows,
+               std::min(t.chunk, n_tiles - done) * cols);
+          computing = true;  // the first gemm waits for its chunk only
+        }
+      }
+      computing = true;
+      const std::int64_t last_chunk =
+          t.weights_resident ? n_tiles : n_tiles - (n_tiles - 1) / t.chunk * t.chunk;
       e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
+      e.tail_compute_cycles +=
+          last_chunk * std::max(pixels, cols) + rows + cols + kGemmLatencyExtra;
+      e.compute_latency_cycles += kGemmLatencyExtra;
       instructions += n_tiles;
       e.gemm_rows += n_tiles * pixels;
       e.weight_preloads += n_tiles;
@@ -198,6 +228,8 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
         store(pixels * lanes * 4);
       } else {
         e.compute_cycles += pixels + 4;
+        e.compute_latency_cycles += kPostOverhead - 4;
+        e.tail_compute_cycles += pixels + kPostOverhead;
         e.post_rows += pixels;
         ++e.posts;
         ++instructions;
@@ -208,7 +240,8 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
   e.instructions = instructions;
   FinishEstimate(arch, e);
   if (!t.double_buffered) {
-    e.cycles = e.compute_cycles + e.load_cycles + e.store_cycles + arch.dram_latency_cycles;
+    e.steady_cycles = e.compute_cycles + e.load_cycles + e.store_cycles;
+    e.cycles = e.steady_cycles + e.compute_latency_cycles + e.drain_cycles;
   }
   std::ostringstream plan;
   if (t.flat) {

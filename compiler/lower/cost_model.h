@@ -9,8 +9,9 @@
 // the stream only while the stream reads the bank the weights share; charging that steered the
 // tiler to smaller tiles that cost more in DRAM traffic than the conflicts did); the load
 // and store queues each take one instruction at a time, paying the DRAM latency and ceil(bytes /
-// bytes_per_cycle) per instruction. The three queues overlap, so the layer takes the longest of the
-// three plus one DRAM latency to start.
+// bytes_per_cycle) per instruction. The three queues overlap: the tiler compares the longest of
+// the three (steady_cycles); the layer's estimate adds the fill before the first compute
+// instruction, the compute instructions' fixed latencies and the drain after the last one.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,16 @@ struct LayerEstimate {
   std::int64_t load_cycles = 0;     // the load queue's
   std::int64_t store_cycles = 0;    // the store queue's
   std::int64_t cycles = 0;          // estimate for the layer
+  // The pipeline's ends (docs/compiler.md, "Cost model"): the DMA before the first compute
+  // instruction can start, the fixed latencies of the compute instructions (not in
+  // compute_cycles), and the last store after the last compute instruction.
+  std::int64_t fill_cycles = 0;
+  std::int64_t compute_latency_cycles = 0;
+  std::int64_t drain_cycles = 0;
+  // The compute queue's cycles after the last load (a layer bound by its loads ends with them).
+  std::int64_t tail_compute_cycles = 0;
+  // The tiler's figure: the longest queue (their sum when single-buffered).
+  std::int64_t steady_cycles = 0;
   std::int64_t dram_read = 0;       // bytes
   std::int64_t dram_written = 0;    // bytes
   std::int64_t min_dram_bytes = 0;  // each input, weight and output byte moved once
@@ -49,7 +60,18 @@ struct LayerEstimate {
 // DRAM cost of one DMA instruction moving `bytes` (0 for padding-only loads: no latency).
 std::int64_t DmaCycles(const isa::ArchConfig& arch, std::int64_t bytes);
 
-// Fills in `cycles` from the queue figures (the longest queue plus one DRAM latency).
+// The accelerator's fixed costs (docs/rtl.md, "Microarchitecture"), as the estimate charges them:
+// a gemm's last row is written 2 + ROWS + COLS cycles after it enters; post reads four parameter
+// rows and checks the shifts before its first row and writes its last row 10 cycles after reading
+// it; a load or store completes 2 or 4 cycles after its last beat.
+inline constexpr std::int64_t kGemmLatencyExtra = 2;
+inline constexpr std::int64_t kPostOverhead = 5 + 10;
+inline constexpr std::int64_t kVaddOverhead = 2 + 15;  // descriptor and checks; 4 + 2L + 3
+inline constexpr std::int64_t kPoolOverhead = 2 + 6;   // geometry pass; last tap to its pixel
+inline constexpr std::int64_t kLoadTail = 2;
+inline constexpr std::int64_t kStoreTail = 4;
+// Fills in `cycles` from the queue figures: the compute queue after the fill (or the longest of
+// the DMA queues), plus the drain (one DRAM latency when the lowering gave none).
 void FinishEstimate(const isa::ArchConfig& arch, LayerEstimate& e);
 
 // A convolution (a matmul is a 1×1 convolution over its rows) as the array computes it.

@@ -114,9 +114,17 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
       StoreRows(step.stores, a_buf + k, y.addr + r0 * rows + k * rows, n, rows, lanes, 0,
                 tag + ": output");
     });
-    e.load_cycles += 2 * DmaCycles(arch, moved);
-    e.store_cycles += DmaCycles(arch, moved);
-    e.compute_cycles += (apart ? count : 2 * count) + 4;
+    // The tile's loads (the first tile's are the fill), its vadd, its store (the last is the
+    // drain); a vadd's descriptor, checks and pipeline add kVaddOverhead to its rows.
+    const std::int64_t loads = 2 * (DmaCycles(arch, moved) + kLoadTail);
+    const std::int64_t vadd = (apart ? count : 2 * count) + 4;
+    e.load_cycles += loads;
+    if (r0 == 0) e.fill_cycles += e.load_cycles;
+    e.tail_compute_cycles = vadd + kVaddOverhead - 4;
+    e.store_cycles += DmaCycles(arch, moved) + kStoreTail;
+    e.drain_cycles = DmaCycles(arch, moved) + kStoreTail;
+    e.compute_cycles += vadd;
+    e.compute_latency_cycles += kVaddOverhead - 4;
     e.dram_read += 2 * moved;
     e.dram_written += moved;
     e.instructions += 4;

@@ -269,10 +269,17 @@ void LowerPool(LowerContext& ctx, const golden::Node& node) {
           EmitPoolTile(arch, layer, {n, oy, ox, th, tw, cb, buffer}, step);
           const std::int64_t lanes = std::min(rows, c - cb * rows);
           const std::int64_t in_bytes = (ry.hi - ry.lo) * (rx.hi - rx.lo) * lanes;
-          e.load_cycles += DmaCycles(arch, in_bytes);
+          // The first tile's loads are the fill, the last tile's pool after the last load and
+          // its store the drain.
+          e.load_cycles += DmaCycles(arch, in_bytes) + kLoadTail;
+          if (e.tiles == 1 && cb == 0) e.fill_cycles = e.load_cycles;
           e.dram_read += in_bytes;
-          e.compute_cycles += th * tw * w.kernel[0] * w.kernel[1] + 4;
-          e.store_cycles += DmaCycles(arch, th * tw * lanes);
+          const std::int64_t taps = th * tw * w.kernel[0] * w.kernel[1];
+          e.compute_cycles += taps + 4;
+          e.compute_latency_cycles += kPoolOverhead - 4;
+          e.tail_compute_cycles = taps + kPoolOverhead;
+          e.drain_cycles = DmaCycles(arch, th * tw * lanes) + kStoreTail;
+          e.store_cycles += e.drain_cycles;
           e.dram_written += th * tw * lanes;
           e.instructions += 3;
         }

@@ -12,9 +12,27 @@ namespace qsa::isa {
 namespace {
 
 // Programs address DRAM with 32-bit fields; a program may not claim more.
-// Cycles from the last row entering the post-processor, vector unit or pooling unit to its
-// result being written (docs/isa.md, "Timing model").
-constexpr std::int64_t kVectorLatency = 4;
+// The pipeline of the RTL (docs/rtl.md, "Microarchitecture"; docs/isa.md, "Timing model").
+// DRAM moves in aligned beats of this many bytes; a row costs the beats it touches.
+constexpr std::int64_t kBeatBytes = 16;
+// A load or store with DRAM bytes: cycles after its last beat's data (load) or acknowledgement
+// (store) until the unit reports completion.
+constexpr std::int64_t kLoadTail = 2;
+constexpr std::int64_t kStoreTail = 4;
+// A load without DRAM bytes (padding only): cycles after its last row until completion.
+constexpr std::int64_t kFillTail = 3;
+// post: the four parameter rows and the shift check before the first accumulator row, then a row
+// read in cycle t is written from t + 3 + L (L = 4, the shared requantizer's stages).
+constexpr std::int64_t kPostSetup = 5;
+constexpr std::int64_t kPostLatency = 10;
+// vadd: descriptor and checks, then rows through a pipeline of 4 + 2L stages.
+constexpr std::int64_t kVaddSetup = 2;
+constexpr std::int64_t kVaddLatency = 15;
+// pool: the geometry pass, then tap rows; a pixel is written L + 1 cycles after its last tap.
+constexpr std::int64_t kPoolSetup = 2;
+constexpr std::int64_t kPoolLatency = 6;
+// gemm: row k of a gemm accepted in cycle a is written in a + 2 + ROWS + COLS + k.
+constexpr std::int64_t kGemmExtra = 2;
 
 // A bounded FIFO in simulated time. An entry may enter only while there is room, and no earlier
 // than the cycle at which the entry `capacity` places ahead of it left.
@@ -165,6 +183,39 @@ struct Cost {
   std::int64_t bank_stall = 0;   // cycles of `busy` lost to reads that share a bank
 };
 
+// The aligned DRAM beats covering `bytes` bytes from `address`.
+std::int64_t BeatsOf(std::int64_t address, std::int64_t bytes) {
+  if (bytes <= 0) return 0;
+  return (address + bytes - 1) / kBeatBytes - address / kBeatBytes + 1;
+}
+
+// The beats a load requests: those covering each element inside the padding border, element by
+// element (docs/rtl.md, "Load").
+template <typename T>
+std::int64_t LoadBeats(const T& in, std::int64_t esize) {
+  const std::int64_t inner_y = std::int64_t{in.ny} - in.pad_top - in.pad_bottom;
+  const std::int64_t inner_x = std::int64_t{in.nx} - in.pad_left - in.pad_right;
+  std::int64_t beats = 0;
+  for (std::int64_t y = 0; y < inner_y; ++y) {
+    for (std::int64_t x = 0; x < inner_x; ++x) {
+      beats += BeatsOf(in.dram + y * in.stride_y + x * in.stride_x, in.lanes * esize);
+    }
+  }
+  return beats;
+}
+
+// The beats a store sends: those covering each element, never merged across elements.
+template <typename T>
+std::int64_t StoreBeats(const T& in, std::int64_t esize) {
+  std::int64_t beats = 0;
+  for (std::int64_t y = 0; y < in.ny; ++y) {
+    for (std::int64_t x = 0; x < in.nx; ++x) {
+      beats += BeatsOf(in.dram + y * in.stride_y + x * in.stride_x, in.lanes * esize);
+    }
+  }
+  return beats;
+}
+
 // Runs a checked program: fetch into the instruction queues, the token protocol, the choice of
 // the next instruction, timing, counters and trace.
 class Machine {
@@ -252,13 +303,13 @@ class Machine {
     const Pending& head = QueueFifo(q).front();
     const Instruction& in = At(head.index);
     const Unit& unit = units_[static_cast<int>(q)];
+    // The DMA units take one instruction at a time; the array overlaps consecutive gemms.
     const bool pipelined =
-        q != Queue::kCompute || (unit.last_was_gemm && std::holds_alternative<Gemm>(in));
+        q == Queue::kCompute && unit.last_was_gemm && std::holds_alternative<Gemm>(in);
     std::int64_t start = std::max(head.fetched, pipelined ? unit.issue_free : unit.last_end);
     const TokenUse& use = TokensAt(head.index);
     for (int link : use.pops) start = std::max(start, tokens_[link].front());
     for (int link : use.pushes) start = std::max(start, tokens_[link].RoomCycle());
-    if (IsDataTransfer(in)) start = std::max(start, port_free_);
     if (std::holds_alternative<Finish>(in)) {
       start = std::max({start, units_[static_cast<int>(Queue::kLoad)].last_end,
                         units_[static_cast<int>(Queue::kStore)].last_end});
@@ -293,50 +344,63 @@ class Machine {
 
   Cost CostOf(const Instruction& in, const IsaCounters& before, const IsaCounters& after) const {
     const ArchConfig& arch = state_.arch;
-    auto transfer = [&](std::int64_t bytes, std::int64_t rows) {
-      const std::int64_t port = CeilDiv(bytes, arch.dram_bytes_per_cycle);
-      return Cost{std::max(port, rows), bytes > 0 ? arch.dram_latency_cycles : 0, port};
+    // A transfer of `beats` DRAM beats and `rows` on-chip rows (one a cycle, overlapped with the
+    // beats); the port is occupied kBeatBytes / bytes_per_cycle cycles a beat.
+    auto transfer = [&](std::int64_t beats, std::int64_t rows, std::int64_t tail) {
+      const std::int64_t port = CeilDiv(beats * kBeatBytes, arch.dram_bytes_per_cycle);
+      return Cost{std::max(port, rows), beats > 0 ? arch.dram_latency_cycles + tail : kFillTail,
+                  port};
     };
     auto grid = [](const auto& t) { return std::int64_t{t.ny} * t.nx; };
-    const std::int64_t read = after.dram.bytes_read - before.dram.bytes_read;
-    const std::int64_t written = after.dram.bytes_written - before.dram.bytes_written;
-    const auto load = [&](const auto& x) { return transfer(read, grid(x)); };
-    const auto store = [&](const auto& x) { return transfer(written, grid(x)); };
+    const auto load = [&](const auto& x, std::int64_t esize) {
+      return transfer(LoadBeats(x, esize), grid(x), kLoadTail);
+    };
+    const auto store = [&](const auto& x, std::int64_t esize) {
+      return transfer(StoreBeats(x, esize), grid(x), kStoreTail);
+    };
     // One overload per instruction: an instruction added to the spec has no cost until it gets one
     // here, and until then this does not compile.
     return std::visit(
-        Overloaded{
-            [&](const LoadSp& x) { return load(x); }, [&](const LoadAcc& x) { return load(x); },
-            [&](const LoadParam& x) { return load(x); }, [&](const StoreSp& x) { return store(x); },
-            [&](const StoreAcc& x) { return store(x); },
-            [&](const Gemm& x) {
-              const std::int64_t rows = std::int64_t{x.n_outer} * x.n_inner;
-              const std::int64_t stall = PreloadBankStall(x);
-              return Cost{std::max(rows, x.preload ? std::int64_t{arch.cols} : 0) + stall,
-                          std::int64_t{arch.rows} + arch.cols, 0, stall};
-            },
-            [](const Post& x) {
-              return Cost{x.n, kVectorLatency, 0};
-            },
-            [&](const Vadd& x) {
-              // Rows a + i and b + i in one bank: b + i is read one cycle earlier, alone.
-              std::int64_t stall = 0;
-              for (std::int64_t i = 0; i < x.n; ++i) {
-                if (arch.scratchpad_bank(x.a + i) == arch.scratchpad_bank(x.b + i)) ++stall;
-              }
-              return Cost{x.n + stall, kVectorLatency, 0, stall};
-            },
-            [&](const Pool&) {
-              const std::int64_t taps =
-                  (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
-              return Cost{taps, kVectorLatency, 0};
-            },
-            [](const Sync&) {
-              return Cost{1, 0, 0};
-            },
-            [](const Finish&) {
-              return Cost{1, 0, 0};
-            }},
+        Overloaded{[&](const LoadSp& x) { return load(x, 1); },
+                   [&](const LoadAcc& x) { return load(x, 4); },
+                   [&](const LoadParam& x) { return load(x, 4); },
+                   [&](const StoreSp& x) { return store(x, 1); },
+                   [&](const StoreAcc& x) { return store(x, 4); },
+                   [&](const Gemm& x) {
+                     const std::int64_t rows = std::int64_t{x.n_outer} * x.n_inner;
+                     const std::int64_t stall = PreloadBankStall(x);
+                     // After a gemm the preload waits for the inactive buffer and takes COLS
+                     // cycles; on a unit that ran something else it runs beside the stream's first
+                     // rows.
+                     const bool after_gemm =
+                         units_[static_cast<int>(Queue::kCompute)].last_was_gemm;
+                     const std::int64_t preload =
+                         x.preload && after_gemm ? std::int64_t{arch.cols} : 0;
+                     return Cost{std::max(rows, preload) + stall,
+                                 kGemmExtra + arch.rows + arch.cols, 0, stall};
+                   },
+                   [](const Post& x) {
+                     return Cost{kPostSetup + x.n, kPostLatency, 0};
+                   },
+                   [&](const Vadd& x) {
+                     // Rows a + i and b + i in one bank: b + i is read one cycle earlier, alone.
+                     std::int64_t stall = 0;
+                     for (std::int64_t i = 0; i < x.n; ++i) {
+                       if (arch.scratchpad_bank(x.a + i) == arch.scratchpad_bank(x.b + i)) ++stall;
+                     }
+                     return Cost{kVaddSetup + x.n + stall, kVaddLatency, 0, stall};
+                   },
+                   [&](const Pool&) {
+                     const std::int64_t taps =
+                         (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
+                     return Cost{kPoolSetup + taps, kPoolLatency, 0};
+                   },
+                   [](const Sync&) {
+                     return Cost{1, 0, 0};
+                   },
+                   [](const Finish&) {
+                     return Cost{1, 0, 0};
+                   }},
         in);
   }
 
@@ -369,7 +433,16 @@ class Machine {
     const std::size_t first_write = keep_writes ? writes->size() : 0;
     const IsaCounters before = result.counters;
     Execute(state_, in, head.index, result.counters, keep_writes ? writes : nullptr);
-    const Cost cost = CostOf(in, before, result.counters);
+    Cost cost = CostOf(in, before, result.counters);
+    if (IsDataTransfer(in) && cost.port_cycles > 0) {
+      // The port serves a read and a write beat alike: a transfer that starts while another
+      // still holds the port shares it half and half until that one's beats are done.
+      const std::int64_t ahead = std::max<std::int64_t>(port_free_ - start, 0);
+      const std::int64_t shared =
+          std::min(2 * cost.port_cycles, cost.port_cycles + CeilDiv(ahead, 2));
+      cost.busy = std::max(cost.busy, shared);
+      port_free_ = std::max(port_free_, start) + cost.port_cycles;
+    }
 
     Unit& unit = units_[static_cast<int>(q)];
     const std::int64_t end = std::max(start + cost.busy + cost.latency, unit.last_end);
@@ -381,7 +454,6 @@ class Machine {
       unit.gemm_rows = std::int64_t{g->n_outer} * g->n_inner;
     }
     result.timing.bank_stall_cycles += cost.bank_stall;
-    if (IsDataTransfer(in)) port_free_ = std::max(port_free_, start + cost.port_cycles);
     result.timing.busy[static_cast<std::size_t>(q)] += cost.busy;
     for (int link : use.pushes) tokens_[link].Push(end);
     if (options_.observe) {

@@ -92,29 +92,30 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   EXPECT_TRUE(golden::ReadNpy(out + "/y.npy") == expected);
 
   // Default architecture: 16×16, DRAM latency 100, 16 bytes per cycle. Each load moves 256 bytes
-  // (16 port cycles): [0, 116), [16, 132), [32, 148); the gemm waits for load.param's token:
-  // 16 rows, 15 bank stalls (its weight rows 16..31 share bank 0 with its activation rows, so
-  // the stream waits for the preload's last 15 rows) + 32 of fill/drain → [148, 211); post 16
-  // rows + 4 → [211, 231); the store, 256 bytes → [231, 347); finish [347, 348). 16 rows × 256
-  // MACs, all useful.
+  // (16 beats, 16 port cycles) and completes 2 cycles after its data, one load at a time:
+  // [0, 118), [118, 236), [236, 354); the gemm waits for load.param's token: 16 rows, 15 bank
+  // stalls (its weight rows 16..31 share bank 0 with its activation rows, so the stream waits
+  // for the preload's last 15 rows) + 2 + 32 of fill/drain → [354, 419); post 5 + 16 rows + 10
+  // → [419, 450); the store, 256 bytes, 16 + 100 + 4 → [450, 570); finish [570, 571). 16 rows ×
+  // 256 MACs, all useful.
   EXPECT_EQ(r.out, "y  uint8[1,16,4,4]  " + out +
                        "/y.npy\n"
                        "isa: 7 instructions (load.sp 2, load.param 1, store.sp 1, gemm 1, post 1, "
                        "finish 1)\n"
-                       "cycles: 348 estimated, 0.348 us at 1000 MHz (busy: load 48, compute 48, "
+                       "cycles: 571 estimated, 0.571 us at 1000 MHz (busy: load 48, compute 53, "
                        "store 16)\n"
-                       "MACs: 4,096 issued, 4,096 useful; array utilization 4.5977% of 16x16\n"
+                       "MACs: 4,096 issued, 4,096 useful; array utilization 2.8021% of 16x16\n"
                        "DRAM: 768 bytes read, 256 bytes written\n");
 
   const nlohmann::json report = nlohmann::json::parse(ReadText(Path("report.json")));
   EXPECT_EQ(report.at("engine"), "isa");
   EXPECT_EQ(report.at("program"), prog);
   EXPECT_EQ(report.at("arch").at("name"), "default");
-  EXPECT_EQ(report.at("cycles"), 348);
-  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.348);
-  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 348.0));
+  EXPECT_EQ(report.at("cycles"), 571);
+  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.571);
+  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 571.0));
   EXPECT_EQ(report.at("busy_cycles"),
-            (nlohmann::json{{"load", 48}, {"compute", 48}, {"store", 16}}));
+            (nlohmann::json{{"load", 48}, {"compute", 53}, {"store", 16}}));
   EXPECT_EQ(report.at("bank_stall_cycles"), 15);
   EXPECT_EQ(report.at("instructions").at("load.sp"), 2);
   EXPECT_EQ(report.at("instructions_total"), 7);
@@ -135,13 +136,14 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   }
   const std::vector<std::string> trace = Lines(ReadText(Path("trace.txt")));
   ASSERT_EQ(trace.size(), 7u);
-  EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 116) wrote scratchpad rows 0..15 hash ", 0), 0u);
+  EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 118) wrote scratchpad rows 0..15 hash ", 0), 0u);
   EXPECT_EQ(
-      trace[2].rfind("#2 load load.param [32, 148) wrote parameter buffer rows 0..3 hash ", 0), 0u);
-  EXPECT_EQ(trace[3].rfind("#3 compute gemm [148, 211) wrote accumulator rows 0..15 hash ", 0), 0u);
-  EXPECT_EQ(trace[5], "#5 store store.sp [231, 347) wrote DRAM bytes 0x300..0x3ff hash " +
+      trace[2].rfind("#2 load load.param [236, 354) wrote parameter buffer rows 0..3 hash ", 0),
+      0u);
+  EXPECT_EQ(trace[3].rfind("#3 compute gemm [354, 419) wrote accumulator rows 0..15 hash ", 0), 0u);
+  EXPECT_EQ(trace[5], "#5 store store.sp [450, 570) wrote DRAM bytes 0x300..0x3ff hash " +
                           Fnv1aSumHex(0x300, nhwc));
-  EXPECT_EQ(trace[6], "#6 compute finish [347, 348)");
+  EXPECT_EQ(trace[6], "#6 compute finish [570, 571)");
 }
 
 TEST_F(RunIsaCliTest, InputsAreMatchedByNameAndEveryOutputIsWritten) {
@@ -222,10 +224,10 @@ finish
   ExpectRunError(r, {"deadlock: load queue is empty; compute queue waits at instruction 1 (sync) "
                      "for a token from load; store queue is empty; fetch has dispatched all 3 "
                      "instructions"});
-  // 4 bytes: one port cycle, one row, 100 of latency.
+  // 4 bytes: one beat (one port cycle), one row, 100 of latency, 2 to complete.
   const std::vector<std::string> trace = Lines(ReadText(Path("trace.txt")));
   ASSERT_EQ(trace.size(), 1u);
-  EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 101) wrote scratchpad rows 0..0 hash ", 0), 0u);
+  EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 103) wrote scratchpad rows 0..0 hash ", 0), 0u);
 }
 
 TEST_F(RunIsaCliTest, OutOfBoundsAccessFailsNamingTheInstruction) {

@@ -42,9 +42,18 @@ TEST(CostModelTest, OneTileConvolutionByHand) {
   EXPECT_EQ(e.compute_cycles, 9 * 64 + 32 + 64 + 4);
   // Loads: weights (9·256 bytes), parameters (16·16 bytes), the input (64 pixels × 16 bytes).
   EXPECT_EQ(e.dram_read, 9 * 256 + 256 + 64 * 16);
-  EXPECT_EQ(e.load_cycles, (100 + 144) + (100 + 16) + (100 + 64));
+  // Each load: latency, beats, 2 cycles to complete.
+  EXPECT_EQ(e.load_cycles, (100 + 144 + 2) + (100 + 16 + 2) + (100 + 64 + 2));
   EXPECT_EQ(e.dram_written, 64 * 16);
-  EXPECT_EQ(e.cycles, std::max({e.compute_cycles, e.load_cycles, e.store_cycles}) + 100);
+  EXPECT_EQ(e.store_cycles, 100 + 64 + 4);
+  // The tiler's figure: the longest queue.
+  EXPECT_EQ(e.steady_cycles, std::max({e.compute_cycles, e.load_cycles, e.store_cycles}));
+  // The layer: every load comes before the first gemm (the fill), then the compute with the
+  // gemm's 2 extra cycles and post's 15 instead of 4, then the store (the drain).
+  EXPECT_EQ(e.fill_cycles, e.load_cycles);
+  EXPECT_EQ(e.compute_latency_cycles, 2 + 11);
+  EXPECT_EQ(e.drain_cycles, e.store_cycles);
+  EXPECT_EQ(e.cycles, e.load_cycles + e.compute_cycles + 13 + e.store_cycles);
   EXPECT_EQ(e.min_dram_bytes, e.dram_read + e.dram_written);
 }
 

@@ -197,12 +197,12 @@ TEST(IsaSimTokens, APushIntoAFullTokenQueueWaitsForTheConsumerToPop) {
 
 TEST(IsaSimTokens, TokensBecomeVisibleWhenThePusherCompletes) {
   const ArchConfig arch = TestArch();
-  // The load of 16 bytes (4 rows) completes at 4 + 10 = 14: its token is visible then, not at
-  // its start.
+  // The load of 4 rows of 4 bytes (each row its own 16-byte beat: 4 beats, 16 port cycles)
+  // completes at 16 + 10 + 2 = 28: its token is visible then, not at its start.
   EXPECT_EQ(ScheduleOf(arch, {LoadRows(0, 0, 4, 4, "push_next"),
                               SyncIn(Queue::kCompute, "pop_prev"), Finish{}}),
-            (std::vector<std::string>{"#0 load load.sp [0, 14)", "#1 compute sync [14, 15)",
-                                      "#2 compute finish [15, 16)"}));
+            (std::vector<std::string>{"#0 load load.sp [0, 28)", "#1 compute sync [28, 29)",
+                                      "#2 compute finish [29, 30)"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,68 +305,70 @@ TEST(IsaSimFinish, WaitsForTheLoadAndStoreQueuesToDrain) {
                               SyncIn(Queue::kStore, "pop_prev"), SyncIn(Queue::kStore), Finish{}}),
             (std::vector<std::string>{"#0 compute sync [0, 1)", "#1 store sync [1, 2)",
                                       "#2 store sync [2, 3)", "#3 compute finish [3, 4)"}));
-  // A load of 8 bytes (2 cycles on the port, 2 rows) completes at 2 + 10 = 12.
+  // A load of 2 rows of 4 bytes (2 beats, 8 cycles on the port) completes at 8 + 10 + 2 = 20.
   const Traced traced = RunTraced(arch, MakeProgram(arch, {LoadRows(0, 0, 2, 4), Finish{}}));
   EXPECT_EQ(Schedule(traced),
-            (std::vector<std::string>{"#0 load load.sp [0, 12)", "#1 compute finish [12, 13)"}));
-  EXPECT_EQ(traced.result.timing.cycles, 13);
+            (std::vector<std::string>{"#0 load load.sp [0, 20)", "#1 compute finish [20, 21)"}));
+  EXPECT_EQ(traced.result.timing.cycles, 21);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Timing model (docs/isa.md, "Timing model"); arch 4×4, latency 10, 4 bytes per cycle
+// Timing model (docs/isa.md, "Timing model"); arch 4×4, latency 10, 4 bytes per cycle: a 16-byte
+// beat takes the port 4 cycles, a load completes 2 cycles after its data, a store 4
 
-TEST(IsaSimTiming, TransfersTakeTheLongerOfPortAndRowsPlusLatencyAndCompleteInOrder) {
+TEST(IsaSimTiming, TransfersTakeTheLongerOfPortAndRowsPlusLatencyOneAtATime) {
   const ArchConfig arch = TestArch();
-  LoadAcc wide;  // one accumulator row of 4 int32: 16 bytes, 4 port cycles, 1 row
+  LoadAcc wide;  // one accumulator row of 4 int32: 16 bytes, 1 beat, 4 port cycles, 1 row
   wide.sram = 0;
   wide.ny = 1;
   wide.nx = 1;
   wide.lanes = 4;
-  LoadSp narrow = LoadRows(0, 0, 8, 1);  // 8 rows of 1 byte: 2 port cycles, 8 rows
+  LoadSp narrow = LoadRows(0, 0, 8, 1);  // 8 rows of 1 byte: 8 beats, 32 port cycles, 8 rows
   LoadSp padding = LoadRows(16, 0, 1, 4);
   padding.pad_left = 1;  // all padding: no DRAM read, no latency
   const Traced traced = RunTraced(arch, MakeProgram(arch, {wide, narrow, padding, Finish{}}));
   EXPECT_EQ(Schedule(traced),
             (std::vector<std::string>{
-                "#0 load load.acc [0, 14)",  // 4 + 10
-                "#1 load load.sp [4, 22)",   // starts when the port frees; 4 + 8 rows + 10
-                "#2 load load.sp [12, 22)",  // 1 row, done at 13, but completes in order
-                "#3 compute finish [22, 23)"}));
-  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{4 + 8 + 1, 1, 0}));
+                "#0 load load.acc [0, 16)",  // 4 + 10 + 2
+                "#1 load load.sp [16, 60)",  // after #0 (one at a time): 32 + 10 + 2
+                "#2 load load.sp [60, 64)",  // 1 row of padding: 1 + 3, no latency
+                "#3 compute finish [64, 65)"}));
+  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{4 + 32 + 1, 1, 0}));
 }
 
 TEST(IsaSimTiming, LoadOverlapsComputeThroughTokens) {
   const ArchConfig arch = TestArch();
   // #0 the weight tile (4 rows), #1 and #2 two activation tiles of 4 rows, each announced to
-  // compute with a token; each load is 16 bytes: 4 port cycles + 10 latency.
-  //   #0 [0, 14), #1 [4, 18) → token at 18, #2 [8, 22) → token at 22.
-  //   #3 gemm waits for the token; its preload reads weight rows 0..3 in the bank of its
-  //   activation rows (bank 0 of 4), so the stream waits COLS - 1 = 3 cycles:
-  //   [18, 18 + 4 + 3 + 8) = [18, 33).
-  //   #4 gemm: array free at 25 → [25, 37): it overlaps the first gemm's drain.
-  //   finish at 37.
+  // compute with a token; each load is 4 rows of 4 bytes: 4 beats, 16 port cycles, + 10 + 2.
+  //   #0 [0, 28), #1 [28, 56) → token at 56, #2 [56, 84) → token at 84.
+  //   #3 gemm waits for the token; on an idle unit its preload runs beside the stream (busy 4
+  //   rows) and reads weight rows 0..3 in the bank of its activation rows (bank 0 of 4), so the
+  //   stream waits COLS - 1 = 3 cycles: [56, 56 + 4 + 3 + 2 + 8) = [56, 73).
+  //   #4 gemm: array free at 63, its token at 84 → [84, 84 + 4 + 10) = [84, 98).
+  //   finish at 98.
   const Traced traced = RunTraced(
       arch,
       MakeProgram(arch, {LoadRows(0, 0, 4, 4), LoadRows(4, 16, 4, 4, "push_next"),
                          LoadRows(8, 32, 4, 4, "push_next"), GemmRows(4, 0, 4, true, "pop_prev"),
                          GemmRows(8, 4, 4, false, "pop_prev"), Finish{}}));
   EXPECT_EQ(Schedule(traced),
-            (std::vector<std::string>{"#0 load load.sp [0, 14)", "#1 load load.sp [4, 18)",
-                                      "#2 load load.sp [8, 22)", "#3 compute gemm [18, 33)",
-                                      "#4 compute gemm [25, 37)", "#5 compute finish [37, 38)"}));
-  EXPECT_EQ(traced.result.timing.cycles, 38);
-  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 3 + 4 + 1, 0}));
+            (std::vector<std::string>{"#0 load load.sp [0, 28)", "#1 load load.sp [28, 56)",
+                                      "#2 load load.sp [56, 84)", "#3 compute gemm [56, 73)",
+                                      "#4 compute gemm [84, 98)", "#5 compute finish [98, 99)"}));
+  EXPECT_EQ(traced.result.timing.cycles, 99);
+  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{48, 4 + 3 + 4 + 1, 0}));
   EXPECT_EQ(traced.result.timing.bank_stall_cycles, 3);
 }
 
 TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
   const ArchConfig arch = TestArch();
-  // #0: 12 rows, 48 bytes: [0, 12 + 10) = [0, 22), token at 22.
-  // #1 gemm with preload: busy max(2 rows, COLS = 4) = 4, plus 3 bank stalls (weights and
-  // activations in bank 0): [22, 22 + 7 + 8) = [22, 37).
-  // #2 gemm: array free at 29: busy 3 → [29, 40).
-  // #3 post of 5 rows waits for the drain: [40, 40 + 5 + 4) = [40, 49).
-  // #4 gemm after a post waits for it: [49, 49 + 1 + 8) = [49, 58).
+  // #0: 12 rows of 4 bytes, 12 beats: [0, 48 + 10 + 2) = [0, 60), token at 60.
+  // #1 gemm with preload on an idle unit: busy 2 rows (the preload runs beside them), plus 3
+  // bank stalls (weights and activations in bank 0): [60, 60 + 5 + 2 + 8) = [60, 75).
+  // #2 gemm: array free at 65: busy 3 → [65, 78).
+  // #3 post of 5 rows waits for the drain: busy 5 + 5 (parameter rows and check), then 10:
+  // [78, 98).
+  // #4 gemm after a post waits for it: [98, 98 + 1 + 10) = [98, 109).
   Post post;
   post.acc = 0;
   post.n = 5;
@@ -377,26 +379,29 @@ TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
       arch,
       MakeProgram(arch, {LoadRows(0, 0, 12, 4, "push_next"), GemmRows(4, 0, 2, true, "pop_prev"),
                          GemmRows(6, 2, 3, false), post, GemmRows(4, 8, 1, false), Finish{}}));
-  EXPECT_EQ(Schedule(traced),
-            (std::vector<std::string>{"#0 load load.sp [0, 22)", "#1 compute gemm [22, 37)",
-                                      "#2 compute gemm [29, 40)", "#3 compute post [40, 49)",
-                                      "#4 compute gemm [49, 58)", "#5 compute finish [58, 59)"}));
-  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 3 + 3 + 5 + 1 + 1, 0}));
+  EXPECT_EQ(Schedule(traced), (std::vector<std::string>{
+                                  "#0 load load.sp [0, 60)", "#1 compute gemm [60, 75)",
+                                  "#2 compute gemm [65, 78)", "#3 compute post [78, 98)",
+                                  "#4 compute gemm [98, 109)", "#5 compute finish [109, 110)"}));
+  EXPECT_EQ(traced.result.timing.busy,
+            (std::array<std::int64_t, 3>{48, 2 + 3 + 3 + 10 + 1 + 1, 0}));
 }
 
 TEST(IsaSimTiming, LoadAndStoreShareTheDramPort) {
   const ArchConfig arch = TestArch();
-  // Both heads could start at 0; the store (lower index) takes the port for 32 / 4 = 8 cycles,
-  // the load gets it at 8: [8, 8 + 1 + 10) = [8, 19).
+  // Both start at 0; the store (8 beats) holds the port for 32 cycles: [0, 32 + 10 + 4). The
+  // load's one beat shares the port half and half with it: busy min(2 · 4, 4 + 32 / 2) = 8,
+  // [0, 8 + 10 + 2) = [0, 20).
   EXPECT_EQ(ScheduleOf(arch, {StoreRows(0, 0x100, 8, 4), LoadRows(16, 0, 1, 4), Finish{}}),
-            (std::vector<std::string>{"#0 store store.sp [0, 18)", "#1 load load.sp [8, 19)",
-                                      "#2 compute finish [19, 20)"}));
-  // A load alone starts at 0.
+            (std::vector<std::string>{"#0 store store.sp [0, 46)", "#1 load load.sp [0, 20)",
+                                      "#2 compute finish [46, 47)"}));
+  // A load alone: 4 + 10 + 2.
   EXPECT_EQ(ScheduleOf(arch, {LoadRows(16, 0, 1, 4), Finish{}}),
-            (std::vector<std::string>{"#0 load load.sp [0, 11)", "#1 compute finish [11, 12)"}));
+            (std::vector<std::string>{"#0 load load.sp [0, 16)", "#1 compute finish [16, 17)"}));
 }
 
-TEST(IsaSimTiming, VectorUnitsTakeARowOrTapPerCyclePlusFourOfLatency) {
+// pool: 2 + a tap a cycle, then 6; vadd: 2 + a row a cycle, then 15.
+TEST(IsaSimTiming, VectorUnitsTakeARowOrTapPerCyclePlusTheirPipelines) {
   const ArchConfig arch = TestArch();
   Pool pool;  // 2×2 max pool of a 2×2 input: 4 taps
   pool.src = 0;
@@ -417,12 +422,13 @@ TEST(IsaSimTiming, VectorUnitsTakeARowOrTapPerCyclePlusFourOfLatency) {
   vadd.dst = 12;
   vadd.n = 3;
   EXPECT_EQ(ScheduleOf(arch, {pool, padded, vadd, Finish{}}),
-            (std::vector<std::string>{"#0 compute pool [0, 8)", "#1 compute pool [8, 16)",
-                                      "#2 compute vadd [16, 23)", "#3 compute finish [23, 24)"}));
+            (std::vector<std::string>{"#0 compute pool [0, 12)", "#1 compute pool [12, 24)",
+                                      "#2 compute vadd [24, 44)", "#3 compute finish [44, 45)"}));
 }
 
 // A vadd whose rows a + i and b + i share a bank reads b + i one cycle earlier: two cycles for
-// those rows. Rows 1022..1025 of A sit in banks 0, 0, 1, 1; B's rows 0..3 in bank 0.
+// those rows. Rows 1022..1025 of A sit in banks 0, 0, 1, 1; B's rows 0..3 in bank 0:
+// busy 2 + 4 + 2, then 15.
 TEST(IsaSimTiming, VaddRowsInOneBankTakeTwoCycles) {
   const ArchConfig arch = TestArch();
   Vadd vadd;
@@ -432,7 +438,7 @@ TEST(IsaSimTiming, VaddRowsInOneBankTakeTwoCycles) {
   vadd.n = 4;
   const Traced traced = RunTraced(arch, MakeProgram(arch, {vadd, Finish{}}));
   EXPECT_EQ(Schedule(traced),
-            (std::vector<std::string>{"#0 compute vadd [0, 10)", "#1 compute finish [10, 11)"}));
+            (std::vector<std::string>{"#0 compute vadd [0, 23)", "#1 compute finish [23, 24)"}));
   EXPECT_EQ(traced.result.timing.bank_stall_cycles, 2);
 }
 
@@ -479,14 +485,15 @@ TEST(IsaSimTrace, OneLinePerInstructionWithWhatItWroteWhere) {
       arch,
       MakeProgram(arch, {load, SyncIn(Queue::kCompute, "pop_prev push_next"), store, Finish{}},
                   image));
-  // load: 3 bytes → 1 port cycle, 1 row: [0, 11); sync [11, 12); store [12, 12 + 1 + 10).
+  // load: 3 bytes → 1 beat, 4 port cycles: [0, 4 + 10 + 2); sync [16, 17); store, 1 beat:
+  // [17, 17 + 4 + 10 + 4).
   EXPECT_EQ(traced.lines, (std::vector<std::string>{
-                              "#0 load load.sp [0, 11) wrote scratchpad rows 2..2 hash " +
+                              "#0 load load.sp [0, 16) wrote scratchpad rows 2..2 hash " +
                                   ByteHash(2 * 4, {7, 8, 9, 0x55}),
-                              "#1 compute sync [11, 12)",
-                              "#2 store store.sp [12, 23) wrote DRAM bytes 0x40..0x42 hash " +
+                              "#1 compute sync [16, 17)",
+                              "#2 store store.sp [17, 35) wrote DRAM bytes 0x40..0x42 hash " +
                                   ByteHash(0x40, {8, 9, 0x55}),
-                              "#3 compute finish [23, 24)"}));
+                              "#3 compute finish [35, 36)"}));
 }
 
 TEST(IsaSimCounters, AggregateOverTheRunAndMatchInstructionByInstructionExecution) {
