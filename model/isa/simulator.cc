@@ -298,10 +298,17 @@ class Machine {
       return Cost{std::max(port, rows), bytes > 0 ? arch.dram_latency_cycles : 0, port};
     };
     auto grid = [](const auto& t) { return std::int64_t{t.ny} * t.nx; };
+    // Each cycle of SRAM read latency beyond the first delays a result by one cycle: a gemm's
+    // and a store's rows, and a vector instruction twice (its parameter rows, then its data rows).
+    const std::int64_t extra_read = std::int64_t{arch.sram_read_latency} - 1;
     const std::int64_t read = after.dram.bytes_read - before.dram.bytes_read;
     const std::int64_t written = after.dram.bytes_written - before.dram.bytes_written;
     const auto load = [&](const auto& x) { return transfer(read, grid(x)); };
-    const auto store = [&](const auto& x) { return transfer(written, grid(x)); };
+    const auto store = [&](const auto& x) {
+      Cost c = transfer(written, grid(x));
+      c.latency += extra_read;
+      return c;
+    };
     // One overload per instruction: an instruction added to the spec has no cost until it gets one
     // here, and until then this does not compile.
     return std::visit(
@@ -313,10 +320,10 @@ class Machine {
               const std::int64_t rows = std::int64_t{x.n_outer} * x.n_inner;
               const std::int64_t stall = PreloadBankStall(x);
               return Cost{std::max(rows, x.preload ? std::int64_t{arch.cols} : 0) + stall,
-                          std::int64_t{arch.rows} + arch.cols, 0, stall};
+                          std::int64_t{arch.rows} + arch.cols + extra_read, 0, stall};
             },
-            [](const Post& x) {
-              return Cost{x.n, kVectorLatency, 0};
+            [&](const Post& x) {
+              return Cost{x.n, kVectorLatency + 2 * extra_read, 0};
             },
             [&](const Vadd& x) {
               // Rows a + i and b + i in one bank: b + i is read one cycle earlier, alone.
@@ -324,12 +331,12 @@ class Machine {
               for (std::int64_t i = 0; i < x.n; ++i) {
                 if (arch.scratchpad_bank(x.a + i) == arch.scratchpad_bank(x.b + i)) ++stall;
               }
-              return Cost{x.n + stall, kVectorLatency, 0, stall};
+              return Cost{x.n + stall, kVectorLatency + 2 * extra_read, 0, stall};
             },
             [&](const Pool&) {
               const std::int64_t taps =
                   (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
-              return Cost{taps, kVectorLatency, 0};
+              return Cost{taps, kVectorLatency + 2 * extra_read, 0};
             },
             [](const Sync&) {
               return Cost{1, 0, 0};

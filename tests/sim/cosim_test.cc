@@ -238,7 +238,7 @@ TEST_P(CosimRandom, DefectsStopTheAcceleratorAtTheirInstruction) {
   EXPECT_EQ(checked, 6 * static_cast<int>(std::size(testkit::kAllDefectKinds)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Arrays, CosimRandom, ::testing::Values("4x4", "8x8", "8x16"),
+INSTANTIATE_TEST_SUITE_P(Arrays, CosimRandom, ::testing::Values("4x4", "8x8", "8x16", "4x4_l2"),
                          [](const auto& param_info) { return "a" + param_info.param; });
 
 // A long double-buffered GEMM: correct against a plain matrix product, equal to the ISA
@@ -246,7 +246,8 @@ INSTANTIATE_TEST_SUITE_P(Arrays, CosimRandom, ::testing::Values("4x4", "8x8", "8
 TEST(CosimGemm, DoubleBufferedGemmIsExactAndKeepsTheArrayBusy) {
   for (const auto& [name, shape] :
        {std::pair{std::string("4x4"), testkit::GemmProgramShape{64, 32, 32}},
-        std::pair{std::string("8x16"), testkit::GemmProgramShape{128, 64, 64}}}) {
+        std::pair{std::string("8x16"), testkit::GemmProgramShape{128, 64, 64}},
+        std::pair{std::string("4x4_l2"), testkit::GemmProgramShape{64, 32, 32}}}) {
     const ArchConfig arch = Arch(name);
     const Program program = testkit::MakeGemmProgram(arch, shape, 7);
     std::int64_t cycles = 0;

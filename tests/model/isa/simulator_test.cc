@@ -359,6 +359,25 @@ TEST(IsaSimTiming, LoadOverlapsComputeThroughTokens) {
   EXPECT_EQ(traced.result.timing.bank_stall_cycles, 3);
 }
 
+// SRAM read latency 2: each gemm's results are complete one cycle later (its busy time and bank
+// stalls are unchanged), so the second gemm and finish move by one cycle.
+TEST(IsaSimTiming, ReadLatencyTwoDelaysEachGemmsEndByOneCycle) {
+  ArchConfig arch = TestArch();
+  arch.sram_read_latency = 2;
+  const Traced traced = RunTraced(
+      arch,
+      MakeProgram(arch, {LoadRows(0, 0, 4, 4), LoadRows(4, 16, 4, 4, "push_next"),
+                         LoadRows(8, 32, 4, 4, "push_next"), GemmRows(4, 0, 4, true, "pop_prev"),
+                         GemmRows(8, 4, 4, false, "pop_prev"), Finish{}}));
+  EXPECT_EQ(Schedule(traced),
+            (std::vector<std::string>{"#0 load load.sp [0, 14)", "#1 load load.sp [4, 18)",
+                                      "#2 load load.sp [8, 22)", "#3 compute gemm [18, 34)",
+                                      "#4 compute gemm [25, 38)", "#5 compute finish [38, 39)"}));
+  EXPECT_EQ(traced.result.timing.cycles, 39);
+  EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{12, 4 + 3 + 4 + 1, 0}));
+  EXPECT_EQ(traced.result.timing.bank_stall_cycles, 3);
+}
+
 TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
   const ArchConfig arch = TestArch();
   // #0: 12 rows, 48 bytes: [0, 12 + 10) = [0, 22), token at 22.
