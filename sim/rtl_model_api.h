@@ -13,7 +13,7 @@ extern "C" {
 
 // Bumped whenever a struct below or a function signature changes; the harness refuses a library
 // built with another version.
-#define QSA_RTL_MODEL_ABI_VERSION 1
+#define QSA_RTL_MODEL_ABI_VERSION 2
 // The widest rows the structs hold: ArrayRows, ArrayCols <= 128.
 #define QSA_RTL_MAX_LANES 128
 #define QSA_RTL_BUS_BYTES 16
@@ -39,6 +39,7 @@ typedef struct QsaRtlParams {
   uint32_t param_rows;
   uint32_t sp_banks;
   uint32_t acc_banks;
+  uint32_t read_latency;
   uint32_t insn_depth;
   uint32_t token_depth;
   uint32_t bus_bytes;

@@ -106,8 +106,8 @@ void BuildModel(const isa::ArchConfig& arch, const fs::path& data, const fs::pat
 }  // namespace
 
 isa::RtlParams RtlParamsOf(const QsaRtlParams& p) {
-  return isa::RtlParams{p.array_rows, p.array_cols, p.sp_rows,    p.acc_rows,   p.param_rows,
-                        p.sp_banks,   p.acc_banks,  p.insn_depth, p.token_depth};
+  return isa::RtlParams{p.array_rows, p.array_cols, p.sp_rows,      p.acc_rows,   p.param_rows,
+                        p.sp_banks,   p.acc_banks,  p.read_latency, p.insn_depth, p.token_depth};
 }
 
 std::uint64_t RtlSourcesHash(const std::string& source_dir, const std::string& generated_dir) {

@@ -121,6 +121,10 @@ void ValidateArchConfig(const ArchConfig& a, const std::string& source) {
   }
   CheckRange(source, "memory.scratchpad_banks", a.scratchpad_banks, 1, 64, true);
   CheckRange(source, "memory.accumulator_banks", a.accumulator_banks, 1, 64, true);
+  if (a.sram_read_latency != 1 && a.sram_read_latency != 2) {
+    Fail(source, "memory.sram_read_latency is " + std::to_string(a.sram_read_latency) +
+                     "; must be 1 or 2 (cycles from an SRAM read to its data)");
+  }
   if (a.scratchpad_bytes <= 0 || a.scratchpad_bytes % a.rows != 0 ||
       !IsPowerOfTwo(a.scratchpad_rows())) {
     Fail(source, "memory.scratchpad_kib gives " + std::to_string(a.scratchpad_bytes) +
@@ -193,6 +197,7 @@ ArchConfig ParseOver(const ArchConfig& base, const nlohmann::json& j, const std:
     r.Int64("param_rows", a.param_rows);
     r.Int("scratchpad_banks", a.scratchpad_banks);
     r.Int("accumulator_banks", a.accumulator_banks);
+    r.Int("sram_read_latency", a.sram_read_latency);
   });
   top.Object("queues", [&](ObjectReader& r) {
     r.Int("instruction_depth", a.instruction_queue_depth);
@@ -254,7 +259,8 @@ nlohmann::json ArchConfigToJson(const ArchConfig& a) {
         {"accumulator_kib", a.accumulator_bytes / 1024},
         {"param_rows", a.param_rows},
         {"scratchpad_banks", a.scratchpad_banks},
-        {"accumulator_banks", a.accumulator_banks}}},
+        {"accumulator_banks", a.accumulator_banks},
+        {"sram_read_latency", a.sram_read_latency}}},
       {"queues",
        {{"instruction_depth", a.instruction_queue_depth}, {"token_depth", a.token_queue_depth}}},
       {"clock_mhz", a.clock_mhz},
@@ -271,6 +277,7 @@ RtlParams RtlParamsOf(const ArchConfig& a) {
                    a.param_rows,
                    a.scratchpad_banks,
                    a.accumulator_banks,
+                   a.sram_read_latency,
                    a.instruction_queue_depth,
                    a.token_queue_depth};
 }

@@ -31,6 +31,10 @@ struct ArchConfig {
   // Not part of the architecture hash: banks change cycles, never results.
   int scratchpad_banks = 4;
   int accumulator_banks = 2;
+  // Cycles from an SRAM read to its data: 1 (the macro's output register) or 2 (one more output
+  // register stage, as a compiled SRAM at speed or an FPGA block RAM with its output register
+  // has). Not part of the architecture hash either: it changes cycles, never results.
+  int sram_read_latency = 1;
   // Instruction queue and token queue depths.
   int instruction_queue_depth = 16;
   int token_queue_depth = 8;
@@ -85,6 +89,7 @@ struct RtlParams {
   std::int64_t param_rows = 0;
   std::int64_t sp_banks = 0;
   std::int64_t acc_banks = 0;
+  std::int64_t read_latency = 0;  // SRAM read latency in cycles
   std::int64_t insn_depth = 0;
   std::int64_t token_depth = 0;
   bool operator==(const RtlParams& other) const = default;
@@ -100,7 +105,7 @@ struct RtlParamField {
   std::int64_t RtlParams::*field;
 };
 // Every parameter, in the order of the key.
-inline constexpr std::array<RtlParamField, 9> kRtlParamFields = {{
+inline constexpr std::array<RtlParamField, 10> kRtlParamFields = {{
     {"ArrayRows", "ROWS", "r", &RtlParams::rows},
     {"ArrayCols", "COLS", "c", &RtlParams::cols},
     {"SpRows", "SP_ROWS", "s", &RtlParams::sp_rows},
@@ -108,12 +113,13 @@ inline constexpr std::array<RtlParamField, 9> kRtlParamFields = {{
     {"ParamRows", "PARAM_ROWS", "p", &RtlParams::param_rows},
     {"SpBanks", "SP_BANKS", "b", &RtlParams::sp_banks},
     {"AccBanks", "ACC_BANKS", "x", &RtlParams::acc_banks},
+    {"ReadLatency", "READ_LATENCY", "l", &RtlParams::read_latency},
     {"InsnDepth", "INSN_DEPTH", "q", &RtlParams::insn_depth},
     {"TokenDepth", "TOKEN_DEPTH", "t", &RtlParams::token_depth},
 }};
 
 // The name of a configuration's verilated model library: each parameter's key letter and value,
-// "r16c16s16384a1024p256b4x2q16t8" for the default.
+// "r16c16s16384a1024p256b4x2l1q16t8" for the default.
 std::string RtlModelKey(const RtlParams& params);
 
 // The key and the RTL parameters of `arch` as CMake set() commands (QSA_RTL_KEY, QSA_RTL_<macro>,

@@ -352,11 +352,16 @@ class Machine {
                   port};
     };
     auto grid = [](const auto& t) { return std::int64_t{t.ny} * t.nx; };
+    // Each cycle of SRAM read latency beyond the first delays a result by one cycle: a gemm's
+    // and a store's rows, and a vector instruction twice (its parameter rows, then its data rows).
+    const std::int64_t extra_read = std::int64_t{arch.sram_read_latency} - 1;
     const auto load = [&](const auto& x, std::int64_t esize) {
       return transfer(LoadBeats(x, esize), grid(x), kLoadTail);
     };
     const auto store = [&](const auto& x, std::int64_t esize) {
-      return transfer(StoreBeats(x, esize), grid(x), kStoreTail);
+      Cost c = transfer(StoreBeats(x, esize), grid(x), kStoreTail);
+      c.latency += extra_read;
+      return c;
     };
     // One overload per instruction: an instruction added to the spec has no cost until it gets one
     // here, and until then this does not compile.
@@ -377,10 +382,10 @@ class Machine {
                      const std::int64_t preload =
                          x.preload && after_gemm ? std::int64_t{arch.cols} : 0;
                      return Cost{std::max(rows, preload) + stall,
-                                 kGemmExtra + arch.rows + arch.cols, 0, stall};
+                                 kGemmExtra + arch.rows + arch.cols + extra_read, 0, stall};
                    },
-                   [](const Post& x) {
-                     return Cost{kPostSetup + x.n, kPostLatency, 0};
+                   [&](const Post& x) {
+                     return Cost{kPostSetup + x.n, kPostLatency + 2 * extra_read, 0};
                    },
                    [&](const Vadd& x) {
                      // Rows a + i and b + i in one bank: b + i is read one cycle earlier, alone.
@@ -388,12 +393,12 @@ class Machine {
                      for (std::int64_t i = 0; i < x.n; ++i) {
                        if (arch.scratchpad_bank(x.a + i) == arch.scratchpad_bank(x.b + i)) ++stall;
                      }
-                     return Cost{kVaddSetup + x.n + stall, kVaddLatency, 0, stall};
+                     return Cost{kVaddSetup + x.n + stall, kVaddLatency + 2 * extra_read, 0, stall};
                    },
                    [&](const Pool&) {
                      const std::int64_t taps =
                          (after.scratchpad.bytes_read - before.scratchpad.bytes_read) / arch.rows;
-                     return Cost{kPoolSetup + taps, kPoolLatency, 0};
+                     return Cost{kPoolSetup + taps, kPoolLatency + 2 * extra_read, 0};
                    },
                    [](const Sync&) {
                      return Cost{1, 0, 0};

@@ -15,7 +15,8 @@ module qsa_compute #(
   parameter int unsigned SpRows = 16384,
   parameter int unsigned AccRows = 1024,
   parameter int unsigned ParamRows = 256,
-  parameter int unsigned SpBanks = 1
+  parameter int unsigned SpBanks = 1,
+  parameter int unsigned ReadLatency = 1  // cycles from a memory read to its data: 1 or 2
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -66,7 +67,8 @@ module qsa_compute #(
     .ArrayCols(ArrayCols),
     .SpRows   (SpRows),
     .AccRows  (AccRows),
-    .SpBanks  (SpBanks)
+    .SpBanks  (SpBanks),
+    .ReadLatency(ReadLatency)
   ) u_gemm (
     .clk_i,
     .rst_ni,
@@ -109,7 +111,8 @@ module qsa_compute #(
   // The sub-units by index u; each connects to its bundle's slices.
   for (genvar u = 0; u < NumSub; u++) begin : gen_sub
     if (u == 0) begin : gen_post
-      qsa_post #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes)) u_post (
+      qsa_post #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes),
+                 .ReadLatency(ReadLatency)) u_post (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
@@ -119,7 +122,7 @@ module qsa_compute #(
         .rq_y_i(rq_y), .ev_o(su_ev[u*EvW+:EvW]));
     end else if (u == 1) begin : gen_vadd
       qsa_vadd #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .RqLanes(RqLanes),
-                 .SpRows(SpRows), .SpBanks(SpBanks)) u_vadd (
+                 .SpRows(SpRows), .SpBanks(SpBanks), .ReadLatency(ReadLatency)) u_vadd (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),
@@ -129,7 +132,7 @@ module qsa_compute #(
         .rq_y_i(rq_y), .ev_o(su_ev[u*EvW+:EvW]));
     end else begin : gen_pool
       qsa_pool #(.ArrayRows(ArrayRows), .ArrayCols(ArrayCols), .SpRows(SpRows),
-                 .ParamRows(ParamRows), .RqLanes(RqLanes)) u_pool (
+                 .ParamRows(ParamRows), .RqLanes(RqLanes), .ReadLatency(ReadLatency)) u_pool (
         .clk_i, .rst_ni, .start_i(su_start[u]), .insn_i(req_i.insn),
         .status_o(su_status[u*StW+:StW]), .mem_o(su_mem[u*MemW+:MemW]),
         .sp_wdata_o(su_sp_wdata[u*SpW+:SpW]), .sp_wmask_o(su_sp_wmask[u*ArrayRows+:ArrayRows]),

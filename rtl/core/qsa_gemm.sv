@@ -25,12 +25,21 @@
 // stream with no bubble (one gemm per cycle when n = 1) unless a bank conflict delays a row. A preload waits only while the buffer it
 // fills is still used by rows of the gemm before the previous one. Units see only legal words: the
 // controller has checked every field and bound, so this unit never reports an error.
+//
+// ReadLatency 2 (data two cycles after the address): activation rows and weight rows enter the
+// array one cycle later (their select, signedness and column registered once more), so a row read
+// in t leaves the array in t + ROWS + COLS + 1, and row k of a gemm taken in a is written in
+// a + 3 + ROWS + COLS + k. The accumulator read stays ROWS + COLS - 1 cycles after the row's read,
+// now two cycles before its write: between them a middle stage (m_*), and the bypass covers the
+// rows written in the read's cycle and in the next one (the newer wins), whose values are
+// captured as they are written.
 module qsa_gemm #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
   parameter int unsigned AccRows = 1024,
   parameter int unsigned SpBanks = 1,
+  parameter int unsigned ReadLatency = 1,  // cycles from a memory read to its data: 1 or 2
   localparam int unsigned SpAw = $clog2(SpRows),
   localparam int unsigned AccAw = $clog2(AccRows)
 ) (
@@ -221,13 +230,43 @@ module qsa_gemm #(
   end
 
 
-  // ---- Array: activations one cycle after their read, weights one cycle after theirs ----
-  logic x_sel_q, x_signed_q;
+  // ---- Array: activations ReadLatency cycles after their read, weights too ----
+  logic x_sel_q, x_signed_q, x_sel, x_signed;
+  logic wl, wl_buf;  // the weight write, ReadLatency cycles after the preload's read
+  logic [ColW-1:0] wl_col;
+  if (ReadLatency == 2) begin : gen_arrive2
+    logic x_sel_q2, x_signed_q2, wl_q2, wl_buf_q2;
+    logic [ColW-1:0] wl_col_q2;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wl_q2 <= 1'b0;
+      end else begin
+        wl_q2 <= wl_q;
+      end
+    end
+    always_ff @(posedge clk_i) begin
+      x_sel_q2 <= x_sel_q;
+      x_signed_q2 <= x_signed_q;
+      wl_buf_q2 <= wl_buf_q;
+      wl_col_q2 <= wl_col_q;
+    end
+    assign x_sel = x_sel_q2;
+    assign x_signed = x_signed_q2;
+    assign wl = wl_q2;
+    assign wl_buf = wl_buf_q2;
+    assign wl_col = wl_col_q2;
+  end else begin : gen_arrive1
+    assign x_sel = x_sel_q;
+    assign x_signed = x_signed_q;
+    assign wl = wl_q;
+    assign wl_buf = wl_buf_q;
+    assign wl_col = wl_col_q;
+  end
   logic [ArrayRows*9-1:0] act;
   logic [ArrayCols*32-1:0] sum;
   always_comb begin
     for (int r = 0; r < ArrayRows; r++) begin
-      act[r*9+:9] = {x_signed_q & spa_rdata_i[r*8+7], spa_rdata_i[r*8+:8]};
+      act[r*9+:9] = {x_signed & spa_rdata_i[r*8+7], spa_rdata_i[r*8+:8]};
     end
   end
 
@@ -237,10 +276,10 @@ module qsa_gemm #(
   ) u_array (
     .clk_i,
     .act_i  (act),
-    .sel_i  (x_sel_q),
-    .wload_i(wl_q),
-    .wbuf_i (wl_buf_q),
-    .wcol_i (wl_col_q),
+    .sel_i  (x_sel),
+    .wload_i(wl),
+    .wbuf_i (wl_buf),
+    .wcol_i (wl_col),
     .wdata_i(spb_rdata_i),
     .sum_o  (sum)
   );
@@ -275,21 +314,64 @@ module qsa_gemm #(
     .count_o(meta_count)
   );
 
-  // ---- Read stage (accumulator read) and write stage ----
+  // ---- Read stage (accumulator read), [middle stage,] write stage ----
   logic w_v_q, w_v_d, w_last_q, w_last_d, w_accum_q, w_accum_d, w_byp_q, w_byp_d;
   logic [AccAw-1:0] w_addr_q, w_addr_d;
   logic [31:0] w_pc_q, w_pc_d;
-  logic [ArrayCols*32-1:0] prev_q;  // the row written when the next row read it
+  logic [ArrayCols*32-1:0] prev_q;  // the newest row written after the write stage's row's read
 
   assign rd_byp = w_v_q && (w_addr_q == rd_addr);
 
-  always_comb begin
-    w_v_d = rd_v;
-    w_addr_d = rd_addr;
-    w_accum_d = rd_accum;
-    w_pc_d = rd_pc;
-    w_last_d = rd_v && rd_last;
-    w_byp_d = rd_byp;
+  if (ReadLatency == 2) begin : gen_mid
+    // The row read in cycle t is in the middle stage in t + 1 and written in t + 2. It must take
+    // the value of a row written in t (the write stage's when it read, byp_w) or in t + 1 (the
+    // middle stage's when it read, byp_m; the newer one wins) instead of the stale read.
+    logic m_v_q, m_last_q, m_accum_q, m_byp_m_q, m_byp_w_q, rd_byp_m;
+    logic [AccAw-1:0] m_addr_q;
+    logic [31:0] m_pc_q;
+    logic [ArrayCols*32-1:0] m_prev_q;  // the row written in the middle stage's row's read cycle
+    assign rd_byp_m = m_v_q && (m_addr_q == rd_addr);
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        m_v_q <= 1'b0;
+        m_last_q <= 1'b0;
+      end else begin
+        m_v_q <= rd_v;
+        m_last_q <= rd_v && rd_last;
+      end
+    end
+    always_ff @(posedge clk_i) begin
+      m_addr_q <= rd_addr;
+      m_accum_q <= rd_accum;
+      m_pc_q <= rd_pc;
+      m_byp_m_q <= rd_byp_m;
+      m_byp_w_q <= rd_byp;
+      if (rd_v && rd_accum && rd_byp && !rd_byp_m) m_prev_q <= acc_wdata_o;
+      if (m_v_q && m_accum_q) begin
+        if (m_byp_m_q) prev_q <= acc_wdata_o;
+        else if (m_byp_w_q) prev_q <= m_prev_q;
+      end
+    end
+    always_comb begin
+      w_v_d = m_v_q;
+      w_addr_d = m_addr_q;
+      w_accum_d = m_accum_q;
+      w_pc_d = m_pc_q;
+      w_last_d = m_last_q;
+      w_byp_d = m_byp_m_q || m_byp_w_q;
+    end
+  end else begin : gen_direct
+    always_comb begin
+      w_v_d = rd_v;
+      w_addr_d = rd_addr;
+      w_accum_d = rd_accum;
+      w_pc_d = rd_pc;
+      w_last_d = rd_v && rd_last;
+      w_byp_d = rd_byp;
+    end
+    always_ff @(posedge clk_i) begin
+      if (rd_v && rd_accum && rd_byp) prev_q <= acc_wdata_o;
+    end
   end
 
   always_comb begin
@@ -404,7 +486,6 @@ module qsa_gemm #(
     w_accum_q <= w_accum_d;
     w_pc_q <= w_pc_d;
     w_byp_q <= w_byp_d;
-    if (rd_v && rd_accum && rd_byp) prev_q <= acc_wdata_o;
   end
 
 `ifndef SYNTHESIS

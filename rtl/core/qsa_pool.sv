@@ -17,12 +17,18 @@
 // The windows of the current output row and column are registered (computed from the next ones),
 // so the window arithmetic, the tap sequencing and the read address are three register stages.
 // Requires COLS >= 2 (a table entry's two words share a parameter row).
+//
+// With ReadLatency 2 every read's data arrives one cycle later: the arrival flags (prm_a_v, chk_a_*,
+// s1_a_*) are the read's flags registered once more, and every step after an arrival (the entry
+// checks, a tap's accumulation, the pixel's output) moves one cycle later; taps are still read
+// one per cycle.
 module qsa_pool #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned SpRows = 16384,
   parameter int unsigned ParamRows = 256,
-  parameter int unsigned RqLanes = 48
+  parameter int unsigned RqLanes = 48,
+  parameter int unsigned ReadLatency = 1  // cycles from a memory read to its data: 1 or 2
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -128,6 +134,10 @@ module qsa_pool #(
   logic [LaneW-1:0] chk_lane_q, chk_lane_d, s1_lane_q, s1_lane_d;
   logic s1_v_q, s1_v_d, s1_first_q, s1_first_d, s1_last_q, s1_last_d;
   logic [15:0] s1_o_q, s1_o_d;
+  // Read data arriving: the flags of the read, ReadLatency - 1 cycles later.
+  logic prm_a_v, chk_a_v, chk_a_last, s1_a_v, s1_a_first, s1_a_last;
+  logic [LaneW-1:0] chk_a_lane, s1_a_lane;
+  logic [15:0] s1_a_o;
   logic s2_v_q, s2_v_d;
   logic [15:0] s2_o_q, s2_o_d;
   // The read stage of a tap: its input row and column, registered in the cycle it is issued.
@@ -188,10 +198,58 @@ module qsa_pool #(
   assign entry_word = 32'(f_param) * 32'(ArrayCols) + 32'd2 + 2 * entry;
   assign table_end = 32'(f_param) * 32'(ArrayCols) + 32'd2 + 2 * entries;
 
-  // Shift legality of the parameter word pair arriving at lane chk_lane_q.
+  if (ReadLatency == 2) begin : gen_arrive2
+    logic prm_a_v_q, chk_a_v_q, chk_a_last_q, s1_a_v_q, s1_a_first_q, s1_a_last_q;
+    logic [LaneW-1:0] chk_a_lane_q, s1_a_lane_q;
+    logic [15:0] s1_a_o_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        prm_a_v_q <= 1'b0;
+        chk_a_v_q <= 1'b0;
+        chk_a_last_q <= 1'b0;
+        chk_a_lane_q <= '0;
+        s1_a_v_q <= 1'b0;
+        s1_a_first_q <= 1'b0;
+        s1_a_last_q <= 1'b0;
+        s1_a_lane_q <= '0;
+        s1_a_o_q <= '0;
+      end else begin
+        prm_a_v_q <= prm_v_q;
+        chk_a_v_q <= chk_v_q;
+        chk_a_last_q <= chk_last_q;
+        chk_a_lane_q <= chk_lane_q;
+        s1_a_v_q <= s1_v_q;
+        s1_a_first_q <= s1_first_q;
+        s1_a_last_q <= s1_last_q;
+        s1_a_lane_q <= s1_lane_q;
+        s1_a_o_q <= s1_o_q;
+      end
+    end
+    assign prm_a_v = prm_a_v_q;
+    assign chk_a_v = chk_a_v_q;
+    assign chk_a_last = chk_a_last_q;
+    assign chk_a_lane = chk_a_lane_q;
+    assign s1_a_v = s1_a_v_q;
+    assign s1_a_first = s1_a_first_q;
+    assign s1_a_last = s1_a_last_q;
+    assign s1_a_lane = s1_a_lane_q;
+    assign s1_a_o = s1_a_o_q;
+  end else begin : gen_arrive1
+    assign prm_a_v = prm_v_q;
+    assign chk_a_v = chk_v_q;
+    assign chk_a_last = chk_last_q;
+    assign chk_a_lane = chk_lane_q;
+    assign s1_a_v = s1_v_q;
+    assign s1_a_first = s1_first_q;
+    assign s1_a_last = s1_last_q;
+    assign s1_a_lane = s1_lane_q;
+    assign s1_a_o = s1_o_q;
+  end
+
+  // Shift legality of the parameter word pair arriving at lane chk_a_lane.
   logic entry_legal;
   logic [15:0] chk_sh;
-  assign chk_sh = prm_rdata_i[(32'(chk_lane_q)+32'd1)*32+:16];
+  assign chk_sh = prm_rdata_i[(32'(chk_a_lane)+32'd1)*32+:16];
   assign entry_legal = qsa_pkg::RqShiftsLegal(chk_sh[7:0], chk_sh[15:8], f_single);
 
   // ---- Per-lane accumulation and output ----
@@ -200,7 +258,7 @@ module qsa_pool #(
   logic [ArrayRows*8-1:0] res;
   // The lanes work only when a tap row arrives (s1) or an output row is written (s2).
   logic en_tap, en_out;
-  assign en_tap = busy && s1_v_q;
+  assign en_tap = busy && s1_a_v;
   assign en_out = busy && s2_v_q;
   // The output's zero point and clamp.
   function automatic logic [7:0] ZeroPointClamp(input logic signed [31:0] rq,
@@ -234,8 +292,8 @@ module qsa_pool #(
       acc_lane = '0;
       best_lane = '0;
       if (en_tap) begin
-        acc_lane = (s1_first_q ? 32'd0 : acc_q[r*32+:32]) + 32'(v) - 32'(zx);
-        best_lane = (s1_first_q || $signed(v) > $signed(best_q[r*9+:9])) ? v : best_q[r*9+:9];
+        acc_lane = (s1_a_first ? 32'd0 : acc_q[r*32+:32]) + 32'(v) - 32'(zx);
+        best_lane = (s1_a_first || $signed(v) > $signed(best_q[r*9+:9])) ? v : best_q[r*9+:9];
       end
     end
     assign acc_next[r*32+:32] = acc_lane;
@@ -368,10 +426,12 @@ module qsa_pool #(
         end
       end
       StBounds: begin
-        if (prm_v_q) begin
+        if (prm_v_q || prm_a_v) begin
           // Descriptor words 0 and 1 arrive.
-          w0_d = prm_rdata_i[31:0];
-          w1_d = prm_rdata_i[63:32];
+          if (prm_a_v) begin
+            w0_d = prm_rdata_i[31:0];
+            w1_d = prm_rdata_i[63:32];
+          end
         end else if (table_end > 32'(ParamRows) * 32'(ArrayCols)) begin
           status_o.err = 1'b1;
           status_o.err_code = qsa_pkg::ERR_PARAM_BOUNDS;
@@ -404,12 +464,12 @@ module qsa_pool #(
             {oy_d, ox_d} = next_pix;
           end
         end
-        if (chk_v_q) begin
+        if (chk_a_v) begin
           if (!entry_legal) begin
             status_o.err = 1'b1;
             status_o.err_code = qsa_pkg::ERR_DESCRIPTOR;
             state_d = StIdle;
-          end else if (chk_last_q) begin
+          end else if (chk_a_last) begin
             oy_d = '0;
             ox_d = '0;
             issuing_d = 1'b1;
@@ -462,16 +522,16 @@ module qsa_pool #(
             end
           end
         end
-        if (s1_v_q) begin
+        if (s1_a_v) begin
           acc_d = acc_next;
           best_d = best_next;
-          if (s1_first_q) begin
-            sc_m_d = prm_rdata_i[32'(s1_lane_q)*32+:32];
-            sc_sh_d = {prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+8+:5],
-                       prm_rdata_i[(32'(s1_lane_q)+32'd1)*32+:5]};
+          if (s1_a_first) begin
+            sc_m_d = prm_rdata_i[32'(s1_a_lane)*32+:32];
+            sc_sh_d = {prm_rdata_i[(32'(s1_a_lane)+32'd1)*32+8+:5],
+                       prm_rdata_i[(32'(s1_a_lane)+32'd1)*32+:5]};
           end
-          s2_v_d = s1_last_q;
-          s2_o_d = s1_o_q;
+          s2_v_d = s1_a_last;
+          s2_o_d = s1_a_o;
         end
         if (wr_v) begin
           mem_o.sp_wr.en = 1'b1;

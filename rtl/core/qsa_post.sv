@@ -9,10 +9,15 @@
 // and clamp then (registered), written from t+3+L. An accumulator row fills NB = COLS > ROWS ?
 // ceil(n_lanes / ROWS) : 1 scratchpad rows, one write per cycle, so a row is read every NB
 // cycles; with COLS <= ROWS that is one accumulator row per cycle.
+//
+// With ReadLatency 2 every read's data arrives one cycle later: the arrival flags (prm_a_*,
+// s1_a_*) are the read's flags registered once more, and every step after an arrival moves one
+// cycle later (parameters read in cycles 1-6, a row read in t written from t+4+L).
 module qsa_post #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned RqLanes = 48
+  parameter int unsigned RqLanes = 48,
+  parameter int unsigned ReadLatency = 1  // cycles from a memory read to its data: 1 or 2
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -66,7 +71,7 @@ module qsa_post #(
   // ---- State ----
   state_e state_q, state_d;
   logic [2:0] pcnt_q, pcnt_d;  // parameter rows requested
-  logic prm_v_q, prm_v_d;  // a parameter row arrives this cycle
+  logic prm_v_q, prm_v_d;  // a parameter row was read the cycle before
   logic [1:0] prm_k_q, prm_k_d;  // ... which one
   logic [ArrayCols*32-1:0] bias_q, mult_q;
   /* verilator lint_off UNUSEDSIGNAL */  // the reserved bits of the shift and format words
@@ -74,12 +79,42 @@ module qsa_post #(
   /* verilator lint_on UNUSEDSIGNAL */
   logic [12:0] iss_q, iss_d;  // accumulator rows requested
   logic [7:0] pace_q, pace_d;  // cycles until the next request
-  logic s1_v_q, s1_v_d, s1_last_q, s1_last_d;  // accumulator row arriving
+  logic s1_v_q, s1_v_d, s1_last_q, s1_last_d;  // accumulator row read the cycle before
   logic s2_v_q, s2_v_d, s2_last_q, s2_last_d;  // requantized row being written
   logic [7:0] s2_blk_q, s2_blk_d;
   logic [31:0] s2_addr_q, s2_addr_d, rb_q, rb_d;  // write row; next accumulator row's first row
   logic [ArrayCols*8-1:0] res_q, res_d;
   logic [31:0] wlane;
+
+  // ---- Read data arriving: the flags of the read, ReadLatency - 1 cycles later ----
+  logic prm_a_v, s1_a_v, s1_a_last;
+  logic [1:0] prm_a_k;
+  if (ReadLatency == 2) begin : gen_arrive2
+    logic prm_a_v_q, s1_a_v_q, s1_a_last_q;
+    logic [1:0] prm_a_k_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        prm_a_v_q <= 1'b0;
+        prm_a_k_q <= '0;
+        s1_a_v_q <= 1'b0;
+        s1_a_last_q <= 1'b0;
+      end else begin
+        prm_a_v_q <= prm_v_q;
+        prm_a_k_q <= prm_k_q;
+        s1_a_v_q <= s1_v_q;
+        s1_a_last_q <= s1_last_q;
+      end
+    end
+    assign prm_a_v = prm_a_v_q;
+    assign prm_a_k = prm_a_k_q;
+    assign s1_a_v = s1_a_v_q;
+    assign s1_a_last = s1_a_last_q;
+  end else begin : gen_arrive1
+    assign prm_a_v = prm_v_q;
+    assign prm_a_k = prm_k_q;
+    assign s1_a_v = s1_v_q;
+    assign s1_a_last = s1_last_q;
+  end
 
   // ---- Requantization of all lanes of the arriving accumulator row ----
   localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
@@ -125,8 +160,8 @@ module qsa_post #(
       end
     end
   end
-  assign sb_v_d = busy && s1_v_q;
-  assign sb_last_d = s1_last_q;
+  assign sb_v_d = busy && s1_a_v;
+  assign sb_last_d = s1_a_last;
   assign rq_v_d = {rq_v_q[Lat-2:0], busy && sb_v_q};
   assign rq_last_d = {rq_last_q[Lat-2:0], sb_last_q};
 
@@ -182,7 +217,7 @@ module qsa_post #(
           prm_v_d = 1'b1;
           prm_k_d = pcnt_q[1:0];
           pcnt_d = pcnt_q + 3'd1;
-        end else if (!prm_v_q) begin
+        end else if (!prm_v_q && !prm_a_v) begin
           state_d = StCheck;
         end
       end
@@ -296,7 +331,7 @@ module qsa_post #(
 
   // The biased row: loads only when a row arrives (a simulator skips it otherwise).
   always_ff @(posedge clk_i) begin
-    if (busy && s1_v_q) begin
+    if (busy && s1_a_v) begin
       for (int c = 0; c < ArrayCols; c++) begin
         sum_q[c*32+:32] <= acc_rdata_i[c*32+:32] + bias_q[c*32+:32];  // wraps mod 2^32
       end
@@ -310,8 +345,8 @@ module qsa_post #(
       mult_q <= '0;
       shf_q <= '0;
       fmt_q <= '0;
-    end else if (prm_v_q) begin
-      unique case (prm_k_q)
+    end else if (prm_a_v) begin
+      unique case (prm_a_k)
         2'd0: bias_q <= prm_rdata_i;
         2'd1: mult_q <= prm_rdata_i;
         2'd2: shf_q <= prm_rdata_i;

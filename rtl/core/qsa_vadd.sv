@@ -13,12 +13,18 @@
 // a bank serves one read per cycle. When rows a + i and b + i lie in the same bank, row b + i is
 // read alone one cycle earlier (a bank stall) and held: its shifted input is registered when it
 // arrives, and row a + i's read in the next cycle completes the row as above.
+//
+// With ReadLatency 2 every read's data arrives one cycle later: the arrival flags (prm_a_*, s1_a_*,
+// b1_a_v) are the read's flags registered once more, and every step after an arrival moves one
+// cycle later (a row read in t is written in t+5+2L). Arrivals keep the order of the reads, so the
+// lone B row is still held one cycle before its A row.
 module qsa_vadd #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned RqLanes = 48,  // at least 3 * ArrayRows
   parameter int unsigned SpRows = 16384,
-  parameter int unsigned SpBanks = 1
+  parameter int unsigned SpBanks = 1,
+  parameter int unsigned ReadLatency = 1  // cycles from a memory read to its data: 1 or 2
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -72,6 +78,40 @@ module qsa_vadd #(
   logic s1_held_q, s1_held_d;  // the arriving row's B input arrived one cycle earlier
   logic [ArrayRows*32-1:0] sum_q, sum_d;  // wrap32(fa + fb)
   logic [ArrayRows*8-1:0] res_q, res_d;
+
+  // ---- Read data arriving: the flags of the read, ReadLatency - 1 cycles later ----
+  logic prm_a_v, s1_a_v, s1_a_held, b1_a_v;
+  logic [3:0] prm_a_k;
+  if (ReadLatency == 2) begin : gen_arrive2
+    logic prm_a_v_q, s1_a_v_q, s1_a_held_q, b1_a_v_q;
+    logic [3:0] prm_a_k_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        prm_a_v_q <= 1'b0;
+        prm_a_k_q <= '0;
+        s1_a_v_q <= 1'b0;
+        s1_a_held_q <= 1'b0;
+        b1_a_v_q <= 1'b0;
+      end else begin
+        prm_a_v_q <= prm_v_q;
+        prm_a_k_q <= prm_k_q;
+        s1_a_v_q <= s1_v_q;
+        s1_a_held_q <= s1_held_q;
+        b1_a_v_q <= b1_v_q;
+      end
+    end
+    assign prm_a_v = prm_a_v_q;
+    assign prm_a_k = prm_a_k_q;
+    assign s1_a_v = s1_a_v_q;
+    assign s1_a_held = s1_a_held_q;
+    assign b1_a_v = b1_a_v_q;
+  end else begin : gen_arrive1
+    assign prm_a_v = prm_v_q;
+    assign prm_a_k = prm_k_q;
+    assign s1_a_v = s1_v_q;
+    assign s1_a_held = s1_held_q;
+    assign b1_a_v = b1_v_q;
+  end
 
   // ---- Descriptor fields (word k is desc_q[k*32 +: 32]) ----
   logic a_signed, b_signed, y_signed;
@@ -160,7 +200,7 @@ module qsa_vadd #(
       pa_v_q <= '0;
       py_v_q <= '0;
     end else begin
-      sx_v_q <= busy && s1_v_q;
+      sx_v_q <= busy && s1_a_v;
       pa_v_q <= {pa_v_q[Lat-2:0], busy && sx_v_q};
       ss_v_q <= busy && pa_v_q[Lat-1];
       py_v_q <= {py_v_q[Lat-2:0], busy && ss_v_q};
@@ -170,12 +210,12 @@ module qsa_vadd #(
   // The data registers load only in the cycles that carry a row (a simulator skips them
   // otherwise), each lane's scaler in the check cycle.
   always_ff @(posedge clk_i) begin
-    if (busy && s1_v_q) begin
+    if (busy && s1_a_v) begin
       for (int r = 0; r < R; r++) begin
         xin_q[r*32+:32] <= ShiftedInput(spa_rdata_i[r*8+:8], a_signed, za, left_shift[4:0]);
       end
     end
-    if (busy && ((s1_v_q && !s1_held_q) || b1_v_q)) begin
+    if (busy && ((s1_a_v && !s1_a_held) || b1_a_v)) begin
       for (int r = 0; r < R; r++) begin
         xin_q[(R+r)*32+:32] <= ShiftedInput(spb_rdata_i[r*8+:8], b_signed, zb, left_shift[4:0]);
       end
@@ -211,9 +251,9 @@ module qsa_vadd #(
     sp_wmask_o = '0;
     ev_o = '0;
 
-    if (prm_v_q) begin
+    if (prm_a_v) begin
       for (int w = 0; w < 8; w++) begin
-        if (4'(w / ArrayCols) == prm_k_q) desc_d[w*32+:32] = prm_rdata_i[(w%ArrayCols)*32+:32];
+        if (4'(w / ArrayCols) == prm_a_k) desc_d[w*32+:32] = prm_rdata_i[(w%ArrayCols)*32+:32];
       end
     end
 
@@ -232,7 +272,7 @@ module qsa_vadd #(
           prm_v_d = 1'b1;
           prm_k_d = pcnt_q;
           pcnt_d = pcnt_q + 4'd1;
-        end else if (!prm_v_q) begin
+        end else if (!prm_v_q && !prm_a_v) begin
           state_d = StCheck;
         end
       end

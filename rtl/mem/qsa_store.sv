@@ -16,13 +16,16 @@
 //      cycle the DRAM accepts. Beats are sent in element order and never merged across elements,
 //      so a later element overwrites an earlier one at the same address.
 // rsp_o.done pulses once every row is sent and every beat acknowledged (wr_ack_i, one per beat).
+// With ReadLatency 2 a row's data arrive two cycles after its read: the read's address and valid
+// bit pass one more register (a_*) before stage 2, and that row also holds a FIFO slot.
 //
 // Control has checked every field and bound before offering the word, so the unit reports no
 // error (rsp_o.err is tied to 0).
 module qsa_store #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
-  parameter int unsigned BusBytes = 16
+  parameter int unsigned BusBytes = 16,
+  parameter int unsigned ReadLatency = 1  // cycles from a memory read to its data: 1 or 2
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -31,7 +34,7 @@ module qsa_store #(
   input  qsa_pkg::unit_req_t       req_i,
   output logic                     req_ready_o,
   output qsa_pkg::unit_rsp_t       rsp_o,
-  // Scratchpad read port 2 and accumulator read port 1 (data the cycle after re).
+  // Scratchpad read port 2 and accumulator read port 1 (data ReadLatency cycles after re).
   output qsa_pkg::row_req_t        sp_rd_o,
   input  logic                     rd_gnt_i,  // the read asked on sp_rd_o or acc_rd_o is done
   input  logic [ArrayRows*8-1:0]   sp_rdata_i,
@@ -125,10 +128,14 @@ module qsa_store #(
   logic [15:0] raddr;
   logic [Cw-1:0] fifo_count;
   logic        p_valid_q, p_valid_d;
+  logic        a_valid;  // a row's data arrive (p_valid_q ReadLatency - 1 cycles later)
+  logic [31:0] a_addr;  // ... and its element's DRAM address
+  logic        a_extra;  // a row read and not yet arrived, besides p_valid_q (latency 2)
 
-  // p_valid_q (stage 2) also occupies a FIFO slot.
+  // Rows read and not yet in the FIFO also occupy a FIFO slot.
   // A read waits while the compute unit reads the same bank (rd_gnt_i low).
-  assign want = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) < 32'(RowDepth));
+  assign want = rd_q && (32'(fifo_count) + (p_valid_q ? 32'd1 : 32'd0) +
+                         (a_extra ? 32'd1 : 32'd0) < 32'(RowDepth));
   assign issue = want && rd_gnt_i;
   assign raddr = cur_q.sram + row_q;
   assign sp_rd_o.en = want && cur_q.is_sp;
@@ -181,6 +188,27 @@ module qsa_store #(
     p_addr_d = issue ? addr_q : p_addr_q;
   end
 
+  if (ReadLatency == 2) begin : gen_arrive2
+    logic a_valid_q;
+    logic [31:0] a_addr_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        a_valid_q <= 1'b0;
+        a_addr_q <= 32'd0;
+      end else begin
+        a_valid_q <= p_valid_q;
+        a_addr_q <= p_addr_q;
+      end
+    end
+    assign a_valid = a_valid_q;
+    assign a_addr = a_addr_q;
+    assign a_extra = a_valid_q;
+  end else begin : gen_arrive1
+    assign a_valid = p_valid_q;
+    assign a_addr = p_addr_q;
+    assign a_extra = 1'b0;
+  end
+
   // The stored lanes, from byte 0, bytes beyond nbytes cleared, shifted to the element's
   // position in its first beat; evaluated only when a row is read.
   always_comb begin
@@ -189,21 +217,21 @@ module qsa_store #(
     lanes_strb = '0;
     stream = '0;
     strobes = '0;
-    if (p_valid_q) begin
+    if (a_valid) begin
       row_data = cur_q.is_sp ? RowBits'(sp_rdata_i) : RowBits'(acc_rdata_i);
       lanes_data = row_data >> {cur_q.skip, 3'b000};
       for (int b = 0; b < RowBytes; b++) begin
         lanes_strb[b] = (32'(b) < cur_q.nbytes);
         if (!lanes_strb[b]) lanes_data[b*8+:8] = 8'd0;
       end
-      stream = StreamBits'(lanes_data) << {p_addr_q[Lb-1:0], 3'b000};
-      strobes = StreamBytes'(lanes_strb) << p_addr_q[Lb-1:0];
+      stream = StreamBits'(lanes_data) << {a_addr[Lb-1:0], 3'b000};
+      strobes = StreamBytes'(lanes_strb) << a_addr[Lb-1:0];
     end
   end
-  assign p_last = (p_addr_q + cur_q.nbytes - 32'd1) >> Lb;
-  assign p_beats = Bw'(p_last - (p_addr_q >> Lb) + 32'd1);
-  assign fifo_push = p_valid_q;
-  assign fifo_wdata = {p_addr_q[31:Lb], p_beats, strobes, stream};
+  assign p_last = (a_addr + cur_q.nbytes - 32'd1) >> Lb;
+  assign p_beats = Bw'(p_last - (a_addr >> Lb) + 32'd1);
+  assign fifo_push = a_valid;
+  assign fifo_wdata = {a_addr[31:Lb], p_beats, strobes, stream};
 
   qsa_fifo #(
     .Width(EntryW),
@@ -250,7 +278,8 @@ module qsa_store #(
     if (wr_ack_i) pending_d = pending_d - 32'd1;
   end
 
-  assign done = cur_q.busy && !rd_q && !p_valid_q && fifo_empty && (pending_q == 32'd0);
+  assign done = cur_q.busy && !rd_q && !p_valid_q && !a_extra && fifo_empty &&
+                (pending_q == 32'd0);
 
   always_comb begin
     rsp_o = '0;  // never an error
@@ -261,7 +290,7 @@ module qsa_store #(
 
   always_comb begin
     ev_o = '0;
-    ev_o.dram_wr = p_valid_q ? cur_q.nbytes : 32'd0;
+    ev_o.dram_wr = a_valid ? cur_q.nbytes : 32'd0;
     ev_o.dram_wr_beats = wr_fire ? 32'd1 : 32'd0;
     ev_o.sp_rd = (issue && cur_q.is_sp) ? 32'(SpRowBytes) : 32'd0;
     ev_o.acc_rd = (issue && !cur_q.is_sp) ? 32'(WordRowBytes) : 32'd0;
@@ -297,7 +326,7 @@ module qsa_store #(
   StoreAckExpectedHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       wr_ack_i |-> (pending_q != 32'd0));
   StoreRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      p_valid_q |-> (32'(p_beats) <= 32'(MaxBeats)));
+      a_valid |-> (32'(p_beats) <= 32'(MaxBeats)));
   StoreOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       !$isunknown({wr_req_valid_o, sp_rd_o.en, acc_rd_o.en, done}));
 `endif

@@ -14,9 +14,9 @@ module qsa_top #(
   parameter int unsigned ParamRows = 256,
   parameter int unsigned SpBanks = 4,
   parameter int unsigned AccBanks = 2,
-  // Cycles from a memory read to its data. Only 1 is built: the consumers (gemm accumulate bypass,
-  // post, vadd, pool, store) expect the data the cycle after the read.
-  localparam int unsigned ReadLatency = 1,
+  // Cycles from a memory read to its data (1 or 2): every SRAM macro's, and every consumer's
+  // pipeline (gemm, post, vadd, pool, store) is built for it.
+  parameter int unsigned ReadLatency = 1,
   parameter int unsigned InsnDepth = 16,
   parameter int unsigned TokenDepth = 8,
   parameter int unsigned BusBytes = 16,
@@ -194,7 +194,8 @@ module qsa_top #(
     .SpRows   (SpRows),
     .AccRows  (AccRows),
     .ParamRows(ParamRows),
-    .SpBanks  (SpBanks)
+    .SpBanks  (SpBanks),
+    .ReadLatency(ReadLatency)
   ) u_compute (
     .clk_i,
     .rst_ni,
@@ -219,7 +220,8 @@ module qsa_top #(
   qsa_store #(
     .ArrayRows(ArrayRows),
     .ArrayCols(ArrayCols),
-    .BusBytes (BusBytes)
+    .BusBytes (BusBytes),
+    .ReadLatency(ReadLatency)
   ) u_store (
     .clk_i,
     .rst_ni,

@@ -32,7 +32,7 @@ isa::ArchConfig Arch(const std::string& name) {
   return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
-const std::vector<std::string> kArchs = {"4x4", "8x8", "8x16", "default"};
+const std::vector<std::string> kArchs = {"4x4", "8x8", "8x16", "default", "4x4_l2"};
 
 compiler::ProgramEngine RtlEngine(const isa::ArchConfig& arch, bool jitter, std::uint64_t seed) {
   return [arch, jitter, seed](const compiler::CompiledProgram& p,

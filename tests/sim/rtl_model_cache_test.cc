@@ -20,9 +20,10 @@ isa::ArchConfig Arch(const std::string& name) {
 
 TEST(RtlModelCache, KeyNamesEveryParameter) {
   EXPECT_EQ(isa::RtlModelKey(isa::RtlParamsOf(isa::DefaultArchConfig())),
-            "r16c16s16384a1024p256b4x2q16t8");
+            "r16c16s16384a1024p256b4x2l1q16t8");
   // 4x4: 16 KiB scratchpad of 4-byte rows, 8 KiB accumulator of 16-byte rows.
-  EXPECT_EQ(isa::RtlModelKey(isa::RtlParamsOf(Arch("4x4"))), "r4c4s4096a512p64b4x2q16t8");
+  EXPECT_EQ(isa::RtlModelKey(isa::RtlParamsOf(Arch("4x4"))), "r4c4s4096a512p64b4x2l1q16t8");
+  EXPECT_EQ(isa::RtlModelKey(isa::RtlParamsOf(Arch("4x4_l2"))), "r4c4s4096a512p64b4x2l2q16t8");
 }
 
 TEST(RtlModelCache, ParamsFromTheLibraryMatchTheArch) {
@@ -35,6 +36,7 @@ TEST(RtlModelCache, ParamsFromTheLibraryMatchTheArch) {
   p.param_rows = 128;
   p.sp_banks = 4;
   p.acc_banks = 2;
+  p.read_latency = 1;
   p.insn_depth = 16;
   p.token_depth = 8;
   EXPECT_EQ(RtlParamsOf(p), isa::RtlParamsOf(arch));

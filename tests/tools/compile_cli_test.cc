@@ -160,7 +160,7 @@ TEST_F(CompileCliTest, BadInputsGiveOneLineErrorsAndNoOutput) {
   EXPECT_EQ(named_arch.at("name"), "8x8");
   EXPECT_EQ(named_arch.at("array").at("rows"), 8);
   ExpectError(Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("p9"), "--arch", "9x9"}), 1,
-              {"no architecture named '9x9'", "4x4, 8x16, 8x8, default"});
+              {"no architecture named '9x9'", "4x4, 4x4_l2, 8x16, 8x8, default"});
   EXPECT_FALSE(fs::exists(Path("p9")));
   // A float-only model has nothing for the accelerator: every node is reported as host.
   const CliResult f = Qsa({"compile", kDigits + "digits_float.onnx", "-o", Path("float")});

@@ -3,7 +3,7 @@
 //
 //   qsa_archgen cmake ARCH.json [OUT]   set() commands; sim/rtl_model/CMakeLists.txt includes them
 //   qsa_archgen sh ARCH.json [OUT]      shell assignments; scripts/rtl_check.sh evaluates them
-//   qsa_archgen key ARCH.json [OUT]     the key alone, "r16c16s16384a1024p256b4x2q16t8"
+//   qsa_archgen key ARCH.json [OUT]     the key alone, "r16c16s16384a1024p256b4x2l1q16t8"
 //
 // With OUT the text goes to that file, which is rewritten only when the text changes (so the
 // verilated models do not go stale when the generator is rebuilt); else to standard output.

@@ -77,6 +77,7 @@ TEST(ArchConfig, HashCoversArchitectureNotTiming) {
   EXPECT_EQ(hash_of({{"dram", {{"latency_cycles", 7}, {"bytes_per_cycle", 4}}}}), d.Hash());
   EXPECT_EQ(hash_of({{"queues", {{"token_depth", 2}}}}), d.Hash());
   EXPECT_EQ(hash_of({{"name", "renamed"}}), d.Hash());
+  EXPECT_EQ(hash_of({{"memory", {{"sram_read_latency", 2}}}}), d.Hash());
   EXPECT_NE(hash_of({{"array", {{"cols", 8}}}}), d.Hash());
   EXPECT_NE(hash_of({{"memory", {{"scratchpad_kib", 128}}}}), d.Hash());
   EXPECT_NE(hash_of({{"memory", {{"param_rows", 128}}}}), d.Hash());
@@ -114,6 +115,12 @@ TEST(ArchConfig, ImpossibleConfigurationsAreRefusedWithTheRule) {
   EXPECT_EQ(ErrorOf({{"clock_mhz", -1}}), "arch t.json: clock_mhz must be a positive number");
   EXPECT_EQ(ErrorOf({{"memory", {{"scratchpad_banks", 3}}}}),
             "arch t.json: memory.scratchpad_banks is 3; must be a power of two in 1..64");
+  EXPECT_EQ(ErrorOf({{"memory", {{"sram_read_latency", 3}}}}),
+            "arch t.json: memory.sram_read_latency is 3; must be 1 or 2 (cycles from an SRAM read "
+            "to its data)");
+  EXPECT_EQ(ErrorOf({{"memory", {{"sram_read_latency", 0}}}}),
+            "arch t.json: memory.sram_read_latency is 0; must be 1 or 2 (cycles from an SRAM read "
+            "to its data)");
 }
 
 TEST(ArchConfig, MalformedFilesAreRefusedNamingTheKey) {
@@ -136,15 +143,15 @@ TEST(ArchConfig, MalformedFilesAreRefusedNamingTheKey) {
 
 TEST(ArchConfig, RtlParamsAndKey) {
   const RtlParams d = RtlParamsOf(DefaultArchConfig());
-  EXPECT_EQ(d, (RtlParams{16, 16, 16384, 1024, 256, 4, 2, 16, 8}));
-  EXPECT_EQ(RtlModelKey(d), "r16c16s16384a1024p256b4x2q16t8");
+  EXPECT_EQ(d, (RtlParams{16, 16, 16384, 1024, 256, 4, 2, 1, 16, 8}));
+  EXPECT_EQ(RtlModelKey(d), "r16c16s16384a1024p256b4x2l1q16t8");
   // 8x16: 32 KiB of 8-byte scratchpad rows, 32 KiB of 64-byte accumulator rows.
   const RtlParams a = RtlParamsOf(LoadArchConfig(ArchDir() + "/8x16.json"));
-  EXPECT_EQ(a, (RtlParams{8, 16, 4096, 512, 128, 4, 2, 16, 8}));
-  EXPECT_EQ(RtlModelKey(a), "r8c16s4096a512p128b4x2q16t8");
+  EXPECT_EQ(a, (RtlParams{8, 16, 4096, 512, 128, 4, 2, 1, 16, 8}));
+  EXPECT_EQ(RtlModelKey(a), "r8c16s4096a512p128b4x2l1q16t8");
   RtlParams b = a;
   b.token_depth = 4;
-  EXPECT_EQ(RtlModelKey(b), "r8c16s4096a512p128b4x2q16t4");
+  EXPECT_EQ(RtlModelKey(b), "r8c16s4096a512p128b4x2l1q16t4");
 }
 
 // Runs `command` with /bin/sh and returns its standard output and error.
@@ -213,10 +220,11 @@ class ArchgenOutput : public ::testing::Test {
 };
 
 TEST_F(ArchgenOutput, CMakeAndShellReadArchConfigsValues) {
-  const std::map<std::string, std::string> keys = {{"default", "r16c16s16384a1024p256b4x2q16t8"},
-                                                   {"4x4", "r4c4s4096a512p64b4x2q16t8"},
-                                                   {"8x8", "r8c8s4096a512p128b4x2q16t8"},
-                                                   {"8x16", "r8c16s4096a512p128b4x2q16t8"}};
+  const std::map<std::string, std::string> keys = {{"default", "r16c16s16384a1024p256b4x2l1q16t8"},
+                                                   {"4x4", "r4c4s4096a512p64b4x2l1q16t8"},
+                                                   {"4x4_l2", "r4c4s4096a512p64b4x2l2q16t8"},
+                                                   {"8x8", "r8c8s4096a512p128b4x2l1q16t8"},
+                                                   {"8x16", "r8c16s4096a512p128b4x2l1q16t8"}};
   for (const auto& [name, key] : keys) {
     SCOPED_TRACE(name);
     const ArchConfig arch = LoadArchConfig(ArchDir() + "/" + name + ".json");
@@ -228,6 +236,7 @@ TEST_F(ArchgenOutput, CMakeAndShellReadArchConfigsValues) {
         {"PARAM_ROWS", arch.param_rows},
         {"SP_BANKS", arch.scratchpad_banks},
         {"ACC_BANKS", arch.accumulator_banks},
+        {"READ_LATENCY", arch.sram_read_latency},
         {"INSN_DEPTH", arch.instruction_queue_depth},
         {"TOKEN_DEPTH", arch.token_queue_depth}};
     std::string top_params;

@@ -360,6 +360,47 @@ TEST(IsaSimTiming, LoadOverlapsComputeThroughTokens) {
   EXPECT_EQ(traced.result.timing.bank_stall_cycles, 3);
 }
 
+// SRAM read latency 2: each gemm's results are complete one cycle later (its busy time and bank
+// stalls are unchanged), so the second gemm and finish move by one cycle.
+// The same program at SRAM read latency 1 and 2: the loads are unchanged, each gemm ends one
+// cycle later (its rows arrive a cycle later; the second gemm streams behind the first as
+// before), the finish waiting for them starts a cycle later, and so the program ends a cycle
+// later; the bank stalls do not change.
+TEST(IsaSimTiming, ReadLatencyTwoDelaysEachGemmsEndByOneCycle) {
+  ArchConfig arch = TestArch();
+  const auto program = [&] {
+    return MakeProgram(arch,
+                       {LoadRows(0, 0, 4, 4), LoadRows(4, 16, 4, 4, "push_next"),
+                        LoadRows(8, 32, 4, 4, "push_next"), GemmRows(4, 0, 4, true, "pop_prev"),
+                        GemmRows(8, 4, 4, false, "pop_prev"), Finish{}});
+  };
+  const Traced one = RunTraced(arch, program());
+  arch.sram_read_latency = 2;
+  const Traced two = RunTraced(arch, program());
+  // "#3 compute gemm [18, 34)" -> {18, 34}
+  const auto interval = [](const std::string& line) {
+    const std::size_t open = line.find('[');
+    const std::size_t comma = line.find(',', open);
+    return std::pair<long, long>{std::stol(line.substr(open + 1)),
+                                 std::stol(line.substr(comma + 1))};
+  };
+  const std::vector<std::string> a = Schedule(one), b = Schedule(two);
+  ASSERT_EQ(a.size(), 6u);
+  ASSERT_EQ(b.size(), a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const bool gemm = a[i].find(" gemm ") != std::string::npos;
+    const bool finish = a[i].find(" finish ") != std::string::npos;  // waits for the gemms
+    EXPECT_EQ(interval(b[i]).first, interval(a[i]).first + (finish ? 1 : 0))
+        << a[i] << " / " << b[i];
+    EXPECT_EQ(interval(b[i]).second, interval(a[i]).second + (gemm || finish ? 1 : 0))
+        << a[i] << " / " << b[i];
+  }
+  EXPECT_EQ(two.result.timing.cycles, one.result.timing.cycles + 1);
+  EXPECT_EQ(two.result.timing.busy, one.result.timing.busy);
+  EXPECT_EQ(two.result.timing.bank_stall_cycles, one.result.timing.bank_stall_cycles);
+  EXPECT_EQ(two.result.timing.bank_stall_cycles, 3);
+}
+
 TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
   const ArchConfig arch = TestArch();
   // #0: 12 rows of 4 bytes, 12 beats: [0, 48 + 10 + 2) = [0, 60), token at 60.
