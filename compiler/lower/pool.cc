@@ -69,11 +69,7 @@ std::string PoolRefusal(const golden::Graph& graph, const golden::Node& node) {
   if (w.pad_begin[0] > kMaxPadField || w.pad_begin[1] > kMaxPadField) return "padding above 15";
   if (w.dilation[0] > 3 || w.dilation[1] > 3) return "dilation above 3";
   if (w.out[0] > kMaxField * 64 || w.out[1] > kMaxField) return "output wider than 255";
-  for (int a = 0; a < 2; ++a) {
-    for (std::int64_t o = 0; o < w.out[a]; ++o) {
-      if (w.TapsInside(a, o) == 0) return "a window lies entirely in the padding";
-    }
-  }
+  if (w.SomeWindowOnlyInPadding()) return "a window lies entirely in the padding";
   return "";
 }
 

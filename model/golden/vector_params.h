@@ -44,6 +44,9 @@ struct Window2d {
   std::int64_t Start(int a, std::int64_t o) const { return o * stride[a] - pad_begin[a]; }
   // Taps k of output index o along axis a that fall inside the input.
   std::int64_t TapsInside(int a, std::int64_t o) const;
+  // True when some output's window has no tap inside the input (along either axis). Visits every
+  // output row and column once.
+  bool SomeWindowOnlyInPadding() const;
 };
 
 // Reads strides [2], pads [4] (ONNX order top, left, bottom, right), dilations [2] and, when

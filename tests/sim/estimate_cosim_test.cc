@@ -37,6 +37,20 @@ const Example kExamples[] = {
 
 std::string Source(const char* path) { return std::string(QSA_SOURCE_DIR) + "/" + path; }
 
+// An example compiled for the default array, with its input.
+struct CompiledExample {
+  compiler::CompiledModel model;
+  std::map<std::string, golden::Tensor> feeds;
+};
+
+CompiledExample Compile(const Example& ex) {
+  const importer::LoadedModel loaded = importer::LoadModel(Source(ex.model), {});
+  compiler::CompileOptions options;
+  options.arch = isa::DefaultArchConfig();
+  return {compiler::Compile(loaded.graph, options),
+          {{loaded.graph.inputs.at(0), golden::ReadNpy(Source(ex.input))}}};
+}
+
 // Per layer, analytic against the ISA simulator (docs/estimation.md, "Validation").
 constexpr double kDramTolerance = 0.05;
 constexpr double kEnergyTolerance = 0.05;
@@ -49,12 +63,9 @@ double RelativeDifference(double a, double b) {
 TEST(EstimateCosim, IsaEventsEqualRtlCountersAndAnalyticAgrees) {
   for (const Example& ex : kExamples) {
     SCOPED_TRACE(ex.model);
-    const importer::LoadedModel loaded = importer::LoadModel(Source(ex.model), {});
-    compiler::CompileOptions options;
-    options.arch = isa::DefaultArchConfig();
-    const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);
-    const std::map<std::string, golden::Tensor> feeds = {
-        {loaded.graph.inputs.at(0), golden::ReadNpy(Source(ex.input))}};
+    const CompiledExample compiled = Compile(ex);
+    const compiler::CompiledModel& cm = compiled.model;
+    const std::map<std::string, golden::Tensor>& feeds = compiled.feeds;
 
     std::vector<std::unique_ptr<estimate::LayerProfiler>> profiles;
     std::vector<RtlRunResult> rtl;
@@ -130,12 +141,9 @@ constexpr std::int64_t kIsaLayerSlack = 16;
 TEST(EstimateCosim, IsaCyclesAgreeWithRtlCycles) {
   for (const Example& ex : kExamples) {
     SCOPED_TRACE(ex.model);
-    const importer::LoadedModel loaded = importer::LoadModel(Source(ex.model), {});
-    compiler::CompileOptions options;
-    options.arch = isa::DefaultArchConfig();
-    const compiler::CompiledModel cm = compiler::Compile(loaded.graph, options);
-    const std::map<std::string, golden::Tensor> feeds = {
-        {loaded.graph.inputs.at(0), golden::ReadNpy(Source(ex.input))}};
+    const CompiledExample compiled = Compile(ex);
+    const compiler::CompiledModel& cm = compiled.model;
+    const std::map<std::string, golden::Tensor>& feeds = compiled.feeds;
     compiler::RunCompiled(
         cm, feeds,
         [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {

@@ -316,6 +316,15 @@ std::int64_t Window2d::TapsInside(int a, std::int64_t o) const {
   return std::max<std::int64_t>(0, k_hi - k_lo + 1);
 }
 
+bool Window2d::SomeWindowOnlyInPadding() const {
+  for (int a = 0; a < 2; ++a) {
+    for (std::int64_t o = 0; o < out[a]; ++o) {
+      if (TapsInside(a, o) == 0) return true;
+    }
+  }
+  return false;
+}
+
 Window2d ReadWindow(const Node& node, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
                     std::int64_t kernel_w, bool allow_ceil) {
   if (node.attrs.Has("auto_pad") && node.attrs.GetString("auto_pad") != "NOTSET") {

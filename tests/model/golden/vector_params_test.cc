@@ -110,6 +110,10 @@ TEST(VectorParamsTest, TapsInsideEqualsCountingEveryTap) {
   EXPECT_EQ(huge.TapsInside(1, 0), 5);
   EXPECT_EQ(huge.TapsInside(1, 6), 2);  // starts at 3: taps 3 and 4
   EXPECT_EQ(huge.TapsInside(1, 8), 0);  // starts at 5, past the input
+  huge.out[1] = 8;
+  EXPECT_FALSE(huge.SomeWindowOnlyInPadding());  // outputs 0..7 start at -3..4
+  huge.out[1] = 9;
+  EXPECT_TRUE(huge.SomeWindowOnlyInPadding());  // output 8 starts at 5
 }
 
 }  // namespace
