@@ -84,6 +84,10 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
       if (sum.keep_slices) profile->KeepSlices();
       isa::IsaSimOptions options;
       options.observe = profile->Observer();
+      if (sum.isa_trace != nullptr) {
+        *sum.isa_trace << "# program " << p.name << "\n";
+        options.trace = sum.isa_trace;
+      }
       isa::IsaProgramRun r = isa::RunProgramOnIsa(arch, p.program, in, options);
       sum.profiles.push_back(std::move(profile));
       AddRun(sum, r.result.timing.cycles, r.result.timing.bank_stall_cycles, r.result.counters);
@@ -91,7 +95,12 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
     };
   } else if (engine == "rtl") {
     run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
-      sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in);
+      sim::RtlOptions rtl_options = sum.rtl_options;
+      if (!rtl_options.fst_path.empty()) {
+        rtl_options.fst_path =
+            ProgramTracePath(rtl_options.fst_path, p.name, target.compiled.programs.size());
+      }
+      sim::RtlProgramRun r = sim::RunProgramOnRtl(arch, p.program, in, rtl_options);
       if (sum.keep_slices) {
         sum.rtl_timelines.push_back(
             estimate::RtlTimeline(p.program, p.name, r.result.retire_cycles));
@@ -132,6 +141,13 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
   return compiler::RunCompiled(target.compiled, target.prepared.feeds, run);
 }
 
+std::string ProgramTracePath(const std::string& path, const std::string& name,
+                             std::size_t programs) {
+  if (programs <= 1) return path;
+  const fs::path p(path);
+  return (p.parent_path() / (p.stem().string() + "." + name + p.extension().string())).string();
+}
+
 std::string DescribeTotals(const std::string& engine, const isa::ArchConfig& arch,
                            const EngineTotals& t) {
   const double util = static_cast<double>(t.macs_useful) /
@@ -141,7 +157,7 @@ std::string DescribeTotals(const std::string& engine, const isa::ArchConfig& arc
          (t.programs == 1 ? " program, " : " programs, ") + FormatCount(t.instructions) +
          " instructions, " + FormatCount(t.cycles) +
          (engine == "isa" ? " estimated cycles" : " cycles") + ", array utilization " +
-         FormatFloat(100.0 * util) + " %, DRAM " + FormatCount(t.dram_read) + " bytes read, " +
+         FormatPercent(util) + " %, DRAM " + FormatCount(t.dram_read) + " bytes read, " +
          FormatCount(t.dram_written) + " written";
 }
 
@@ -151,7 +167,7 @@ void PrintLayerSpans(const isa::ArchConfig& arch, const EngineTotals& totals) {
     const double util =
         static_cast<double>(l.macs) / (static_cast<double>(arch.rows) * arch.cols *
                                        static_cast<double>(std::max<std::int64_t>(l.cycles, 1)));
-    const std::string u = l.macs > 0 ? FormatFloat(100.0 * util) + " %" : "-";
+    const std::string u = l.macs > 0 ? FormatPercent(util) + " %" : "-";
     std::printf("%-28s %14s %12s %12s\n", l.name.c_str(), FormatCount(l.macs).c_str(),
                 FormatCount(l.cycles).c_str(), u.c_str());
   }
@@ -197,8 +213,8 @@ void PrintCompileReport(const compiler::CompiledModel& cm, const std::string& ou
       "%s DRAM bytes (minimum %s)\n",
       FormatCount(macs).c_str(), FormatCount(cycles).c_str(),
       FormatFloat(static_cast<double>(cycles) / arch.clock_mhz).c_str(),
-      FormatFloat(arch.clock_mhz).c_str(), FormatFloat(100.0 * util).c_str(),
-      FormatCount(bytes).c_str(), FormatCount(min_bytes).c_str());
+      FormatFloat(arch.clock_mhz).c_str(), FormatPercent(util).c_str(), FormatCount(bytes).c_str(),
+      FormatCount(min_bytes).c_str());
   std::printf("%zu accelerator %s, %s instructions, for the %dx%d array '%s'; compiled in %s s\n",
               cm.programs.size(), cm.programs.size() == 1 ? "program" : "programs",
               FormatCount(instructions).c_str(), arch.rows, arch.cols, arch.name.c_str(),

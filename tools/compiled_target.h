@@ -12,6 +12,7 @@
 #include "compiler/estimate/estimate.h"
 #include "model/golden/tensor.h"
 #include "model/isa/arch.h"
+#include "sim/rtl_sim.h"
 #include "tools/tool_util.h"
 
 namespace qsa::tools {
@@ -62,7 +63,16 @@ struct EngineTotals {
   // RTL's counters equal the ISA simulator's) with the RTL's measured cycles.
   bool rtl_events = false;
   std::vector<estimate::LayerRow> rtl_rows;
+  // rtl: the options of every program's run. A waveform path (fst_path) names one file per
+  // program: the path itself for a model of one program, else the program's name inserted before
+  // the extension (trace.fst: trace.segment0.fst, trace.segment1.fst, ...).
+  sim::RtlOptions rtl_options;
+  // isa: when set, every program's instruction trace, each after a "# program NAME" line.
+  std::ostream* isa_trace = nullptr;
 };
+// The waveform file of program `name` for --trace PATH when the model has `programs` programs.
+std::string ProgramTracePath(const std::string& path, const std::string& name,
+                             std::size_t programs);
 // Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
 // by name. Adds each program's figures to `totals` when given.
 std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,

@@ -81,9 +81,8 @@ void PrintReport(const estimate::EstimateReport& r, bool table, double seconds, 
   std::cout << "total: " << r.layers.size() << " layers, " << FormatCount(r.events.macs_useful)
             << " MACs, " << FormatCount(cycles) << " cycles ("
             << FormatFloat(static_cast<double>(cycles) / r.arch.clock_mhz) << " us at "
-            << r.arch.clock_mhz << " MHz), array utilization " << FormatFloat(100.0 * util)
-            << " %, DRAM " << FormatCount(r.events.dram.bytes_read + r.events.dram.bytes_written)
-            << " bytes\n";
+            << r.arch.clock_mhz << " MHz), array utilization " << FormatPercent(util) << " %, DRAM "
+            << FormatCount(r.events.dram.bytes_read + r.events.dram.bytes_written) << " bytes\n";
   const estimate::Energy& e = r.energy;
   std::cout << "energy: " << FormatFloat(e.Total() / 1e6) << " uJ (array "
             << FormatFloat(e.array / 1e6) << ", vector " << FormatFloat(e.vector / 1e6)
@@ -96,9 +95,8 @@ void PrintReport(const estimate::EstimateReport& r, bool table, double seconds, 
     const double f = r.fp32_energy.Total();
     std::cout << "fp32 accelerator: " << FormatFloat(f / 1e6) << " uJ (array "
               << FormatFloat(r.fp32_energy.array / 1e6) << "); int8 saves "
-              << FormatFloat(f > 0 ? 100.0 * (1.0 - e.Total() / f) : 0.0) << " % (array "
-              << FormatFloat(r.fp32_energy.array > 0 ? 100.0 * (1.0 - e.array / r.fp32_energy.array)
-                                                     : 0.0)
+              << FormatPercent(f > 0 ? 1.0 - e.Total() / f : 0.0) << " % (array "
+              << FormatPercent(r.fp32_energy.array > 0 ? 1.0 - e.array / r.fp32_energy.array : 0.0)
               << " %)\n";
   }
   std::cout << "estimated in " << FormatFloat(seconds) << " s";

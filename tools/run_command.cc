@@ -197,6 +197,29 @@ AssignedInputs ProgramInputs(const RunArgs& args, const isa::Program& program) {
                       {"program", "program input"}, true);
 }
 
+// The trace up to the failing instruction is how the cause is found, so it is the one output
+// written when a run fails; the run's error is the one to report even if the trace cannot be
+// written.
+void WriteTraceOfFailedRun(const std::string& path, const std::string& trace) {
+  if (path.empty()) return;
+  try {
+    golden::WriteFileAtomically(path, {trace});
+  } catch (const Error&) {
+  }
+}
+
+// --trace and --dram-seed as the RTL harness' options.
+sim::RtlOptions RtlOptionsOf(const RunArgs& args) {
+  sim::RtlOptions options;
+  options.fst_path = args.trace;
+  if (args.dram_seed >= 0) {
+    options.dram_seed = static_cast<std::uint64_t>(args.dram_seed);
+    options.dram_jitter = 16;
+    options.dram_backpressure = 0.25;
+  }
+  return options;
+}
+
 void RunIsa(const RunArgs& args) {
   const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
   const isa::ArchConfig& arch = target.arch;
@@ -219,15 +242,7 @@ void RunIsa(const RunArgs& args) {
     run = NamingProgram(
         args.model, [&] { return isa::RunProgramOnIsa(arch, program, inputs.values, options); });
   } catch (const Error&) {
-    // The trace up to the failing instruction is how the cause is found, so it is the one output
-    // written when the program fails; the run's error is the one to report even if the trace
-    // cannot be written.
-    if (!args.trace_isa.empty()) {
-      try {
-        golden::WriteFileAtomically(args.trace_isa, {trace.str()});
-      } catch (const Error&) {
-      }
-    }
+    WriteTraceOfFailedRun(args.trace_isa, trace.str());
     throw;
   }
 
@@ -251,20 +266,12 @@ void RunIsa(const RunArgs& args) {
 }
 
 void RunRtl(const RunArgs& args) {
-  if (!args.trace_isa.empty()) throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
   if (!args.energy.empty()) throw Error("--energy needs --engine isa");
   const ProgramTarget target = LoadProgramTarget(args.model, args.arch);
   const isa::ArchConfig& arch = target.arch;
   const AssignedInputs inputs = ProgramInputs(args, target.program);
-  sim::RtlOptions options;
-  options.fst_path = args.trace;
-  if (args.dram_seed >= 0) {
-    options.dram_seed = static_cast<std::uint64_t>(args.dram_seed);
-    options.dram_jitter = 16;
-    options.dram_backpressure = 0.25;
-  }
   const sim::RtlProgramRun run = NamingProgram(args.model, [&] {
-    return sim::RunProgramOnRtl(arch, target.program, inputs.values, options);
+    return sim::RunProgramOnRtl(arch, target.program, inputs.values, RtlOptionsOf(args));
   });
   std::vector<std::string> names;
   for (const isa::ManifestTensor& out : target.program.manifest.outputs) {
@@ -300,7 +307,7 @@ void RunRtl(const RunArgs& args) {
             << FormatCount(r.busy[1]) << " store " << FormatCount(r.busy[2]) << "\n"
             << "MACs " << FormatCount(r.counters.macs_useful) << " useful of "
             << FormatCount(r.counters.macs_issued) << " issued, array utilization "
-            << FormatFloat(100.0 * utilization) << " %\n"
+            << FormatPercent(utilization) << " %\n"
             << "DRAM " << FormatCount(r.counters.dram.bytes_read) << " bytes read, "
             << FormatCount(r.counters.dram.bytes_written) << " written ("
             << FormatCount(r.dram_read_beats + r.dram_write_beats) << " bus beats)\n";
@@ -315,11 +322,6 @@ void RunCompiledModel(const RunArgs& args) {
   if (args.engine == "golden" && !args.energy.empty()) {
     throw Error("--energy needs --engine isa or rtl");
   }
-  if (!args.trace_isa.empty() || !args.trace.empty() || args.dram_seed >= 0) {
-    throw Error(
-        "--trace-isa, --trace and --dram-seed take one program: run a program folder of "
-        "the compiled model (OUT/segmentN) with --input for its manifest inputs");
-  }
   if (args.engine == "golden") {
     // The golden reference of a compiled folder is its source model.
     RunArgs golden = args;
@@ -332,7 +334,16 @@ void RunCompiledModel(const RunArgs& args) {
   EngineTotals totals;
   totals.keep_slices = !args.timeline.empty();
   totals.rtl_events = args.engine == "rtl" && !args.report.empty();
-  const std::map<std::string, golden::Tensor> values = RunCompiledOn(args.engine, target, &totals);
+  totals.rtl_options = RtlOptionsOf(args);
+  std::ostringstream trace;
+  if (!args.trace_isa.empty()) totals.isa_trace = &trace;
+  std::map<std::string, golden::Tensor> values;
+  try {
+    values = RunCompiledOn(args.engine, target, &totals);
+  } catch (const Error&) {
+    WriteTraceOfFailedRun(args.trace_isa, trace.str());
+    throw;
+  }
   std::vector<const estimate::LayerProfiler*> profiles;
   for (const auto& p : totals.profiles) profiles.push_back(p.get());
   estimate::EstimateReport profiled;
@@ -379,6 +390,7 @@ void RunCompiledModel(const RunArgs& args) {
     stage.AddFile(args.timeline,
                   estimate::TimelineJson(target.compiled.arch, timelines).dump() + "\n");
   }
+  if (!args.trace_isa.empty()) stage.AddFile(args.trace_isa, trace.str());
   stage.Commit();
   PrintLines(lines);
   std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
@@ -389,6 +401,13 @@ void RunCompiledModel(const RunArgs& args) {
 
 void RunCommand(const RunArgs& args) {
   CheckEngine(args.engine);
+  if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
+    throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
+                " needs --engine rtl");
+  }
+  if (args.engine != "isa" && !args.trace_isa.empty()) {
+    throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
+  }
   if (IsCompiledTarget(args.model) ||
       (args.engine != "golden" && importer::IsModelPath(args.model))) {
     return RunCompiledModel(args);
@@ -396,10 +415,6 @@ void RunCommand(const RunArgs& args) {
   if (args.layers)
     throw Error("--layers takes a compiled model (a folder from qsa compile) or a model file");
   if (args.engine != "isa" && !args.energy.empty()) throw Error("--energy needs --engine isa");
-  if (args.engine != "rtl" && (!args.trace.empty() || args.dram_seed >= 0)) {
-    throw Error(std::string(args.trace.empty() ? "--dram-seed" : "--trace") +
-                " needs --engine rtl");
-  }
   if (args.engine == "rtl") {
     RunRtl(args);
   } else if (args.engine == "isa") {

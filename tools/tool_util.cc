@@ -236,6 +236,12 @@ std::string FormatFloat(double v) {
   return buffer;
 }
 
+std::string FormatPercent(double ratio) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", 100.0 * ratio);
+  return buffer;
+}
+
 std::string FormatQuant(const golden::QuantParams& quant) {
   if (quant.scales.empty() && quant.zero_points.empty()) return "";
   auto range = [](const auto& values, auto format) {
@@ -337,7 +343,7 @@ void PrintIsaSummary(const isa::ArchConfig& arch, const isa::IsaRunResult& resul
             << FormatCount(result.timing.busy[1]) << ", store "
             << FormatCount(result.timing.busy[2]) << ")\n"
             << "MACs: " << FormatCount(c.macs_issued) << " issued, " << FormatCount(c.macs_useful)
-            << " useful; array utilization " << FormatFloat(100 * ArrayUtilization(arch, result))
+            << " useful; array utilization " << FormatPercent(ArrayUtilization(arch, result))
             << "% of " << arch.rows << "x" << arch.cols << "\n"
             << "DRAM: " << FormatCount(c.dram.bytes_read) << " bytes read, "
             << FormatCount(c.dram.bytes_written) << " bytes written\n";

@@ -112,6 +112,8 @@ std::string SanitizeFileName(const std::string& name);
 
 // "0.0078125" — six significant digits.
 std::string FormatFloat(double v);
+// A ratio as a percentage with one decimal: 0.90472 -> "90.5" (no sign, no " %").
+std::string FormatPercent(double ratio);
 // "scale 0.02, zero point 128"; per-axis: "per-axis (axis 0, 8 channels): scale 0.0031..0.0102,
 // zero point 0"; "" when there are no quantization parameters.
 std::string FormatQuant(const golden::QuantParams& quant);

@@ -86,6 +86,48 @@ TEST_F(CompileCliTest, CompiledAndOnTheFlyModelsAreBitExactOnThreeEngines) {
               1, {"--layers needs --engine isa or rtl"});
 }
 
+// --trace, --dram-seed and --trace-isa on a compiled model: the waveform is written, random DRAM
+// timing costs cycles but not a bit of the logits, and the ISA trace names each program.
+TEST_F(CompileCliTest, TracesAndDramSeedTakeACompiledModel) {
+  const std::string x = FirstImage();
+  ASSERT_EQ(Qsa({"compile", kDigits + "digits_qdq.onnx", "-o", Path("prog")}).exit_code, 0);
+  const auto cycles_of = [](const std::string& out) {
+    const std::size_t end = out.find(" cycles,");
+    const std::size_t begin = out.rfind(", ", end) + 2;
+    std::string digits;
+    for (const char c : out.substr(begin, end - begin)) {
+      if (c != ',') digits += c;
+    }
+    return std::stoll(digits);
+  };
+  const CliResult plain =
+      Qsa({"run", Path("prog"), "--engine", "rtl", "--input", x, "--out", Path("plain")});
+  ASSERT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  const CliResult seeded = Qsa({"run", Path("prog"), "--engine", "rtl", "--input", x, "--out",
+                                Path("seeded"), "--dram-seed", "7", "--trace", Path("w.fst")});
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.out << seeded.err;
+  EXPECT_TRUE(golden::ReadNpy(Path("plain/logits.npy")) ==
+              golden::ReadNpy(Path("seeded/logits.npy")));
+  EXPECT_GT(cycles_of(seeded.out), cycles_of(plain.out)) << plain.out << seeded.out;
+  ASSERT_TRUE(fs::is_regular_file(Path("w.fst")));  // one program: the path itself
+  EXPECT_GT(fs::file_size(Path("w.fst")), 1000u);
+
+  const CliResult isa = Qsa({"run", Path("prog"), "--engine", "isa", "--input", x, "--out",
+                             Path("isa"), "--trace-isa", Path("t.txt")});
+  ASSERT_EQ(isa.exit_code, 0) << isa.out << isa.err;
+  const std::string trace = ReadText(Path("t.txt"));
+  EXPECT_EQ(trace.rfind("# program segment0\n", 0), 0u) << trace.substr(0, 200);
+  EXPECT_NE(trace.find("gemm"), std::string::npos);
+  EXPECT_NE(trace.find("finish"), std::string::npos);
+
+  ExpectError(Qsa({"run", Path("prog"), "--engine", "isa", "--input", x, "--out", Path("o1"),
+                   "--dram-seed", "3"}),
+              1, {"--dram-seed needs --engine rtl"});
+  ExpectError(Qsa({"run", Path("prog"), "--engine", "rtl", "--input", x, "--out", Path("o2"),
+                   "--trace-isa", Path("t2.txt")}),
+              1, {"--trace-isa needs --engine isa"});
+}
+
 // Against ONNX Runtime's float requantization the golden model differs by an LSB here and there:
 // the comparison reports the agreement and fails.
 TEST_F(CompileCliTest, AFloatGoldenModeReportsAgreementAndFails) {

@@ -104,7 +104,7 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
                        "finish 1)\n"
                        "cycles: 571 estimated, 0.571 us at 1000 MHz (busy: load 48, compute 53, "
                        "store 16)\n"
-                       "MACs: 4,096 issued, 4,096 useful; array utilization 2.8021% of 16x16\n"
+                       "MACs: 4,096 issued, 4,096 useful; array utilization 2.8% of 16x16\n"
                        "DRAM: 768 bytes read, 256 bytes written\n");
 
   const nlohmann::json report = nlohmann::json::parse(ReadText(Path("report.json")));
