@@ -1,6 +1,7 @@
 #include "compiler/estimate/estimate.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -543,6 +544,16 @@ ProgramTimeline RtlTimeline(const isa::Program& program, const std::string& name
   return t;
 }
 
+namespace {
+
+// The track (thread id) of a queue's t-th track: 1, 2, 3 for the queues' first tracks, then
+// 4, 5, 6 for their second ones, ...
+int TrackId(isa::Queue queue, std::size_t t) {
+  return 1 + static_cast<int>(queue) + static_cast<int>(t) * static_cast<int>(isa::kNumQueues);
+}
+
+}  // namespace
+
 json TimelineJson(const isa::ArchConfig& arch, const std::vector<ProgramTimeline>& programs) {
   json events = json::array();
   const double us_per_cycle = 1.0 / arch.clock_mhz;
@@ -558,9 +569,31 @@ json TimelineJson(const isa::ArchConfig& arch, const std::vector<ProgramTimeline
     ++pid;
     meta(pid, -1, "process_name", p.program);
     meta(pid, 0, "thread_name", "layers");
-    meta(pid, 1, "thread_name", "load queue");
-    meta(pid, 2, "thread_name", "compute queue");
-    meta(pid, 3, "thread_name", "store queue");
+    // A queue's instructions overlap where its unit pipelines them (a gemm streaming while the
+    // previous one drains): each slice goes to the first track of its queue where it nests, so
+    // every track holds slices that follow one another (a trace viewer shows a track's slices
+    // as a stack and drops the ones that overlap without nesting).
+    const std::array<const char*, isa::kNumQueues> queue_names = {"load queue", "compute queue",
+                                                                  "store queue"};
+    std::array<std::vector<std::int64_t>, isa::kNumQueues> track_end;  // per queue, per track
+    const auto track_of = [&](const TimelineSlice& s, std::int64_t end_cycle) {
+      std::vector<std::int64_t>& ends = track_end[static_cast<std::size_t>(s.queue)];
+      std::size_t t = 0;
+      while (t < ends.size() && ends[t] > s.start) ++t;
+      if (t == ends.size()) {
+        ends.push_back(0);
+        const std::string name = queue_names[static_cast<std::size_t>(s.queue)] +
+                                 (t == 0 ? std::string() : " " + std::to_string(t + 1));
+        meta(pid, TrackId(s.queue, t), "thread_name", name);
+        events.push_back({{"ph", "M"},
+                          {"pid", pid},
+                          {"tid", TrackId(s.queue, t)},
+                          {"name", "thread_sort_index"},
+                          {"args", {{"sort_index", TrackId(s.queue, t)}}}});
+      }
+      ends[t] = end_cycle;
+      return TrackId(s.queue, t);
+    };
     std::int64_t end = 0;
     for (std::size_t k = 0; k < p.layer_names.size(); ++k) {
       const std::int64_t cycles = p.layer_cycles[k];
@@ -580,12 +613,13 @@ json TimelineJson(const isa::ArchConfig& arch, const std::vector<ProgramTimeline
       json args = {{"instruction", s.index},
                    {"layer", p.layer_names[static_cast<std::size_t>(s.layer)]}};
       if (s.dram_bytes >= 0) args["dram_bytes"] = s.dram_bytes;
+      const std::int64_t slice_end = s.start + std::max<std::int64_t>(s.end - s.start, 1);
       events.push_back({{"ph", "X"},
                         {"pid", pid},
-                        {"tid", static_cast<int>(s.queue) + 1},
+                        {"tid", track_of(s, slice_end)},
                         {"name", std::string(s.mnemonic)},
                         {"ts", us(offset + s.start)},
-                        {"dur", us(std::max<std::int64_t>(s.end - s.start, 1))},
+                        {"dur", us(slice_end - s.start)},
                         {"args", args}});
       if (s.dram_bytes >= 0) known = true;
       if (s.dram_bytes > 0) {

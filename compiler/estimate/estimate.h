@@ -172,9 +172,10 @@ ProgramTimeline RtlTimeline(const isa::Program& program, const std::string& name
 
 // A Chrome/Perfetto trace (JSON object format) of programs run one after the other: one process
 // per program with tracks for layers, the load, compute and store queues (one slice per
-// instruction) and, when the DRAM bytes are known, a DRAM bandwidth counter (bytes per cycle,
-// averaged over windows of 1/500 of the program, at least 64 cycles). Times in µs at the arch
-// clock.
+// instruction; a queue whose instructions overlap gets more tracks, "compute queue 2", ..., so
+// that the slices of each track nest) and, when the DRAM bytes are known, a DRAM bandwidth counter
+// (bytes per cycle, averaged over windows of 1/500 of the program, at least 64 cycles). Times in µs
+// at the arch clock.
 nlohmann::json TimelineJson(const isa::ArchConfig& arch,
                             const std::vector<ProgramTimeline>& programs);
 

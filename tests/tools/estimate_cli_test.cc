@@ -2,8 +2,11 @@
 // folder, the errors a user can meet; and qsa run --engine isa's per-layer energy and timeline.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +23,29 @@ class EstimateCliTest : public CliFixture {
     return nlohmann::json::parse(ReadText(Path(name)));
   }
 };
+
+// Checks that the X slices of every (process, thread) track of a trace nest (a viewer drops slices
+// that overlap without nesting); returns the number of tracks.
+std::size_t ExpectNestedTracks(const nlohmann::json& trace) {
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> tracks;
+  for (const nlohmann::json& e : trace["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    const double ts = e["ts"].get<double>();
+    tracks[{e["pid"].get<int>(), e["tid"].get<int>()}].push_back({ts, ts + e["dur"].get<double>()});
+  }
+  for (auto& [track, slices] : tracks) {
+    std::sort(slices.begin(), slices.end());
+    std::vector<double> open_ends;  // the enclosing slices' ends, innermost last
+    for (const auto& [begin, end] : slices) {
+      while (!open_ends.empty() && open_ends.back() <= begin + 1e-9) open_ends.pop_back();
+      EXPECT_TRUE(open_ends.empty() || end <= open_ends.back() + 1e-9)
+          << "track " << track.first << "/" << track.second << ": slice [" << begin << ", " << end
+          << ") overlaps without nesting";
+      open_ends.push_back(end);
+    }
+  }
+  return tracks.size();
+}
 
 TEST_F(EstimateCliTest, PrintsTheLayersAndWritesJsonAndCsv) {
   const CliResult r = Qsa({"estimate", kDigits + "digits_qdq.onnx", "--json", Path("e.json"),
@@ -177,6 +203,8 @@ TEST_F(EstimateCliTest, IsaRunReportsEnergyPerLayerAndWritesATimeline) {
   EXPECT_EQ(layers, 5);
   EXPECT_EQ(slices, report["instructions"].get<std::int64_t>());
   EXPECT_GT(counters, 0);
+  // The compute queue's pipelined instructions need more than one track; every track nests.
+  EXPECT_GE(ExpectNestedTracks(trace), 5u);
   // The RTL's timeline: one slice per retired instruction.
   ASSERT_EQ(Qsa({"run", Path("prog"), "--engine", "rtl", "--input", kDigits + "input.npy", "--out",
                  Path("o2"), "--timeline", Path("t2.json")})
@@ -190,6 +218,7 @@ TEST_F(EstimateCliTest, IsaRunReportsEnergyPerLayerAndWritesATimeline) {
     EXPECT_NE(e["ph"], "C");  // no DRAM bytes per instruction from the RTL
   }
   EXPECT_EQ(rtl_layers, 5);
+  EXPECT_GE(ExpectNestedTracks(rtl), 4u);
   // The RTL's report: its measured cycles per layer and the energy of the same events.
   ASSERT_EQ(Qsa({"run", Path("prog"), "--engine", "rtl", "--input", kDigits + "input.npy", "--out",
                  Path("o4"), "--report", Path("r4.json")})
