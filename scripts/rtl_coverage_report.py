@@ -8,7 +8,7 @@ block, an if/else arm or a case item, covered when it ran at least once) and tog
 (one point per signal bit, covered when the bit changed at least twice, i.e. rose and fell);
 then the uncovered line points (file, lines and kind) and every cover point (cover property)
 with its count. Points of the same source location in several instances or configurations are
-one point (Verilator sums their counts). Exit status 1 when line coverage of all files is below
+one point, covered when one of them is. Exit status 1 when line coverage of all files is below
 --min-line or, with --require-cover, when a cover point was never hit; 2 on bad input.
 """
 
@@ -68,29 +68,36 @@ def main():
         return 2
     rtl = os.path.realpath(args.rtl)
 
-    line = collections.defaultdict(lambda: [0, 0])  # file -> [hit, total]
-    toggle = collections.defaultdict(lambda: [0, 0])
-    uncovered = collections.defaultdict(list)  # file -> [(line, kind, span)]
-    covers = []  # (file, line, name, count)
+    # One point per source location: Verilator keys a point by module (with its parameters) and
+    # instance too, so the same line in two configurations, or in two instances of a generate
+    # loop, is one point here, covered when any of them covered it (the highest count).
+    merged = {}  # (file, kind, line, column, comment) -> (count, span)
     for fields, count in points:
         path = os.path.realpath(fields.get("f", ""))
         if not path.startswith(rtl + os.sep):
             continue
-        rel = os.path.relpath(path, rtl)
-        kind = kind_of(fields)
+        where = (os.path.relpath(path, rtl), kind_of(fields), int(fields.get("l", "0")),
+                 fields.get("n", ""), fields.get("o", ""))
+        old = merged.get(where, (0, ""))
+        merged[where] = (max(old[0], count), old[1] or fields.get("S", ""))
+
+    line = collections.defaultdict(lambda: [0, 0])  # file -> [hit, total]
+    toggle = collections.defaultdict(lambda: [0, 0])
+    uncovered = collections.defaultdict(list)  # file -> [(line, kind, span)]
+    covers = []  # (file, line, name, count)
+    for (rel, kind, ln, _, comment), (count, span) in merged.items():
         if kind in ("v_line", "v_branch"):
             line[rel][1] += 1
             if count > 0:
                 line[rel][0] += 1
             else:
-                uncovered[rel].append(
-                    (int(fields.get("l", "0")), fields.get("o", ""), fields.get("S", "")))
+                uncovered[rel].append((ln, comment, span))
         elif kind == "v_toggle":
             toggle[rel][1] += 1
             if count >= 2:
                 toggle[rel][0] += 1
         elif kind == "v_user":
-            covers.append((rel, int(fields.get("l", "0")), fields.get("o", ""), count))
+            covers.append((rel, ln, comment, count))
 
     files = sorted(set(line) | set(toggle))
     if not files:

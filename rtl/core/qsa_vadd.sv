@@ -388,9 +388,13 @@ module qsa_vadd #(
       pcnt_q <= 4'(DescRows));
   // Ports A and B never read one bank in the same cycle (the lone B read resolves it), and a
   // held B row is always followed by its A row.
+  // (The bank comparison is a signal: Verilator 5.006 may evaluate a function called in an
+  // assertion after the assertion reads its result.)
+  logic ab_same_bank;
+  assign ab_same_bank = (32'(mem_o.spa_rd.addr) / (SpRows / SpBanks)) ==
+                        (32'(mem_o.spb_rd.addr) / (SpRows / SpBanks));
   VaddBanksApart_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (mem_o.spa_rd.en && mem_o.spb_rd.en) |->
-          !qsa_pkg::SameBank(32'(mem_o.spa_rd.addr), 32'(mem_o.spb_rd.addr), SpRows, SpBanks));
+      (mem_o.spa_rd.en && mem_o.spb_rd.en) |-> !ab_same_bank);
   VaddHeldRowCompletes_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       hb_q |-> (state_q == StRun && iss_q < 17'(f_n) && mem_o.spa_rd.en));
   // Rows move only while the unit runs; done only with the pipeline empty.
