@@ -19,7 +19,8 @@
 #    toggle coverage per file, the uncovered lines, the cover points hit and missed.
 # --min-line and --require-cover make the run fail below that line coverage of rtl/ or with a
 # cover point never hit. QSA_RANDOM_PROGRAMS (default 350 per configuration) sets the number of
-# random programs. QSA_ARCHGEN, QSA_SIM_TESTS and QSA_GENERATED_DIR override the build's tools.
+# random programs, QSA_JOBS (default 2) the compile jobs. QSA_ARCHGEN, QSA_SIM_TESTS and
+# QSA_GENERATED_DIR override the build's tools.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -lt 1 ]; then
@@ -66,7 +67,7 @@ for config in "${configs[@]}"; do
     -DQSA_SOURCE_DIR="$here" -DQSA_GENERATED_DIR="$generated" \
     -DQSA_RTL_PARAMS="$work/params.cmake" -DQSA_MODEL_DIR="$models" \
     "-DQSA_RTL_EXTRA_ARGS=--coverage-line;--coverage-toggle;--coverage-user" >"$work/configure.log"
-  cmake --build "$work/build" >"$work/build.log"
+  cmake --build "$work/build" --parallel "${QSA_JOBS:-2}" >"$work/build.log"
 done
 
 echo "rtl_coverage: running the co-simulation tests on the coverage models" >&2
