@@ -63,10 +63,13 @@ for config in "${configs[@]}"; do
   mkdir -p "$work"
   "$archgen" cmake "$arch" "$work/params.cmake"
   echo "rtl_coverage: verilating the $config coverage model" >&2
-  cmake -S "$here/sim/rtl_model" -B "$work/build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
-    -DQSA_SOURCE_DIR="$here" -DQSA_GENERATED_DIR="$generated" \
-    -DQSA_RTL_PARAMS="$work/params.cmake" -DQSA_MODEL_DIR="$models" \
-    "-DQSA_RTL_EXTRA_ARGS=--coverage-line;--coverage-toggle;--coverage-user" >"$work/configure.log"
+  # Configured once; a later build re-verilates only when a source or the parameters changed.
+  if [ ! -f "$work/build/CMakeCache.txt" ]; then
+    cmake -S "$here/sim/rtl_model" -B "$work/build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
+      -DQSA_SOURCE_DIR="$here" -DQSA_GENERATED_DIR="$generated" \
+      -DQSA_RTL_PARAMS="$work/params.cmake" -DQSA_MODEL_DIR="$models" \
+      "-DQSA_RTL_EXTRA_ARGS=--coverage-line;--coverage-toggle;--coverage-user" >"$work/configure.log"
+  fi
   cmake --build "$work/build" --parallel "${QSA_JOBS:-2}" >"$work/build.log"
 done
 
