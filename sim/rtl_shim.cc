@@ -22,7 +22,6 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "verilated_cov.h"
 #endif
