@@ -15,6 +15,8 @@ core/qsa_delay.sv
 core/qsa_pe.sv
 core/qsa_array.sv
 core/qsa_gemm.sv
+core/qsa_array_check.sv
+core/qsa_binds.sv
 core/qsa_post.sv
 core/qsa_vadd.sv
 core/qsa_pool.sv

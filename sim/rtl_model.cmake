@@ -1,9 +1,13 @@
-# qsa_add_rtl_model(<target> PARAMS_FILE file SOURCE_DIR dir GENERATED_DIR dir OUTPUT_DIR dir)
+# qsa_add_rtl_model(<target> PARAMS_FILE file SOURCE_DIR dir GENERATED_DIR dir OUTPUT_DIR dir
+#                   [EXTRA_ARGS verilator-arg...])
 # Verilates qsa_top (rtl/qsa.f after the generated ISA package) with the parameters of PARAMS_FILE
 # (`qsa_archgen cmake ARCH.json`: QSA_RTL_TOP_PARAMS, QSA_RTL_DEFINES) and builds it with
 # sim/rtl_shim.cc into OUTPUT_DIR/libqsa_rtl_model.so, a module the harness dlopens
 # (sim/rtl_model_api.h). Needs find_package(verilator) first; runs Verilator at configure time,
-# so the generated package must exist then.
+# so the generated package must exist then. EXTRA_ARGS go to Verilator after the usual ones
+# (the coverage models of scripts/rtl_coverage.sh: --coverage-line --coverage-toggle
+# --coverage-user). Variables start from `--x-initial unique`: zero, as with `fast`, unless the
+# run asks for a random initial state (QSA_RTL_RANDOM_INIT, sim/rtl_shim.cc).
 
 # The RTL sources of rtl/qsa.f (absolute), in order (the ISA package first).
 function(qsa_rtl_sources out source_dir generated_dir)
@@ -20,7 +24,7 @@ function(qsa_rtl_sources out source_dir generated_dir)
 endfunction()
 
 function(qsa_add_rtl_model target)
-  cmake_parse_arguments(M "" "PARAMS_FILE;SOURCE_DIR;GENERATED_DIR;OUTPUT_DIR" "" ${ARGN})
+  cmake_parse_arguments(M "" "PARAMS_FILE;SOURCE_DIR;GENERATED_DIR;OUTPUT_DIR" "EXTRA_ARGS" ${ARGN})
   foreach(p IN ITEMS PARAMS_FILE SOURCE_DIR GENERATED_DIR OUTPUT_DIR)
     if(NOT DEFINED M_${p})
       message(FATAL_ERROR "qsa_add_rtl_model(${target}): ${p} is missing")
@@ -54,7 +58,7 @@ function(qsa_add_rtl_model target)
     TOP_MODULE qsa_top
     PREFIX Vqsa_top
     TRACE_FST
-    VERILATOR_ARGS --assert --x-assign fast --x-initial fast -O3 ${top_params}
+    VERILATOR_ARGS --assert --x-assign fast --x-initial unique -O3 ${top_params} ${M_EXTRA_ARGS}
     OPT_FAST -O3
     OPT_SLOW -O1
     OPT_GLOBAL -O2)

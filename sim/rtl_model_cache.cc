@@ -148,6 +148,11 @@ std::string RtlModelCacheDir() {
 
 std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progress) {
   const std::string key = isa::RtlModelKey(isa::RtlParamsOf(arch));
+  // Libraries built apart (the coverage models of scripts/rtl_coverage.sh) come first.
+  if (const char* dir = std::getenv("QSA_RTL_MODEL_DIR"); dir != nullptr && dir[0] != '\0') {
+    const fs::path apart = fs::path(dir) / key / kLibraryName;
+    if (fs::exists(apart)) return apart.string();
+  }
   const fs::path built = base::ModelLibDir() / key / kLibraryName;
   if (fs::exists(built)) return built.string();
 

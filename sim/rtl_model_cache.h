@@ -25,8 +25,9 @@ std::uint64_t RtlSourcesHash(const std::string& source_dir, const std::string& g
 // $QSA_RTL_CACHE, else $XDG_CACHE_HOME/qsa/rtl, else $HOME/.cache/qsa/rtl.
 std::string RtlModelCacheDir();
 
-// The path of the model library for `arch`: the main build's, else the cached one, else builds
-// it into the cache (progress on `progress`). Throws qsa::Error when the build fails.
+// The path of the model library for `arch`: $QSA_RTL_MODEL_DIR/<key>/ when that exists (models
+// built apart, e.g. with coverage), else the main build's, else the cached one, else builds it
+// into the cache (progress on `progress`). Throws qsa::Error when the build fails.
 std::string FindOrBuildRtlModel(const isa::ArchConfig& arch, std::ostream& progress);
 
 // A loaded model library (kept loaded for the life of the process).

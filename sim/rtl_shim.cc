@@ -2,12 +2,29 @@
 // (Vqsa_top). Compiled once per array configuration; QSA_RTL_* are that configuration's
 // parameters. Verilator's $stop/$fatal/$finish handlers are replaced so that a failed assertion
 // ends the run with a message instead of ending the process.
+//
+// Two switches from the environment, read when a model is created (no ABI change for either):
+// - QSA_RTL_RANDOM_INIT=N: every variable (registers and memories) starts from a random value
+//   seeded by N (the library is verilated with --x-initial unique; Verilator's randReset(2) and
+//   randSeed(N)) instead of zero, so that a register the reset misses shows up as a difference.
+// - QSA_RTL_COVERAGE_DIR=DIR, in a library verilated with coverage (scripts/rtl_coverage.sh):
+//   each model's coverage counts are added up in the process and written to
+//   DIR/qsa_rtl_<pid>.dat (Verilator's coverage format) when the process ends.
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
+#if VM_COVERAGE
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+
+#include "verilated_cov.h"
+#endif
 
 #include "Vqsa_top.h"
 #include "sim/rtl_model_api.h"
@@ -82,6 +99,47 @@ void ObserveWrites(std::uint8_t we, std::uint32_t addr, const Data& data, const 
   SignalToBytes(data, out.data, lanes * lane_bytes);
 }
 
+#if VM_COVERAGE
+// The coverage counts of every model this process ran, by Verilator's point key; written out
+// when the library is unloaded (at process exit).
+class CoverageTotals {
+ public:
+  ~CoverageTotals() {
+    if (dir_.empty() || counts_.empty()) return;
+    std::ofstream out(dir_ + "/qsa_rtl_" + std::to_string(getpid()) + ".dat");
+    out << "# SystemC::Coverage-3\n";
+    for (const auto& [key, count] : counts_) out << "C '" << key << "' " << count << "\n";
+  }
+  // Adds the counts of `context`'s model (Verilator writes them only to a file).
+  void Add(VerilatedContext& context) {
+    const char* dir = std::getenv("QSA_RTL_COVERAGE_DIR");
+    if (dir == nullptr || dir[0] == '\0') return;
+    dir_ = dir;
+    const std::string part = dir_ + "/.qsa_rtl_" + std::to_string(getpid()) + ".part";
+    context.coveragep()->write(part.c_str());
+    std::ifstream in(part);
+    std::string line;
+    while (std::getline(in, line)) {
+      // C '<key>' <count>
+      const std::size_t close = line.rfind("' ");
+      if (line.rfind("C '", 0) != 0 || close == std::string::npos) continue;
+      counts_[line.substr(3, close - 3)] += std::strtoull(line.c_str() + close + 2, nullptr, 10);
+    }
+    in.close();
+    std::remove(part.c_str());
+  }
+
+ private:
+  std::string dir_;
+  std::map<std::string, unsigned long long> counts_;
+};
+
+CoverageTotals& Coverage() {
+  static CoverageTotals totals;
+  return totals;
+}
+#endif
+
 }  // namespace
 
 // Verilator calls these instead of its defaults (VL_USER_FINISH/STOP/FATAL are defined for the
@@ -118,6 +176,9 @@ struct QsaRtlModel {
 #if VM_TRACE_FST
     if (trace) trace->close();
 #endif
+#if VM_COVERAGE
+    Coverage().Add(*context);
+#endif
   }
 };
 
@@ -139,6 +200,12 @@ QsaRtlModel* Create(const char* fst_path, char* error, std::uint32_t error_size)
   model->context->fatalOnError(false);
   const bool trace = fst_path != nullptr && fst_path[0] != '\0';
   if (trace) model->context->traceEverOn(true);
+  if (const char* seed = std::getenv("QSA_RTL_RANDOM_INIT"); seed != nullptr && seed[0] != '\0') {
+    model->context->randReset(2);
+    model->context->randSeed(static_cast<int>(std::strtol(seed, nullptr, 0)));
+  }
+  // The model's constructor draws the initial values from the thread's context.
+  Verilated::threadContextp(model->context.get());
   model->top = std::make_unique<Vqsa_top>(model->context.get(), "qsa_top");
   if (trace) {
 #if VM_TRACE_FST

@@ -629,4 +629,42 @@ module qsa_pool #(
       sc_sh_q <= sc_sh_d;
     end
   end
+
+`ifndef SYNTHESIS
+  // ---- Assertions ----
+  // Average pooling writes values in [qmin, qmax] (qmax when qmin > qmax).
+  logic clamp_ok;
+  always_comb begin
+    logic signed [8:0] v;
+    clamp_ok = 1'b1;
+    for (int r = 0; r < ArrayRows; r++) begin
+      v = is_signed ? 9'($signed(res[r*8+:8])) : {1'b0, res[r*8+:8]};
+      if ((qmin <= qmax) ? (v < qmin || v > qmax) : (v != qmax)) clamp_ok = 1'b0;
+    end
+  end
+  PoolClampHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (wr_v && !f_max) |-> clamp_ok);
+  PoolStartIdle_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      start_i |-> state_q == StIdle);
+  // A tap read lies inside the input (the window arithmetic never reads padding or a row
+  // beyond the tile), and so does its scratchpad row.
+  PoolTapInInput_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (state_q == StRun && rd_v_q) |-> (rd_iy_q < 14'(f_in_h) && rd_ix_q < 14'(f_in_w)));
+  PoolTapRowInMemory_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      mem_o.spa_rd.en |-> 32'(mem_o.spa_rd.addr) < SpRows);
+  // Output pixels are written in order, each once, never past out_h * out_w.
+  PoolWriteInOutput_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      wr_v |-> wr_o < out_rows);
+  PoolIssueInOutput_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (state_q == StRun && issuing_q) |-> o_q < out_rows);
+  // Pixels leave the requantizer only in average pooling, and rows move only while it runs.
+  PoolRequantOnlyAverage_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      rq_v_q != '0 |-> (!f_max && state_q == StRun));
+  PoolRowsOnlyInRun_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (rd_v_q || s1_v_q || s2_v_q) |-> state_q == StRun);
+  PoolDoneDrained_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      status_o.done |-> (!issuing_q && !rd_v_q && !s1_v_q && !s1_a_v));
+  PoolDoneOrError_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !(status_o.done && status_o.err));
+`endif
 endmodule

@@ -354,4 +354,50 @@ module qsa_post #(
       endcase
     end
   end
+
+`ifndef SYNTHESIS
+  // ---- Assertions ----
+  // A lane's clamped output lies in [qmin, qmax] of its format word (read as signed or unsigned
+  // bytes); with qmin > qmax the clamp gives qmax.
+  function automatic logic InClamp(input logic [7:0] y, input logic [24:8] fmt);
+    logic signed [8:0] v, lo, hi;
+    v = fmt[24] ? 9'($signed(y)) : {1'b0, y};
+    lo = fmt[24] ? 9'($signed(fmt[15:8])) : {1'b0, fmt[15:8]};
+    hi = fmt[24] ? 9'($signed(fmt[23:16])) : {1'b0, fmt[23:16]};
+    InClamp = (lo <= hi) ? (v >= lo && v <= hi) : (v == hi);
+  endfunction
+  logic clamp_ok;
+  always_comb begin
+    clamp_ok = 1'b1;
+    if (s2_v_q) begin
+      for (int c = 0; c < ArrayCols; c++) begin
+        if (!InClamp(res_q[c*8+:8], fmt_q[c*32+8+:17])) clamp_ok = 1'b0;
+      end
+    end
+  end
+  // Every lane written lies in the clamp range of its format word.
+  PostClampHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni) clamp_ok);
+  // A start comes only to an idle unit.
+  PostStartIdle_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      start_i |-> state_q == StIdle);
+  // The row counters stay in range: no more rows read than n, the pacing below NB, the block
+  // being written below NB, at most four parameter rows.
+  PostCountersHold_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StRun |-> (iss_q <= 13'(f_n) && pace_q < nb && (!s2_v_q || s2_blk_q < nb)));
+  PostParamCountHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      pcnt_q <= 3'd4);
+  // Rows move only while the unit runs: no read, requantization or write outside StRun.
+  PostRowsOnlyInRun_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (s1_v_q || s1_a_v || sb_v_q || rq_v_q != '0 || s2_v_q) |-> state_q == StRun);
+  // Done only with the pipeline empty and every row read.
+  PostDoneDrained_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      status_o.done |-> (iss_q == 13'(f_n) && !s1_v_q && !s1_a_v && !sb_v_q && rq_v_q == '0));
+  // Done and error are one-cycle pulses, never together.
+  PostDoneOrError_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !(status_o.done && status_o.err));
+  // The accumulator and parameter reads stay inside their operands.
+  PostReadsInOperands_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (!mem_o.acc_rd.en || (32'(mem_o.acc_rd.addr) - 32'(f_acc)) < 32'(f_n)) &&
+      (!mem_o.prm_rd.en || (16'(mem_o.prm_rd.addr - f_param)) < 16'd4));
+`endif
 endmodule

@@ -130,4 +130,36 @@ module qsa_requant (
 
   assign valid_o = v4_q;
   assign y_o = y_q;
+
+`ifndef SYNTHESIS
+  // ---- Assertions ----
+  // Rounding keeps the sign: the result of a stage-3 value v is 0 or has v's sign (a wrong
+  // shift, nudge or saturation breaks this), and with a rounding shift of 0 it is sat32(v).
+  logic v_neg_q;
+  logic [63:0] v_exact_q;
+  always_ff @(posedge clk_i) begin
+    if (v3_q) begin
+      v_neg_q <= v_q[63];
+      v_exact_q <= (s3_q == 6'd0) ? v_q : 64'd0;
+    end
+  end
+  logic shift0_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) shift0_q <= 1'b0;
+    else if (v3_q) shift0_q <= (s3_q == 6'd0);
+  end
+  RqRoundKeepsSign_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      v4_q |-> (y_q == 32'sd0 || y_q[31] == v_neg_q));
+  RqShiftZeroExact_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (v4_q && shift0_q) |->
+          (y_q == ((v_exact_q[63:31] == '0 || v_exact_q[63:31] == '1) ? v_exact_q[31:0] :
+                   (v_exact_q[63] ? 32'h80000000 : 32'h7fffffff))));
+  // In two-rounding mode the value to round fits 32 bits (SRDHM saturates).
+  logic single3_q;
+  always_ff @(posedge clk_i) begin
+    if (v2_q) single3_q <= single2_q;
+  end
+  RqSrdhmFits_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (v3_q && !single3_q) |-> (v_q[63:31] == '0 || v_q[63:31] == '1));
+`endif
 endmodule

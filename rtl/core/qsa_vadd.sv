@@ -364,4 +364,47 @@ module qsa_vadd #(
       res_q <= res_d;
     end
   end
+
+`ifndef SYNTHESIS
+  // ---- Assertions ----
+  // The row being written lies in [qmin, qmax] (with qmin > qmax the clamp gives qmax).
+  logic clamp_ok;
+  always_comb begin
+    logic signed [9:0] v;
+    clamp_ok = 1'b1;
+    for (int r = 0; r < R; r++) begin
+      v = y_signed ? 10'($signed(res_q[r*8+:8])) : {2'b00, res_q[r*8+:8]};
+      if ((qmin <= qmax) ? (v < qmin || v > qmax) : (v != qmax)) clamp_ok = 1'b0;
+    end
+  end
+  VaddClampHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      s3_v_q |-> clamp_ok);
+  VaddStartIdle_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      start_i |-> state_q == StIdle);
+  // Rows are written in order after they were read (in place is safe), never more than n.
+  VaddCountersHold_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StRun |-> (iss_q <= 17'(f_n) && wr_q <= iss_q && (!s3_v_q || wr_q < iss_q)));
+  VaddParamCountHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      pcnt_q <= 4'(DescRows));
+  // Ports A and B never read one bank in the same cycle (the lone B read resolves it), and a
+  // held B row is always followed by its A row.
+  // (The bank comparison is a signal: Verilator 5.006 may evaluate a function called in an
+  // assertion after the assertion reads its result.)
+  logic ab_same_bank;
+  assign ab_same_bank = (32'(mem_o.spa_rd.addr) / (SpRows / SpBanks)) ==
+                        (32'(mem_o.spb_rd.addr) / (SpRows / SpBanks));
+  VaddBanksApart_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (mem_o.spa_rd.en && mem_o.spb_rd.en) |-> !ab_same_bank);
+  VaddHeldRowCompletes_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      hb_q |-> (state_q == StRun && iss_q < 17'(f_n) && mem_o.spa_rd.en));
+  // Rows move only while the unit runs; done only with the pipeline empty.
+  VaddRowsOnlyInRun_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (s1_v_q || sx_v_q || pa_v_q != '0 || ss_v_q || py_v_q != '0 || s3_v_q) |->
+          state_q == StRun);
+  VaddDoneDrained_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      status_o.done |-> (iss_q == 17'(f_n) && !s1_v_q && !sx_v_q && pa_v_q == '0 && !ss_v_q &&
+                         py_v_q == '0));
+  VaddDoneOrError_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !(status_o.done && status_o.err));
+`endif
 endmodule

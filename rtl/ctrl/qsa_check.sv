@@ -210,4 +210,20 @@ module qsa_check #(
   end
   assign ok_o = (err_code_o == qsa_pkg::ERR_NONE);
 
+`ifndef SYNTHESIS
+  // ---- Assertions (immediate: the checker has no clock) ----
+  always_comb begin
+    // Disabled, the checker says ok; enabled, it gives a code of its own (the descriptor checks
+    // are the units').
+    CheckIdleOk_A : assert (en_i || (ok_o && err_code_o == qsa_pkg::ERR_NONE));
+    CheckCodeKnown_A : assert (err_code_o <= qsa_pkg::ERR_PARAM_BOUNDS);
+    // A legal word has a known opcode and a queue (a sync naming queue 3 is refused), and no
+    // token flag toward a queue its queue does not have.
+    CheckLegalHasQueue_A : assert (!(en_i && ok_o) ||
+        (opcode >= qsa_isa_pkg::OP_LOAD_SP && opcode <= qsa_isa_pkg::OP_FINISH &&
+         insn_queue != 2'd3));
+    CheckLegalTokens_A : assert (!(en_i && ok_o) || !token_bad);
+  end
+`endif
+
 endmodule

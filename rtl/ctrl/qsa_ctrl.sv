@@ -560,4 +560,57 @@ module qsa_ctrl #(
         tok_credit[t] |-> resv_q[t*Tw +: Tw] != '0);
   end
 `endif
+
+`ifndef SYNTHESIS
+  // ---- Cover points (counted in the coverage models, --coverage-user; scripts/rtl_coverage.sh
+  // lists which were hit) ----
+  // Every opcode started by the queue that runs it (sync in all three, finish in compute). One
+  // statement per point (points of a generate loop would share a source line), and no function
+  // calls (Verilator 5.006 evaluates a function's result after a cover point reads it).
+  LoadQueueLoadSp_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QLoad] && h_op[QLoad*4 +: 4] == qsa_isa_pkg::OP_LOAD_SP);
+  LoadQueueLoadAcc_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QLoad] && h_op[QLoad*4 +: 4] == qsa_isa_pkg::OP_LOAD_ACC);
+  LoadQueueLoadParam_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QLoad] && h_op[QLoad*4 +: 4] == qsa_isa_pkg::OP_LOAD_PARAM);
+  LoadQueueSync_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QLoad] && h_op[QLoad*4 +: 4] == qsa_isa_pkg::OP_SYNC);
+  ComputeQueueGemm_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QCompute] && h_op[QCompute*4 +: 4] == qsa_isa_pkg::OP_GEMM);
+  ComputeQueuePost_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QCompute] && h_op[QCompute*4 +: 4] == qsa_isa_pkg::OP_POST);
+  ComputeQueueVadd_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QCompute] && h_op[QCompute*4 +: 4] == qsa_isa_pkg::OP_VADD);
+  ComputeQueuePool_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QCompute] && h_op[QCompute*4 +: 4] == qsa_isa_pkg::OP_POOL);
+  ComputeQueueSync_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QCompute] && h_op[QCompute*4 +: 4] == qsa_isa_pkg::OP_SYNC);
+  ComputeQueueFinish_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QCompute] && h_op[QCompute*4 +: 4] == qsa_isa_pkg::OP_FINISH);
+  StoreQueueStoreSp_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QStore] && h_op[QStore*4 +: 4] == qsa_isa_pkg::OP_STORE_SP);
+  StoreQueueStoreAcc_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QStore] && h_op[QStore*4 +: 4] == qsa_isa_pkg::OP_STORE_ACC);
+  StoreQueueSync_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      start[QStore] && h_op[QStore*4 +: 4] == qsa_isa_pkg::OP_SYNC);
+  // Every error code of qsa_pkg entering the status register (the first error of a run).
+  ErrIllegalOpcode_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_ILLEGAL_OPCODE);
+  ErrReservedBits_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_RESERVED_BITS);
+  ErrTokenFlag_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_TOKEN_FLAG);
+  ErrIllegalField_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_ILLEGAL_FIELD);
+  ErrDramBounds_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_DRAM_BOUNDS);
+  ErrSpBounds_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_SP_BOUNDS);
+  ErrAccBounds_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_ACC_BOUNDS);
+  ErrParamBounds_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_PARAM_BOUNDS);
+  ErrDescriptor_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_DESCRIPTOR);
+`endif
 endmodule
