@@ -268,6 +268,17 @@ ConvRegions ConvRegionsOf(const ConvTiling& t, const OnChipBase& base) {
   return r;
 }
 
+ConvAccLayout ConvAccLayoutOf(const isa::ArchConfig& arch, const ConvShape& s,
+                              const ConvTiling& t) {
+  if (s.raw) return {t.acc_rows, 0};
+  const std::int64_t pixels = t.flat ? t.run : t.th * t.tw;
+  const std::int64_t capacity = arch.accumulator_rows();
+  const std::int64_t bank = capacity / std::max(arch.accumulator_banks, 1);
+  if (arch.accumulator_banks >= 2 && pixels <= bank) return {2 * bank, bank};
+  if (2 * pixels <= capacity) return {2 * pixels, pixels};
+  return {pixels, 0};
+}
+
 std::vector<ConvSpatialTile> SpatialTilesOf(const ConvShape& s, const ConvTiling& t) {
   std::vector<ConvSpatialTile> spatial;
   if (t.flat) {
@@ -313,7 +324,8 @@ struct ConvEmitter::Block {
 
 ConvEmitter::ConvEmitter(const isa::ArchConfig& arch, const ConvProblem& p, const ConvPlan& plan,
                          const ConvConstants& constants, std::int64_t w_addr,
-                         std::int64_t param_addr, const OnChipBase& base, bool single_rounding)
+                         std::int64_t param_addr, const OnChipBase& base, bool single_rounding,
+                         std::int64_t acc_stride)
     : arch_(arch),
       p_(p),
       plan_(plan),
@@ -322,6 +334,7 @@ ConvEmitter::ConvEmitter(const isa::ArchConfig& arch, const ConvProblem& p, cons
       param_addr_(param_addr),
       regions_(ConvRegionsOf(plan.tiling, base)),
       single_rounding_(single_rounding) {
+  regions_.acc_stride = acc_stride;
   cb_n_ = CeilDiv(p.shape.c, arch.rows);
   mb_n_ = CeilDiv(p.shape.m, arch.cols);
   spb_ = std::max<std::int64_t>(1, arch.cols / arch.rows);
@@ -359,7 +372,8 @@ ConvEmitter::Block ConvEmitter::BlockOf(std::int64_t mb) {
   if (mb % mbs_per_unit_ == 0 && mb > 0) ++out_buffer_;
   b.out_buf =
       regions_.output + (out_buffer_ % std::max<std::int64_t>(t.out_buffers, 1)) * t.out_rows;
-  b.acc = regions_.acc + (s.raw ? (acc_buffer_++ % t.w_buffers) * max_pixels_ : 0);
+  b.acc = regions_.acc + (s.raw ? (acc_buffer_++ % t.w_buffers) * max_pixels_
+                                : (acc_buffer_++ % 2) * regions_.acc_stride);
   return b;
 }
 
@@ -628,10 +642,11 @@ void EmitConv(LowerContext& ctx, const ConvProblem& p, const ConvPlan& plan) {
   const std::int64_t w_addr = pb.PutBytes(constants.weights);
   const std::int64_t param_addr = pb.PutWords(constants.params);
   const ConvTiling& t = plan.tiling;
+  const ConvAccLayout acc = ConvAccLayoutOf(ctx.arch(), p.shape, t);
   const OnChipBase base =
-      pb.TakeOnChipApart(ConvScratchpadGroups(t), t.acc_rows, t.param_rows, p.name);
+      pb.TakeOnChipApart(ConvScratchpadGroups(t), acc.rows, t.param_rows, p.name);
   ConvEmitter emitter(ctx.arch(), p, plan, constants, w_addr, param_addr, base,
-                      golden::IsSingleRounding(ctx.options.rounding));
+                      golden::IsSingleRounding(ctx.options.rounding), acc.stride);
   for (const ConvSpatialTile& st : SpatialTilesOf(p.shape, t)) {
     emitter.Emit(st, [&pb]() -> Step& { return pb.NewStep(); });
   }

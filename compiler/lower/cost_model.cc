@@ -195,6 +195,8 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     }
   }
   e.tiles = static_cast<std::int64_t>(tiles.size());
+  const std::int64_t max_pixels = t.flat ? t.run : t.th * t.tw;
+  const bool acc_double = !s.raw && 2 * max_pixels <= arch.accumulator_rows();
   for (const auto& [pixels, inside] : tiles) {
     for (std::int64_t cb = 0; cb < b.cb; ++cb) {
       load(inside * std::min(rows, s.c - cb * rows));
@@ -215,7 +217,16 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       computing = true;
       const std::int64_t last_chunk =
           t.weights_resident ? n_tiles : n_tiles - (n_tiles - 1) / t.chunk * t.chunk;
-      e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
+      // With two accumulator buffers (ConvAccLayoutOf) the block's post runs beside the next
+      // block's gemms: the array waits only when a block's gemms stream for less than the previous
+      // block's drain and post (docs/isa.md, "Overlap").
+      const std::int64_t stream = n_tiles * std::max(pixels, cols);
+      if (acc_double) {
+        e.compute_cycles += std::max(
+            stream, rows + cols + kGemmLatencyExtra + pixels + kPostOverhead + kPostRunGap);
+      } else {
+        e.compute_cycles += stream + rows + cols;
+      }
       e.tail_compute_cycles +=
           last_chunk * std::max(pixels, cols) + rows + cols + kGemmLatencyExtra;
       e.compute_latency_cycles += kGemmLatencyExtra;
@@ -227,7 +238,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       if (s.raw) {
         store(pixels * lanes * 4);
       } else {
-        e.compute_cycles += pixels + 4;
+        if (!acc_double) e.compute_cycles += pixels + 4;
         e.compute_latency_cycles += kPostOverhead - 4;
         e.tail_compute_cycles += pixels + kPostOverhead;
         e.post_rows += pixels;
