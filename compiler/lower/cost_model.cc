@@ -197,6 +197,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
   e.tiles = static_cast<std::int64_t>(tiles.size());
   const std::int64_t max_pixels = t.flat ? t.run : t.th * t.tw;
   const bool acc_double = !s.raw && 2 * max_pixels <= arch.accumulator_rows();
+  std::int64_t last_tail = 0;  // the last block's drain and post, which no block hides
   for (const auto& [pixels, inside] : tiles) {
     for (std::int64_t cb = 0; cb < b.cb; ++cb) {
       load(inside * std::min(rows, s.c - cb * rows));
@@ -224,6 +225,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       if (acc_double) {
         e.compute_cycles += std::max(
             stream, rows + cols + kGemmLatencyExtra + pixels + kPostOverhead + kPostRunGap);
+        last_tail = rows + cols + pixels + 4;
       } else {
         e.compute_cycles += stream + rows + cols;
       }
@@ -248,6 +250,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       }
     }
   }
+  e.compute_cycles += last_tail;
   e.instructions = instructions;
   FinishEstimate(arch, e);
   if (!t.double_buffered) {
