@@ -95,10 +95,16 @@ bool Fits(const isa::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) 
   return true;
 }
 
-// Better: fewer cycles, then fewer DRAM bytes, then fewer on-chip rows.
+// Better: fewer cycles, then fewer DRAM bytes, then fewer on-chip rows. Cycles within 1/512 of
+// each other count as equal: with the posts overlapped, smaller tiles save only their last
+// block's post (a few hundred cycles of a layer's hundreds of thousands) while their halos
+// cost DRAM traffic and DMA instructions whose bank waits the model leaves out.
 bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b,
             const ConvTiling& tb) {
-  if (a.steady_cycles != b.steady_cycles) return a.steady_cycles < b.steady_cycles;
+  const std::int64_t slack = std::max(a.steady_cycles, b.steady_cycles) / 512;
+  if (std::abs(a.steady_cycles - b.steady_cycles) > slack) {
+    return a.steady_cycles < b.steady_cycles;
+  }
   const std::int64_t da = a.dram_read + a.dram_written, db = b.dram_read + b.dram_written;
   if (da != db) return da < db;
   return ta.ScratchpadRows() < tb.ScratchpadRows();
