@@ -95,10 +95,11 @@ bool Fits(const isa::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) 
   return true;
 }
 
-// Better: fewer cycles, then fewer DRAM bytes, then fewer on-chip rows. Cycles within 1/512 of
-// each other count as equal: with the posts overlapped, smaller tiles save only their last
-// block's post (a few hundred cycles of a layer's hundreds of thousands) while their halos
-// cost DRAM traffic and DMA instructions whose bank waits the model leaves out.
+// Better: fewer cycles, then fewer DRAM bytes, then fewer instructions, then fewer on-chip rows.
+// Cycles within 1/512 of each other count as equal: with the posts overlapped, smaller tiles
+// save only their last block's post (a few hundred cycles of a layer's hundreds of thousands)
+// while their halos cost DRAM traffic, and their many short loads latency and bank waits the
+// model does not see whole.
 bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b,
             const ConvTiling& tb) {
   const std::int64_t slack = std::max(a.steady_cycles, b.steady_cycles) / 512;
@@ -107,6 +108,7 @@ bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b
   }
   const std::int64_t da = a.dram_read + a.dram_written, db = b.dram_read + b.dram_written;
   if (da != db) return da < db;
+  if (a.instructions != b.instructions) return a.instructions < b.instructions;
   return ta.ScratchpadRows() < tb.ScratchpadRows();
 }
 
