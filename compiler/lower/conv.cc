@@ -388,8 +388,8 @@ void ConvEmitter::Emit(const ConvSpatialTile& st, const NewStep& new_step) {
         LoadResident(step);
         first_step_ = false;
       }
-      if (mb == 0 && c0 == 0) LoadInput(step, st, rows);
       const std::int64_t c1 = std::min(b.n_tiles, c0 + b.chunk);
+      if (mb == 0 && c0 == 0) LoadInput(step, st, rows);
       const std::int64_t w_rows = LoadWeights(step, b, c0, c1);
       const std::int64_t param_row = LoadParams(step, b, c0);
       if (p_.shape.raw && c0 == 0) {
@@ -414,10 +414,6 @@ void ConvEmitter::Emit(const ConvSpatialTile& st, const NewStep& new_step) {
 
 void ConvEmitter::LoadResident(Step& step) const {
   const ConvTiling& t = plan_.tiling;
-  if (t.weights_resident) {
-    LoadRows(step.loads, regions_.weights, w_addr_, constants_.tile_count * arch_.cols, arch_.rows,
-             arch_.rows, 0, p_.name + ": all weight tiles");
-  }
   if (!p_.shape.raw && t.params_resident) {
     LoadParamRows(step.loads, arch_, regions_.param, param_addr_, 4 * mb_n_,
                   p_.name + ": bias and requantization of every block");
@@ -460,7 +456,16 @@ std::int64_t ConvEmitter::LoadWeights(Step& step, const Block& b, std::int64_t c
   const ConvTiling& t = plan_.tiling;
   const std::int64_t cols = arch_.cols, rows = arch_.rows;
   const std::int64_t first = constants_.block_first_tile[static_cast<std::size_t>(b.mb)] + c0;
-  if (t.weights_resident) return regions_.weights + first * cols;
+  if (t.weights_resident) {
+    // Resident weights load block by block with the first tile, so that the first block's gemms
+    // start after its own tiles rather than after the layer's.
+    if (tile_index_ == 0 && c0 == 0 && b.n_tiles > 0) {
+      LoadRows(step.loads, regions_.weights + first * cols, w_addr_ + first * rows * cols,
+               b.n_tiles * cols, rows, rows, 0,
+               p_.name + " block " + std::to_string(b.mb) + ": all its weight tiles");
+    }
+    return regions_.weights + first * cols;
+  }
   const std::int64_t w_rows = regions_.weights + (w_buffer_++ % t.w_buffers) * t.chunk * cols;
   LoadRows(step.loads, w_rows, w_addr_ + first * rows * cols, (c1 - c0) * cols, rows, rows, 0,
            p_.name + " block " + std::to_string(b.mb) + ": weight tiles " + std::to_string(c0) +

@@ -178,7 +178,6 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     e.dram_written += bytes;
     ++instructions;
   };
-  if (t.weights_resident) load(weight_bytes, b.total_tiles * cols);
   if (!s.raw && t.params_resident) {
     load(16 * cols * b.mb);
     e.param_bytes += 16 * cols * b.mb;
@@ -206,7 +205,8 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
   const std::int64_t max_pixels = t.flat ? t.run : t.th * t.tw;
   const bool acc_double = !s.raw && 2 * max_pixels <= arch.accumulator_rows();
   std::int64_t last_tail = 0;  // the last block's drain and post, which no block hides
-  for (const auto& [pixels, inside] : tiles) {
+  for (const auto& tile : tiles) {
+    const auto& [pixels, inside] = tile;
     for (std::int64_t cb = 0; cb < b.cb; ++cb) {
       load(inside * std::min(rows, s.c - cb * rows));
     }
@@ -215,6 +215,11 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       if (!s.raw && !t.params_resident) {
         load(16 * cols);
         e.param_bytes += 16 * cols;
+      }
+      if (t.weights_resident && &tile == &tiles.front()) {
+        // Resident weights: each block's tiles with the first spatial tile.
+        load(n_tiles * cols * rows, n_tiles * cols);
+        computing = true;
       }
       if (!t.weights_resident) {
         for (std::int64_t done = 0; done < n_tiles; done += t.chunk) {
