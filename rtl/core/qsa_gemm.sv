@@ -14,6 +14,12 @@
 // row, possibly of the previous gemm), takes the written value instead of the stale read.
 // done_o pulses with a gemm's last write; gemms complete in order.
 //
+// Beside a post (qsa_compute): a gemm taken while sb_valid_i says a post runs is after that post
+// in program order (p_young_q). Its footprint — activation rows, weight rows (with a preload) and
+// accumulator rows as inclusive ranges, formed from the request as it is taken — is compared in P
+// with the post's (sb_*): while its accumulator rows meet the rows the post reads, or its
+// scratchpad rows meet the rows the post writes, it neither preloads nor streams (hazard).
+//
 // Banks. Ports A and B reach one of SpBanks scratchpad banks each (qsa_sram: the high row bits);
 // a bank serves one read per cycle. When the activation row and the preload row of a cycle lie in
 // the same bank, the preload reads and the activation row waits one cycle (a bubble in the
