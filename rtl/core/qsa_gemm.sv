@@ -18,7 +18,9 @@
 // in program order (p_young_q). Its footprint — activation rows, weight rows (with a preload) and
 // accumulator rows as inclusive ranges, formed from the request as it is taken — is compared in P
 // with the post's (sb_*): while its accumulator rows meet the rows the post reads, or its
-// scratchpad rows meet the rows the post writes, it neither preloads nor streams (hazard).
+// scratchpad rows meet the rows the post writes, it neither preloads nor streams (hazard). The
+// comparison is registered: such a gemm waits at least one cycle in P, and one cycle past the
+// post's end.
 //
 // Banks. Ports A and B reach one of SpBanks scratchpad banks each (qsa_sram: the high row bits);
 // a bank serves one read per cycle. When the activation row and the preload row of a cycle lie in
@@ -98,7 +100,7 @@ module qsa_gemm #(
   logic take, hand, pl_start, s_last, issue, conflict;
   // The P gemm's footprint (inclusive row ranges, computed as it is taken) and whether it was
   // taken while a post ran (it comes after that post in program order); hazard: it must wait.
-  logic p_young_q, p_young_d, p_pl_any_q, hazard;
+  logic p_young_q, p_young_d, p_pl_any_q, p_fresh_q, hazard, hazard_now, hazard_q;
   logic [31:0] p_act_hi_q, p_acc_hi_q, req_act_hi, req_acc_hi;
   logic [31:0] req_act, req_acc;
 
@@ -150,11 +152,15 @@ module qsa_gemm #(
                                    input logic [15:0] lo_b, input logic [15:0] hi_b);
     Overlap = (lo_a <= 32'(hi_b)) && (32'(lo_b) <= hi_a);
   endfunction
-  assign hazard = p_young_q && sb_valid_i &&
-                  (Overlap(32'(p_act), p_act_hi_q, sb_sp_lo_i, sb_sp_hi_i) ||
-                   (p_pl_any_q && Overlap(32'(p_w), 32'(p_w) + 32'(ArrayCols - 1), sb_sp_lo_i,
-                                          sb_sp_hi_i)) ||
-                   Overlap(32'(p_acc), p_acc_hi_q, sb_acc_lo_i, sb_acc_hi_i));
+  // The comparison is registered (hazard_q: this cycle's P gemm against the post, as of the cycle
+  // before), so the range comparators stay off the issue path; in the cycle after a take
+  // (p_fresh_q) the new P gemm, if taken after the post, waits without a comparison.
+  assign hazard_now = p_young_q && sb_valid_i &&
+                      (Overlap(32'(p_act), p_act_hi_q, sb_sp_lo_i, sb_sp_hi_i) ||
+                       (p_pl_any_q && Overlap(32'(p_w), 32'(p_w) + 32'(ArrayCols - 1), sb_sp_lo_i,
+                                              sb_sp_hi_i)) ||
+                       Overlap(32'(p_acc), p_acc_hi_q, sb_acc_lo_i, sb_acc_hi_i));
+  assign hazard = p_young_q && (p_fresh_q || hazard_q);
   assign p_young_d = take ? sb_valid_i : (p_young_q && sb_valid_i);
   assign pl_start = p_valid_q && p_pl_q && !hazard && (pl_cnt_q == '0) &&
                     (bcnt_q[p_sel_q*BufW+:BufW] == '0);
@@ -480,6 +486,8 @@ module qsa_gemm #(
       p_valid_q <= 1'b0;
       p_pl_q <= 1'b0;
       p_young_q <= 1'b0;
+      p_fresh_q <= 1'b0;
+      hazard_q <= 1'b0;
       buf_next_q <= 1'b0;
       pl_cnt_q <= '0;
       bcnt_q <= '0;
@@ -493,6 +501,8 @@ module qsa_gemm #(
       p_valid_q <= p_valid_d;
       p_pl_q <= p_pl_d;
       p_young_q <= p_young_d;
+      p_fresh_q <= take;
+      hazard_q <= hazard_now;
       buf_next_q <= buf_next_d;
       pl_cnt_q <= pl_cnt_d;
       bcnt_q <= bcnt_d;
