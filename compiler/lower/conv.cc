@@ -268,6 +268,17 @@ ConvRegions ConvRegionsOf(const ConvTiling& t, const OnChipBase& base) {
   return r;
 }
 
+ConvAccLayout ConvAccLayoutOf(const isa::ArchConfig& arch, const ConvShape& s,
+                              const ConvTiling& t) {
+  if (s.raw) return {t.acc_rows, 0};
+  const std::int64_t pixels = t.flat ? t.run : t.th * t.tw;
+  const std::int64_t capacity = arch.accumulator_rows();
+  const std::int64_t bank = capacity / std::max(arch.accumulator_banks, 1);
+  if (arch.accumulator_banks >= 2 && pixels <= bank) return {2 * bank, bank};
+  if (2 * pixels <= capacity) return {2 * pixels, pixels};
+  return {pixels, 0};
+}
+
 std::vector<ConvSpatialTile> SpatialTilesOf(const ConvShape& s, const ConvTiling& t) {
   std::vector<ConvSpatialTile> spatial;
   if (t.flat) {
@@ -313,7 +324,8 @@ struct ConvEmitter::Block {
 
 ConvEmitter::ConvEmitter(const isa::ArchConfig& arch, const ConvProblem& p, const ConvPlan& plan,
                          const ConvConstants& constants, std::int64_t w_addr,
-                         std::int64_t param_addr, const OnChipBase& base, bool single_rounding)
+                         std::int64_t param_addr, const OnChipBase& base, bool single_rounding,
+                         std::int64_t acc_stride)
     : arch_(arch),
       p_(p),
       plan_(plan),
@@ -322,6 +334,7 @@ ConvEmitter::ConvEmitter(const isa::ArchConfig& arch, const ConvProblem& p, cons
       param_addr_(param_addr),
       regions_(ConvRegionsOf(plan.tiling, base)),
       single_rounding_(single_rounding) {
+  regions_.acc_stride = acc_stride;
   cb_n_ = CeilDiv(p.shape.c, arch.rows);
   mb_n_ = CeilDiv(p.shape.m, arch.cols);
   spb_ = std::max<std::int64_t>(1, arch.cols / arch.rows);
@@ -359,7 +372,8 @@ ConvEmitter::Block ConvEmitter::BlockOf(std::int64_t mb) {
   if (mb % mbs_per_unit_ == 0 && mb > 0) ++out_buffer_;
   b.out_buf =
       regions_.output + (out_buffer_ % std::max<std::int64_t>(t.out_buffers, 1)) * t.out_rows;
-  b.acc = regions_.acc + (s.raw ? (acc_buffer_++ % t.w_buffers) * max_pixels_ : 0);
+  b.acc = regions_.acc + (s.raw ? (acc_buffer_++ % t.w_buffers) * max_pixels_
+                                : (acc_buffer_++ % 2) * regions_.acc_stride);
   return b;
 }
 
@@ -374,8 +388,8 @@ void ConvEmitter::Emit(const ConvSpatialTile& st, const NewStep& new_step) {
         LoadResident(step);
         first_step_ = false;
       }
-      if (mb == 0 && c0 == 0) LoadInput(step, st, rows);
       const std::int64_t c1 = std::min(b.n_tiles, c0 + b.chunk);
+      if (mb == 0 && c0 == 0) LoadInput(step, st, rows);
       const std::int64_t w_rows = LoadWeights(step, b, c0, c1);
       const std::int64_t param_row = LoadParams(step, b, c0);
       if (p_.shape.raw && c0 == 0) {
@@ -400,10 +414,6 @@ void ConvEmitter::Emit(const ConvSpatialTile& st, const NewStep& new_step) {
 
 void ConvEmitter::LoadResident(Step& step) const {
   const ConvTiling& t = plan_.tiling;
-  if (t.weights_resident) {
-    LoadRows(step.loads, regions_.weights, w_addr_, constants_.tile_count * arch_.cols, arch_.rows,
-             arch_.rows, 0, p_.name + ": all weight tiles");
-  }
   if (!p_.shape.raw && t.params_resident) {
     LoadParamRows(step.loads, arch_, regions_.param, param_addr_, 4 * mb_n_,
                   p_.name + ": bias and requantization of every block");
@@ -446,7 +456,16 @@ std::int64_t ConvEmitter::LoadWeights(Step& step, const Block& b, std::int64_t c
   const ConvTiling& t = plan_.tiling;
   const std::int64_t cols = arch_.cols, rows = arch_.rows;
   const std::int64_t first = constants_.block_first_tile[static_cast<std::size_t>(b.mb)] + c0;
-  if (t.weights_resident) return regions_.weights + first * cols;
+  if (t.weights_resident) {
+    // Resident weights load block by block with the first tile, so that the first block's gemms
+    // start after its own tiles rather than after the layer's.
+    if (tile_index_ == 0 && c0 == 0 && b.n_tiles > 0) {
+      LoadRows(step.loads, regions_.weights + first * cols, w_addr_ + first * rows * cols,
+               b.n_tiles * cols, rows, rows, 0,
+               p_.name + " block " + std::to_string(b.mb) + ": all its weight tiles");
+    }
+    return regions_.weights + first * cols;
+  }
   const std::int64_t w_rows = regions_.weights + (w_buffer_++ % t.w_buffers) * t.chunk * cols;
   LoadRows(step.loads, w_rows, w_addr_ + first * rows * cols, (c1 - c0) * cols, rows, rows, 0,
            p_.name + " block " + std::to_string(b.mb) + ": weight tiles " + std::to_string(c0) +
@@ -628,10 +647,11 @@ void EmitConv(LowerContext& ctx, const ConvProblem& p, const ConvPlan& plan) {
   const std::int64_t w_addr = pb.PutBytes(constants.weights);
   const std::int64_t param_addr = pb.PutWords(constants.params);
   const ConvTiling& t = plan.tiling;
+  const ConvAccLayout acc = ConvAccLayoutOf(ctx.arch(), p.shape, t);
   const OnChipBase base =
-      pb.TakeOnChipApart(ConvScratchpadGroups(t), t.acc_rows, t.param_rows, p.name);
+      pb.TakeOnChipApart(ConvScratchpadGroups(t), acc.rows, t.param_rows, p.name);
   ConvEmitter emitter(ctx.arch(), p, plan, constants, w_addr, param_addr, base,
-                      golden::IsSingleRounding(ctx.options.rounding));
+                      golden::IsSingleRounding(ctx.options.rounding), acc.stride);
   for (const ConvSpatialTile& st : SpatialTilesOf(p.shape, t)) {
     emitter.Emit(st, [&pb]() -> Step& { return pb.NewStep(); });
   }

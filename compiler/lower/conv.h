@@ -116,8 +116,22 @@ ConvConstants ConvConstantsOf(const isa::ArchConfig& arch, const ConvProblem& p,
 struct ConvRegions {
   std::int64_t input = 0, weights = 0, output = 0;  // scratchpad rows
   std::int64_t acc = 0;                             // accumulator rows
-  std::int64_t param = 0;                           // parameter rows
+  std::int64_t acc_stride = 0;  // rows between the two accumulator buffers (0: one buffer)
+  std::int64_t param = 0;       // parameter rows
 };
+
+// The accumulator rows of a convolution with requantized output: two buffers that output blocks
+// take in turn, so that the post of one block runs while the gemms of the next fill the other
+// (docs/isa.md, "Overlap"): each in its own bank when a bank holds a tile (the post's reads and
+// the gemms' accumulating reads then never wait for each other), else one after the other; one
+// buffer when two do not fit. Raw output keeps tiling.acc_rows. `rows` to take, `stride` between
+// the buffers.
+struct ConvAccLayout {
+  std::int64_t rows = 0;
+  std::int64_t stride = 0;
+};
+ConvAccLayout ConvAccLayoutOf(const isa::ArchConfig& arch, const ConvShape& s,
+                              const ConvTiling& tiling);
 // From base.groups when it holds the two groups of ConvScratchpadGroups (TakeOnChipApart),
 // else one after the other from base.scratchpad.
 ConvRegions ConvRegionsOf(const ConvTiling& tiling, const OnChipBase& base);
@@ -144,10 +158,11 @@ class ConvEmitter {
  public:
   using NewStep = std::function<Step&()>;
 
-  // `w_addr` and `param_addr`: where the constants' weights and params are in DRAM.
+  // `w_addr` and `param_addr`: where the constants' weights and params are in DRAM;
+  // `acc_stride`: ConvAccLayout's stride (0: requantized blocks share one accumulator buffer).
   ConvEmitter(const isa::ArchConfig& arch, const ConvProblem& p, const ConvPlan& plan,
               const ConvConstants& constants, std::int64_t w_addr, std::int64_t param_addr,
-              const OnChipBase& base, bool single_rounding);
+              const OnChipBase& base, bool single_rounding, std::int64_t acc_stride = 0);
 
   // Emits the steps of the next output tile (tiles in SpatialTilesOf order), each from new_step().
   void Emit(const ConvSpatialTile& tile, const NewStep& new_step);
@@ -185,7 +200,7 @@ class ConvEmitter {
   std::int64_t tile_index_ = 0;
   std::int64_t out_buffer_ = 0;  // alternates per output unit
   std::int64_t w_buffer_ = 0;    // alternates per streamed weight chunk
-  std::int64_t acc_buffer_ = 0;  // alternates per block (raw output only)
+  std::int64_t acc_buffer_ = 0;  // alternates per block
 };
 
 // ---- Few input channels: several pixels per scratchpad row ------------------------------------

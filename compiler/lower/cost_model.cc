@@ -95,12 +95,20 @@ bool Fits(const isa::ArchConfig& arch, const ConvShape& s, const ConvTiling& t) 
   return true;
 }
 
-// Better: fewer cycles, then fewer DRAM bytes, then fewer on-chip rows.
+// Better: fewer cycles, then fewer DRAM bytes, then fewer instructions, then fewer on-chip rows.
+// Cycles within 1/512 of each other count as equal: with the posts overlapped, smaller tiles
+// save only their last block's post (a few hundred cycles of a layer's hundreds of thousands)
+// while their halos cost DRAM traffic, and their many short loads latency and bank waits the
+// model does not see whole.
 bool Better(const LayerEstimate& a, const ConvTiling& ta, const LayerEstimate& b,
             const ConvTiling& tb) {
-  if (a.steady_cycles != b.steady_cycles) return a.steady_cycles < b.steady_cycles;
+  const std::int64_t slack = std::max(a.steady_cycles, b.steady_cycles) / 512;
+  if (std::abs(a.steady_cycles - b.steady_cycles) > slack) {
+    return a.steady_cycles < b.steady_cycles;
+  }
   const std::int64_t da = a.dram_read + a.dram_written, db = b.dram_read + b.dram_written;
   if (da != db) return da < db;
+  if (a.instructions != b.instructions) return a.instructions < b.instructions;
   return ta.ScratchpadRows() < tb.ScratchpadRows();
 }
 
@@ -170,7 +178,6 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     e.dram_written += bytes;
     ++instructions;
   };
-  if (t.weights_resident) load(weight_bytes, b.total_tiles * cols);
   if (!s.raw && t.params_resident) {
     load(16 * cols * b.mb);
     e.param_bytes += 16 * cols * b.mb;
@@ -195,7 +202,11 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
     }
   }
   e.tiles = static_cast<std::int64_t>(tiles.size());
-  for (const auto& [pixels, inside] : tiles) {
+  const std::int64_t max_pixels = t.flat ? t.run : t.th * t.tw;
+  const bool acc_double = !s.raw && 2 * max_pixels <= arch.accumulator_rows();
+  std::int64_t last_tail = 0;  // the last block's drain and post, which no block hides
+  for (const auto& tile : tiles) {
+    const auto& [pixels, inside] = tile;
     for (std::int64_t cb = 0; cb < b.cb; ++cb) {
       load(inside * std::min(rows, s.c - cb * rows));
     }
@@ -204,6 +215,11 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       if (!s.raw && !t.params_resident) {
         load(16 * cols);
         e.param_bytes += 16 * cols;
+      }
+      if (t.weights_resident && &tile == &tiles.front()) {
+        // Resident weights: each block's tiles with the first spatial tile.
+        load(n_tiles * cols * rows, n_tiles * cols);
+        computing = true;
       }
       if (!t.weights_resident) {
         for (std::int64_t done = 0; done < n_tiles; done += t.chunk) {
@@ -215,7 +231,17 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       computing = true;
       const std::int64_t last_chunk =
           t.weights_resident ? n_tiles : n_tiles - (n_tiles - 1) / t.chunk * t.chunk;
-      e.compute_cycles += n_tiles * std::max(pixels, cols) + rows + cols;
+      // With two accumulator buffers (ConvAccLayoutOf) the block's post runs beside the next
+      // block's gemms: the array waits only when a block's gemms stream for less than the previous
+      // block's drain and post (docs/isa.md, "Overlap").
+      const std::int64_t stream = n_tiles * std::max(pixels, cols);
+      if (acc_double) {
+        e.compute_cycles += std::max(
+            stream, rows + cols + kGemmLatencyExtra + pixels + kPostOverhead + kPostRunGap);
+        last_tail = rows + cols + pixels + 4;
+      } else {
+        e.compute_cycles += stream + rows + cols;
+      }
       e.tail_compute_cycles +=
           last_chunk * std::max(pixels, cols) + rows + cols + kGemmLatencyExtra;
       e.compute_latency_cycles += kGemmLatencyExtra;
@@ -227,7 +253,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       if (s.raw) {
         store(pixels * lanes * 4);
       } else {
-        e.compute_cycles += pixels + 4;
+        if (!acc_double) e.compute_cycles += pixels + 4;
         e.compute_latency_cycles += kPostOverhead - 4;
         e.tail_compute_cycles += pixels + kPostOverhead;
         e.post_rows += pixels;
@@ -237,6 +263,7 @@ LayerEstimate EstimateConv(const isa::ArchConfig& arch, const ConvShape& s, cons
       }
     }
   }
+  e.compute_cycles += last_tail;
   e.instructions = instructions;
   FinishEstimate(arch, e);
   if (!t.double_buffered) {

@@ -66,6 +66,9 @@ std::int64_t DmaCycles(const isa::ArchConfig& arch, std::int64_t bytes);
 // it; a load or store completes 2 or 4 cycles after its last beat.
 inline constexpr std::int64_t kGemmLatencyExtra = 2;
 inline constexpr std::int64_t kPostOverhead = 5 + 10;
+// With a double-buffered accumulator, the gemms after a post start once it streams (its setup,
+// counted in kPostOverhead, after its start) and read their first row this many cycles later.
+inline constexpr std::int64_t kPostRunGap = 2;
 inline constexpr std::int64_t kVaddOverhead = 2 + 15;  // descriptor and checks; 4 + 2L + 3
 inline constexpr std::int64_t kPoolOverhead = 2 + 6;   // geometry pass; last tap to its pixel
 inline constexpr std::int64_t kLoadTail = 2;

@@ -170,10 +170,27 @@ struct Unit {
   std::int64_t issue_free = 0;  // when the unit can take its next instruction
   std::int64_t last_end = 0;    // when its last instruction completed (completion is in order)
   bool last_was_gemm = false;
-  // The compute unit's last gemm: its activation stream's first row and its rows.
+  // The compute unit's last gemm: its activation stream's first row and its rows, when its stream
+  // frees the array for the next gemm and when it completes.
   std::int64_t gemm_act = 0;
   std::int64_t gemm_rows = 0;
+  std::int64_t gemm_free = 0;
+  std::int64_t gemm_end = 0;
+  // The compute unit's last instruction: its start, and whether it was a post.
+  std::int64_t last_start = -1;
+  bool last_was_post = false;
+  // The last post, vadd or pool: its completion. The last post: the cycle it streams (gemms after
+  // it may start from then), its completion and its footprint (inclusive row ranges).
+  std::int64_t sub_end = 0;
+  std::int64_t post_run = 0;
+  std::int64_t post_end = 0;
+  std::int64_t post_acc_lo = 0, post_acc_hi = -1, post_sp_lo = 0, post_sp_hi = -1;
 };
+
+// Whether inclusive row ranges [a0, a1] and [b0, b1] meet.
+bool RangesMeet(std::int64_t a0, std::int64_t a1, std::int64_t b0, std::int64_t b1) {
+  return a0 <= b1 && b0 <= a1;
+}
 
 // What an executed instruction costs (docs/isa.md, "Timing model").
 struct Cost {
@@ -303,13 +320,30 @@ class Machine {
     const Pending& head = QueueFifo(q).front();
     const Instruction& in = At(head.index);
     const Unit& unit = units_[static_cast<int>(q)];
-    // The DMA units take one instruction at a time; the array overlaps consecutive gemms.
-    const bool pipelined =
-        q == Queue::kCompute && unit.last_was_gemm && std::holds_alternative<Gemm>(in);
-    std::int64_t start = std::max(head.fetched, pipelined ? unit.issue_free : unit.last_end);
+    // The DMA units take one instruction at a time; the array overlaps consecutive gemms, a post
+    // starts while the gemms before it drain and the gemms after it run beside it (docs/isa.md,
+    // "Timing model").
+    std::int64_t ready = unit.last_end;
+    if (q == Queue::kCompute) {
+      const bool is_gemm = std::holds_alternative<Gemm>(in);
+      if (is_gemm && unit.last_was_gemm) {
+        ready = unit.issue_free;
+      } else if (is_gemm && unit.last_was_post) {
+        ready = std::max(unit.gemm_free, unit.last_start + 1);
+      } else if (std::holds_alternative<Post>(in)) {
+        ready = std::max(unit.last_start + 1, unit.sub_end);
+      }
+    }
+    std::int64_t start = std::max(head.fetched, ready);
     const TokenUse& use = TokensAt(head.index);
     for (int link : use.pops) start = std::max(start, tokens_[link].front());
     for (int link : use.pushes) start = std::max(start, tokens_[link].RoomCycle());
+    if (const Gemm* g = std::get_if<Gemm>(&in); g != nullptr && start < unit.post_end) {
+      // A gemm after the running post: taken once the post streams; it waits for the post's end
+      // when it would write an accumulator row the post reads or read a row the post writes.
+      start = std::max(start, unit.post_run);
+      if (GemmMeetsPost(*g, unit)) start = std::max(start, unit.post_end);
+    }
     if (std::holds_alternative<Finish>(in)) {
       start = std::max({start, units_[static_cast<int>(Queue::kLoad)].last_end,
                         units_[static_cast<int>(Queue::kStore)].last_end});
@@ -377,8 +411,7 @@ class Machine {
                      // After a gemm the preload waits for the inactive buffer and takes COLS
                      // cycles; on a unit that ran something else it runs beside the stream's first
                      // rows.
-                     const bool after_gemm =
-                         units_[static_cast<int>(Queue::kCompute)].last_was_gemm;
+                     const bool after_gemm = after_stream_;
                      const std::int64_t preload =
                          x.preload && after_gemm ? std::int64_t{arch.cols} : 0;
                      return Cost{std::max(rows, preload) + stall,
@@ -409,6 +442,19 @@ class Machine {
         in);
   }
 
+  // Whether a gemm's footprint meets the last post's: its accumulator rows against the post's
+  // accumulator rows, its activation and weight rows against the post's scratchpad rows.
+  bool GemmMeetsPost(const Gemm& g, const Unit& unit) const {
+    const std::int64_t act_hi = std::int64_t{g.act} + (std::int64_t{g.n_outer} - 1) * g.act_outer +
+                                (std::int64_t{g.n_inner} - 1) * g.act_inner;
+    const std::int64_t acc_hi =
+        std::int64_t{g.acc} + (std::int64_t{g.n_outer} - 1) * g.acc_outer + g.n_inner - 1;
+    return RangesMeet(g.acc, acc_hi, unit.post_acc_lo, unit.post_acc_hi) ||
+           RangesMeet(g.act, act_hi, unit.post_sp_lo, unit.post_sp_hi) ||
+           (g.preload && RangesMeet(g.w, std::int64_t{g.w} + state_.arch.cols - 1, unit.post_sp_lo,
+                                    unit.post_sp_hi));
+  }
+
   // The activation rows a gemm's weight preload delays (the preload reads first): the preload's
   // COLS rows run while the previous gemm streams when gemms follow each other, else alongside
   // this gemm's own first rows. Estimated from the streams' first rows.
@@ -417,7 +463,7 @@ class Machine {
     const ArchConfig& arch = state_.arch;
     const Unit& unit = units_[static_cast<int>(Queue::kCompute)];
     const std::int64_t w_bank = arch.scratchpad_bank(x.w);
-    if (unit.last_was_gemm) {
+    if (after_stream_) {
       return arch.scratchpad_bank(unit.gemm_act) == w_bank
                  ? std::min<std::int64_t>(arch.cols, unit.gemm_rows)
                  : 0;
@@ -438,6 +484,11 @@ class Machine {
     const std::size_t first_write = keep_writes ? writes->size() : 0;
     const IsaCounters before = result.counters;
     Execute(state_, in, head.index, result.counters, keep_writes ? writes : nullptr);
+    Unit& unit = units_[static_cast<int>(q)];
+    // A gemm taken while the previous gemm streams (right after it, or after a post between them
+    // while that gemm's rows still stream).
+    after_stream_ = q == Queue::kCompute &&
+                    (unit.last_was_gemm || (unit.last_was_post && unit.gemm_free >= start));
     Cost cost = CostOf(in, before, result.counters);
     if (IsDataTransfer(in) && cost.port_cycles > 0) {
       // The port serves a read and a write beat alike: a transfer that starts while another
@@ -449,14 +500,39 @@ class Machine {
       port_free_ = std::max(port_free_, start) + cost.port_cycles;
     }
 
-    Unit& unit = units_[static_cast<int>(q)];
-    const std::int64_t end = std::max(start + cost.busy + cost.latency, unit.last_end);
+    // A post reads its first accumulator row once the gemms before it are done.
+    const Post* post = std::get_if<Post>(&in);
+    const std::int64_t extra_read = std::int64_t{state_.arch.sram_read_latency} - 1;
+    const std::int64_t post_wait =
+        post != nullptr
+            ? std::max<std::int64_t>(unit.gemm_end - (start + kPostSetup + extra_read), 0)
+            : 0;
+    const std::int64_t end = std::max(start + post_wait + cost.busy + cost.latency, unit.last_end);
     unit.issue_free = start + cost.busy;
     unit.last_end = end;
     unit.last_was_gemm = std::holds_alternative<Gemm>(in);
+    if (q == Queue::kCompute) {
+      unit.last_start = start;
+      unit.last_was_post = post != nullptr;
+      if (!unit.last_was_gemm) unit.sub_end = end;
+    }
     if (const Gemm* g = std::get_if<Gemm>(&in)) {
       unit.gemm_act = g->act;
       unit.gemm_rows = std::int64_t{g->n_outer} * g->n_inner;
+      unit.gemm_free = start + cost.busy;
+      unit.gemm_end = end;
+    }
+    if (post != nullptr) {
+      const ArchConfig& arch = state_.arch;
+      const std::int64_t blocks =
+          arch.cols > arch.rows ? CeilDiv(std::int64_t{post->n_lanes}, arch.rows) : 1;
+      unit.post_run = start + kPostSetup + extra_read;
+      unit.post_end = end;
+      unit.post_acc_lo = post->acc;
+      unit.post_acc_hi = std::int64_t{post->acc} + post->n - 1;
+      unit.post_sp_lo = post->dst;
+      unit.post_sp_hi = std::int64_t{post->dst} + (std::int64_t{post->n} - 1) * post->dst_stride +
+                        (blocks - 1) * post->blk_stride;
     }
     result.timing.bank_stall_cycles += cost.bank_stall;
     result.timing.busy[static_cast<std::size_t>(q)] += cost.busy;
@@ -551,6 +627,7 @@ class Machine {
   std::array<TimedFifo<Pending>, kNumQueues> queues_;
   std::array<TimedFifo<std::int64_t>, kLinks.size()> tokens_;
   std::array<Unit, kNumQueues> units_{};
+  bool after_stream_ = false;  // the instruction being costed is a gemm behind a streaming gemm
   std::int64_t port_free_ = 0;
   std::int64_t pc_ = 0;
   std::int64_t retired_ = 0;  // instructions retired, for options_.progress

@@ -14,6 +14,14 @@
 // row, possibly of the previous gemm), takes the written value instead of the stale read.
 // done_o pulses with a gemm's last write; gemms complete in order.
 //
+// Beside a post (qsa_compute): a gemm taken while sb_valid_i says a post runs is after that post
+// in program order (p_young_q). Its footprint — activation rows, weight rows (with a preload) and
+// accumulator rows as inclusive ranges, formed from the request as it is taken — is compared in P
+// with the post's (sb_*): while its accumulator rows meet the rows the post reads, or its
+// scratchpad rows meet the rows the post writes, it neither preloads nor streams (hazard). The
+// comparison is registered: such a gemm waits at least one cycle in P, and one cycle past the
+// post's end.
+//
 // Banks. Ports A and B reach one of SpBanks scratchpad banks each (qsa_sram: the high row bits);
 // a bank serves one read per cycle. When the activation row and the preload row of a cycle lie in
 // the same bank, the preload reads and the activation row waits one cycle (a bubble in the
@@ -51,6 +59,14 @@ module qsa_gemm #(
   output logic                    done_o,
   output logic [31:0]             done_pc_o,
   output logic                    idle_o,
+  output logic [7:0]              outstanding_o,  // gemms taken and not done
+  // The post in flight (qsa_compute): the accumulator rows it reads and the scratchpad rows it
+  // writes, inclusive ranges, valid while sb_valid_i.
+  input  logic                    sb_valid_i,
+  input  logic [15:0]             sb_acc_lo_i,
+  input  logic [15:0]             sb_acc_hi_i,
+  input  logic [15:0]             sb_sp_lo_i,
+  input  logic [15:0]             sb_sp_hi_i,
   output qsa_pkg::cu_mem_req_t    mem_o,        // reads: A activation rows, B weight preload
                                                 //   rows, acc the row before it is written
   input  logic [ArrayRows*8-1:0]  spa_rdata_i,
@@ -82,6 +98,11 @@ module qsa_gemm #(
   logic [31:0] p_pc_q, p_pc_d;
   logic buf_next_q, buf_next_d;  // the buffer holding the newest taken gemm's tile
   logic take, hand, pl_start, s_last, issue, conflict;
+  // The P gemm's footprint (inclusive row ranges, computed as it is taken) and whether it was
+  // taken while a post ran (it comes after that post in program order); hazard: it must wait.
+  logic p_young_q, p_young_d, p_pl_any_q, p_fresh_q, hazard, hazard_now, hazard_q;
+  logic [31:0] p_act_hi_q, p_acc_hi_q, req_act_hi, req_acc_hi;
+  logic [31:0] req_act, req_acc;
 
   // Preload engine and per-buffer busy counters.
   logic [PlW-1:0] pl_cnt_q, pl_cnt_d;
@@ -109,9 +130,42 @@ module qsa_gemm #(
 
   assign req_ready_o = !p_valid_q || hand;
   assign take = req_valid_i && req_ready_o;
-  assign pl_start = p_valid_q && p_pl_q && (pl_cnt_q == '0) && (bcnt_q[p_sel_q*BufW+:BufW] == '0);
+  // The footprint of the gemm being taken: activation rows act .. act + (n_outer - 1) act_outer
+  // + (n_inner - 1) act_inner, weight rows w .. w + COLS - 1 (with a preload), accumulator rows
+  // acc .. acc + (n_outer - 1) acc_outer + n_inner - 1.
+  assign req_act = 32'(req_i.insn[qsa_isa_pkg::GEMM_ACT_LSB+:qsa_isa_pkg::GEMM_ACT_BITS]);
+  assign req_acc = 32'(req_i.insn[qsa_isa_pkg::GEMM_ACC_LSB+:qsa_isa_pkg::GEMM_ACC_BITS]);
+  assign req_act_hi =
+      req_act +
+      (32'(req_i.insn[qsa_isa_pkg::GEMM_N_OUTER_LSB+:8]) - 32'd1) *
+          32'(req_i.insn[qsa_isa_pkg::GEMM_ACT_OUTER_LSB+:qsa_isa_pkg::GEMM_ACT_OUTER_BITS]) +
+      (32'(req_i.insn[qsa_isa_pkg::GEMM_N_INNER_LSB+:8]) - 32'd1) *
+          32'(req_i.insn[qsa_isa_pkg::GEMM_ACT_INNER_LSB+:qsa_isa_pkg::GEMM_ACT_INNER_BITS]);
+  assign req_acc_hi =
+      req_acc +
+      (32'(req_i.insn[qsa_isa_pkg::GEMM_N_OUTER_LSB+:8]) - 32'd1) *
+          32'(req_i.insn[qsa_isa_pkg::GEMM_ACC_OUTER_LSB+:qsa_isa_pkg::GEMM_ACC_OUTER_BITS]) +
+      32'(req_i.insn[qsa_isa_pkg::GEMM_N_INNER_LSB+:8]) - 32'd1;
+  // A gemm after the post in flight waits in P (no preload, no stream) while it would write an
+  // accumulator row the post reads or read a scratchpad row the post writes.
+  function automatic logic Overlap(input logic [31:0] lo_a, input logic [31:0] hi_a,
+                                   input logic [15:0] lo_b, input logic [15:0] hi_b);
+    Overlap = (lo_a <= 32'(hi_b)) && (32'(lo_b) <= hi_a);
+  endfunction
+  // The comparison is registered (hazard_q: this cycle's P gemm against the post, as of the cycle
+  // before), so the range comparators stay off the issue path; in the cycle after a take
+  // (p_fresh_q) the new P gemm, if taken after the post, waits without a comparison.
+  assign hazard_now = p_young_q && sb_valid_i &&
+                      (Overlap(32'(p_act), p_act_hi_q, sb_sp_lo_i, sb_sp_hi_i) ||
+                       (p_pl_any_q && Overlap(32'(p_w), 32'(p_w) + 32'(ArrayCols - 1), sb_sp_lo_i,
+                                              sb_sp_hi_i)) ||
+                       Overlap(32'(p_acc), p_acc_hi_q, sb_acc_lo_i, sb_acc_hi_i));
+  assign hazard = p_young_q && (p_fresh_q || hazard_q);
+  assign p_young_d = take ? sb_valid_i : (p_young_q && sb_valid_i);
+  assign pl_start = p_valid_q && p_pl_q && !hazard && (pl_cnt_q == '0) &&
+                    (bcnt_q[p_sel_q*BufW+:BufW] == '0);
   assign s_last = issue && (s_i_q == s_last_i_q) && (s_j_q == s_last_j_q);
-  assign hand = p_valid_q && (!p_pl_q || pl_start) && (!s_valid_q || s_last);
+  assign hand = p_valid_q && !hazard && (!p_pl_q || pl_start) && (!s_valid_q || s_last);
   // The activation row waits while the preload reads its bank.
   assign pl_row = pl_start ? p_w : pl_addr_q;
   assign conflict = s_valid_q && pl_go &&
@@ -401,6 +455,7 @@ module qsa_gemm #(
     else if (!take && done_o) out_d = out_q - OutW'(1);
   end
   assign idle_o = (out_q == '0);
+  assign outstanding_o = 8'(out_q);
 
   // ---- Counter events ----
   // Reads: activation rows (port A), weight preload rows (port B), accumulated rows.
@@ -430,6 +485,9 @@ module qsa_gemm #(
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
       p_pl_q <= 1'b0;
+      p_young_q <= 1'b0;
+      p_fresh_q <= 1'b0;
+      hazard_q <= 1'b0;
       buf_next_q <= 1'b0;
       pl_cnt_q <= '0;
       bcnt_q <= '0;
@@ -442,6 +500,9 @@ module qsa_gemm #(
     end else begin
       p_valid_q <= p_valid_d;
       p_pl_q <= p_pl_d;
+      p_young_q <= p_young_d;
+      p_fresh_q <= take;
+      hazard_q <= hazard_now;
       buf_next_q <= buf_next_d;
       pl_cnt_q <= pl_cnt_d;
       bcnt_q <= bcnt_d;
@@ -457,7 +518,12 @@ module qsa_gemm #(
   // Datapath registers: meaningful only while the valid bits above say so.
   always_ff @(posedge clk_i) begin
     p_sel_q <= p_sel_d;
-    if (take) p_insn_q <= req_i.insn;  // the wide word changes only when a gemm is taken
+    if (take) begin  // the wide word and the footprint change only when a gemm is taken
+      p_insn_q <= req_i.insn;
+      p_pl_any_q <= req_preload;
+      p_act_hi_q <= req_act_hi;
+      p_acc_hi_q <= req_acc_hi;
+    end
     p_pc_q <= p_pc_d;
     pl_addr_q <= pl_addr_d;
     pl_col_q <= pl_col_d;

@@ -8,7 +8,10 @@
 // qsa_compute) take the row in t+2 and return it in t+2+L (L = qsa_pkg::RQ_LATENCY), zero point
 // and clamp then (registered), written from t+3+L. An accumulator row fills NB = COLS > ROWS ?
 // ceil(n_lanes / ROWS) : 1 scratchpad rows, one write per cycle, so a row is read every NB
-// cycles; with COLS <= ROWS that is one accumulator row per cycle.
+// cycles; with COLS <= ROWS that is one accumulator row per cycle. A row's read waits while
+// acc_go_i is low (qsa_compute: a gemm before this post is not done yet, or the gemm sequencer
+// reads the same accumulator bank in that cycle); everything after a read follows it as above.
+// run_o marks the streaming state (the parameters passed the check).
 //
 // With ReadLatency 2 every read's data arrives one cycle later: the arrival flags (prm_a_*,
 // s1_a_*) are the read's flags registered once more, and every step after an arrival moves one
@@ -24,6 +27,8 @@ module qsa_post #(
   input  logic                        start_i,
   input  logic [127:0]                insn_i,
   output qsa_pkg::sub_status_t        status_o,
+  output logic                        run_o,     // the parameters passed the check: rows stream
+  input  logic                        acc_go_i,  // the accumulator read asked for now happens
   output qsa_pkg::cu_mem_req_t        mem_o,
   output logic [ArrayRows*8-1:0]      sp_wdata_o,
   output logic [ArrayRows-1:0]        sp_wmask_o,
@@ -120,6 +125,7 @@ module qsa_post #(
   localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
   logic busy;
   assign busy = (state_q != StIdle);
+  assign run_o = (state_q == StRun);
   // Stage b: the arriving row plus bias (registered); then the shared requantizer; the results
   // arrive Lat cycles later (rq_v_q[Lat-1]) with their row's last flag.
   logic sb_v_q, sb_v_d, sb_last_q, sb_last_d;
@@ -236,17 +242,20 @@ module qsa_post #(
         end
       end
       default: begin  // StRun
-        // Request the next accumulator row every NB cycles.
+        // Request the next accumulator row every NB cycles; the request waits while acc_go_i
+        // is low (it stays on mem_o.acc_rd, and the read happens in the first cycle it is high).
         if (pace_q != 8'd0) begin
           pace_d = pace_q - 8'd1;
         end else if (iss_q < 13'(f_n)) begin
           mem_o.acc_rd.en = 1'b1;
           mem_o.acc_rd.addr = 16'(32'(f_acc) + 32'(iss_q));
-          ev_o.acc_rd = 32'(4 * ArrayCols);
-          s1_v_d = 1'b1;
-          s1_last_d = (iss_q == 13'(f_n) - 13'd1);
-          iss_d = iss_q + 13'd1;
-          pace_d = nb - 8'd1;
+          if (acc_go_i) begin
+            ev_o.acc_rd = 32'(4 * ArrayCols);
+            s1_v_d = 1'b1;
+            s1_last_d = (iss_q == 13'(f_n) - 13'd1);
+            iss_d = iss_q + 13'd1;
+            pace_d = nb - 8'd1;
+          end
         end
         // Write the current block of the requantized row.
         if (s2_v_q) begin

@@ -104,22 +104,23 @@ module qsa_top #(
   // Row accesses, each memory built from banks of 1R1W macros selected by the high row bits
   // (qsa_sram). The clients in each bank's priority order, first first: scratchpad writes:
   // compute, load; reads: compute B, compute A, store. Accumulator writes: compute, load; reads:
-  // compute, store. Parameter buffer: one bank, write load, read compute. The compute unit never
+  // compute (gemm), compute (post), store. Parameter buffer: one bank, write load, read compute. The compute unit never
   // waits (it resolves A against B itself); the load and store units wait for a bank the compute
   // unit uses in the same cycle.
-  qsa_pkg::row_req_t    sp_l_wr, acc_l_wr, prm_l_wr, acc_c_wr, sp_s_rd, acc_s_rd;
+  qsa_pkg::row_req_t    sp_l_wr, acc_l_wr, prm_l_wr, acc_c_wr, sp_s_rd, acc_s_rd, acc_p_rd;
   qsa_pkg::cu_mem_req_t comp_mem;
   logic [SpW-1:0]       sp_l_wdata, sp_c_wdata, spa_rdata, spb_rdata, sp_s_rdata;
   logic [ArrayRows-1:0] sp_c_wmask;
-  logic [AccW-1:0]      word_l_wdata, acc_c_wdata, acc_c_rdata, acc_s_rdata, prm_c_rdata;
+  logic [AccW-1:0]      word_l_wdata, acc_c_wdata, acc_c_rdata, acc_p_rdata, acc_s_rdata,
+                        prm_c_rdata;
   logic [31:0]          load_wtag, sp_c_wtag, acc_c_wtag;
-  logic [1:0]           sp_wgnt, acc_wgnt, acc_rgnt;
-  logic [2:0]           sp_rgnt;
+  logic [1:0]           sp_wgnt, acc_wgnt;
+  logic [2:0]           sp_rgnt, acc_rgnt;
   logic                 load_wgnt, store_rgnt;
   logic                 prm_wgnt_unused, prm_rgnt_unused;
   // The load's row write and the store's row read are done when their memory grants them.
   assign load_wgnt = (sp_l_wr.en && sp_wgnt[1]) || (acc_l_wr.en && acc_wgnt[1]) || prm_l_wr.en;
-  assign store_rgnt = (sp_s_rd.en && sp_rgnt[2]) || (acc_s_rd.en && acc_rgnt[1]);
+  assign store_rgnt = (sp_s_rd.en && sp_rgnt[2]) || (acc_s_rd.en && acc_rgnt[2]);
 
   // ---------------------------------------------------------------- counter events
   qsa_pkg::ctrl_ev_t ctrl_ev;
@@ -195,6 +196,7 @@ module qsa_top #(
     .AccRows  (AccRows),
     .ParamRows(ParamRows),
     .SpBanks  (SpBanks),
+    .AccBanks (AccBanks),
     .ReadLatency(ReadLatency)
   ) u_compute (
     .clk_i,
@@ -210,6 +212,8 @@ module qsa_top #(
     .spa_rdata_i      (spa_rdata),
     .spb_rdata_i      (spb_rdata),
     .acc_rdata_i      (acc_c_rdata),
+    .acc_prd_o        (acc_p_rd),
+    .acc_prdata_i     (acc_p_rdata),
     .prm_rdata_i      (prm_c_rdata),
     .acc_wr_o         (acc_c_wr),
     .acc_wdata_o      (acc_c_wdata),
@@ -275,7 +279,7 @@ module qsa_top #(
     .LaneBits   (32),
     .Banks      (AccBanks),
     .NumWrite   (2),
-    .NumRead    (2),
+    .NumRead    (3),
     .ReadLatency(ReadLatency)
   ) u_accumulator (
     .clk_i,
@@ -284,10 +288,11 @@ module qsa_top #(
     .wdata_i({word_l_wdata, acc_c_wdata}),
     .wmask_i({2*ArrayCols{1'b1}}),
     .wgnt_o (acc_wgnt),
-    .re_i   ({acc_s_rd.en, comp_mem.acc_rd.en}),
-    .raddr_i({acc_s_rd.addr[AccAw-1:0], comp_mem.acc_rd.addr[AccAw-1:0]}),
+    .re_i   ({acc_s_rd.en, acc_p_rd.en, comp_mem.acc_rd.en}),
+    .raddr_i({acc_s_rd.addr[AccAw-1:0], acc_p_rd.addr[AccAw-1:0],
+              comp_mem.acc_rd.addr[AccAw-1:0]}),
     .rgnt_o (acc_rgnt),
-    .rdata_o({acc_s_rdata, acc_c_rdata})
+    .rdata_o({acc_s_rdata, acc_p_rdata, acc_c_rdata})
   );
 
   qsa_sram #(
@@ -369,14 +374,15 @@ module qsa_top #(
       RowInBounds(sp_s_rd, SpRows));
   AccRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       RowInBounds(acc_l_wr, AccRows) && RowInBounds(acc_c_wr, AccRows) &&
-      RowInBounds(comp_mem.acc_rd, AccRows) && RowInBounds(acc_s_rd, AccRows));
+      RowInBounds(comp_mem.acc_rd, AccRows) && RowInBounds(acc_p_rd, AccRows) &&
+      RowInBounds(acc_s_rd, AccRows));
   PrmRowInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       RowInBounds(prm_l_wr, ParamRows) && RowInBounds(comp_mem.prm_rd, ParamRows));
   // The compute unit's requests are never refused (it comes first; A and B never share a bank).
   ComputeBanksGrantedHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (!comp_mem.sp_wr.en || sp_wgnt[0]) && (!comp_mem.spb_rd.en || sp_rgnt[0]) &&
       (!comp_mem.spa_rd.en || sp_rgnt[1]) && (!acc_c_wr.en || acc_wgnt[0]) &&
-      (!comp_mem.acc_rd.en || acc_rgnt[0]));
+      (!comp_mem.acc_rd.en || acc_rgnt[0]) && (!acc_p_rd.en || acc_rgnt[1]));
   StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                   !$isunknown({done_o, error_o, insn_ready_o, rd_req_valid_o,
                                                wr_req_valid_o}));

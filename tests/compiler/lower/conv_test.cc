@@ -228,30 +228,31 @@ TEST(ConvLoweringTest, EmitterResidentStepsFieldByField) {
   const Step& s0 = h.steps[0];
   const std::vector<isa::LoadSp> loads = OfType<isa::LoadSp>(s0.loads);
   ASSERT_EQ(loads.size(), 3u);
-  // All 36 weight tiles (144 rows of 4 bytes) after the input buffer (row 98).
-  EXPECT_EQ(loads[0].sram, 98u);
-  EXPECT_EQ(loads[0].dram, 4096u);
-  EXPECT_EQ(loads[0].ny, 1u);
-  EXPECT_EQ(loads[0].nx, 144u);
-  EXPECT_EQ(loads[0].stride_x, 4u);
-  EXPECT_EQ(loads[0].lanes, 4u);
   // Input channels 0..3: the 7×7 window from (-1, -1), one row and column of padding per side.
-  EXPECT_EQ(loads[1].sram, 0u);
-  EXPECT_EQ(loads[1].dram, 1000u);
-  EXPECT_EQ(loads[1].ny, 7u);
-  EXPECT_EQ(loads[1].nx, 7u);
-  EXPECT_EQ(loads[1].stride_y, 30u);
-  EXPECT_EQ(loads[1].stride_x, 6u);
-  EXPECT_EQ(loads[1].pad_top, 1u);
-  EXPECT_EQ(loads[1].pad_bottom, 1u);
-  EXPECT_EQ(loads[1].pad_left, 1u);
-  EXPECT_EQ(loads[1].pad_right, 1u);
-  EXPECT_EQ(loads[1].lanes, 4u);
-  EXPECT_EQ(loads[1].fill, 3u);
+  EXPECT_EQ(loads[0].sram, 0u);
+  EXPECT_EQ(loads[0].dram, 1000u);
+  EXPECT_EQ(loads[0].ny, 7u);
+  EXPECT_EQ(loads[0].nx, 7u);
+  EXPECT_EQ(loads[0].stride_y, 30u);
+  EXPECT_EQ(loads[0].stride_x, 6u);
+  EXPECT_EQ(loads[0].pad_top, 1u);
+  EXPECT_EQ(loads[0].pad_bottom, 1u);
+  EXPECT_EQ(loads[0].pad_left, 1u);
+  EXPECT_EQ(loads[0].pad_right, 1u);
+  EXPECT_EQ(loads[0].lanes, 4u);
+  EXPECT_EQ(loads[0].fill, 3u);
   // Input channels 4..5 in the second block of 49 rows.
-  EXPECT_EQ(loads[2].sram, 49u);
-  EXPECT_EQ(loads[2].dram, 1004u);
-  EXPECT_EQ(loads[2].lanes, 2u);
+  EXPECT_EQ(loads[1].sram, 49u);
+  EXPECT_EQ(loads[1].dram, 1004u);
+  EXPECT_EQ(loads[1].lanes, 2u);
+  // Block 0's 18 weight tiles (72 rows of 4 bytes) after the input buffer (row 98); block 1's
+  // load with block 1, so that block 0's gemms need not wait for them.
+  EXPECT_EQ(loads[2].sram, 98u);
+  EXPECT_EQ(loads[2].dram, 4096u);
+  EXPECT_EQ(loads[2].ny, 1u);
+  EXPECT_EQ(loads[2].nx, 72u);
+  EXPECT_EQ(loads[2].stride_x, 4u);
+  EXPECT_EQ(loads[2].lanes, 4u);
   const std::vector<isa::LoadParam> params = OfType<isa::LoadParam>(s0.loads);
   ASSERT_EQ(params.size(), 1u);
   EXPECT_EQ(params[0].dram, 8192u);
@@ -304,10 +305,15 @@ TEST(ConvLoweringTest, EmitterResidentStepsFieldByField) {
   EXPECT_EQ(stores[0].stride_x, 6u);
   EXPECT_EQ(stores[0].lanes, 4u);
 
-  // Block 1: nothing more to load; its tiles and parameters follow block 0's; the other output
-  // buffer; channels 4 and 5.
+  // Block 1: its own 18 weight tiles after block 0's; its parameters follow block 0's; the other
+  // output buffer; channels 4 and 5.
   const Step& s1 = h.steps[1];
-  EXPECT_TRUE(s1.loads.empty());
+  const std::vector<isa::LoadSp> loads1 = OfType<isa::LoadSp>(s1.loads);
+  ASSERT_EQ(loads1.size(), 1u);
+  ASSERT_EQ(s1.loads.size(), 1u);
+  EXPECT_EQ(loads1[0].sram, 98u + 72);
+  EXPECT_EQ(loads1[0].dram, 4096u + 18 * 16);
+  EXPECT_EQ(loads1[0].nx, 72u);
   const std::vector<isa::Gemm> g1 = OfType<isa::Gemm>(s1.computes);
   ASSERT_EQ(g1.size(), 18u);
   EXPECT_EQ(g1[0].w, 98u + 18 * 4);

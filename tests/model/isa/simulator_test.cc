@@ -401,31 +401,40 @@ TEST(IsaSimTiming, ReadLatencyTwoDelaysEachGemmsEndByOneCycle) {
   EXPECT_EQ(two.result.timing.bank_stall_cycles, 3);
 }
 
-TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
+TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreePostOverlapsTheDrainAndTheNextGemm) {
   const ArchConfig arch = TestArch();
   // #0: 12 rows of 4 bytes, 12 beats: [0, 48 + 10 + 2) = [0, 60), token at 60.
   // #1 gemm with preload on an idle unit: busy 2 rows (the preload runs beside them), plus 3
   // bank stalls (weights and activations in bank 0): [60, 60 + 5 + 2 + 8) = [60, 75).
   // #2 gemm: array free at 65: busy 3 → [65, 78).
-  // #3 post of 5 rows waits for the drain: busy 5 + 5 (parameter rows and check), then 10:
-  // [78, 98).
-  // #4 gemm after a post waits for it: [98, 98 + 1 + 10) = [98, 109).
+  // #3 post of 5 rows (accumulator rows 0..4, scratchpad rows 40..44) starts the next cycle,
+  // while the gemms drain; its first row waits for #2's end: [66, 78 + 5 + 10) = [66, 93).
+  // #4 gemm after the post: with accumulator rows 8.. it starts once the post streams (66 + 5)
+  // and completes after it: [71, 93); writing accumulator row 0, which the post reads, it waits
+  // for the post: [93, 93 + 1 + 10) = [93, 104).
   Post post;
   post.acc = 0;
   post.n = 5;
   post.dst = 40;
   post.dst_stride = 1;
   post.n_lanes = 4;
-  const Traced traced = RunTraced(
-      arch,
-      MakeProgram(arch, {LoadRows(0, 0, 12, 4, "push_next"), GemmRows(4, 0, 2, true, "pop_prev"),
-                         GemmRows(6, 2, 3, false), post, GemmRows(4, 8, 1, false), Finish{}}));
-  EXPECT_EQ(Schedule(traced), (std::vector<std::string>{
-                                  "#0 load load.sp [0, 60)", "#1 compute gemm [60, 75)",
-                                  "#2 compute gemm [65, 78)", "#3 compute post [78, 98)",
-                                  "#4 compute gemm [98, 109)", "#5 compute finish [109, 110)"}));
-  EXPECT_EQ(traced.result.timing.busy,
-            (std::array<std::int64_t, 3>{48, 2 + 3 + 3 + 10 + 1 + 1, 0}));
+  for (const bool meets : {false, true}) {
+    const Traced traced = RunTraced(
+        arch, MakeProgram(arch, {LoadRows(0, 0, 12, 4, "push_next"),
+                                 GemmRows(4, 0, 2, true, "pop_prev"), GemmRows(6, 2, 3, false),
+                                 post, GemmRows(4, meets ? 0 : 8, 1, false), Finish{}}));
+    const std::vector<std::string> head = {"#0 load load.sp [0, 60)", "#1 compute gemm [60, 75)",
+                                           "#2 compute gemm [65, 78)", "#3 compute post [66, 93)"};
+    std::vector<std::string> want = head;
+    if (meets) {
+      want.insert(want.end(), {"#4 compute gemm [93, 104)", "#5 compute finish [104, 105)"});
+    } else {
+      want.insert(want.end(), {"#4 compute gemm [71, 93)", "#5 compute finish [93, 94)"});
+    }
+    EXPECT_EQ(Schedule(traced), want) << "meets " << meets;
+    EXPECT_EQ(traced.result.timing.busy,
+              (std::array<std::int64_t, 3>{48, 2 + 3 + 3 + 10 + 1 + 1, 0}));
+  }
 }
 
 TEST(IsaSimTiming, LoadAndStoreShareTheDramPort) {
