@@ -15,10 +15,11 @@ namespace {
 // The pipeline of the RTL (docs/rtl.md, "Microarchitecture"; docs/isa.md, "Timing model").
 // DRAM moves in aligned beats of this many bytes; a row costs the beats it touches.
 constexpr std::int64_t kBeatBytes = 16;
-// A load or store with DRAM bytes: cycles after its last beat's data (load) or acknowledgement
-// (store) until the unit reports completion.
+// A load or store with DRAM bytes: cycles after its last beat's data (load) or write response
+// (store) until the unit reports completion. A store's also holds the cycle its first AXI write
+// beat waits for the burst's address to be accepted (docs/rtl.md, "AXI4 memory port").
 constexpr std::int64_t kLoadTail = 2;
-constexpr std::int64_t kStoreTail = 4;
+constexpr std::int64_t kStoreTail = 5;
 // A load without DRAM bytes (padding only): cycles after its last row until completion.
 constexpr std::int64_t kFillTail = 3;
 // post: the four parameter rows and the shift check before the first accumulator row, then a row

@@ -10,12 +10,13 @@
 //   esize = 1 (load.sp, fill is the byte) or 4 (load.acc / load.param, fill is s8(fill) as int32)
 //
 // Three decoupled stages keep the DRAM busy within an instruction:
-//   1. the request generator walks the grid and requests the BusBytes-aligned beats covering
-//      each inside row, one per cycle, with up to MaxRdOutstanding beats in flight; for every row
-//      (inside or padding) it pushes a descriptor {inside, byte offset, beat count, last} into a
-//      FIFO;
-//   2. the collector takes the responses (in request order) of the head descriptor's row into a
-//      beat buffer; a padding row passes in one cycle without a response;
+//   1. the request generator walks the grid and reads the BusBytes-aligned beats covering each
+//      inside row with AXI4 INCR bursts on the AR channel (ID LoadId, full-width beats): one
+//      burst per row, split where the row crosses a 4 KiB boundary or exceeds MaxBurst beats,
+//      one burst per cycle, with up to MaxRdOutstanding beats in flight; for every row (inside or
+//      padding) it pushes a descriptor {inside, byte offset, beat count, last} into a FIFO;
+//   2. the collector takes the R beats (in request order: one ID) of the head descriptor's row
+//      into a beat buffer; a padding row passes in one cycle without a response;
 //   3. the cycle after a row's last beat, the write stage shifts the buffer's bytes into place,
 //      applies the fill and drives the memory's write port (full row, all lanes). (The buffer
 //      still holds the row then: the next row's first beat is written at the end of that cycle.)
@@ -23,15 +24,19 @@
 //      that cycle; until then the write stage holds its row and the collector takes no beat.
 // Rows are written in grid order; rsp_o.done pulses with the write of the last row.
 //
-// Control has checked every field and bound before offering the word, so the unit reports no
-// error (rsp_o.err is tied to 0).
+// Control has checked every field and bound before offering the word. The one error left is an
+// R beat answered SLVERR or DECERR: from that beat on the unit writes no row (the row of that
+// beat included), raises rsp_o.err (sticky, qsa_pkg::ERR_DRAM_RESP with the load's pc), stops
+// requesting and takes the beats still in flight; it takes no further instruction.
 module qsa_load #(
   parameter int unsigned ArrayRows = 16,
   parameter int unsigned ArrayCols = 16,
   parameter int unsigned BusBytes = 16,
   // Read beats requested and not yet answered; also the depth of the row descriptor FIFO
   // (a power of two).
-  parameter int unsigned MaxRdOutstanding = 128
+  parameter int unsigned MaxRdOutstanding = 256,
+  // The longest AR burst, in beats (1..256; AXI4 INCR allows 256).
+  parameter int unsigned MaxBurst = 16
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -40,14 +45,17 @@ module qsa_load #(
   input  qsa_pkg::unit_req_t       req_i,
   output logic                     req_ready_o,
   output qsa_pkg::unit_rsp_t       rsp_o,
-  // DRAM read channel.
-  output logic                     rd_req_valid_o,
-  input  logic                     rd_req_ready_i,
-  output logic [31:0]              rd_req_addr_o,
-  output logic [31:0]              rd_req_pc_o,
-  input  logic                     rd_rsp_valid_i,
-  output logic                     rd_rsp_ready_o,
-  input  logic [BusBytes*8-1:0]    rd_rsp_data_i,
+  // AXI4 read address and read data channels (ID, size and burst type are fixed: qsa_top).
+  output logic                     ar_valid_o,
+  input  logic                     ar_ready_i,
+  output logic [31:0]              ar_addr_o,
+  output logic [7:0]               ar_len_o,
+  output logic [31:0]              ar_pc_o,  // the load's pc (for traces)
+  input  logic                     r_valid_i,
+  output logic                     r_ready_o,
+  input  logic [BusBytes*8-1:0]    r_data_i,
+  input  logic [1:0]               r_resp_i,
+  input  logic                     r_last_i,
   // Whole-row writes, tagged with the load's pc: scratchpad write port 0, accumulator write
   // port 0 and parameter buffer write port 0 (the last two take the same words).
   output qsa_pkg::row_req_t        sp_wr_o,
@@ -72,6 +80,7 @@ module qsa_load #(
   localparam int unsigned Bw = $clog2(MaxBeats + 1);
   localparam int unsigned Iw = (MaxBeats > 1) ? $clog2(MaxBeats) : 1;
   localparam int unsigned Ow = $clog2(MaxRdOutstanding + 1);
+  localparam int unsigned PageBeats = 4096 / BusBytes;  // beats of a 4 KiB page
   // Descriptor: {last, inside, offset, beats}.
   localparam int unsigned DescW = 2 + Lb + Bw;
 
@@ -113,8 +122,9 @@ module qsa_load #(
   logic        done;
 
   assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
-  assign req_ready_o = !cur_q.busy;
-  assign take = req_valid_i && !cur_q.busy;
+  logic        fail_q, fail_d;  // an error response arrived
+  assign req_ready_o = !cur_q.busy && !fail_q;
+  assign take = req_valid_i && !cur_q.busy && !fail_q;
 
   always_comb begin
     cur_d = cur_q;
@@ -141,7 +151,7 @@ module qsa_load #(
   logic        gen_q;  // rows left to walk
   logic [7:0]  y_q, x_q;
   logic [31:0] addr_q;  // DRAM address of the next inside element of row y
-  logic [Iw-1:0] beat_q, beat_d;  // beat of the current element being requested
+  logic [Iw-1:0] beat_q, beat_d;  // beats of the current element requested so far
   logic [Ow-1:0] out_q, out_d;  // beats requested and not yet answered
 
   logic        y_in, x_in, elem_in, last_row;
@@ -151,6 +161,8 @@ module qsa_load #(
   logic [DescW-1:0] desc_wdata, desc_rdata;
   logic [$clog2(MaxRdOutstanding+1)-1:0] desc_count_unused;
   logic        rd_fire, rsp_fire, advance;
+  logic [31:0] seg_first;  // the next burst: its first beat index and its length in beats
+  logic [31:0] seg_left, seg_page, seg_beats;
 
   assign y_in = (y_q >= cur_q.y_lo) && (y_q < cur_q.y_hi);
   assign x_in = (x_q >= cur_q.x_lo) && (x_q < cur_q.x_hi);
@@ -159,19 +171,34 @@ module qsa_load #(
   assign last_beat = (addr_q + cur_q.nbytes - 32'd1) >> Lb;
   assign nbeats = Bw'(last_beat - first_beat + 32'd1);
 
-  // A padding row needs only descriptor room; an inside row's first beat also pushes its
-  // descriptor. Both conditions only become true while waiting, so valid stays stable.
-  assign rd_req_valid_o = gen_q && elem_in && (out_q < Ow'(MaxRdOutstanding)) &&
-                          ((beat_q != '0) || !desc_full);
-  assign rd_req_addr_o = (first_beat + 32'(beat_q)) << Lb;
-  assign rd_req_pc_o = cur_q.pc;
-  assign rd_fire = rd_req_valid_o && rd_req_ready_i;
-  assign rsp_fire = rd_rsp_valid_i && rd_rsp_ready_o;
+  // The next burst of the row: up to MaxBurst beats, not past the row's last beat nor the end
+  // of the 4 KiB page.
+  assign seg_first = first_beat + 32'(beat_q);
+  assign seg_left = 32'(nbeats) - 32'(beat_q);
+  assign seg_page = 32'(PageBeats) - (seg_first & 32'(PageBeats - 1));
+  always_comb begin
+    seg_beats = seg_left;
+    if (seg_page < seg_beats) seg_beats = seg_page;
+    if (32'(MaxBurst) < seg_beats) seg_beats = 32'(MaxBurst);
+  end
 
-  assign desc_push = gen_q && !desc_full && (elem_in ? (rd_fire && beat_q == '0) : 1'b1);
+  // A padding row needs only descriptor room; an inside row's first burst also pushes its
+  // descriptor. Both conditions only become true while waiting, and the payload depends only on
+  // the walk, so ARVALID and the address stay stable until ARREADY.
+  assign ar_valid_o = gen_q && elem_in && !fail_q &&
+                      (32'(out_q) + seg_beats <= 32'(MaxRdOutstanding)) &&
+                      ((beat_q != '0) || !desc_full);
+  assign ar_addr_o = seg_first << Lb;
+  assign ar_len_o = 8'(seg_beats - 32'd1);
+  assign ar_pc_o = cur_q.pc;
+  assign rd_fire = ar_valid_o && ar_ready_i;
+  assign rsp_fire = r_valid_i && r_ready_o;
+
+  assign desc_push = gen_q && !fail_q && !desc_full &&
+                     (elem_in ? (rd_fire && beat_q == '0) : 1'b1);
   assign desc_wdata = {last_row, elem_in, Lb'(addr_q), nbeats};
-  assign advance = gen_q && (elem_in ? (rd_fire && 32'(beat_q) == 32'(nbeats) - 32'd1)
-                                    : !desc_full);
+  assign advance = gen_q && !fail_q &&
+                   (elem_in ? (rd_fire && 32'(beat_q) + seg_beats == 32'(nbeats)) : !desc_full);
 
   qsa_dma_walk u_walk (
     .clk_i,
@@ -195,12 +222,12 @@ module qsa_load #(
   always_comb begin
     beat_d = beat_q;
     out_d = out_q;
-    if (rd_fire) out_d = out_d + Ow'(1);
+    if (rd_fire) out_d = out_d + Ow'(seg_beats);
     if (rsp_fire) out_d = out_d - Ow'(1);
     if (take) begin
       beat_d = '0;
     end else begin
-      if (rd_fire) beat_d = beat_q + Iw'(1);
+      if (rd_fire) beat_d = beat_q + Iw'(seg_beats);
       if (advance) beat_d = '0;
     end
   end
@@ -234,9 +261,13 @@ module qsa_load #(
   logic              is_sp;
 
   assign {head_last, head_inside, head_off, head_beats} = desc_rdata;
-  assign rd_rsp_ready_o = !desc_empty && head_inside && !w_stall;
-  assign row_done = !desc_empty && !w_stall &&
+  // After an error response the collector only drains the beats in flight.
+  logic              bad_beat;
+  assign bad_beat = rsp_fire && (r_resp_i != 2'b00);
+  assign r_ready_o = fail_q ? (out_q != '0) : (!desc_empty && head_inside && !w_stall);
+  assign row_done = !fail_q && !bad_beat && !desc_empty && !w_stall &&
                     (head_inside ? (rsp_fire && 32'(got_q) == 32'(head_beats) - 32'd1) : 1'b1);
+  assign fail_d = fail_q || bad_beat;
   assign desc_pop = row_done;
   assign is_sp = (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
 
@@ -307,16 +338,19 @@ module qsa_load #(
   assign wtag_o = cur_q.pc;
 
   always_comb begin
-    rsp_o = '0;  // never an error
+    rsp_o = '0;
     rsp_o.done = done;
     rsp_o.done_pc = cur_q.pc;
     rsp_o.idle = !cur_q.busy;
+    rsp_o.err = fail_q;
+    rsp_o.err_code = fail_q ? qsa_pkg::ERR_DRAM_RESP : qsa_pkg::ERR_NONE;
+    rsp_o.err_pc = cur_q.pc;
   end
 
   always_comb begin
     ev_o = '0;
     ev_o.dram_rd = (w_valid_q && !w_stall && w_inside_q) ? cur_q.nbytes : 32'd0;
-    ev_o.dram_rd_beats = rd_fire ? 32'd1 : 32'd0;
+    ev_o.dram_rd_beats = rd_fire ? seg_beats : 32'd0;
     ev_o.sp_wr = (sp_wr_o.en && !w_stall) ? 32'(SpRowBytes) : 32'd0;
     ev_o.acc_wr = (acc_wr_o.en && !w_stall) ? 32'(WordRowBytes) : 32'd0;
     ev_o.param_wr = (prm_wr_o.en && !w_stall) ? 32'(WordRowBytes) : 32'd0;
@@ -327,6 +361,7 @@ module qsa_load #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cur_q <= '0;
+      fail_q <= 1'b0;
       beat_q <= '0;
       out_q <= '0;
       got_q <= '0;
@@ -338,6 +373,7 @@ module qsa_load #(
       w_off_q <= '0;
     end else begin
       cur_q <= cur_d;
+      fail_q <= fail_d;
       beat_q <= beat_d;
       out_q <= out_d;
       got_q <= got_d;
@@ -352,11 +388,11 @@ module qsa_load #(
 
   // The beat buffer holds data only (no reset needed); a beat is written only when it arrives.
   always_ff @(posedge clk_i) begin
-    if (rsp_fire) buf_q[32'(got_q)*BeatBits+:BeatBits] <= rd_rsp_data_i;
+    if (rsp_fire && !fail_q) buf_q[32'(got_q)*BeatBits+:BeatBits] <= r_data_i;
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_i.insn[7:4]};
+  assign unused_insn = ^{req_i.insn[7:4], r_last_i};  // bursts are counted in beats
 
 `ifndef SYNTHESIS
   LoadOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
@@ -366,7 +402,17 @@ module qsa_load #(
       rsp_fire |-> (out_q != '0));
   LoadRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       (gen_q && elem_in) |-> (32'(nbeats) <= 32'(MaxBeats)));
+  // AXI4 master side of AR: VALID held until READY with a stable payload; bursts of 1..MaxBurst
+  // beats that stay inside their 4 KiB page.
+  LoadArValidHeldHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (ar_valid_o && !ar_ready_i) |=> ar_valid_o);
+  LoadArStableHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (ar_valid_o && !ar_ready_i) |=> ($stable(ar_addr_o) && $stable(ar_len_o)));
+  LoadArBurstHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      ar_valid_o |-> (32'(ar_len_o) < 32'(MaxBurst) &&
+                      32'(ar_addr_o[11:0]) + (32'(ar_len_o) + 32'd1) * 32'(BusBytes) <= 32'd4096));
+  // RLAST ends each row's burst: the beats of the head row arrive in request order.
   LoadOutputsKnownHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !$isunknown({rd_req_valid_o, rd_rsp_ready_o, sp_wr_o.en, acc_wr_o.en, prm_wr_o.en, done}));
+      !$isunknown({ar_valid_o, r_ready_o, sp_wr_o.en, acc_wr_o.en, prm_wr_o.en, done}));
 `endif
 endmodule

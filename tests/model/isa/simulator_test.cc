@@ -430,12 +430,12 @@ TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreeOthersWaitForTheDrain) {
 
 TEST(IsaSimTiming, LoadAndStoreShareTheDramPort) {
   const ArchConfig arch = TestArch();
-  // Both start at 0; the store (8 beats) holds the port for 32 cycles: [0, 32 + 10 + 4). The
+  // Both start at 0; the store (8 beats) holds the port for 32 cycles: [0, 32 + 10 + 5). The
   // load's one beat shares the port half and half with it: busy min(2 · 4, 4 + 32 / 2) = 8,
   // [0, 8 + 10 + 2) = [0, 20).
   EXPECT_EQ(ScheduleOf(arch, {StoreRows(0, 0x100, 8, 4), LoadRows(16, 0, 1, 4), Finish{}}),
-            (std::vector<std::string>{"#0 store store.sp [0, 46)", "#1 load load.sp [0, 20)",
-                                      "#2 compute finish [46, 47)"}));
+            (std::vector<std::string>{"#0 store store.sp [0, 47)", "#1 load load.sp [0, 20)",
+                                      "#2 compute finish [47, 48)"}));
   // A load alone: 4 + 10 + 2.
   EXPECT_EQ(ScheduleOf(arch, {LoadRows(16, 0, 1, 4), Finish{}}),
             (std::vector<std::string>{"#0 load load.sp [0, 16)", "#1 compute finish [16, 17)"}));
@@ -527,14 +527,14 @@ TEST(IsaSimTrace, OneLinePerInstructionWithWhatItWroteWhere) {
       MakeProgram(arch, {load, SyncIn(Queue::kCompute, "pop_prev push_next"), store, Finish{}},
                   image));
   // load: 3 bytes → 1 beat, 4 port cycles: [0, 4 + 10 + 2); sync [16, 17); store, 1 beat:
-  // [17, 17 + 4 + 10 + 4).
+  // [17, 17 + 4 + 10 + 5).
   EXPECT_EQ(traced.lines, (std::vector<std::string>{
                               "#0 load load.sp [0, 16) wrote scratchpad rows 2..2 hash " +
                                   ByteHash(2 * 4, {7, 8, 9, 0x55}),
                               "#1 compute sync [16, 17)",
-                              "#2 store store.sp [17, 35) wrote DRAM bytes 0x40..0x42 hash " +
+                              "#2 store store.sp [17, 36) wrote DRAM bytes 0x40..0x42 hash " +
                                   ByteHash(0x40, {8, 9, 0x55}),
-                              "#3 compute finish [35, 36)"}));
+                              "#3 compute finish [36, 37)"}));
 }
 
 TEST(IsaSimCounters, AggregateOverTheRunAndMatchInstructionByInstructionExecution) {
