@@ -22,6 +22,8 @@ constexpr std::int64_t kLoadTail = 2;
 constexpr std::int64_t kStoreTail = 5;
 // A load without DRAM bytes (padding only): cycles after its last row until completion.
 constexpr std::int64_t kFillTail = 3;
+// Loads the load unit holds at once (qsa_load's InsnSlots).
+constexpr int kLoadSlots = 4;
 // post: the four parameter rows and the shift check before the first accumulator row, then a row
 // read in cycle t is written from t + 3 + L (L = 4, the shared requantizer's stages).
 constexpr std::int64_t kPostSetup = 5;
@@ -171,6 +173,9 @@ struct Unit {
   std::int64_t issue_free = 0;  // when the unit can take its next instruction
   std::int64_t last_end = 0;    // when its last instruction completed (completion is in order)
   bool last_was_gemm = false;
+  bool last_was_load = false;
+  // The load unit's instructions held (taken and not complete): their ends, oldest first.
+  std::deque<std::int64_t> load_ends;
   // The compute unit's last gemm: its activation stream's first row and its rows.
   std::int64_t gemm_act = 0;
   std::int64_t gemm_rows = 0;
@@ -282,6 +287,10 @@ class Machine {
   // load.* and store.* (not a sync in those queues): the instructions whose spec footprint has
   // DRAM in it use the DRAM port.
   static bool IsDataTransfer(const Instruction& in) { return TouchesDram(in); }
+  static bool IsLoad(const Instruction& in) {
+    return std::holds_alternative<LoadSp>(in) || std::holds_alternative<LoadAcc>(in) ||
+           std::holds_alternative<LoadParam>(in);
+  }
 
   // Whether the head instruction `index` may start now: its tokens are there, the token queues
   // it pushes into have room and, for finish, the load and store queues are empty.
@@ -304,10 +313,18 @@ class Machine {
     const Pending& head = QueueFifo(q).front();
     const Instruction& in = At(head.index);
     const Unit& unit = units_[static_cast<int>(q)];
-    // The DMA units take one instruction at a time; the array overlaps consecutive gemms.
+    // The array overlaps consecutive gemms; the load unit takes a load once it has requested the
+    // previous one's last burst (the cycle after), while that one's data still arrive, holding at
+    // most kLoadSlots loads; the store unit takes one instruction at a time.
+    const bool is_load = IsLoad(in);
     const bool pipelined =
-        q == Queue::kCompute && unit.last_was_gemm && std::holds_alternative<Gemm>(in);
+        (q == Queue::kCompute && unit.last_was_gemm && std::holds_alternative<Gemm>(in)) ||
+        (q == Queue::kLoad && unit.last_was_load && is_load);
     std::int64_t start = std::max(head.fetched, pipelined ? unit.issue_free : unit.last_end);
+    if (pipelined && q == Queue::kLoad &&
+        unit.load_ends.size() >= static_cast<std::size_t>(kLoadSlots)) {
+      start = std::max(start, unit.load_ends[unit.load_ends.size() - kLoadSlots]);
+    }
     const TokenUse& use = TokensAt(head.index);
     for (int link : use.pops) start = std::max(start, tokens_[link].front());
     for (int link : use.pushes) start = std::max(start, tokens_[link].RoomCycle());
@@ -455,6 +472,13 @@ class Machine {
     unit.issue_free = start + cost.busy;
     unit.last_end = end;
     unit.last_was_gemm = std::holds_alternative<Gemm>(in);
+    unit.last_was_load = IsLoad(in);
+    if (unit.last_was_load) {
+      unit.issue_free += 1;  // the generator takes the next load the cycle after its last burst
+      unit.load_ends.push_back(end);
+      while (unit.load_ends.size() > static_cast<std::size_t>(kLoadSlots))
+        unit.load_ends.pop_front();
+    }
     if (const Gemm* g = std::get_if<Gemm>(&in)) {
       unit.gemm_act = g->act;
       unit.gemm_rows = std::int64_t{g->n_outer} * g->n_inner;

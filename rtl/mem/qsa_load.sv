@@ -1,5 +1,7 @@
-// Load unit: executes load.sp, load.acc and load.param (docs/isa.md "load.*"), one instruction
-// at a time.
+// Load unit: executes load.sp, load.acc and load.param (docs/isa.md "load.*"), several
+// instructions overlapped: the request generator takes the next instruction the cycle after it
+// has requested the last burst of the previous one, while that one's data still arrive; up to
+// InsnSlots instructions are held between the generator and the write stage.
 //
 //   for y in [0, ny), x in [0, nx):
 //     row = sram + y*nx + x
@@ -22,7 +24,8 @@
 //      still holds the row then: the next row's first beat is written at the end of that cycle.)
 //      The memory grants the write (wr_gnt_i) unless the compute unit writes the same bank in
 //      that cycle; until then the write stage holds its row and the collector takes no beat.
-// Rows are written in grid order; rsp_o.done pulses with the write of the last row.
+// Rows are written in grid order, instruction after instruction; rsp_o.done pulses with the
+// write of an instruction's last row, with its pc.
 //
 // Control has checked every field and bound before offering the word. The one error left is an
 // R beat answered SLVERR or DECERR: from that beat on the unit writes no row (the row of that
@@ -36,7 +39,9 @@ module qsa_load #(
   // (a power of two).
   parameter int unsigned MaxRdOutstanding = 256,
   // The longest AR burst, in beats (1..256; AXI4 INCR allows 256).
-  parameter int unsigned MaxBurst = 16
+  parameter int unsigned MaxBurst = 16,
+  // Instructions held at once, from the generator's to the write stage's (a power of two).
+  parameter int unsigned InsnSlots = 4
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -101,48 +106,73 @@ module qsa_load #(
   localparam int FillLsb = qsa_isa_pkg::LOAD_SP_FILL_LSB;
 
   // ---------------------------------------------------------------- instruction registers
-  // The instruction being executed, registered when it is taken.
+  localparam int unsigned Sw = (InsnSlots > 1) ? $clog2(InsnSlots) : 1;
+  // The instruction the generator walks, registered when it is taken.
   typedef struct packed {
     logic        busy;
-    logic [3:0]  op;
     logic [31:0] pc;
-    logic [15:0] sram;
     logic [7:0]  y_lo;  // inside rows: y_lo <= y < y_hi
     logic [7:0]  y_hi;
     logic [7:0]  x_lo;  // inside elements of a row: x_lo <= x < x_hi
     logic [7:0]  x_hi;
-    logic [7:0]  lanes;
-    logic [7:0]  fill;
     logic [31:0] nbytes;  // lanes * esize
   } cur_t;
   cur_t cur_q, cur_d;
+  // What the collector and the write stage need of each instruction held, in a ring of slots
+  // filled at take (g_ptr), read by the collector (c_ptr) and the write stage (w_slot), freed at
+  // done.
+  typedef struct packed {
+    logic [3:0]  op;
+    logic [31:0] pc;
+    logic [15:0] sram;
+    logic [7:0]  lanes;
+    logic [7:0]  fill;
+    logic [31:0] nbytes;
+  } info_t;
+  info_t [InsnSlots-1:0] info_q, info_d;
+  logic [Sw-1:0] g_ptr_q, g_ptr_d, c_ptr_q, c_ptr_d;
+  logic [Sw:0]   held_q, held_d;  // instructions taken and not done
 
   logic        take;
   logic [3:0]  req_op;
   logic        done;
+  logic        gen_end;  // the generator's last step of its instruction
 
   assign req_op = req_i.insn[qsa_isa_pkg::HDR_OPCODE_LSB+:qsa_isa_pkg::HDR_OPCODE_BITS];
   logic        fail_q, fail_d;  // an error response arrived
-  assign req_ready_o = !cur_q.busy && !fail_q;
-  assign take = req_valid_i && !cur_q.busy && !fail_q;
+  assign req_ready_o = !cur_q.busy && !fail_q && (32'(held_q) < 32'(InsnSlots));
+  assign take = req_valid_i && req_ready_o;
 
   always_comb begin
     cur_d = cur_q;
+    g_ptr_d = g_ptr_q;
+    held_d = held_q;
     if (take) begin
       cur_d.busy = 1'b1;
-      cur_d.op = req_op;
       cur_d.pc = req_i.pc;
-      cur_d.sram = req_i.insn[SramLsb+:16];
       cur_d.y_lo = 8'(req_i.insn[PtLsb+:2]);
       cur_d.y_hi = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
       cur_d.x_lo = 8'(req_i.insn[PlLsb+:2]);
       cur_d.x_hi = req_i.insn[NxLsb+:8] - 8'(req_i.insn[PrLsb+:2]);
-      cur_d.lanes = req_i.insn[LanesLsb+:8];
-      cur_d.fill = req_i.insn[FillLsb+:8];
       cur_d.nbytes = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
                                                           : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
-    end else if (done) begin
+      g_ptr_d = g_ptr_q + Sw'(1);
+    end else if (gen_end) begin
       cur_d.busy = 1'b0;
+    end
+    held_d = held_q + ((Sw + 1)'(take)) - ((Sw + 1)'(done));
+  end
+
+  // The slot g_ptr takes the instruction's fields.
+  info_t take_info;
+  // Fields in info_t order: op, pc, sram, lanes, fill, nbytes.
+  assign take_info = {req_op, req_i.pc, req_i.insn[SramLsb+:16], req_i.insn[LanesLsb+:8],
+                      req_i.insn[FillLsb+:8],
+                      (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8]) :
+                                                            {22'd0, req_i.insn[LanesLsb+:8], 2'b00}};
+  always_comb begin
+    for (int i = 0; i < InsnSlots; i++) begin
+      info_d[i] = (take && Sw'(i) == g_ptr_q) ? take_info : info_q[i];
     end
   end
 
@@ -199,6 +229,7 @@ module qsa_load #(
   assign desc_wdata = {last_row, elem_in, Lb'(addr_q), nbeats};
   assign advance = gen_q && !fail_q &&
                    (elem_in ? (rd_fire && 32'(beat_q) + seg_beats == 32'(nbeats)) : !desc_full);
+  assign gen_end = advance && last_row;
 
   qsa_dma_walk u_walk (
     .clk_i,
@@ -258,6 +289,10 @@ module qsa_load #(
   logic              w_stall;  // the write stage's row waits for its bank (stage 3)
   logic [RowBits-1:0] shifted;
   logic [RowBits-1:0] filled;
+  info_t             c_info;  // the collector's instruction
+  logic [Sw-1:0]     w_slot_q, w_slot_d;  // the write stage's instruction
+  info_t             w_info;
+  logic [31:0]       err_pc_q, err_pc_d;
   logic              is_sp;
 
   assign {head_last, head_inside, head_off, head_beats} = desc_rdata;
@@ -269,17 +304,28 @@ module qsa_load #(
                     (head_inside ? (rsp_fire && 32'(got_q) == 32'(head_beats) - 32'd1) : 1'b1);
   assign fail_d = fail_q || bad_beat;
   assign desc_pop = row_done;
-  assign is_sp = (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
+  always_comb begin
+    c_info = '0;
+    w_info = '0;
+    for (int i = 0; i < InsnSlots; i++) begin
+      if (Sw'(i) == c_ptr_q) c_info = info_q[i];
+      if (Sw'(i) == w_slot_q) w_info = info_q[i];
+    end
+  end
+  assign is_sp = (w_info.op == qsa_isa_pkg::OP_LOAD_SP);
 
   always_comb begin
     got_d = got_q;
     row_d = row_q;
+    c_ptr_d = c_ptr_q;
+    err_pc_d = err_pc_q;
     if (rsp_fire) got_d = got_q + Iw'(1);
     if (row_done) begin
       got_d = '0;
-      row_d = row_q + 16'd1;
+      row_d = head_last ? 16'd0 : row_q + 16'd1;
+      if (head_last) c_ptr_d = c_ptr_q + Sw'(1);
     end
-    if (take) row_d = 16'd0;
+    if (bad_beat && !fail_q) err_pc_d = c_info.pc;
   end
 
 
@@ -296,10 +342,12 @@ module qsa_load #(
     w_inside_d = w_inside_q;
     w_addr_d = w_addr_q;
     w_off_d = w_off_q;
+    w_slot_d = w_slot_q;
     if (row_done) begin
+      w_slot_d = c_ptr_q;
       w_last_d = head_last;
       w_inside_d = head_inside;
-      w_addr_d = cur_q.sram + row_q;
+      w_addr_d = c_info.sram + row_q;
       w_off_d = head_off;
     end
   end
@@ -313,12 +361,12 @@ module qsa_load #(
       shifted = RowBits'(buf_q >> {w_off_q, 3'b000});
       for (int l = 0; l < RowBytes; l++) begin
         if (is_sp) begin
-          filled[l*8+:8] = (w_inside_q && 8'(l) < cur_q.lanes && l < SpRowBytes) ?
-                           shifted[l*8+:8] : cur_q.fill;
+          filled[l*8+:8] = (w_inside_q && 8'(l) < w_info.lanes && l < SpRowBytes) ?
+                           shifted[l*8+:8] : w_info.fill;
         end else begin
           // Word lane l/4, byte l%4.
-          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < cur_q.lanes) ? shifted[l*8+:8] :
-                           ((l % 4 == 0) ? cur_q.fill : {8{cur_q.fill[7]}});
+          filled[l*8+:8] = (w_inside_q && 8'(l / 4) < w_info.lanes) ? shifted[l*8+:8] :
+                           ((l % 4 == 0) ? w_info.fill : {8{w_info.fill[7]}});
         end
       end
     end
@@ -327,29 +375,29 @@ module qsa_load #(
   assign w_stall = w_valid_q && !wr_gnt_i;
   assign done = w_valid_q && w_last_q && !w_stall;
 
-  assign sp_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_SP);
+  assign sp_wr_o.en = w_valid_q && (w_info.op == qsa_isa_pkg::OP_LOAD_SP);
   assign sp_wr_o.addr = w_addr_q;
-  assign acc_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_ACC);
+  assign acc_wr_o.en = w_valid_q && (w_info.op == qsa_isa_pkg::OP_LOAD_ACC);
   assign acc_wr_o.addr = w_addr_q;
-  assign prm_wr_o.en = w_valid_q && (cur_q.op == qsa_isa_pkg::OP_LOAD_PARAM);
+  assign prm_wr_o.en = w_valid_q && (w_info.op == qsa_isa_pkg::OP_LOAD_PARAM);
   assign prm_wr_o.addr = w_addr_q;
   assign sp_wdata_o = filled[ArrayRows*8-1:0];
   assign word_wdata_o = filled[ArrayCols*32-1:0];
-  assign wtag_o = cur_q.pc;
+  assign wtag_o = w_info.pc;
 
   always_comb begin
     rsp_o = '0;
     rsp_o.done = done;
-    rsp_o.done_pc = cur_q.pc;
-    rsp_o.idle = !cur_q.busy;
+    rsp_o.done_pc = w_info.pc;
+    rsp_o.idle = (held_q == '0);
     rsp_o.err = fail_q;
     rsp_o.err_code = fail_q ? qsa_pkg::ERR_DRAM_RESP : qsa_pkg::ERR_NONE;
-    rsp_o.err_pc = cur_q.pc;
+    rsp_o.err_pc = err_pc_q;
   end
 
   always_comb begin
     ev_o = '0;
-    ev_o.dram_rd = (w_valid_q && !w_stall && w_inside_q) ? cur_q.nbytes : 32'd0;
+    ev_o.dram_rd = (w_valid_q && !w_stall && w_inside_q) ? w_info.nbytes : 32'd0;
     ev_o.dram_rd_beats = rd_fire ? seg_beats : 32'd0;
     ev_o.sp_wr = (sp_wr_o.en && !w_stall) ? 32'(SpRowBytes) : 32'd0;
     ev_o.acc_wr = (acc_wr_o.en && !w_stall) ? 32'(WordRowBytes) : 32'd0;
@@ -361,6 +409,12 @@ module qsa_load #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cur_q <= '0;
+      info_q <= '0;
+      g_ptr_q <= '0;
+      c_ptr_q <= '0;
+      held_q <= '0;
+      w_slot_q <= '0;
+      err_pc_q <= 32'd0;
       fail_q <= 1'b0;
       beat_q <= '0;
       out_q <= '0;
@@ -373,6 +427,12 @@ module qsa_load #(
       w_off_q <= '0;
     end else begin
       cur_q <= cur_d;
+      info_q <= info_d;
+      g_ptr_q <= g_ptr_d;
+      c_ptr_q <= c_ptr_d;
+      held_q <= held_d;
+      w_slot_q <= w_slot_d;
+      err_pc_q <= err_pc_d;
       fail_q <= fail_d;
       beat_q <= beat_d;
       out_q <= out_d;
@@ -392,7 +452,9 @@ module qsa_load #(
   end
 
   logic unused_insn;
-  assign unused_insn = ^{req_i.insn[7:4], r_last_i};  // bursts are counted in beats
+  // Bursts are counted in beats (RLAST unused); each stage reads only its fields of a slot.
+  assign unused_insn = ^{req_i.insn[7:4], r_last_i, c_info.op, c_info.lanes, c_info.fill,
+                         c_info.nbytes, w_info.sram};
 
 `ifndef SYNTHESIS
   LoadOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)

@@ -92,28 +92,28 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   EXPECT_TRUE(golden::ReadNpy(out + "/y.npy") == expected);
 
   // Default architecture: 16×16, DRAM latency 100, 16 bytes per cycle. Each load moves 256 bytes
-  // (16 beats, 16 port cycles) and completes 2 cycles after its data, one load at a time:
-  // [0, 118), [118, 236), [236, 354); the gemm waits for load.param's token: 16 rows, 15 bank
-  // stalls (its weight rows 16..31 share bank 0 with its activation rows, so the stream waits
-  // for the preload's last 15 rows) + 2 + 32 of fill/drain → [354, 419); post 5 + 16 rows + 10
-  // → [419, 450); the store, 256 bytes, 16 + 100 + 5 → [450, 571); finish [571, 572). 16 rows ×
-  // 256 MACs, all useful.
+  // (16 beats, 16 port cycles) and completes 2 cycles after its data; the next load starts the
+  // cycle after the previous one's 16 cycles of issue: [0, 118), [17, 135), [34, 152); the gemm
+  // waits for load.param's token: 16 rows, 15 bank stalls (its weight rows 16..31 share bank 0
+  // with its activation rows, so the stream waits for the preload's last 15 rows) + 2 + 32 of
+  // fill/drain → [152, 217); post 5 + 16 rows + 10 → [217, 248); the store, 256 bytes,
+  // 16 + 100 + 5 → [248, 369); finish [369, 370). 16 rows × 256 MACs, all useful.
   EXPECT_EQ(r.out, "y  uint8[1,16,4,4]  " + out +
                        "/y.npy\n"
                        "isa: 7 instructions (load.sp 2, load.param 1, store.sp 1, gemm 1, post 1, "
                        "finish 1)\n"
-                       "cycles: 572 estimated, 0.572 us at 1000 MHz (busy: load 48, compute 53, "
+                       "cycles: 370 estimated, 0.37 us at 1000 MHz (busy: load 48, compute 53, "
                        "store 16)\n"
-                       "MACs: 4,096 issued, 4,096 useful; array utilization 2.8% of 16x16\n"
+                       "MACs: 4,096 issued, 4,096 useful; array utilization 4.3% of 16x16\n"
                        "DRAM: 768 bytes read, 256 bytes written\n");
 
   const nlohmann::json report = nlohmann::json::parse(ReadText(Path("report.json")));
   EXPECT_EQ(report.at("engine"), "isa");
   EXPECT_EQ(report.at("program"), prog);
   EXPECT_EQ(report.at("arch").at("name"), "default");
-  EXPECT_EQ(report.at("cycles"), 572);
-  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.572);
-  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 572.0));
+  EXPECT_EQ(report.at("cycles"), 370);
+  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.37);
+  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 370.0));
   EXPECT_EQ(report.at("busy_cycles"),
             (nlohmann::json{{"load", 48}, {"compute", 53}, {"store", 16}}));
   EXPECT_EQ(report.at("bank_stall_cycles"), 15);
@@ -138,12 +138,11 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   ASSERT_EQ(trace.size(), 7u);
   EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 118) wrote scratchpad rows 0..15 hash ", 0), 0u);
   EXPECT_EQ(
-      trace[2].rfind("#2 load load.param [236, 354) wrote parameter buffer rows 0..3 hash ", 0),
-      0u);
-  EXPECT_EQ(trace[3].rfind("#3 compute gemm [354, 419) wrote accumulator rows 0..15 hash ", 0), 0u);
-  EXPECT_EQ(trace[5], "#5 store store.sp [450, 571) wrote DRAM bytes 0x300..0x3ff hash " +
+      trace[2].rfind("#2 load load.param [34, 152) wrote parameter buffer rows 0..3 hash ", 0), 0u);
+  EXPECT_EQ(trace[3].rfind("#3 compute gemm [152, 217) wrote accumulator rows 0..15 hash ", 0), 0u);
+  EXPECT_EQ(trace[5], "#5 store store.sp [248, 369) wrote DRAM bytes 0x300..0x3ff hash " +
                           Fnv1aSumHex(0x300, nhwc));
-  EXPECT_EQ(trace[6], "#6 compute finish [571, 572)");
+  EXPECT_EQ(trace[6], "#6 compute finish [369, 370)");
 }
 
 TEST_F(RunIsaCliTest, InputsAreMatchedByNameAndEveryOutputIsWritten) {
