@@ -42,6 +42,22 @@ bool AxiDram::InRange(const AxiAddress& a) const {
   return end <= dram_.size();
 }
 
+void AxiDram::SetSlaveErrorRange(std::uint32_t begin, std::uint32_t end) {
+  if (end < begin) {
+    throw Error("AXI port: the SLVERR range ends at " + std::to_string(end) +
+                ", before its start " + std::to_string(begin));
+  }
+  slverr_begin_ = begin;
+  slverr_end_ = end;
+}
+
+std::uint8_t AxiDram::ResponseOf(const AxiAddress& a) const {
+  if (!InRange(a)) return kAxiRespDecErr;
+  const std::uint64_t end = std::uint64_t{a.addr} + (std::uint64_t{a.len} + 1) * kBusBytes;
+  if (a.addr < slverr_end_ && slverr_begin_ < end) return kAxiRespSlvErr;
+  return kAxiRespOkay;
+}
+
 void AxiDram::CheckAddress(const char* channel, const AxiAddress& a) const {
   if (a.burst != kAxiBurstIncr) {
     Fail(channel, "burst type " + std::to_string(a.burst) + " (only INCR, 1, is supported)");
@@ -191,7 +207,7 @@ std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut
     burst.id = m.ar.id;
     burst.due = Due();
     burst.order = accepted_++;
-    burst.resp = InRange(m.ar) ? kAxiRespOkay : kAxiRespDecErr;
+    burst.resp = ResponseOf(m.ar);
     burst.beats.resize(std::size_t{m.ar.len} + 1);
     if (burst.resp == kAxiRespOkay) {
       for (std::size_t k = 0; k < burst.beats.size(); ++k) {
@@ -215,7 +231,7 @@ std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut
                     "-beat burst (ID " + std::to_string(w.aw.id) + ")");
     }
     const std::uint32_t addr = w.aw.addr + static_cast<std::uint32_t>(w.beats_taken) * kBusBytes;
-    if (w.in_range) {
+    if (w.resp == kAxiRespOkay) {
       for (std::size_t k = 0; k < kBusBytes; ++k) {
         if (((m.w_strb >> k) & 1u) != 0) dram_[addr + k] = m.w_data[k];
       }
@@ -225,15 +241,14 @@ std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut
     ++stats_.write_beats;
     credit_ -= kBusBytes;
     if (last) {
-      responses_.push_back(
-          Response{w.aw.id, Due(), accepted_++, w.in_range ? kAxiRespOkay : kAxiRespDecErr});
+      responses_.push_back(Response{w.aw.id, Due(), accepted_++, w.resp});
       writes_.pop_front();
     }
   }
   // AW
   if (m.aw_valid) CheckAddress("AW", m.aw);
   if (s.aw_ready && m.aw_valid) {
-    writes_.push_back(WriteBurst{m.aw, 0, InRange(m.aw)});
+    writes_.push_back(WriteBurst{m.aw, 0, ResponseOf(m.aw)});
     ++stats_.write_bursts;
     stats_.max_writes_in_flight =
         std::max(stats_.max_writes_in_flight, static_cast<int>(writes_.size() + responses_.size()));

@@ -12,8 +12,10 @@
 // a burst's response is due latency (+ jitter) cycles after its last W beat, with the same
 // per-ID ordering on B. A read returns the DRAM as it was when its AR was accepted.
 //
-// Responses: OKAY, or DECERR for a burst any byte of which lies outside the DRAM (its reads
-// return zeros, its writes are dropped).
+// Responses: OKAY, or DECERR for a burst any byte of which lies outside the DRAM, or SLVERR for
+// a burst any byte of which lies in the injected error range (SetSlaveErrorRange, for tests of
+// the master's error handling); an erroneous burst's reads return zeros and its writes are
+// dropped (DECERR takes precedence over SLVERR).
 //
 // Protocol checks (qsa::Error "AXI <channel>: cycle N: ..."): a VALID dropped before its
 // handshake, or its payload changed while waiting; a burst that is not INCR, not full-width
@@ -34,6 +36,7 @@ namespace qsa::sim {
 
 inline constexpr std::uint8_t kAxiBurstIncr = 1;
 inline constexpr std::uint8_t kAxiRespOkay = 0;
+inline constexpr std::uint8_t kAxiRespSlvErr = 2;
 inline constexpr std::uint8_t kAxiRespDecErr = 3;
 inline constexpr std::uint8_t kAxiFullSize = 4;  // log2(kBusBytes)
 
@@ -100,8 +103,12 @@ class AxiDram {
   // The slave's signals for the current cycle (call once per cycle, before Clock).
   AxiSlaveOut Drive();
   // The rising edge: checks the master's signals, takes the cycle's handshakes. Returns the write
-  // beat accepted in this cycle, if any (already applied to the DRAM unless DECERR).
+  // beat accepted in this cycle and applied to the DRAM, if any (none for an erroneous burst).
   std::optional<DramWrite> Clock(const AxiSlaveOut& slave, const AxiMasterOut& master);
+
+  // Bursts touching a byte of [begin, end) are answered SLVERR from now on (begin == end: none).
+  // Throws qsa::Error when end < begin.
+  void SetSlaveErrorRange(std::uint32_t begin, std::uint32_t end);
 
   const std::vector<std::uint8_t>& dram() const { return dram_; }
   std::vector<std::uint8_t>& dram() { return dram_; }
@@ -121,7 +128,7 @@ class AxiDram {
   struct WriteBurst {
     AxiAddress aw;
     int beats_taken = 0;
-    bool in_range = true;
+    std::uint8_t resp = kAxiRespOkay;
   };
   struct Response {
     std::uint32_t id = 0;
@@ -136,6 +143,8 @@ class AxiDram {
   bool RandomStall();
   std::int64_t Due();
   bool InRange(const AxiAddress& a) const;
+  // OKAY, DECERR or SLVERR for a burst.
+  std::uint8_t ResponseOf(const AxiAddress& a) const;
   // The index of the read burst R serves now: the one already sending, else the oldest due burst
   // with no older burst of its ID; -1 when none.
   int NextRead() const;
@@ -148,6 +157,8 @@ class AxiDram {
   std::int64_t cycle_ = 0;
   std::int64_t credit_ = 0;  // bandwidth, as in DramModel
   std::int64_t accepted_ = 0;
+  std::uint32_t slverr_begin_ = 0;  // the injected SLVERR range [begin, end)
+  std::uint32_t slverr_end_ = 0;
   std::deque<ReadBurst> reads_;
   int sending_ = -1;  // the read burst whose beats R is sending (or offering)
   std::size_t sent_beats_ = 0;

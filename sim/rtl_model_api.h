@@ -13,7 +13,7 @@ extern "C" {
 
 // Bumped whenever a struct below or a function signature changes; the harness refuses a library
 // built with another version.
-#define QSA_RTL_MODEL_ABI_VERSION 2
+#define QSA_RTL_MODEL_ABI_VERSION 3
 // The widest rows the structs hold: ArrayRows, ArrayCols <= 128.
 #define QSA_RTL_MAX_LANES 128
 #define QSA_RTL_BUS_BYTES 16
@@ -51,11 +51,18 @@ typedef struct QsaRtlInputs {
   uint32_t dram_size;
   uint8_t insn_valid;
   uint32_t insn_data[4];  // bits [31:0] first
-  uint8_t rd_req_ready;
-  uint8_t rd_rsp_valid;
-  uint8_t rd_rsp_data[QSA_RTL_BUS_BYTES];  // byte k = DRAM[addr + k]
-  uint8_t wr_req_ready;
-  uint8_t wr_ack;
+  // The AXI4 slave's side of qsa_top's memory port (docs/rtl.md "AXI4 memory port").
+  uint8_t ar_ready;
+  uint8_t r_valid;
+  uint32_t r_id;
+  uint8_t r_data[QSA_RTL_BUS_BYTES];  // byte k = DRAM[beat address + k]
+  uint8_t r_resp;
+  uint8_t r_last;
+  uint8_t aw_ready;
+  uint8_t w_ready;
+  uint8_t b_valid;
+  uint32_t b_id;
+  uint8_t b_resp;
 } QsaRtlInputs;
 
 // One memory write port as seen during the cycle (the write happens at the rising edge).
@@ -75,14 +82,28 @@ typedef struct QsaRtlOutputs {
   uint8_t error;
   uint8_t error_code;
   uint32_t error_pc;
-  uint8_t rd_req_valid;
-  uint32_t rd_req_addr;
-  uint8_t rd_rsp_ready;
-  uint8_t wr_req_valid;
-  uint32_t wr_req_addr;
-  uint8_t wr_req_data[QSA_RTL_BUS_BYTES];
-  uint16_t wr_req_strb;
-  uint32_t wr_req_pc;
+  // The AXI4 master's side of the memory port, and the pc of the instruction of the AR burst
+  // and of the W beat (for traces).
+  uint8_t ar_valid;
+  uint32_t ar_id;
+  uint32_t ar_addr;
+  uint8_t ar_len;
+  uint8_t ar_size;
+  uint8_t ar_burst;
+  uint32_t ar_pc;
+  uint8_t r_ready;
+  uint8_t aw_valid;
+  uint32_t aw_id;
+  uint32_t aw_addr;
+  uint8_t aw_len;
+  uint8_t aw_size;
+  uint8_t aw_burst;
+  uint8_t w_valid;
+  uint8_t w_data[QSA_RTL_BUS_BYTES];
+  uint16_t w_strb;
+  uint8_t w_last;
+  uint32_t w_pc;
+  uint8_t b_ready;
   uint8_t dbg_head_valid;  // bit q: queue q has a head instruction
   uint32_t dbg_head_pc[QSA_RTL_NUM_QUEUES];
   uint8_t dbg_head_wait[QSA_RTL_NUM_QUEUES];  // 6 bits per queue (docs in sim/README.md)

@@ -238,11 +238,17 @@ void ApplyInputs(Vqsa_top& top, const QsaRtlInputs& in) {
   std::uint8_t insn[16];
   std::memcpy(insn, in.insn_data, sizeof(insn));  // host is little-endian (x86-64, arm64)
   BytesToSignal(insn, sizeof(insn), top.insn_data_i);
-  top.rd_req_ready_i = in.rd_req_ready;
-  top.rd_rsp_valid_i = in.rd_rsp_valid;
-  BytesToSignal(in.rd_rsp_data, QSA_RTL_BUS_BYTES, top.rd_rsp_data_i);
-  top.wr_req_ready_i = in.wr_req_ready;
-  top.wr_ack_i = in.wr_ack;
+  top.axi_ar_ready_i = in.ar_ready;
+  top.axi_r_valid_i = in.r_valid;
+  top.axi_r_id_i = static_cast<std::uint8_t>(in.r_id & 0xFu);
+  BytesToSignal(in.r_data, QSA_RTL_BUS_BYTES, top.axi_r_data_i);
+  top.axi_r_resp_i = in.r_resp;
+  top.axi_r_last_i = in.r_last;
+  top.axi_aw_ready_i = in.aw_ready;
+  top.axi_w_ready_i = in.w_ready;
+  top.axi_b_valid_i = in.b_valid;
+  top.axi_b_id_i = static_cast<std::uint8_t>(in.b_id & 0xFu);
+  top.axi_b_resp_i = in.b_resp;
 }
 
 void ReadOutputs(const Vqsa_top& top, bool copy, QsaRtlOutputs& out) {
@@ -251,14 +257,26 @@ void ReadOutputs(const Vqsa_top& top, bool copy, QsaRtlOutputs& out) {
   out.error = top.error_o;
   out.error_code = top.error_code_o;
   out.error_pc = top.error_pc_o;
-  out.rd_req_valid = top.rd_req_valid_o;
-  out.rd_req_addr = top.rd_req_addr_o;
-  out.rd_rsp_ready = top.rd_rsp_ready_o;
-  out.wr_req_valid = top.wr_req_valid_o;
-  out.wr_req_addr = top.wr_req_addr_o;
-  if (top.wr_req_valid_o) SignalToBytes(top.wr_req_data_o, out.wr_req_data, QSA_RTL_BUS_BYTES);
-  out.wr_req_strb = top.wr_req_strb_o;
-  out.wr_req_pc = top.wr_req_pc_o;
+  out.ar_valid = top.axi_ar_valid_o;
+  out.ar_id = top.axi_ar_id_o;
+  out.ar_addr = top.axi_ar_addr_o;
+  out.ar_len = top.axi_ar_len_o;
+  out.ar_size = top.axi_ar_size_o;
+  out.ar_burst = top.axi_ar_burst_o;
+  out.ar_pc = top.axi_ar_pc_o;
+  out.r_ready = top.axi_r_ready_o;
+  out.aw_valid = top.axi_aw_valid_o;
+  out.aw_id = top.axi_aw_id_o;
+  out.aw_addr = top.axi_aw_addr_o;
+  out.aw_len = top.axi_aw_len_o;
+  out.aw_size = top.axi_aw_size_o;
+  out.aw_burst = top.axi_aw_burst_o;
+  out.w_valid = top.axi_w_valid_o;
+  if (top.axi_w_valid_o) SignalToBytes(top.axi_w_data_o, out.w_data, QSA_RTL_BUS_BYTES);
+  out.w_strb = top.axi_w_strb_o;
+  out.w_last = top.axi_w_last_o;
+  out.w_pc = top.axi_w_pc_o;
+  out.b_ready = top.axi_b_ready_o;
   out.dbg_head_valid = top.dbg_head_valid_o;
   for (int q = 0; q < QSA_RTL_NUM_QUEUES; ++q) {
     out.dbg_head_pc[q] = top.dbg_head_pc_o[q];

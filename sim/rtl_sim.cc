@@ -12,7 +12,7 @@
 #include "model/base/fnv.h"
 #include "model/isa/isa.h"
 #include "model/isa/simulator.h"
-#include "sim/dram_model.h"
+#include "sim/axi_dram.h"
 #include "sim/rtl_model_api.h"
 #include "sim/rtl_model_cache.h"
 
@@ -44,6 +44,11 @@ enum Counter : std::uint32_t {
   kCntBankStall = 32,
 };
 constexpr std::uint32_t kNumOpcodes = 11;
+// The DRAM controller's outstanding bursts (sim/axi_dram.h AxiLimits), as many as the load and
+// store units keep in flight (256 beats, 256 bursts), so that bursts of one beat still fill the
+// bus at a latency of 200 cycles (docs/rtl.md "AXI4 memory port").
+constexpr int kAxiMaxReads = 256;
+constexpr int kAxiMaxWrites = 256;
 
 // qsa_pkg: status error codes.
 std::string ErrorCodeText(unsigned code) {
@@ -66,6 +71,8 @@ std::string ErrorCodeText(unsigned code) {
       return "parameter row out of bounds";
     case 9:
       return "illegal parameter word (descriptor)";
+    case 10:
+      return "DRAM error response (SLVERR or DECERR)";
     default:
       return "unknown error";
   }
@@ -216,31 +223,51 @@ std::string HangMessage(const isa::Program& program, const QsaRtlOutputs& out, s
   return message;
 }
 
-void FillInputs(const DramDrive& d, QsaRtlInputs& in) {
-  in.rd_req_ready = d.rd_req_ready;
-  in.rd_rsp_valid = d.rd_rsp_valid;
-  std::copy(d.rd_rsp_data.begin(), d.rd_rsp_data.end(), in.rd_rsp_data);
-  in.wr_req_ready = d.wr_req_ready;
-  in.wr_ack = d.wr_ack;
+void FillInputs(const AxiSlaveOut& s, QsaRtlInputs& in) {
+  in.ar_ready = s.ar_ready;
+  in.r_valid = s.r_valid;
+  in.r_id = s.r_id;
+  std::copy(s.r_data.begin(), s.r_data.end(), in.r_data);
+  in.r_resp = s.r_resp;
+  in.r_last = s.r_last;
+  in.aw_ready = s.aw_ready;
+  in.w_ready = s.w_ready;
+  in.b_valid = s.b_valid;
+  in.b_id = s.b_id;
+  in.b_resp = s.b_resp;
 }
 
-DramActivity ActivityOf(const QsaRtlOutputs& out) {
-  DramActivity a;
-  a.rd_req_valid = out.rd_req_valid != 0;
-  a.rd_req_addr = out.rd_req_addr;
-  a.rd_rsp_ready = out.rd_rsp_ready != 0;
-  a.wr_req_valid = out.wr_req_valid != 0;
-  a.wr_req_addr = out.wr_req_addr;
-  std::copy(std::begin(out.wr_req_data), std::end(out.wr_req_data), a.wr_req_data.begin());
-  a.wr_req_strb = out.wr_req_strb;
+AxiAddress AddressOf(std::uint32_t id, std::uint32_t addr, std::uint8_t len, std::uint8_t size,
+                     std::uint8_t burst) {
+  AxiAddress a;
+  a.id = id;
+  a.addr = addr;
+  a.len = len;
+  a.size = size;
+  a.burst = burst;
   return a;
+}
+
+AxiMasterOut MasterOf(const QsaRtlOutputs& out) {
+  AxiMasterOut m;
+  m.ar_valid = out.ar_valid != 0;
+  m.ar = AddressOf(out.ar_id, out.ar_addr, out.ar_len, out.ar_size, out.ar_burst);
+  m.r_ready = out.r_ready != 0;
+  m.aw_valid = out.aw_valid != 0;
+  m.aw = AddressOf(out.aw_id, out.aw_addr, out.aw_len, out.aw_size, out.aw_burst);
+  m.w_valid = out.w_valid != 0;
+  std::copy(std::begin(out.w_data), std::end(out.w_data), m.w_data.begin());
+  m.w_strb = out.w_strb;
+  m.w_last = out.w_last != 0;
+  m.b_ready = out.b_ready != 0;
+  return m;
 }
 
 // Whether anything moved during the cycle.
 bool Progressed(const QsaRtlInputs& in, const QsaRtlOutputs& out) {
-  bool moved = (in.insn_valid && out.insn_ready) || (in.rd_req_ready && out.rd_req_valid) ||
-               (in.rd_rsp_valid && out.rd_rsp_ready) || (in.wr_req_ready && out.wr_req_valid) ||
-               in.wr_ack || out.dbg_retire != 0;
+  bool moved = (in.insn_valid && out.insn_ready) || (in.ar_ready && out.ar_valid) ||
+               (in.r_valid && out.r_ready) || (in.aw_ready && out.aw_valid) ||
+               (in.w_ready && out.w_valid) || (in.b_valid && out.b_ready) || out.dbg_retire != 0;
   for (const QsaRtlWritePort& w : out.obs) moved = moved || w.we != 0;
   return moved;
 }
@@ -301,9 +328,11 @@ RtlRunResult RtlSimulator::Run() {
   api.reset(m, 4);
 
   const std::uint64_t dram_size = dram_.size();
-  DramModel dram(std::move(dram_),
-                 DramOptions{arch_.dram_latency_cycles, arch_.dram_bytes_per_cycle,
-                             options_.dram_seed, options_.dram_jitter, options_.dram_backpressure});
+  AxiDram dram(std::move(dram_),
+               DramOptions{arch_.dram_latency_cycles, arch_.dram_bytes_per_cycle,
+                           options_.dram_seed, options_.dram_jitter, options_.dram_backpressure},
+               AxiLimits{kAxiMaxReads, kAxiMaxWrites});
+  dram.SetSlaveErrorRange(options_.dram_error_begin, options_.dram_error_end);
   WriteCollector writes(arch_, dram_size);
   const auto count = static_cast<std::int64_t>(program_.instructions.size());
   QsaRtlInputs in{};
@@ -327,7 +356,7 @@ RtlRunResult RtlSimulator::Run() {
   std::array<std::size_t, isa::kNumQueues> retired{};
   std::vector<std::int64_t> retire_cycles(static_cast<std::size_t>(count), -1);
   for (;; ++cycle) {
-    const DramDrive drive = dram.Drive();
+    const AxiSlaveOut drive = dram.Drive();
     FillInputs(drive, in);
     in.insn_valid = fed < count;
     if (fed < count) {
@@ -340,10 +369,10 @@ RtlRunResult RtlSimulator::Run() {
     if (api.cycle(m, &in, &out, options_.record_writes ? 1 : 0) != 0) {
       throw Error("the RTL stopped at cycle " + std::to_string(cycle) + ": " + api.last_error(m));
     }
-    const std::optional<DramWrite> written = dram.Clock(drive, ActivityOf(out));
+    const std::optional<DramWrite> written = dram.Clock(drive, MasterOf(out));
     if (options_.record_writes) {
       writes.Observe(out);
-      if (written) writes.ObserveDram(out.wr_req_pc, *written);
+      if (written) writes.ObserveDram(out.w_pc, *written);
     }
     for (std::size_t q = 0; q < isa::kNumQueues; ++q) {
       if ((out.dbg_retire >> q & 1) != 0 && retired[q] < in_queue[q].size()) {
@@ -354,6 +383,7 @@ RtlRunResult RtlSimulator::Run() {
     if (in.insn_valid && out.insn_ready) ++fed;
     in.start = 0;
     if (out.error != 0) {
+      dram_ = std::move(dram.dram());  // as the accelerator left it, for dram()
       throw Error(InstructionName(program_, out.error_pc) +
                   ": the accelerator stopped: " + ErrorCodeText(out.error_code) + " (error code " +
                   std::to_string(out.error_code) + ")");

@@ -21,11 +21,16 @@ namespace qsa::sim {
 
 struct RtlOptions {
   std::string fst_path;  // waveform file; empty: none
-  // DRAM randomness (sim/dram_model.h): with a seed, up to dram_jitter extra cycles of latency per
-  // request and request channels not ready with probability dram_backpressure each cycle.
+  // DRAM randomness (sim/axi_dram.h): with a seed, up to dram_jitter extra cycles of latency per
+  // burst and address and write data channels not ready with probability dram_backpressure each
+  // cycle.
   std::optional<std::uint64_t> dram_seed;
   int dram_jitter = 0;
   double dram_backpressure = 0.0;
+  // Fault injection: AXI bursts touching a DRAM byte in [dram_error_begin, dram_error_end) are
+  // answered SLVERR (empty range: none).
+  std::uint32_t dram_error_begin = 0;
+  std::uint32_t dram_error_end = 0;
   std::int64_t cycle_limit = std::int64_t{1} << 40;  // stop (with an error) after this many
   std::int64_t hang_cycles = 100000;  // cycles without any progress that count as a hang
   // Keep a WriteRecord per (instruction, memory), DRAM included.
@@ -72,7 +77,8 @@ class RtlSimulator {
   // Resets the accelerator, starts it and clocks it until finish completes. Throws qsa::Error
   // "instruction 12 (load.sp): the accelerator stopped: DRAM access out of bounds (error code
   // 5)" on an error, "hang: no progress for N cycles at cycle C: ..." on a hang, or on a failed
-  // assertion in the RTL. Can run once.
+  // assertion in the RTL. Can run once. After the error of the accelerator, dram() holds the
+  // DRAM as it left it.
   RtlRunResult Run();
 
  private:

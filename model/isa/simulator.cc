@@ -15,12 +15,15 @@ namespace {
 // The pipeline of the RTL (docs/rtl.md, "Microarchitecture"; docs/isa.md, "Timing model").
 // DRAM moves in aligned beats of this many bytes; a row costs the beats it touches.
 constexpr std::int64_t kBeatBytes = 16;
-// A load or store with DRAM bytes: cycles after its last beat's data (load) or acknowledgement
-// (store) until the unit reports completion.
+// A load or store with DRAM bytes: cycles after its last beat's data (load) or write response
+// (store) until the unit reports completion. A store's also holds the cycle its first AXI write
+// beat waits for the burst's address to be accepted (docs/rtl.md, "AXI4 memory port").
 constexpr std::int64_t kLoadTail = 2;
-constexpr std::int64_t kStoreTail = 4;
+constexpr std::int64_t kStoreTail = 5;
 // A load without DRAM bytes (padding only): cycles after its last row until completion.
 constexpr std::int64_t kFillTail = 3;
+// Loads the load unit holds at once (qsa_load's InsnSlots).
+constexpr int kLoadSlots = 4;
 // post: the four parameter rows and the shift check before the first accumulator row, then a row
 // read in cycle t is written from t + 3 + L (L = 4, the shared requantizer's stages).
 constexpr std::int64_t kPostSetup = 5;
@@ -170,6 +173,9 @@ struct Unit {
   std::int64_t issue_free = 0;  // when the unit can take its next instruction
   std::int64_t last_end = 0;    // when its last instruction completed (completion is in order)
   bool last_was_gemm = false;
+  bool last_was_load = false;
+  // The load unit's instructions held (taken and not complete): their ends, oldest first.
+  std::deque<std::int64_t> load_ends;
   // The compute unit's last gemm: its activation stream's first row and its rows, when its stream
   // frees the array for the next gemm and when it completes.
   std::int64_t gemm_act = 0;
@@ -298,6 +304,10 @@ class Machine {
   // load.* and store.* (not a sync in those queues): the instructions whose spec footprint has
   // DRAM in it use the DRAM port.
   static bool IsDataTransfer(const Instruction& in) { return TouchesDram(in); }
+  static bool IsLoad(const Instruction& in) {
+    return std::holds_alternative<LoadSp>(in) || std::holds_alternative<LoadAcc>(in) ||
+           std::holds_alternative<LoadParam>(in);
+  }
 
   // Whether the head instruction `index` may start now: its tokens are there, the token queues
   // it pushes into have room and, for finish, the load and store queues are empty.
@@ -320,7 +330,9 @@ class Machine {
     const Pending& head = QueueFifo(q).front();
     const Instruction& in = At(head.index);
     const Unit& unit = units_[static_cast<int>(q)];
-    // The DMA units take one instruction at a time; the array overlaps consecutive gemms, a post
+    // The store unit takes one instruction at a time; the load unit takes a load once it has
+    // requested the previous one's last burst (the cycle after), while that one's data still
+    // arrive, holding at most kLoadSlots loads; the array overlaps consecutive gemms, a post
     // starts while the gemms before it drain and the gemms after it run beside it (docs/isa.md,
     // "Timing model").
     std::int64_t ready = unit.last_end;
@@ -334,7 +346,12 @@ class Machine {
         ready = std::max(unit.last_start + 1, unit.sub_end);
       }
     }
+    const bool load_pipelined = q == Queue::kLoad && unit.last_was_load && IsLoad(in);
+    if (load_pipelined) ready = unit.issue_free;
     std::int64_t start = std::max(head.fetched, ready);
+    if (load_pipelined && unit.load_ends.size() >= static_cast<std::size_t>(kLoadSlots)) {
+      start = std::max(start, unit.load_ends[unit.load_ends.size() - kLoadSlots]);
+    }
     const TokenUse& use = TokensAt(head.index);
     for (int link : use.pops) start = std::max(start, tokens_[link].front());
     for (int link : use.pushes) start = std::max(start, tokens_[link].RoomCycle());
@@ -511,6 +528,13 @@ class Machine {
     unit.issue_free = start + cost.busy;
     unit.last_end = end;
     unit.last_was_gemm = std::holds_alternative<Gemm>(in);
+    unit.last_was_load = IsLoad(in);
+    if (unit.last_was_load) {
+      unit.issue_free += 1;  // the generator takes the next load the cycle after its last burst
+      unit.load_ends.push_back(end);
+      while (unit.load_ends.size() > static_cast<std::size_t>(kLoadSlots))
+        unit.load_ends.pop_front();
+    }
     if (q == Queue::kCompute) {
       unit.last_start = start;
       unit.last_was_post = post != nullptr;

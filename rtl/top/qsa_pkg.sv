@@ -16,6 +16,7 @@ package qsa_pkg;
   localparam logic [3:0] ERR_ACC_BOUNDS = 4'd7;  // accumulator row beyond the memory
   localparam logic [3:0] ERR_PARAM_BOUNDS = 4'd8;  // parameter row beyond the memory
   localparam logic [3:0] ERR_DESCRIPTOR = 4'd9;  // a parameter word holds an illegal value
+  localparam logic [3:0] ERR_DRAM_RESP = 4'd10;  // DRAM answered a burst SLVERR or DECERR
 
   // Performance counters, read through cnt_sel_i / cnt_value_o (64 bits each).
   localparam int unsigned CNT_CYCLES = 0;  // cycles from start to the end of finish

@@ -1,8 +1,12 @@
 // The qsa accelerator: instruction fetch and the three queues with their dependency tokens
 // (qsa_ctrl), the load and store DMA engines, the compute unit (systolic array, post-processor,
 // vector unit), the scratchpad, accumulator and parameter memories, and the performance
-// counters. DRAM is outside: a read channel and a write channel of BusBytes-wide beats with
-// ready/valid handshakes, so latency and back-pressure come from the system around it.
+// counters. DRAM is outside, behind an AXI4 master port (docs/rtl.md "AXI4 memory port"):
+// BusBytes-wide data, INCR bursts of full-width beats of at most 16 beats that never cross a
+// 4 KiB boundary, the load unit reading with ARID LoadId and the store unit writing with AWID
+// StoreId (one ID each, so each unit's bursts complete in order), several bursts in flight;
+// latency and back-pressure come from the system around it. The ar/w pc outputs name the
+// instruction of each burst and beat for traces; they are not part of AXI.
 // The obs_* outputs expose every memory write with the pc of the instruction that made it; a
 // simulation harness uses them to locate the first instruction whose writes differ from the
 // ISA simulator's. They cost no logic.
@@ -20,6 +24,7 @@ module qsa_top #(
   parameter int unsigned InsnDepth = 16,
   parameter int unsigned TokenDepth = 8,
   parameter int unsigned BusBytes = 16,
+  parameter int unsigned AxiIdW = 4,
   localparam int unsigned SpAw = $clog2(SpRows),
   localparam int unsigned AccAw = $clog2(AccRows),
   localparam int unsigned PrmAw = $clog2(ParamRows),
@@ -42,22 +47,42 @@ module qsa_top #(
   // Performance counters (qsa_pkg::CNT_*).
   input  logic [5:0]            cnt_sel_i,
   output logic [63:0]           cnt_value_o,
-  // DRAM read channel.
-  output logic                  rd_req_valid_o,
-  input  logic                  rd_req_ready_i,
-  output logic [31:0]           rd_req_addr_o,
-  output logic [31:0]           rd_req_pc_o,  // the load instruction's pc (for traces)
-  input  logic                  rd_rsp_valid_i,
-  output logic                  rd_rsp_ready_o,
-  input  logic [BusBytes*8-1:0] rd_rsp_data_i,
-  // DRAM write channel.
-  output logic                  wr_req_valid_o,
-  input  logic                  wr_req_ready_i,
-  output logic [31:0]           wr_req_addr_o,
-  output logic [BusBytes*8-1:0] wr_req_data_o,
-  output logic [BusBytes-1:0]   wr_req_strb_o,
-  output logic [31:0]           wr_req_pc_o,
-  input  logic                  wr_ack_i,
+  // AXI4 master: read address.
+  output logic                  axi_ar_valid_o,
+  input  logic                  axi_ar_ready_i,
+  output logic [AxiIdW-1:0]     axi_ar_id_o,
+  output logic [31:0]           axi_ar_addr_o,
+  output logic [7:0]            axi_ar_len_o,
+  output logic [2:0]            axi_ar_size_o,
+  output logic [1:0]            axi_ar_burst_o,
+  output logic [31:0]           axi_ar_pc_o,  // the load instruction's pc (for traces)
+  // Read data.
+  input  logic                  axi_r_valid_i,
+  output logic                  axi_r_ready_o,
+  input  logic [AxiIdW-1:0]     axi_r_id_i,
+  input  logic [BusBytes*8-1:0] axi_r_data_i,
+  input  logic [1:0]            axi_r_resp_i,
+  input  logic                  axi_r_last_i,
+  // Write address.
+  output logic                  axi_aw_valid_o,
+  input  logic                  axi_aw_ready_i,
+  output logic [AxiIdW-1:0]     axi_aw_id_o,
+  output logic [31:0]           axi_aw_addr_o,
+  output logic [7:0]            axi_aw_len_o,
+  output logic [2:0]            axi_aw_size_o,
+  output logic [1:0]            axi_aw_burst_o,
+  // Write data.
+  output logic                  axi_w_valid_o,
+  input  logic                  axi_w_ready_i,
+  output logic [BusBytes*8-1:0] axi_w_data_o,
+  output logic [BusBytes-1:0]   axi_w_strb_o,
+  output logic                  axi_w_last_o,
+  output logic [31:0]           axi_w_pc_o,  // the store instruction's pc (for traces)
+  // Write response.
+  input  logic                  axi_b_valid_i,
+  output logic                  axi_b_ready_o,
+  input  logic [AxiIdW-1:0]     axi_b_id_i,
+  input  logic [1:0]            axi_b_resp_i,
   // Where each queue stands, for hang reports.
   output logic [2:0]            dbg_head_valid_o,
   output logic [95:0]           dbg_head_pc_o,
@@ -94,6 +119,12 @@ module qsa_top #(
   output logic [ArrayCols-1:0]  obs_prm0_mask_o,
   output logic [31:0]           obs_prm0_tag_o
 );
+  // AXI IDs: one per unit. The load unit is the only reader and the store unit the only writer.
+  localparam logic [AxiIdW-1:0] LoadId = AxiIdW'(0);
+  localparam logic [AxiIdW-1:0] StoreId = AxiIdW'(1);
+  localparam logic [2:0] AxiSize = 3'($clog2(BusBytes));  // full-width beats
+  localparam logic [1:0] AxiIncr = 2'b01;
+
   // ---------------------------------------------------------------- control <-> units
   qsa_pkg::unit_req_t load_req, comp_req, store_req;
   qsa_pkg::unit_rsp_t load_rsp, comp_rsp, store_rsp;
@@ -172,13 +203,16 @@ module qsa_top #(
     .req_i            (load_req),
     .req_ready_o      (load_req_ready),
     .rsp_o            (load_rsp),
-    .rd_req_valid_o,
-    .rd_req_ready_i,
-    .rd_req_addr_o,
-    .rd_req_pc_o,
-    .rd_rsp_valid_i,
-    .rd_rsp_ready_o,
-    .rd_rsp_data_i,
+    .ar_valid_o       (axi_ar_valid_o),
+    .ar_ready_i       (axi_ar_ready_i),
+    .ar_addr_o        (axi_ar_addr_o),
+    .ar_len_o         (axi_ar_len_o),
+    .ar_pc_o          (axi_ar_pc_o),
+    .r_valid_i        (axi_r_valid_i),
+    .r_ready_o        (axi_r_ready_o),
+    .r_data_i         (axi_r_data_i),
+    .r_resp_i         (axi_r_resp_i),
+    .r_last_i         (axi_r_last_i),
     .sp_wr_o          (sp_l_wr),
     .acc_wr_o         (acc_l_wr),
     .prm_wr_o         (prm_l_wr),
@@ -238,13 +272,19 @@ module qsa_top #(
     .sp_rdata_i       (sp_s_rdata),
     .acc_rd_o         (acc_s_rd),
     .acc_rdata_i      (acc_s_rdata),
-    .wr_req_valid_o,
-    .wr_req_ready_i,
-    .wr_req_addr_o,
-    .wr_req_data_o,
-    .wr_req_strb_o,
-    .wr_req_pc_o,
-    .wr_ack_i,
+    .aw_valid_o       (axi_aw_valid_o),
+    .aw_ready_i       (axi_aw_ready_i),
+    .aw_addr_o        (axi_aw_addr_o),
+    .aw_len_o         (axi_aw_len_o),
+    .w_valid_o        (axi_w_valid_o),
+    .w_ready_i        (axi_w_ready_i),
+    .w_data_o         (axi_w_data_o),
+    .w_strb_o         (axi_w_strb_o),
+    .w_last_o         (axi_w_last_o),
+    .w_pc_o           (axi_w_pc_o),
+    .b_valid_i        (axi_b_valid_i),
+    .b_ready_o        (axi_b_ready_o),
+    .b_resp_i         (axi_b_resp_i),
     .ev_o             (store_ev)
   );
 
@@ -329,6 +369,13 @@ module qsa_top #(
     .cnt_value_o
   );
 
+  assign axi_ar_id_o = LoadId;
+  assign axi_ar_size_o = AxiSize;
+  assign axi_ar_burst_o = AxiIncr;
+  assign axi_aw_id_o = StoreId;
+  assign axi_aw_size_o = AxiSize;
+  assign axi_aw_burst_o = AxiIncr;
+
   // ---------------------------------------------------------------- write observation
   assign obs_sp0_we_o = sp_l_wr.en && sp_wgnt[1];
   assign obs_sp0_addr_o = sp_l_wr.addr[SpAw-1:0];
@@ -359,11 +406,18 @@ module qsa_top #(
 `ifndef SYNTHESIS
   DoneAndErrorExclusive_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                             !(done_o && error_o));
-  // The DMA requests only beats that hold bytes the program may touch.
+  // The DMA requests only bursts that start at beats holding bytes the program may touch (a
+  // burst's last beat may lie past dram_size_i only when the DRAM's size is not a multiple of
+  // the bus width).
   DramReadInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                            rd_req_valid_o |-> rd_req_addr_o < dram_size_i);
+                                            axi_ar_valid_o |-> axi_ar_addr_o < dram_size_i);
   DramWriteInBoundsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                             wr_req_valid_o |-> wr_req_addr_o < dram_size_i);
+                                             axi_aw_valid_o |-> axi_aw_addr_o < dram_size_i);
+  // Each unit's responses carry its own ID.
+  AxiRIdHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                  axi_r_valid_i |-> axi_r_id_i == LoadId);
+  AxiBIdHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                  axi_b_valid_i |-> axi_b_id_i == StoreId);
   // Every row access is inside its memory (the row address bits above the decoded ones are 0).
   function automatic logic RowInBounds(input qsa_pkg::row_req_t r, input int unsigned rows);
     RowInBounds = !r.en || 32'(r.addr) < rows;
@@ -384,7 +438,7 @@ module qsa_top #(
       (!comp_mem.spa_rd.en || sp_rgnt[1]) && (!acc_c_wr.en || acc_wgnt[0]) &&
       (!comp_mem.acc_rd.en || acc_rgnt[0]) && (!acc_p_rd.en || acc_rgnt[1]));
   StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                  !$isunknown({done_o, error_o, insn_ready_o, rd_req_valid_o,
-                                               wr_req_valid_o}));
+                                  !$isunknown({done_o, error_o, insn_ready_o, axi_ar_valid_o,
+                                               axi_aw_valid_o, axi_w_valid_o}));
 `endif
 endmodule

@@ -100,6 +100,58 @@ TEST(AxiDram, ABurstOutsideTheDramAnswersDecErrWithZeros) {
   EXPECT_EQ(beats, 4);
 }
 
+TEST(AxiDram, AnInjectedSlaveErrorRangeAnswersSlvErrOnReadsAndDropsWrites) {
+  const std::vector<std::uint8_t> image = Counting(8192);
+  AxiDram port(image, Timing(5));
+  port.SetSlaveErrorRange(4096 + 40, 4096 + 41);  // one byte, in the third beat at 4096
+  AxiMasterOut m;
+  m.r_ready = true;
+  m.b_ready = true;
+  // Reads: a burst over the byte (SLVERR, zeros), then one just before it (OKAY, data).
+  std::vector<AxiAddress> reads = {Burst(1, 4096, 4), Burst(1, 4096, 2)};
+  std::vector<std::uint8_t> resps;
+  std::vector<Beat> data;
+  // Writes: a burst over the byte (SLVERR, dropped), then one beside it (OKAY, written).
+  std::vector<AxiAddress> writes = {Burst(2, 4096 + 32, 1), Burst(2, 4096 + 48, 1)};
+  std::vector<std::uint8_t> bresps;
+  std::size_t ar = 0, aw = 0;
+  int w = 0;
+  for (int c = 0; c < 200 && (data.size() < 6 || bresps.size() < 2); ++c) {
+    const AxiSlaveOut s = port.Drive();
+    m.ar_valid = ar < reads.size();
+    if (m.ar_valid) m.ar = reads[ar];
+    m.aw_valid = aw < writes.size();
+    if (m.aw_valid) m.aw = writes[aw];
+    m.w_valid = w < 2;  // W waits in the slave for its AW
+    m.w_data.fill(0xEE);
+    m.w_strb = 0xFFFF;
+    m.w_last = true;
+    if (s.r_valid) {
+      resps.push_back(s.r_resp);
+      data.push_back(s.r_data);
+    }
+    if (s.b_valid) bresps.push_back(s.b_resp);
+    const std::optional<DramWrite> written = port.Clock(s, m);
+    if (m.w_valid && s.w_ready) {
+      EXPECT_EQ(written.has_value(), w == 1) << w;
+      ++w;
+    }
+    if (m.ar_valid && s.ar_ready) ++ar;
+    if (m.aw_valid && s.aw_ready) ++aw;
+  }
+  ASSERT_EQ(data.size(), 6u);
+  for (std::size_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(resps[k], k < 4 ? kAxiRespSlvErr : kAxiRespOkay) << k;
+    EXPECT_EQ(data[k],
+              k < 4 ? Beat{} : BeatAt(image, static_cast<std::uint32_t>(4096 + 16 * (k - 4))))
+        << k;
+  }
+  EXPECT_EQ(bresps, (std::vector<std::uint8_t>{kAxiRespSlvErr, kAxiRespOkay}));
+  EXPECT_EQ(port.dram()[4096 + 32], image[4096 + 32]);  // dropped
+  EXPECT_EQ(port.dram()[4096 + 48], 0xEE);
+  EXPECT_THROW(port.SetSlaveErrorRange(10, 9), Error);
+}
+
 // A master with several bursts in flight on both channels, random VALID/READY, and a check of
 // the slave's side: RVALID/BVALID held with a stable payload until taken, per-ID order, data.
 struct RandomTraffic {

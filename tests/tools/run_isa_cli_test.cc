@@ -92,28 +92,29 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   EXPECT_TRUE(golden::ReadNpy(out + "/y.npy") == expected);
 
   // Default architecture: 16×16, DRAM latency 100, 16 bytes per cycle. Each load moves 256 bytes
-  // (16 beats, 16 port cycles) and completes 2 cycles after its data, one load at a time:
-  // [0, 118), [118, 236), [236, 354); the gemm waits for load.param's token: 16 rows, 15 bank
-  // stalls (its weight rows 16..31 share bank 0 with its activation rows, so the stream waits
-  // for the preload's last 15 rows) + 2 + 32 of fill/drain → [354, 419); post from 355 (beside
-  // the drain), its first row at the gemm's end, 16 rows + 10 → [355, 445); the store, 256 bytes,
-  // 16 + 100 + 4 → [445, 565); finish [565, 566). 16 rows × 256 MACs, all useful.
+  // (16 beats, 16 port cycles) and completes 2 cycles after its data; the next load starts the
+  // cycle after the previous one's 16 cycles of issue: [0, 118), [17, 135), [34, 152); the gemm
+  // waits for load.param's token: 16 rows, 15 bank stalls (its weight rows 16..31 share bank 0
+  // with its activation rows, so the stream waits for the preload's last 15 rows) + 2 + 32 of
+  // fill/drain → [152, 217); post from 153 (beside the drain), its first row at the gemm's end,
+  // 16 rows + 10 → [153, 243); the store, 256 bytes, 16 + 100 + 5 → [243, 364); finish
+  // [364, 365). 16 rows × 256 MACs, all useful.
   EXPECT_EQ(r.out, "y  uint8[1,16,4,4]  " + out +
                        "/y.npy\n"
                        "isa: 7 instructions (load.sp 2, load.param 1, store.sp 1, gemm 1, post 1, "
                        "finish 1)\n"
-                       "cycles: 566 estimated, 0.566 us at 1000 MHz (busy: load 48, compute 53, "
+                       "cycles: 365 estimated, 0.365 us at 1000 MHz (busy: load 48, compute 53, "
                        "store 16)\n"
-                       "MACs: 4,096 issued, 4,096 useful; array utilization 2.8% of 16x16\n"
+                       "MACs: 4,096 issued, 4,096 useful; array utilization 4.4% of 16x16\n"
                        "DRAM: 768 bytes read, 256 bytes written\n");
 
   const nlohmann::json report = nlohmann::json::parse(ReadText(Path("report.json")));
   EXPECT_EQ(report.at("engine"), "isa");
   EXPECT_EQ(report.at("program"), prog);
   EXPECT_EQ(report.at("arch").at("name"), "default");
-  EXPECT_EQ(report.at("cycles"), 566);
-  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.566);
-  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 566.0));
+  EXPECT_EQ(report.at("cycles"), 365);
+  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.365);
+  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 365.0));
   EXPECT_EQ(report.at("busy_cycles"),
             (nlohmann::json{{"load", 48}, {"compute", 53}, {"store", 16}}));
   EXPECT_EQ(report.at("bank_stall_cycles"), 15);
@@ -138,12 +139,11 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   ASSERT_EQ(trace.size(), 7u);
   EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 118) wrote scratchpad rows 0..15 hash ", 0), 0u);
   EXPECT_EQ(
-      trace[2].rfind("#2 load load.param [236, 354) wrote parameter buffer rows 0..3 hash ", 0),
-      0u);
-  EXPECT_EQ(trace[3].rfind("#3 compute gemm [354, 419) wrote accumulator rows 0..15 hash ", 0), 0u);
-  EXPECT_EQ(trace[5], "#5 store store.sp [445, 565) wrote DRAM bytes 0x300..0x3ff hash " +
+      trace[2].rfind("#2 load load.param [34, 152) wrote parameter buffer rows 0..3 hash ", 0), 0u);
+  EXPECT_EQ(trace[3].rfind("#3 compute gemm [152, 217) wrote accumulator rows 0..15 hash ", 0), 0u);
+  EXPECT_EQ(trace[5], "#5 store store.sp [243, 364) wrote DRAM bytes 0x300..0x3ff hash " +
                           Fnv1aSumHex(0x300, nhwc));
-  EXPECT_EQ(trace[6], "#6 compute finish [565, 566)");
+  EXPECT_EQ(trace[6], "#6 compute finish [364, 365)");
 }
 
 TEST_F(RunIsaCliTest, InputsAreMatchedByNameAndEveryOutputIsWritten) {

@@ -316,7 +316,7 @@ TEST(IsaSimFinish, WaitsForTheLoadAndStoreQueuesToDrain) {
 // Timing model (docs/isa.md, "Timing model"); arch 4×4, latency 10, 4 bytes per cycle: a 16-byte
 // beat takes the port 4 cycles, a load completes 2 cycles after its data, a store 4
 
-TEST(IsaSimTiming, TransfersTakeTheLongerOfPortAndRowsPlusLatencyOneAtATime) {
+TEST(IsaSimTiming, TransfersTakeTheLongerOfPortAndRowsPlusLatencyAndLoadsOverlap) {
   const ArchConfig arch = TestArch();
   LoadAcc wide;  // one accumulator row of 4 int32: 16 bytes, 1 beat, 4 port cycles, 1 row
   wide.sram = 0;
@@ -330,32 +330,33 @@ TEST(IsaSimTiming, TransfersTakeTheLongerOfPortAndRowsPlusLatencyOneAtATime) {
   EXPECT_EQ(Schedule(traced),
             (std::vector<std::string>{
                 "#0 load load.acc [0, 16)",  // 4 + 10 + 2
-                "#1 load load.sp [16, 60)",  // after #0 (one at a time): 32 + 10 + 2
-                "#2 load load.sp [60, 64)",  // 1 row of padding: 1 + 3, no latency
-                "#3 compute finish [64, 65)"}));
+                "#1 load load.sp [5, 49)",   // the cycle after #0's issue (4): 32 + 10 + 2
+                "#2 load load.sp [38, 49)",  // 1 row of padding, 1 + 3, completes after #1
+                "#3 compute finish [49, 50)"}));
   EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{4 + 32 + 1, 1, 0}));
 }
 
 TEST(IsaSimTiming, LoadOverlapsComputeThroughTokens) {
   const ArchConfig arch = TestArch();
   // #0 the weight tile (4 rows), #1 and #2 two activation tiles of 4 rows, each announced to
-  // compute with a token; each load is 4 rows of 4 bytes: 4 beats, 16 port cycles, + 10 + 2.
-  //   #0 [0, 28), #1 [28, 56) → token at 56, #2 [56, 84) → token at 84.
+  // compute with a token; each load is 4 rows of 4 bytes: 4 beats, 16 port cycles, + 10 + 2,
+  // and starts the cycle after the previous one's issue (16):
+  //   #0 [0, 28), #1 [17, 45) → token at 45, #2 [34, 62) → token at 62.
   //   #3 gemm waits for the token; on an idle unit its preload runs beside the stream (busy 4
   //   rows) and reads weight rows 0..3 in the bank of its activation rows (bank 0 of 4), so the
-  //   stream waits COLS - 1 = 3 cycles: [56, 56 + 4 + 3 + 2 + 8) = [56, 73).
-  //   #4 gemm: array free at 63, its token at 84 → [84, 84 + 4 + 10) = [84, 98).
-  //   finish at 98.
+  //   stream waits COLS - 1 = 3 cycles: [45, 45 + 4 + 3 + 2 + 8) = [45, 62).
+  //   #4 gemm: array free at 52, its token at 62 → [62, 62 + 4 + 10) = [62, 76).
+  //   finish at 76.
   const Traced traced = RunTraced(
       arch,
       MakeProgram(arch, {LoadRows(0, 0, 4, 4), LoadRows(4, 16, 4, 4, "push_next"),
                          LoadRows(8, 32, 4, 4, "push_next"), GemmRows(4, 0, 4, true, "pop_prev"),
                          GemmRows(8, 4, 4, false, "pop_prev"), Finish{}}));
   EXPECT_EQ(Schedule(traced),
-            (std::vector<std::string>{"#0 load load.sp [0, 28)", "#1 load load.sp [28, 56)",
-                                      "#2 load load.sp [56, 84)", "#3 compute gemm [56, 73)",
-                                      "#4 compute gemm [84, 98)", "#5 compute finish [98, 99)"}));
-  EXPECT_EQ(traced.result.timing.cycles, 99);
+            (std::vector<std::string>{"#0 load load.sp [0, 28)", "#1 load load.sp [17, 45)",
+                                      "#2 load load.sp [34, 62)", "#3 compute gemm [45, 62)",
+                                      "#4 compute gemm [62, 76)", "#5 compute finish [76, 77)"}));
+  EXPECT_EQ(traced.result.timing.cycles, 77);
   EXPECT_EQ(traced.result.timing.busy, (std::array<std::int64_t, 3>{48, 4 + 3 + 4 + 1, 0}));
   EXPECT_EQ(traced.result.timing.bank_stall_cycles, 3);
 }
@@ -439,12 +440,12 @@ TEST(IsaSimTiming, GemmFollowsGemmWhenTheArrayIsFreePostOverlapsTheDrainAndTheNe
 
 TEST(IsaSimTiming, LoadAndStoreShareTheDramPort) {
   const ArchConfig arch = TestArch();
-  // Both start at 0; the store (8 beats) holds the port for 32 cycles: [0, 32 + 10 + 4). The
+  // Both start at 0; the store (8 beats) holds the port for 32 cycles: [0, 32 + 10 + 5). The
   // load's one beat shares the port half and half with it: busy min(2 · 4, 4 + 32 / 2) = 8,
   // [0, 8 + 10 + 2) = [0, 20).
   EXPECT_EQ(ScheduleOf(arch, {StoreRows(0, 0x100, 8, 4), LoadRows(16, 0, 1, 4), Finish{}}),
-            (std::vector<std::string>{"#0 store store.sp [0, 46)", "#1 load load.sp [0, 20)",
-                                      "#2 compute finish [46, 47)"}));
+            (std::vector<std::string>{"#0 store store.sp [0, 47)", "#1 load load.sp [0, 20)",
+                                      "#2 compute finish [47, 48)"}));
   // A load alone: 4 + 10 + 2.
   EXPECT_EQ(ScheduleOf(arch, {LoadRows(16, 0, 1, 4), Finish{}}),
             (std::vector<std::string>{"#0 load load.sp [0, 16)", "#1 compute finish [16, 17)"}));
@@ -536,14 +537,14 @@ TEST(IsaSimTrace, OneLinePerInstructionWithWhatItWroteWhere) {
       MakeProgram(arch, {load, SyncIn(Queue::kCompute, "pop_prev push_next"), store, Finish{}},
                   image));
   // load: 3 bytes → 1 beat, 4 port cycles: [0, 4 + 10 + 2); sync [16, 17); store, 1 beat:
-  // [17, 17 + 4 + 10 + 4).
+  // [17, 17 + 4 + 10 + 5).
   EXPECT_EQ(traced.lines, (std::vector<std::string>{
                               "#0 load load.sp [0, 16) wrote scratchpad rows 2..2 hash " +
                                   ByteHash(2 * 4, {7, 8, 9, 0x55}),
                               "#1 compute sync [16, 17)",
-                              "#2 store store.sp [17, 35) wrote DRAM bytes 0x40..0x42 hash " +
+                              "#2 store store.sp [17, 36) wrote DRAM bytes 0x40..0x42 hash " +
                                   ByteHash(0x40, {8, 9, 0x55}),
-                              "#3 compute finish [35, 36)"}));
+                              "#3 compute finish [36, 37)"}));
 }
 
 TEST(IsaSimCounters, AggregateOverTheRunAndMatchInstructionByInstructionExecution) {
