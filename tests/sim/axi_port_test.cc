@@ -57,32 +57,11 @@ finish
 
 isa::ArchConfig Default() { return isa::DefaultArchConfig(); }
 
-void ExpectSameAsIsa(const isa::ArchConfig& arch, const isa::Program& program,
-                     const RtlOptions& base) {
-  isa::IsaSimulator isa(arch, program);
-  isa::IsaSimOptions isa_options;
-  isa_options.record_writes = true;
-  const isa::IsaRunResult want = isa.Run(isa_options);
-  RtlOptions options = base;
-  options.record_writes = true;
-  RtlSimulator rtl(arch, program, options);
-  const RtlRunResult got = rtl.Run();
-  EXPECT_EQ(got.dram, isa.state().dram);
-  EXPECT_EQ(got.counters, want.counters);
-  std::vector<isa::WriteRecord> want_writes = want.writes;
-  std::sort(want_writes.begin(), want_writes.end(),
-            [](const isa::WriteRecord& a, const isa::WriteRecord& b) {
-              return std::tie(a.instruction, a.memory) < std::tie(b.instruction, b.memory);
-            });
-  EXPECT_TRUE(got.writes == want_writes);
-  EXPECT_FALSE(want.writes.empty());
-}
-
 TEST(AxiPort, UnalignedRowsCrossingFourKibBoundariesMatchTheIsaSimulator) {
   const std::uint64_t seed = sim_test::TestSeed(41);
   SCOPED_TRACE("data seed " + std::to_string(seed));
   const isa::Program program = isa::Assemble(CrossingProgram(seed), "crossing.s", Default());
-  ExpectSameAsIsa(Default(), program, RtlOptions{});
+  sim_test::ExpectRtlMatchesIsa(Default(), program, RtlOptions{});
 }
 
 TEST(AxiPort, JitterAndBackPressureChangeOnlyTheCycles) {
@@ -94,7 +73,7 @@ TEST(AxiPort, JitterAndBackPressureChangeOnlyTheCycles) {
     options.dram_seed = seed + k;
     options.dram_jitter = 60;
     options.dram_backpressure = 0.4;
-    ExpectSameAsIsa(Default(), program, options);
+    sim_test::ExpectRtlMatchesIsa(Default(), program, options);
   }
 }
 

@@ -19,54 +19,13 @@
 namespace qsa::sim {
 namespace {
 
-using isa::WriteRecord;
-
 isa::ArchConfig Arch(const std::string& name) {
   return isa::LoadArchConfig(std::string(QSA_SOURCE_DIR) + "/model/isa/arch/" + name + ".json");
 }
 
-std::vector<WriteRecord> Sorted(std::vector<WriteRecord> records) {
-  std::sort(records.begin(), records.end(), [](const WriteRecord& a, const WriteRecord& b) {
-    return std::tie(a.instruction, a.memory) < std::tie(b.instruction, b.memory);
-  });
-  return records;
-}
-
-// The first record that differs, for a readable failure.
-std::string FirstDifference(const std::vector<WriteRecord>& isa,
-                            const std::vector<WriteRecord>& rtl) {
-  for (std::size_t k = 0; k < std::max(isa.size(), rtl.size()); ++k) {
-    if (k >= isa.size() || k >= rtl.size() || !(isa[k] == rtl[k])) {
-      const WriteRecord& w = k < isa.size() ? isa[k] : rtl[k];
-      return "record " + std::to_string(k) + ": instruction " + std::to_string(w.instruction) +
-             " " + std::string(isa::MemoryName(w.memory));
-    }
-  }
-  return "none";
-}
-
 void ExpectSameAsIsa(const isa::ArchConfig& arch, std::uint64_t seed, const RtlOptions& base) {
   SCOPED_TRACE("arch " + arch.name + ", program seed " + std::to_string(seed));
-  const isa::Program program = testkit::GenerateRandomProgram(arch, seed);
-  isa::IsaSimulator isa(arch, program);
-  isa::IsaSimOptions isa_options;
-  isa_options.record_writes = true;
-  const isa::IsaRunResult want = isa.Run(isa_options);
-
-  RtlOptions options = base;
-  options.record_writes = true;
-  RtlSimulator rtl(arch, program, options);
-  const RtlRunResult got = rtl.Run();
-
-  EXPECT_EQ(got.dram, isa.state().dram);
-  EXPECT_EQ(got.counters, want.counters);
-  const std::vector<WriteRecord> want_writes = Sorted(want.writes);
-  EXPECT_FALSE(want_writes.empty());
-  EXPECT_EQ(got.writes.size(), want_writes.size());
-  EXPECT_TRUE(got.writes == want_writes)
-      << "first difference: " << FirstDifference(want_writes, got.writes);
-  EXPECT_GT(got.cycles, 0);
-  EXPECT_GE(got.simulated_cycles, got.cycles);
+  sim_test::ExpectRtlMatchesIsa(arch, testkit::GenerateRandomProgram(arch, seed), base);
 }
 
 TEST(RtlSim, RandomProgramsMatchTheIsaSimulator) {
