@@ -612,5 +612,7 @@ module qsa_ctrl #(
       !err_q && err_d && err_code_d == qsa_pkg::ERR_PARAM_BOUNDS);
   ErrDescriptor_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
       !err_q && err_d && err_code_d == qsa_pkg::ERR_DESCRIPTOR);
+  ErrDramResp_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      !err_q && err_d && err_code_d == qsa_pkg::ERR_DRAM_RESP);
 `endif
 endmodule

@@ -191,8 +191,8 @@ module qsa_load #(
   logic [DescW-1:0] desc_wdata, desc_rdata;
   logic [$clog2(MaxRdOutstanding+1)-1:0] desc_count_unused;
   logic        rd_fire, rsp_fire, advance;
-  logic [31:0] seg_first;  // the next burst: its first beat index and its length in beats
-  logic [31:0] seg_left, seg_page, seg_beats;
+  // The next burst: its first beat index and its length in beats.
+  logic [31:0] seg_first, seg_beats;
 
   assign y_in = (y_q >= cur_q.y_lo) && (y_q < cur_q.y_hi);
   assign x_in = (x_q >= cur_q.x_lo) && (x_q < cur_q.x_hi);
@@ -204,13 +204,8 @@ module qsa_load #(
   // The next burst of the row: up to MaxBurst beats, not past the row's last beat nor the end
   // of the 4 KiB page.
   assign seg_first = first_beat + 32'(beat_q);
-  assign seg_left = 32'(nbeats) - 32'(beat_q);
-  assign seg_page = 32'(PageBeats) - (seg_first & 32'(PageBeats - 1));
-  always_comb begin
-    seg_beats = seg_left;
-    if (seg_page < seg_beats) seg_beats = seg_page;
-    if (32'(MaxBurst) < seg_beats) seg_beats = 32'(MaxBurst);
-  end
+  assign seg_beats =
+      qsa_pkg::BurstBeats(seg_first, 32'(nbeats) - 32'(beat_q), PageBeats, MaxBurst);
 
   // A padding row needs only descriptor room; an inside row's first burst also pushes its
   // descriptor. Both conditions only become true while waiting, and the payload depends only on

@@ -281,7 +281,7 @@ module qsa_store #(
   logic [31-Lb:0]   ah_base;
   logic [Bw-1:0]    ah_beats;
   logic [Iw-1:0]    abeat_q, abeat_d;  // beats of the head row addressed so far
-  logic [31:0]      seg_first, seg_left, seg_page, seg_beats;
+  logic [31:0]      seg_first, seg_beats;
   logic             aw_fire, b_fire;
   logic [Pw-1:0]    pending_q, pending_d;  // bursts addressed and not yet answered
   logic [Pw-1:0]    owed_q, owed_d;  // bursts addressed whose last W beat is not yet sent
@@ -305,13 +305,8 @@ module qsa_store #(
   // The next burst of the head row: up to MaxBurst beats, not past the row's last beat nor the
   // end of the 4 KiB page.
   assign seg_first = {Lb'(0), ah_base} + 32'(abeat_q);
-  assign seg_left = 32'(ah_beats) - 32'(abeat_q);
-  assign seg_page = 32'(PageBeats) - (seg_first & 32'(PageBeats - 1));
-  always_comb begin
-    seg_beats = seg_left;
-    if (seg_page < seg_beats) seg_beats = seg_page;
-    if (32'(MaxBurst) < seg_beats) seg_beats = 32'(MaxBurst);
-  end
+  assign seg_beats =
+      qsa_pkg::BurstBeats(seg_first, 32'(ah_beats) - 32'(abeat_q), PageBeats, MaxBurst);
 
   // The payload depends only on the FIFO head and abeat_q, which change only with AWREADY.
   assign aw_valid_o = !afifo_empty && !fail_q && (pending_q < Pw'(MaxWrOutstanding));

@@ -125,6 +125,20 @@ package qsa_pkg;
     SameBank = (a / (rows / banks)) == (b / (rows / banks));
   endfunction
 
+  // The beats of a DMA unit's next AXI burst: the beats left in its row (`left`), but not past
+  // the end of the 4 KiB page that beat address `first` lies in (pages of `page_beats` beats, a
+  // power of two) nor more than `max_burst`.
+  function automatic logic [31:0] BurstBeats(input logic [31:0] first, input logic [31:0] left,
+                                             input int unsigned page_beats,
+                                             input int unsigned max_burst);
+    logic [31:0] page_left, beats;
+    page_left = 32'(page_beats) - (first & 32'(page_beats - 1));
+    beats = left;
+    if (page_left < beats) beats = page_left;
+    if (32'(max_burst) < beats) beats = 32'(max_burst);
+    BurstBeats = beats;
+  endfunction
+
   // The field-wise sum of two units' events (wrapping; one cycle's counts are far below 2^32).
   function automatic logic [UNIT_EV_W-1:0] EvSum(input logic [UNIT_EV_W-1:0] a,
                                                  input logic [UNIT_EV_W-1:0] b);
