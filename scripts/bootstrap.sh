@@ -29,7 +29,7 @@ packages=(
   libeigen3-dev libgtest-dev libcli11-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgemmlowp-dev zlib1g-dev libflatbuffers-dev flatbuffers-compiler
-  verilator
+  verilator libsystemc-dev
 )
 # ... and what the test suite (ONNX's test vectors, benchmarks, synthesis, fuzzing) and the venv
 # add.

@@ -1,0 +1,66 @@
+// A SystemC/TLM-2.0 virtual platform (docs/platform.md): N accelerator cores, a host that loads
+// programs, writes the cores' registers and waits for their interrupts, and an interconnect to a
+// shared DRAM. This header needs no SystemC.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/isa/arch.h"
+#include "model/isa/program.h"
+
+namespace qsa::sim {
+
+struct PlatformOptions {
+  int cores = 1;
+  std::string core_model = "isa";  // "isa": transaction level, built on the ISA simulator
+  int dram_latency_cycles = 100;   // the shared DRAM (defaults: the architecture's)
+  int dram_bytes_per_cycle = 16;
+  int burst_bytes = 256;  // a core's DRAM traffic goes in bursts of this size (16 beats of 16 B)
+};
+
+// Throws qsa::Error for options no platform can have: fewer than 1 core, an unknown core model,
+// a DRAM latency or bandwidth below 1, a burst below 1 byte.
+void CheckPlatformOptions(const PlatformOptions& options);
+
+// One program to run (its DRAM image holds the inputs); `core` pins it to a core, -1: the first
+// free one.
+struct PlatformJob {
+  const isa::Program* program = nullptr;
+  int core = -1;
+};
+
+struct PlatformCoreReport {
+  std::int64_t jobs = 0;
+  std::int64_t cycles = 0;             // the cores' CYCLES counters, summed over its jobs
+  std::int64_t contention_cycles = 0;  // its DRAM bursts' waits behind other traffic
+  std::int64_t dram_read = 0;          // bytes through its memory port (timed traffic)
+  std::int64_t dram_written = 0;
+};
+
+struct PlatformReport {
+  std::int64_t cycles = 0;  // from the host's first start to the last interrupt
+  std::vector<PlatformCoreReport> cores;
+  std::int64_t dram_bytes = 0;
+  std::int64_t dram_busy_cycles = 0;  // cycles the DRAM's data path moved data
+};
+
+struct PlatformJobResult {
+  std::vector<std::uint8_t> dram;  // the job's DRAM after its run
+  std::int64_t cycles = 0;
+  int core = 0;
+};
+
+struct PlatformRun {
+  std::vector<PlatformJobResult> jobs;  // in the order given
+  PlatformReport report;                // of this call
+};
+
+// Runs the jobs on the platform; throws qsa::Error naming the job and core when a core reports an
+// error. SystemC elaborates once per process: the platform is built on the first call, and a
+// later call with another architecture or other options is refused.
+PlatformRun RunOnPlatform(const isa::ArchConfig& arch, const std::vector<PlatformJob>& jobs,
+                          const PlatformOptions& options);
+
+}  // namespace qsa::sim
