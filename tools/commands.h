@@ -23,15 +23,18 @@ struct RunArgs {
   std::string engine = "golden";
   std::string requant{golden::RequantModeName(golden::RequantMode::kTfliteDouble)};
   std::string out_dir;
-  std::string arch;             // --engine isa: architecture configuration (empty: the default)
-  std::string trace_isa;        // --engine isa: trace file
-  std::string report;           // --engine isa/rtl: report JSON file
-  std::string trace;            // --engine rtl: FST waveform file
-  std::int64_t dram_seed = -1;  // --engine rtl: DRAM jitter/back-pressure seed (< 0: none)
-  bool layers = false;          // compiled model on the rtl engine: per-layer cycles
-  std::string timeline;         // --engine isa: Chrome/Perfetto trace file
-  std::string energy;           // --engine isa: energy table for the report (empty: built-in)
-  bool quiet = false;           // no progress line on a terminal
+  std::string arch;                // --engine isa: architecture configuration (empty: the default)
+  std::string trace_isa;           // --engine isa: trace file
+  std::string report;              // --engine isa/rtl: report JSON file
+  std::string trace;               // --engine rtl: FST waveform file
+  std::int64_t dram_seed = -1;     // --engine rtl: DRAM jitter/back-pressure seed (< 0: none)
+  bool layers = false;             // compiled model on the rtl engine: per-layer cycles
+  std::string timeline;            // --engine isa: Chrome/Perfetto trace file
+  std::string energy;              // --engine isa: energy table for the report (empty: built-in)
+  bool quiet = false;              // no progress line on a terminal
+  int cores = 1;                   // --engine systemc: accelerator cores on the platform
+  std::string core_model = "isa";  // --engine systemc: the cores' model
+  std::string platform;            // --engine systemc: platform file (DRAM timing)
 };
 CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
 void RunCommand(const RunArgs& args);

@@ -135,10 +135,71 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
       AddRun(sum, r.result.cycles, r.result.bank_stall, r.result.counters);
       return r.outputs;
     };
+  } else if (engine == "systemc") {
+#if QSA_HAVE_SYSTEMC
+    run = [&](const compiler::CompiledProgram& p, const std::map<std::string, golden::Tensor>& in) {
+      isa::Program program = p.program;
+      program.dram_image.resize(program.dram_size, 0);
+      isa::WriteProgramInputs(program, in, program.dram_image);
+      const int cores = sum.platform_options.cores;
+      std::vector<sim::PlatformJob> jobs;
+      for (int c = 0; c < cores; ++c) jobs.push_back({&program, c});
+      const sim::PlatformRun r = sim::RunOnPlatform(arch, jobs, sum.platform_options);
+      for (std::size_t k = 1; k < r.jobs.size(); ++k) {
+        if (r.jobs[k].dram != r.jobs[0].dram) {
+          throw Error("program " + p.name + ": core " + std::to_string(k) +
+                      " computed another DRAM than core 0 from the same inputs");
+        }
+      }
+      std::map<std::string, golden::Tensor> outputs;
+      for (const isa::ManifestTensor& out : program.manifest.outputs) {
+        outputs[out.name] = isa::ReadTensorFromDram(out, r.jobs[0].dram);
+      }
+      AddRun(sum, r.report.cycles, 0, r.jobs[0].counters);
+      sim::PlatformReport& total = sum.platform;
+      total.cycles += r.report.cycles;
+      total.dram_bytes += r.report.dram_bytes;
+      total.dram_busy_cycles += r.report.dram_busy_cycles;
+      total.cores.resize(r.report.cores.size());
+      for (std::size_t c = 0; c < r.report.cores.size(); ++c) {
+        total.cores[c].jobs += r.report.cores[c].jobs;
+        total.cores[c].cycles += r.report.cores[c].cycles;
+        total.cores[c].contention_cycles += r.report.cores[c].contention_cycles;
+        total.cores[c].dram_read += r.report.cores[c].dram_read;
+        total.cores[c].dram_written += r.report.cores[c].dram_written;
+      }
+      return outputs;
+    };
+#else
+    throw Error(
+        "this qsa was built without SystemC (Debian's libsystemc-dev): --engine systemc is not "
+        "available");
+#endif
   } else {
     throw Error("internal: engine '" + engine + "' runs no programs");
   }
   return compiler::RunCompiled(target.compiled, target.prepared.feeds, run);
+}
+
+std::string DescribePlatform(const EngineTotals& totals) {
+  const sim::PlatformReport& p = totals.platform;
+  const sim::PlatformOptions& o = totals.platform_options;
+  const double busy =
+      p.cycles > 0 ? static_cast<double>(p.dram_busy_cycles) / static_cast<double>(p.cycles) : 0.0;
+  std::string text = "platform: " + std::to_string(o.cores) + " " + o.core_model +
+                     (o.cores == 1 ? " core" : " cores") + ", " + FormatCount(p.cycles) +
+                     " cycles, DRAM " + std::to_string(o.dram_bytes_per_cycle) +
+                     " bytes/cycle at latency " + std::to_string(o.dram_latency_cycles) + ": " +
+                     FormatCount(p.dram_bytes) + " bytes, data path busy " + FormatPercent(busy) +
+                     " %\n";
+  for (std::size_t c = 0; c < p.cores.size(); ++c) {
+    const sim::PlatformCoreReport& r = p.cores[c];
+    text += "  core " + std::to_string(c) + ": " + FormatCount(r.cycles) + " cycles, " +
+            FormatCount(r.dram_read) + " bytes read, " + FormatCount(r.dram_written) +
+            " written, waited " + FormatCount(r.contention_cycles) +
+            " cycles for the DRAM behind other cores\n";
+  }
+  return text;
 }
 
 std::string ProgramTracePath(const std::string& path, const std::string& name,

@@ -12,6 +12,7 @@
 #include "compiler/estimate/estimate.h"
 #include "model/golden/tensor.h"
 #include "model/isa/arch.h"
+#include "sim/platform/platform.h"
 #include "sim/rtl_sim.h"
 #include "tools/tool_util.h"
 
@@ -69,11 +70,16 @@ struct EngineTotals {
   sim::RtlOptions rtl_options;
   // isa: when set, every program's instruction trace, each after a "# program NAME" line.
   std::ostream* isa_trace = nullptr;
+  // systemc: the platform; each program runs as one job per core (independent copies of the
+  // model, one per core), and `platform` sums the platform's reports over the programs.
+  sim::PlatformOptions platform_options;
+  sim::PlatformReport platform;
 };
 // The waveform file of program `name` for --trace PATH when the model has `programs` programs.
 std::string ProgramTracePath(const std::string& path, const std::string& name,
                              std::size_t programs);
-// Runs the compiled model with its programs on `engine` ("isa" or "rtl"); every tensor computed,
+// Runs the compiled model with its programs on `engine` ("isa", "rtl" or "systemc"); every tensor
+// computed,
 // by name. Adds each program's figures to `totals` when given.
 std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
                                                     const CompiledTarget& target,
@@ -82,6 +88,8 @@ std::map<std::string, golden::Tensor> RunCompiledOn(const std::string& engine,
 void PrintLayerSpans(const isa::ArchConfig& arch, const EngineTotals& totals);
 
 // "isa: 3 programs, 12,345 cycles, array utilization 71.2 %, DRAM ..." — one line.
+// systemc: the platform's cores, cycles and DRAM contention, one line per core.
+std::string DescribePlatform(const EngineTotals& totals);
 std::string DescribeTotals(const std::string& engine, const isa::ArchConfig& arch,
                            const EngineTotals& totals);
 

@@ -16,6 +16,7 @@
 #include "model/isa/arch.h"
 #include "model/isa/program.h"
 #include "model/isa/simulator.h"
+#include "sim/platform/platform.h"
 #include "sim/rtl_sim.h"
 #include "tools/commands.h"
 #include "tools/compiled_target.h"
@@ -34,7 +35,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
               "folder (program.bin + manifest.json), a program .bin or an assembly .s",
               "FILE");
   AddInputOption(cmd, args.inputs, "Input value; repeat for each input");
-  cmd->add_option("-e,--engine", args.engine, "Execution engine: golden, isa or rtl")
+  cmd->add_option("-e,--engine", args.engine, "Execution engine: golden, isa, rtl or systemc")
       ->type_name("ENGINE")
       ->capture_default_str();
   AddArchOption(cmd, args.arch,
@@ -64,6 +65,20 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
                   "Energy table for the --report's per-layer energy (--engine isa; default: the "
                   "built-in one)")
       ->type_name("FILE");
+  cmd->add_option("--cores", args.cores,
+                  "Accelerator cores on the platform, each running a copy of the model "
+                  "(--engine systemc)")
+      ->type_name("N")
+      ->capture_default_str();
+  cmd->add_option("--core-model", args.core_model,
+                  "The platform's cores: isa, transaction level on the ISA simulator "
+                  "(--engine systemc)")
+      ->type_name("MODEL")
+      ->capture_default_str();
+  cmd->add_option("--platform", args.platform,
+                  "Platform file: the shared DRAM's timing as JSON (--engine systemc; default: "
+                  "the architecture's DRAM)")
+      ->type_name("FILE.json");
   AddRequantOption(cmd, args.requant, golden::kRequantModes.Join(", ", " or "));
   AddRequired(cmd, "-o,--out", args.out_dir, "Output folder, created if missing", "DIR");
   cmd->footer(
@@ -335,6 +350,10 @@ void RunCompiledModel(const RunArgs& args) {
   totals.keep_slices = !args.timeline.empty();
   totals.rtl_events = args.engine == "rtl" && !args.report.empty();
   totals.rtl_options = RtlOptionsOf(args);
+  if (args.engine == "systemc") {
+    totals.platform_options =
+        sim::PlatformOptionsFor(target.compiled.arch, args.cores, args.core_model, args.platform);
+  }
   std::ostringstream trace;
   if (!args.trace_isa.empty()) totals.isa_trace = &trace;
   std::map<std::string, golden::Tensor> values;
@@ -373,6 +392,23 @@ void RunCompiledModel(const RunArgs& args) {
     }
     report["layers"] = layers;
     if (args.engine == "isa") AddEnergy(report, profiled);
+    if (args.engine == "systemc") {
+      const sim::PlatformReport& p = totals.platform;
+      nlohmann::json cores = nlohmann::json::array();
+      for (const sim::PlatformCoreReport& c : p.cores) {
+        cores.push_back(
+            {{"cycles", c.cycles},
+             {"contention_cycles", c.contention_cycles},
+             {"dram", {{"bytes_read", c.dram_read}, {"bytes_written", c.dram_written}}}});
+      }
+      report["platform"] = {{"cores", cores},
+                            {"core_model", totals.platform_options.core_model},
+                            {"cycles", p.cycles},
+                            {"dram_bytes", p.dram_bytes},
+                            {"dram_busy_cycles", p.dram_busy_cycles},
+                            {"dram_latency_cycles", totals.platform_options.dram_latency_cycles},
+                            {"dram_bytes_per_cycle", totals.platform_options.dram_bytes_per_cycle}};
+    }
     if (args.engine == "rtl") {
       estimate::EstimateReport measured;
       measured.source = "rtl";
@@ -394,6 +430,7 @@ void RunCompiledModel(const RunArgs& args) {
   stage.Commit();
   PrintLines(lines);
   std::cout << DescribeTotals(args.engine, target.compiled.arch, totals) << "\n";
+  if (args.engine == "systemc") std::cout << DescribePlatform(totals);
   if (args.layers) PrintLayerSpans(target.compiled.arch, totals);
 }
 
@@ -408,9 +445,25 @@ void RunCommand(const RunArgs& args) {
   if (args.engine != "isa" && !args.trace_isa.empty()) {
     throw Error("--trace-isa needs --engine isa; use --trace FILE.fst");
   }
+  if (args.engine != "systemc" &&
+      (args.cores != 1 || args.core_model != "isa" || !args.platform.empty())) {
+    throw Error(std::string(args.cores != 1            ? "--cores"
+                            : args.core_model != "isa" ? "--core-model"
+                                                       : "--platform") +
+                " needs --engine systemc");
+  }
+  if (args.engine == "systemc" && (!args.timeline.empty() || args.layers || !args.energy.empty())) {
+    throw Error(std::string(!args.timeline.empty() ? "--timeline"
+                            : args.layers          ? "--layers"
+                                                   : "--energy") +
+                " needs --engine isa or rtl");
+  }
   if (IsCompiledTarget(args.model) ||
       (args.engine != "golden" && importer::IsModelPath(args.model))) {
     return RunCompiledModel(args);
+  }
+  if (args.engine == "systemc") {
+    throw Error("--engine systemc takes a model or a compiled folder (qsa compile), not a program");
   }
   if (args.layers)
     throw Error("--layers takes a compiled model (a folder from qsa compile) or a model file");

@@ -215,8 +215,8 @@ golden::RequantMode ParseRequantModeOrThrow(const std::string& name) {
 }
 
 void CheckEngine(const std::string& engine) {
-  if (engine == "golden" || engine == "isa" || engine == "rtl") return;
-  throw Error("unknown engine '" + engine + "' (available: golden, isa, rtl)");
+  if (engine == "golden" || engine == "isa" || engine == "rtl" || engine == "systemc") return;
+  throw Error("unknown engine '" + engine + "' (available: golden, isa, rtl, systemc)");
 }
 
 std::string SanitizeFileName(const std::string& name) {

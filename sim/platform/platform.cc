@@ -20,21 +20,6 @@
 
 namespace qsa::sim {
 
-void CheckPlatformOptions(const PlatformOptions& options) {
-  if (options.cores < 1) {
-    throw Error("--cores must be at least 1 (got " + std::to_string(options.cores) + ")");
-  }
-  if (options.core_model != "isa") {
-    throw Error("unknown core model '" + options.core_model + "' (the platform has: isa)");
-  }
-  if (options.dram_latency_cycles < 1 || options.dram_bytes_per_cycle < 1) {
-    throw Error("the platform DRAM needs a latency and a bandwidth of at least 1 (latency " +
-                std::to_string(options.dram_latency_cycles) + " cycles, " +
-                std::to_string(options.dram_bytes_per_cycle) + " bytes per cycle)");
-  }
-  if (options.burst_bytes < 1) throw Error("the platform's burst size must be at least 1 byte");
-}
-
 namespace platform {
 namespace {
 
@@ -169,6 +154,25 @@ class Host : public sc_core::sc_module {
     const std::uint32_t lo = ReadReg(core, reg::kCounterBase + 8 * counter::kCycles);
     const std::uint32_t hi = ReadReg(core, reg::kCounterBase + 8 * counter::kCycles + 4);
     result.cycles = static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo);
+    auto counter_value = [&](int k) {
+      const std::uint32_t low =
+          ReadReg(core, reg::kCounterBase + 8u * static_cast<std::uint32_t>(k));
+      const std::uint32_t high =
+          ReadReg(core, reg::kCounterBase + 8u * static_cast<std::uint32_t>(k) + 4);
+      return static_cast<std::int64_t>((std::uint64_t{high} << 32) | low);
+    };
+    isa::IsaCounters& c = result.counters;
+    for (int op = 1; op < 12; ++op) {
+      c.instructions_by_opcode[static_cast<std::size_t>(op)] = counter_value(op);
+      c.instructions += c.instructions_by_opcode[static_cast<std::size_t>(op)];
+    }
+    c.macs_issued = counter_value(counter::kMacsIssued);
+    c.macs_useful = counter_value(counter::kMacsUseful);
+    isa::MemoryTraffic* memories[] = {&c.dram, &c.scratchpad, &c.accumulator, &c.param};
+    for (int m = 0; m < 4; ++m) {
+      memories[m]->bytes_read = counter_value(counter::kDramRead + 2 * m);
+      memories[m]->bytes_written = counter_value(counter::kDramRead + 2 * m + 1);
+    }
     result.dram.assign(program.dram_size, 0);
     Debug(core * kWindowBytes, result.dram, tlm::TLM_READ_COMMAND);
     PlatformCoreReport& report = run_->report.cores[core];

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/isa/arch.h"
+#include "model/isa/executor.h"
 #include "model/isa/program.h"
 
 namespace qsa::sim {
@@ -15,10 +16,18 @@ namespace qsa::sim {
 struct PlatformOptions {
   int cores = 1;
   std::string core_model = "isa";  // "isa": transaction level, built on the ISA simulator
-  int dram_latency_cycles = 100;   // the shared DRAM (defaults: the architecture's)
+  int dram_latency_cycles = 100;   // the shared DRAM (PlatformOptionsFor: the architecture's)
   int dram_bytes_per_cycle = 16;
   int burst_bytes = 256;  // a core's DRAM traffic goes in bursts of this size (16 beats of 16 B)
 };
+
+// The options of a platform whose DRAM is the architecture's (latency, bandwidth), with `cores`
+// cores of `core_model`, then the keys of the platform file `path` when not empty: a JSON object
+// with any of "dram_latency_cycles", "dram_bytes_per_cycle", "burst_bytes" (positive integers).
+// Throws qsa::Error naming the file and the problem (unreadable, not JSON, an unknown key, a
+// value that is not a positive integer), or CheckPlatformOptions's error.
+PlatformOptions PlatformOptionsFor(const isa::ArchConfig& arch, int cores,
+                                   const std::string& core_model, const std::string& path);
 
 // Throws qsa::Error for options no platform can have: fewer than 1 core, an unknown core model,
 // a DRAM latency or bandwidth below 1, a burst below 1 byte.
@@ -48,7 +57,8 @@ struct PlatformReport {
 
 struct PlatformJobResult {
   std::vector<std::uint8_t> dram;  // the job's DRAM after its run
-  std::int64_t cycles = 0;
+  std::int64_t cycles = 0;         // the core's CYCLES counter
+  isa::IsaCounters counters;       // from the core's counter registers
   int core = 0;
 };
 
