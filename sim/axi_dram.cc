@@ -98,40 +98,43 @@ void AxiDram::CheckStable(const AxiMasterOut& m) const {
   }
 }
 
+namespace {
+
+// The index of the oldest entry that is due and has no older entry with the same ID (AXI's
+// ordering rule), or -1. `entries` are in acceptance order, so this is the first such entry: one
+// pass, remembering the IDs met (a bit mask below 64, a search above).
+template <typename Entries>
+int OldestDueInIdOrder(const Entries& entries, std::int64_t cycle) {
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::uint32_t id = entries[i].id;
+    bool older_same_id = false;
+    if (id < 64) {
+      older_same_id = ((seen >> id) & 1u) != 0;
+      seen |= std::uint64_t{1} << id;
+    } else {
+      for (std::size_t j = 0; j < i && !older_same_id; ++j) older_same_id = entries[j].id == id;
+    }
+    if (!older_same_id && entries[i].due <= cycle) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
 int AxiDram::NextRead() const {
   if (sending_ >= 0) return sending_;
-  int best = -1;
-  for (std::size_t i = 0; i < reads_.size(); ++i) {
-    const ReadBurst& r = reads_[i];
-    if (r.due > cycle_) continue;
-    bool older_same_id = false;
-    for (std::size_t j = 0; j < reads_.size(); ++j) {
-      if (reads_[j].id == r.id && reads_[j].order < r.order) older_same_id = true;
-    }
-    if (older_same_id) continue;
-    if (best < 0 || r.order < reads_[static_cast<std::size_t>(best)].order) {
-      best = static_cast<int>(i);
-    }
-  }
-  return best;
+  return OldestDueInIdOrder(reads_, cycle_);
 }
 
 int AxiDram::NextResponse() const {
-  int best = -1;
-  for (std::size_t i = 0; i < responses_.size(); ++i) {
-    const Response& r = responses_[i];
-    if (b_offered_ && r.order == *b_offered_) return static_cast<int>(i);
-    if (r.due > cycle_) continue;
-    bool older_same_id = false;
-    for (const Response& o : responses_) {
-      if (o.id == r.id && o.order < r.order) older_same_id = true;
+  if (b_offered_) {
+    for (std::size_t i = 0; i < responses_.size(); ++i) {
+      if (responses_[i].order == *b_offered_) return static_cast<int>(i);
     }
-    if (older_same_id || b_offered_) continue;
-    if (best < 0 || r.order < responses_[static_cast<std::size_t>(best)].order) {
-      best = static_cast<int>(i);
-    }
+    return -1;
   }
-  return best;
+  return OldestDueInIdOrder(responses_, cycle_);
 }
 
 AxiSlaveOut AxiDram::Drive() {
