@@ -1,5 +1,6 @@
 // qsa demo: runs the bundled examples end to end with the golden engine in every requantization
-// mode and reports how far the modes agree, then compiled on the ISA simulator and the RTL.
+// mode and reports how far the modes agree, then compiled on the ISA simulator, the RTL and the
+// SystemC platform.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -273,13 +274,23 @@ bool RunCompiledExample(const Example& example) {
   }
   const auto golden = golden::RunGraph(target.prepared.loaded.graph, target.prepared.feeds);
   bool exact = true;
-  for (const std::string engine : {"isa", "rtl"}) {
+  std::vector<std::string> engines = {"isa", "rtl"};
+#if QSA_HAVE_SYSTEMC
+  engines.push_back("systemc");  // two cores, each running a copy, sharing the DRAM
+#endif
+  for (const std::string& engine : engines) {
     EngineTotals totals;
+    if (engine == "systemc")
+      totals.platform_options = sim::PlatformOptionsFor(cm.arch, 2, "isa", "");
     const auto values = RunCompiledOn(engine, target, &totals);
     bool same = true;
     for (const std::string& out : cm.outputs) same = same && values.at(out) == golden.at(out);
     std::cout << "  " << DescribeTotals(engine, cm.arch, totals) << "; outputs "
               << (same ? "bit-exact with golden" : "DIFFER from golden") << "\n";
+    if (engine == "systemc") {
+      std::istringstream lines(DescribePlatform(totals));
+      for (std::string line; std::getline(lines, line);) std::cout << "    " << line << "\n";
+    }
     exact = exact && same;
   }
   return exact;
@@ -297,9 +308,9 @@ CLI::App* AddDemoCommand(CLI::App& app, DemoArgs& args) {
       "Runs every .onnx model and .json graph in DIR/*/ that has an input.npy beside it with the\n"
       "golden engine in each --requant mode, prints the outputs and how far the modes agree, and,\n"
       "where <model>.ort.npy holds ONNX Runtime's output for input.npy, the agreement with it;\n"
-      "then compiles the model for the default array and runs it on the ISA simulator and the "
-      "RTL,\n"
-      "which must give the golden model's outputs bit for bit.\n"
+      "then compiles the model for the default array and runs it on the ISA simulator, the RTL\n"
+      "and the SystemC platform (two cores sharing a DRAM), which must give the golden model's\n"
+      "outputs bit for bit.\n"
       "Then assembles each hand-written program DIR/isa/*/*.s, runs it on the ISA simulator and "
       "on\n"
       "the verilated RTL, and\n"

@@ -140,6 +140,11 @@ TEST_F(CliTest, DemoRunsTheBundledExamples) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("== cnn3/cnn3.json"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("agreement with tflite-double"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("DIFFER"), std::string::npos) << r.out;
+#if QSA_HAVE_SYSTEMC
+  EXPECT_NE(r.out.find("systemc: 1 program"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("platform: 2 isa cores"), std::string::npos) << r.out;
+#endif
 }
 
 TEST_F(CliTest, DemoTakesTheExamplesFolderFromFlagAndEnvironment) {
