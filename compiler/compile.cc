@@ -88,8 +88,10 @@ CompiledProgram CompileSegment(const golden::Graph& g, const std::vector<std::si
       }
     }
   }
-  cp.program = pb.Build(io, &cp.listing);
+  std::vector<bool> ahead;
+  cp.program = pb.Build(io, &cp.listing, &ahead);
   cp.layers = std::move(ctx.layers);
+  OverlapLayers(cp.layers, ahead);
   return cp;
 }
 

@@ -4,7 +4,7 @@ the ISA simulator (qsa run --engine isa --report) and the RTL (qsa run --engine 
 cycles and energy, as a Markdown table on standard output.
 
     scripts/estimation_validation.py build/tools/qsa examples/digits/digits_qdq.onnx \\
-        examples/digits/input.npy [--arch NAME] [--no-rtl]
+        examples/digits/input.npy [--arch NAME] [--no-rtl] [--save DIR] [--reuse DIR]
 
 The RTL reports measured cycles per layer (from the previous layer's last retired instruction to
 its own); its events are the ISA simulator's (the counters are equal, a cosim test), so the RTL
@@ -40,16 +40,24 @@ def main() -> None:
     ap.add_argument("input")
     ap.add_argument("--arch", default="")
     ap.add_argument("--no-rtl", action="store_true", help="analytic and ISA only")
+    ap.add_argument("--save", default="", metavar="DIR",
+                    help="keep the three JSON reports (estimate.json, isa.json, rtl.json) in DIR")
+    ap.add_argument("--reuse", default="", metavar="DIR",
+                    help="run only the analytic estimate; take isa.json and rtl.json from DIR "
+                         "(a --save of the same compiled program: the RTL run takes minutes)")
     args = ap.parse_args()
     arch = ["--arch", args.arch] if args.arch else []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.save or scratch
+        os.makedirs(tmp, exist_ok=True)
         est = os.path.join(tmp, "estimate.json")
         run([args.qsa, "estimate", args.model, "-q", "--json", est, *arch])
-        isa = os.path.join(tmp, "isa.json")
-        run([args.qsa, "run", args.model, "--engine", "isa", "--input", args.input, "--out",
-             os.path.join(tmp, "o1"), "--report", isa, *arch])
-        rtl = os.path.join(tmp, "rtl.json")
-        if not args.no_rtl:
+        isa = os.path.join(args.reuse or tmp, "isa.json")
+        if not args.reuse:
+            run([args.qsa, "run", args.model, "--engine", "isa", "--input", args.input, "--out",
+                 os.path.join(tmp, "o1"), "--report", isa, *arch])
+        rtl = os.path.join(args.reuse or tmp, "rtl.json")
+        if not args.no_rtl and not args.reuse:
             run([args.qsa, "run", args.model, "--engine", "rtl", "--input", args.input, "--out",
                  os.path.join(tmp, "o2"), "--report", rtl, *arch])
         a = json.load(open(est))

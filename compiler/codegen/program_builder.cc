@@ -134,7 +134,9 @@ Step& ProgramBuilder::NewStep() {
   return steps_.back();
 }
 
-isa::Program ProgramBuilder::Build(const isa::Manifest& io, std::string* listing) const {
+isa::Program ProgramBuilder::Build(const isa::Manifest& io, std::string* listing,
+                                   std::vector<bool>* ahead) const {
+  if (ahead != nullptr) ahead->assign(layers_.size(), false);
   TokenScheduler scheduler(arch_);
   const auto emit = [&](const std::vector<LoweredOp>& ops, int layer) {
     for (const LoweredOp& op : ops) scheduler.Add(op.inst, op.comment, layer);
@@ -150,6 +152,10 @@ isa::Program ProgramBuilder::Build(const isa::Manifest& io, std::string* listing
     if (i + 1 < n && !AnyConflict(steps_[i + 1].loads, {&s.computes, &s.stores}, arch_)) {
       emit(steps_[i + 1].loads, steps_[i + 1].layer);
       hoisted = true;
+      if (ahead != nullptr && steps_[i + 1].layer != s.layer && steps_[i + 1].layer >= 0 &&
+          !steps_[i + 1].loads.empty()) {
+        (*ahead)[static_cast<std::size_t>(steps_[i + 1].layer)] = true;
+      }
     }
     emit(s.computes, s.layer);
     emit(s.stores, s.layer);

@@ -78,7 +78,12 @@ class ProgramBuilder {
 
   // Program order, tokens and `finish`; the manifest's layer ranges start at each layer's first
   // instruction in program order. `listing` receives the assembly text with the comments.
-  isa::Program Build(const isa::Manifest& io, std::string* listing) const;
+  // `ahead`, when given, receives one flag per layer: whether the layer's first loads were put
+  // ahead of the previous layer's last step (software pipelining across the layer boundary), which
+  // puts that step's instructions in this layer's range (the ranges start at each layer's first
+  // instruction).
+  isa::Program Build(const isa::Manifest& io, std::string* listing,
+                     std::vector<bool>* ahead = nullptr) const;
 
  private:
   isa::ArchConfig arch_;

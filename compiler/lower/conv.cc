@@ -676,6 +676,7 @@ LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Conv
   e.op = "Pad";
   e.min_dram_bytes = s.batch * (s.h * s.w + k.hp * k.width) * s.c;
   std::int64_t buffer = 0;
+  LoadPipe loads(arch);
   for (std::int64_t n = 0; n < s.batch; ++n) {
     for (std::int64_t r0 = 0; r0 < k.hp; r0 += chunk, ++buffer) {
       const std::int64_t r1 = std::min(k.hp, r0 + chunk);
@@ -704,21 +705,30 @@ LayerEstimate EmitPaddedCopy(LowerContext& ctx, const ConvProblem& p, const Conv
       // of a few rows each), each row's pixels in their own beats: an element of c bytes at
       // stride c touches (c + 15) / 16 beats on average. The store's rows likewise.
       // A window whose padding fits the load's 2-bit fields is one load (compiler/lower/dma.cc).
-      const std::int64_t beats = CeilDiv(inside * s.w * (s.c + 15), 16);
+      const std::int64_t beats = CeilDiv(inside * s.w * SixteenthBeatsPerRow(s.c, s.c), 16);
       const std::int64_t pad_right = k.width - s.pl - s.w;
       const std::int64_t pad_top = std::max<std::int64_t>(0, s.pt - r0);
       const std::int64_t pad_bottom = std::max<std::int64_t>(0, r1 - s.pt - s.h);
+      // The loads run through the load unit's pipeline (LoadPipe): the latency is paid once for
+      // a run of loads, and at most four are in flight.
       if (inside > 0 && s.pl <= 3 && pad_right <= 3 && pad_top <= 3 && pad_bottom <= 3) {
-        e.load_cycles += arch.dram_latency_cycles + std::max(beats, count) + kLoadTail;
+        e.load_cycles = loads.Add(beats, count);
       } else {
-        const std::int64_t pad_loads =
-            (s.pl > 0 ? s.pl + 3 : 0) + (pad_right > 0 ? pad_right + 3 : 0);
-        e.load_cycles += inside * (arch.dram_latency_cycles + CeilDiv(s.w * (s.c + 15), 16) +
-                                   kLoadTail + pad_loads);
+        const std::int64_t row_beats = CeilDiv(s.w * SixteenthBeatsPerRow(s.c, s.c), 16);
+        for (std::int64_t y = 0; y < inside; ++y) {
+          if (s.pl > 0) loads.Add(0, s.pl);
+          loads.Add(row_beats, s.w);
+          if (pad_right > 0) loads.Add(0, pad_right);
+        }
+        e.load_cycles = loads.end();
       }
       e.dram_read += inside * s.w * s.c;
+      const std::int64_t out_port =
+          PortCycles(arch, CeilDiv(count * SixteenthBeatsPerRow(s.c, s.c), 16));
+      e.port_cycles += PortCycles(arch, beats) + out_port;
       e.drain_cycles = std::max(DmaCycles(arch, count * s.c), count) + kStoreTail;
       e.store_cycles += e.drain_cycles;
+      e.last_step_cycles = e.drain_cycles;
       e.dram_written += count * s.c;
       e.instructions += 2;
       ++e.tiles;

@@ -82,6 +82,7 @@ void LowerConcat(LowerContext& ctx, const golden::Node& node) {
   e.op = node.op;
   e.min_dram_bytes = 2 * golden::NumElements(yi.shape) * es;
   std::int64_t offset = 0, buffer = 0;
+  LoadPipe loads(arch);
   for (const std::string& name : node.inputs) {
     const DramTensor& x = ctx.Tensor(name);
     const golden::TensorInfo& xi = g.Info(name);
@@ -120,7 +121,11 @@ void LowerConcat(LowerContext& ctx, const golden::Node& node) {
         LoadRows(step.loads, tails, src + full * rows, n, chunk, tail, 0, tag);
         StoreRows(step.stores, tails, dst + full * rows, n, out_stride, tail, 0, tag);
       }
-      e.load_cycles += DmaCycles(arch, n * chunk);
+      // Loads run through the load unit's pipeline (LoadPipe): the latency once per run.
+      if (full > 0) loads.AddBytes(n * full * rows, n * full);
+      if (tail > 0) loads.Add(CeilDiv(n * SixteenthBeatsPerRow(tail, chunk), 16), n);
+      e.load_cycles = loads.end();
+      e.port_cycles += 2 * PortCycles(arch, CeilDiv(n * chunk, 16));
       e.store_cycles += DmaCycles(arch, n * chunk);
       e.dram_read += n * chunk;
       e.dram_written += n * chunk;

@@ -7,11 +7,14 @@
 // output tile (bank conflicts are not charged: the lowering places a convolution's input apart
 // from its weights where the two fit in separate banks, and where they do not, a preload delays
 // the stream only while the stream reads the bank the weights share; charging that steered the
-// tiler to smaller tiles that cost more in DRAM traffic than the conflicts did); the load
-// and store queues each take one instruction at a time, paying the DRAM latency and ceil(bytes /
-// bytes_per_cycle) per instruction. The three queues overlap: the tiler compares the longest of
-// the three (steady_cycles); the layer's estimate adds the fill before the first compute
-// instruction, the compute instructions' fixed latencies and the drain after the last one.
+// tiler to smaller tiles that cost more in DRAM traffic than the conflicts did), and the waits of
+// the double-buffer ring (a unit's loads start when the unit two before has been used). Loads run
+// through the load unit's pipeline (LoadPipe: the latency once per run of loads, four in
+// flight); the store queue takes one instruction at a time, paying the DRAM latency and its beats;
+// the DRAM port carries the beats of both. The queues overlap; the layer's estimate adds the fill
+// before the first compute instruction, the last block's fixed latencies and the drain after the
+// last one. The tiler compares tilings by steady_cycles, the longest queue with every load paying
+// its own latency (a conservative figure that keeps the tilings the RTL runs fastest).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +34,10 @@ struct LayerEstimate {
   std::int64_t compute_cycles = 0;  // the compute queue's busy cycles
   std::int64_t load_cycles = 0;     // the load queue's
   std::int64_t store_cycles = 0;    // the store queue's
-  std::int64_t cycles = 0;          // estimate for the layer
+  // The DRAM port's: the beats of every load and store (one port serves read and write beats
+  // alike, bytes_per_cycle a cycle: the AXI slave's bandwidth is shared by the two directions).
+  std::int64_t port_cycles = 0;
+  std::int64_t cycles = 0;  // estimate for the layer
   // The pipeline's ends (docs/compiler.md, "Cost model"): the DMA before the first compute
   // instruction can start, the fixed latencies of the compute instructions (not in
   // compute_cycles), and the last store after the last compute instruction.
@@ -40,7 +46,16 @@ struct LayerEstimate {
   std::int64_t drain_cycles = 0;
   // The compute queue's cycles after the last load (a layer bound by its loads ends with them).
   std::int64_t tail_compute_cycles = 0;
-  // The tiler's figure: the longest queue (their sum when single-buffered).
+  // The cycles of the lowering's last step (the last block's gemms and post of a convolution):
+  // what moves to the next layer's range when the program puts that layer's first loads ahead of
+  // it (OverlapLayers).
+  std::int64_t last_step_cycles = 0;
+  // Set by OverlapLayers: the cycles moved into (+) or out of (-) this layer's range, and the
+  // part of its fill that ran beside the previous layer's last step. `cycles` includes both.
+  std::int64_t moved_cycles = 0;
+  std::int64_t hidden_fill_cycles = 0;
+  // The tiler's figure: the longest queue, each load with its own latency (their sum when
+  // single-buffered).
   std::int64_t steady_cycles = 0;
   std::int64_t dram_read = 0;       // bytes
   std::int64_t dram_written = 0;    // bytes
@@ -60,6 +75,39 @@ struct LayerEstimate {
 // DRAM cost of one DMA instruction moving `bytes` (0 for padding-only loads: no latency).
 std::int64_t DmaCycles(const isa::ArchConfig& arch, std::int64_t bytes);
 
+// Cycles the DRAM port takes for `beats` 16-byte beats.
+std::int64_t PortCycles(const isa::ArchConfig& arch, std::int64_t beats);
+
+// The 16-byte DRAM beats a row of `lanes` bytes touches on average when rows lie `stride` bytes
+// apart from a 16-byte aligned start (the load and store units send one burst per row, never
+// merged across rows: docs/rtl.md, "AXI4 memory port"), in 1/16 beats.
+std::int64_t SixteenthBeatsPerRow(std::int64_t lanes, std::int64_t stride);
+
+// The load unit's queue over a run of loads (docs/rtl.md, "Instructions in flight"): it takes the
+// next load the cycle after it has requested the previous one's last burst and holds up to
+// four loads, so the DRAM latency is paid once per run of loads, not once per load; a load
+// requests its beats at the port's rate (one 16-byte beat per 16 / bytes_per_cycle cycles) and
+// writes a row a cycle, and completes `kLoadTail` cycles after its last beat arrives. Loads that
+// wait for a token (a buffer the compute queue still reads) are not seen here: the figure is the
+// queue's own time.
+class LoadPipe {
+ public:
+  explicit LoadPipe(const isa::ArchConfig& arch) : arch_(&arch) {}
+  // Adds a load of `beats` DRAM beats writing `rows` on-chip rows (beats 0: padding only); returns
+  // the cycle it completes, counted from the first load's start.
+  std::int64_t Add(std::int64_t beats, std::int64_t rows);
+  // The same for `bytes` of whole 16-byte rows (parameters, weights, dense runs).
+  std::int64_t AddBytes(std::int64_t bytes, std::int64_t rows);
+  std::int64_t end() const { return end_; }
+
+ private:
+  const isa::ArchConfig* arch_;
+  std::int64_t next_ = 0;  // when the unit can take the next load
+  std::int64_t end_ = 0;
+  std::int64_t ends_[4] = {0, 0, 0, 0};  // the last four loads' ends, as a ring
+  int count_ = 0;
+};
+
 // The accelerator's fixed costs (docs/rtl.md, "Microarchitecture"), as the estimate charges them:
 // a gemm's last row is written 2 + ROWS + COLS cycles after it enters; post reads four parameter
 // rows and checks the shifts before its first row and writes its last row 10 cycles after reading
@@ -74,8 +122,16 @@ inline constexpr std::int64_t kPoolOverhead = 2 + 6;   // geometry pass; last ta
 inline constexpr std::int64_t kLoadTail = 2;
 inline constexpr std::int64_t kStoreTail = 4;
 // Fills in `cycles` from the queue figures: the compute queue after the fill (or the longest of
-// the DMA queues), plus the drain (one DRAM latency when the lowering gave none).
+// the DMA queues, or the DRAM port's beats after one latency), plus the drain (one DRAM latency
+// when the lowering gave none).
 void FinishEstimate(const isa::ArchConfig& arch, LayerEstimate& e);
+
+// Layers in program order (one program) as the program's layer ranges split the run (they start
+// at each layer's first instruction, docs/estimation.md, "Validation"): where software pipelining
+// put a layer's first loads ahead of the previous layer's last step (`ahead`, from
+// ProgramBuilder::Build), that step's cycles count to this layer, and this layer's fill runs
+// beside it. Moves the cycles so that each layer's estimate is what its range measures.
+void OverlapLayers(std::vector<LayerEstimate>& layers, const std::vector<bool>& ahead);
 
 // A convolution (a matmul is a 1×1 convolution over its rows) as the array computes it.
 struct ConvShape {

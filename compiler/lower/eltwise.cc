@@ -79,6 +79,7 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
   e.op = node.op;
   e.min_dram_bytes = 3 * bytes + 4 * static_cast<std::int64_t>(desc.size());
   std::int64_t buffer = 0;
+  LoadPipe loads(arch);
   for (std::int64_t r0 = 0; r0 < total_rows; r0 += run, ++buffer) {
     const std::int64_t count = std::min(run, total_rows - r0);
     const std::int64_t left = bytes - r0 * rows;
@@ -89,7 +90,7 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
     if (r0 == 0) {
       LoadParamRows(step.loads, arch, base.param, param_addr, param_rows,
                     node.name + ": add descriptor");
-      e.load_cycles += DmaCycles(arch, 4 * static_cast<std::int64_t>(desc.size()));
+      loads.AddBytes(4 * static_cast<std::int64_t>(desc.size()), param_rows);
     }
     const std::int64_t a_buf = base.groups[0] + (buffer % 2) * run;
     const std::int64_t b_buf = base.groups[1] + (buffer % 2) * run;
@@ -116,14 +117,18 @@ void LowerAdd(LowerContext& ctx, const golden::Node& node) {
     });
     // The tile's loads (the first tile's are the fill), its vadd, its store (the last is the
     // drain); a vadd's descriptor, checks and pipeline add kVaddOverhead to its rows.
-    const std::int64_t loads = 2 * (DmaCycles(arch, moved) + kLoadTail);
+    // The two loads run through the load unit's pipeline (LoadPipe): the latency is paid once
+    // for a run of loads.
+    loads.AddBytes(moved, count);
+    e.load_cycles = loads.AddBytes(moved, count);
     const std::int64_t vadd = (apart ? count : 2 * count) + 4;
-    e.load_cycles += loads;
-    if (r0 == 0) e.fill_cycles += e.load_cycles;
+    if (r0 == 0) e.fill_cycles = e.load_cycles;
     e.tail_compute_cycles = vadd + kVaddOverhead - 4;
     e.store_cycles += DmaCycles(arch, moved) + kStoreTail;
+    e.port_cycles += 3 * PortCycles(arch, CeilDiv(moved, 16));
     e.drain_cycles = DmaCycles(arch, moved) + kStoreTail;
     e.compute_cycles += vadd;
+    e.last_step_cycles = std::max(vadd, e.drain_cycles);
     e.compute_latency_cycles += kVaddOverhead - 4;
     e.dram_read += 2 * moved;
     e.dram_written += moved;

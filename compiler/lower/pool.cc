@@ -44,6 +44,23 @@ PoolAxisRange PoolInputRange(const golden::ops::Window2d& w, int axis, std::int6
   return r;
 }
 
+namespace {
+
+// Taps of outputs [o0, o0 + n) along `axis` that fall inside the input (the pool unit reads no
+// padding tap).
+std::int64_t InsideTaps(const golden::ops::Window2d& w, int axis, std::int64_t o0, std::int64_t n) {
+  std::int64_t taps = 0;
+  for (std::int64_t o = o0; o < o0 + n; ++o) {
+    for (std::int64_t k = 0; k < w.kernel[axis]; ++k) {
+      const std::int64_t i = o * w.stride[axis] - w.pad_begin[axis] + k * w.dilation[axis];
+      if (i >= 0 && i < w.in[axis]) ++taps;
+    }
+  }
+  return taps;
+}
+
+}  // namespace
+
 golden::ops::Window2d PoolWindow(const golden::Graph& graph, const golden::Node& node) {
   const golden::TensorInfo& x = graph.Info(node.inputs[0]);
   if (node.op == "GlobalAveragePool") {
@@ -244,6 +261,7 @@ void LowerPool(LowerContext& ctx, const golden::Node& node) {
       batch * h * wd * c + batch * oh * ow * c + 4 * static_cast<std::int64_t>(desc.size());
   bool first = true;
   std::int64_t buffer = 0;
+  LoadPipe loads(arch);
   for (std::int64_t n = 0; n < batch; ++n) {
     for (std::int64_t oy = 0; oy < oh; oy += t.th) {
       const std::int64_t th = std::min(t.th, oh - oy);
@@ -257,7 +275,7 @@ void LowerPool(LowerContext& ctx, const golden::Node& node) {
           if (first) {
             LoadParamRows(step.loads, arch, base.param, param_addr, param_rows,
                           node.name + ": pool descriptor");
-            e.load_cycles += DmaCycles(arch, 4 * static_cast<std::int64_t>(desc.size()));
+            e.load_cycles = loads.AddBytes(4 * static_cast<std::int64_t>(desc.size()), param_rows);
             e.dram_read += 4 * static_cast<std::int64_t>(desc.size());
             ++e.instructions;
             first = false;
@@ -267,15 +285,24 @@ void LowerPool(LowerContext& ctx, const golden::Node& node) {
           const std::int64_t in_bytes = (ry.hi - ry.lo) * (rx.hi - rx.lo) * lanes;
           // The first tile's loads are the fill, the last tile's pool after the last load and
           // its store the drain.
-          e.load_cycles += DmaCycles(arch, in_bytes) + kLoadTail;
+          // Loads run through the load unit's pipeline (LoadPipe); a pixel's lanes of this
+          // channel block are a row of their own beats (pixels lie c bytes apart).
+          const std::int64_t in_beats =
+              CeilDiv((ry.hi - ry.lo) * (rx.hi - rx.lo) * SixteenthBeatsPerRow(lanes, c), 16);
+          e.load_cycles = loads.Add(in_beats, (ry.hi - ry.lo) * (rx.hi - rx.lo));
+          const std::int64_t out_port =
+              PortCycles(arch, CeilDiv(th * tw * SixteenthBeatsPerRow(lanes, c), 16));
+          e.port_cycles += PortCycles(arch, in_beats) + out_port;
           if (e.tiles == 1 && cb == 0) e.fill_cycles = e.load_cycles;
           e.dram_read += in_bytes;
-          const std::int64_t taps = th * tw * w.kernel[0] * w.kernel[1];
+          // The pool reads only the taps inside the image (padding taps are skipped).
+          const std::int64_t taps = InsideTaps(w, 0, oy, th) * InsideTaps(w, 1, ox, tw);
           e.compute_cycles += taps + 4;
           e.compute_latency_cycles += kPoolOverhead - 4;
           e.tail_compute_cycles = taps + kPoolOverhead;
           e.drain_cycles = DmaCycles(arch, th * tw * lanes) + kStoreTail;
           e.store_cycles += e.drain_cycles;
+          e.last_step_cycles = std::max(taps + 4, e.drain_cycles);
           e.dram_written += th * tw * lanes;
           e.instructions += 3;
         }
