@@ -33,10 +33,13 @@ module qsa_delay #(
       end
     end
   end
-  // Unused without stages (clk_i) or without Reset (rst_ni).
-  logic unused;
-  assign unused = ^{clk_i, rst_ni};
+  if (!Reset || Depth == 0) begin : gen_no_reset
+    logic rst_unused;
+    assign rst_unused = rst_ni;
+  end
   if (Depth == 0) begin : gen_direct
+    logic clk_unused;
+    assign clk_unused = clk_i;
     assign q_o = d_i;
   end else begin : gen_delayed
     assign q_o = gen_stage[Depth-1].stage_q;
