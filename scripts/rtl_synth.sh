@@ -16,6 +16,7 @@
 # boxes in both runs, standing for what a memory compiler or an FPGA block RAM provides; they are
 # listed per memory (depth x width x ports x count) with the RAMB36E1 each needs. Everything else
 # is synthesized as written. OUT_DIR keeps the logs and netlists (default: a temporary directory, removed).
+# QSA_SYNTH_ENDS=N also lists the N deepest register groups with the nets on their paths.
 # Slow: minutes for 4x4, tens of minutes for 16x16 (run it with `nice`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -117,6 +118,8 @@ if [ "$mode" = xilinx ] || [ "$mode" = all ]; then
   python3 "$here/scripts/rtl_synth_report.py" cells "$work/xilinx_stat.json" --xilinx
   sram_note
   echo "logic depth (flattened synth_xilinx netlist):"
-  python3 "$here/scripts/rtl_synth_report.py" depth "$work/xilinx_flat.json" qsa_top
+  ends=()
+  [ -n "${QSA_SYNTH_ENDS:-}" ] && ends=(--ends "$QSA_SYNTH_ENDS")
+  python3 "$here/scripts/rtl_synth_report.py" depth "$work/xilinx_flat.json" qsa_top "${ends[@]}"
   echo "  xilinx synthesis and depth: $(($(date +%s) - t1)) s"
 fi

@@ -6,15 +6,18 @@
       instance (own, and with its submodules), all instances' own cells and their share. With
       --xilinx the LUT, FF, CARRY4, MUXF, DSP48E1, BRAM, LUTRAM and SRL counts as well.
 
-  rtl_synth_report.py depth NETLIST.json TOP
+  rtl_synth_report.py depth NETLIST.json TOP [--ends N]
       Logic depth of a flattened synth_xilinx netlist (`write_json` after `flatten`): the longest
       register-to-register path counted in LUT levels. Start points are the outputs of flip-flops,
       shift registers, block RAMs, registered DSP48E1s and black boxes (the SRAM macros) and the
-      top's inputs; end points are their inputs and the top's outputs. A LUT is one level; CARRY4,
+      top's inputs; end points are their inputs and the top's outputs (and a LUT-RAM's write data,
+      enable and address: its write is clocked, its read output depends on its read address only,
+      one level). A LUT is one level; CARRY4,
       MUXF7/MUXF8 and combinational DSP48E1s are counted beside the levels (a carry chain and the
       wide multiplexers sit in the slices of the LUTs that feed them; a DSP48E1 without its
       M or P register is a multiplier of several LUT levels' delay). The deepest path is printed
       per register group: the end point's register name with array indices folded ([3] -> [*]).
+      With --ends N, also the N deepest register groups, each with the named nets on its path.
 """
 import json
 import re
@@ -23,6 +26,20 @@ from collections import defaultdict
 
 SEQ_PREFIXES = ("FD", "SRL", "RAMB", "FIFO")
 LUT_RE = re.compile(r"^LUT[1-6]$")
+LUTRAM_RE = re.compile(r"^RAM(32|64|128|256)")
+
+
+def lutram_read_pins(out_port, in_ports):
+    """The input pins a LUT-RAM read output depends on: its read address only (DOA <- ADDRA of a
+    RAM32M/RAM64M, SPO/O <- A, DPO <- DPRA). The write data, write enable and write address are
+    written at the clock edge: they end paths, and no path runs through the memory from them."""
+    if out_port.startswith("DO") and len(out_port) == 3:
+        prefix = "ADDR" + out_port[2]
+    elif out_port == "DPO":
+        prefix = "DPRA"
+    else:
+        prefix = "A"
+    return [p for p in in_ports if p == prefix or (p.startswith(prefix) and p[len(prefix):].isdigit())]
 
 
 def base_name(mod):
@@ -142,7 +159,7 @@ def comb_weight(cell):
     """(LUT, CARRY4, MUXF, DSP48E1) levels a combinational cell adds; None for a cell that ends
     and starts paths (flip-flops, shift registers, block RAM, registered DSP48E1, black boxes)."""
     t = cell["type"]
-    if LUT_RE.match(t) or re.match(r"^RAM(32|64|128|256)", t):  # LUTs, LUT RAM reads
+    if LUT_RE.match(t) or LUTRAM_RE.match(t):  # LUTs, LUT RAM reads (see lutram_read_pins)
         return (1, 0, 0, 0)
     if t == "CARRY4":
         return (0, 1, 0, 0)
@@ -155,7 +172,7 @@ def comb_weight(cell):
     return None
 
 
-def depth_report(path, top):
+def depth_report(path, top, n_ends=0):
     with open(path) as f:
         net = json.load(f)
     mods = net["modules"]
@@ -187,6 +204,23 @@ def depth_report(path, top):
         outs = [b for p, bits in conns.items() if dirs.get(p) == "output" for b in bits
                 if isinstance(b, int)]
         w = comb_weight(c)
+        if w is not None and LUTRAM_RE.match(t):
+            # Every input ends a path (the write is clocked); each read output starts after its
+            # read address alone.
+            inst = re.sub(r"^\$flatten\\", "", cname).replace(".\\", ".").split(".$")[0]
+            inst = re.sub(r"(\.\d+)+$", "", re.sub(r"\[\d+\]", "[*]", inst))
+            label = (inst if inst and not inst.startswith("$") else "lutram") + f" ({t} write)"
+            for b in ins:
+                ends.append((b, label))
+            in_ports = [p for p in conns if dirs.get(p) == "input"]
+            for p, bits in conns.items():
+                if dirs.get(p) != "output":
+                    continue
+                rd = [b for q in lutram_read_pins(p, in_ports) for b in conns[q] if isinstance(b, int)]
+                for b in bits:
+                    if isinstance(b, int):
+                        driver[b] = (w, rd, cname)
+            continue
         if w is None:  # a register, a memory or a black box: its outputs start paths
             for b in outs:
                 starts.add(b)
@@ -269,13 +303,30 @@ def depth_report(path, top):
     for mod, (d, key, b) in sorted(per_mod.items(), key=lambda kv: kv[1][0], reverse=True)[:30]:
         print(f"    {d[0]:>3} {d[1]:>3} {d[2]:>3} {d[3]:>3}  {mod:<48} {key.split('.')[-1]} <- "
               f"{start_name(b)}")
+    if n_ends > 0:
+        print(f"  the {n_ends} deepest register groups, with the named nets on the path (start first):")
+        for key, (d, b) in ranked[:n_ends]:
+            steps = []
+            for x in reversed(trace(b)):
+                n = names.get(x)
+                if n is not None and not n.startswith("$"):
+                    n = re.sub(r"\[\d+\]$", "", n)
+                    if not steps or steps[-1] != n:
+                        steps.append(n)
+            print(f"    {d[0]:>3} {d[1]:>3} {d[2]:>3} {d[3]:>3}  {key}")
+            print("          " + " -> ".join(steps))
 
 
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "cells":
         cells_report(sys.argv[2], "--xilinx" in sys.argv[3:])
-    elif len(sys.argv) == 4 and sys.argv[1] == "depth":
-        depth_report(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 6) and sys.argv[1] == "depth":
+        n_ends = 0
+        if len(sys.argv) == 6:
+            if sys.argv[4] != "--ends" or not sys.argv[5].isdigit():
+                sys.exit("rtl_synth_report: depth NETLIST.json TOP [--ends N]")
+            n_ends = int(sys.argv[5])
+        depth_report(sys.argv[2], sys.argv[3], n_ends)
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

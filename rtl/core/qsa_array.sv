@@ -36,6 +36,7 @@ module qsa_array #(
       .Depth(r)
     ) u_skew (
       .clk_i,
+      .rst_ni(1'b1),
       .d_i  ({sel_i, act_i[r*9+:9]}),
       .q_o  (lane_out)
     );
@@ -84,6 +85,7 @@ module qsa_array #(
       .Depth(ArrayCols - 1 - c)
     ) u_deskew (
       .clk_i,
+      .rst_ni(1'b1),
       .d_i  (gen_row[ArrayRows-1].psum_out),
       .q_o  (sum_o[c*32+:32])
     );

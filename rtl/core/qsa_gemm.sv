@@ -288,34 +288,16 @@ module qsa_gemm #(
   logic x_sel_q, x_signed_q, x_sel, x_signed;
   logic wl, wl_buf;  // the weight write, ReadLatency cycles after the preload's read
   logic [ColW-1:0] wl_col;
-  if (ReadLatency == 2) begin : gen_arrive2
-    logic x_sel_q2, x_signed_q2, wl_q2, wl_buf_q2;
-    logic [ColW-1:0] wl_col_q2;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        wl_q2 <= 1'b0;
-      end else begin
-        wl_q2 <= wl_q;
-      end
-    end
-    always_ff @(posedge clk_i) begin
-      x_sel_q2 <= x_sel_q;
-      x_signed_q2 <= x_signed_q;
-      wl_buf_q2 <= wl_buf_q;
-      wl_col_q2 <= wl_col_q;
-    end
-    assign x_sel = x_sel_q2;
-    assign x_signed = x_signed_q2;
-    assign wl = wl_q2;
-    assign wl_buf = wl_buf_q2;
-    assign wl_col = wl_col_q2;
-  end else begin : gen_arrive1
-    assign x_sel = x_sel_q;
-    assign x_signed = x_signed_q;
-    assign wl = wl_q;
-    assign wl_buf = wl_buf_q;
-    assign wl_col = wl_col_q;
-  end
+  qsa_delay #(
+    .Width(4 + ColW),
+    .Depth(ReadLatency - 1),
+    .Reset(1'b1)
+  ) u_arrive (
+    .clk_i,
+    .rst_ni,
+    .d_i({x_sel_q, x_signed_q, wl_q, wl_buf_q, wl_col_q}),
+    .q_o({x_sel, x_signed, wl, wl_buf, wl_col})
+  );
   logic [ArrayRows*9-1:0] act;
   logic [ArrayCols*32-1:0] sum;
   always_comb begin

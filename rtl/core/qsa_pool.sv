@@ -14,8 +14,10 @@
 //      is written then; a sum goes through ROWS lanes of the shared requantizer (rq_*,
 //      qsa_compute) and is written L = qsa_pkg::RQ_LATENCY cycles later (its requantizer entry is
 //      read alongside its first tap).
-// The windows of the current output row and column are registered (computed from the next ones),
-// so the window arithmetic, the tap sequencing and the read address are three register stages.
+// The windows of the current output row and column are registered and kept incrementally (per
+// axis a state stepped by the stride; no multiply or divide by the dilation in a cycle), and the
+// sequencing only selects which candidate window is registered, so the window arithmetic, the
+// tap sequencing and the read address are three register stages, none behind a unit start.
 // Requires COLS >= 2 (a table entry's two words share a parameter row).
 //
 // With ReadLatency 2 every read's data arrives one cycle later: the arrival flags (prm_a_v, chk_a_*,
@@ -66,7 +68,7 @@ module qsa_pool #(
   logic [127:0] insn_q, insn_d;
   logic [15:0] f_src, f_dst, f_param;
   logic [7:0] f_in_h, f_in_w, f_out_h, f_out_w, f_kh, f_kw;
-  logic [3:0] f_stride_h, f_stride_w, f_pad_top, f_pad_left;
+  logic [3:0] f_stride_h, f_stride_w;
   logic [1:0] f_dil_h, f_dil_w;
   logic f_max, f_single;
   assign f_src = insn_q[qsa_isa_pkg::POOL_SRC_LSB+:qsa_isa_pkg::POOL_SRC_BITS];
@@ -79,8 +81,6 @@ module qsa_pool #(
   assign f_kw = insn_q[qsa_isa_pkg::POOL_KW_LSB+:qsa_isa_pkg::POOL_KW_BITS];
   assign f_stride_h = insn_q[qsa_isa_pkg::POOL_STRIDE_H_LSB+:qsa_isa_pkg::POOL_STRIDE_H_BITS];
   assign f_stride_w = insn_q[qsa_isa_pkg::POOL_STRIDE_W_LSB+:qsa_isa_pkg::POOL_STRIDE_W_BITS];
-  assign f_pad_top = insn_q[qsa_isa_pkg::POOL_PAD_TOP_LSB+:qsa_isa_pkg::POOL_PAD_TOP_BITS];
-  assign f_pad_left = insn_q[qsa_isa_pkg::POOL_PAD_LEFT_LSB+:qsa_isa_pkg::POOL_PAD_LEFT_BITS];
   assign f_dil_h = insn_q[qsa_isa_pkg::POOL_DIL_H_LSB+:qsa_isa_pkg::POOL_DIL_H_BITS];
   assign f_dil_w = insn_q[qsa_isa_pkg::POOL_DIL_W_LSB+:qsa_isa_pkg::POOL_DIL_W_BITS];
   assign f_max = insn_q[qsa_isa_pkg::POOL_MAX_LSB];
@@ -88,42 +88,98 @@ module qsa_pool #(
   assign f_single = insn_q[qsa_isa_pkg::POOL_SINGLE_ROUNDING_LSB];
 
   // ---- Window of one output index along one axis ----
-  // floor(x / d) for d in {1, 2, 3} and x < 2048 (x * 683 / 2048 is exact there for d = 3).
-  function automatic logic [10:0] div_dil(logic [10:0] x, logic [1:0] d);
-    logic [10:0] third;
-    third = 11'((22'(x) * 22'd683) >> 11);
+  // Taps k in [lo, hi) of output o: positions base + k * d inside [0, in), base = o * s - pad.
+  // The window is kept incrementally: per axis the state (base, q, r) of the current output index,
+  // q = floor(X / d) and r = X mod d of X = in - base + d - 1 (so hi = min(kernel, q) when q > 0,
+  // else 0), stepped by s = sq * d + sr when the index moves on, and the state of index 0 formed
+  // at take time. No multiply or divide by the dilation is left in the per-cycle path.
+  // An axis state: {base, q, r} (14, 14 and 2 bits; base and q signed).
+  localparam int unsigned AxisW = 30;
+
+  typedef enum logic [1:0] {
+    WinHold,
+    WinFirst,
+    WinNext
+  } win_sel_e;
+  win_sel_e y_sel, x_sel;  // how the windows move this cycle
+
+  // floor(x / d), x mod d for d in {1, 2, 3} (a remainder chain for 3).
+  function automatic logic [10:0] div_dil(logic [8:0] x, logic [1:0] d);
+    logic [1:0] rem;
+    logic [2:0] t;
+    logic [8:0] q3;
+    rem = 2'd0;
+    q3 = '0;
+    for (int i = 8; i >= 0; i--) begin
+      t = {rem, x[i]};
+      q3[i] = (t >= 3'd3);
+      rem = q3[i] ? 2'(t - 3'd3) : 2'(t);
+    end
     unique case (d)
-      2'd2: div_dil = x >> 1;
-      2'd3: div_dil = third;
-      default: div_dil = x;
+      2'd2: div_dil = {1'b0, x[8:1], 1'b0, x[0]};
+      2'd3: div_dil = {q3, rem};
+      default: div_dil = {x, 2'd0};
     endcase
   endfunction
 
-  // Taps k in [lo, hi) of output o: positions o * s - pad + k * d inside [0, in).
-  // pos_hi is the last position read (meaningful when hi > lo).
-  function automatic logic [23:0] axis_taps(logic [7:0] o, logic [3:0] s, logic [3:0] pad,
-                                            logic [1:0] d, logic [7:0] kernel, logic [7:0] in);
-    logic signed [13:0] base;
-    logic [10:0] lo, hi, up;
-    logic [7:0] pos_hi;
-    base = 14'(14'(o) * 14'(s)) - 14'(pad);
-    lo = (base < 0) ? div_dil(11'(-base) + 11'(d) - 11'd1, d) : 11'd0;
-    if ($signed(14'(in)) - base <= 0) begin
-      hi = 11'd0;
-    end else begin
-      up = div_dil(11'($signed(14'(in)) - base) + 11'(d) - 11'd1, d);
-      hi = (up > 11'(kernel)) ? 11'(kernel) : up;
-    end
-    pos_hi = 8'(base + $signed(14'(hi)) * $signed(14'(d)) - $signed(14'(d)));
-    axis_taps = {pos_hi, (hi > lo) ? hi[7:0] : lo[7:0], lo[7:0]};
+  // The state of output index 0: base = -pad, X = in + pad + d - 1 (< 512).
+  function automatic logic [AxisW-1:0] axis_first(logic [3:0] pad, logic [1:0] d, logic [7:0] in);
+    logic [10:0] qr;
+    logic [13:0] base, q;
+    qr = div_dil(9'(in) + 9'(pad) + 9'(d) - 9'd1, d);
+    base = 14'd0 - {10'd0, pad};
+    q = {5'd0, qr[10:2]};
+    axis_first = {base, q, qr[1:0]};
   endfunction
+
+  // The state of the next output index: base + s, X - s (sq = s / d, sr = s mod d).
+  function automatic logic [AxisW-1:0] axis_step(logic [AxisW-1:0] a, logic [3:0] s,
+                                                 logic [3:0] sq, logic [1:0] sr, logic [1:0] d);
+    logic borrow;
+    logic [13:0] base, q;
+    logic [1:0] r;
+    base = a[29:16];
+    q = a[15:2];
+    r = a[1:0];
+    borrow = r < sr;
+    base = base + {10'd0, s};
+    q = q - {10'd0, sq} - {13'd0, borrow};
+    r = borrow ? r + d - sr : r - sr;
+    axis_step = {base, q, r};
+  endfunction
+
+  /* verilator lint_off UNUSEDSIGNAL */  // the window needs no remainder
+  // The window registered for an output index: {base[7:0], hi, max(hi, lo), lo}; the last
+  // position read is base + (hi - 1) * d (meaningful when hi > lo).
+  function automatic logic [31:0] axis_win(logic [AxisW-1:0] a, logic [1:0] d,
+                                           logic [7:0] kernel);
+    logic signed [13:0] base, q;
+    logic [3:0] nb;
+    logic [10:0] lo_qr;
+    logic [7:0] lo, hi;
+    base = a[29:16];
+    q = a[15:2];
+    nb = 4'(-base);  // -base <= pad < 16 when base < 0
+    lo_qr = div_dil(9'(nb) + 9'(d) - 9'd1, d);
+    lo = (base < 0) ? lo_qr[9:2] : 8'd0;
+    if (q <= 0) begin
+      hi = 8'd0;
+    end else begin
+      hi = (q > 14'(kernel)) ? kernel : 8'(q);
+    end
+    axis_win = {base[7:0], hi, (hi > lo) ? hi : lo, lo};
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
 
   // ---- State ----
   state_e state_q, state_d;
   assign busy = (state_q != StIdle);
   logic [7:0] oy_q, oy_d, ox_q, ox_d, ky_q, ky_d, kx_q, kx_d;
   logic [15:0] next_pix;  // {oy, ox} of the output pixel after (oy_q, ox_q)
-  assign next_pix = (ox_q == f_out_w - 8'd1) ? {oy_q + 8'd1, 8'd0} : {oy_q, ox_q + 8'd1};
+  logic row_end;
+  assign row_end = (ox_q == f_out_w - 8'd1);
+  assign next_pix = row_end ? {oy_q + 8'd1, 8'd0} : {oy_q, ox_q + 8'd1};
+
   logic pix_start_q, pix_start_d, issuing_q, issuing_d;
   logic [15:0] o_q, o_d;  // output pixel index of the taps being issued
   logic tapless_q, tapless_d;
@@ -150,37 +206,100 @@ module qsa_pool #(
   logic [31:0] sc_m_q, sc_m_d;
   logic [9:0] sc_sh_q, sc_sh_d;  // {rsh, lsh} of the pixel's entry, 5 bits each (checked <= 31)
 
-  // Windows of the current output row oy_q and column ox_q, registered: computed from the next
-  // output row and column (oy_d, ox_d), so the window arithmetic (a multiply and a divide by the
-  // dilation) ends in registers. They are valid (win_v_q) from the second busy cycle on.
-  logic [23:0] ty, tx, ty_d, tx_d;
+  // Windows of the current output row oy_q and column ox_q, registered, with their axis states:
+  // each is the window of index 0 (formed from the state taken with the instruction), the next
+  // index's (from the current state) or the current one, as the sequencing below moves oy and ox
+  // (y_sel, x_sel). Valid (win_v_q) from the second busy cycle on.
+  logic [AxisW-1:0] ay_q, ax_q, ay0_q, ax0_q, ay_next, ax_next;
+  logic [31:0] wy_first, wx_first, wy_next, wx_next;  // the candidate windows
+  logic signed [13:0] base_y, base_x;  // base of the current output row and column
+  assign base_y = ay_q[29:16];
+  assign base_x = ax_q[29:16];
+  // Taken with the instruction: index 0's states and s / d, s mod d per axis.
+  logic [AxisW-1:0] ay_take, ax_take;
+  /* verilator lint_off UNUSEDSIGNAL */  // s / d < 16
+  logic [10:0] sy_qr, sx_qr;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [5:0] sy_take, sx_take;
+  assign ay_take = axis_first(insn_i[qsa_isa_pkg::POOL_PAD_TOP_LSB+:qsa_isa_pkg::POOL_PAD_TOP_BITS],
+                              insn_i[qsa_isa_pkg::POOL_DIL_H_LSB+:qsa_isa_pkg::POOL_DIL_H_BITS],
+                              insn_i[qsa_isa_pkg::POOL_IN_H_LSB+:qsa_isa_pkg::POOL_IN_H_BITS]);
+  assign ax_take = axis_first(insn_i[qsa_isa_pkg::POOL_PAD_LEFT_LSB+:qsa_isa_pkg::POOL_PAD_LEFT_BITS],
+                              insn_i[qsa_isa_pkg::POOL_DIL_W_LSB+:qsa_isa_pkg::POOL_DIL_W_BITS],
+                              insn_i[qsa_isa_pkg::POOL_IN_W_LSB+:qsa_isa_pkg::POOL_IN_W_BITS]);
+  assign sy_qr = div_dil(9'(insn_i[qsa_isa_pkg::POOL_STRIDE_H_LSB+:qsa_isa_pkg::POOL_STRIDE_H_BITS]),
+                         insn_i[qsa_isa_pkg::POOL_DIL_H_LSB+:qsa_isa_pkg::POOL_DIL_H_BITS]);
+  assign sx_qr = div_dil(9'(insn_i[qsa_isa_pkg::POOL_STRIDE_W_LSB+:qsa_isa_pkg::POOL_STRIDE_W_BITS]),
+                         insn_i[qsa_isa_pkg::POOL_DIL_W_LSB+:qsa_isa_pkg::POOL_DIL_W_BITS]);
+  assign sy_take = {sy_qr[5:2], sy_qr[1:0]};
+  assign sx_take = {sx_qr[5:2], sx_qr[1:0]};
+  assign wy_first = axis_win(ay0_q, f_dil_h, f_kh);
+  assign wx_first = axis_win(ax0_q, f_dil_w, f_kw);
+  assign wy_next = axis_win(ay_next, f_dil_h, f_kh);
+  assign wx_next = axis_win(ax_next, f_dil_w, f_kw);
+  logic [3:0] sqy_q, sqx_q;  // s / d per axis
+  logic [1:0] sry_q, srx_q;  // s mod d per axis
+  logic [31:0] ty, tx;
   logic win_v_q;
   logic [7:0] lo_y, hi_y, lo_x, hi_x, th, tw;
-  always_comb begin
-    ty_d = '0;
-    tx_d = '0;
-    if (busy) begin  // nothing to evaluate while idle
-      ty_d = axis_taps(oy_d, f_stride_h, f_pad_top, f_dil_h, f_kh, f_in_h);
-      tx_d = axis_taps(ox_d, f_stride_w, f_pad_left, f_dil_w, f_kw, f_in_w);
-    end
-  end
+  assign ay_next = axis_step(ay_q, f_stride_h, sqy_q, sry_q, f_dil_h);
+  assign ax_next = axis_step(ax_q, f_stride_w, sqx_q, srx_q, f_dil_w);
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ty <= '0;
       tx <= '0;
+      ay_q <= '0;
+      ax_q <= '0;
+      ay0_q <= '0;
+      ax0_q <= '0;
+      sqy_q <= '0;
+      sqx_q <= '0;
+      sry_q <= '0;
+      srx_q <= '0;
       win_v_q <= 1'b0;
     end else begin
-      ty <= ty_d;
-      tx <= tx_d;
+      if (!busy && start_i) begin
+        // Per-instruction constants, from the instruction being taken.
+        ay0_q <= ay_take;
+        ax0_q <= ax_take;
+        {sqy_q, sry_q} <= sy_take;
+        {sqx_q, srx_q} <= sx_take;
+      end
+      unique case (y_sel)
+        WinFirst: begin
+          ay_q <= ay0_q;
+          ty <= wy_first;
+        end
+        WinNext: begin
+          ay_q <= ay_next;
+          ty <= wy_next;
+        end
+        default: ;
+      endcase
+      unique case (x_sel)
+        WinFirst: begin
+          ax_q <= ax0_q;
+          tx <= wx_first;
+        end
+        WinNext: begin
+          ax_q <= ax_next;
+          tx <= wx_next;
+        end
+        default: ;
+      endcase
       win_v_q <= busy;
     end
   end
   assign lo_y = ty[7:0];
-  assign hi_y = ty[15:8];
+  assign hi_y = ty[15:8];  // max(hi, lo)
   assign lo_x = tx[7:0];
   assign hi_x = tx[15:8];
   assign th = hi_y - lo_y;
   assign tw = hi_x - lo_x;
+  // The last input row and column of the window (when it holds a tap): base + (hi - 1) * d.
+  logic [7:0] pos_hi_y, pos_hi_x;
+  assign pos_hi_y = ty[31:24] + 8'(ty[23:16] * 8'(f_dil_h)) - 8'(f_dil_h);
+  assign pos_hi_x = tx[31:24] + 8'(tx[23:16] * 8'(f_dil_w)) - 8'(f_dil_w);
 
   // Descriptor.
   logic is_signed, cip;
@@ -198,53 +317,18 @@ module qsa_pool #(
   assign entry_word = 32'(f_param) * 32'(ArrayCols) + 32'd2 + 2 * entry;
   assign table_end = 32'(f_param) * 32'(ArrayCols) + 32'd2 + 2 * entries;
 
-  if (ReadLatency == 2) begin : gen_arrive2
-    logic prm_a_v_q, chk_a_v_q, chk_a_last_q, s1_a_v_q, s1_a_first_q, s1_a_last_q;
-    logic [LaneW-1:0] chk_a_lane_q, s1_a_lane_q;
-    logic [15:0] s1_a_o_q;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        prm_a_v_q <= 1'b0;
-        chk_a_v_q <= 1'b0;
-        chk_a_last_q <= 1'b0;
-        chk_a_lane_q <= '0;
-        s1_a_v_q <= 1'b0;
-        s1_a_first_q <= 1'b0;
-        s1_a_last_q <= 1'b0;
-        s1_a_lane_q <= '0;
-        s1_a_o_q <= '0;
-      end else begin
-        prm_a_v_q <= prm_v_q;
-        chk_a_v_q <= chk_v_q;
-        chk_a_last_q <= chk_last_q;
-        chk_a_lane_q <= chk_lane_q;
-        s1_a_v_q <= s1_v_q;
-        s1_a_first_q <= s1_first_q;
-        s1_a_last_q <= s1_last_q;
-        s1_a_lane_q <= s1_lane_q;
-        s1_a_o_q <= s1_o_q;
-      end
-    end
-    assign prm_a_v = prm_a_v_q;
-    assign chk_a_v = chk_a_v_q;
-    assign chk_a_last = chk_a_last_q;
-    assign chk_a_lane = chk_a_lane_q;
-    assign s1_a_v = s1_a_v_q;
-    assign s1_a_first = s1_a_first_q;
-    assign s1_a_last = s1_a_last_q;
-    assign s1_a_lane = s1_a_lane_q;
-    assign s1_a_o = s1_a_o_q;
-  end else begin : gen_arrive1
-    assign prm_a_v = prm_v_q;
-    assign chk_a_v = chk_v_q;
-    assign chk_a_last = chk_last_q;
-    assign chk_a_lane = chk_lane_q;
-    assign s1_a_v = s1_v_q;
-    assign s1_a_first = s1_first_q;
-    assign s1_a_last = s1_last_q;
-    assign s1_a_lane = s1_lane_q;
-    assign s1_a_o = s1_o_q;
-  end
+  qsa_delay #(
+    .Width(6 + 2 * LaneW + 16),
+    .Depth(ReadLatency - 1),
+    .Reset(1'b1)
+  ) u_arrive (
+    .clk_i,
+    .rst_ni,
+    .d_i({prm_v_q, chk_v_q, chk_last_q, chk_lane_q, s1_v_q, s1_first_q, s1_last_q, s1_lane_q,
+          s1_o_q}),
+    .q_o({prm_a_v, chk_a_v, chk_a_last, chk_a_lane, s1_a_v, s1_a_first, s1_a_last, s1_a_lane,
+          s1_a_o})
+  );
 
   // Shift legality of the parameter word pair arriving at lane chk_a_lane.
   logic entry_legal;
@@ -335,6 +419,8 @@ module qsa_pool #(
     insn_d = insn_q;
     oy_d = oy_q;
     ox_d = ox_q;
+    y_sel = WinHold;
+    x_sel = WinHold;
     ky_d = ky_q;
     kx_d = kx_q;
     pix_start_d = pix_start_q;
@@ -391,19 +477,25 @@ module qsa_pool #(
         end
       end
       StGeo: begin
+        if (!win_v_q) begin  // the first cycle: index 0's windows
+          y_sel = WinFirst;
+          x_sel = WinFirst;
+        end
         // Output row oy_q and column ox_q (both = the pass index) when in range, once their
         // windows are registered (from the second cycle).
         if (win_v_q) begin
           if (oy_q < f_out_h) begin
             if (hi_y == lo_y) tapless_d = 1'b1;
-            if (ty[23:16] > iy_hi_q) iy_hi_d = ty[23:16];
+            if (pos_hi_y > iy_hi_q) iy_hi_d = pos_hi_y;
           end
           if (ox_q < f_out_w) begin
             if (hi_x == lo_x) tapless_d = 1'b1;
-            if (tx[23:16] > ix_hi_q) ix_hi_d = tx[23:16];
+            if (pos_hi_x > ix_hi_q) ix_hi_d = pos_hi_x;
           end
           oy_d = oy_q + 8'd1;
           ox_d = ox_q + 8'd1;
+          y_sel = WinNext;
+          x_sel = WinNext;
           if (oy_q >= f_out_h - 8'd1 && ox_q >= f_out_w - 8'd1) begin
             state_d = StDesc;
           end
@@ -443,6 +535,8 @@ module qsa_pool #(
         end else begin
           oy_d = '0;
           ox_d = '0;
+          y_sel = WinFirst;
+          x_sel = WinFirst;
           state_d = f_max ? StRun : StEntries;
           pix_start_d = 1'b1;
           issuing_d = 1'b1;
@@ -462,6 +556,8 @@ module qsa_pool #(
             issuing_d = 1'b0;
           end else begin
             {oy_d, ox_d} = next_pix;
+            y_sel = row_end ? WinNext : WinHold;
+            x_sel = row_end ? WinFirst : WinNext;
           end
         end
         if (chk_a_v) begin
@@ -472,6 +568,8 @@ module qsa_pool #(
           end else if (chk_a_last) begin
             oy_d = '0;
             ox_d = '0;
+            y_sel = WinFirst;
+            x_sel = WinFirst;
             issuing_d = 1'b1;
             state_d = StRun;
           end
@@ -497,8 +595,8 @@ module qsa_pool #(
         // The next tap: its input position (registered for the read), then the tap after it.
         if (issuing_q) begin
           rd_v_d = 1'b1;
-          rd_iy_d = 14'(14'(oy_q) * 14'(f_stride_h) - 14'(f_pad_top) + 14'(cky) * 14'(f_dil_h));
-          rd_ix_d = 14'(14'(ox_q) * 14'(f_stride_w) - 14'(f_pad_left) + 14'(ckx) * 14'(f_dil_w));
+          rd_iy_d = base_y + 14'(14'(cky) * 14'(f_dil_h));
+          rd_ix_d = base_x + 14'(14'(ckx) * 14'(f_dil_w));
           rd_first_d = pix_start_q;
           rd_o_d = o_q;
           rd_entry_row_d = 16'(entry_word >> ColsLog2);
@@ -519,6 +617,8 @@ module qsa_pool #(
               issuing_d = 1'b0;
             end else begin
               {oy_d, ox_d} = next_pix;
+            y_sel = row_end ? WinNext : WinHold;
+            x_sel = row_end ? WinFirst : WinNext;
             end
           end
         end

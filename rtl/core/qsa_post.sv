@@ -94,32 +94,16 @@ module qsa_post #(
   // ---- Read data arriving: the flags of the read, ReadLatency - 1 cycles later ----
   logic prm_a_v, s1_a_v, s1_a_last;
   logic [1:0] prm_a_k;
-  if (ReadLatency == 2) begin : gen_arrive2
-    logic prm_a_v_q, s1_a_v_q, s1_a_last_q;
-    logic [1:0] prm_a_k_q;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        prm_a_v_q <= 1'b0;
-        prm_a_k_q <= '0;
-        s1_a_v_q <= 1'b0;
-        s1_a_last_q <= 1'b0;
-      end else begin
-        prm_a_v_q <= prm_v_q;
-        prm_a_k_q <= prm_k_q;
-        s1_a_v_q <= s1_v_q;
-        s1_a_last_q <= s1_last_q;
-      end
-    end
-    assign prm_a_v = prm_a_v_q;
-    assign prm_a_k = prm_a_k_q;
-    assign s1_a_v = s1_a_v_q;
-    assign s1_a_last = s1_a_last_q;
-  end else begin : gen_arrive1
-    assign prm_a_v = prm_v_q;
-    assign prm_a_k = prm_k_q;
-    assign s1_a_v = s1_v_q;
-    assign s1_a_last = s1_last_q;
-  end
+  qsa_delay #(
+    .Width(5),
+    .Depth(ReadLatency - 1),
+    .Reset(1'b1)
+  ) u_arrive (
+    .clk_i,
+    .rst_ni,
+    .d_i({prm_v_q, prm_k_q, s1_v_q, s1_last_q}),
+    .q_o({prm_a_v, prm_a_k, s1_a_v, s1_a_last})
+  );
 
   // ---- Requantization of all lanes of the arriving accumulator row ----
   localparam int unsigned Lat = qsa_pkg::RQ_LATENCY;
