@@ -707,7 +707,22 @@ module qsa_top #(
       (!comp_mem.sp_wr.en || sp_wgnt[0]) && (!comp_mem.spb_rd.en || sp_rgnt[0]) &&
       (!comp_mem.spa_rd.en || sp_rgnt[1]) && (!acc_c_wr.en || acc_wgnt[0]) &&
       (!comp_mem.acc_rd.en || acc_rgnt[0]) && (!acc_p_rd.en || acc_rgnt[1]));
-  StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+  // Cover points of the run's ends that control does not see (its own error codes are covered
+  // in qsa_ctrl).
+  ErrFetchBounds_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StClear && end_err_q && end_code_q == qsa_pkg::ERR_FETCH_BOUNDS);
+  ErrFetchResp_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StRun && !ctrl_error && fetch_err);
+  ErrWatchdog_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StClear && end_err_q && end_code_q == qsa_pkg::ERR_WATCHDOG);
+  ErrRegWrite_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StClear && end_err_q && end_code_q == qsa_pkg::ERR_REG_WRITE);
+  Aborted_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StClear && end_abort_q);
+  // An abort or error while bursts are in flight: the drain has work to do.
+  DrainWithBurstsInFlight_C : cover property (@(posedge clk_i) disable iff (!rst_ni)
+      state_q == StDrain && !drained);
+    StatusKnown_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
                                   !$isunknown({irq_o, state_q, insn_ready, axi_ar_valid_o,
                                                axi_aw_valid_o, axi_w_valid_o}));
 `endif
