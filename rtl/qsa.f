@@ -23,5 +23,7 @@ core/qsa_pool.sv
 core/qsa_compute.sv
 ctrl/qsa_check.sv
 ctrl/qsa_ctrl.sv
+ctrl/qsa_fetch.sv
+ctrl/qsa_regs.sv
 ctrl/qsa_counters.sv
 top/qsa_top.sv

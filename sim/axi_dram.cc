@@ -51,6 +51,15 @@ void AxiDram::SetSlaveErrorRange(std::uint32_t begin, std::uint32_t end) {
   slverr_end_ = end;
 }
 
+void AxiDram::SetStallWindow(std::int64_t begin, std::int64_t end) {
+  if (end < begin) {
+    throw Error("AXI port: the stall window ends at cycle " + std::to_string(end) +
+                ", before its start " + std::to_string(begin));
+  }
+  stall_begin_ = begin;
+  stall_end_ = end;
+}
+
 std::uint8_t AxiDram::ResponseOf(const AxiAddress& a) const {
   if (!InRange(a)) return kAxiRespDecErr;
   const std::uint64_t end = std::uint64_t{a.addr} + (std::uint64_t{a.len} + 1) * kBusBytes;
@@ -139,11 +148,12 @@ int AxiDram::NextResponse() const {
 
 AxiSlaveOut AxiDram::Drive() {
   AxiSlaveOut s;
-  const bool port_free = credit_ > 0;
+  const bool stalled = stall_begin_ <= cycle_ && cycle_ < stall_end_;
+  const bool port_free = credit_ > 0 && !stalled;
   // A beat once offered stays offered until taken (RVALID may not drop), bandwidth or not.
-  s.ar_ready = static_cast<int>(reads_.size()) < limits_.max_reads && !RandomStall();
-  s.aw_ready =
-      static_cast<int>(writes_.size() + responses_.size()) < limits_.max_writes && !RandomStall();
+  s.ar_ready = static_cast<int>(reads_.size()) < limits_.max_reads && !RandomStall() && !stalled;
+  s.aw_ready = static_cast<int>(writes_.size() + responses_.size()) < limits_.max_writes &&
+               !RandomStall() && !stalled;
   s.w_ready = !writes_.empty() && port_free && !RandomStall();
   const int r = port_free || r_offered_ ? NextRead() : -1;
   if (r >= 0) {
@@ -155,7 +165,7 @@ AxiSlaveOut AxiDram::Drive() {
     s.r_resp = burst.resp;
     s.r_last = beat + 1 == burst.beats.size();
   }
-  const int b = NextResponse();
+  const int b = !stalled || b_offered_ ? NextResponse() : -1;
   if (b >= 0) {
     s.b_valid = true;
     s.b_id = responses_[static_cast<std::size_t>(b)].id;

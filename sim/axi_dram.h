@@ -109,6 +109,11 @@ class AxiDram {
   // Bursts touching a byte of [begin, end) are answered SLVERR from now on (begin == end: none).
   // Throws qsa::Error when end < begin.
   void SetSlaveErrorRange(std::uint32_t begin, std::uint32_t end);
+  // During the model's cycles [begin, end) the slave answers nothing: no READY on AR, AW and W,
+  // and no new R beat or B response (one already offered stays offered, as AXI requires); a
+  // memory that stops answering for a while, for tests of the master's watchdog. Throws
+  // qsa::Error when end < begin.
+  void SetStallWindow(std::int64_t begin, std::int64_t end);
 
   const std::vector<std::uint8_t>& dram() const { return dram_; }
   std::vector<std::uint8_t>& dram() { return dram_; }
@@ -159,6 +164,8 @@ class AxiDram {
   std::int64_t accepted_ = 0;
   std::uint32_t slverr_begin_ = 0;  // the injected SLVERR range [begin, end)
   std::uint32_t slverr_end_ = 0;
+  std::int64_t stall_begin_ = 0;  // the stall window [begin, end)
+  std::int64_t stall_end_ = 0;
   std::deque<ReadBurst> reads_;
   int sending_ = -1;  // the read burst whose beats R is sending (or offering)
   std::size_t sent_beats_ = 0;

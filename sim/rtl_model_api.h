@@ -13,7 +13,7 @@ extern "C" {
 
 // Bumped whenever a struct below or a function signature changes; the harness refuses a library
 // built with another version.
-#define QSA_RTL_MODEL_ABI_VERSION 3
+#define QSA_RTL_MODEL_ABI_VERSION 4
 // The widest rows the structs hold: ArrayRows, ArrayCols <= 128.
 #define QSA_RTL_MAX_LANES 128
 #define QSA_RTL_BUS_BYTES 16
@@ -47,10 +47,16 @@ typedef struct QsaRtlParams {
 
 // The values the harness drives during one cycle (held until the rising edge).
 typedef struct QsaRtlInputs {
-  uint8_t start;
-  uint32_t dram_size;
-  uint8_t insn_valid;
-  uint32_t insn_data[4];  // bits [31:0] first
+  // The AXI4-Lite master's side of the register port (docs/rtl.md "Register map").
+  uint8_t s_aw_valid;
+  uint32_t s_aw_addr;
+  uint8_t s_w_valid;
+  uint32_t s_w_data;
+  uint8_t s_w_strb;
+  uint8_t s_b_ready;
+  uint8_t s_ar_valid;
+  uint32_t s_ar_addr;
+  uint8_t s_r_ready;
   // The AXI4 slave's side of qsa_top's memory port (docs/rtl.md "AXI4 memory port").
   uint8_t ar_ready;
   uint8_t r_valid;
@@ -77,11 +83,16 @@ typedef struct QsaRtlWritePort {
 
 // The outputs of qsa_top during one cycle, before its rising edge.
 typedef struct QsaRtlOutputs {
-  uint8_t insn_ready;
-  uint8_t done;
-  uint8_t error;
-  uint8_t error_code;
-  uint32_t error_pc;
+  // The register port's slave side, and the interrupt.
+  uint8_t s_aw_ready;
+  uint8_t s_w_ready;
+  uint8_t s_b_valid;
+  uint8_t s_b_resp;
+  uint8_t s_ar_ready;
+  uint8_t s_r_valid;
+  uint32_t s_r_data;
+  uint8_t s_r_resp;
+  uint8_t irq;
   // The AXI4 master's side of the memory port, and the pc of the instruction of the AR burst
   // and of the W beat (for traces).
   uint8_t ar_valid;
@@ -131,8 +142,6 @@ typedef struct QsaRtlModelApi {
   // edge (obs data and masks only when copy_write_data), then clocks the rising edge. Returns 0,
   // or 1 when the simulation stopped (a failed assertion or $fatal; message in last_error).
   int (*cycle)(QsaRtlModel* model, const QsaRtlInputs* in, QsaRtlOutputs* out, int copy_write_data);
-  // The 64-bit performance counter `index` (qsa_pkg::CNT_*).
-  uint64_t (*counter)(QsaRtlModel* model, uint32_t index);
   // The message of the stop reported by cycle ("" when none).
   const char* (*last_error)(const QsaRtlModel* model);
 } QsaRtlModelApi;

@@ -13,7 +13,6 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -232,12 +231,15 @@ void Destroy(QsaRtlModel* model) {
 }
 
 void ApplyInputs(Vqsa_top& top, const QsaRtlInputs& in) {
-  top.start_i = in.start;
-  top.dram_size_i = in.dram_size;
-  top.insn_valid_i = in.insn_valid;
-  std::uint8_t insn[16];
-  std::memcpy(insn, in.insn_data, sizeof(insn));  // host is little-endian (x86-64, arm64)
-  BytesToSignal(insn, sizeof(insn), top.insn_data_i);
+  top.s_awvalid_i = in.s_aw_valid;
+  top.s_awaddr_i = static_cast<std::uint16_t>(in.s_aw_addr & 0xFFFu);
+  top.s_wvalid_i = in.s_w_valid;
+  top.s_wdata_i = in.s_w_data;
+  top.s_wstrb_i = in.s_w_strb & 0xFu;
+  top.s_bready_i = in.s_b_ready;
+  top.s_arvalid_i = in.s_ar_valid;
+  top.s_araddr_i = static_cast<std::uint16_t>(in.s_ar_addr & 0xFFFu);
+  top.s_rready_i = in.s_r_ready;
   top.axi_ar_ready_i = in.ar_ready;
   top.axi_r_valid_i = in.r_valid;
   top.axi_r_id_i = static_cast<std::uint8_t>(in.r_id & 0xFu);
@@ -252,11 +254,15 @@ void ApplyInputs(Vqsa_top& top, const QsaRtlInputs& in) {
 }
 
 void ReadOutputs(const Vqsa_top& top, bool copy, QsaRtlOutputs& out) {
-  out.insn_ready = top.insn_ready_o;
-  out.done = top.done_o;
-  out.error = top.error_o;
-  out.error_code = top.error_code_o;
-  out.error_pc = top.error_pc_o;
+  out.s_aw_ready = top.s_awready_o;
+  out.s_w_ready = top.s_wready_o;
+  out.s_b_valid = top.s_bvalid_o;
+  out.s_b_resp = top.s_bresp_o;
+  out.s_ar_ready = top.s_arready_o;
+  out.s_r_valid = top.s_rvalid_o;
+  out.s_r_data = top.s_rdata_o;
+  out.s_r_resp = top.s_rresp_o;
+  out.irq = top.irq_o;
   out.ar_valid = top.axi_ar_valid_o;
   out.ar_id = top.axi_ar_id_o;
   out.ar_addr = top.axi_ar_addr_o;
@@ -302,7 +308,6 @@ void Reset(QsaRtlModel* model, std::uint32_t cycles) {
   Vqsa_top& top = *model->top;
   const QsaRtlInputs idle{};
   ApplyInputs(top, idle);
-  top.cnt_sel_i = 0;
   top.rst_ni = 0;
   for (std::uint32_t c = 0; c < cycles; ++c) {
     top.clk_i = 0;
@@ -327,13 +332,6 @@ int Cycle(QsaRtlModel* model, const QsaRtlInputs* in, QsaRtlOutputs* out, int co
   return model->context->gotFinish() ? 1 : 0;
 }
 
-std::uint64_t Counter(QsaRtlModel* model, std::uint32_t index) {
-  Vqsa_top& top = *model->top;
-  top.cnt_sel_i = static_cast<std::uint8_t>(index & 0x3Fu);
-  top.eval();  // combinational read: no clock edge, no trace sample
-  return top.cnt_value_o;
-}
-
 const char* LastError(const QsaRtlModel* /*model*/) { return StopMessage().c_str(); }
 
 const QsaRtlModelApi kApi = {
@@ -345,7 +343,6 @@ const QsaRtlModelApi kApi = {
     Destroy,
     Reset,
     Cycle,
-    Counter,
     LastError,
 };
 

@@ -50,8 +50,10 @@ constexpr std::uint32_t kNumOpcodes = 11;
 constexpr int kAxiMaxReads = 256;
 constexpr int kAxiMaxWrites = 256;
 
+}  // namespace
+
 // qsa_pkg: status error codes.
-std::string ErrorCodeText(unsigned code) {
+std::string RtlErrorCodeText(unsigned code) {
   switch (code) {
     case 1:
       return "illegal opcode";
@@ -73,10 +75,18 @@ std::string ErrorCodeText(unsigned code) {
       return "illegal parameter word (descriptor)";
     case 10:
       return "DRAM error response (SLVERR or DECERR)";
+    case 11:
+      return "program outside memory (PROG_BASE, PROG_LEN, MEM_SIZE)";
+    case 12:
+      return "watchdog: no progress";
+    case 13:
+      return "register write while busy";
     default:
       return "unknown error";
   }
 }
+
+namespace {
 
 // "instruction 12 (load.sp)".
 std::string InstructionName(const isa::Program& program, std::int64_t pc) {
@@ -86,24 +96,6 @@ std::string InstructionName(const isa::Program& program, std::int64_t pc) {
   const isa::OpSpec* op = isa::FindOp(isa::OpcodeOf(word));
   return text + " (" + (op != nullptr ? std::string(op->mnemonic) : "illegal opcode") + ")";
 }
-
-// The model instance, destroyed (final blocks run, trace closed) on every way out.
-class ModelInstance {
- public:
-  ModelInstance(const QsaRtlModelApi& api, const std::string& fst_path) : api_(api) {
-    char error[512] = {};
-    model_ = api_.create(fst_path.c_str(), error, sizeof(error));
-    if (model_ == nullptr) throw Error(error);
-  }
-  ~ModelInstance() { api_.destroy(model_); }
-  ModelInstance(const ModelInstance&) = delete;
-  ModelInstance& operator=(const ModelInstance&) = delete;
-  QsaRtlModel* get() const { return model_; }
-
- private:
-  const QsaRtlModelApi& api_;
-  QsaRtlModel* model_ = nullptr;
-};
 
 // The final value of every element each instruction wrote, per memory, turned into the ISA
 // simulator's WriteRecords at the end.
@@ -265,15 +257,15 @@ AxiMasterOut MasterOf(const QsaRtlOutputs& out) {
 
 // Whether anything moved during the cycle.
 bool Progressed(const QsaRtlInputs& in, const QsaRtlOutputs& out) {
-  bool moved = (in.insn_valid && out.insn_ready) || (in.ar_ready && out.ar_valid) ||
-               (in.r_valid && out.r_ready) || (in.aw_ready && out.aw_valid) ||
-               (in.w_ready && out.w_valid) || (in.b_valid && out.b_ready) || out.dbg_retire != 0;
+  bool moved = (in.ar_ready && out.ar_valid) || (in.r_valid && out.r_ready) ||
+               (in.aw_ready && out.aw_valid) || (in.w_ready && out.w_valid) ||
+               (in.b_valid && out.b_ready) || out.dbg_retire != 0;
   for (const QsaRtlWritePort& w : out.obs) moved = moved || w.we != 0;
   return moved;
 }
 
-void ReadCounters(const QsaRtlModelApi& api, QsaRtlModel* m, RtlRunResult& r) {
-  auto get = [&](std::uint32_t index) { return static_cast<std::int64_t>(api.counter(m, index)); };
+void ReadCounters(RtlMachine& m, RtlRunResult& r) {
+  auto get = [&](std::uint32_t index) { return static_cast<std::int64_t>(m.Counter(index)); };
   r.cycles = get(kCntCycles);
   isa::IsaCounters& c = r.counters;
   for (std::uint32_t op = 1; op <= kNumOpcodes; ++op) {
@@ -299,6 +291,94 @@ void ReadCounters(const QsaRtlModelApi& api, QsaRtlModel* m, RtlRunResult& r) {
 
 }  // namespace
 
+RtlMachine::RtlMachine(const isa::ArchConfig& arch, std::vector<std::uint8_t> memory,
+                       const RtlOptions& options)
+    : api_(LoadRtlModel(arch, std::cerr).api()), copy_writes_(options.record_writes) {
+  char error[512] = {};
+  model_ = api_.create(options.fst_path.c_str(), error, sizeof(error));
+  if (model_ == nullptr) throw Error(error);
+  try {
+    dram_ = std::make_unique<AxiDram>(
+        std::move(memory),
+        DramOptions{arch.dram_latency_cycles, arch.dram_bytes_per_cycle, options.dram_seed,
+                    options.dram_jitter, options.dram_backpressure},
+        AxiLimits{kAxiMaxReads, kAxiMaxWrites});
+    dram_->SetSlaveErrorRange(options.dram_error_begin, options.dram_error_end);
+    dram_->SetStallWindow(options.dram_stall_begin, options.dram_stall_end);
+  } catch (...) {
+    api_.destroy(model_);
+    throw;
+  }
+  api_.reset(model_, 4);
+}
+
+RtlMachine::~RtlMachine() { api_.destroy(model_); }
+
+void RtlMachine::Step() {
+  const AxiSlaveOut drive = dram_->Drive();
+  FillInputs(drive, in_);
+  if (api_.cycle(model_, &in_, &out_, copy_writes_ ? 1 : 0) != 0) {
+    throw Error("the RTL stopped at cycle " + std::to_string(cycle_) + ": " +
+                api_.last_error(model_));
+  }
+  const std::optional<DramWrite> written = dram_->Clock(drive, MasterOf(out_));
+  if (observer_) observer_(in_, out_, written);
+  ++cycle_;
+}
+
+std::uint8_t RtlMachine::WriteReg(std::uint32_t addr, std::uint32_t value) {
+  in_.s_aw_valid = 1;
+  in_.s_aw_addr = addr;
+  in_.s_w_valid = 1;
+  in_.s_w_data = value;
+  in_.s_w_strb = 0xF;
+  in_.s_b_ready = 1;
+  for (int c = 0; c < 1000; ++c) {
+    const QsaRtlInputs sent = in_;
+    Step();
+    if (sent.s_aw_valid && out_.s_aw_ready) in_.s_aw_valid = 0;
+    if (sent.s_w_valid && out_.s_w_ready) in_.s_w_valid = 0;
+    if (sent.s_b_ready && out_.s_b_valid) {
+      in_.s_b_ready = 0;
+      return out_.s_b_resp;
+    }
+  }
+  throw Error("register write at " + std::to_string(addr) + ": no response in 1000 cycles");
+}
+
+std::uint32_t RtlMachine::ReadReg(std::uint32_t addr) {
+  in_.s_ar_valid = 1;
+  in_.s_ar_addr = addr;
+  in_.s_r_ready = 1;
+  for (int c = 0; c < 1000; ++c) {
+    const QsaRtlInputs sent = in_;
+    Step();
+    if (sent.s_ar_valid && out_.s_ar_ready) in_.s_ar_valid = 0;
+    if (sent.s_r_ready && out_.s_r_valid) {
+      in_.s_r_ready = 0;
+      if (out_.s_r_resp != reg::kRespOkay) {
+        throw Error("register read at " + std::to_string(addr) + ": SLVERR");
+      }
+      return out_.s_r_data;
+    }
+  }
+  throw Error("register read at " + std::to_string(addr) + ": no response in 1000 cycles");
+}
+
+std::uint64_t RtlMachine::Counter(std::uint32_t index) {
+  const std::uint64_t lo = ReadReg(reg::kCounters + 8 * index);
+  const std::uint64_t hi = ReadReg(reg::kCounters + 8 * index + 4);
+  return hi << 32 | lo;
+}
+
+bool RtlMachine::WaitIrq(std::int64_t limit) {
+  for (std::int64_t c = 0; c < limit; ++c) {
+    if (out_.irq != 0) return true;
+    Step();
+  }
+  return out_.irq != 0;
+}
+
 RtlSimulator::RtlSimulator(const isa::ArchConfig& arch, const isa::Program& program,
                            const RtlOptions& options)
     : arch_(arch), program_(program), options_(options) {
@@ -322,26 +402,37 @@ RtlSimulator::RtlSimulator(const isa::ArchConfig& arch, const isa::Program& prog
 RtlRunResult RtlSimulator::Run() {
   if (ran_) throw Error("the RTL simulator has already run this program; make a new one");
   ran_ = true;
-  const QsaRtlModelApi& api = LoadRtlModel(arch_, std::cerr).api();
-  const ModelInstance instance(api, options_.fst_path);
-  QsaRtlModel* m = instance.get();
-  api.reset(m, 4);
-
+  // The memory behind the AXI port: the program's DRAM (bounded by DRAM_SIZE for loads and
+  // stores), then, from the next 4 KiB boundary, the instruction words.
   const std::uint64_t dram_size = dram_.size();
-  AxiDram dram(std::move(dram_),
-               DramOptions{arch_.dram_latency_cycles, arch_.dram_bytes_per_cycle,
-                           options_.dram_seed, options_.dram_jitter, options_.dram_backpressure},
-               AxiLimits{kAxiMaxReads, kAxiMaxWrites});
-  dram.SetSlaveErrorRange(options_.dram_error_begin, options_.dram_error_end);
-  WriteCollector writes(arch_, dram_size);
   const auto count = static_cast<std::int64_t>(program_.instructions.size());
-  QsaRtlInputs in{};
-  QsaRtlOutputs out{};
-  in.start = 1;
-  in.dram_size = static_cast<std::uint32_t>(std::min<std::uint64_t>(dram_size, 0xFFFFFFFFu));
-  std::int64_t fed = 0;
-  std::int64_t cycle = 0;
-  std::int64_t last_progress = 0;
+  const std::uint64_t prog_base = (dram_size + 0xFFFu) & ~std::uint64_t{0xFFF};
+  const std::uint64_t mem_size = prog_base + std::uint64_t(count) * 16;
+  if (mem_size > 0xFFFFFFFFu) {
+    throw Error("the program's DRAM of " + std::to_string(dram_size) + " bytes and its " +
+                std::to_string(count) + " instructions do not fit the 4 GiB address space");
+  }
+  std::vector<std::uint8_t> memory = std::move(dram_);
+  memory.resize(mem_size, 0);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const auto& word = program_.instructions[static_cast<std::size_t>(i)];
+    for (int k = 0; k < 8; ++k) {
+      memory[prog_base + std::uint64_t(i) * 16 + std::uint64_t(k)] =
+          static_cast<std::uint8_t>(word.lo >> (8 * k));
+      memory[prog_base + std::uint64_t(i) * 16 + 8 + std::uint64_t(k)] =
+          static_cast<std::uint8_t>(word.hi >> (8 * k));
+    }
+  }
+  RtlMachine machine(arch_, std::move(memory), options_);
+  // The data part of the memory, as the accelerator left it.
+  auto data_of = [&]() {
+    std::vector<std::uint8_t> data(
+        machine.dram().dram().begin(),
+        machine.dram().dram().begin() + static_cast<std::ptrdiff_t>(dram_size));
+    return data;
+  };
+
+  WriteCollector writes(arch_, dram_size);
   // Instructions of each queue in program order, for the retire cycles.
   std::array<std::vector<std::int64_t>, isa::kNumQueues> in_queue;
   for (std::int64_t i = 0; i < count; ++i) {
@@ -355,54 +446,72 @@ RtlRunResult RtlSimulator::Run() {
   }
   std::array<std::size_t, isa::kNumQueues> retired{};
   std::vector<std::int64_t> retire_cycles(static_cast<std::size_t>(count), -1);
-  for (;; ++cycle) {
-    const AxiSlaveOut drive = dram.Drive();
-    FillInputs(drive, in);
-    in.insn_valid = fed < count;
-    if (fed < count) {
-      const auto& word = program_.instructions[static_cast<std::size_t>(fed)];
-      in.insn_data[0] = static_cast<std::uint32_t>(word.lo);
-      in.insn_data[1] = static_cast<std::uint32_t>(word.lo >> 32);
-      in.insn_data[2] = static_cast<std::uint32_t>(word.hi);
-      in.insn_data[3] = static_cast<std::uint32_t>(word.hi >> 32);
-    }
-    if (api.cycle(m, &in, &out, options_.record_writes ? 1 : 0) != 0) {
-      throw Error("the RTL stopped at cycle " + std::to_string(cycle) + ": " + api.last_error(m));
-    }
-    const std::optional<DramWrite> written = dram.Clock(drive, MasterOf(out));
+  std::int64_t start_cycle = 0;
+  std::int64_t last_progress = 0;
+  machine.SetObserver([&](const QsaRtlInputs& in, const QsaRtlOutputs& out,
+                          const std::optional<DramWrite>& written) {
+    const std::int64_t cycle = machine.cycle();
     if (options_.record_writes) {
       writes.Observe(out);
       if (written) writes.ObserveDram(out.w_pc, *written);
     }
     for (std::size_t q = 0; q < isa::kNumQueues; ++q) {
       if ((out.dbg_retire >> q & 1) != 0 && retired[q] < in_queue[q].size()) {
-        retire_cycles[static_cast<std::size_t>(in_queue[q][retired[q]++])] = cycle;
+        retire_cycles[static_cast<std::size_t>(in_queue[q][retired[q]++])] = cycle - start_cycle;
       }
     }
     if (Progressed(in, out)) last_progress = cycle;
-    if (in.insn_valid && out.insn_ready) ++fed;
-    in.start = 0;
-    if (out.error != 0) {
-      dram_ = std::move(dram.dram());  // as the accelerator left it, for dram()
-      throw Error(InstructionName(program_, out.error_pc) +
-                  ": the accelerator stopped: " + ErrorCodeText(out.error_code) + " (error code " +
-                  std::to_string(out.error_code) + ")");
+  });
+
+  const std::uint32_t enable = 3;  // interrupt on done and on error
+  const std::pair<std::uint32_t, std::uint32_t> setup[] = {
+      {reg::kProgBase, static_cast<std::uint32_t>(prog_base)},
+      {reg::kProgLen, static_cast<std::uint32_t>(count)},
+      {reg::kDramSize, static_cast<std::uint32_t>(std::min<std::uint64_t>(dram_size, 0xFFFFFFFFu))},
+      {reg::kMemSize, static_cast<std::uint32_t>(mem_size)},
+      {reg::kWatchdog, options_.watchdog_cycles},
+      {reg::kIrqEnable, enable}};
+  for (const auto& [addr, value] : setup) {
+    if (machine.WriteReg(addr, value) != reg::kRespOkay) {
+      throw Error("the accelerator refused the write of register " + std::to_string(addr));
     }
-    if (out.done != 0) break;
+  }
+  start_cycle = machine.cycle();
+  if (machine.WriteReg(reg::kCtrl, reg::kCtrlStart) != reg::kRespOkay) {
+    throw Error("the accelerator refused CTRL.START");
+  }
+  last_progress = machine.cycle();
+  const QsaRtlOutputs& out = machine.outputs();
+  while (out.irq == 0) {
+    machine.Step();
+    const std::int64_t cycle = machine.cycle();
     if (cycle - last_progress >= options_.hang_cycles) {
       throw Error(HangMessage(program_, out, cycle - last_progress, cycle));
     }
-    if (cycle + 1 >= options_.cycle_limit) {
+    if (cycle - start_cycle >= options_.cycle_limit) {
       throw Error("the accelerator did not finish within the cycle limit of " +
                   std::to_string(options_.cycle_limit) + " cycles");
     }
   }
+  const std::int64_t end_cycle = machine.cycle();
+  const std::uint32_t status = machine.ReadReg(reg::kStatus);
+  if ((status & reg::kStatusError) != 0) {
+    const std::uint32_t pc = machine.ReadReg(reg::kErrorPc);
+    const unsigned code = (status >> 8) & 0xFu;
+    dram_ = data_of();  // as the accelerator left it, for dram()
+    throw Error(InstructionName(program_, pc) + ": the accelerator stopped: " +
+                RtlErrorCodeText(code) + " (error code " + std::to_string(code) + ")");
+  }
+  if ((status & reg::kStatusDone) == 0 || (status & reg::kStatusAborted) != 0) {
+    throw Error("the accelerator raised its interrupt with STATUS " + std::to_string(status));
+  }
+  machine.SetObserver(nullptr);
   RtlRunResult result;
-  ReadCounters(api, m, result);
-  result.simulated_cycles = cycle + 1;
+  ReadCounters(machine, result);
+  result.simulated_cycles = end_cycle - start_cycle;
   result.retire_cycles = std::move(retire_cycles);
   if (options_.record_writes) result.writes = writes.Records();
-  result.dram = std::move(dram.dram());
+  result.dram = data_of();
   return result;
 }
 

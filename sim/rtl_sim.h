@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,8 @@
 #include "model/isa/arch.h"
 #include "model/isa/executor.h"
 #include "model/isa/program.h"
+#include "sim/axi_dram.h"
+#include "sim/rtl_model_api.h"
 
 namespace qsa::sim {
 
@@ -31,6 +35,12 @@ struct RtlOptions {
   // answered SLVERR (empty range: none).
   std::uint32_t dram_error_begin = 0;
   std::uint32_t dram_error_end = 0;
+  // The DRAM answers nothing during its cycles [dram_stall_begin, dram_stall_end) (counted from
+  // reset; AxiDram::SetStallWindow).
+  std::int64_t dram_stall_begin = 0;
+  std::int64_t dram_stall_end = 0;
+  // The WATCHDOG register: cycles without progress that end a run with ERR_WATCHDOG (0: off).
+  std::uint32_t watchdog_cycles = 0;
   std::int64_t cycle_limit = std::int64_t{1} << 40;  // stop (with an error) after this many
   std::int64_t hang_cycles = 100000;  // cycles without any progress that count as a hang
   // Keep a WriteRecord per (instruction, memory), DRAM included.
@@ -63,6 +73,80 @@ struct RtlRunResult {
   std::vector<std::int64_t> retire_cycles;
 };
 
+// qsa_regs: register addresses (docs/rtl.md "Register map") and STATUS bits.
+namespace reg {
+inline constexpr std::uint32_t kId = 0x000;
+inline constexpr std::uint32_t kShape = 0x004;
+inline constexpr std::uint32_t kCtrl = 0x008;
+inline constexpr std::uint32_t kStatus = 0x00C;
+inline constexpr std::uint32_t kErrorPc = 0x010;
+inline constexpr std::uint32_t kProgBase = 0x014;
+inline constexpr std::uint32_t kProgLen = 0x018;
+inline constexpr std::uint32_t kDramSize = 0x01C;
+inline constexpr std::uint32_t kWatchdog = 0x020;
+inline constexpr std::uint32_t kIrqEnable = 0x024;
+inline constexpr std::uint32_t kIrqStatus = 0x028;
+inline constexpr std::uint32_t kMemSize = 0x02C;
+inline constexpr std::uint32_t kCounters = 0x200;  // counter k at kCounters + 8k (low, high)
+inline constexpr std::uint32_t kCtrlStart = 1;
+inline constexpr std::uint32_t kCtrlAbort = 2;
+inline constexpr std::uint32_t kStatusBusy = 1;
+inline constexpr std::uint32_t kStatusDone = 2;
+inline constexpr std::uint32_t kStatusError = 4;
+inline constexpr std::uint32_t kStatusAborted = 8;
+inline constexpr std::uint8_t kRespOkay = 0;
+inline constexpr std::uint8_t kRespSlvErr = 2;
+}  // namespace reg
+
+// qsa_pkg::ERR_*: "DRAM access out of bounds", ...
+std::string RtlErrorCodeText(unsigned code);
+
+// The verilated accelerator (qsa_top) with an AXI4 DRAM (sim/axi_dram.h) on its memory port and
+// an AXI4-Lite master on its register port: the system the accelerator sits in. Runs, aborts and
+// restarts are register accesses, as software would do them; every access clocks the whole
+// system. Reset once, at construction.
+class RtlMachine {
+ public:
+  // `memory` is the whole memory behind the AXI port (data, then the programs). Finds or builds
+  // the model library for `arch`. Throws qsa::Error.
+  RtlMachine(const isa::ArchConfig& arch, std::vector<std::uint8_t> memory,
+             const RtlOptions& options = {});
+  ~RtlMachine();
+  RtlMachine(const RtlMachine&) = delete;
+  RtlMachine& operator=(const RtlMachine&) = delete;
+
+  // Called after every cycle with the inputs and outputs of the cycle and the DRAM write beat
+  // it applied (with its pc: QsaRtlOutputs::w_pc).
+  using Observer = std::function<void(const QsaRtlInputs&, const QsaRtlOutputs&,
+                                      const std::optional<DramWrite>&)>;
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // One clock cycle. Throws qsa::Error when the RTL stopped (a failed assertion).
+  void Step();
+  // A register write or read over AXI4-Lite, clocking until its response; returns the response
+  // (reg::kRespOkay or kRespSlvErr) or the data (throws qsa::Error on SLVERR).
+  std::uint8_t WriteReg(std::uint32_t addr, std::uint32_t value);
+  std::uint32_t ReadReg(std::uint32_t addr);
+  // A 64-bit counter (qsa_pkg::CNT_*), low word first.
+  std::uint64_t Counter(std::uint32_t index);
+  // Steps until the interrupt is raised, at most `limit` cycles; false if it was not.
+  bool WaitIrq(std::int64_t limit);
+
+  AxiDram& dram() { return *dram_; }
+  const QsaRtlOutputs& outputs() const { return out_; }
+  std::int64_t cycle() const { return cycle_; }
+
+ private:
+  const QsaRtlModelApi& api_;
+  QsaRtlModel* model_ = nullptr;
+  std::unique_ptr<AxiDram> dram_;
+  Observer observer_;
+  bool copy_writes_ = false;
+  QsaRtlInputs in_{};
+  QsaRtlOutputs out_{};
+  std::int64_t cycle_ = 0;
+};
+
 class RtlSimulator {
  public:
   // Checks the program against `arch` like the ISA simulator (architecture hash, every word,
@@ -74,7 +158,10 @@ class RtlSimulator {
   // The DRAM before the run (write inputs here).
   std::vector<std::uint8_t>& dram() { return dram_; }
 
-  // Resets the accelerator, starts it and clocks it until finish completes. Throws qsa::Error
+  // Resets the accelerator, places the program's instructions in DRAM above the data (the
+  // first 4 KiB boundary at or after the program's DRAM size), writes PROG_BASE, PROG_LEN,
+  // DRAM_SIZE, MEM_SIZE, WATCHDOG and IRQ_ENABLE, starts it (CTRL.START), clocks it until the
+  // interrupt, and reads STATUS, ERROR_PC and the counters through the registers. Throws qsa::Error
   // "instruction 12 (load.sp): the accelerator stopped: DRAM access out of bounds (error code
   // 5)" on an error, "hang: no progress for N cycles at cycle C: ..." on a hang, or on a failed
   // assertion in the RTL. Can run once. After the error of the accelerator, dram() holds the

@@ -15,6 +15,13 @@ namespace {
 // The pipeline of the RTL (docs/rtl.md, "Microarchitecture"; docs/isa.md, "Timing model").
 // DRAM moves in aligned beats of this many bytes; a row costs the beats it touches.
 constexpr std::int64_t kBeatBytes = 16;
+// The RTL's instruction fetch (qsa_fetch in qsa_top): words per burst, prefetch buffer words,
+// the cycle (counted from the run's first) the first burst's address is taken, and the cycles
+// from one burst's address (or the freeing of buffer room) to the next one's.
+constexpr std::int64_t kFetchBurst = 16;
+constexpr std::int64_t kFetchDepth = 32;
+constexpr std::int64_t kFetchFirstRequest = 1;
+constexpr std::int64_t kFetchBurstLag = 2;
 // A load or store with DRAM bytes: cycles after its last beat's data (load) or write response
 // (store) until the unit reports completion. A store's also holds the cycle its first AXI write
 // beat waits for the burst's address to be accepted (docs/rtl.md, "AXI4 memory port").
@@ -290,12 +297,41 @@ class Machine {
   const TimedFifo<Pending>& QueueFifo(Queue q) const { return queues_[static_cast<int>(q)]; }
   std::int64_t Count() const { return static_cast<std::int64_t>(program_.size()); }
 
+  // The cycle instruction word `index` can enter control at the earliest, as the RTL's
+  // instruction fetch delivers it (docs/isa.md, "Timing model"): bursts of kFetchBurst words
+  // from DRAM, the first two requested at once, each later one when the prefetch buffer
+  // (kFetchDepth words) has room for it, that is kFetchBurstLag cycles after control took the
+  // last word of the burst two before; a burst's first word arrives latency cycles after its
+  // request and no earlier than the beat after the previous burst's last; words follow at the
+  // port's beat rate; a word can enter control the cycle after it arrived.
+  std::int64_t FetchArrival(std::int64_t index) {
+    if (options_.instant_fetch) return 0;
+    const std::int64_t burst = index / kFetchBurst;
+    const std::int64_t beat = CeilDiv(kBeatBytes, state_.arch.dram_bytes_per_cycle);
+    while (static_cast<std::int64_t>(fetch_first_beat_.size()) <= burst) {
+      const auto k = static_cast<std::int64_t>(fetch_first_beat_.size());
+      std::int64_t request = kFetchFirstRequest + kFetchBurstLag * std::min<std::int64_t>(k, 1);
+      if (k > 0) request = std::max(request, fetch_request_.back() + kFetchBurstLag);
+      if (k >= kFetchDepth / kFetchBurst) {
+        const std::int64_t freeing = (k - kFetchDepth / kFetchBurst + 1) * kFetchBurst - 1;
+        request =
+            std::max(request, fetched_at_[static_cast<std::size_t>(freeing)] + kFetchBurstLag);
+      }
+      std::int64_t first = request + state_.arch.dram_latency_cycles;
+      if (k > 0) first = std::max(first, fetch_first_beat_.back() + kFetchBurst * beat);
+      fetch_request_.push_back(request);
+      fetch_first_beat_.push_back(first);
+    }
+    return fetch_first_beat_[static_cast<std::size_t>(burst)] + (index % kFetchBurst) * beat + 1;
+  }
+
   // Dispatches instructions in program order until one meets a full queue.
   void Fetch() {
     while (pc_ < Count()) {
       TimedFifo<Pending>& queue = QueueFifo(QueueAt(pc_));
       if (queue.full()) return;
-      last_fetch_ = std::max(last_fetch_, queue.RoomCycle());
+      last_fetch_ = std::max({last_fetch_, queue.RoomCycle(), FetchArrival(pc_)});
+      fetched_at_.push_back(last_fetch_);
       queue.Push(Pending{pc_, last_fetch_});
       ++pc_;
     }
@@ -656,6 +692,11 @@ class Machine {
   std::int64_t pc_ = 0;
   std::int64_t retired_ = 0;  // instructions retired, for options_.progress
   std::int64_t last_fetch_ = 0;
+  // Instruction fetch: the cycle each word entered its queue; each burst's request and first
+  // beat.
+  std::vector<std::int64_t> fetched_at_;
+  std::vector<std::int64_t> fetch_request_;
+  std::vector<std::int64_t> fetch_first_beat_;
   std::vector<WriteRecord> scratch_writes_;
 };
 

@@ -45,6 +45,9 @@ struct IsaSimOptions {
   static constexpr std::int64_t kProgressEvery = 1 << 16;
   // When set, called after each executed instruction (per-layer counts, timelines).
   std::function<void(const InstructionRun&)> observe;
+  // Every instruction word is there at cycle 0 instead of being fetched from DRAM as the RTL does
+  // (docs/isa.md, "Timing model"): for tests of the rest of the timing model in isolation.
+  bool instant_fetch = false;
 };
 
 struct IsaTiming {

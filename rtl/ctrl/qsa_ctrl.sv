@@ -29,6 +29,9 @@ module qsa_ctrl #(
   input  logic         clk_i,
   input  logic         rst_ni,
   input  logic         start_i,       // pulse: begin fetching at instruction 0
+  // Level: start nothing more and take no word (the run is being ended: an abort, the watchdog,
+  // an error outside control; qsa_top then resets control).
+  input  logic         halt_i,
   input  logic [31:0]  dram_size_i,
   // Instruction stream: words pc, pc + 1, ... in order.
   input  logic         insn_valid_i,
@@ -197,7 +200,7 @@ module qsa_ctrl #(
   assign c_push = run_q && !err_q && c_valid_q && c_ok_q && !q_full[c_queue_q];
   assign c_stall = run_q && !err_q && c_valid_q && c_ok_q && q_full[c_queue_q];
   assign f_adv = run_q && !err_q && f_valid_q && (!c_valid_q || c_push);
-  assign insn_ready_o = run_q && !err_q && !fetch_end_q && (!f_valid_q || f_adv);
+  assign insn_ready_o = run_q && !err_q && !halt_i && !fetch_end_q && (!f_valid_q || f_adv);
   assign f_accept = insn_valid_i && insn_ready_o;
   always_comb begin
     for (int q = 0; q < 3; q++) q_push[q] = c_push && (c_queue_q == 2'(q));
@@ -386,7 +389,7 @@ module qsa_ctrl #(
 
   // ---------------------------------------------------------------------------------------------
   // Status: run from start to the end of finish or the first error (first wins, sticky).
-  assign stop = err_q || c_illegal || (unit_err != '0);
+  assign stop = err_q || c_illegal || (unit_err != '0) || halt_i;
   always_comb begin
     run_d = run_q;
     done_d = done_q;

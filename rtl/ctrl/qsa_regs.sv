@@ -12,6 +12,8 @@
 //   0x020 WATCHDOG   RW  cycles without progress that end a run with an error (0: never)
 //   0x024 IRQ_ENABLE RW  bit 0 done, bit 1 error
 //   0x028 IRQ_STATUS RW1C bit 0 done, bit 1 error: set when a run ends, whatever IRQ_ENABLE holds
+//   0x02C MEM_SIZE   RW  bytes of memory behind the AXI port from address 0: the program must lie
+//                        below it (0: the whole 4 GiB)
 //   0x200 + 8k       RO  counter k (qsa_pkg::CNT_*), low word; reading it captures the high word
 //   0x204 + 8k       RO  counter k, high word: the word captured by the last low-word read of k,
 //                        else the counter's current high word
@@ -19,8 +21,8 @@
 // irq_o is high while IRQ_STATUS & IRQ_ENABLE is not zero. A write of START while no run is
 // in progress pulses start_o (and clears DONE, ERROR and ABORTED); ABORT pulses abort_o. While a
 // run is in progress (busy_i), a write of START or of a configuration register (PROG_BASE ..
-// WATCHDOG) changes nothing, answers SLVERR and pulses bad_write_o (control then ends the run with
-// an error). An address outside the map answers SLVERR (reads return 0). Control reports the end
+// WATCHDOG, MEM_SIZE) changes nothing, answers SLVERR and pulses bad_write_o (qsa_top then ends the
+// run with qsa_pkg::ERR_REG_WRITE). An address outside the map answers SLVERR (reads return 0). Control reports the end
 // of every run with one finish_i pulse carrying how it ended.
 //
 // Timing: a write completes (B valid) the cycle after both its address and data have been
@@ -58,6 +60,7 @@ module qsa_regs #(
   output logic [31:0] prog_len_o,
   output logic [31:0] dram_size_o,
   output logic [31:0] watchdog_o,
+  output logic [31:0] mem_size_o,
   // From control: a run is in progress; the end of a run.
   input  logic        busy_i,
   input  logic        finish_i,
@@ -76,10 +79,11 @@ module qsa_regs #(
   localparam logic [11:0] AddrId = 12'h000, AddrShape = 12'h004, AddrCtrl = 12'h008,
                           AddrStatus = 12'h00C, AddrErrorPc = 12'h010, AddrProgBase = 12'h014,
                           AddrProgLen = 12'h018, AddrDramSize = 12'h01C, AddrWatchdog = 12'h020,
-                          AddrIrqEnable = 12'h024, AddrIrqStatus = 12'h028;
+                          AddrIrqEnable = 12'h024, AddrIrqStatus = 12'h028,
+                          AddrMemSize = 12'h02C;
 
   // ---------------------------------------------------------------- registers
-  logic [31:0] prog_base_q, prog_len_q, dram_size_q, watchdog_q, error_pc_q;
+  logic [31:0] prog_base_q, prog_len_q, dram_size_q, watchdog_q, mem_size_q, error_pc_q;
   logic [1:0]  irq_enable_q, irq_status_q;
   logic        done_q, error_q, aborted_q;
   logic [3:0]  error_code_q;
@@ -101,15 +105,15 @@ module qsa_regs #(
 
   // Byte-strobed update of a 32-bit register.
   function automatic logic [31:0] Strobed(logic [31:0] old, logic [31:0] data, logic [3:0] strb);
-    logic [31:0] r;
-    for (int b = 0; b < 4; b++) r[b*8 +: 8] = strb[b] ? data[b*8 +: 8] : old[b*8 +: 8];
-    return r;
+    for (int b = 0; b < 4; b++) Strobed[b*8 +: 8] = strb[b] ? data[b*8 +: 8] : old[b*8 +: 8];
   endfunction
 
   logic is_config, is_ctrl, is_irq_enable, is_irq_status, write_mapped, write_refused;
   logic start_req, abort_req;
   always_comb begin
-    is_config = aw_addr_q inside {AddrProgBase, AddrProgLen, AddrDramSize, AddrWatchdog};
+    is_config = aw_addr_q == AddrProgBase || aw_addr_q == AddrProgLen ||
+                aw_addr_q == AddrDramSize || aw_addr_q == AddrWatchdog ||
+                aw_addr_q == AddrMemSize;
     is_ctrl = aw_addr_q == AddrCtrl;
     is_irq_enable = aw_addr_q == AddrIrqEnable;
     is_irq_status = aw_addr_q == AddrIrqStatus;
@@ -164,6 +168,7 @@ module qsa_regs #(
       prog_len_q <= '0;
       dram_size_q <= '0;
       watchdog_q <= '0;
+      mem_size_q <= '0;
       irq_enable_q <= '0;
       irq_status_q <= '0;
       done_q <= 1'b0;
@@ -178,6 +183,7 @@ module qsa_regs #(
           AddrProgLen: prog_len_q <= Strobed(prog_len_q, w_data_q, w_strb_q);
           AddrDramSize: dram_size_q <= Strobed(dram_size_q, w_data_q, w_strb_q);
           AddrWatchdog: watchdog_q <= Strobed(watchdog_q, w_data_q, w_strb_q);
+          AddrMemSize: mem_size_q <= Strobed(mem_size_q, w_data_q, w_strb_q);
           AddrIrqEnable: if (w_strb_q[0]) irq_enable_q <= w_data_q[1:0];
           default: ;
         endcase
@@ -206,6 +212,7 @@ module qsa_regs #(
   assign prog_len_o = prog_len_q;
   assign dram_size_o = dram_size_q;
   assign watchdog_o = watchdog_q;
+  assign mem_size_o = mem_size_q;
   assign irq_o = |(irq_status_q & irq_enable_q);
 
   // ---------------------------------------------------------------- read channel
@@ -249,6 +256,7 @@ module qsa_regs #(
         AddrWatchdog: read_value = watchdog_q;
         AddrIrqEnable: read_value = {30'd0, irq_enable_q};
         AddrIrqStatus: read_value = {30'd0, irq_status_q};
+        AddrMemSize: read_value = mem_size_q;
         default: read_mapped = 1'b0;
       endcase
     end

@@ -17,6 +17,10 @@ package qsa_pkg;
   localparam logic [3:0] ERR_PARAM_BOUNDS = 4'd8;  // parameter row beyond the memory
   localparam logic [3:0] ERR_DESCRIPTOR = 4'd9;  // a parameter word holds an illegal value
   localparam logic [3:0] ERR_DRAM_RESP = 4'd10;  // DRAM answered a burst SLVERR or DECERR
+  localparam logic [3:0] ERR_FETCH_BOUNDS = 4'd11;  // program not 16-byte aligned, empty, or
+                                                 // not below MEM_SIZE
+  localparam logic [3:0] ERR_WATCHDOG = 4'd12;  // no progress for WATCHDOG cycles
+  localparam logic [3:0] ERR_REG_WRITE = 4'd13;  // a configuration or START write while busy
 
   // Performance counters, read through cnt_sel_i / cnt_value_o (64 bits each).
   localparam int unsigned CNT_CYCLES = 0;  // cycles from start to the end of finish

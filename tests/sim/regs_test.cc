@@ -26,7 +26,7 @@ constexpr std::uint32_t kOkay = 0;
 constexpr std::uint32_t kSlvErr = 2;
 constexpr std::uint32_t kCtrl = 0x008, kStatus = 0x00C, kErrorPc = 0x010, kProgBase = 0x014,
                         kProgLen = 0x018, kDramSize = 0x01C, kWatchdog = 0x020, kIrqEnable = 0x024,
-                        kIrqStatus = 0x028, kCounters = 0x200;
+                        kIrqStatus = 0x028, kMemSize = 0x02C, kCounters = 0x200;
 
 struct ReadResult {
   std::uint32_t data = 0;
@@ -185,11 +185,14 @@ TEST(Regs, ConfigurationRegistersTakeStrobedWritesInEitherOrder) {
   EXPECT_EQ(r.top().prog_len_o, 0x100u);
   EXPECT_EQ(r.top().dram_size_o, 0x400000u);
   EXPECT_EQ(r.top().watchdog_o, 100000u);
+  EXPECT_EQ(r.Write(kMemSize, 0x12345670u), kOkay);
+  EXPECT_EQ(r.Read(kMemSize).data, 0x12345670u);
+  EXPECT_EQ(r.top().mem_size_o, 0x12345670u);
 }
 
 TEST(Regs, UnmappedOrUnalignedAddressesAnswerSlvErr) {
   Regs r;
-  EXPECT_EQ(r.Write(0x02C, 1), kSlvErr);
+  EXPECT_EQ(r.Write(0x030, 1), kSlvErr);  // past MEM_SIZE, the last register
   EXPECT_EQ(r.Write(0x000, 1), kSlvErr);  // ID is read-only
   EXPECT_EQ(r.Write(kProgBase + 1, 1), kSlvErr);
   EXPECT_EQ(r.Read(kProgBase).data, 0u);

@@ -91,30 +91,32 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   const Tensor expected = golden::ReadNpy(kGemmTileExpected);
   EXPECT_TRUE(golden::ReadNpy(out + "/y.npy") == expected);
 
-  // Default architecture: 16×16, DRAM latency 100, 16 bytes per cycle. Each load moves 256 bytes
-  // (16 beats, 16 port cycles) and completes 2 cycles after its data; the next load starts the
-  // cycle after the previous one's 16 cycles of issue: [0, 118), [17, 135), [34, 152); the gemm
-  // waits for load.param's token: 16 rows, 15 bank stalls (its weight rows 16..31 share bank 0
-  // with its activation rows, so the stream waits for the preload's last 15 rows) + 2 + 32 of
-  // fill/drain → [152, 217); post from 153 (beside the drain), its first row at the gemm's end,
-  // 16 rows + 10 → [153, 243); the store, 256 bytes, 16 + 100 + 5 → [243, 364); finish
-  // [364, 365). 16 rows × 256 MACs, all useful.
+  // Default architecture: 16×16, DRAM latency 100, 16 bytes per cycle. Instruction fetch: the
+  // program's 7 words are one burst requested at cycle 1; its first word arrives at 101 and
+  // enters its queue at 102, the next ones one cycle apart. Each load moves 256 bytes (16 beats,
+  // 16 port cycles) and completes 2 cycles after its data; the next load starts the cycle after
+  // the previous one's 16 cycles of issue: [102, 220), [119, 237), [136, 254); the gemm waits for
+  // load.param's token: 16 rows, 15 bank stalls (its weight rows 16..31 share bank 0 with its
+  // activation rows, so the stream waits for the preload's last 15 rows) + 2 + 32 of fill/drain
+  // → [254, 319); post from 255 (beside the drain), its first row at the gemm's end, 16 rows + 10
+  // → [255, 345); the store, 256 bytes, 16 + 100 + 5 → [345, 466); finish [466, 467). 16 rows ×
+  // 256 MACs, all useful.
   EXPECT_EQ(r.out, "y  uint8[1,16,4,4]  " + out +
                        "/y.npy\n"
                        "isa: 7 instructions (load.sp 2, load.param 1, store.sp 1, gemm 1, post 1, "
                        "finish 1)\n"
-                       "cycles: 365 estimated, 0.365 us at 1000 MHz (busy: load 48, compute 53, "
+                       "cycles: 467 estimated, 0.467 us at 1000 MHz (busy: load 48, compute 53, "
                        "store 16)\n"
-                       "MACs: 4,096 issued, 4,096 useful; array utilization 4.4% of 16x16\n"
+                       "MACs: 4,096 issued, 4,096 useful; array utilization 3.4% of 16x16\n"
                        "DRAM: 768 bytes read, 256 bytes written\n");
 
   const nlohmann::json report = nlohmann::json::parse(ReadText(Path("report.json")));
   EXPECT_EQ(report.at("engine"), "isa");
   EXPECT_EQ(report.at("program"), prog);
   EXPECT_EQ(report.at("arch").at("name"), "default");
-  EXPECT_EQ(report.at("cycles"), 365);
-  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.365);
-  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 365.0));
+  EXPECT_EQ(report.at("cycles"), 467);
+  EXPECT_DOUBLE_EQ(report.at("time_us").get<double>(), 0.467);
+  EXPECT_DOUBLE_EQ(report.at("array_utilization").get<double>(), 4096.0 / (256.0 * 467.0));
   EXPECT_EQ(report.at("busy_cycles"),
             (nlohmann::json{{"load", 48}, {"compute", 53}, {"store", 16}}));
   EXPECT_EQ(report.at("bank_stall_cycles"), 15);
@@ -137,13 +139,14 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
   }
   const std::vector<std::string> trace = Lines(ReadText(Path("trace.txt")));
   ASSERT_EQ(trace.size(), 7u);
-  EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 118) wrote scratchpad rows 0..15 hash ", 0), 0u);
+  EXPECT_EQ(trace[0].rfind("#0 load load.sp [102, 220) wrote scratchpad rows 0..15 hash ", 0), 0u);
   EXPECT_EQ(
-      trace[2].rfind("#2 load load.param [34, 152) wrote parameter buffer rows 0..3 hash ", 0), 0u);
-  EXPECT_EQ(trace[3].rfind("#3 compute gemm [152, 217) wrote accumulator rows 0..15 hash ", 0), 0u);
-  EXPECT_EQ(trace[5], "#5 store store.sp [243, 364) wrote DRAM bytes 0x300..0x3ff hash " +
+      trace[2].rfind("#2 load load.param [136, 254) wrote parameter buffer rows 0..3 hash ", 0),
+      0u);
+  EXPECT_EQ(trace[3].rfind("#3 compute gemm [254, 319) wrote accumulator rows 0..15 hash ", 0), 0u);
+  EXPECT_EQ(trace[5], "#5 store store.sp [345, 466) wrote DRAM bytes 0x300..0x3ff hash " +
                           Fnv1aSumHex(0x300, nhwc));
-  EXPECT_EQ(trace[6], "#6 compute finish [364, 365)");
+  EXPECT_EQ(trace[6], "#6 compute finish [466, 467)");
 }
 
 TEST_F(RunIsaCliTest, InputsAreMatchedByNameAndEveryOutputIsWritten) {
@@ -224,10 +227,11 @@ finish
   ExpectRunError(r, {"deadlock: load queue is empty; compute queue waits at instruction 1 (sync) "
                      "for a token from load; store queue is empty; fetch has dispatched all 3 "
                      "instructions"});
-  // 4 bytes: one beat (one port cycle), one row, 100 of latency, 2 to complete.
+  // Fetched at 102 (the first word of the first burst); 4 bytes: one beat (one port cycle), one
+  // row, 100 of latency, 2 to complete.
   const std::vector<std::string> trace = Lines(ReadText(Path("trace.txt")));
   ASSERT_EQ(trace.size(), 1u);
-  EXPECT_EQ(trace[0].rfind("#0 load load.sp [0, 103) wrote scratchpad rows 0..0 hash ", 0), 0u);
+  EXPECT_EQ(trace[0].rfind("#0 load load.sp [102, 205) wrote scratchpad rows 0..0 hash ", 0), 0u);
 }
 
 TEST_F(RunIsaCliTest, OutOfBoundsAccessFailsNamingTheInstruction) {

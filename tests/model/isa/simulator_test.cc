@@ -64,10 +64,14 @@ struct Traced {
   std::vector<std::string> lines;
 };
 
-Traced RunTraced(const ArchConfig& arch, const Program& program) {
+// The schedules below test the queues, tokens and units with every instruction word there at
+// cycle 0 (instant_fetch); IsaSimFetch.WordsArriveFromDramInBurstsThroughTheBuffer tests the
+// fetch from DRAM that a run has by default.
+Traced RunTraced(const ArchConfig& arch, const Program& program, bool instant_fetch = true) {
   std::ostringstream trace;
   IsaSimOptions options;
   options.trace = &trace;
+  options.instant_fetch = instant_fetch;
   IsaSimulator simulator(arch, program);
   Traced traced;
   traced.result = simulator.Run(options);
@@ -83,8 +87,9 @@ std::vector<std::string> Schedule(const Traced& traced) {
   return out;
 }
 
-std::vector<std::string> ScheduleOf(const ArchConfig& arch, const std::vector<Instruction>& prog) {
-  return Schedule(RunTraced(arch, MakeProgram(arch, prog)));
+std::vector<std::string> ScheduleOf(const ArchConfig& arch, const std::vector<Instruction>& prog,
+                                    bool instant_fetch = true) {
+  return Schedule(RunTraced(arch, MakeProgram(arch, prog), instant_fetch));
 }
 
 // The message of the qsa::Error that constructing and running the simulator throws.
@@ -223,6 +228,41 @@ TEST(IsaSimFetch, AFullInstructionQueueStallsFetchOfEverythingBehindIt) {
             (std::vector<std::string>{"#0 compute sync [0, 1)", "#1 store sync [1, 2)",
                                       "#3 load sync [1, 2)", "#2 store sync [2, 3)",
                                       "#4 compute finish [3, 4)"}));
+}
+
+// Fetch from DRAM (docs/isa.md, "Timing model"): 16-word bursts, the first two requested at
+// cycles 1 and 3, a word entering control the cycle after it arrives, a later burst requested
+// two cycles after the 32-word buffer has room for it. 40 compute syncs and finish.
+TEST(IsaSimFetch, WordsArriveFromDramInBurstsThroughTheBuffer) {
+  std::vector<Instruction> program(40, SyncIn(Queue::kCompute));
+  program.push_back(Finish{});
+  auto at = [](const std::vector<std::string>& schedule, std::size_t i) { return schedule[i]; };
+  {
+    // Latency 10, 4 bytes per cycle: a beat every 4 cycles. Burst 0 from cycle 11 (word 0 enters
+    // at 12, word 15 at 72); burst 1, requested at 3, after burst 0's last beat: from 75 (word 16
+    // at 76); burst 2, requested at 74 (word 15 entered at 72), after burst 1's: from 139.
+    const std::vector<std::string> s = ScheduleOf(TestArch(), program, false);
+    EXPECT_EQ(at(s, 0), "#0 compute sync [12, 13)");
+    EXPECT_EQ(at(s, 15), "#15 compute sync [72, 73)");
+    EXPECT_EQ(at(s, 16), "#16 compute sync [76, 77)");
+    EXPECT_EQ(at(s, 32), "#32 compute sync [140, 141)");
+    EXPECT_EQ(at(s, 40), "#40 compute finish [172, 173)");
+  }
+  {
+    // Latency 100, 16 bytes per cycle: bursts 0 and 1 arrive back to back (words 0..31 enter at
+    // 102..133); burst 2 waits for room: requested at 119 (word 15 entered at 117), its first
+    // word arrives at 219. The buffer hides no latency when control takes a word every cycle.
+    ArchConfig arch = TestArch();
+    arch.dram_latency_cycles = 100;
+    arch.dram_bytes_per_cycle = 16;
+    const std::vector<std::string> s = ScheduleOf(arch, program, false);
+    EXPECT_EQ(at(s, 0), "#0 compute sync [102, 103)");
+    EXPECT_EQ(at(s, 31), "#31 compute sync [133, 134)");
+    EXPECT_EQ(at(s, 32), "#32 compute sync [220, 221)");
+    EXPECT_EQ(at(s, 40), "#40 compute finish [228, 229)");
+  }
+  // Instant fetch: one per cycle from 0.
+  EXPECT_EQ(at(ScheduleOf(TestArch(), program), 40), "#40 compute finish [40, 41)");
 }
 
 TEST(IsaSimFetch, CapacityDeadlockBehindAFullQueue) {
@@ -675,7 +715,9 @@ TEST(IsaSimProgram, OutOfBoundsAccessStopsTheRunWithTheInstructionNamed) {
 TEST(IsaSimProgram, RunsOnlyOnce) {
   const ArchConfig arch = TestArch();
   IsaSimulator simulator(arch, MakeProgram(arch, {Finish{}}));
-  EXPECT_EQ(simulator.Run().timing.cycles, 1);
+  IsaSimOptions options;
+  options.instant_fetch = true;
+  EXPECT_EQ(simulator.Run(options).timing.cycles, 1);
   EXPECT_THROW(simulator.Run(), Error);
 }
 
