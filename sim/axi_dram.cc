@@ -20,6 +20,11 @@ AxiDram::AxiDram(std::vector<std::uint8_t> dram, const DramOptions& options,
   }
 }
 
+AxiDram::AxiDram(AxiBacking& backing, const DramOptions& options, const AxiLimits& limits)
+    : AxiDram(std::vector<std::uint8_t>{}, options, limits) {
+  backing_ = &backing;
+}
+
 void AxiDram::Fail(const char* channel, const std::string& what) const {
   throw Error(std::string("AXI ") + channel + ": cycle " + std::to_string(cycle_) + ": " + what);
 }
@@ -39,7 +44,7 @@ std::int64_t AxiDram::Due() {
 
 bool AxiDram::InRange(const AxiAddress& a) const {
   const std::uint64_t end = std::uint64_t{a.addr} + (std::uint64_t{a.len} + 1) * kBusBytes;
-  return end <= dram_.size();
+  return end <= (backing_ != nullptr ? backing_->Size() : dram_.size());
 }
 
 void AxiDram::SetSlaveErrorRange(std::uint32_t begin, std::uint32_t end) {
@@ -222,7 +227,16 @@ std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut
     burst.order = accepted_++;
     burst.resp = ResponseOf(m.ar);
     burst.beats.resize(std::size_t{m.ar.len} + 1);
-    if (burst.resp == kAxiRespOkay) {
+    if (burst.resp == kAxiRespOkay && backing_ != nullptr) {
+      std::vector<std::uint8_t> bytes(burst.beats.size() * kBusBytes);
+      const std::int64_t waited = backing_->Read(m.ar.addr, bytes);
+      burst.due += waited;
+      stats_.backing_wait_cycles += waited;
+      for (std::size_t k = 0; k < burst.beats.size(); ++k) {
+        std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(k * kBusBytes), kBusBytes,
+                    burst.beats[k].begin());
+      }
+    } else if (burst.resp == kAxiRespOkay) {
       for (std::size_t k = 0; k < burst.beats.size(); ++k) {
         const std::size_t base = m.ar.addr + k * kBusBytes;
         std::copy_n(dram_.begin() + static_cast<std::ptrdiff_t>(base), kBusBytes,
@@ -245,8 +259,13 @@ std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut
     }
     const std::uint32_t addr = w.aw.addr + static_cast<std::uint32_t>(w.beats_taken) * kBusBytes;
     if (w.resp == kAxiRespOkay) {
-      for (std::size_t k = 0; k < kBusBytes; ++k) {
-        if (((m.w_strb >> k) & 1u) != 0) dram_[addr + k] = m.w_data[k];
+      if (backing_ != nullptr) {
+        // The beats wait behind the same traffic: the burst is as late as its latest beat.
+        w.waited = std::max(w.waited, backing_->Write(addr, m.w_data, m.w_strb));
+      } else {
+        for (std::size_t k = 0; k < kBusBytes; ++k) {
+          if (((m.w_strb >> k) & 1u) != 0) dram_[addr + k] = m.w_data[k];
+        }
       }
       written = DramWrite{addr, m.w_data, m.w_strb};
     }
@@ -254,14 +273,15 @@ std::optional<DramWrite> AxiDram::Clock(const AxiSlaveOut& s, const AxiMasterOut
     ++stats_.write_beats;
     credit_ -= kBusBytes;
     if (last) {
-      responses_.push_back(Response{w.aw.id, Due(), accepted_++, w.resp});
+      responses_.push_back(Response{w.aw.id, Due() + w.waited, accepted_++, w.resp});
+      stats_.backing_wait_cycles += w.waited;
       writes_.pop_front();
     }
   }
   // AW
   if (m.aw_valid) CheckAddress("AW", m.aw);
   if (s.aw_ready && m.aw_valid) {
-    writes_.push_back(WriteBurst{m.aw, 0, ResponseOf(m.aw)});
+    writes_.push_back(WriteBurst{m.aw, 0, ResponseOf(m.aw), 0});
     ++stats_.write_bursts;
     stats_.max_writes_in_flight =
         std::max(stats_.max_writes_in_flight, static_cast<int>(writes_.size() + responses_.size()));

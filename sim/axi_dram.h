@@ -28,6 +28,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "sim/dram_model.h"
@@ -93,12 +94,31 @@ struct AxiStats {
   int max_reads_in_flight = 0;
   int max_writes_in_flight = 0;
   std::int64_t reordered_bursts = 0;  // bursts answered before an older one with another ID
+  // With an AxiBacking: the cycles bursts were delayed by its waits, summed over the bursts
+  // (several in flight at once, so the sum may exceed the time lost).
+  std::int64_t backing_wait_cycles = 0;
+};
+
+// Where an AxiDram's bytes live when they are not in its own vector: another memory model (the
+// SystemC platform's shared DRAM). An access may have waited behind other traffic there; those
+// cycles delay the burst beyond the port's own timing.
+class AxiBacking {
+ public:
+  virtual ~AxiBacking() = default;
+  virtual std::uint64_t Size() const = 0;
+  // A read burst's bytes, taken when its AR is accepted; returns the cycles it waited.
+  virtual std::int64_t Read(std::uint32_t addr, std::span<std::uint8_t> bytes) = 0;
+  // One W beat with its byte strobes; returns the cycles it waited (added to its burst's
+  // response).
+  virtual std::int64_t Write(std::uint32_t addr, const Beat& data, std::uint16_t strb) = 0;
 };
 
 class AxiDram {
  public:
   // `dram` is the whole DRAM. Throws qsa::Error for impossible options.
   AxiDram(std::vector<std::uint8_t> dram, const DramOptions& options, const AxiLimits& limits = {});
+  // The DRAM is `backing` (which must outlive this port); dram() is then empty.
+  AxiDram(AxiBacking& backing, const DramOptions& options, const AxiLimits& limits = {});
 
   // The slave's signals for the current cycle (call once per cycle, before Clock).
   AxiSlaveOut Drive();
@@ -134,6 +154,7 @@ class AxiDram {
     AxiAddress aw;
     int beats_taken = 0;
     std::uint8_t resp = kAxiRespOkay;
+    std::int64_t waited = 0;  // cycles its beats waited in the backing
   };
   struct Response {
     std::uint32_t id = 0;
@@ -156,6 +177,7 @@ class AxiDram {
   int NextResponse() const;
 
   std::vector<std::uint8_t> dram_;
+  AxiBacking* backing_ = nullptr;
   DramOptions options_;
   AxiLimits limits_;
   std::mt19937_64 rng_;

@@ -22,28 +22,6 @@ namespace {
 using isa::Memory;
 using isa::WriteRecord;
 
-// qsa_pkg: counter indices.
-enum Counter : std::uint32_t {
-  kCntCycles = 0,
-  kCntMacsIssued = 12,
-  kCntMacsUseful = 13,
-  kCntDramRd = 14,
-  kCntDramWr = 15,
-  kCntSpRd = 16,
-  kCntSpWr = 17,
-  kCntAccRd = 18,
-  kCntAccWr = 19,
-  kCntParamRd = 20,
-  kCntParamWr = 21,
-  kCntLoadBusy = 22,
-  kCntLoadStall = 25,
-  kCntFetchStall = 28,
-  kCntArrayBusy = 29,
-  kCntDramRdBeats = 30,
-  kCntDramWrBeats = 31,
-  kCntBankStall = 32,
-};
-constexpr std::uint32_t kNumOpcodes = 11;
 // The DRAM controller's outstanding bursts (sim/axi_dram.h AxiLimits), as many as the load and
 // store units keep in flight (256 beats, 256 bursts), so that bursts of one beat still fill the
 // bus at a latency of 200 cycles (docs/rtl.md "AXI4 memory port").
@@ -267,17 +245,7 @@ bool Progressed(const QsaRtlInputs& in, const QsaRtlOutputs& out) {
 void ReadCounters(RtlMachine& m, RtlRunResult& r) {
   auto get = [&](std::uint32_t index) { return static_cast<std::int64_t>(m.Counter(index)); };
   r.cycles = get(kCntCycles);
-  isa::IsaCounters& c = r.counters;
-  for (std::uint32_t op = 1; op <= kNumOpcodes; ++op) {
-    c.instructions_by_opcode[op] = get(op);
-    c.instructions += c.instructions_by_opcode[op];
-  }
-  c.macs_issued = get(kCntMacsIssued);
-  c.macs_useful = get(kCntMacsUseful);
-  c.dram = {get(kCntDramRd), get(kCntDramWr)};
-  c.scratchpad = {get(kCntSpRd), get(kCntSpWr)};
-  c.accumulator = {get(kCntAccRd), get(kCntAccWr)};
-  c.param = {get(kCntParamRd), get(kCntParamWr)};
+  r.counters = IsaCountersOf(get);
   for (std::uint32_t q = 0; q < isa::kNumQueues; ++q) {
     r.busy[q] = get(kCntLoadBusy + q);
     r.stall[q] = get(kCntLoadStall + q);
@@ -291,24 +259,39 @@ void ReadCounters(RtlMachine& m, RtlRunResult& r) {
 
 }  // namespace
 
+namespace {
+
+// The AXI DRAM of a machine: the architecture's timing, the options' randomness and faults.
+template <typename Memory>
+std::unique_ptr<AxiDram> MakeAxiDram(const isa::ArchConfig& arch, Memory&& memory,
+                                     const RtlOptions& options) {
+  auto dram = std::make_unique<AxiDram>(
+      std::forward<Memory>(memory),
+      DramOptions{arch.dram_latency_cycles, arch.dram_bytes_per_cycle, options.dram_seed,
+                  options.dram_jitter, options.dram_backpressure},
+      AxiLimits{kAxiMaxReads, kAxiMaxWrites});
+  dram->SetSlaveErrorRange(options.dram_error_begin, options.dram_error_end);
+  dram->SetStallWindow(options.dram_stall_begin, options.dram_stall_end);
+  return dram;
+}
+
+}  // namespace
+
 RtlMachine::RtlMachine(const isa::ArchConfig& arch, std::vector<std::uint8_t> memory,
                        const RtlOptions& options)
-    : api_(LoadRtlModel(arch, std::cerr).api()), copy_writes_(options.record_writes) {
+    : RtlMachine(arch, MakeAxiDram(arch, std::move(memory), options), options) {}
+
+RtlMachine::RtlMachine(const isa::ArchConfig& arch, AxiBacking& backing, const RtlOptions& options)
+    : RtlMachine(arch, MakeAxiDram(arch, backing, options), options) {}
+
+RtlMachine::RtlMachine(const isa::ArchConfig& arch, std::unique_ptr<AxiDram> dram,
+                       const RtlOptions& options)
+    : api_(LoadRtlModel(arch, std::cerr).api()),
+      dram_(std::move(dram)),
+      copy_writes_(options.record_writes) {
   char error[512] = {};
   model_ = api_.create(options.fst_path.c_str(), error, sizeof(error));
   if (model_ == nullptr) throw Error(error);
-  try {
-    dram_ = std::make_unique<AxiDram>(
-        std::move(memory),
-        DramOptions{arch.dram_latency_cycles, arch.dram_bytes_per_cycle, options.dram_seed,
-                    options.dram_jitter, options.dram_backpressure},
-        AxiLimits{kAxiMaxReads, kAxiMaxWrites});
-    dram_->SetSlaveErrorRange(options.dram_error_begin, options.dram_error_end);
-    dram_->SetStallWindow(options.dram_stall_begin, options.dram_stall_end);
-  } catch (...) {
-    api_.destroy(model_);
-    throw;
-  }
   api_.reset(model_, 4);
 }
 

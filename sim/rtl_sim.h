@@ -18,6 +18,7 @@
 #include "model/isa/arch.h"
 #include "model/isa/executor.h"
 #include "model/isa/program.h"
+#include "sim/accel_regs.h"
 #include "sim/axi_dram.h"
 #include "sim/rtl_model_api.h"
 
@@ -73,31 +74,6 @@ struct RtlRunResult {
   std::vector<std::int64_t> retire_cycles;
 };
 
-// qsa_regs: register addresses (docs/rtl.md "Register map") and STATUS bits.
-namespace reg {
-inline constexpr std::uint32_t kId = 0x000;
-inline constexpr std::uint32_t kShape = 0x004;
-inline constexpr std::uint32_t kCtrl = 0x008;
-inline constexpr std::uint32_t kStatus = 0x00C;
-inline constexpr std::uint32_t kErrorPc = 0x010;
-inline constexpr std::uint32_t kProgBase = 0x014;
-inline constexpr std::uint32_t kProgLen = 0x018;
-inline constexpr std::uint32_t kDramSize = 0x01C;
-inline constexpr std::uint32_t kWatchdog = 0x020;
-inline constexpr std::uint32_t kIrqEnable = 0x024;
-inline constexpr std::uint32_t kIrqStatus = 0x028;
-inline constexpr std::uint32_t kMemSize = 0x02C;
-inline constexpr std::uint32_t kCounters = 0x200;  // counter k at kCounters + 8k (low, high)
-inline constexpr std::uint32_t kCtrlStart = 1;
-inline constexpr std::uint32_t kCtrlAbort = 2;
-inline constexpr std::uint32_t kStatusBusy = 1;
-inline constexpr std::uint32_t kStatusDone = 2;
-inline constexpr std::uint32_t kStatusError = 4;
-inline constexpr std::uint32_t kStatusAborted = 8;
-inline constexpr std::uint8_t kRespOkay = 0;
-inline constexpr std::uint8_t kRespSlvErr = 2;
-}  // namespace reg
-
 // qsa_pkg::ERR_*: "DRAM access out of bounds", ...
 std::string RtlErrorCodeText(unsigned code);
 
@@ -111,6 +87,8 @@ class RtlMachine {
   // the model library for `arch`. Throws qsa::Error.
   RtlMachine(const isa::ArchConfig& arch, std::vector<std::uint8_t> memory,
              const RtlOptions& options = {});
+  // The memory is `backing` (the SystemC platform's DRAM), which must outlive the machine.
+  RtlMachine(const isa::ArchConfig& arch, AxiBacking& backing, const RtlOptions& options = {});
   ~RtlMachine();
   RtlMachine(const RtlMachine&) = delete;
   RtlMachine& operator=(const RtlMachine&) = delete;
@@ -139,6 +117,8 @@ class RtlMachine {
  private:
   const QsaRtlModelApi& api_;
   QsaRtlModel* model_ = nullptr;
+  RtlMachine(const isa::ArchConfig& arch, std::unique_ptr<AxiDram> dram, const RtlOptions& options);
+
   std::unique_ptr<AxiDram> dram_;
   Observer observer_;
   bool copy_writes_ = false;

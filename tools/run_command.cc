@@ -71,7 +71,8 @@ CLI::App* AddRunCommand(CLI::App& app, RunArgs& args) {
       ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--core-model", args.core_model,
-                  "The platform's cores: isa, transaction level on the ISA simulator "
+                  "The platform's cores: isa (transaction level, on the ISA simulator) or rtl "
+                  "(the verilated accelerator, cycle by cycle), or one per core: isa,isa,rtl "
                   "(--engine systemc)")
       ->type_name("MODEL")
       ->capture_default_str();

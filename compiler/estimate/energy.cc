@@ -196,7 +196,9 @@ EventEnergies EventEnergiesOf(const isa::ArchConfig& arch, const EnergyTable& t,
   e.instruction = t.instruction_pj;
   std::int64_t bytes = 0;
   for (const BankGeometry& b : banks) bytes += b.Bytes();
-  e.leakage_per_cycle = t.leakage_pj_per_cycle_per_kib * static_cast<double>(bytes) / 1024.0;
+  // The table's leakage is per cycle of a 1 GHz clock: a slower clock leaks longer per cycle.
+  e.leakage_per_cycle = t.leakage_pj_per_cycle_per_kib * static_cast<double>(bytes) / 1024.0 *
+                        (1000.0 / arch.clock_mhz);
   return e;
 }
 

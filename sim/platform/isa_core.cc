@@ -14,6 +14,7 @@ namespace qsa::sim::platform {
 namespace {
 
 constexpr std::uint64_t kWordBytes = 16;
+constexpr std::uint32_t kErrFetchBounds = 11;  // qsa_pkg::ERR_FETCH_BOUNDS
 
 // "instruction 12 (load.sp): ..." → 12; the ISA simulator's messages name the failing instruction
 // this way. Zero when the message names none (a deadlock, a check of the whole program).
@@ -33,10 +34,9 @@ std::uint32_t FailingInstruction(const std::string& message) {
 
 IsaCore::IsaCore(sc_core::sc_module_name name, const isa::ArchConfig& arch, sc_core::sc_time cycle,
                  int burst_bytes)
-    : sc_core::sc_module(name),
+    : PlatformCore(name),
       regs("regs"),
       mem("mem"),
-      irq("irq"),
       arch_(arch),
       cycle_(cycle),
       burst_bytes_(burst_bytes) {
@@ -65,8 +65,8 @@ void IsaCore::RegTransport(tlm::tlm_generic_payload& trans, sc_core::sc_time& /*
 }
 
 std::uint32_t IsaCore::ReadReg(std::uint32_t offset) {
-  if (offset >= reg::kCounterBase && offset < reg::kCounterBase + 8u * reg::kCounters) {
-    const std::size_t k = (offset - reg::kCounterBase) / 8;
+  if (offset >= reg::kCounters && offset < reg::kCounters + 8u * kNumCounters) {
+    const std::size_t k = (offset - reg::kCounters) / 8;
     if ((offset & 4u) == 0) {
       captured_high_[k] = static_cast<std::uint32_t>(counters_[k] >> 32);
       return static_cast<std::uint32_t>(counters_[k]);
@@ -89,6 +89,8 @@ std::uint32_t IsaCore::ReadReg(std::uint32_t offset) {
       return prog_len_;
     case reg::kDramSize:
       return dram_size_;
+    case reg::kMemSize:
+      return mem_size_;
     case reg::kWatchdog:
       return watchdog_;
     case reg::kIrqEnable:
@@ -122,10 +124,12 @@ bool IsaCore::WriteReg(std::uint32_t offset, std::uint32_t value) {
     case reg::kProgLen:
     case reg::kDramSize:
     case reg::kWatchdog:
+    case reg::kMemSize:
       if (busy_) return false;
       (offset == reg::kProgBase   ? prog_base_
        : offset == reg::kProgLen  ? prog_len_
        : offset == reg::kDramSize ? dram_size_
+       : offset == reg::kMemSize  ? mem_size_
                                   : watchdog_) = value;
       return true;
     default:
@@ -140,6 +144,7 @@ void IsaCore::Thread() {
     sc_core::wait(start_);
     error_message_.clear();
     error_pc_ = 0;
+    error_code_ = 0;
     std::fill(counters_.begin(), counters_.end(), 0);
     try {
       Run();
@@ -148,7 +153,7 @@ void IsaCore::Thread() {
     } catch (const std::exception& e) {
       error_message_ = e.what();
       error_pc_ = FailingInstruction(error_message_);
-      status_ = reg::kStatusError;
+      status_ = reg::kStatusError | (error_code_ << reg::kStatusCodeShift);
       irq_status_ |= reg::kIrqError;
     }
     busy_ = false;
@@ -172,6 +177,13 @@ void IsaCore::Run() {
                   ") is outside the core's DRAM window");
     }
   };
+  // Fetch's bounds, as the RTL checks them (ERR_FETCH_BOUNDS, docs/rtl.md "Runs").
+  const std::uint64_t prog_end = std::uint64_t{prog_base_} + std::uint64_t{prog_len_} * kWordBytes;
+  if (prog_len_ == 0 || prog_base_ % kWordBytes != 0 || prog_end > mem_size_) {
+    error_code_ = kErrFetchBounds;
+    throw Error("the program [" + std::to_string(prog_base_) + ", " + std::to_string(prog_end) +
+                ") is empty, misaligned or beyond MEM_SIZE " + std::to_string(mem_size_));
+  }
   isa::Program program;
   program.arch_name = arch_.name;
   program.arch_hash = arch_.Hash();
@@ -217,7 +229,7 @@ void IsaCore::Run() {
   }
 
   const isa::IsaCounters& c = result.counters;
-  counters_[counter::kCycles] = static_cast<std::uint64_t>(cycles);
+  counters_[kCntCycles] = static_cast<std::uint64_t>(cycles);
   for (std::size_t op = 1; op < 12 && op < c.instructions_by_opcode.size(); ++op) {
     counters_[op] = static_cast<std::uint64_t>(c.instructions_by_opcode[op]);
   }
@@ -232,12 +244,12 @@ void IsaCore::Run() {
                                  c.param.bytes_read,
                                  c.param.bytes_written};
   for (std::size_t k = 0; k < std::size(events); ++k) {
-    counters_[counter::kMacsIssued + k] = static_cast<std::uint64_t>(events[k]);
+    counters_[kCntMacsIssued + k] = static_cast<std::uint64_t>(events[k]);
   }
   for (std::size_t q = 0; q < result.timing.busy.size(); ++q) {
-    counters_[counter::kLoadBusy + q] = static_cast<std::uint64_t>(result.timing.busy[q]);
+    counters_[kCntLoadBusy + q] = static_cast<std::uint64_t>(result.timing.busy[q]);
   }
-  counters_[counter::kBankStall] = static_cast<std::uint64_t>(result.timing.bank_stall_cycles);
+  counters_[kCntBankStall] = static_cast<std::uint64_t>(result.timing.bank_stall_cycles);
 }
 
 std::int64_t IsaCore::Replay(const std::vector<Transfer>& transfers, sc_core::sc_time run_start) {

@@ -2,14 +2,17 @@
 // register target socket with qsa_regs's map (docs/rtl.md, "Register map"), a memory initiator
 // socket and an interrupt. Loosely timed (docs/platform.md):
 //
-// - START reads PROG_LEN instructions at PROG_BASE and the program's DRAM [0, DRAM_SIZE) by debug
-//   transport, runs the ISA simulator on them (its timing model gives each instruction's start and
-//   end cycle), and writes back the DRAM bytes the program changed, by debug transport.
+// - START reads PROG_LEN instructions at PROG_BASE (within MEM_SIZE, else ERR_FETCH_BOUNDS) and
+//   the program's DRAM [0, DRAM_SIZE) by debug transport, runs the ISA simulator on them (its
+//   timing model gives each instruction's start and end cycle), and writes back the DRAM bytes the
+//   program changed, by debug transport.
 // - The program's DRAM traffic is replayed on the memory socket in simulated time, timing only
 //   (TLM_IGNORE_COMMAND): each load's and store's bytes as bursts of `burst_bytes`, burst j of an
 //   instruction starting at cycle s issued at s + j·(burst beats), as the ISA timing model paces
 //   them. A burst that waits for the shared DRAM behind other initiators' traffic delays the rest
 //   of the run by that wait (a conservative rule: the wait is assumed to be on the critical path).
+// - ERROR's code in STATUS is ERR_FETCH_BOUNDS for a program outside MEM_SIZE and 0 for an error
+//   of the ISA simulator (its message, error_message(), names it).
 // - DONE (or ERROR) comes at the ISA simulator's cycles plus the waits; the counters hold the ISA
 //   simulator's events (those it does not count read 0).
 #pragma once
@@ -24,61 +27,24 @@
 #include <tlm>
 
 #include "model/isa/arch.h"
+#include "sim/accel_regs.h"
+#include "sim/platform/core.h"
 
 namespace qsa::sim::platform {
 
-// qsa_regs's register map (rtl/ctrl/qsa_regs.sv, docs/rtl.md).
-namespace reg {
-inline constexpr std::uint32_t kId = 0x000;
-inline constexpr std::uint32_t kShape = 0x004;
-inline constexpr std::uint32_t kCtrl = 0x008;
-inline constexpr std::uint32_t kStatus = 0x00C;
-inline constexpr std::uint32_t kErrorPc = 0x010;
-inline constexpr std::uint32_t kProgBase = 0x014;
-inline constexpr std::uint32_t kProgLen = 0x018;
-inline constexpr std::uint32_t kDramSize = 0x01C;
-inline constexpr std::uint32_t kWatchdog = 0x020;
-inline constexpr std::uint32_t kIrqEnable = 0x024;
-inline constexpr std::uint32_t kIrqStatus = 0x028;
-inline constexpr std::uint32_t kCounterBase =
-    0x200;  // counter k: low word at + 8k, high at + 8k + 4
-inline constexpr int kCounters = 33;
-inline constexpr std::uint32_t kIdValue = 0x51534101;
-inline constexpr std::uint32_t kCtrlStart = 1u << 0;
-inline constexpr std::uint32_t kCtrlAbort = 1u << 1;
-inline constexpr std::uint32_t kStatusBusy = 1u << 0;
-inline constexpr std::uint32_t kStatusDone = 1u << 1;
-inline constexpr std::uint32_t kStatusError = 1u << 2;
-inline constexpr std::uint32_t kStatusAborted = 1u << 3;
-inline constexpr std::uint32_t kIrqDone = 1u << 0;
-inline constexpr std::uint32_t kIrqError = 1u << 1;
-}  // namespace reg
-
-// Counter indices (rtl/top/qsa_pkg.sv, CNT_*).
-namespace counter {
-inline constexpr int kCycles = 0;
-inline constexpr int kMacsIssued = 12;
-inline constexpr int kMacsUseful = 13;
-inline constexpr int kDramRead = 14;
-inline constexpr int kDramWritten = 15;
-inline constexpr int kLoadBusy = 22;
-inline constexpr int kBankStall = 32;
-}  // namespace counter
-
-class IsaCore : public sc_core::sc_module {
+class IsaCore : public PlatformCore {
  public:
   tlm_utils::simple_target_socket<IsaCore> regs;
   tlm_utils::simple_initiator_socket<IsaCore> mem;
-  // High while IRQ_STATUS & IRQ_ENABLE is not zero; written by register accesses and the run.
-  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> irq;
 
   IsaCore(sc_core::sc_module_name name, const isa::ArchConfig& arch, sc_core::sc_time cycle,
           int burst_bytes);
 
+  tlm::tlm_target_socket<>& RegisterSocket() override { return regs; }
+  tlm::tlm_initiator_socket<>& MemorySocket() override { return mem; }
   // The last run's error message (with STATUS.ERROR), e.g. the ISA simulator's.
-  const std::string& error_message() const { return error_message_; }
-  // Cycles the last run's DRAM bursts waited behind other traffic.
-  std::int64_t contention_cycles() const { return contention_; }
+  std::string ErrorMessage() const override { return error_message_; }
+  std::int64_t contention_cycles() const override { return contention_; }
 
  private:
   SC_HAS_PROCESS(IsaCore);
@@ -106,14 +72,16 @@ class IsaCore : public sc_core::sc_module {
   bool busy_ = false;
   std::uint32_t status_ = 0;
   std::uint32_t error_pc_ = 0;
+  std::uint32_t error_code_ = 0;  // qsa_pkg::ERR_* where the model knows it, else 0
   std::uint32_t prog_base_ = 0;
   std::uint32_t prog_len_ = 0;
   std::uint32_t dram_size_ = 0;
+  std::uint32_t mem_size_ = 0;
   std::uint32_t watchdog_ = 0;
   std::uint32_t irq_enable_ = 0;
   std::uint32_t irq_status_ = 0;
-  std::vector<std::uint64_t> counters_ = std::vector<std::uint64_t>(reg::kCounters, 0);
-  std::vector<std::uint32_t> captured_high_ = std::vector<std::uint32_t>(reg::kCounters, 0);
+  std::vector<std::uint64_t> counters_ = std::vector<std::uint64_t>(kNumCounters, 0);
+  std::vector<std::uint32_t> captured_high_ = std::vector<std::uint32_t>(kNumCounters, 0);
   std::string error_message_;
   std::int64_t contention_ = 0;
 };

@@ -15,6 +15,7 @@
 
 #include "model/base/error.h"
 #include "sim/platform/isa_core.h"
+#include "sim/platform/rtl_core.h"
 #include "sim/platform/tlm_bus.h"
 #include "sim/platform/tlm_dram.h"
 
@@ -34,7 +35,7 @@ class Host : public sc_core::sc_module {
   tlm_utils::multi_passthrough_initiator_socket<Host> regs;  // port c: core c's registers
   tlm_utils::simple_initiator_socket<Host> mem;              // the whole DRAM
 
-  Host(sc_core::sc_module_name name, std::vector<IsaCore*> cores, sc_core::sc_time cycle)
+  Host(sc_core::sc_module_name name, std::vector<PlatformCore*> cores, sc_core::sc_time cycle)
       : sc_core::sc_module(name),
         regs("regs"),
         mem("mem"),
@@ -131,6 +132,7 @@ class Host : public sc_core::sc_module {
     WriteReg(core, reg::kProgBase, static_cast<std::uint32_t>(kProgramOffset));
     WriteReg(core, reg::kProgLen, static_cast<std::uint32_t>(program.instructions.size()));
     WriteReg(core, reg::kDramSize, static_cast<std::uint32_t>(program.dram_size));
+    WriteReg(core, reg::kMemSize, static_cast<std::uint32_t>(kWindowBytes));
     WriteReg(core, reg::kIrqStatus, reg::kIrqDone | reg::kIrqError);
     WriteReg(core, reg::kIrqEnable, reg::kIrqDone | reg::kIrqError);
     WriteReg(core, reg::kCtrl, reg::kCtrlStart);
@@ -146,33 +148,24 @@ class Host : public sc_core::sc_module {
     const std::uint32_t status = ReadReg(core, reg::kStatus);
     WriteReg(core, reg::kIrqStatus, reg::kIrqDone | reg::kIrqError);
     if ((status & reg::kStatusError) != 0) {
+      std::string message = cores_[core]->ErrorMessage();
+      if (message.empty()) {
+        message = RtlErrorCodeText((status >> reg::kStatusCodeShift) & 0xFu) + " at instruction " +
+                  std::to_string(ReadReg(core, reg::kErrorPc));
+      }
       throw Error("job " + std::to_string(index) + " on core " + std::to_string(core) + ": " +
-                  cores_[core]->error_message());
+                  message);
     }
     PlatformJobResult& result = run_->jobs[index];
     result.core = static_cast<int>(core);
-    const std::uint32_t lo = ReadReg(core, reg::kCounterBase + 8 * counter::kCycles);
-    const std::uint32_t hi = ReadReg(core, reg::kCounterBase + 8 * counter::kCycles + 4);
+    const std::uint32_t lo = ReadReg(core, reg::kCounters + 8 * kCntCycles);
+    const std::uint32_t hi = ReadReg(core, reg::kCounters + 8 * kCntCycles + 4);
     result.cycles = static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo);
-    auto counter_value = [&](int k) {
-      const std::uint32_t low =
-          ReadReg(core, reg::kCounterBase + 8u * static_cast<std::uint32_t>(k));
-      const std::uint32_t high =
-          ReadReg(core, reg::kCounterBase + 8u * static_cast<std::uint32_t>(k) + 4);
-      return static_cast<std::int64_t>((std::uint64_t{high} << 32) | low);
-    };
-    isa::IsaCounters& c = result.counters;
-    for (int op = 1; op < 12; ++op) {
-      c.instructions_by_opcode[static_cast<std::size_t>(op)] = counter_value(op);
-      c.instructions += c.instructions_by_opcode[static_cast<std::size_t>(op)];
-    }
-    c.macs_issued = counter_value(counter::kMacsIssued);
-    c.macs_useful = counter_value(counter::kMacsUseful);
-    isa::MemoryTraffic* memories[] = {&c.dram, &c.scratchpad, &c.accumulator, &c.param};
-    for (int m = 0; m < 4; ++m) {
-      memories[m]->bytes_read = counter_value(counter::kDramRead + 2 * m);
-      memories[m]->bytes_written = counter_value(counter::kDramRead + 2 * m + 1);
-    }
+    result.counters = IsaCountersOf([&](std::uint32_t k) {
+      const std::uint32_t low = ReadReg(core, reg::kCounters + 8 * k);
+      const std::uint32_t high = ReadReg(core, reg::kCounters + 8 * k + 4);
+      return (std::uint64_t{high} << 32) | low;
+    });
     result.dram.assign(program.dram_size, 0);
     Debug(core * kWindowBytes, result.dram, tlm::TLM_READ_COMMAND);
     PlatformCoreReport& report = run_->report.cores[core];
@@ -217,7 +210,7 @@ class Host : public sc_core::sc_module {
     return Access(core, offset, 0, tlm::TLM_READ_COMMAND);
   }
 
-  std::vector<IsaCore*> cores_;
+  std::vector<PlatformCore*> cores_;
   sc_core::sc_time cycle_;
   sc_core::sc_event posted_;
   bool has_work_ = false;
@@ -240,16 +233,22 @@ class Platform : public sc_core::sc_module {
     windows.push_back({0, cores * kWindowBytes});  // the host
     bus_ = std::make_unique<TlmBus>("bus", windows);
     bus_->dram.bind(dram_->socket);
-    std::vector<IsaCore*> raw;
+    std::vector<PlatformCore*> raw;
+    const std::vector<std::string> models = CoreModelsOf(options);
     for (std::size_t c = 0; c < cores; ++c) {
-      cores_.push_back(std::make_unique<IsaCore>(("core" + std::to_string(c)).c_str(), arch, cycle_,
-                                                 options.burst_bytes));
-      cores_.back()->mem.bind(bus_->targets);
+      const std::string core_name = "core" + std::to_string(c);
+      if (models[c] == "rtl") {
+        cores_.push_back(std::make_unique<RtlCore>(core_name.c_str(), arch, cycle_, kWindowBytes));
+      } else {
+        cores_.push_back(
+            std::make_unique<IsaCore>(core_name.c_str(), arch, cycle_, options.burst_bytes));
+      }
+      cores_.back()->MemorySocket().bind(bus_->targets);
       raw.push_back(cores_.back().get());
     }
     host_ = std::make_unique<Host>("host", raw, cycle_);
     host_->mem.bind(bus_->targets);
-    for (auto& core : cores_) host_->regs.bind(core->regs);
+    for (auto& core : cores_) host_->regs.bind(core->RegisterSocket());
   }
 
   PlatformRun Run(const std::vector<PlatformJob>& jobs) {
@@ -258,7 +257,11 @@ class Platform : public sc_core::sc_module {
     const std::vector<BusPortStats> bus_before = bus_->stats();
     const DramStats dram_before = dram_->stats();
     host_->Post(jobs, run);
-    sc_core::sc_start();
+    try {
+      sc_core::sc_start();
+    } catch (const std::exception& e) {
+      throw Error(std::string("the platform stopped: ") + e.what());
+    }
     if (!host_->error().empty()) throw Error(host_->error());
     for (std::size_t c = 0; c < cores_.size(); ++c) {
       run.report.cores[c].dram_read = bus_->stats()[c].bytes_read - bus_before[c].bytes_read;
@@ -274,7 +277,7 @@ class Platform : public sc_core::sc_module {
   sc_core::sc_time cycle_;
   std::unique_ptr<TlmDram> dram_;
   std::unique_ptr<TlmBus> bus_;
-  std::vector<std::unique_ptr<IsaCore>> cores_;
+  std::vector<std::unique_ptr<PlatformCore>> cores_;
   std::unique_ptr<Host> host_;
 };
 

@@ -15,8 +15,10 @@ namespace qsa::sim {
 
 struct PlatformOptions {
   int cores = 1;
-  std::string core_model = "isa";  // "isa": transaction level, built on the ISA simulator
-  int dram_latency_cycles = 100;   // the shared DRAM (PlatformOptionsFor: the architecture's)
+  // "isa": transaction level, built on the ISA simulator; "rtl": the verilated accelerator,
+  // cycle by cycle; or one of them per core, comma-separated ("isa,isa,rtl").
+  std::string core_model = "isa";
+  int dram_latency_cycles = 100;  // the shared DRAM (PlatformOptionsFor: the architecture's)
   int dram_bytes_per_cycle = 16;
   int burst_bytes = 256;  // a core's DRAM traffic goes in bursts of this size (16 beats of 16 B)
 };
@@ -29,9 +31,12 @@ struct PlatformOptions {
 PlatformOptions PlatformOptionsFor(const isa::ArchConfig& arch, int cores,
                                    const std::string& core_model, const std::string& path);
 
-// Throws qsa::Error for options no platform can have: fewer than 1 core, an unknown core model,
-// a DRAM latency or bandwidth below 1, a burst below 1 byte.
+// Throws qsa::Error for options no platform can have: fewer than 1 core, an unknown core model
+// or a list of another length than the cores, a DRAM latency or bandwidth below 1, a burst below
+// 1 byte.
 void CheckPlatformOptions(const PlatformOptions& options);
+// Each core's model, "isa" or "rtl" (the options checked).
+std::vector<std::string> CoreModelsOf(const PlatformOptions& options);
 
 // One program to run (its DRAM image holds the inputs); `core` pins it to a core, -1: the first
 // free one.

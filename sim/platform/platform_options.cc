@@ -1,8 +1,10 @@
 // The platform's options: checked, and read from a platform file (no SystemC needed, so that the
 // command line checks them in every build).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,15 +18,36 @@ void CheckPlatformOptions(const PlatformOptions& options) {
   if (options.cores < 1) {
     throw Error("--cores must be at least 1 (got " + std::to_string(options.cores) + ")");
   }
-  if (options.core_model != "isa") {
-    throw Error("unknown core model '" + options.core_model + "' (the platform has: isa)");
-  }
+  CoreModelsOf(options);
   if (options.dram_latency_cycles < 1 || options.dram_bytes_per_cycle < 1) {
     throw Error("the platform DRAM needs a latency and a bandwidth of at least 1 (latency " +
                 std::to_string(options.dram_latency_cycles) + " cycles, " +
                 std::to_string(options.dram_bytes_per_cycle) + " bytes per cycle)");
   }
   if (options.burst_bytes < 1) throw Error("the platform's burst size must be at least 1 byte");
+}
+
+std::vector<std::string> CoreModelsOf(const PlatformOptions& options) {
+  std::vector<std::string> models;
+  std::string::size_type begin = 0;
+  while (true) {
+    const std::string::size_type comma = options.core_model.find(',', begin);
+    models.push_back(options.core_model.substr(begin, comma - begin));
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  for (const std::string& m : models) {
+    if (m != "isa" && m != "rtl") {
+      throw Error("unknown core model '" + m + "' (the platform has: isa, rtl)");
+    }
+  }
+  if (models.size() == 1)
+    models.assign(static_cast<std::size_t>(std::max(options.cores, 1)), models[0]);
+  if (models.size() != static_cast<std::size_t>(options.cores)) {
+    throw Error("--core-model lists " + std::to_string(models.size()) + " models for " +
+                std::to_string(options.cores) + " cores");
+  }
+  return models;
 }
 
 PlatformOptions PlatformOptionsFor(const isa::ArchConfig& arch, int cores,

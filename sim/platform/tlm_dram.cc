@@ -30,7 +30,9 @@ bool TlmDram::Access(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return false;
   }
-  if (trans.get_byte_enable_ptr() != nullptr) {
+  const unsigned char* enable = trans.get_byte_enable_ptr();
+  const unsigned int enable_length = trans.get_byte_enable_length();
+  if (enable != nullptr && enable_length == 0) {
     trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return false;
   }
@@ -52,7 +54,15 @@ bool TlmDram::Access(tlm::tlm_generic_payload& trans) {
           page = pages_.emplace(at / kPageBytes, std::make_unique<Page>()).first;
           page->second->fill(0);
         }
-        std::memcpy(page->second->data() + offset, data + done, n);
+        if (enable == nullptr) {
+          std::memcpy(page->second->data() + offset, data + done, n);
+        } else {
+          for (std::uint64_t k = 0; k < n; ++k) {
+            if (enable[(done + k) % enable_length] == TLM_BYTE_ENABLED) {
+              (*page->second)[offset + k] = data[done + k];
+            }
+          }
+        }
       }
       done += n;
     }

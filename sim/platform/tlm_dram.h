@@ -6,6 +6,7 @@
 // finds the data path busy waits (contention), and the wait is returned in a DramWait extension
 // when the transaction carries one.
 //
+// Writes honour byte enables (TLM_BYTE_ENABLED bytes only; reads return every byte).
 // TLM_IGNORE_COMMAND transfers are timed like reads (or writes, DramWait::ignore_as_write) and move
 // no data (timing-only traffic of a
 // transaction-level accelerator); debug transport reads and writes without time.

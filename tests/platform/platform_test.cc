@@ -155,6 +155,17 @@ TEST(Platform, ACoreErrorNamesTheJobAndCore) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("job 0 on core 0: "), std::string::npos) << e.what();
   }
+  // An empty program: the core's fetch refuses it before the ISA simulator sees it.
+  isa::Program empty = testkit::MakeGemmProgram(arch, {32, 16, 16}, 1);
+  empty.instructions.clear();
+  try {
+    RunOnPlatform(arch, {{&empty, -1}}, OptionsLike(arch, 1));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is empty, misaligned or beyond MEM_SIZE"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -68,6 +68,25 @@ TEST_F(PlatformCliTest, DigitsOnTwoCoresIsBitExactAndReportsEachCore) {
   EXPECT_GT(two_report["cycles"].get<int>(), one_report["cycles"].get<int>());
   EXPECT_NE(two.out.find("platform: 2 isa cores"), std::string::npos) << two.out;
   EXPECT_NE(two.out.find("  core 1: "), std::string::npos) << two.out;
+
+  // An RTL core alone on the architecture's DRAM: the RTL engine's cycles exactly; beside a
+  // transaction-level core, the same logits.
+  const CliResult rtl_report = Qsa({"run", Path("prog"), "--engine", "rtl", "--input", x, "--out",
+                                    Path("rtl2"), "--report", Path("rtl.json")});
+  ASSERT_EQ(rtl_report.exit_code, 0) << rtl_report.err;
+  const CliResult rtl_core =
+      Qsa({"run", Path("prog"), "--engine", "systemc", "--core-model", "rtl", "--input", x, "--out",
+           Path("rtlcore"), "--report", Path("rtlcore.json")});
+  ASSERT_EQ(rtl_core.exit_code, 0) << rtl_core.err;
+  EXPECT_TRUE(golden::ReadNpy(Path("rtlcore/logits.npy")) == expected);
+  // The core's CYCLES counter (the platform's own figure adds the host's register accesses).
+  EXPECT_EQ(ReadJson(Path("rtlcore.json"))["platform"]["cores"][0]["cycles"],
+            ReadJson(Path("rtl.json"))["cycles"]);
+  const CliResult mixed = Qsa({"run", Path("prog"), "--engine", "systemc", "--cores", "2",
+                               "--core-model", "isa,rtl", "--input", x, "--out", Path("mixed")});
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  EXPECT_TRUE(golden::ReadNpy(Path("mixed/logits.npy")) == expected);
+  EXPECT_NE(mixed.out.find("platform: 2 isa,rtl cores"), std::string::npos) << mixed.out;
 }
 
 TEST_F(PlatformCliTest, BadPlatformOptionsGiveOneLineAndNoOutput) {
@@ -81,6 +100,8 @@ TEST_F(PlatformCliTest, BadPlatformOptionsGiveOneLineAndNoOutput) {
   ExpectError(run({"--engine", "systemc", "--cores", "0"}), 1, {"--cores must be at least 1"});
   ExpectError(run({"--engine", "systemc", "--core-model", "gate"}), 1,
               {"unknown core model 'gate'"});
+  ExpectError(run({"--engine", "systemc", "--cores", "3", "--core-model", "isa,rtl"}), 1,
+              {"--core-model lists 2 models for 3 cores"});
   ExpectError(run({"--engine", "systemc", "--platform", WriteText("p1.json", R"({"banks": 4})")}),
               1, {"p1.json", "unknown key 'banks'"});
   ExpectError(run({"--engine", "systemc", "--platform",

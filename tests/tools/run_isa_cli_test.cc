@@ -105,7 +105,7 @@ TEST_F(RunIsaCliTest, GemmTileGivesTheGoldenOutputSummaryReportAndTrace) {
                        "/y.npy\n"
                        "isa: 7 instructions (load.sp 2, load.param 1, store.sp 1, gemm 1, post 1, "
                        "finish 1)\n"
-                       "cycles: 467 estimated, 0.467 us at 1000 MHz (busy: load 48, compute 53, "
+                       "cycles: 467 estimated, 0.934 us at 500 MHz (busy: load 48, compute 53, "
                        "store 16)\n"
                        "MACs: 4,096 issued, 4,096 useful; array utilization 3.4% of 16x16\n"
                        "DRAM: 768 bytes read, 256 bytes written\n");
