@@ -196,8 +196,8 @@ std::string DescribePlatform(const EngineTotals& totals) {
     const sim::PlatformCoreReport& r = p.cores[c];
     text += "  core " + std::to_string(c) + ": " + FormatCount(r.cycles) + " cycles, " +
             FormatCount(r.dram_read) + " bytes read, " + FormatCount(r.dram_written) +
-            " written, waited " + FormatCount(r.contention_cycles) +
-            " cycles for the DRAM behind other cores\n";
+            " written; its DRAM transfers waited " + FormatCount(r.contention_cycles) +
+            " cycles in all behind other cores'\n";
   }
   return text;
 }
