@@ -12,6 +12,8 @@
 #include "model/isa/simulator.h"
 #include "sim/rtl_sim.h"
 #include "testkit/gemm_program.h"
+#include "testkit/isa_random.h"
+#include "tests/sim/sim_test_util.h"
 
 #if QSA_HAVE_SYSTEMC
 #include "sim/platform/platform.h"
@@ -52,6 +54,29 @@ TEST(PlatformRtl, ACoreAloneRunsTheHarnessCyclesAndResult) {
   const PlatformRun again = RunOnPlatform(arch, {{&program, 0}}, OptionsLike(arch, 1, "rtl"));
   EXPECT_EQ(again.jobs[0].cycles, expected.cycles);
   EXPECT_EQ(again.jobs[0].dram, run.jobs[0].dram);
+}
+
+// The co-simulation regression's constrained-random programs, one after another on one RTL core
+// without reset: each job's DRAM and CYCLES counter are the C++ harness's.
+TEST(PlatformRtl, RandomProgramsGiveTheHarnessResultsAndCycles) {
+  const isa::ArchConfig arch = Arch4x4();
+  const std::uint64_t seed = sim_test::TestSeed(500);
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  std::vector<isa::Program> programs;
+  for (std::uint64_t k = 0; k < 24; ++k) {
+    programs.push_back(testkit::GenerateRandomProgram(arch, seed + k));
+  }
+  std::vector<PlatformJob> jobs;
+  for (const isa::Program& p : programs) jobs.push_back({&p, 0});
+  const PlatformRun run = RunOnPlatform(arch, jobs, OptionsLike(arch, 1, "rtl"));
+  for (std::size_t k = 0; k < programs.size(); ++k) {
+    RtlSimulator harness(arch, programs[k]);
+    const RtlRunResult expected = harness.Run();
+    EXPECT_TRUE(std::equal(run.jobs[k].dram.begin(), run.jobs[k].dram.end(), expected.dram.begin()))
+        << "seed " << seed + k;
+    EXPECT_EQ(run.jobs[k].cycles, expected.cycles) << "seed " << seed + k;
+    EXPECT_EQ(run.jobs[k].counters, expected.counters) << "seed " << seed + k;
+  }
 }
 
 TEST(PlatformRtl, RtlAndTransactionLevelCoresShareANarrowDram) {
