@@ -189,6 +189,7 @@ module qsa_load #(
 
   logic        y_in, x_in, elem_in, last_row;
   logic [Bw-1:0] nbeats, left, cap;
+  logic [Pw-1:0] page_beat;
   logic [Pw:0]  page_left;
   logic        desc_push, desc_pop, desc_empty, desc_full;
   logic [DescW-1:0] desc_wdata, desc_rdata;
@@ -211,7 +212,8 @@ module qsa_load #(
   assign seg_first = (addr_q >> Lb) + 32'(beat_q);
   assign left = nbeats - Bw'(beat_q);
   assign cap = (32'(left) > 32'(MaxBurst)) ? Bw'(MaxBurst) : left;
-  assign page_left = (Pw + 1)'(PageBeats) - (Pw + 1)'(Pw'(addr_q[Lb+:Pw]) + Pw'(beat_q));
+  assign page_beat = addr_q[Lb+:Pw] + Pw'(beat_q);  // seg_first's beat in its page
+  assign page_left = (Pw + 1)'(PageBeats) - {1'b0, page_beat};
   assign seg_beats = (32'(page_left) < 32'(cap)) ? 32'(page_left) : 32'(cap);
 
   // A padding row needs only descriptor room; an inside row's first burst also pushes its
