@@ -86,6 +86,7 @@ module qsa_load #(
   localparam int unsigned Iw = (MaxBeats > 1) ? $clog2(MaxBeats) : 1;
   localparam int unsigned Ow = $clog2(MaxRdOutstanding + 1);
   localparam int unsigned PageBeats = 4096 / BusBytes;  // beats of a 4 KiB page
+  localparam int unsigned Pw = $clog2(PageBeats);
   // Descriptor: {last, inside, offset, beats}.
   localparam int unsigned DescW = 2 + Lb + Bw;
 
@@ -115,7 +116,7 @@ module qsa_load #(
     logic [7:0]  y_hi;
     logic [7:0]  x_lo;  // inside elements of a row: x_lo <= x < x_hi
     logic [7:0]  x_hi;
-    logic [31:0] nbytes;  // lanes * esize
+    logic [31:0] nb_span;  // lanes * esize + BusBytes - 1: a row's beats are (off + nb_span) >> Lb
   } cur_t;
   cur_t cur_q, cur_d;
   // What the collector and the write stage need of each instruction held, in a ring of slots
@@ -154,8 +155,9 @@ module qsa_load #(
       cur_d.y_hi = req_i.insn[NyLsb+:8] - 8'(req_i.insn[PbLsb+:2]);
       cur_d.x_lo = 8'(req_i.insn[PlLsb+:2]);
       cur_d.x_hi = req_i.insn[NxLsb+:8] - 8'(req_i.insn[PrLsb+:2]);
-      cur_d.nbytes = (req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
-                                                          : {22'd0, req_i.insn[LanesLsb+:8], 2'b00};
+      cur_d.nb_span = ((req_op == qsa_isa_pkg::OP_LOAD_SP) ? 32'(req_i.insn[LanesLsb+:8])
+                                                            : {22'd0, req_i.insn[LanesLsb+:8], 2'b00}) +
+                      32'(BusBytes - 1);
       g_ptr_d = g_ptr_q + Sw'(1);
     end else if (gen_end) begin
       cur_d.busy = 1'b0;
@@ -183,10 +185,12 @@ module qsa_load #(
   logic [31:0] addr_q;  // DRAM address of the next inside element of row y
   logic [Iw-1:0] beat_q, beat_d;  // beats of the current element requested so far
   logic [Ow-1:0] out_q, out_d;  // beats requested and not yet answered
+  logic [Ow-1:0] room_q, room_d;  // MaxRdOutstanding - out_q
 
   logic        y_in, x_in, elem_in, last_row;
-  logic [31:0] first_beat, last_beat;
-  logic [Bw-1:0] nbeats;
+  logic [Bw-1:0] nbeats, left, cap;
+  logic [Pw-1:0] page_beat;
+  logic [Pw:0]  page_left;
   logic        desc_push, desc_pop, desc_empty, desc_full;
   logic [DescW-1:0] desc_wdata, desc_rdata;
   logic [$clog2(MaxRdOutstanding+1)-1:0] desc_count_unused;
@@ -197,21 +201,26 @@ module qsa_load #(
   assign y_in = (y_q >= cur_q.y_lo) && (y_q < cur_q.y_hi);
   assign x_in = (x_q >= cur_q.x_lo) && (x_q < cur_q.x_hi);
   assign elem_in = y_in && x_in;
-  assign first_beat = addr_q >> Lb;
-  assign last_beat = (addr_q + cur_q.nbytes - 32'd1) >> Lb;
-  assign nbeats = Bw'(last_beat - first_beat + 32'd1);
+  // The row's beats, ((addr + nbytes - 1) >> Lb) - (addr >> Lb) + 1: only the address's offset
+  // in its beat matters (lanes >= 1, control's check).
+  assign nbeats = Bw'((32'(addr_q[Lb-1:0]) + cur_q.nb_span) >> Lb);
 
   // The next burst of the row: up to MaxBurst beats, not past the row's last beat nor the end
-  // of the 4 KiB page.
-  assign seg_first = first_beat + 32'(beat_q);
-  assign seg_beats =
-      qsa_pkg::BurstBeats(seg_first, 32'(nbeats) - 32'(beat_q), PageBeats, MaxBurst);
+  // of the 4 KiB page (qsa_pkg::BurstBeats, written on the few bits each term needs: the beats
+  // left in the row (beat_q < nbeats while the row is requested) and the beat's place in its
+  // page).
+  assign seg_first = (addr_q >> Lb) + 32'(beat_q);
+  assign left = nbeats - Bw'(beat_q);
+  assign cap = (32'(left) > 32'(MaxBurst)) ? Bw'(MaxBurst) : left;
+  assign page_beat = addr_q[Lb+:Pw] + Pw'(beat_q);  // seg_first's beat in its page
+  assign page_left = (Pw + 1)'(PageBeats) - {1'b0, page_beat};
+  assign seg_beats = (32'(page_left) < 32'(cap)) ? 32'(page_left) : 32'(cap);
 
   // A padding row needs only descriptor room; an inside row's first burst also pushes its
   // descriptor. Both conditions only become true while waiting, and the payload depends only on
   // the walk, so ARVALID and the address stay stable until ARREADY.
   assign ar_valid_o = gen_q && elem_in && !fail_q &&
-                      (32'(out_q) + seg_beats <= 32'(MaxRdOutstanding)) &&
+                      (seg_beats <= 32'(room_q)) &&
                       ((beat_q != '0) || !desc_full);
   assign ar_addr_o = seg_first << Lb;
   assign ar_len_o = 8'(seg_beats - 32'd1);
@@ -223,7 +232,7 @@ module qsa_load #(
                      (elem_in ? (rd_fire && beat_q == '0) : 1'b1);
   assign desc_wdata = {last_row, elem_in, Lb'(addr_q), nbeats};
   assign advance = gen_q && !fail_q &&
-                   (elem_in ? (rd_fire && 32'(beat_q) + seg_beats == 32'(nbeats)) : !desc_full);
+                   (elem_in ? (rd_fire && seg_beats == 32'(left)) : !desc_full);
   assign gen_end = advance && last_row;
 
   qsa_dma_walk u_walk (
@@ -248,8 +257,15 @@ module qsa_load #(
   always_comb begin
     beat_d = beat_q;
     out_d = out_q;
-    if (rd_fire) out_d = out_d + Ow'(seg_beats);
-    if (rsp_fire) out_d = out_d - Ow'(1);
+    room_d = room_q;
+    if (rd_fire) begin
+      out_d = out_d + Ow'(seg_beats);
+      room_d = room_d - Ow'(seg_beats);
+    end
+    if (rsp_fire) begin
+      out_d = out_d - Ow'(1);
+      room_d = room_d + Ow'(1);
+    end
     if (take) begin
       beat_d = '0;
     end else begin
@@ -413,6 +429,7 @@ module qsa_load #(
       fail_q <= 1'b0;
       beat_q <= '0;
       out_q <= '0;
+      room_q <= Ow'(MaxRdOutstanding);
       got_q <= '0;
       row_q <= 16'd0;
       w_valid_q <= 1'b0;
@@ -431,6 +448,7 @@ module qsa_load #(
       fail_q <= fail_d;
       beat_q <= beat_d;
       out_q <= out_d;
+      room_q <= room_d;
       got_q <= got_d;
       row_q <= row_d;
       w_valid_q <= w_valid_d;
@@ -455,6 +473,10 @@ module qsa_load #(
   LoadOpcodeHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       take |-> (req_op == qsa_isa_pkg::OP_LOAD_SP || req_op == qsa_isa_pkg::OP_LOAD_ACC ||
                 req_op == qsa_isa_pkg::OP_LOAD_PARAM));
+  LoadRoomHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      32'(room_q) + 32'(out_q) == 32'(MaxRdOutstanding));
+  LoadRowBeatLeftHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (gen_q && elem_in) |-> (32'(beat_q) < 32'(nbeats)));
   LoadRspExpectedHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)
       rsp_fire |-> (out_q != '0));
   LoadRowBeatsHolds_A : assert property (@(posedge clk_i) disable iff (!rst_ni)

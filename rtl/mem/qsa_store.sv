@@ -215,26 +215,18 @@ module qsa_store #(
     p_addr_d = issue ? addr_q : p_addr_q;
   end
 
-  if (ReadLatency == 2) begin : gen_arrive2
-    logic a_valid_q;
-    logic [31:0] a_addr_q;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        a_valid_q <= 1'b0;
-        a_addr_q <= 32'd0;
-      end else begin
-        a_valid_q <= p_valid_q;
-        a_addr_q <= p_addr_q;
-      end
-    end
-    assign a_valid = a_valid_q;
-    assign a_addr = a_addr_q;
-    assign a_extra = a_valid_q;
-  end else begin : gen_arrive1
-    assign a_valid = p_valid_q;
-    assign a_addr = p_addr_q;
-    assign a_extra = 1'b0;
-  end
+  // The read's flag and element address, ReadLatency - 1 cycles later (when its data arrive).
+  qsa_delay #(
+    .Width(33),
+    .Depth(ReadLatency - 1),
+    .Reset(1'b1)
+  ) u_arrive (
+    .clk_i,
+    .rst_ni,
+    .d_i({p_valid_q, p_addr_q}),
+    .q_o({a_valid, a_addr})
+  );
+  assign a_extra = (ReadLatency == 2) && a_valid;
 
   // The stored lanes, from byte 0, bytes beyond nbytes cleared, shifted to the element's
   // position in its first beat; evaluated only when a row is read.
