@@ -288,9 +288,12 @@ struct Built {
   std::unique_ptr<Platform> platform;
 };
 
+// Never destroyed: at exit the SystemC kernel's and the model libraries' own statics may already
+// be gone (destroying a verilated model then waits forever on a Verilated mutex), so the platform
+// lives as long as the process.
 Built& TheBuilt() {
-  static Built built;
-  return built;
+  static Built* const built = new Built;
+  return *built;
 }
 
 bool SameOptions(const PlatformOptions& a, const PlatformOptions& b) {
