@@ -158,14 +158,8 @@ class Host : public sc_core::sc_module {
     }
     PlatformJobResult& result = run_->jobs[index];
     result.core = static_cast<int>(core);
-    const std::uint32_t lo = ReadReg(core, reg::kCounters + 8 * kCntCycles);
-    const std::uint32_t hi = ReadReg(core, reg::kCounters + 8 * kCntCycles + 4);
-    result.cycles = static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo);
-    result.counters = IsaCountersOf([&](std::uint32_t k) {
-      const std::uint32_t low = ReadReg(core, reg::kCounters + 8 * k);
-      const std::uint32_t high = ReadReg(core, reg::kCounters + 8 * k + 4);
-      return (std::uint64_t{high} << 32) | low;
-    });
+    result.cycles = static_cast<std::int64_t>(Counter(core, kCntCycles));
+    result.counters = IsaCountersOf([&](std::uint32_t k) { return Counter(core, k); });
     result.dram.assign(program.dram_size, 0);
     Debug(core * kWindowBytes, result.dram, tlm::TLM_READ_COMMAND);
     PlatformCoreReport& report = run_->report.cores[core];
@@ -208,6 +202,11 @@ class Host : public sc_core::sc_module {
   }
   std::uint32_t ReadReg(std::size_t core, std::uint32_t offset) {
     return Access(core, offset, 0, tlm::TLM_READ_COMMAND);
+  }
+  // Counter k: the low word first (its read captures the high word).
+  std::uint64_t Counter(std::size_t core, std::uint32_t k) {
+    const std::uint64_t low = ReadReg(core, reg::kCounters + 8 * k);
+    return std::uint64_t{ReadReg(core, reg::kCounters + 8 * k + 4)} << 32 | low;
   }
 
   std::vector<PlatformCore*> cores_;
@@ -296,12 +295,6 @@ Built& TheBuilt() {
   return *built;
 }
 
-bool SameOptions(const PlatformOptions& a, const PlatformOptions& b) {
-  return a.cores == b.cores && a.core_model == b.core_model &&
-         a.dram_latency_cycles == b.dram_latency_cycles &&
-         a.dram_bytes_per_cycle == b.dram_bytes_per_cycle && a.burst_bytes == b.burst_bytes;
-}
-
 }  // namespace
 }  // namespace platform
 
@@ -327,7 +320,7 @@ PlatformRun RunOnPlatform(const isa::ArchConfig& arch, const std::vector<Platfor
     built.options = options;
     built.platform = std::make_unique<platform::Platform>("platform", arch, options);
   } else if (built.arch_hash != arch.Hash() || built.clock_mhz != arch.clock_mhz ||
-             !platform::SameOptions(built.options, options)) {
+             built.options != options) {
     throw Error(
         "the platform is built once per process (SystemC elaborates once): it already runs "
         "another architecture or other options");

@@ -21,6 +21,7 @@ struct PlatformOptions {
   int dram_latency_cycles = 100;  // the shared DRAM (PlatformOptionsFor: the architecture's)
   int dram_bytes_per_cycle = 16;
   int burst_bytes = 256;  // a core's DRAM traffic goes in bursts of this size (16 beats of 16 B)
+  bool operator==(const PlatformOptions&) const = default;
 };
 
 // The options of a platform whose DRAM is the architecture's (latency, bandwidth), with `cores`
